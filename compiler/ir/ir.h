@@ -1,0 +1,415 @@
+// The IR: a typed, fully resolved Program. Defaults are applied, names are bound to indexes,
+// every node has a SourceLoc. Codegen, the interpreter and the runtime topology read only this.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/source_loc.h"
+#include "lbc/stdlib/types.h"
+
+namespace lbc::ir {
+
+using stdlib::ActionId;
+using stdlib::ConvId;
+using stdlib::FetchId;
+using stdlib::MatchMethod;
+using stdlib::SmpType;
+
+inline constexpr uint32_t kNone = ~0u;
+
+enum class Mode : uint8_t { Tcp, Http };
+
+// ---- addresses -------------------------------------------------------------------------------
+
+struct Address {
+  enum class Kind : uint8_t { Ipv4, Ipv6, Unix, Abns, Fd, Host };
+  Kind kind = Kind::Ipv4;
+  std::string text;        // as written
+  std::string host;        // literal address, host name, socket path; empty = wildcard
+  uint8_t ip[16] = {};     // network order (Ipv4: first 4 bytes)
+  bool wildcard = false;   // `:80`, `*:80`, `0.0.0.0`, `::`
+  bool has_port = false;
+  uint16_t port_lo = 0, port_hi = 0;  // ranges on bind lines (`:8000-8010`)
+  int port_offset = 0;     // server `+N` / `-N` relative ports (0 = absolute)
+  bool relative_port = false;
+  int fd = -1;             // fd@N
+};
+
+// ---- samples, ACLs, conditions ---------------------------------------------------------------
+
+struct Arg {
+  std::string str;
+  int64_t num = 0;
+  bool is_num = false;
+  SourceLoc loc;
+};
+
+struct Converter {
+  SourceLoc loc;
+  ConvId id{};
+  std::string name;
+  std::vector<Arg> args;
+};
+
+struct SampleExpr {
+  SourceLoc loc;
+  FetchId fetch{};
+  std::string fetch_name;
+  std::vector<Arg> args;
+  std::vector<Converter> convs;
+  SmpType type = SmpType::Any;  // output type after converters
+  uint32_t usage = 0;           // UsagePoint bits where the fetch's data exists
+  std::string text;             // as written, for the IR printer and logs
+};
+
+struct LogFormat {
+  struct Item {
+    enum class Kind : uint8_t { Text, Sample, Alias } kind = Kind::Text;
+    std::string text;    // literal text or alias name
+    std::string flags;
+    std::optional<SampleExpr> sample;
+  };
+  std::string text;  // as written
+  std::vector<Item> items;
+  bool isConstant() const {
+    for (const auto& i : items)
+      if (i.kind != Item::Kind::Text) return false;
+    return true;
+  }
+};
+
+struct Pattern {
+  std::string text;  // as written (after -i folding is applied at compile time, not here)
+  SourceLoc loc;
+  // -m int / -m len: a range `lo:hi`, or an operator (eq ge gt le lt) folded into a range
+  int64_t lo = 0, hi = 0;
+  bool has_lo = false, has_hi = false;
+  // -m ip
+  uint8_t ip[16] = {};
+  uint8_t prefix_len = 0;
+  bool ipv6 = false;
+};
+
+struct AclTerm {
+  SourceLoc loc;
+  SampleExpr expr;
+  MatchMethod method = MatchMethod::Str;
+  bool icase = false;
+  bool no_dns = false;
+  std::vector<Pattern> patterns;
+  std::vector<std::string> files;  // -f FILE (patterns loaded into `patterns`, file names kept)
+};
+
+struct Acl {
+  std::string name;        // empty for anonymous ACLs
+  SourceLoc loc;           // first definition
+  std::vector<AclTerm> terms;  // several `acl` lines with the same name are OR'ed
+  bool predefined = false;
+  bool used = false;
+};
+
+struct CondRef {
+  uint32_t acl = kNone;  // index into Proxy::acls
+  bool negated = false;
+  SourceLoc loc;
+};
+
+struct Condition {
+  SourceLoc loc;
+  bool unless = false;
+  std::vector<std::vector<CondRef>> alternatives;  // OR of ANDs
+  uint32_t usage = ~0u;  // intersection of where every fetch it uses exists
+};
+
+// ---- rules -------------------------------------------------------------------------------------
+
+enum class RuleSet : uint8_t { TcpReqConn, TcpReqSess, TcpReqCont, TcpResCont, HttpReq, HttpRes, HttpAfterRes };
+const char* ruleSetName(RuleSet s);
+
+struct HeaderArgs {        // set-header add-header del-header replace-header replace-value
+  std::string name;
+  LogFormat value;         // set/add: value; replace-*: replacement
+  std::string regex;       // replace-*: the match
+  std::optional<MatchMethod> method;  // del-header -m
+};
+struct FormatArgs {        // set-path set-uri set-query
+  LogFormat value;
+};
+struct RedirectArgs {
+  enum class Type : uint8_t { Location, Prefix, Scheme } type = Type::Location;
+  LogFormat target;
+  int code = 302;
+  bool drop_query = false, append_slash = false;
+  std::string set_cookie, clear_cookie;
+};
+struct ReturnArgs {        // return, and the payload of deny
+  int status = 200;
+  std::string content_type;
+  enum class Body : uint8_t { None, String, LfString, File, LfFile, Errorfile } body = Body::None;
+  std::string text;        // string / file name
+  LogFormat lf;            // lf-string
+  std::vector<std::pair<std::string, LogFormat>> headers;
+};
+struct VarArgs {
+  std::string scope;  // proc sess txn req res
+  std::string name;
+  SampleExpr expr;
+};
+struct TrackArgs {
+  int slot = 0;
+  SampleExpr key;
+  std::string table;          // empty: the proxy's own
+  uint32_t table_proxy = kNone;
+};
+struct StatusArgs {
+  int status = 0;
+  std::string reason;
+};
+using RuleArgs = std::variant<std::monostate, HeaderArgs, FormatArgs, RedirectArgs, ReturnArgs, VarArgs,
+                              TrackArgs, StatusArgs>;
+
+struct Rule {
+  SourceLoc loc;
+  RuleSet set = RuleSet::HttpReq;
+  ActionId action{};
+  std::string action_name;
+  RuleArgs args;
+  std::optional<Condition> cond;
+  bool final = false;  // stops rule evaluation when it fires (deny, redirect, return, accept, ...)
+};
+
+// ---- servers, balancing ------------------------------------------------------------------------
+
+struct ServerOpts {
+  bool check = false;
+  uint64_t inter_ms = 2000, fastinter_ms = 0, downinter_ms = 0;
+  uint32_t fall = 3, rise = 2;
+  uint32_t weight = 1;
+  uint32_t maxconn = 0, maxqueue = 0;
+  bool backup = false, disabled = false;
+  std::string cookie;
+  bool ssl = false;
+  enum class Verify : uint8_t { Default, None, Required } verify = Verify::Default;
+  std::string ca_file;
+  std::string sni;  // a sample expression, as written
+  std::vector<std::string> alpn;
+  bool send_proxy = false;
+  std::optional<uint16_t> check_port;
+  std::optional<Address> check_addr;
+  std::string resolvers;
+};
+
+struct Server {
+  SourceLoc loc;
+  std::string name;
+  Address addr;
+  ServerOpts opts;
+  std::optional<int32_t> id;
+};
+
+struct Balance {
+  enum class Algo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Uri, UrlParam, Hdr, Random };
+  Algo algo = Algo::RoundRobin;
+  bool uri_whole = false;
+  uint32_t uri_len = 0, uri_depth = 0;
+  std::string param;          // url_param name / hdr name
+  bool hdr_use_domain_only = false;
+  uint32_t random_draws = 2;
+  SourceLoc loc;
+};
+struct HashType {
+  enum class Method : uint8_t { MapBased, Consistent } method = Method::MapBased;
+  bool avalanche = false;
+  std::string function = "sdbm";
+};
+
+// ---- persistence, checks -------------------------------------------------------------------------
+
+struct StickTable {
+  SourceLoc loc;
+  enum class Type : uint8_t { Ip, Ipv6, Integer, String, Binary } type = Type::Ip;
+  uint32_t key_len = 0;
+  uint64_t size = 0;
+  std::optional<uint64_t> expire_ms;
+  bool nopurge = false;
+  std::string peers;
+  std::vector<std::string> store;  // data types, e.g. "conn_cur", "http_req_rate(10s)"
+};
+
+struct StickRule {
+  SourceLoc loc;
+  enum class Kind : uint8_t { On, Match, StoreRequest, StoreResponse } kind = Kind::On;
+  SampleExpr expr;
+  std::string table;               // as written; empty = own table
+  uint32_t table_proxy = kNone;    // resolved
+  std::optional<Condition> cond;
+};
+
+struct Cookie {
+  SourceLoc loc;
+  std::string name;
+  enum class Mode : uint8_t { Rewrite, Insert, Prefix } mode = Mode::Rewrite;
+  bool indirect = false, nocache = false, postonly = false, preserve = false, httponly = false, secure = false;
+  std::vector<std::string> domains;
+  std::optional<uint64_t> maxidle_ms, maxlife_ms;
+  std::vector<std::string> attrs;
+};
+
+struct HttpCheckRule {
+  SourceLoc loc;
+  enum class Kind : uint8_t { Send, Expect } kind = Kind::Expect;
+  // send
+  std::string meth, uri, ver, body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // expect
+  bool negate = false;
+  std::string match;  // status rstatus string rstring hdr fhdr
+  std::string pattern;
+};
+
+struct HttpCheck {
+  bool enabled = false;      // option httpchk
+  std::string method = "OPTIONS", uri = "/", version = "HTTP/1.0";
+  std::string extra_headers;
+  std::vector<HttpCheckRule> rules;
+};
+
+struct ErrorFile {
+  SourceLoc loc;
+  int status = 0;
+  std::string path;
+  std::string content;  // loaded at check time, as HAProxy does
+};
+
+struct LogTarget {
+  SourceLoc loc;
+  std::string target;     // address, "stdout", "stderr", "ring@name", unix path
+  std::string facility = "local0";
+  std::string level, min_level;
+  std::string format;     // rfc3164 (default), rfc5424, short, raw, ...
+  uint32_t len = 1024;
+};
+
+struct Forwardfor {
+  bool enabled = false;
+  std::string header = "X-Forwarded-For";
+  std::string except;   // network, as written
+  bool if_none = false;
+};
+
+struct Timeouts {
+  std::optional<uint64_t> client, server, connect, queue, http_request, http_keep_alive, tunnel,
+      client_fin, server_fin, check, tarpit;
+};
+
+struct UseBackend {
+  SourceLoc loc;
+  std::string name;                  // literal name
+  std::optional<LogFormat> dynamic;  // `use_backend %[...]`
+  uint32_t backend = kNone;          // resolved proxy index (literal names)
+  std::optional<Condition> cond;
+};
+
+struct Bind {
+  SourceLoc loc;
+  Address addr;
+  std::string name;
+  bool ssl = false;
+  std::vector<std::string> crt;
+  std::vector<std::string> alpn;
+  bool accept_proxy = false;
+  bool v4v6 = false, v6only = false;
+  std::optional<uint32_t> backlog, maxconn;
+};
+
+enum Caps : uint8_t { kCapFe = 1, kCapBe = 2 };
+
+struct Proxy {
+  SourceLoc loc;
+  std::string name;
+  uint8_t caps = 0;             // kCapFe | kCapBe; 0 for a defaults section
+  std::string defaults;         // name of the defaults section it inherited from ("" = anonymous)
+  Mode mode = Mode::Tcp;
+  bool disabled = false;
+
+  std::vector<Bind> binds;
+  std::optional<uint32_t> maxconn;
+  Timeouts timeouts;
+  uint32_t retries = 3;
+
+  // options (option X / no option X)
+  bool httplog = false, httplog_clf = false, tcplog = false, dontlognull = false;
+  bool httpclose = false, http_server_close = false, http_keep_alive = false;
+  bool abortonclose = false, redispatch = false, persist = false, tcp_check = false;
+  int redispatch_interval = -1;
+  Forwardfor forwardfor;
+  HttpCheck http_check;
+
+  Balance balance;
+  HashType hash;
+  std::vector<Server> servers;
+  ServerOpts default_server;
+
+  std::vector<Acl> acls;  // named and anonymous; conditions refer to them by index
+  std::vector<Rule> rules;  // every tcp-/http- rule, in file order per rule set
+  std::optional<uint64_t> tcp_inspect_delay, tcp_res_inspect_delay;
+  std::vector<UseBackend> use_backends;
+  std::optional<UseBackend> default_backend;
+  std::optional<StickTable> table;
+  std::vector<StickRule> stick_rules;
+  std::optional<Cookie> cookie;
+  std::vector<ErrorFile> errorfiles;
+  std::vector<LogTarget> logs;
+  bool log_global = false;
+  enum class HttpReuse : uint8_t { Never, Safe, Aggressive, Always } http_reuse = HttpReuse::Safe;
+
+  bool isFrontend() const { return caps & kCapFe; }
+  bool isBackend() const { return caps & kCapBe; }
+  const char* kind() const {
+    return caps == (kCapFe | kCapBe) ? "listen" : caps == kCapFe ? "frontend" : caps == kCapBe ? "backend" : "defaults";
+  }
+};
+
+
+struct StatsSocket {
+  SourceLoc loc;
+  Address addr;
+  std::string level = "user";  // user operator admin
+  std::optional<uint32_t> mode;
+  bool expose_fd_listeners = false;
+};
+
+struct Global {
+  bool daemon = false;
+  std::optional<uint32_t> nbthread, maxconn;
+  std::vector<LogTarget> logs;
+  std::string user, group, chroot, pidfile;
+  std::vector<StatsSocket> stats_sockets;
+  std::optional<uint64_t> stats_timeout;
+  uint32_t tune_bufsize = 16384, tune_maxrewrite = 1024;
+  std::optional<uint64_t> hard_stop_after;
+  std::string ssl_default_bind_options, ssl_default_bind_ciphers;
+};
+
+struct HttpErrorsSection {
+  SourceLoc loc;
+  std::string name;
+  std::vector<ErrorFile> errorfiles;
+};
+
+struct Program {
+  Global global;
+  std::vector<Proxy> proxies;  // frontends, backends and listens, in file order
+  std::vector<HttpErrorsSection> http_errors;
+
+  uint32_t findProxy(std::string_view name, uint8_t caps) const {
+    for (uint32_t i = 0; i < proxies.size(); ++i)
+      if (proxies[i].name == name && (proxies[i].caps & caps)) return i;
+    return kNone;
+  }
+};
+
+}  // namespace lbc::ir

@@ -1,0 +1,142 @@
+// Internal state of semantic analysis, shared by the files of compiler/sema/.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "front/diag.h"
+#include "front/syntax.h"
+#include "ir/ir.h"
+#include "lbc/stdlib/registry.h"
+#include "sema/sema.h"
+
+namespace lbc::sema {
+
+using front::CondAst;
+using ir::SourceLoc;
+using front::Line;
+using front::Word;
+using stdlib::SectionMask;
+
+// Where a sample expression or condition is evaluated; decides which fetches have data.
+struct Phase {
+  uint32_t usage = 0;        // stdlib::UsagePoint bits
+  std::string what;          // e.g. "frontend http-request rule"
+};
+
+// A reference to a named ACL that was not declared before its use (HAProxy requires that);
+// reported when the section ends, so the message can say whether it is declared later.
+struct UnresolvedAcl {
+  std::string name;
+  SourceLoc loc;
+};
+
+// Side data for a proxy under construction (not part of the IR).
+struct ProxyState {
+  SectionMask section = stdlib::kFrontend;
+  std::unordered_map<std::string, uint32_t> acl_index;  // named ACL -> Proxy::acls index
+  std::unordered_map<std::string, SourceLoc> server_names;
+  std::vector<UnresolvedAcl> unresolved;
+  bool mode_set = false;
+  SourceLoc mode_loc;
+  bool balance_set = false;
+  bool has_unconditional_backend = false;  // for the dead-rule lint
+  SourceLoc unconditional_backend_loc;
+};
+
+// Compiles a PCRE2 regular expression to validate it; returns the error text or empty.
+std::string compileRegex(const std::string& re, bool icase);
+
+class Sema {
+ public:
+  Sema(front::DiagEngine& d, const Options& o) : diags_(d), opts_(o) {}
+  void file(front::File& f);
+  ir::Program finish();
+
+  // ---- shared helpers (sema.cpp) ----
+  front::DiagEngine& diags() { return diags_; }
+  const Options& opts() const { return opts_; }
+  void error(const Word& w, std::string msg) { diags_.error(w.loc, std::move(msg)); }
+  void warning(const Word& w, std::string msg) { diags_.warning(w.loc, std::move(msg)); }
+  // Reports "'kw' expects ..." when fewer than n argument words follow the keyword.
+  bool needArgs(const Line& l, size_t n, const std::string& usage);
+  bool noCondition(const Line& l);
+  bool duration(const Word& w, uint64_t& ms, uint64_t unit_ms = 1);
+  bool size(const Word& w, uint64_t& v);
+  bool integer(const Word& w, int64_t& v, int64_t lo, int64_t hi);
+  bool fileExists(const Word& w, const std::string& path, const char* what);
+  std::string sectionDesc() const;  // "frontend 'fe'"
+
+  // ---- sections (sema.cpp) ----
+  void sectionHeader(const Line& l);
+  void directive(const Line& l);
+  void globalDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void proxyDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void endSection();
+
+  // ---- proxy directives (proxy.cpp) ----
+  void bind(const Line& l);
+  void server(const Line& l, bool is_default);
+  void balance(const Line& l);
+  void hashType(const Line& l);
+  void timeout(const Line& l);
+  void option(const Line& l, bool negated);
+  void mode(const Line& l);
+  void cookie(const Line& l);
+  void httpCheck(const Line& l);
+  void stickTable(const Line& l);
+  void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
+  void errorfile(const Line& l, std::vector<ir::ErrorFile>& out);
+  void httpReuse(const Line& l);
+  void maxconnProxy(const Line& l);
+  void retries(const Line& l);
+
+  // ---- samples, ACLs, conditions (samples.cpp) ----
+  std::optional<ir::SampleExpr> sample(const Word& w, const Phase* phase);
+  std::optional<ir::LogFormat> logFormat(const Word& w, const Phase* phase);
+  std::optional<ir::AclTerm> aclTerm(const std::vector<Word>& words, size_t first, SourceLoc loc);
+  void acl(const Line& l);
+  // Builds the condition of a rule line, resolving named ACLs declared so far.
+  void condition(const Line& l, std::optional<ir::Condition>& out, Phase phase);
+  uint32_t predefinedAcl(const std::string& name, SourceLoc loc);
+  void reportUnresolvedAcls();
+  Phase phaseFor(ir::RuleSet set) const;
+  Phase phaseUseBackend() const;
+  Phase phaseStick(ir::StickRule::Kind k) const;
+
+  // ---- rules (rules.cpp) ----
+  void httpRule(const Line& l, bool response);
+  void tcpRule(const Line& l, bool response);
+  void useBackend(const Line& l, bool is_default);
+  void stick(const Line& l);
+
+  // ---- cross references and lint (xref.cpp) ----
+  void crossReference(ir::Program& p);
+  void checkProxy(ir::Proxy& p, ProxyState& st);
+
+ private:
+  friend class SemaAccess;
+  front::DiagEngine& diags_;
+  const Options& opts_;
+
+ public:
+  // Section state.
+  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Unsupported } sec_ = Sec::None;
+  ir::Program prog_;
+  std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
+  std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;
+  ir::Proxy* last_defaults_ = nullptr;
+  ir::Proxy* cur_ = nullptr;   // proxy or defaults being filled
+  ProxyState* st_ = nullptr;
+  std::vector<std::unique_ptr<ir::Proxy>> proxies_;  // moved into prog_.proxies by finish()
+  std::vector<std::unique_ptr<ProxyState>> states_;  // parallel to proxies_
+  std::unique_ptr<ProxyState> defaults_state_;
+  std::unordered_map<std::string, std::vector<SourceLoc>> fe_names_, be_names_;
+  bool global_seen_ = false;
+  SourceLoc section_loc_;
+};
+
+}  // namespace lbc::sema

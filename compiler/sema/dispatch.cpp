@@ -1,0 +1,193 @@
+// Directive dispatch by registry id, and the global section.
+#include <algorithm>
+
+#include "sema/context.h"
+#include "sema/values.h"
+
+namespace lbc::sema {
+
+using stdlib::DirectiveId;
+
+void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
+  if (!noCondition(l)) return;
+  ir::Global& g = prog_.global;
+  int64_t v = 0;
+  uint64_t u = 0;
+  auto oneWord = [&](std::string& out, const char* usage) {
+    if (!needArgs(l, 1, usage)) return;
+    if (l.words.size() > 2) error(l.words[2], "unexpected '" + l.words[2].text + "': '" + l.words[0].text + "' takes one argument");
+    out = l.words[1].text;
+  };
+  switch (d.id) {
+    case DirectiveId::daemon: g.daemon = true; break;
+    case DirectiveId::nbthread:
+      if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 4096)) g.nbthread = static_cast<uint32_t>(v);
+      break;
+    case DirectiveId::global_maxconn:
+      if (needArgs(l, 1, "a number") && integer(l.words[1], v, 1, 0x7fffffff)) g.maxconn = static_cast<uint32_t>(v);
+      break;
+    case DirectiveId::global_log: logLine(l, g.logs, nullptr); break;
+    case DirectiveId::global_user: oneWord(g.user, "a user name"); break;
+    case DirectiveId::global_group: oneWord(g.group, "a group name"); break;
+    case DirectiveId::chroot: oneWord(g.chroot, "a directory"); break;
+    case DirectiveId::pidfile: oneWord(g.pidfile, "a file name"); break;
+    case DirectiveId::tune_bufsize:
+      if (needArgs(l, 1, "a size in bytes") && integer(l.words[1], v, 1024, 0x7fffffff)) g.tune_bufsize = static_cast<uint32_t>(v);
+      break;
+    case DirectiveId::tune_maxrewrite:
+      if (needArgs(l, 1, "a size in bytes") && integer(l.words[1], v, 0, 0x7fffffff)) g.tune_maxrewrite = static_cast<uint32_t>(v);
+      break;
+    case DirectiveId::hard_stop_after:
+      if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
+      break;
+    case DirectiveId::ssl_default_bind_options: {
+      if (!needArgs(l, 1, "at least one option")) break;
+      static const std::vector<std::string_view> kOpts = {
+          "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10",
+          "force-tlsv11", "force-tlsv12", "force-tlsv13", "no-tls-tickets", "prefer-client-ciphers", "ssl-min-ver",
+          "ssl-max-ver"};
+      std::string all;
+      for (size_t i = 1; i < l.words.size(); ++i) {
+        const std::string& o = l.words[i].text;
+        if (std::find(kOpts.begin(), kOpts.end(), o) == kOpts.end()) {
+          error(l.words[i], "unknown 'ssl-default-bind-options' option '" + o + "'" + front::didYouMean(o, kOpts));
+          return;
+        }
+        if (o == "ssl-min-ver" || o == "ssl-max-ver") {
+          static const std::vector<std::string_view> kVers = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+          if (i + 1 >= l.words.size() ||
+              std::find(kVers.begin(), kVers.end(), l.words[i + 1].text) == kVers.end()) {
+            error(l.words[i], "'" + o + "' expects one of SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3");
+            return;
+          }
+          all += (all.empty() ? "" : " ") + o + " " + l.words[++i].text;
+          continue;
+        }
+        all += (all.empty() ? "" : " ") + o;
+      }
+      g.ssl_default_bind_options = all;
+      break;
+    }
+    case DirectiveId::ssl_default_bind_ciphers: oneWord(g.ssl_default_bind_ciphers, "a cipher list"); break;
+    case DirectiveId::global_stats: {
+      if (!needArgs(l, 1, "'socket' or 'timeout'")) break;
+      const std::string& sub = l.words[1].text;
+      if (sub == "timeout") {
+        if (needArgs(l, 2, "a duration after 'stats timeout'") && duration(l.words[2], u)) g.stats_timeout = u;
+      } else if (sub == "socket") {
+        if (!needArgs(l, 2, "an address after 'stats socket'")) break;
+        ir::StatsSocket s;
+        s.loc = l.words[2].loc;
+        std::string e = parseAddress(l.words[2].text, AddrUse::Other, false, s.addr);
+        if (e.empty() && s.addr.kind != ir::Address::Kind::Unix && !s.addr.has_port)
+          e = "missing port number in '" + l.words[2].text + "' (a path must be absolute or start with 'unix@')";
+        if (!e.empty()) {
+          // HAProxy takes a relative path as a UNIX socket path too.
+          if (l.words[2].text.find(':') == std::string::npos && l.words[2].text.find('@') == std::string::npos) {
+            s.addr = ir::Address{};
+            s.addr.kind = ir::Address::Kind::Unix;
+            s.addr.text = s.addr.host = l.words[2].text;
+          } else {
+            error(l.words[2], e);
+            break;
+          }
+        }
+        for (size_t i = 3; i < l.words.size(); ++i) {
+          const std::string& o = l.words[i].text;
+          if (o == "level") {
+            if (i + 1 >= l.words.size() ||
+                (l.words[i + 1].text != "user" && l.words[i + 1].text != "operator" && l.words[i + 1].text != "admin")) {
+              error(l.words[i], "'level' expects 'user', 'operator' or 'admin'");
+              return;
+            }
+            s.level = l.words[++i].text;
+          } else if (o == "mode") {
+            if (i + 1 >= l.words.size()) {
+              error(l.words[i], "'mode' expects an octal file mode, e.g. 600");
+              return;
+            }
+            const std::string& m = l.words[++i].text;
+            if (m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos) {
+              error(l.words[i], "'" + m + "' is not an octal file mode");
+              return;
+            }
+            s.mode = static_cast<uint32_t>(std::stoul(m, nullptr, 8));
+          } else if (o == "expose-fd") {
+            if (i + 1 >= l.words.size() || l.words[i + 1].text != "listeners") {
+              error(l.words[i], "'expose-fd' expects 'listeners'");
+              return;
+            }
+            ++i;
+            s.expose_fd_listeners = true;
+          } else if (const auto* bo = stdlib::findBindOption(o)) {
+            error(l.words[i], "unsupported 'stats socket' option '" + std::string(bo->name) +
+                                  "': lbc supports 'level', 'mode' and 'expose-fd listeners'");
+            return;
+          } else {
+            error(l.words[i], "unknown 'stats socket' option '" + o + "'" +
+                                  front::didYouMean(o, {"level", "mode", "expose-fd"}));
+            return;
+          }
+        }
+        g.stats_sockets.push_back(std::move(s));
+      } else if (sub == "maxconn" || sub == "bind-process") {
+        error(l.words[1], "unsupported keyword 'stats " + sub + "': HAProxy knows it, lbc does not support it yet");
+      } else {
+        error(l.words[1], "unknown 'stats' keyword '" + sub + "' in the 'global' section" +
+                              front::didYouMean(sub, {"socket", "timeout", "maxconn", "bind-process"}));
+      }
+      break;
+    }
+    default:
+      error(l.words[0], "internal error: supported keyword '" + l.words[0].text + "' has no handler");
+  }
+}
+
+void Sema::httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d) {
+  if (d.id == DirectiveId::httperrors_errorfile) errorfile(l, prog_.http_errors.back().errorfiles);
+}
+
+void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
+  switch (d.id) {
+    case DirectiveId::mode: mode(l); break;
+    case DirectiveId::bind: bind(l); break;
+    case DirectiveId::server: server(l, false); break;
+    case DirectiveId::default_server: server(l, true); break;
+    case DirectiveId::balance: balance(l); break;
+    case DirectiveId::hash_type: hashType(l); break;
+    case DirectiveId::maxconn: maxconnProxy(l); break;
+    case DirectiveId::timeout: timeout(l); break;
+    case DirectiveId::retries: retries(l); break;
+    case DirectiveId::option: option(l, false); break;
+    case DirectiveId::no:
+      if (l.words.size() >= 2 && l.words[1].text == "option") {
+        Line rest = l;
+        rest.words.erase(rest.words.begin());
+        option(rest, true);
+      } else if (l.words.size() >= 2 && l.words[1].text == "log") {
+        cur_->logs.clear();
+        cur_->log_global = false;
+      } else {
+        error(l.words[0], "'no' expects 'option <name>' or 'log'");
+      }
+      break;
+    case DirectiveId::http_check: httpCheck(l); break;
+    case DirectiveId::cookie: cookie(l); break;
+    case DirectiveId::stick_table: stickTable(l); break;
+    case DirectiveId::stick: stick(l); break;
+    case DirectiveId::tcp_request: tcpRule(l, false); break;
+    case DirectiveId::tcp_response: tcpRule(l, true); break;
+    case DirectiveId::http_request: httpRule(l, false); break;
+    case DirectiveId::http_response: httpRule(l, true); break;
+    case DirectiveId::use_backend: useBackend(l, false); break;
+    case DirectiveId::default_backend: useBackend(l, true); break;
+    case DirectiveId::acl: acl(l); break;
+    case DirectiveId::log: logLine(l, cur_->logs, &cur_->log_global); break;
+    case DirectiveId::errorfile: errorfile(l, cur_->errorfiles); break;
+    case DirectiveId::http_reuse: httpReuse(l); break;
+    default:
+      error(l.words[0], "internal error: supported keyword '" + l.words[0].text + "' has no handler");
+  }
+}
+
+}  // namespace lbc::sema

@@ -1,0 +1,467 @@
+// Proxy directives that describe topology: bind, server, balance, timeouts, options, mode,
+// cookie, health checks, stick tables, logging, error files.
+#include <fstream>
+#include <sstream>
+
+#include <algorithm>
+
+#include "sema/context.h"
+#include "sema/values.h"
+
+namespace lbc::sema {
+
+using stdlib::Status;
+
+static std::vector<std::string> splitList(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+// ---- bind -------------------------------------------------------------------------------------
+
+void Sema::bind(const Line& l) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "<address>[:port] as its first argument")) return;
+  std::vector<ir::Bind> binds;
+  for (const std::string& a : splitList(l.words[1].text, ',')) {
+    ir::Bind b;
+    b.loc = l.words[1].loc;
+    std::string e = parseAddress(a, AddrUse::Bind, opts_.resolve_hosts, b.addr);
+    if (!e.empty()) {
+      error(l.words[1], e);
+      return;
+    }
+    binds.push_back(std::move(b));
+  }
+  ir::Bind opts;
+  for (size_t i = 2; i < l.words.size(); ++i) {
+    const Word& w = l.words[i];
+    const stdlib::BindOptInfo* o = stdlib::findBindOption(w.text);
+    if (!o) {
+      std::vector<std::string_view> names;
+      for (const auto& bo : stdlib::bindOptions()) names.push_back(bo.name);
+      error(w, "unknown bind option '" + w.text + "'" + front::didYouMean(w.text, names));
+      return;
+    }
+    if (o->status != Status::Supported) {
+      error(w, "unsupported bind option '" + w.text + "': HAProxy knows it, lbc does not support it yet");
+      return;
+    }
+    const Word* arg = nullptr;
+    if (o->nargs > 0) {
+      if (i + 1 >= l.words.size()) {
+        error(w, "bind option '" + w.text + "' expects an argument");
+        return;
+      }
+      arg = &l.words[++i];
+    }
+    const std::string_view n = o->name;
+    if (n == "ssl") opts.ssl = true;
+    else if (n == "crt") {
+      if (fileExists(*arg, arg->text, "certificate")) opts.crt.push_back(arg->text);
+    } else if (n == "alpn") {
+      opts.alpn = splitList(arg->text, ',');
+      for (const auto& p : opts.alpn)
+        if (p.empty() || p.size() > 255) error(*arg, "invalid ALPN protocol list '" + arg->text + "'");
+    } else if (n == "accept-proxy") opts.accept_proxy = true;
+    else if (n == "name") opts.name = arg->text;
+    else if (n == "v4v6") opts.v4v6 = true;
+    else if (n == "v6only") opts.v6only = true;
+    else if (n == "backlog" || n == "maxconn") {
+      int64_t v = 0;
+      if (!integer(*arg, v, 1, 0x7fffffff)) return;
+      (n == "backlog" ? opts.backlog : opts.maxconn) = static_cast<uint32_t>(v);
+    }
+  }
+  if (opts.v4v6 && opts.v6only) error(l.words[0], "'v4v6' and 'v6only' are mutually exclusive on the same bind line");
+  if (opts.ssl && opts.crt.empty() && prog_.global.ssl_default_bind_options.empty())
+    error(l.words[1], "bind '" + l.words[1].text + "' uses 'ssl' but has no certificate: add 'crt <file>'");
+  if (!opts.ssl && !opts.crt.empty())
+    warning(l.words[1], "bind '" + l.words[1].text + "' has a 'crt' but no 'ssl': the certificate is not used");
+  for (auto& b : binds) {
+    SourceLoc loc = b.loc;
+    ir::Address addr = std::move(b.addr);
+    b = opts;
+    b.loc = loc;
+    b.addr = std::move(addr);
+    cur_->binds.push_back(std::move(b));
+  }
+}
+
+// ---- server / default-server ------------------------------------------------------------------
+
+void Sema::server(const Line& l, bool is_default) {
+  if (!noCondition(l)) return;
+  ir::Server s;
+  s.loc = l.loc;
+  size_t i = 1;
+  if (!is_default) {
+    auto isOption = [](const std::string& w) { return stdlib::findServerOption(w) != nullptr; };
+    if (l.words.size() < 2) {
+      SourceLoc at = l.words[0].loc;
+      at.col += at.len;
+      diags_.error(at, "'server' expects <name> and <address>[:port] as arguments");
+      return;
+    }
+    s.name = l.words[1].text;
+    if (l.words.size() < 3 || isOption(l.words[2].text)) {
+      SourceLoc at = l.words.size() < 3 ? l.words[1].loc : l.words[2].loc;
+      if (l.words.size() < 3) {
+        at.col += at.len + 1;
+        at.len = 1;
+      }
+      std::string msg = "server '" + s.name + "' has no address: expected 'server <name> <address>[:port] [options]'";
+      if (l.words.size() >= 3) msg += "; '" + l.words[2].text + "' is a server option, not an address";
+      diags_.error(at, msg);
+      return;
+    }
+    std::string e = parseAddress(l.words[2].text, AddrUse::Server, opts_.resolve_hosts, s.addr);
+    if (!e.empty()) {
+      error(l.words[2], "server '" + s.name + "': " + e);
+      return;
+    }
+    if (auto it = st_->server_names.find(s.name); it != st_->server_names.end()) {
+      error(l.words[1], "server '" + s.name + "' is already defined in " + sectionDesc());
+      diags_.note(it->second, "previous definition of server '" + s.name + "' is here");
+      return;
+    }
+    st_->server_names.emplace(s.name, l.words[1].loc);
+    i = 3;
+  }
+  s.opts = cur_->default_server;
+  ir::ServerOpts& o = s.opts;
+  for (; i < l.words.size(); ++i) {
+    const Word& w = l.words[i];
+    const stdlib::ServerOptInfo* info = stdlib::findServerOption(w.text);
+    if (!info) {
+      std::vector<std::string_view> names;
+      for (const auto& so : stdlib::serverOptions()) names.push_back(so.name);
+      error(w, "unknown server option '" + w.text + "'" + front::didYouMean(w.text, names));
+      return;
+    }
+    if (info->status != Status::Supported) {
+      error(w, "unsupported server option '" + w.text + "': HAProxy knows it, lbc does not support it yet");
+      return;
+    }
+    const Word* arg = nullptr;
+    if (info->nargs > 0) {
+      if (i + 1 >= l.words.size()) {
+        error(w, "server option '" + w.text + "' expects an argument");
+        return;
+      }
+      arg = &l.words[++i];
+    }
+    const std::string_view n = info->name;
+    int64_t v = 0;
+    uint64_t ms = 0;
+    if (n == "check") o.check = true;
+    else if (n == "no-check") o.check = false;
+    else if (n == "inter" || n == "fastinter" || n == "downinter") {
+      if (!duration(*arg, ms)) return;
+      if (ms == 0) {
+        error(*arg, "server option '" + w.text + "' expects a positive delay");
+        return;
+      }
+      (n == "inter" ? o.inter_ms : n == "fastinter" ? o.fastinter_ms : o.downinter_ms) = ms;
+    } else if (n == "fall" || n == "rise") {
+      if (!integer(*arg, v, 1, 0x7fffffff)) return;
+      (n == "fall" ? o.fall : o.rise) = static_cast<uint32_t>(v);
+    } else if (n == "weight") {
+      if (!integer(*arg, v, 0, 256)) return;
+      o.weight = static_cast<uint32_t>(v);
+    } else if (n == "maxconn" || n == "maxqueue") {
+      if (!integer(*arg, v, 0, 0x7fffffff)) return;
+      (n == "maxconn" ? o.maxconn : o.maxqueue) = static_cast<uint32_t>(v);
+    } else if (n == "backup") o.backup = true;
+    else if (n == "no-backup") o.backup = false;
+    else if (n == "disabled") o.disabled = true;
+    else if (n == "enabled") o.disabled = false;
+    else if (n == "id") {
+      if (is_default) {
+        error(w, "'id' is not allowed on a 'default-server' line: each server needs its own");
+        return;
+      }
+      if (!integer(*arg, v, 1, 0x7fffffff)) return;
+      s.id = static_cast<int32_t>(v);
+    } else if (n == "cookie") o.cookie = arg->text;
+    else if (n == "ssl") o.ssl = true;
+    else if (n == "no-ssl") o.ssl = false;
+    else if (n == "verify") {
+      if (arg->text == "none") o.verify = ir::ServerOpts::Verify::None;
+      else if (arg->text == "required") o.verify = ir::ServerOpts::Verify::Required;
+      else {
+        error(*arg, "'verify' expects 'none' or 'required', not '" + arg->text + "'");
+        return;
+      }
+    } else if (n == "ca-file") {
+      if (fileExists(*arg, arg->text, "CA")) o.ca_file = arg->text;
+    } else if (n == "sni") {
+      Phase ph{1u << stdlib::kUseSrvSource, "server sni"};
+      if (!sample(*arg, &ph)) return;
+      o.sni = arg->text;
+    } else if (n == "alpn") o.alpn = splitList(arg->text, ',');
+    else if (n == "send-proxy") o.send_proxy = true;
+    else if (n == "no-send-proxy") o.send_proxy = false;
+    else if (n == "port") {
+      if (!integer(*arg, v, 1, 65535)) return;
+      o.check_port = static_cast<uint16_t>(v);
+    } else if (n == "addr") {
+      ir::Address a;
+      std::string e = parseAddress(arg->text, AddrUse::Other, opts_.resolve_hosts, a);
+      if (!e.empty()) {
+        error(*arg, e);
+        return;
+      }
+      o.check_addr = a;
+    } else if (n == "resolvers") {
+      error(*arg, "resolvers section '" + arg->text + "' not found: 'resolvers' sections are not supported by lbc yet");
+      return;
+    }
+  }
+  if (is_default) {
+    cur_->default_server = o;
+    return;
+  }
+  if (o.ssl && o.verify != ir::ServerOpts::Verify::None && o.ca_file.empty()) {
+    error(l.words[1], "server '" + s.name + "' uses 'ssl' with certificate verification but no 'ca-file': add "
+                      "'ca-file <file>', or 'verify none' if the network to this server is trusted");
+    return;
+  }
+  if (s.id) {
+    for (const auto& other : cur_->servers) {
+      if (other.id == s.id) {
+        error(l.words[1], "server '" + s.name + "' has the same id " + std::to_string(*s.id) + " as server '" +
+                              other.name + "' in " + sectionDesc());
+        diags_.note(other.loc, "server '" + other.name + "' is here");
+        return;
+      }
+    }
+  }
+  cur_->servers.push_back(std::move(s));
+}
+
+// ---- balance, hash-type -----------------------------------------------------------------------
+
+void Sema::balance(const Line& l) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "an algorithm: roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random")) return;
+  using Algo = ir::Balance::Algo;
+  ir::Balance b;
+  b.loc = l.words[1].loc;
+  const std::string& a = l.words[1].text;
+  size_t extra = 2;
+  if (a == "roundrobin") b.algo = Algo::RoundRobin;
+  else if (a == "static-rr") b.algo = Algo::StaticRr;
+  else if (a == "leastconn") b.algo = Algo::LeastConn;
+  else if (a == "first") b.algo = Algo::First;
+  else if (a == "source") b.algo = Algo::Source;
+  else if (a == "random" || a.starts_with("random(")) {
+    b.algo = Algo::Random;
+    if (a != "random") {
+      int64_t v = 0;
+      if (a.back() != ')' || !integer(Word{a.substr(7, a.size() - 8), l.words[1].loc, false}, v, 1, 1000)) {
+        if (a.back() != ')') error(l.words[1], "missing ')' in '" + a + "'");
+        return;
+      }
+      b.random_draws = static_cast<uint32_t>(v);
+    }
+  } else if (a == "uri") {
+    b.algo = Algo::Uri;
+    for (; extra < l.words.size(); ++extra) {
+      const std::string& o = l.words[extra].text;
+      int64_t v = 0;
+      if (o == "whole") b.uri_whole = true;
+      else if ((o == "len" || o == "depth") && extra + 1 < l.words.size()) {
+        if (!integer(l.words[extra + 1], v, 1, 0x7fffffff)) return;
+        (o == "len" ? b.uri_len : b.uri_depth) = static_cast<uint32_t>(v);
+        ++extra;
+      } else if (o == "len" || o == "depth") {
+        error(l.words[extra], "'balance uri " + o + "' expects a number");
+        return;
+      } else {
+        error(l.words[extra], "unknown 'balance uri' option '" + o + "': expected 'whole', 'len <n>' or 'depth <n>'");
+        return;
+      }
+    }
+  } else if (a == "url_param") {
+    b.algo = Algo::UrlParam;
+    if (l.words.size() < 3) {
+      error(l.words[1], "'balance url_param' expects the parameter name");
+      return;
+    }
+    b.param = l.words[2].text;
+    extra = 3;
+    if (extra < l.words.size() && l.words[extra].text == "check_post") {
+      error(l.words[extra], "unsupported 'balance url_param' option 'check_post': lbc does not support it yet");
+      return;
+    }
+  } else if (a.starts_with("hdr(")) {
+    b.algo = Algo::Hdr;
+    if (a.back() != ')' || a.size() <= 5) {
+      error(l.words[1], "'balance hdr' expects a header name: 'hdr(<name>)'");
+      return;
+    }
+    b.param = a.substr(4, a.size() - 5);
+    if (extra < l.words.size() && l.words[extra].text == "use_domain_only") {
+      b.hdr_use_domain_only = true;
+      ++extra;
+    }
+  } else if (a == "rdp-cookie" || a.starts_with("rdp-cookie(") || a == "hash") {
+    error(l.words[1], "unsupported balance algorithm '" + a + "': HAProxy knows it, lbc does not support it yet");
+    return;
+  } else {
+    static const std::vector<std::string_view> kAlgos = {"roundrobin", "static-rr", "leastconn", "first", "source",
+                                                         "uri", "url_param", "hdr", "random"};
+    error(l.words[1], "unknown balance algorithm '" + a + "'" + front::didYouMean(a, kAlgos) +
+                          " (expected roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random)");
+    return;
+  }
+  if (extra < l.words.size()) {
+    error(l.words[extra], "unexpected '" + l.words[extra].text + "' after 'balance " + a + "'");
+    return;
+  }
+  cur_->balance = b;
+  st_->balance_set = true;
+}
+
+void Sema::hashType(const Line& l) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "'map-based' or 'consistent'")) return;
+  ir::HashType h;
+  const std::string& m = l.words[1].text;
+  if (m == "map-based") h.method = ir::HashType::Method::MapBased;
+  else if (m == "consistent") h.method = ir::HashType::Method::Consistent;
+  else {
+    error(l.words[1], "unknown hash method '" + m + "': expected 'map-based' or 'consistent'" +
+                          front::didYouMean(m, {"map-based", "consistent"}));
+    return;
+  }
+  for (size_t i = 2; i < l.words.size(); ++i) {
+    const std::string& w = l.words[i].text;
+    if (w == "avalanche") h.avalanche = true;
+    else if (w == "sdbm" || w == "djb2" || w == "wt6" || w == "crc32" || w == "none") {
+      if (i != 2) {
+        error(l.words[i], "the hash function must come right after the hash method");
+        return;
+      }
+      h.function = w;
+    } else {
+      error(l.words[i], "unexpected '" + w + "' in 'hash-type': expected a function (sdbm, djb2, wt6, crc32, none) or 'avalanche'");
+      return;
+    }
+  }
+  cur_->hash = h;
+}
+
+// ---- timeouts ---------------------------------------------------------------------------------
+
+void Sema::timeout(const Line& l) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "a timeout name and a duration, e.g. 'timeout client 30s'")) return;
+  const std::string& n = l.words[1].text;
+  ir::Timeouts& t = cur_->timeouts;
+  struct Entry {
+    const char* name;
+    std::optional<uint64_t> ir::Timeouts::*field;
+    uint8_t caps;
+  };
+  static const Entry kTimeouts[] = {
+      {"client", &ir::Timeouts::client, ir::kCapFe},
+      {"server", &ir::Timeouts::server, ir::kCapBe},
+      {"connect", &ir::Timeouts::connect, ir::kCapBe},
+      {"queue", &ir::Timeouts::queue, ir::kCapBe},
+      {"http-request", &ir::Timeouts::http_request, ir::kCapFe | ir::kCapBe},
+      {"http-keep-alive", &ir::Timeouts::http_keep_alive, ir::kCapFe | ir::kCapBe},
+      {"tunnel", &ir::Timeouts::tunnel, ir::kCapBe},
+      {"client-fin", &ir::Timeouts::client_fin, ir::kCapFe},
+      {"server-fin", &ir::Timeouts::server_fin, ir::kCapBe},
+      {"check", &ir::Timeouts::check, ir::kCapBe},
+      {"tarpit", &ir::Timeouts::tarpit, ir::kCapFe | ir::kCapBe},
+  };
+  static const std::vector<std::string_view> kRemoved = {"clitimeout", "srvtimeout", "contimeout", "appsession"};
+  const Entry* e = nullptr;
+  for (const auto& k : kTimeouts)
+    if (n == k.name) e = &k;
+  if (!e) {
+    std::vector<std::string_view> names;
+    for (const auto& k : kTimeouts) names.push_back(k.name);
+    error(l.words[1], "unknown timeout '" + n + "'" + front::didYouMean(n, names) +
+                          " (expected client, server, connect, queue, http-request, http-keep-alive, tunnel, "
+                          "client-fin, server-fin, check or tarpit)");
+    return;
+  }
+  if (n == "tarpit") {
+    error(l.words[1], "unsupported keyword 'timeout tarpit': HAProxy knows it, lbc does not support it yet");
+    return;
+  }
+  if (!needArgs(l, 2, "a duration after 'timeout " + n + "'")) return;
+  if (l.words.size() > 3) {
+    error(l.words[3], "unexpected '" + l.words[3].text + "' after 'timeout " + n + " " + l.words[2].text + "'");
+    return;
+  }
+  uint64_t ms = 0;
+  if (!duration(l.words[2], ms)) return;
+  if (cur_->caps && !(cur_->caps & e->caps)) {
+    warning(l.words[1], "'timeout " + n + "' is ignored in " + sectionDesc() + ": it applies to " +
+                            (e->caps == ir::kCapFe ? "frontends" : "backends") + " only");
+    return;
+  }
+  t.*(e->field) = ms;
+}
+
+// ---- mode, maxconn, retries, http-reuse --------------------------------------------------------
+
+void Sema::mode(const Line& l) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "'http' or 'tcp'")) return;
+  const std::string& m = l.words[1].text;
+  if (m == "http") cur_->mode = ir::Mode::Http;
+  else if (m == "tcp") cur_->mode = ir::Mode::Tcp;
+  else if (m == "health") {
+    error(l.words[1], "'mode health' was removed from HAProxy; use 'monitor-uri' in an http frontend instead");
+    return;
+  } else if (m == "log") {
+    error(l.words[1], "unsupported mode 'log': lbc does not support it yet");
+    return;
+  } else {
+    error(l.words[1], "unknown mode '" + m + "': expected 'http' or 'tcp'" + front::didYouMean(m, {"http", "tcp"}));
+    return;
+  }
+  st_->mode_set = true;
+  st_->mode_loc = l.words[1].loc;
+}
+
+void Sema::maxconnProxy(const Line& l) {
+  if (!noCondition(l) || !needArgs(l, 1, "a number")) return;
+  int64_t v = 0;
+  if (integer(l.words[1], v, 0, 0x7fffffff)) cur_->maxconn = static_cast<uint32_t>(v);
+}
+
+void Sema::retries(const Line& l) {
+  if (!noCondition(l) || !needArgs(l, 1, "a number")) return;
+  int64_t v = 0;
+  if (integer(l.words[1], v, 0, 0x7fffffff)) cur_->retries = static_cast<uint32_t>(v);
+}
+
+void Sema::httpReuse(const Line& l) {
+  if (!noCondition(l) || !needArgs(l, 1, "'never', 'safe', 'aggressive' or 'always'")) return;
+  using R = ir::Proxy::HttpReuse;
+  const std::string& m = l.words[1].text;
+  if (m == "never") cur_->http_reuse = R::Never;
+  else if (m == "safe") cur_->http_reuse = R::Safe;
+  else if (m == "aggressive") cur_->http_reuse = R::Aggressive;
+  else if (m == "always") cur_->http_reuse = R::Always;
+  else error(l.words[1], "unknown 'http-reuse' mode '" + m + "': expected 'never', 'safe', 'aggressive' or 'always'");
+}
+
+}  // namespace lbc::sema

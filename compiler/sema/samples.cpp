@@ -1,0 +1,643 @@
+// Sample expressions, log-format strings, ACLs and conditions: name lookup through the
+// registry, argument and type checks, and availability of each fetch at its phase.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <fstream>
+
+#include "front/parse.h"
+#include <algorithm>
+
+#include "sema/context.h"
+#include "sema/values.h"
+
+namespace lbc::sema {
+
+using stdlib::MatchMethod;
+using stdlib::SmpType;
+using stdlib::Status;
+
+namespace {
+
+struct ArgSpec {
+  std::string type;
+  bool optional = false;
+};
+
+// Parses HAProxy's signature text ("integer,string[,integer]", "[string,integer]").
+std::vector<ArgSpec> parseSignature(std::string_view sig) {
+  std::vector<ArgSpec> out;
+  bool opt = false;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(' ');
+    size_t e = cur.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back({cur.substr(b, e - b + 1), opt});
+    cur.clear();
+  };
+  for (char c : sig) {
+    if (c == '[') {
+      flush();
+      opt = true;
+    } else if (c == ']') {
+      flush();
+    } else if (c == ',') {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+bool castable(SmpType from, SmpType to) {
+  if (from == to || from == SmpType::Any || to == SmpType::Any) return true;
+  switch (from) {
+    case SmpType::Bool: return to == SmpType::Sint || to == SmpType::Str || to == SmpType::Bin;
+    case SmpType::Sint:
+      return to == SmpType::Bool || to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv4 ||
+             to == SmpType::Ipv6 || to == SmpType::Addr;
+    case SmpType::Ipv4:
+    case SmpType::Addr:
+      return to == SmpType::Sint || to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv6 ||
+             to == SmpType::Ipv4 || to == SmpType::Addr;
+    case SmpType::Ipv6: return to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv4 || to == SmpType::Addr;
+    case SmpType::Str: return true;
+    case SmpType::Bin: return to == SmpType::Str || to == SmpType::Meth;
+    case SmpType::Meth: return to == SmpType::Str || to == SmpType::Bin;
+    default: return false;
+  }
+}
+
+std::string describeUsage(uint32_t usage) {
+  if (usage & ((1u << stdlib::kUseBeHttpResHdr) | (1u << stdlib::kUseFeHttpResHdr)) &&
+      !(usage & ((1u << stdlib::kUseFeHttpReqHdr) | (1u << stdlib::kUseBeHttpReqHdr))))
+    return "the response";
+  if (usage & (1u << stdlib::kUseFeHttpReqHdr)) return "the request";
+  if (usage & (1u << stdlib::kUseBeTcpResCont)) return "the response";
+  return "a later stage of the transaction";
+}
+
+}  // namespace
+
+std::string compileRegex(const std::string& re, bool icase) {
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(), icase ? PCRE2_CASELESS : 0,
+                                   &err, &off, nullptr);
+  if (code) {
+    pcre2_code_free(code);
+    return {};
+  }
+  PCRE2_UCHAR buf[256];
+  pcre2_get_error_message(err, buf, sizeof buf);
+  return "invalid regular expression '" + re + "': " + reinterpret_cast<char*>(buf) + " at offset " + std::to_string(off);
+}
+
+// Checks call arguments against a registry signature; fills `out`.
+static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view sig, const char* what,
+                      std::vector<ir::Arg>& out) {
+  std::vector<ArgSpec> spec = parseSignature(sig);
+  size_t required = 0;
+  for (const auto& a : spec)
+    if (!a.optional) ++required;
+  std::string usage = std::string(call.name.text) + (sig.empty() ? "" : "(" + std::string(sig) + ")");
+  if (call.args.size() < required) {
+    s.error(call.name, std::string(what) + " '" + call.name.text + "' expects " + std::to_string(required) +
+                           " argument" + (required == 1 ? "" : "s") + ", got " + std::to_string(call.args.size()) +
+                           ": " + usage);
+    return false;
+  }
+  if (call.args.size() > spec.size()) {
+    s.error(call.args[spec.size()], std::string(what) + " '" + call.name.text + "' takes " +
+                                        (spec.empty() ? "no argument" : "at most " + std::to_string(spec.size()) +
+                                                                            " argument" + (spec.size() == 1 ? "" : "s")) +
+                                        ": " + usage);
+    return false;
+  }
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    const Word& w = call.args[i];
+    ir::Arg a;
+    a.str = w.text;
+    a.loc = w.loc;
+    const std::string& t = spec[i].type;
+    if (t == "integer" || t == "sint") {
+      int64_t v = 0;
+      if (!s.integer(w, v, INT64_MIN / 2, INT64_MAX / 2)) return false;
+      a.num = v;
+      a.is_num = true;
+    } else if (t == "regex") {
+      std::string e = compileRegex(w.text, false);
+      if (!e.empty()) {
+        s.error(w, e);
+        return false;
+      }
+    } else if (t.find("mask") != std::string::npos) {
+      int64_t v = 0;
+      uint8_t ip[16], len = 0;
+      bool v6 = false;
+      if (parseInt(w.text, v, 0, 128).empty()) {
+        a.num = v;
+        a.is_num = true;
+      } else if (!parseNetwork(w.text, ip, len, v6).empty()) {
+        s.error(w, "'" + w.text + "' is not a netmask: expected a prefix length (24) or a mask (255.255.255.0)");
+        return false;
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return true;
+}
+
+std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
+  auto ast = front::parseSample(w, diags_);
+  if (!ast) return std::nullopt;
+  ir::SampleExpr e;
+  e.loc = w.loc;
+  e.text = w.text;
+  const front::SampleCall& f = ast->fetch;
+  const stdlib::FetchInfo* fi = stdlib::findFetch(f.name.text);
+  if (!fi) {
+    std::string hint;
+    if (const auto* kw = stdlib::findAclKeyword(f.name.text))
+      hint = " ('" + f.name.text + "' is an ACL keyword; as a sample use '" + std::string(kw->fetch) + "')";
+    error(f.name, "unknown sample fetch '" + f.name.text + "'" + front::didYouMean(f.name.text, stdlib::fetchNames()) + hint);
+    return std::nullopt;
+  }
+  if (fi->status != Status::Supported) {
+    error(f.name, "unsupported sample fetch '" + f.name.text + "': HAProxy knows it, lbc does not support it yet");
+    return std::nullopt;
+  }
+  if (!checkArgs(*this, f, fi->args, "sample fetch", e.args)) return std::nullopt;
+  if (fi->name == "var" && !e.args.empty()) {
+    const std::string& v = e.args[0].str;
+    size_t dot = v.find('.');
+    std::string scope = v.substr(0, dot);
+    if (dot == std::string::npos || (scope != "proc" && scope != "sess" && scope != "txn" && scope != "req" && scope != "res")) {
+      error(f.args[0], "invalid variable name '" + v + "': expected <scope>.<name> with scope proc, sess, txn, req or res");
+      return std::nullopt;
+    }
+  }
+  e.fetch = fi->id;
+  e.fetch_name = std::string(fi->name);
+  e.usage = fi->usage;
+  e.type = fi->out;
+  if (phase && !(fi->usage & phase->usage)) {
+    error(f.name, "sample fetch '" + f.name.text + "' extracts information from " + describeUsage(fi->usage) +
+                      ", which is not available in a " + phase->what);
+    return std::nullopt;
+  }
+  for (const front::SampleCall& c : ast->convs) {
+    const stdlib::ConvInfo* ci = stdlib::findConverter(c.name.text);
+    if (!ci) {
+      error(c.name, "unknown converter '" + c.name.text + "'" + front::didYouMean(c.name.text, stdlib::converterNames()));
+      return std::nullopt;
+    }
+    if (ci->status != Status::Supported) {
+      error(c.name, "unsupported converter '" + c.name.text + "': HAProxy knows it, lbc does not support it yet");
+      return std::nullopt;
+    }
+    ir::Converter conv;
+    conv.loc = c.name.loc;
+    conv.id = ci->id;
+    conv.name = std::string(ci->name);
+    if (!checkArgs(*this, c, ci->args, "converter", conv.args)) return std::nullopt;
+    if (!castable(e.type, ci->in)) {
+      error(c.name, "converter '" + c.name.text + "' expects " + stdlib::smpTypeName(ci->in) + " input, but '" +
+                        e.text.substr(0, e.text.find(c.name.text) ? e.text.find(c.name.text) - 1 : 0) + "' gives " +
+                        stdlib::smpTypeName(e.type));
+      return std::nullopt;
+    }
+    if (conv.name.starts_with("map") && !conv.args.empty() &&
+        !fileExists(c.args[0], conv.args[0].str, "map")) return std::nullopt;
+    e.type = ci->out;
+    e.convs.push_back(std::move(conv));
+  }
+  return e;
+}
+
+std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) {
+  auto ast = front::parseLogFormat(w, diags_);
+  if (!ast) return std::nullopt;
+  ir::LogFormat lf;
+  lf.text = w.text;
+  for (auto& it : ast->items) {
+    ir::LogFormat::Item item;
+    item.text = it.text;
+    item.flags = it.flags;
+    if (it.kind == front::LogFormatItem::Kind::Text) {
+      item.kind = ir::LogFormat::Item::Kind::Text;
+    } else if (it.kind == front::LogFormatItem::Kind::Alias) {
+      item.kind = ir::LogFormat::Item::Kind::Alias;
+    } else {
+      item.kind = ir::LogFormat::Item::Kind::Sample;
+      Word inner{it.text, it.loc, false};
+      inner.loc.col += static_cast<uint32_t>(2 + (it.flags.empty() ? 0 : it.flags.size() + 2));
+      inner.loc.len = static_cast<uint32_t>(it.text.size());
+      auto s = sample(inner, phase);
+      if (!s) return std::nullopt;
+      item.sample = std::move(*s);
+    }
+    lf.items.push_back(std::move(item));
+  }
+  return lf;
+}
+
+// ---- ACLs -----------------------------------------------------------------------------------
+
+static MatchMethod defaultMethod(SmpType t) {
+  switch (t) {
+    case SmpType::Bool: return MatchMethod::Bool;
+    case SmpType::Sint: return MatchMethod::Int;
+    case SmpType::Ipv4:
+    case SmpType::Ipv6:
+    case SmpType::Addr: return MatchMethod::Ip;
+    case SmpType::Bin: return MatchMethod::Bin;
+    default: return MatchMethod::Str;
+  }
+}
+
+static std::optional<MatchMethod> methodByName(const std::string& n) {
+  static const std::pair<const char*, MatchMethod> kMethods[] = {
+      {"found", MatchMethod::Found}, {"bool", MatchMethod::Bool}, {"int", MatchMethod::Int},
+      {"ip", MatchMethod::Ip},       {"bin", MatchMethod::Bin},   {"len", MatchMethod::Len},
+      {"str", MatchMethod::Str},     {"sub", MatchMethod::Sub},   {"reg", MatchMethod::Reg},
+      {"beg", MatchMethod::Beg},     {"end", MatchMethod::End},   {"dir", MatchMethod::Dir},
+      {"dom", MatchMethod::Dom}};
+  for (const auto& [name, m] : kMethods)
+    if (n == name) return m;
+  return std::nullopt;
+}
+
+static SmpType methodInput(MatchMethod m) {
+  switch (m) {
+    case MatchMethod::Int: return SmpType::Sint;
+    case MatchMethod::Ip: return SmpType::Addr;
+    case MatchMethod::Bin: return SmpType::Bin;
+    case MatchMethod::Bool: return SmpType::Bool;
+    case MatchMethod::Found: return SmpType::Any;
+    default: return SmpType::Str;
+  }
+}
+
+static std::string parsePattern(const std::string& text, MatchMethod m, bool icase, ir::Pattern& p,
+                                std::string* op) {
+  p.text = text;
+  switch (m) {
+    case MatchMethod::Int:
+    case MatchMethod::Len: {
+      if (op && !op->empty()) {
+        int64_t v = 0;
+        std::string e = parseInt(text, v, INT64_MIN / 2, INT64_MAX / 2);
+        if (!e.empty()) return e;
+        if (*op == "eq") p.lo = p.hi = v, p.has_lo = p.has_hi = true;
+        else if (*op == "ge") p.lo = v, p.has_lo = true;
+        else if (*op == "gt") p.lo = v + 1, p.has_lo = true;
+        else if (*op == "le") p.hi = v, p.has_hi = true;
+        else if (*op == "lt") p.hi = v - 1, p.has_hi = true;
+        return {};
+      }
+      size_t colon = text.find(':');
+      std::string a = text.substr(0, colon);
+      std::string b = colon == std::string::npos ? a : text.substr(colon + 1);
+      int64_t v = 0;
+      if (!a.empty()) {
+        std::string e = parseInt(a, v, INT64_MIN / 2, INT64_MAX / 2);
+        if (!e.empty()) return "'" + text + "' is not an integer or a range (lo:hi)";
+        p.lo = v;
+        p.has_lo = true;
+      }
+      if (!b.empty()) {
+        std::string e = parseInt(b, v, INT64_MIN / 2, INT64_MAX / 2);
+        if (!e.empty()) return "'" + text + "' is not an integer or a range (lo:hi)";
+        p.hi = v;
+        p.has_hi = true;
+      }
+      if (!p.has_lo && !p.has_hi) return "'" + text + "' is not an integer or a range (lo:hi)";
+      return {};
+    }
+    case MatchMethod::Ip: return parseNetwork(text, p.ip, p.prefix_len, p.ipv6);
+    case MatchMethod::Reg: return compileRegex(text, icase);
+    case MatchMethod::Bin:
+      if (text.size() % 2 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        return "'" + text + "' is not a binary pattern: expected an even number of hexadecimal digits";
+      return {};
+    default: return {};
+  }
+}
+
+std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t first, SourceLoc loc) {
+  ir::AclTerm t;
+  t.loc = loc;
+  if (first >= words.size()) {
+    diags_.error(loc, "missing sample fetch in ACL: expected a criterion such as 'path_beg' or 'hdr(host)'");
+    return std::nullopt;
+  }
+  const Word& crit = words[first];
+  std::optional<MatchMethod> method;
+  std::string fetch_text = crit.text;
+  // ACL keywords (path_beg = path -m beg) take precedence over sample fetches, as in HAProxy.
+  std::string head = crit.text.substr(0, crit.text.find_first_of("(,"));
+  if (const auto* kw = stdlib::findAclKeyword(head)) {
+    method = kw->method;
+    fetch_text = std::string(kw->fetch) + crit.text.substr(head.size());
+  }
+  Word fw{fetch_text, crit.loc, crit.quoted};
+  auto e = sample(fw, nullptr);
+  if (!e) return std::nullopt;
+  t.expr = std::move(*e);
+  size_t i = first + 1;
+  bool explicit_method = false;
+  for (; i < words.size(); ++i) {
+    const std::string& f = words[i].text;
+    if (f.empty() || f[0] != '-') break;
+    if (f == "--") {
+      ++i;
+      break;
+    }
+    if (f == "-i") t.icase = true;
+    else if (f == "-n") t.no_dns = true;
+    else if (f == "-m" || f == "-f") {
+      if (i + 1 >= words.size()) {
+        error(words[i], "ACL flag '" + f + "' expects an argument");
+        return std::nullopt;
+      }
+      const Word& a = words[++i];
+      if (f == "-m") {
+        auto m = methodByName(a.text);
+        if (!m) {
+          error(a, "unknown match method '" + a.text + "'" +
+                       front::didYouMean(a.text, {"found", "bool", "int", "ip", "bin", "len", "str", "sub", "reg",
+                                                  "beg", "end", "dir", "dom"}) +
+                       " (expected found, bool, int, ip, bin, len, str, sub, reg, beg, end, dir or dom)");
+          return std::nullopt;
+        }
+        if (method && explicit_method && *method != *m) {
+          error(a, "a second match method '-m " + a.text + "' conflicts with the first one");
+          return std::nullopt;
+        }
+        method = m;
+        explicit_method = true;
+      } else {
+        t.files.push_back(a.text);
+      }
+    } else if (f == "-u" || f == "-M") {
+      error(words[i], "unsupported ACL flag '" + f + "': lbc does not support it yet");
+      return std::nullopt;
+    } else {
+      break;  // a pattern starting with '-' (e.g. a negative number)
+    }
+  }
+  t.method = method.value_or(defaultMethod(t.expr.type));
+  if (!castable(t.expr.type, methodInput(t.method))) {
+    error(crit, "match method '-m " + std::string(stdlib::matchMethodName(t.method)) + "' cannot apply to '" +
+                    crit.text + "', which gives " + stdlib::smpTypeName(t.expr.type));
+    return std::nullopt;
+  }
+  std::string op;
+  if ((t.method == MatchMethod::Int || t.method == MatchMethod::Len) && i < words.size()) {
+    const std::string& w = words[i].text;
+    if (w == "eq" || w == "ge" || w == "gt" || w == "le" || w == "lt") {
+      op = w;
+      ++i;
+      if (i >= words.size()) {
+        error(words[i - 1], "operator '" + op + "' expects a value");
+        return std::nullopt;
+      }
+    }
+  }
+  for (; i < words.size(); ++i) {
+    ir::Pattern p;
+    p.loc = words[i].loc;
+    std::string err = parsePattern(words[i].text, t.method, t.icase, p, &op);
+    if (!err.empty()) {
+      error(words[i], err);
+      return std::nullopt;
+    }
+    t.patterns.push_back(std::move(p));
+  }
+  for (size_t k = 0; k < t.files.size(); ++k) {
+    const std::string& path = t.files[k];
+    std::ifstream in(path);
+    if (!in) {
+      if (opts_.check_files) {
+        diags_.error(loc, "cannot open ACL pattern file '" + path + "': no such file or directory");
+        return std::nullopt;
+      }
+      continue;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      size_t b = line.find_first_not_of(" \t");
+      if (b == std::string::npos || line[b] == '#') continue;
+      size_t e2 = line.find_last_not_of(" \t\r");
+      ir::Pattern p;
+      p.loc = loc;
+      std::string err = parsePattern(line.substr(b, e2 - b + 1), t.method, t.icase, p, nullptr);
+      if (!err.empty()) {
+        diags_.error(loc, "in pattern file '" + path + "': " + err);
+        return std::nullopt;
+      }
+      t.patterns.push_back(std::move(p));
+    }
+  }
+  if (t.patterns.empty() && t.files.empty() && t.method != MatchMethod::Found && t.method != MatchMethod::Bool) {
+    diags_.warning(crit.loc, "no pattern to match against: this ACL will never match; use '-m found' to test "
+                             "that '" + crit.text + "' exists");
+  }
+  return t;
+}
+
+void Sema::acl(const Line& l) {
+  if (l.cond) {
+    diags_.error(l.cond->loc, "'acl' lines take no condition: '" + std::string(l.cond->unless ? "unless" : "if") +
+                                  "' cannot be an ACL pattern");
+    return;
+  }
+  if (!needArgs(l, 2, "<name> <criterion> [flags] [patterns...]")) return;
+  const Word& name = l.words[1];
+  if (name.text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=
+      std::string::npos) {
+    error(name, "invalid character in ACL name '" + name.text + "'");
+    return;
+  }
+  if (stdlib::findPredefinedAcl(name.text)) {
+    error(name, "'" + name.text + "' is a predefined ACL and cannot be redefined");
+    return;
+  }
+  auto term = aclTerm(l.words, 2, l.loc);
+  if (!term) return;
+  auto it = st_->acl_index.find(name.text);
+  if (it == st_->acl_index.end()) {
+    ir::Acl a;
+    a.name = name.text;
+    a.loc = name.loc;
+    a.terms.push_back(std::move(*term));
+    st_->acl_index.emplace(name.text, static_cast<uint32_t>(cur_->acls.size()));
+    cur_->acls.push_back(std::move(a));
+  } else {
+    cur_->acls[it->second].terms.push_back(std::move(*term));  // same name: OR'ed
+  }
+}
+
+uint32_t Sema::predefinedAcl(const std::string& name, SourceLoc loc) {
+  const auto* pd = stdlib::findPredefinedAcl(name);
+  if (!pd) return ir::kNone;
+  std::string key = "\x01" + name;  // predefined ACLs are instantiated once per proxy
+  if (auto it = st_->acl_index.find(key); it != st_->acl_index.end()) return it->second;
+  std::vector<Word> words;
+  std::string expr(pd->expr);
+  size_t p = 0;
+  while (p < expr.size()) {
+    size_t q = expr.find(' ', p);
+    if (q == std::string::npos) q = expr.size();
+    words.push_back(Word{expr.substr(p, q - p), loc, false});
+    p = q + 1;
+  }
+  auto term = aclTerm(words, 0, loc);
+  if (!term) return ir::kNone;
+  ir::Acl a;
+  a.name = name;
+  a.loc = loc;
+  a.predefined = true;
+  a.terms.push_back(std::move(*term));
+  uint32_t idx = static_cast<uint32_t>(cur_->acls.size());
+  cur_->acls.push_back(std::move(a));
+  st_->acl_index.emplace(key, idx);
+  return idx;
+}
+
+void Sema::condition(const Line& l, std::optional<ir::Condition>& out, Phase phase) {
+  if (!l.cond) return;
+  const front::CondAst& ast = *l.cond;
+  ir::Condition c;
+  c.loc = ast.loc;
+  c.unless = ast.unless;
+  bool ok = true;
+  for (const auto& alt : ast.alternatives) {
+    std::vector<ir::CondRef> refs;
+    for (const auto& t : alt) {
+      ir::CondRef r;
+      r.negated = t.negated;
+      r.loc = t.loc;
+      if (t.anonymous) {
+        auto term = aclTerm(t.acl, 0, t.loc);
+        if (!term) {
+          ok = false;
+          continue;
+        }
+        ir::Acl a;
+        a.loc = t.loc;
+        a.terms.push_back(std::move(*term));
+        a.used = true;
+        r.acl = static_cast<uint32_t>(cur_->acls.size());
+        cur_->acls.push_back(std::move(a));
+      } else {
+        const std::string& n = t.name.text;
+        if (auto it = st_->acl_index.find(n); it != st_->acl_index.end()) {
+          r.acl = it->second;
+        } else if (uint32_t pd = predefinedAcl(n, t.name.loc); pd != ir::kNone) {
+          r.acl = pd;
+        } else {
+          if (n.starts_with("{") || n.ends_with("}")) {
+            error(t.name, "'" + n + "' is not an ACL name: the braces of an anonymous ACL must be separate words, "
+                              "as in '{ " + n.substr(n.starts_with("{") ? 1 : 0,
+                                                      n.size() - (n.starts_with("{") ? 1 : 0) - (n.ends_with("}") ? 1 : 0)) + " }'");
+          } else {
+            st_->unresolved.push_back(UnresolvedAcl{n, t.name.loc});
+          }
+          ok = false;
+          continue;
+        }
+        cur_->acls[r.acl].used = true;
+      }
+      refs.push_back(r);
+    }
+    c.alternatives.push_back(std::move(refs));
+  }
+  if (!ok) return;
+  // HAProxy warns (and the rule stays) when an ACL can never match at this point.
+  for (const auto& alt : c.alternatives) {
+    for (const auto& r : alt) {
+      const ir::Acl& a = cur_->acls[r.acl];
+      uint32_t usage = 0;
+      for (const auto& term : a.terms) usage |= term.expr.usage;
+      if (!(usage & phase.usage)) {
+        diags_.warning(r.loc, "ACL '" + (a.name.empty() ? "{ " + a.terms[0].expr.text + " ... }" : a.name) +
+                                  "' will never match: it only involves data that is not available in a " + phase.what);
+      }
+      c.usage &= usage;
+    }
+  }
+  out = std::move(c);
+}
+
+void Sema::reportUnresolvedAcls() {
+  for (const auto& u : st_->unresolved) {
+    std::vector<std::string_view> names;
+    for (const auto& [n, _] : st_->acl_index)
+      if (n[0] != '\x01') names.push_back(n);
+    for (const auto& p : stdlib::predefinedAcls()) names.push_back(p.name);
+    if (auto it = st_->acl_index.find(u.name); it != st_->acl_index.end()) {
+      diags_.error(u.loc, "ACL '" + u.name + "' is used before it is declared");
+      diags_.note(cur_->acls[it->second].loc, "'" + u.name + "' is declared here; HAProxy requires an ACL to be "
+                                                "declared before the rules that use it");
+    } else {
+      diags_.error(u.loc, "no such ACL '" + u.name + "' in " + sectionDesc() + front::didYouMean(u.name, names));
+    }
+  }
+  st_->unresolved.clear();
+}
+
+// ---- phases -----------------------------------------------------------------------------------
+
+Phase Sema::phaseFor(ir::RuleSet set) const {
+  using namespace stdlib;
+  bool fe = !cur_->caps || (cur_->caps & ir::kCapFe);
+  bool be = !cur_->caps || (cur_->caps & ir::kCapBe);
+  const char* side = fe && be ? (cur_->caps ? "listen" : "defaults") : fe ? "frontend" : "backend";
+  std::string what;
+  Phase p;
+  auto bit = [](UsagePoint u) { return 1u << u; };
+  switch (set) {
+    case ir::RuleSet::TcpReqConn: p.usage = bit(kUseFeTcpReqConn); what = " tcp-request connection rule"; break;
+    case ir::RuleSet::TcpReqSess: p.usage = bit(kUseFeTcpReqSess); what = " tcp-request session rule"; break;
+    case ir::RuleSet::TcpReqCont:
+      p.usage = (fe ? bit(kUseFeTcpReqCont) : 0) | (be ? bit(kUseBeTcpReqCont) : 0);
+      what = " tcp-request content rule";
+      break;
+    case ir::RuleSet::TcpResCont:
+      p.usage = (fe ? bit(kUseFeTcpResCont) : 0) | (be ? bit(kUseBeTcpResCont) : 0);
+      what = " tcp-response content rule";
+      break;
+    case ir::RuleSet::HttpReq:
+      p.usage = (fe ? bit(kUseFeHttpReqHdr) : 0) | (be ? bit(kUseBeHttpReqHdr) : 0);
+      what = " http-request rule";
+      break;
+    case ir::RuleSet::HttpRes:
+    case ir::RuleSet::HttpAfterRes:
+      p.usage = (fe ? bit(kUseFeHttpResHdr) : 0) | (be ? bit(kUseBeHttpResHdr) : 0);
+      what = " http-response rule";
+      break;
+  }
+  p.what = side + what;
+  return p;
+}
+
+Phase Sema::phaseUseBackend() const {
+  return Phase{1u << stdlib::kUseFeUseBackend, "frontend use_backend rule"};
+}
+
+Phase Sema::phaseStick(ir::StickRule::Kind k) const {
+  using K = ir::StickRule::Kind;
+  switch (k) {
+    case K::Match: return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick match rule"};
+    case K::On: return Phase{(1u << stdlib::kUseBeSwitchStick), "backend stick on rule"};
+    case K::StoreRequest: return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-request rule"};
+    case K::StoreResponse: return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-response rule"};
+  }
+  return Phase{};
+}
+
+}  // namespace lbc::sema

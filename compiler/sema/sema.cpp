@@ -1,0 +1,307 @@
+// Sections and directive dispatch: which keyword a line is, whether it may appear here, and
+// what lbc says when it may not (unknown, unsupported, removed, misplaced).
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "sema/context.h"
+#include "sema/values.h"
+
+namespace lbc::sema {
+
+using stdlib::DirectiveId;
+using stdlib::Status;
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+bool Sema::needArgs(const Line& l, size_t n, const std::string& usage) {
+  if (l.words.size() > n) return true;
+  SourceLoc at = l.words.back().loc;
+  at.col += at.len;
+  at.len = 1;
+  diags_.error(at, "'" + l.words[0].text + "' expects " + usage);
+  return false;
+}
+
+bool Sema::noCondition(const Line& l) {
+  if (!l.cond) return true;
+  diags_.error(l.cond->loc, "'" + l.words[0].text + "' does not take a condition");
+  return false;
+}
+
+bool Sema::duration(const Word& w, uint64_t& ms, uint64_t unit_ms) {
+  std::string e = parseDuration(w.text, ms, unit_ms);
+  if (e.empty()) return true;
+  error(w, e);
+  return false;
+}
+
+bool Sema::size(const Word& w, uint64_t& v) {
+  std::string e = parseSize(w.text, v);
+  if (e.empty()) return true;
+  error(w, e);
+  return false;
+}
+
+bool Sema::integer(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
+  std::string e = parseInt(w.text, v, lo, hi);
+  if (e.empty()) return true;
+  error(w, e);
+  return false;
+}
+
+bool Sema::fileExists(const Word& w, const std::string& path, const char* what) {
+  if (!opts_.check_files) return true;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && std::string_view(what) == "certificate")
+    return true;  // a crt directory holds several certificates
+  error(w, std::string("cannot open ") + what + " file '" + path + "': " +
+               (::stat(path.c_str(), &st) == 0 ? "not a regular file" : "no such file or directory"));
+  return false;
+}
+
+std::string Sema::sectionDesc() const {
+  switch (sec_) {
+    case Sec::Global: return "'global' section";
+    case Sec::Defaults: return cur_ && !cur_->name.empty() ? "defaults section '" + cur_->name + "'" : "'defaults' section";
+    case Sec::Proxy: return std::string(cur_->kind()) + " '" + cur_->name + "'";
+    case Sec::HttpErrors: return "'http-errors' section";
+    default: return "section";
+  }
+}
+
+// ---- sections -------------------------------------------------------------------------------------
+
+static bool validName(const std::string& n) {
+  return !n.empty() && n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") ==
+                           std::string::npos;
+}
+
+void Sema::endSection() {
+  if (sec_ == Sec::Proxy || sec_ == Sec::Defaults) reportUnresolvedAcls();
+  if (sec_ == Sec::Proxy) checkProxy(*cur_, *st_);
+  sec_ = Sec::None;
+  cur_ = nullptr;
+  st_ = nullptr;
+}
+
+void Sema::sectionHeader(const Line& l) {
+  endSection();
+  const std::string& kind = l.words[0].text;
+  section_loc_ = l.loc;
+  if (kind == "global") {
+    sec_ = Sec::Global;
+    if (l.words.size() > 1) warning(l.words[1], "'global' takes no argument; '" + l.words[1].text + "' is ignored");
+    return;
+  }
+  if (kind == "http-errors") {
+    sec_ = Sec::HttpErrors;
+    if (!needArgs(l, 1, "<name> as an argument")) {
+      sec_ = Sec::Unsupported;
+      return;
+    }
+    prog_.http_errors.push_back(ir::HttpErrorsSection{l.loc, l.words[1].text, {}});
+    return;
+  }
+  if (kind != "defaults" && kind != "frontend" && kind != "backend" && kind != "listen") {
+    error(l.words[0], "section '" + kind + "' is not supported by lbc yet");
+    sec_ = Sec::Unsupported;
+    return;
+  }
+
+  // defaults [name] [from name] / frontend|backend|listen name [from defaults]
+  std::string name;
+  std::string from;
+  bool has_from = false;
+  size_t i = 1;
+  if (i < l.words.size() && l.words[i].text != "from") name = l.words[i++].text;
+  if (i < l.words.size() && l.words[i].text == "from") {
+    has_from = true;
+    if (i + 1 >= l.words.size()) {
+      error(l.words[i], "'from' expects the name of a defaults section");
+    } else {
+      from = l.words[i + 1].text;
+    }
+    i += 2;
+  }
+  if (i < l.words.size()) error(l.words[i], "unexpected '" + l.words[i].text + "' after the section name");
+
+  ir::Proxy* base = last_defaults_;
+  if (has_from && !from.empty()) {
+    auto it = named_defaults_.find(from);
+    if (it == named_defaults_.end()) {
+      std::vector<std::string_view> names;
+      for (auto& [n, _] : named_defaults_) names.push_back(n);
+      error(l.words[i - 1], "defaults section '" + from + "' not found" + front::didYouMean(from, names) +
+                                (named_defaults_.empty() ? " (no named defaults section is declared before this line)" : ""));
+      base = nullptr;
+    } else {
+      base = it->second;
+    }
+  }
+
+  if (kind == "defaults") {
+    if (!name.empty() && !validName(name))
+      error(l.words[1], "invalid character in defaults section name '" + name + "'");
+    auto d = std::make_unique<ir::Proxy>(has_from && base ? *base : ir::Proxy{});
+    d->name = name;
+    d->loc = l.loc;
+    d->caps = 0;
+    d->defaults = has_from ? from : "";
+    cur_ = d.get();
+    if (!name.empty()) {
+      if (auto it = named_defaults_.find(name); it != named_defaults_.end()) {
+        // HAProxy 2.6 lets a later defaults section with the same name replace an earlier one.
+        warning(l.words[1], "defaults section '" + name + "' replaces the one declared earlier");
+        diags_.note(it->second->loc, "previous defaults section '" + name + "' is here");
+      }
+      named_defaults_[name] = d.get();
+    }
+    last_defaults_ = d.get();
+    defaults_.push_back(std::move(d));
+    defaults_state_ = std::make_unique<ProxyState>();
+    defaults_state_->section = stdlib::kDefaults;
+    st_ = defaults_state_.get();
+    sec_ = Sec::Defaults;
+    return;
+  }
+
+  if (name.empty()) {
+    SourceLoc at = l.words[0].loc;
+    at.col += at.len;
+    diags_.error(at, "'" + kind + "' expects <name> as an argument");
+    sec_ = Sec::Unsupported;
+    return;
+  }
+  if (!validName(name)) {
+    error(l.words[1], "invalid character in " + kind + " name '" + name +
+                          "': only letters, digits, '-', '_', '.' and ':' are allowed");
+  }
+  uint8_t caps = kind == "frontend" ? ir::kCapFe : kind == "backend" ? ir::kCapBe : (ir::kCapFe | ir::kCapBe);
+  // Two frontends (or two backends) may not share a name; a frontend and a backend may.
+  for (const auto& p : proxies_) {
+    if (p->name == name && (p->caps & caps)) {
+      error(l.words[1], std::string(caps & p->caps & ir::kCapFe ? "frontend" : "backend") + " '" + name +
+                            "' is already defined (as " + p->kind() + ")");
+      diags_.note(p->loc, std::string("previous ") + p->kind() + " '" + name + "' is here");
+      break;
+    }
+  }
+  auto p = std::make_unique<ir::Proxy>(base ? *base : ir::Proxy{});
+  // Things a defaults section cannot give a proxy: its identity, listeners, servers, ACLs.
+  p->name = name;
+  p->loc = l.loc;
+  p->caps = caps;
+  p->defaults = base ? base->name : "";
+  p->binds.clear();
+  p->servers.clear();
+  // ACLs copied from defaults stay (inherited rules refer to them by index) but are not
+  // visible by name, as in HAProxy.
+  for (auto& a : p->acls) a.used = true;
+  p->use_backends.clear();
+  p->stick_rules.clear();
+  p->table.reset();
+  auto st = std::make_unique<ProxyState>();
+  st->section = kind == "frontend" ? stdlib::kFrontend : kind == "backend" ? stdlib::kBackend : stdlib::kListen;
+  st->mode_set = base && defaults_state_ && base == last_defaults_ ? defaults_state_->mode_set : base != nullptr;
+  cur_ = p.get();
+  st_ = st.get();
+  proxies_.push_back(std::move(p));
+  states_.push_back(std::move(st));
+  sec_ = Sec::Proxy;
+}
+
+static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
+  switch (sec) {
+    case Sema::Sec::Global: return stdlib::kGlobal;
+    case Sema::Sec::Defaults: return stdlib::kDefaults;
+    case Sema::Sec::Proxy: return st->section;
+    case Sema::Sec::HttpErrors: return stdlib::kHttpErrors;
+    default: return stdlib::kGlobal;
+  }
+}
+
+static std::string sectionList(uint32_t mask) {
+  std::string s;
+  for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1) {
+    if (!(mask & b)) continue;
+    if (!s.empty()) s += ", ";
+    s += stdlib::sectionName(static_cast<SectionMask>(b));
+  }
+  return s;
+}
+
+void Sema::directive(const Line& l) {
+  const Word& kw = l.words[0];
+  if (sec_ == Sec::Unsupported) return;  // already reported at the section header
+  if (sec_ == Sec::None) {
+    const stdlib::DirectiveInfo* any = stdlib::findDirective(kw.text, stdlib::kGlobal);
+    std::string hint;
+    if (any) {
+      hint = "; it belongs in a " + sectionList(any->sections & (stdlib::kGlobal | stdlib::kDefaults | stdlib::kFrontend |
+                                                                   stdlib::kListen | stdlib::kBackend)) +
+             " section";
+      if (any->sections & stdlib::kDefaults) hint += " (add a 'defaults' line above it to apply it to every proxy)";
+    }
+    error(kw, "'" + kw.text + "' is outside any section" + hint);
+    return;
+  }
+  SectionMask where = maskOf(sec_, st_);
+  const stdlib::DirectiveInfo* d = stdlib::findDirective(kw.text, where);
+  if (!d) {
+    error(kw, "unknown keyword '" + kw.text + "' in " + sectionDesc() +
+                  front::didYouMean(kw.text, stdlib::directiveNames(where)));
+    return;
+  }
+  if (d->status == Status::Removed) {
+    error(kw, "keyword '" + kw.text + "' was removed from HAProxy; use '" + std::string(d->replacement) + "' instead");
+    return;
+  }
+  if (!(d->sections & where)) {
+    constexpr uint32_t kProxies = stdlib::kFrontend | stdlib::kListen | stdlib::kBackend;
+    if ((where & kProxies) && (d->sections & kProxies)) {
+      // HAProxy ignores a frontend-only keyword in a backend (and the reverse) with a warning.
+      warning(kw, "'" + kw.text + "' is ignored in " + sectionDesc() + ": it is only valid in " +
+                      sectionList(d->sections & (kProxies | stdlib::kDefaults)) + " sections");
+      return;
+    }
+    error(kw, "'" + kw.text + "' is not allowed in " + sectionDesc() + "; it is valid in " + sectionList(d->sections) +
+                  " sections");
+    return;
+  }
+  if (d->status == Status::Unsupported) {
+    error(kw, "unsupported keyword '" + kw.text + "': HAProxy knows it, lbc does not support it yet");
+    return;
+  }
+  switch (sec_) {
+    case Sec::Global: globalDirective(l, *d); break;
+    case Sec::Defaults:
+    case Sec::Proxy: proxyDirective(l, *d); break;
+    case Sec::HttpErrors: httpErrorsDirective(l, *d); break;
+    default: break;
+  }
+}
+
+void Sema::file(front::File& f) {
+  for (const Line& l : f.lines) {
+    if (l.kind == front::LineKind::Section) sectionHeader(l);
+    else if (l.kind == front::LineKind::Directive) directive(l);
+  }
+  endSection();  // a section never continues into the next file, as in HAProxy
+}
+
+ir::Program Sema::finish() {
+  endSection();
+  for (auto& p : proxies_) prog_.proxies.push_back(std::move(*p));
+  crossReference(prog_);
+  return std::move(prog_);
+}
+
+ir::Program analyze(std::vector<front::File>& files, front::DiagEngine& diags, const Options& opts) {
+  Sema s(diags, opts);
+  for (auto& f : files) s.file(f);
+  return s.finish();
+}
+
+}  // namespace lbc::sema

@@ -1,0 +1,181 @@
+// The cross-reference pass (backends, stick tables) and the per-proxy checks HAProxy makes
+// once a section is complete, plus lbc's own lint.
+#include <algorithm>
+
+#include "sema/context.h"
+
+namespace lbc::sema {
+
+namespace {
+
+std::vector<std::string_view> proxyNames(const ir::Program& p, uint8_t caps) {
+  std::vector<std::string_view> v;
+  for (const auto& px : p.proxies)
+    if (px.caps & caps) v.push_back(px.name);
+  return v;
+}
+
+bool keyFitsTable(stdlib::SmpType t, ir::StickTable::Type tt) {
+  using S = stdlib::SmpType;
+  using T = ir::StickTable::Type;
+  switch (tt) {
+    case T::Ip: return t == S::Ipv4 || t == S::Addr || t == S::Ipv6 || t == S::Str || t == S::Sint || t == S::Any;
+    case T::Ipv6: return t == S::Ipv4 || t == S::Ipv6 || t == S::Addr || t == S::Str || t == S::Any;
+    case T::Integer: return t == S::Sint || t == S::Bool || t == S::Str || t == S::Ipv4 || t == S::Any;
+    case T::String: return t != S::Bool;
+    case T::Binary: return true;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
+  (void)st;
+  const bool http = p.mode == ir::Mode::Http;
+  const std::string desc = std::string(p.kind()) + " '" + p.name + "'";
+  // HAProxy's "missing timeouts" warning.
+  std::vector<std::string> missing;
+  if (p.isFrontend() && !p.timeouts.client) missing.push_back("'timeout client'");
+  if (p.isBackend() && !p.timeouts.connect) missing.push_back("'timeout connect'");
+  if (p.isBackend() && !p.timeouts.server) missing.push_back("'timeout server'");
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size(); ++i) list += (i ? (i + 1 == missing.size() ? " and " : ", ") : "") + missing[i];
+    diags_.warning(p.loc, "missing timeouts for " + desc + ": set " + list +
+                              " (in this section or in 'defaults'), or idle connections may never be closed");
+  }
+  if (!http) {
+    bool has_http_rules = false;
+    for (const auto& r : p.rules)
+      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes) has_http_rules = true;
+    if (has_http_rules)
+      diags_.warning(p.loc, "'http-request'/'http-response' rules are ignored in " + desc + ": they need 'mode http'");
+    if (p.isFrontend() && p.httplog)
+      diags_.warning(p.loc, "'option httplog' is not usable in " + desc + " (it needs 'mode http'); 'option tcplog' is used instead");
+    if (p.forwardfor.enabled)
+      diags_.warning(p.loc, "'option forwardfor' is ignored in " + desc + ": it needs 'mode http'");
+    if (p.isBackend() && p.cookie)
+      diags_.warning(p.cookie->loc, "'cookie' is ignored in " + desc + ": cookie persistence needs 'mode http'");
+    using A = ir::Balance::Algo;
+    if (p.isBackend() && (p.balance.algo == A::Uri || p.balance.algo == A::UrlParam || p.balance.algo == A::Hdr))
+      diags_.warning(p.balance.loc.valid() ? p.balance.loc : p.loc,
+                     "layer 7 balancing is not possible in " + desc + " (mode tcp): round robin is used instead");
+  }
+  if (!opts_.lint) return;
+  // lbc lint: rules that can never run after an unconditional final rule in the same set.
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    const ir::Rule& r = p.rules[i];
+    if (!r.final || r.cond) continue;
+    for (size_t j = i + 1; j < p.rules.size(); ++j) {
+      if (p.rules[j].set != r.set) continue;
+      diags_.warning(p.rules[j].loc, "this rule can never run: the unconditional '" + r.action_name +
+                                         "' above stops the evaluation of " + ir::ruleSetName(r.set) + " rules");
+      diags_.note(r.loc, "unconditional '" + r.action_name + "' is here");
+      break;
+    }
+  }
+  for (size_t i = 0; i + 1 < p.use_backends.size(); ++i) {
+    if (p.use_backends[i].cond) continue;
+    diags_.warning(p.use_backends[i + 1].loc, "this 'use_backend' can never be chosen: the unconditional "
+                                              "'use_backend' above always matches first");
+    diags_.note(p.use_backends[i].loc, "unconditional 'use_backend' is here");
+    break;
+  }
+  for (const auto& a : p.acls)
+    if (!a.used && !a.name.empty() && !a.predefined) diags_.warning(a.loc, "ACL '" + a.name + "' is never used");
+  if (p.isBackend() && !p.servers.empty()) {
+    bool all_disabled = true;
+    for (const auto& s : p.servers) all_disabled = all_disabled && s.opts.disabled;
+    if (all_disabled)
+      diags_.warning(p.loc, "every server of " + desc + " is disabled: it will answer 503 to every request");
+  }
+  if (p.maxconn && p.isBackend()) {
+    for (const auto& s : p.servers)
+      if (s.opts.maxconn > *p.maxconn)
+        diags_.warning(s.loc, "server '" + s.name + "' has maxconn " + std::to_string(s.opts.maxconn) +
+                                  ", above the proxy's maxconn " + std::to_string(*p.maxconn) + ": it can never be reached");
+  }
+}
+
+void Sema::crossReference(ir::Program& prog) {
+  std::vector<bool> backend_used(prog.proxies.size(), false);
+  bool dynamic_routing = false;
+  auto resolveBackend = [&](ir::Proxy& fe, ir::UseBackend& u, const char* kw) {
+    if (u.dynamic) {
+      dynamic_routing = true;
+      return;
+    }
+    uint32_t idx = prog.findProxy(u.name, ir::kCapBe);
+    if (idx == ir::kNone) {
+      std::string hint = front::didYouMean(u.name, proxyNames(prog, ir::kCapBe));
+      uint32_t fe_only = prog.findProxy(u.name, ir::kCapFe);
+      diags_.error(u.loc, std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to backend '" + u.name +
+                              "', which does not exist" + hint +
+                              (fe_only != ir::kNone ? " ('" + u.name + "' is a frontend, not a backend)" : ""));
+      return;
+    }
+    u.backend = idx;
+    backend_used[idx] = true;
+    const ir::Proxy& be = prog.proxies[idx];
+    if (fe.mode == ir::Mode::Http && be.mode == ir::Mode::Tcp) {
+      diags_.error(u.loc, std::string(fe.kind()) + " '" + fe.name + "' (mode http) cannot use backend '" + be.name +
+                              "' (mode tcp): set 'mode http' in the backend or 'mode tcp' in the frontend");
+      diags_.note(be.loc, "backend '" + be.name + "' is here");
+    }
+  };
+  auto resolveTable = [&](const ir::Proxy& owner, const std::string& name, SourceLoc loc, uint32_t& out,
+                          stdlib::SmpType key_type) {
+    uint32_t self = ir::kNone;
+    for (uint32_t i = 0; i < prog.proxies.size(); ++i)
+      if (&prog.proxies[i] == &owner) self = i;
+    uint32_t idx = ir::kNone;
+    if (name.empty()) {
+      idx = self;
+    } else {
+      for (uint32_t i = 0; i < prog.proxies.size(); ++i)
+        if (prog.proxies[i].name == name && prog.proxies[i].table) idx = i;
+    }
+    if (idx == ir::kNone || !prog.proxies[idx].table) {
+      std::vector<std::string_view> names;
+      for (const auto& px : prog.proxies)
+        if (px.table) names.push_back(px.name);
+      if (name.empty())
+        diags_.error(loc, std::string(owner.kind()) + " '" + owner.name +
+                              "' has no 'stick-table': declare one, or name another proxy's table with 'table <name>'");
+      else
+        diags_.error(loc, "stick-table '" + name + "' not found: no proxy of that name declares a 'stick-table'" +
+                              front::didYouMean(name, names));
+      return;
+    }
+    out = idx;
+    const ir::StickTable& t = *prog.proxies[idx].table;
+    if (!keyFitsTable(key_type, t.type)) {
+      diags_.error(loc, std::string("the key's type (") + stdlib::smpTypeName(key_type) +
+                            ") cannot be stored in stick-table '" + prog.proxies[idx].name + "'");
+      diags_.note(t.loc, "the table is declared here");
+    }
+  };
+  for (auto& p : prog.proxies) {
+    if (p.isFrontend()) {
+      for (auto& u : p.use_backends) resolveBackend(p, u, "use_backend");
+      if (p.default_backend) resolveBackend(p, *p.default_backend, "default_backend");
+    }
+    if (p.isBackend()) {
+      for (auto& r : p.stick_rules) resolveTable(p, r.table, r.loc, r.table_proxy, r.expr.type);
+      if (!p.stick_rules.empty() && !p.isBackend())
+        diags_.error(p.stick_rules[0].loc, "'stick' rules are only valid in backends");
+    }
+    for (auto& r : p.rules) {
+      if (auto* t = std::get_if<ir::TrackArgs>(&r.args)) resolveTable(p, t->table, r.loc, t->table_proxy, t->key.type);
+    }
+  }
+  if (!opts_.lint || dynamic_routing) return;
+  for (uint32_t i = 0; i < prog.proxies.size(); ++i) {
+    const ir::Proxy& p = prog.proxies[i];
+    if (p.caps == ir::kCapBe && !backend_used[i])
+      diags_.warning(p.loc, "backend '" + p.name + "' is never used: no frontend routes to it");
+  }
+}
+
+}  // namespace lbc::sema
