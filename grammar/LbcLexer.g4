@@ -61,7 +61,8 @@ SMP_BAD    : . ;
 mode SMP_ARGS;
 ARG_RPAREN : ')' -> popMode ;
 ARG_COMMA  : ',' ;
-ARG_TEXT   : ( ~[,)\\"'] | '\\' . | '"' ( ~["\\] | '\\' . )* '"' | '\'' ~[']* '\'' )+ ;
+// A backslash does not escape ',' or ')' here (HAProxy 2.6): quote such arguments instead.
+ARG_TEXT   : ( ~[,)"'] | '"' ( ~["\\] | '\\' . )* '"' | '\'' ~[']* '\'' )+ ;
 ARG_BAD    : . ;
 
 mode LF;

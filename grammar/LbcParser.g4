@@ -9,8 +9,8 @@ line : ( sectionHeader | ppLine | directive )? NL ;
 
 sectionHeader : SECTION anyWord* ;
 
-ppLine : PP_IF ppExpr            # ppIf
-       | PP_ELIF ppExpr          # ppElif
+ppLine : PP_IF ppExpr?           # ppIf
+       | PP_ELIF ppExpr?         # ppElif
        | PP_ELSE                 # ppElse
        | PP_ENDIF                # ppEndif
        | PP_MSG anyWord*         # ppMsg
@@ -26,7 +26,7 @@ ppArgs  : ppArg ( PP_COMMA ppArg )* ;
 ppArg   : PP_WORD? ;
 
 // A directive: a head word, argument words, then an optional condition.
-directive : headWord anyWord* ( condKeyword condition )? ;
+directive : headWord anyWord* ( condKeyword condition? )? ;
 headWord  : WORD | OR | LBRACE | RBRACE | BANG | UNTERMINATED ;
 anyWord   : WORD | SECTION | OR | LBRACE | RBRACE | BANG | UNTERMINATED ;
 condKeyword : IF | UNLESS ;

@@ -228,7 +228,16 @@ class Builder {
       std::vector<antlr4::Token*> toks{d->headWord()->getStart()};
       for (auto* w : d->anyWord()) toks.push_back(w->getStart());
       l.words = words(toks);
-      if (d->condKeyword() && d->condition()) l.cond = condition(d->condKeyword(), d->condition());
+      if (d->condKeyword()) {
+        if (d->condition()) {
+          l.cond = condition(d->condKeyword(), d->condition());
+        } else {
+          CondAst empty;  // `if` with nothing after it: HAProxy accepts it, sema warns
+          empty.unless = d->condKeyword()->UNLESS() != nullptr;
+          empty.loc = locOf(d->condKeyword()->getStart());
+          l.cond = std::move(empty);
+        }
+      }
     } else if (auto* p = ctx->ppLine()) {
       Word head;
       head.loc = locOf(p->getStart());
@@ -284,9 +293,7 @@ std::string decodeArg(const std::string& raw) {
   std::string out;
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '\\' && i + 1 < raw.size()) {
-      out += raw[++i];
-    } else if (c == '"' || c == '\'') {
+    if (c == '"' || c == '\'') {
       size_t close = raw.find(c, i + 1);
       while (c == '"' && close != std::string::npos && raw[close - 1] == '\\') close = raw.find(c, close + 1);
       if (close == std::string::npos) close = raw.size();

@@ -131,7 +131,7 @@ void preprocess(File& file, DiagEngine& diags, const EnvLookup& env) {
       case LineKind::PpIf: {
         bool parent = active();
         bool v = false;
-        if (parent && l.pp) v = ev.eval(*l.pp).value_or(false);
+        if (parent && l.pp) v = ev.eval(*l.pp).value_or(false);  // an empty condition is false
         stack.push_back(Block{l.loc, parent, v, parent && v, false});
         break;
       }
@@ -166,9 +166,13 @@ void preprocess(File& file, DiagEngine& diags, const EnvLookup& env) {
         break;
       case LineKind::PpMsg: {
         if (!active()) break;
-        std::string msg;
-        for (size_t i = 1; i < l.words.size(); ++i) msg += (i > 1 ? " " : "") + l.words[i].text;
         const std::string& kw = l.words[0].text;
+        if (l.words.size() > 2) {
+          diags.error(l.words[2].loc, "unexpected argument '" + l.words[2].text + "' for '" + kw +
+                                          "': quote the message if it contains spaces");
+          break;
+        }
+        std::string msg = l.words.size() > 1 ? l.words[1].text : "";
         if (kw == ".alert") diags.error(l.loc, msg);
         else if (kw == ".warning") diags.warning(l.loc, msg);
         else diags.report(Severity::Note, l.loc, msg);

@@ -100,6 +100,12 @@ static size_t expandVar(std::string_view raw, size_t i, std::string& out, const 
     if (auto v = env(raw.substr(i + 1, j - i - 1))) out += *v;
     return j - i;
   }
+  if (r.error.empty()) {
+    r.error = "'$' inside double quotes starts an environment variable name, and '" +
+              std::string(i + 1 < raw.size() ? raw.substr(i + 1, 1) : std::string_view("end of word")) +
+              "' cannot start one: write '\\$' for a literal dollar sign";
+    r.error_offset = i;
+  }
   out += '$';
   return 1;
 }

@@ -46,6 +46,10 @@ struct ProxyState {
   SourceLoc unconditional_backend_loc;
 };
 
+// TLS checks (tls.cpp): empty string when fine.
+std::string checkCertificateFile(const std::string& path);
+std::string checkCipherList(const std::string& list);
+
 // Compiles a PCRE2 regular expression to validate it; returns the error text or empty.
 std::string compileRegex(const std::string& re, bool icase);
 
@@ -66,6 +70,9 @@ class Sema {
   bool duration(const Word& w, uint64_t& ms, uint64_t unit_ms = 1);
   bool size(const Word& w, uint64_t& v);
   bool integer(const Word& w, int64_t& v, int64_t lo, int64_t hi);
+  // Where HAProxy reads a number with atoi() (non-numbers silently become 0), lbc warns and
+  // does the same, so the verdict matches HAProxy's and the user still learns of the mistake.
+  bool lenientInteger(const Word& w, int64_t& v, int64_t lo, int64_t hi);
   bool fileExists(const Word& w, const std::string& path, const char* what);
   std::string sectionDesc() const;  // "frontend 'fe'"
 
@@ -96,6 +103,7 @@ class Sema {
 
   // ---- samples, ACLs, conditions (samples.cpp) ----
   std::optional<ir::SampleExpr> sample(const Word& w, const Phase* phase);
+  bool checkMapFile(const Word& w, const std::string& conv);
   std::optional<ir::LogFormat> logFormat(const Word& w, const Phase* phase);
   std::optional<ir::AclTerm> aclTerm(const std::vector<Word>& words, size_t first, SourceLoc loc);
   void acl(const Line& l);
@@ -108,6 +116,7 @@ class Sema {
   Phase phaseStick(ir::StickRule::Kind k) const;
 
   // ---- rules (rules.cpp) ----
+  bool rulesAllowedHere(const Line& l);
   void httpRule(const Line& l, bool response);
   void tcpRule(const Line& l, bool response);
   void useBackend(const Line& l, bool is_default);
@@ -134,7 +143,14 @@ class Sema {
   std::vector<std::unique_ptr<ir::Proxy>> proxies_;  // moved into prog_.proxies by finish()
   std::vector<std::unique_ptr<ProxyState>> states_;  // parallel to proxies_
   std::unique_ptr<ProxyState> defaults_state_;
-  std::unordered_map<std::string, std::vector<SourceLoc>> fe_names_, be_names_;
+  // Named defaults sections that define tcp/http rules, and which kinds of proxies use them
+  // (HAProxy forbids a frontend and a backend to share such a defaults section).
+  struct DefaultsUse {
+    bool fe = false, be = false;
+    SourceLoc first_fe, first_be;
+  };
+  std::map<const ir::Proxy*, DefaultsUse> rule_defaults_use_;
+  std::map<std::string, std::vector<SourceLoc>, std::less<>> defaults_locs_;
   bool global_seen_ = false;
   SourceLoc section_loc_;
 };

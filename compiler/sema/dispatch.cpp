@@ -1,4 +1,7 @@
 // Directive dispatch by registry id, and the global section.
+#include <grp.h>
+#include <pwd.h>
+
 #include <algorithm>
 
 #include "sema/context.h"
@@ -19,16 +22,30 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     out = l.words[1].text;
   };
   switch (d.id) {
-    case DirectiveId::daemon: g.daemon = true; break;
+    case DirectiveId::daemon:
+      if (l.words.size() > 1) {
+        error(l.words[1], "'daemon' takes no argument");
+        break;
+      }
+      g.daemon = true;
+      break;
     case DirectiveId::nbthread:
-      if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 4096)) g.nbthread = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 64)) g.nbthread = static_cast<uint32_t>(v);
       break;
     case DirectiveId::global_maxconn:
       if (needArgs(l, 1, "a number") && integer(l.words[1], v, 1, 0x7fffffff)) g.maxconn = static_cast<uint32_t>(v);
       break;
     case DirectiveId::global_log: logLine(l, g.logs, nullptr); break;
-    case DirectiveId::global_user: oneWord(g.user, "a user name"); break;
-    case DirectiveId::global_group: oneWord(g.group, "a group name"); break;
+    case DirectiveId::global_user:
+      oneWord(g.user, "a user name");
+      if (!g.user.empty() && !getpwnam(g.user.c_str()))
+        error(l.words[1], "user '" + g.user + "' does not exist on this machine");
+      break;
+    case DirectiveId::global_group:
+      oneWord(g.group, "a group name");
+      if (!g.group.empty() && !getgrnam(g.group.c_str()))
+        error(l.words[1], "group '" + g.group + "' does not exist on this machine");
+      break;
     case DirectiveId::chroot: oneWord(g.chroot, "a directory"); break;
     case DirectiveId::pidfile: oneWord(g.pidfile, "a file name"); break;
     case DirectiveId::tune_bufsize:
@@ -68,7 +85,11 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       g.ssl_default_bind_options = all;
       break;
     }
-    case DirectiveId::ssl_default_bind_ciphers: oneWord(g.ssl_default_bind_ciphers, "a cipher list"); break;
+    case DirectiveId::ssl_default_bind_ciphers:
+      oneWord(g.ssl_default_bind_ciphers, "a cipher list");
+      if (std::string e = checkCipherList(g.ssl_default_bind_ciphers); !g.ssl_default_bind_ciphers.empty() && !e.empty())
+        error(l.words[1], e);
+      break;
     case DirectiveId::global_stats: {
       if (!needArgs(l, 1, "'socket' or 'timeout'")) break;
       const std::string& sub = l.words[1].text;

@@ -36,6 +36,12 @@ void Sema::option(const Line& l, bool negated) {
     return;
   }
   bool on = !negated;
+  if (negated && (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
+                  o->id == OptionId::httpchk || o->id == OptionId::tcp_check)) {
+    error(l.words[0], "'no option " + nw.text + "' is not supported: this option cannot be negated; remove the "
+                      "'option " + nw.text + "' line (or the defaults section it comes from) instead");
+    return;
+  }
   auto noArgs = [&]() {
     if (l.words.size() > 2) {
       error(l.words[2], "unexpected '" + l.words[2].text + "': 'option " + nw.text + "' takes no argument");
@@ -274,6 +280,12 @@ void Sema::httpCheck(const Line& l) {
     }
     r.match = m.text;
     r.pattern = l.words[i + 1].text;
+    if (r.match == "rstatus" || r.match == "rstring") {
+      if (std::string e = compileRegex(r.pattern, false); !e.empty()) {
+        error(l.words[i + 1], e);
+        return;
+      }
+    }
     if (i + 2 < l.words.size()) {
       error(l.words[i + 2], "unexpected '" + l.words[i + 2].text + "' after the 'http-check expect' pattern");
       return;

@@ -1,11 +1,16 @@
 // Proxy directives that describe topology: bind, server, balance, timeouts, options, mode,
 // cookie, health checks, stick tables, logging, error files.
+#include <fcntl.h>
+
+#include <cctype>
+
 #include <fstream>
 #include <sstream>
 
 #include <algorithm>
 
 #include "sema/context.h"
+#include "front/words.h"
 #include "sema/values.h"
 
 namespace lbc::sema {
@@ -33,10 +38,31 @@ void Sema::bind(const Line& l) {
   if (!noCondition(l)) return;
   if (!needArgs(l, 1, "<address>[:port] as its first argument")) return;
   std::vector<ir::Bind> binds;
-  for (const std::string& a : splitList(l.words[1].text, ',')) {
+  std::string addr_text = l.words[1].text;
+  for (size_t p = addr_text.find("${"); p != std::string::npos; p = addr_text.find("${", p)) {
+    size_t close = addr_text.find('}', p);
+    if (close == std::string::npos) break;
+    std::string var = addr_text.substr(p + 2, close - p - 2);
+    if (var.empty() || var.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                           std::string::npos || std::isdigit(static_cast<unsigned char>(var[0]))) {
+      error(l.words[1], "invalid address '" + l.words[1].text + "': an unquoted bind address only expands plain "
+                        "'${NAME}' (no default value); quote the word to use '${NAME-default}'");
+      return;
+    }
+    auto v = front::processEnv()(var);
+    addr_text.replace(p, close - p + 1, v.value_or(""));
+    p += v ? v->size() : 0;
+  }
+  if (addr_text.empty()) {
+    error(l.words[1], "bind address '" + l.words[1].text + "' is empty after environment expansion (is the variable set?)");
+    return;
+  }
+  for (const std::string& a : splitList(addr_text, ',')) {
     ir::Bind b;
     b.loc = l.words[1].loc;
     std::string e = parseAddress(a, AddrUse::Bind, opts_.resolve_hosts, b.addr);
+    if (e.empty() && b.addr.kind == ir::Address::Kind::Fd && fcntl(b.addr.fd, F_GETFD) < 0)
+      e = "cannot use file descriptor " + std::to_string(b.addr.fd) + " in '" + a + "': it is not open";
     if (!e.empty()) {
       error(l.words[1], e);
       return;
@@ -68,7 +94,9 @@ void Sema::bind(const Line& l) {
     const std::string_view n = o->name;
     if (n == "ssl") opts.ssl = true;
     else if (n == "crt") {
-      if (fileExists(*arg, arg->text, "certificate")) opts.crt.push_back(arg->text);
+      std::string e = opts_.check_files ? checkCertificateFile(arg->text) : std::string();
+      if (!e.empty()) error(*arg, e);
+      else opts.crt.push_back(arg->text);
     } else if (n == "alpn") {
       opts.alpn = splitList(arg->text, ',');
       for (const auto& p : opts.alpn)
@@ -79,7 +107,7 @@ void Sema::bind(const Line& l) {
     else if (n == "v6only") opts.v6only = true;
     else if (n == "backlog" || n == "maxconn") {
       int64_t v = 0;
-      if (!integer(*arg, v, 1, 0x7fffffff)) return;
+      if (!(n == "backlog" ? lenientInteger(*arg, v, 0, 0x7fffffff) : integer(*arg, v, 1, 0x7fffffff))) return;
       (n == "backlog" ? opts.backlog : opts.maxconn) = static_cast<uint32_t>(v);
     }
   }
@@ -177,10 +205,10 @@ void Sema::server(const Line& l, bool is_default) {
       if (!integer(*arg, v, 1, 0x7fffffff)) return;
       (n == "fall" ? o.fall : o.rise) = static_cast<uint32_t>(v);
     } else if (n == "weight") {
-      if (!integer(*arg, v, 0, 256)) return;
+      if (!lenientInteger(*arg, v, 0, 256)) return;
       o.weight = static_cast<uint32_t>(v);
     } else if (n == "maxconn" || n == "maxqueue") {
-      if (!integer(*arg, v, 0, 0x7fffffff)) return;
+      if (!lenientInteger(*arg, v, 0, 0x7fffffff)) return;
       (n == "maxconn" ? o.maxconn : o.maxqueue) = static_cast<uint32_t>(v);
     } else if (n == "backup") o.backup = true;
     else if (n == "no-backup") o.backup = false;
@@ -213,7 +241,7 @@ void Sema::server(const Line& l, bool is_default) {
     else if (n == "send-proxy") o.send_proxy = true;
     else if (n == "no-send-proxy") o.send_proxy = false;
     else if (n == "port") {
-      if (!integer(*arg, v, 1, 65535)) return;
+      if (!lenientInteger(*arg, v, 0, 65535)) return;
       o.check_port = static_cast<uint16_t>(v);
     } else if (n == "addr") {
       ir::Address a;
@@ -348,7 +376,13 @@ void Sema::hashType(const Line& l) {
   }
   for (size_t i = 2; i < l.words.size(); ++i) {
     const std::string& w = l.words[i].text;
-    if (w == "avalanche") h.avalanche = true;
+    if (w == "avalanche") {
+      if (i == 2) {
+        error(l.words[i], "'avalanche' must follow a hash function: 'hash-type " + m + " sdbm|djb2|wt6|crc32 avalanche'");
+        return;
+      }
+      h.avalanche = true;
+    }
     else if (w == "sdbm" || w == "djb2" || w == "wt6" || w == "crc32" || w == "none") {
       if (i != 2) {
         error(l.words[i], "the hash function must come right after the hash method");
@@ -444,13 +478,13 @@ void Sema::mode(const Line& l) {
 void Sema::maxconnProxy(const Line& l) {
   if (!noCondition(l) || !needArgs(l, 1, "a number")) return;
   int64_t v = 0;
-  if (integer(l.words[1], v, 0, 0x7fffffff)) cur_->maxconn = static_cast<uint32_t>(v);
+  if (lenientInteger(l.words[1], v, 0, 0x7fffffff)) cur_->maxconn = static_cast<uint32_t>(v);
 }
 
 void Sema::retries(const Line& l) {
   if (!noCondition(l) || !needArgs(l, 1, "a number")) return;
   int64_t v = 0;
-  if (integer(l.words[1], v, 0, 0x7fffffff)) cur_->retries = static_cast<uint32_t>(v);
+  if (lenientInteger(l.words[1], v, 0, 0x7fffffff)) cur_->retries = static_cast<uint32_t>(v);
 }
 
 void Sema::httpReuse(const Line& l) {

@@ -293,6 +293,13 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       s.error(aw, "'" + name + "' with a body needs a 'content-type'");
       return false;
     }
+    static const int kDefaultPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
+    if (!has_body && std::find(std::begin(kDefaultPages), std::end(kDefaultPages), ret.status) == std::end(kDefaultPages)) {
+      s.error(aw, "status " + std::to_string(ret.status) + " has no default error page: give '" + name +
+                      "' a body ('string', 'file', ...) or use one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, "
+                      "425, 429, 500, 501, 502, 503, 504");
+      return false;
+    }
     if (!ret.content_type.empty() && !has_body) {
       s.error(aw, "'" + name + "' has a 'content-type' but no body");
       return false;
@@ -328,7 +335,15 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
   return false;
 }
 
+bool Sema::rulesAllowedHere(const Line& l) {
+  if (sec_ != Sec::Defaults || !cur_->name.empty()) return true;
+  error(l.words[0], "'" + l.words[0].text + "' rules are not allowed in an anonymous 'defaults' section: name it "
+                    "('defaults NAME') and inherit it explicitly with 'from NAME'");
+  return false;
+}
+
 void Sema::httpRule(const Line& l, bool response) {
+  if (!rulesAllowedHere(l)) return;
   if (!needArgs(l, 1, "an action")) return;
   ir::Rule r;
   r.loc = l.loc;
@@ -351,6 +366,7 @@ void Sema::tcpRule(const Line& l, bool response) {
     (response ? cur_->tcp_res_inspect_delay : cur_->tcp_inspect_delay) = ms;
     return;
   }
+  if (!rulesAllowedHere(l)) return;
   ir::Rule r;
   r.loc = l.loc;
   if (sub.text == "content") r.set = response ? ir::RuleSet::TcpResCont : ir::RuleSet::TcpReqCont;

@@ -137,6 +137,12 @@ static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view s
       int64_t v = 0;
       uint8_t ip[16], len = 0;
       bool v6 = false;
+      const bool want_v6 = t.find("IPv6") != std::string::npos;
+      if (parseInt(w.text, v, 0, 1 << 20).empty() && v > (want_v6 ? 128 : 32)) {
+        s.error(w, "'" + w.text + "' is not a valid " + (want_v6 ? "IPv6" : "IPv4") + " mask: the prefix length is at most " +
+                       (want_v6 ? "128" : "32"));
+        return false;
+      }
       if (parseInt(w.text, v, 0, 128).empty()) {
         a.num = v;
         a.is_num = true;
@@ -146,6 +152,38 @@ static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view s
       }
     }
     out.push_back(std::move(a));
+  }
+  return true;
+}
+
+// Map files are loaded at check time by HAProxy: each key must parse for the map's match type.
+bool Sema::checkMapFile(const Word& w, const std::string& conv) {
+  if (!opts_.check_files) return true;
+  std::ifstream in(w.text);
+  std::string line;
+  int n = 0;
+  const std::string kind = conv.size() > 4 ? conv.substr(4) : "str";
+  while (std::getline(in, line)) {
+    ++n;
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    size_t e = line.find_first_of(" \t", b);
+    std::string key = line.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (!key.empty() && key.back() == '\r') key.pop_back();
+    std::string err;
+    if (kind == "reg" || kind == "regm") err = compileRegex(key, false);
+    else if (kind == "ip") {
+      uint8_t ip[16], len = 0;
+      bool v6 = false;
+      err = parseNetwork(key, ip, len, v6);
+    } else if (kind == "int") {
+      int64_t v = 0;
+      err = parseInt(key, v, INT64_MIN / 2, INT64_MAX / 2);
+    }
+    if (!err.empty()) {
+      error(w, "in map file '" + w.text + "' line " + std::to_string(n) + ": " + err);
+      return false;
+    }
   }
   return true;
 }
@@ -209,8 +247,10 @@ std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
                         stdlib::smpTypeName(e.type));
       return std::nullopt;
     }
-    if (conv.name.starts_with("map") && !conv.args.empty() &&
-        !fileExists(c.args[0], conv.args[0].str, "map")) return std::nullopt;
+    if (conv.name.starts_with("map") && !conv.args.empty()) {
+      if (!fileExists(c.args[0], conv.args[0].str, "map")) return std::nullopt;
+      if (!checkMapFile(c.args[0], conv.name)) return std::nullopt;
+    }
     e.type = ci->out;
     e.convs.push_back(std::move(conv));
   }
@@ -396,18 +436,18 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
     return std::nullopt;
   }
   std::string op;
-  if ((t.method == MatchMethod::Int || t.method == MatchMethod::Len) && i < words.size()) {
-    const std::string& w = words[i].text;
-    if (w == "eq" || w == "ge" || w == "gt" || w == "le" || w == "lt") {
-      op = w;
-      ++i;
-      if (i >= words.size()) {
-        error(words[i - 1], "operator '" + op + "' expects a value");
-        return std::nullopt;
+  for (; i < words.size(); ++i) {
+    if (t.method == MatchMethod::Int || t.method == MatchMethod::Len) {
+      const std::string& w = words[i].text;
+      if (w == "eq" || w == "ge" || w == "gt" || w == "le" || w == "lt") {
+        op = w;
+        if (i + 1 >= words.size()) {
+          error(words[i], "operator '" + op + "' expects a value");
+          return std::nullopt;
+        }
+        continue;
       }
     }
-  }
-  for (; i < words.size(); ++i) {
     ir::Pattern p;
     p.loc = words[i].loc;
     std::string err = parsePattern(words[i].text, t.method, t.icase, p, &op);
@@ -416,6 +456,7 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
       return std::nullopt;
     }
     t.patterns.push_back(std::move(p));
+    op.clear();
   }
   for (size_t k = 0; k < t.files.size(); ++k) {
     const std::string& path = t.files[k];
@@ -511,6 +552,10 @@ uint32_t Sema::predefinedAcl(const std::string& name, SourceLoc loc) {
 void Sema::condition(const Line& l, std::optional<ir::Condition>& out, Phase phase) {
   if (!l.cond) return;
   const front::CondAst& ast = *l.cond;
+  if (ast.alternatives.empty()) {
+    diags_.warning(ast.loc, std::string("empty condition after '") + (ast.unless ? "unless" : "if") +
+                                "': the rule " + (ast.unless ? "always applies" : "never applies"));
+  }
   ir::Condition c;
   c.loc = ast.loc;
   c.unless = ast.unless;
@@ -634,7 +679,7 @@ Phase Sema::phaseStick(ir::StickRule::Kind k) const {
   switch (k) {
     case K::Match: return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick match rule"};
     case K::On: return Phase{(1u << stdlib::kUseBeSwitchStick), "backend stick on rule"};
-    case K::StoreRequest: return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-request rule"};
+    case K::StoreRequest: return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick store-request rule"};
     case K::StoreResponse: return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-response rule"};
   }
   return Phase{};

@@ -30,7 +30,9 @@ bool Sema::noCondition(const Line& l) {
 }
 
 bool Sema::duration(const Word& w, uint64_t& ms, uint64_t unit_ms) {
-  std::string e = parseDuration(w.text, ms, unit_ms);
+  std::string warn;
+  std::string e = parseDuration(w.text, ms, unit_ms, &warn);
+  if (!warn.empty() && e.empty()) warning(w, warn);
   if (e.empty()) return true;
   error(w, e);
   return false;
@@ -48,6 +50,19 @@ bool Sema::integer(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
   if (e.empty()) return true;
   error(w, e);
   return false;
+}
+
+bool Sema::lenientInteger(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
+  if (parseInt(w.text, v, lo, hi).empty()) return true;
+  size_t i = 0;
+  bool neg = !w.text.empty() && w.text[0] == '-';
+  if (neg || (!w.text.empty() && w.text[0] == '+')) i = 1;
+  int64_t n = 0;
+  while (i < w.text.size() && w.text[i] >= '0' && w.text[i] <= '9' && n < (int64_t(1) << 40)) n = n * 10 + (w.text[i++] - '0');
+  if (i == w.text.size() && w.text.size() > (neg ? 1u : 0u)) return integer(w, v, lo, hi);  // a number, but out of range
+  v = neg ? -n : n;
+  warning(w, "'" + w.text + "' is not a number: HAProxy reads it as " + std::to_string(v) + "; write a plain integer");
+  return true;
 }
 
 bool Sema::fileExists(const Word& w, const std::string& path, const char* what) {
@@ -101,6 +116,14 @@ void Sema::sectionHeader(const Line& l) {
       sec_ = Sec::Unsupported;
       return;
     }
+    for (const auto& h : prog_.http_errors) {
+      if (h.name == l.words[1].text) {
+        error(l.words[1], "http-errors section '" + h.name + "' is already defined");
+        diags_.note(h.loc, "previous definition is here");
+        sec_ = Sec::Unsupported;
+        return;
+      }
+    }
     prog_.http_errors.push_back(ir::HttpErrorsSection{l.loc, l.words[1].text, {}});
     return;
   }
@@ -129,6 +152,10 @@ void Sema::sectionHeader(const Line& l) {
 
   ir::Proxy* base = last_defaults_;
   if (has_from && !from.empty()) {
+    if (auto dl = defaults_locs_.find(from); dl != defaults_locs_.end() && dl->second.size() > 1) {
+      error(l.words[i - 1], "ambiguous defaults section name '" + from + "': several defaults sections have it");
+      for (const auto& loc : dl->second) diags_.note(loc, "defaults section '" + from + "' is declared here");
+    }
     auto it = named_defaults_.find(from);
     if (it == named_defaults_.end()) {
       std::vector<std::string_view> names;
@@ -141,7 +168,12 @@ void Sema::sectionHeader(const Line& l) {
     }
   }
 
+  const bool base_has_rules = base && !base->rules.empty();
   if (kind == "defaults") {
+    if (base_has_rules && has_from) {
+      error(l.words[i - 1], "a defaults section cannot inherit from a defaults section that defines tcp/http rules");
+      diags_.note(base->loc, "the defaults section with rules is here");
+    }
     if (!name.empty() && !validName(name))
       error(l.words[1], "invalid character in defaults section name '" + name + "'");
     auto d = std::make_unique<ir::Proxy>(has_from && base ? *base : ir::Proxy{});
@@ -151,11 +183,7 @@ void Sema::sectionHeader(const Line& l) {
     d->defaults = has_from ? from : "";
     cur_ = d.get();
     if (!name.empty()) {
-      if (auto it = named_defaults_.find(name); it != named_defaults_.end()) {
-        // HAProxy 2.6 lets a later defaults section with the same name replace an earlier one.
-        warning(l.words[1], "defaults section '" + name + "' replaces the one declared earlier");
-        diags_.note(it->second->loc, "previous defaults section '" + name + "' is here");
-      }
+      defaults_locs_[name].push_back(l.words[1].loc);
       named_defaults_[name] = d.get();
     }
     last_defaults_ = d.get();
@@ -179,6 +207,23 @@ void Sema::sectionHeader(const Line& l) {
                           "': only letters, digits, '-', '_', '.' and ':' are allowed");
   }
   uint8_t caps = kind == "frontend" ? ir::kCapFe : kind == "backend" ? ir::kCapBe : (ir::kCapFe | ir::kCapBe);
+  if (base_has_rules) {
+    if (caps == (ir::kCapFe | ir::kCapBe)) {
+      error(l.words[0], "a listen section cannot inherit from a defaults section that defines tcp/http rules");
+      diags_.note(base->loc, "the defaults section with rules is here");
+    } else {
+      DefaultsUse& u = rule_defaults_use_[base];
+      (caps == ir::kCapFe ? u.fe : u.be) = true;
+      (caps == ir::kCapFe ? u.first_fe : u.first_be) = l.loc;
+      if (u.fe && u.be) {
+        error(l.words[0], "frontends and backends cannot inherit from the same defaults section when it defines "
+                          "tcp/http rules");
+        diags_.note(base->loc, "the defaults section with rules is here");
+        diags_.note(caps == ir::kCapFe ? u.first_be : u.first_fe,
+                    std::string("a ") + (caps == ir::kCapFe ? "backend" : "frontend") + " already inherits from it here");
+      }
+    }
+  }
   // Two frontends (or two backends) may not share a name; a frontend and a backend may.
   for (const auto& p : proxies_) {
     if (p->name == name && (p->caps & caps)) {
@@ -202,6 +247,7 @@ void Sema::sectionHeader(const Line& l) {
   p->use_backends.clear();
   p->stick_rules.clear();
   p->table.reset();
+  if (!(caps & ir::kCapFe)) p->default_backend.reset();  // as HAProxy: only frontends inherit it
   auto st = std::make_unique<ProxyState>();
   st->section = kind == "frontend" ? stdlib::kFrontend : kind == "backend" ? stdlib::kBackend : stdlib::kListen;
   st->mode_set = base && defaults_state_ && base == last_defaults_ ? defaults_state_->mode_set : base != nullptr;
@@ -247,6 +293,13 @@ void Sema::directive(const Line& l) {
     error(kw, "'" + kw.text + "' is outside any section" + hint);
     return;
   }
+  for (size_t i = 1; i < l.words.size(); ++i) {
+    if (l.words[i].text.empty()) {
+      error(l.words[i], "empty argument: HAProxy ends a line's arguments at an empty word, so this one and the "
+                        "words after it would be lost");
+      return;
+    }
+  }
   SectionMask where = maskOf(sec_, st_);
   const stdlib::DirectiveInfo* d = stdlib::findDirective(kw.text, where);
   if (!d) {
@@ -261,9 +314,19 @@ void Sema::directive(const Line& l) {
   if (!(d->sections & where)) {
     constexpr uint32_t kProxies = stdlib::kFrontend | stdlib::kListen | stdlib::kBackend;
     if ((where & kProxies) && (d->sections & kProxies)) {
+      const bool fatal = d->id == DirectiveId::server || d->id == DirectiveId::default_server ||
+                         d->id == DirectiveId::tcp_response || d->id == DirectiveId::stick_table;
+      if (fatal) {
+        error(kw, "'" + kw.text + "' is not allowed in " + sectionDesc() + ": it is only valid in " +
+                      sectionList(d->sections & (kProxies | stdlib::kDefaults)) + " sections");
+        return;
+      }
       // HAProxy ignores a frontend-only keyword in a backend (and the reverse) with a warning.
       warning(kw, "'" + kw.text + "' is ignored in " + sectionDesc() + ": it is only valid in " +
                       sectionList(d->sections & (kProxies | stdlib::kDefaults)) + " sections");
+      // ... but still checks a backend reference it makes (unknown target, loop).
+      if (d->id == DirectiveId::use_backend || d->id == DirectiveId::default_backend)
+        useBackend(l, d->id == DirectiveId::default_backend);
       return;
     }
     error(kw, "'" + kw.text + "' is not allowed in " + sectionDesc() + "; it is valid in " + sectionList(d->sections) +
@@ -293,6 +356,16 @@ void Sema::file(front::File& f) {
 
 ir::Program Sema::finish() {
   endSection();
+  bool listener = false;
+  for (auto& p : proxies_) {
+    if (p->isFrontend() && p->binds.empty())
+      diags_.warning(p->loc, std::string(p->kind()) + " '" + p->name +
+                                 "' has no 'bind' line, so it receives no traffic (declare it as a backend if it is one)");
+    listener = listener || (p->isFrontend() && !p->binds.empty());
+  }
+  if (!listener && diags_.errorCount() == 0)
+    diags_.error(ir::SourceLoc{}, "the configuration has no listener: no frontend or listen section has a 'bind' "
+                                  "line, so the proxy would not start (haproxy exits with status 2)");
   for (auto& p : proxies_) prog_.proxies.push_back(std::move(*p));
   crossReference(prog_);
   return std::move(prog_);

@@ -13,7 +13,7 @@ static bool allDigits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms) {
+std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms, std::string* warning) {
   if (s.empty()) return "missing duration";
   size_t i = 0;
   uint64_t v = 0;
@@ -23,6 +23,17 @@ std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms) {
   }
   if (i == 0) return "'" + std::string(s) + "' is not a duration: expected a number with an optional unit (us, ms, s, m, h, d)";
   std::string_view unit = s.substr(i);
+  // HAProxy 2.6 only warns when a valid unit is followed by letters ("30sec"): keep the unit.
+  if (warning && unit.size() > 1) {
+    for (std::string_view u : {"us", "ms", "s", "m", "h", "d"}) {
+      if (unit.starts_with(u) && unit != u) {
+        *warning = "unexpected '" + std::string(unit.substr(u.size())) + "' after the time value '" + std::string(s) +
+                   "': read as '" + std::string(s.substr(0, i)) + std::string(u) + "' (HAProxy will reject this in later versions)";
+        unit = u;
+        break;
+      }
+    }
+  }
   uint64_t mul_us;
   if (unit.empty()) mul_us = unit_ms * 1000;
   else if (unit == "us") mul_us = 1;

@@ -118,6 +118,10 @@ void Sema::crossReference(ir::Program& prog) {
     u.backend = idx;
     backend_used[idx] = true;
     const ir::Proxy& be = prog.proxies[idx];
+    if (&be == &fe) {
+      diags_.error(u.loc, std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to itself: a loop");
+      return;
+    }
     if (fe.mode == ir::Mode::Http && be.mode == ir::Mode::Tcp) {
       diags_.error(u.loc, std::string(fe.kind()) + " '" + fe.name + "' (mode http) cannot use backend '" + be.name +
                               "' (mode tcp): set 'mode http' in the backend or 'mode tcp' in the frontend");
@@ -157,7 +161,7 @@ void Sema::crossReference(ir::Program& prog) {
     }
   };
   for (auto& p : prog.proxies) {
-    if (p.isFrontend()) {
+    if (p.isFrontend() || !p.use_backends.empty() || p.default_backend) {
       for (auto& u : p.use_backends) resolveBackend(p, u, "use_backend");
       if (p.default_backend) resolveBackend(p, *p.default_backend, "default_backend");
     }

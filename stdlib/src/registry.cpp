@@ -153,12 +153,18 @@ std::span<const ActionInfo> actions() { return kActions; }
 const DirectiveInfo* findDirective(std::string_view name, SectionMask section) {
   const auto& m = indexOf(directives());
   auto [b, e] = m.equal_range(name);
+  // No exact match: prefer the entry of the same family (a proxy keyword used in the wrong
+  // kind of proxy), so the message can say where it belongs.
+  constexpr uint32_t kProxyFamily = kDefaults | kFrontend | kListen | kBackend;
+  const uint32_t family = (section & kProxyFamily) ? kProxyFamily : section;
   const DirectiveInfo* any = nullptr;
+  const DirectiveInfo* same_family = nullptr;
   for (auto it = b; it != e; ++it) {
     if (it->second->sections & section) return it->second;
+    if (it->second->sections & family) same_family = it->second;
     any = it->second;
   }
-  return any;
+  return same_family ? same_family : any;
 }
 const DirectiveInfo& directive(DirectiveId id) { return kDirectives[static_cast<size_t>(id)]; }
 const OptionInfo* findOption(std::string_view name) { return findOne(options(), name); }
