@@ -22,7 +22,10 @@ void Sema::option(const Line& l, bool negated) {
     return;
   }
   if (o->status == Status::Removed) {
-    error(nw, "'option " + nw.text + "' was removed from HAProxy; use '" + std::string(o->replacement) + "' instead");
+    if (o->replacement.empty())
+      error(nw, "'option " + nw.text + "' was removed from HAProxy and has no replacement: delete the line");
+    else
+      error(nw, "'option " + nw.text + "' was removed from HAProxy; use '" + std::string(o->replacement) + "' instead");
     return;
   }
   SectionMask where = st_->section;

@@ -308,7 +308,10 @@ void Sema::directive(const Line& l) {
     return;
   }
   if (d->status == Status::Removed) {
-    error(kw, "keyword '" + kw.text + "' was removed from HAProxy; use '" + std::string(d->replacement) + "' instead");
+    if (d->replacement.empty())
+      error(kw, "keyword '" + kw.text + "' was removed from HAProxy and has no replacement: delete the line");
+    else
+      error(kw, "keyword '" + kw.text + "' was removed from HAProxy; use '" + std::string(d->replacement) + "' instead");
     return;
   }
   if (!(d->sections & where)) {
