@@ -4,6 +4,7 @@
 
 #include "LbcLexer.h"
 #include "LbcParser.h"
+#include "front/fast_lexer.h"
 
 namespace lbc::front {
 namespace {
@@ -272,21 +273,38 @@ class Builder {
   const EnvLookup& env_;
 };
 
-// Runs the lexer in `mode` over `text` and parses it with `rule`.
+// Sample expressions and log-format strings are short and numerous (one per rule), so one
+// lexer/parser pair per thread is reused for all of them instead of being built per word.
+struct SubParser {
+  antlr4::ANTLRInputStream input{std::string()};
+  LbcLexer lexer{&input};
+  antlr4::CommonTokenStream tokens{&lexer};
+  LbcParser parser{&tokens};
+  SubParser() {
+    lexer.removeErrorListeners();
+    parser.removeErrorListeners();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  }
+};
+
+// Runs the lexer in `mode` over the word and parses it with `rule`.
 template <typename Fn>
 auto subParse(const Word& word, DiagEngine& diags, size_t mode, Fn rule) {
-  antlr4::ANTLRInputStream input(word.text);
-  LbcLexer lexer(&input);
-  lexer.setMode(mode);
-  antlr4::CommonTokenStream tokens(&lexer);
-  LbcParser parser(&tokens);
+  static thread_local SubParser sp;
+  sp.input.load(word.text);
+  sp.lexer.setInputStream(&sp.input);
+  sp.lexer.setMode(mode);
+  sp.tokens.setTokenSource(&sp.lexer);
+  sp.parser.setTokenStream(&sp.tokens);
   ErrorListener listener(diags, word.loc.file, word.loc, true);
-  lexer.removeErrorListeners();
-  parser.removeErrorListeners();
-  lexer.addErrorListener(&listener);
-  parser.addErrorListener(&listener);
+  sp.lexer.addErrorListener(&listener);
+  sp.parser.addErrorListener(&listener);
   size_t before = diags.errorCount();
-  return rule(parser, tokens, before);
+  auto result = rule(sp.parser, sp.tokens, before);
+  sp.lexer.removeErrorListeners();
+  sp.parser.removeErrorListeners();
+  sp.parser.getTreeTracker().reset();  // the parse tree was copied into the syntax tree
+  return result;
 }
 
 std::string decodeArg(const std::string& raw) {
@@ -339,14 +357,13 @@ SampleCall sampleCall(LbcParser::SmpCallContext* ctx, const Word& word) {
 File parseConfig(const SourceManager& sm, uint32_t file_id, DiagEngine& diags, const EnvLookup& env) {
   std::string text = sm.text(file_id);
   if (text.empty() || text.back() != '\n') text += '\n';
-  antlr4::ANTLRInputStream input(text);
-  LbcLexer lexer(&input);
+  FastLexer lexer(text);
   antlr4::CommonTokenStream tokens(&lexer);
   LbcParser parser(&tokens);
+  // The grammar is LL(1) but for conditions; SLL prediction is exact here and much cheaper.
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   ErrorListener listener(diags, file_id, SourceLoc{}, false);
-  lexer.removeErrorListeners();
   parser.removeErrorListeners();
-  lexer.addErrorListener(&listener);
   parser.addErrorListener(&listener);
   LbcParser::ConfigContext* tree = parser.config();
   File out;

@@ -1,0 +1,42 @@
+// A hand-written token source that produces exactly the tokens LbcLexer.g4 defines for the
+// DEFAULT and PP modes. ANTLR 4.9's C++ lexer spends ~1,000 instructions per input character
+// (a lock and a std::function per DFA step); this one spends a few. LbcLexer.g4 stays the
+// specification: tests/unit/front/fast_lexer_test.cpp checks both produce the same tokens on
+// every configuration of the test corpus. Only front/parse.cpp and that test include this.
+#pragma once
+#include <antlr4-runtime.h>
+
+#include <string>
+#include <string_view>
+
+namespace lbc::front {
+
+class FastLexer : public antlr4::TokenSource {
+ public:
+  explicit FastLexer(std::string_view text) : text_(text), input_(std::string(text)) {}
+  std::unique_ptr<antlr4::Token> nextToken() override;
+  size_t getLine() const override { return line_; }
+  size_t getCharPositionInLine() override { return pos_ - line_start_; }
+  // The error strategy conjures missing tokens from the source pair, so one must exist.
+  antlr4::CharStream* getInputStream() override { return &input_; }
+  std::string getSourceName() override { return "config"; }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return antlr4::CommonTokenFactory::DEFAULT.get();
+  }
+
+ private:
+  std::unique_ptr<antlr4::Token> make(size_t type, size_t start);
+  size_t scanQuoted(size_t i, bool& closed) const;  // at a quote; returns the index after it
+  std::unique_ptr<antlr4::Token> defaultToken();
+  std::unique_ptr<antlr4::Token> ppToken();
+  char at(size_t i) const { return i < text_.size() ? text_[i] : '\0'; }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  size_t line_ = 1;
+  size_t line_start_ = 0;
+  bool pp_mode_ = false;
+  antlr4::ANTLRInputStream input_;
+};
+
+}  // namespace lbc::front
