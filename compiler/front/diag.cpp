@@ -39,15 +39,20 @@ void DiagEngine::renderText(std::ostream& out, const Diagnostic& d) const {
   std::string num = std::to_string(d.loc.line);
   std::string pad(num.size(), ' ');
   // Tabs are kept in the underline so the caret lines up with the source as displayed.
+  // Columns are bytes; the underline is drawn in characters (UTF-8 continuation bytes take no cell).
+  auto cont = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
   std::string under;
   size_t col0 = d.loc.col > 0 ? d.loc.col - 1 : 0;
-  for (size_t i = 0; i < col0 && i < src.size(); ++i) under += (src[i] == '\t') ? '\t' : ' ';
+  for (size_t i = 0; i < col0 && i < src.size(); ++i)
+    if (!cont(src[i])) under += (src[i] == '\t') ? '\t' : ' ';
   if (col0 > src.size()) under.append(col0 - src.size(), ' ');
   under += '^';
   size_t len = d.loc.len;
   if (len > 1) {
-    size_t avail = col0 < src.size() ? src.size() - col0 : 0;
-    under.append(std::min(len, std::max<size_t>(avail, 1)) - 1, '~');
+    size_t end = std::min(src.size(), col0 + len);
+    size_t chars = 0;
+    for (size_t i = col0; i < end; ++i) chars += !cont(src[i]);
+    if (chars > 1) under.append(chars - 1, '~');
   }
   out << ' ' << num << " | " << src << '\n';
   out << ' ' << pad << " | " << under << '\n';
@@ -155,10 +160,19 @@ std::string closestMatch(std::string_view word, const std::vector<std::string_vi
       best = c;
     }
   }
-  // Accept up to a third of the word's length (at least 1, at most 3 edits).
+  // Accept up to a third of the word's length (at least 1, at most 3 edits); never for one- or
+  // two-letter words, where any name is "close".
   size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
-  if (best.empty() || best_d > limit) return {};
-  return std::string(best);
+  if (!best.empty() && best_d <= limit && word.size() >= 3) return std::string(best);
+  // An abbreviation of a single candidate ("warn" for "warning", "ap" for "app").
+  if (word.size() >= 2) {
+    std::string_view only;
+    size_t n = 0;
+    for (std::string_view c : candidates)
+      if (c.size() > word.size() && c.starts_with(word)) only = c, ++n;
+    if (n == 1) return std::string(only);
+  }
+  return {};
 }
 
 std::string didYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {

@@ -112,6 +112,7 @@ class Builder {
     }
     w.text = std::move(r.text);
     w.quoted = r.quoted;
+    w.unset_var = std::move(r.unset_var);
     return w;
   }
 

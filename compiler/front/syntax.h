@@ -16,6 +16,7 @@ struct Word {
   std::string text;  // decoded
   SourceLoc loc;     // start of the word in the source; loc.len = raw length
   bool quoted = false;
+  std::string unset_var;  // an environment variable in it was not set
 };
 
 // One term of a condition: a named ACL or an anonymous `{ fetch ... }` ACL.

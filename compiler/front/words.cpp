@@ -92,12 +92,14 @@ static size_t expandVar(std::string_view raw, size_t i, std::string& out, const 
     }
     if (auto v = env(name)) out += *v;
     else if (has_def) out += def;
+    else if (r.unset_var.empty()) r.unset_var = std::string(name);
     return close - i + 1;
   }
   if (i + 1 < raw.size() && isNameStart(raw[i + 1])) {
     size_t j = i + 1;
     while (j < raw.size() && isNameChar(raw[j])) ++j;
     if (auto v = env(raw.substr(i + 1, j - i - 1))) out += *v;
+    else if (r.unset_var.empty()) r.unset_var = std::string(raw.substr(i + 1, j - i - 1));
     return j - i;
   }
   if (r.error.empty()) {

@@ -13,6 +13,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 struct DecodeResult {
   std::string text;
   bool quoted = false;
+  std::string unset_var;    // the first ${VAR} that was not set (expanded to nothing)
   std::string error;        // non-empty: what is wrong
   size_t error_offset = 0;  // byte offset into the raw word
 };

@@ -162,6 +162,7 @@ struct TrackArgs {
   int slot = 0;
   SampleExpr key;
   std::string table;          // empty: the proxy's own
+  SourceLoc table_loc;
   uint32_t table_proxy = kNone;
 };
 struct StatusArgs {
@@ -244,6 +245,7 @@ struct StickRule {
   enum class Kind : uint8_t { On, Match, StoreRequest, StoreResponse } kind = Kind::On;
   SampleExpr expr;
   std::string table;               // as written; empty = own table
+  SourceLoc table_loc;
   uint32_t table_proxy = kNone;    // resolved
   std::optional<Condition> cond;
 };
@@ -294,6 +296,7 @@ struct LogTarget {
 };
 
 struct Forwardfor {
+  SourceLoc loc;
   bool enabled = false;
   std::string header = "X-Forwarded-For";
   std::string except;   // network, as written

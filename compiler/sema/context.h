@@ -44,6 +44,11 @@ struct ProxyState {
   bool balance_set = false;
   bool has_unconditional_backend = false;  // for the dead-rule lint
   SourceLoc unconditional_backend_loc;
+  bool bind_seen = false;         // a bind line was written (even one with an error)
+  bool table_seen = false;        // a stick-table line was written (even one with an error)
+  size_t errors_at_start = 0;     // error count when the section began
+  SourceLoc first_use_backend;    // for "http-request after use_backend"
+  bool warned_rule_order = false;
 };
 
 // TLS checks (tls.cpp): empty string when fine.
@@ -152,6 +157,7 @@ class Sema {
   std::map<const ir::Proxy*, DefaultsUse> rule_defaults_use_;
   std::map<std::string, std::vector<SourceLoc>, std::less<>> defaults_locs_;
   bool global_seen_ = false;
+  bool outside_unknown_reported_ = false;
   SourceLoc section_loc_;
 };
 

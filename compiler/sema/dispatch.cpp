@@ -33,7 +33,7 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 64)) g.nbthread = static_cast<uint32_t>(v);
       break;
     case DirectiveId::global_maxconn:
-      if (needArgs(l, 1, "a number") && integer(l.words[1], v, 1, 0x7fffffff)) g.maxconn = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a number") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) g.maxconn = static_cast<uint32_t>(v);
       break;
     case DirectiveId::global_log: logLine(l, g.logs, nullptr); break;
     case DirectiveId::global_user:
@@ -49,10 +49,16 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::chroot: oneWord(g.chroot, "a directory"); break;
     case DirectiveId::pidfile: oneWord(g.pidfile, "a file name"); break;
     case DirectiveId::tune_bufsize:
-      if (needArgs(l, 1, "a size in bytes") && integer(l.words[1], v, 1024, 0x7fffffff)) g.tune_bufsize = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a size in bytes") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) {
+        if (v < 1024) {  // haproxy itself crashes on tiny buffers
+          error(l.words[1], "'tune.bufsize' must be at least 1024 bytes");
+          break;
+        }
+        g.tune_bufsize = static_cast<uint32_t>(v);
+      }
       break;
     case DirectiveId::tune_maxrewrite:
-      if (needArgs(l, 1, "a size in bytes") && integer(l.words[1], v, 0, 0x7fffffff)) g.tune_maxrewrite = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a size in bytes") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) g.tune_maxrewrite = static_cast<uint32_t>(v);
       break;
     case DirectiveId::hard_stop_after:
       if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
@@ -103,15 +109,11 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         if (e.empty() && s.addr.kind != ir::Address::Kind::Unix && !s.addr.has_port)
           e = "missing port number in '" + l.words[2].text + "' (a path must be absolute or start with 'unix@')";
         if (!e.empty()) {
-          // HAProxy takes a relative path as a UNIX socket path too.
-          if (l.words[2].text.find(':') == std::string::npos && l.words[2].text.find('@') == std::string::npos) {
-            s.addr = ir::Address{};
-            s.addr.kind = ir::Address::Kind::Unix;
-            s.addr.text = s.addr.host = l.words[2].text;
-          } else {
-            error(l.words[2], e);
-            break;
-          }
+          if (l.words[2].text.find(':') == std::string::npos && l.words[2].text.find('@') == std::string::npos)
+            e = "missing port in '" + l.words[2].text + "': a UNIX socket path must be absolute or start with "
+                "'unix@' (e.g. 'unix@" + l.words[2].text + "')";
+          error(l.words[2], e);
+          break;
         }
         for (size_t i = 3; i < l.words.size(); ++i) {
           const std::string& o = l.words[i].text;

@@ -100,6 +100,7 @@ void Sema::option(const Line& l, bool negated) {
         break;
       }
       ir::Forwardfor f;
+      f.loc = nw.loc;
       f.enabled = true;
       for (size_t i = 2; i < l.words.size(); ++i) {
         const std::string& w = l.words[i].text;
@@ -266,15 +267,17 @@ void Sema::httpCheck(const Line& l) {
       return;
     }
     const Word& m = l.words[i];
-    if (m.text == "hdr" || m.text == "fhdr" || m.text == "min-recv" || m.text == "comment" ||
-        m.text == "ok-status" || m.text == "error-status" || m.text == "tout-status" || m.text == "on-success" ||
-        m.text == "on-error" || m.text == "status-code") {
+    static const std::vector<std::string_view> kUnsupported = {
+        "hdr", "fhdr", "string-lf", "status-lf", "min-recv", "comment", "ok-status", "error-status",
+        "tout-status", "on-success", "on-error", "status-code"};
+    if (std::find(kUnsupported.begin(), kUnsupported.end(), m.text) != kUnsupported.end()) {
       error(m, "unsupported 'http-check expect' option '" + m.text + "': lbc does not support it yet");
       return;
     }
     if (std::find(kMatches.begin(), kMatches.end(), m.text) == kMatches.end()) {
-      error(m, "unknown 'http-check expect' match '" + m.text + "'" + front::didYouMean(m.text, kMatches) +
-                   ": expected 'status <codes>', 'rstatus <regex>', 'string <text>' or 'rstring <regex>'");
+      std::string hint = front::didYouMean(m.text, kMatches);
+      error(m, "unknown 'http-check expect' match '" + m.text + "' (expected 'status <codes>', 'rstatus <regex>', "
+                   "'string <text>' or 'rstring <regex>')" + hint);
       return;
     }
     if (i + 1 >= l.words.size()) {
@@ -290,7 +293,11 @@ void Sema::httpCheck(const Line& l) {
       }
     }
     if (i + 2 < l.words.size()) {
-      error(l.words[i + 2], "unexpected '" + l.words[i + 2].text + "' after the 'http-check expect' pattern");
+      const Word& extra = l.words[i + 2];
+      if (std::find(kUnsupported.begin(), kUnsupported.end(), extra.text) != kUnsupported.end())
+        error(extra, "unsupported 'http-check expect' option '" + extra.text + "': lbc does not support it yet");
+      else
+        error(extra, "unexpected '" + extra.text + "' after the 'http-check expect' pattern");
       return;
     }
   } else if (sub == "connect" || sub == "comment" || sub == "disable-on-404" || sub == "send-state" ||
@@ -306,6 +313,7 @@ void Sema::httpCheck(const Line& l) {
 }
 
 void Sema::stickTable(const Line& l) {
+  st_->table_seen = true;
   if (!noCondition(l)) return;
   ir::StickTable t;
   t.loc = l.loc;

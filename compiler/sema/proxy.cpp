@@ -35,6 +35,7 @@ static std::vector<std::string> splitList(const std::string& s, char sep) {
 // ---- bind -------------------------------------------------------------------------------------
 
 void Sema::bind(const Line& l) {
+  st_->bind_seen = true;
   if (!noCondition(l)) return;
   if (!needArgs(l, 1, "<address>[:port] as its first argument")) return;
   std::vector<ir::Bind> binds;
@@ -70,6 +71,7 @@ void Sema::bind(const Line& l) {
     binds.push_back(std::move(b));
   }
   ir::Bind opts;
+  bool crt_given = false;
   for (size_t i = 2; i < l.words.size(); ++i) {
     const Word& w = l.words[i];
     const stdlib::BindOptInfo* o = stdlib::findBindOption(w.text);
@@ -94,6 +96,7 @@ void Sema::bind(const Line& l) {
     const std::string_view n = o->name;
     if (n == "ssl") opts.ssl = true;
     else if (n == "crt") {
+      crt_given = true;
       std::string e = opts_.check_files ? checkCertificateFile(arg->text) : std::string();
       if (!e.empty()) error(*arg, e);
       else opts.crt.push_back(arg->text);
@@ -112,7 +115,7 @@ void Sema::bind(const Line& l) {
     }
   }
   if (opts.v4v6 && opts.v6only) error(l.words[0], "'v4v6' and 'v6only' are mutually exclusive on the same bind line");
-  if (opts.ssl && opts.crt.empty() && prog_.global.ssl_default_bind_options.empty())
+  if (opts.ssl && !crt_given)
     error(l.words[1], "bind '" + l.words[1].text + "' uses 'ssl' but has no certificate: add 'crt <file>'");
   if (!opts.ssl && !opts.crt.empty())
     warning(l.words[1], "bind '" + l.words[1].text + "' has a 'crt' but no 'ssl': the certificate is not used");
@@ -351,7 +354,8 @@ void Sema::balance(const Line& l) {
     static const std::vector<std::string_view> kAlgos = {"roundrobin", "static-rr", "leastconn", "first", "source",
                                                          "uri", "url_param", "hdr", "random"};
     error(l.words[1], "unknown balance algorithm '" + a + "'" + front::didYouMean(a, kAlgos) +
-                          " (expected roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random)");
+                          " (expected roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random; "
+                          "rdp-cookie and hash are not supported by lbc yet)");
     return;
   }
   if (extra < l.words.size()) {

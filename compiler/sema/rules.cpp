@@ -23,8 +23,6 @@ stdlib::RuleSetMask maskOf(ir::RuleSet s) {
   return stdlib::kHttpReq;
 }
 
-bool isStatus(int64_t v) { return v >= 100 && v <= 599; }
-
 }  // namespace
 
 // Parses the action words of a rule (words[first] is the action). Returns false after an error.
@@ -175,6 +173,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     if (i < w.size() && w[i].text == "table") {
       if (!need(2, "<key> table <table>")) return false;
       t.table = w[i + 1].text;
+      t.table_loc = w[i + 1].loc;
       i += 2;
     }
     r.args = std::move(t);
@@ -240,11 +239,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       if ((n == "deny" && o == "deny_status") || o == "status") {
         if (!need(2, "a status after '" + o + "'")) return false;
         int64_t c = 0;
-        if (!s.integer(w[i + 1], c, 0, 999)) return false;
-        if (!isStatus(c)) {
-          s.error(w[i + 1], "invalid status " + w[i + 1].text + ": expected 100 to 599");
-          return false;
-        }
+        if (!s.integer(w[i + 1], c, 100, 999)) return false;
         ret.status = static_cast<int>(c);
         i += 2;
       } else if (o == "content-type") {
@@ -312,11 +307,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     if (!need(1, "a status code")) return false;
     ir::StatusArgs st;
     int64_t c = 0;
-    if (!s.integer(w[i], c, 0, 999)) return false;
-    if (!isStatus(c)) {
-      s.error(w[i], "invalid status " + w[i].text + ": expected 100 to 599");
-      return false;
-    }
+    if (!s.integer(w[i], c, 100, 999)) return false;  // HAProxy accepts any 3-digit status here
     st.status = static_cast<int>(c);
     ++i;
     if (i < w.size() && w[i].text == "reason") {
@@ -351,6 +342,12 @@ void Sema::httpRule(const Line& l, bool response) {
   Phase ph = phaseFor(r.set);
   if (!parseAction(*this, l, 1, r, ph)) return;
   condition(l, r.cond, ph);
+  if (!response && st_->first_use_backend.valid() && !st_->warned_rule_order) {
+    st_->warned_rule_order = true;
+    diags_.warning(l.loc, "this 'http-request' rule comes after a 'use_backend' rule but runs before it: "
+                          "http-request rules are always evaluated before backend selection");
+    diags_.note(st_->first_use_backend, "the first 'use_backend' is here");
+  }
   cur_->rules.push_back(std::move(r));
 }
 
@@ -413,6 +410,7 @@ void Sema::useBackend(const Line& l, bool is_default) {
     return;
   }
   condition(l, u.cond, phaseUseBackend());
+  if (!st_->first_use_backend.valid()) st_->first_use_backend = l.loc;
   cur_->use_backends.push_back(std::move(u));
 }
 
@@ -442,6 +440,7 @@ void Sema::stick(const Line& l) {
       return;
     }
     r.table = l.words[i + 1].text;
+    r.table_loc = l.words[i + 1].loc;
     i += 2;
   }
   if (i < l.words.size()) {

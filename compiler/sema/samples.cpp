@@ -389,6 +389,7 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
   t.expr = std::move(*e);
   size_t i = first + 1;
   bool explicit_method = false;
+  std::vector<SourceLoc> file_locs;
   for (; i < words.size(); ++i) {
     const std::string& f = words[i].text;
     if (f.empty() || f[0] != '-') break;
@@ -421,6 +422,7 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
         explicit_method = true;
       } else {
         t.files.push_back(a.text);
+        file_locs.push_back(a.loc);
       }
     } else if (f == "-u" || f == "-M") {
       error(words[i], "unsupported ACL flag '" + f + "': lbc does not support it yet");
@@ -463,7 +465,7 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
     std::ifstream in(path);
     if (!in) {
       if (opts_.check_files) {
-        diags_.error(loc, "cannot open ACL pattern file '" + path + "': no such file or directory");
+        diags_.error(file_locs[k], "cannot open ACL pattern file '" + path + "': no such file or directory");
         return std::nullopt;
       }
       continue;
@@ -477,7 +479,7 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
       p.loc = loc;
       std::string err = parsePattern(line.substr(b, e2 - b + 1), t.method, t.icase, p, nullptr);
       if (!err.empty()) {
-        diags_.error(loc, "in pattern file '" + path + "': " + err);
+        diags_.error(file_locs[k], "in pattern file '" + path + "': " + err);
         return std::nullopt;
       }
       t.patterns.push_back(std::move(p));

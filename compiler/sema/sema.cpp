@@ -103,6 +103,7 @@ void Sema::endSection() {
 
 void Sema::sectionHeader(const Line& l) {
   endSection();
+  outside_unknown_reported_ = false;
   const std::string& kind = l.words[0].text;
   section_loc_ = l.loc;
   if (kind == "global") {
@@ -249,6 +250,7 @@ void Sema::sectionHeader(const Line& l) {
   p->table.reset();
   if (!(caps & ir::kCapFe)) p->default_backend.reset();  // as HAProxy: only frontends inherit it
   auto st = std::make_unique<ProxyState>();
+  st->errors_at_start = diags_.errorCount();
   st->section = kind == "frontend" ? stdlib::kFrontend : kind == "backend" ? stdlib::kBackend : stdlib::kListen;
   st->mode_set = base && defaults_state_ && base == last_defaults_ ? defaults_state_->mode_set : base != nullptr;
   cur_ = p.get();
@@ -269,12 +271,12 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
 }
 
 static std::string sectionList(uint32_t mask) {
+  std::vector<std::string> names;
+  for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1)
+    if (mask & b) names.push_back(stdlib::sectionName(static_cast<SectionMask>(b)));
   std::string s;
-  for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1) {
-    if (!(mask & b)) continue;
-    if (!s.empty()) s += ", ";
-    s += stdlib::sectionName(static_cast<SectionMask>(b));
-  }
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
   return s;
 }
 
@@ -282,29 +284,52 @@ void Sema::directive(const Line& l) {
   const Word& kw = l.words[0];
   if (sec_ == Sec::Unsupported) return;  // already reported at the section header
   if (sec_ == Sec::None) {
-    const stdlib::DirectiveInfo* any = stdlib::findDirective(kw.text, stdlib::kGlobal);
-    std::string hint;
-    if (any) {
-      hint = "; it belongs in a " + sectionList(any->sections & (stdlib::kGlobal | stdlib::kDefaults | stdlib::kFrontend |
-                                                                   stdlib::kListen | stdlib::kBackend)) +
-             " section";
-      if (any->sections & stdlib::kDefaults) hint += " (add a 'defaults' line above it to apply it to every proxy)";
+    uint32_t sections = 0, supported = 0;
+    for (const auto& d : stdlib::directives()) {
+      if (d.name != kw.text) continue;
+      sections |= d.sections;
+      if (d.status == stdlib::Status::Supported) supported |= d.sections;
     }
+    if (supported) sections = supported;  // `stats` outside a section is the global one lbc supports
+    if (!sections) {
+      // Not HAProxy at all (e.g. an appliance's network settings): say it once, not per line.
+      if (!outside_unknown_reported_) {
+        static const std::vector<std::string_view> kSections = {"global", "defaults", "frontend", "backend", "listen",
+                                                                "peers", "resolvers", "userlist", "cache", "http-errors",
+                                                                "ring", "mailers", "program"};
+        error(kw, "unknown keyword '" + kw.text + "' outside any section" + front::didYouMean(kw.text, kSections) +
+                      ": this is not HAProxy configuration (lines up to the next section header are skipped)");
+        outside_unknown_reported_ = true;
+      }
+      return;
+    }
+    sections &= stdlib::kGlobal | stdlib::kDefaults | stdlib::kFrontend | stdlib::kListen | stdlib::kBackend;
+    std::string hint = "; it belongs in a " + sectionList(sections) + " section";
+    if (sections & stdlib::kDefaults) hint += " (add a 'defaults' line above it to apply it to every proxy)";
     error(kw, "'" + kw.text + "' is outside any section" + hint);
     return;
   }
   for (size_t i = 1; i < l.words.size(); ++i) {
     if (l.words[i].text.empty()) {
-      error(l.words[i], "empty argument: HAProxy ends a line's arguments at an empty word, so this one and the "
-                        "words after it would be lost");
+      if (!l.words[i].unset_var.empty())
+        error(l.words[i], "environment variable '" + l.words[i].unset_var + "' is not set, so this argument is empty");
+      else
+        error(l.words[i], "empty argument: HAProxy ends a line's arguments at an empty word, so this one and the "
+                          "words after it would be lost");
       return;
     }
   }
   SectionMask where = maskOf(sec_, st_);
   const stdlib::DirectiveInfo* d = stdlib::findDirective(kw.text, where);
   if (!d) {
-    error(kw, "unknown keyword '" + kw.text + "' in " + sectionDesc() +
-                  front::didYouMean(kw.text, stdlib::directiveNames(where)));
+    static const std::vector<std::string_view> kSections = {"global", "defaults", "frontend", "backend", "listen",
+                                                            "peers", "resolvers", "userlist", "cache", "http-errors",
+                                                            "ring", "mailers", "program"};
+    std::string section = front::closestMatch(kw.text, kSections);
+    std::string hint = front::didYouMean(kw.text, stdlib::directiveNames(where));
+    if (hint.empty() && !section.empty())
+      hint = "; did you mean the section header '" + section + "'? (section names are case-sensitive)";
+    error(kw, "unknown keyword '" + kw.text + "' in " + sectionDesc() + hint);
     return;
   }
   if (d->status == Status::Removed) {
@@ -337,7 +362,10 @@ void Sema::directive(const Line& l) {
     return;
   }
   if (d->status == Status::Unsupported) {
-    error(kw, "unsupported keyword '" + kw.text + "': HAProxy knows it, lbc does not support it yet");
+    std::string full = kw.text;
+    if (d->doc.starts_with("Sub-keywords") && l.words.size() > 1) full += " " + l.words[1].text;
+    error(kw, "unsupported keyword '" + full + "'" + (full != kw.text ? " in " + sectionDesc() : std::string()) +
+                  ": HAProxy knows it, lbc does not support it yet");
     return;
   }
   switch (sec_) {
@@ -360,11 +388,12 @@ void Sema::file(front::File& f) {
 ir::Program Sema::finish() {
   endSection();
   bool listener = false;
-  for (auto& p : proxies_) {
-    if (p->isFrontend() && p->binds.empty())
+  for (size_t i = 0; i < proxies_.size(); ++i) {
+    auto& p = proxies_[i];
+    if (p->isFrontend() && p->binds.empty() && !states_[i]->bind_seen)
       diags_.warning(p->loc, std::string(p->kind()) + " '" + p->name +
                                  "' has no 'bind' line, so it receives no traffic (declare it as a backend if it is one)");
-    listener = listener || (p->isFrontend() && !p->binds.empty());
+    listener = listener || (p->isFrontend() && (!p->binds.empty() || states_[i]->bind_seen));
   }
   if (!listener && diags_.errorCount() == 0)
     diags_.error(ir::SourceLoc{}, "the configuration has no listener: no frontend or listen section has a 'bind' "

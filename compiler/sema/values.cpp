@@ -218,6 +218,14 @@ std::string parseAddress(std::string_view s, AddrUse use, bool resolve, ir::Addr
     out.wildcard = h == "::";
     return {};
   }
+  std::string whole(rest);
+  uint8_t probe[16];
+  if (h.find(':') != std::string::npos && inet_pton(AF_INET6, whole.c_str(), probe) != 1)
+    return "invalid IPv6 address '" + out.text + "'";
+  if (h.find(':') != std::string::npos)
+    return "invalid address '" + out.text + "': without brackets the last ':' separates the port, so this reads as "
+           "host '" + h + "' and port '" + std::string(port) + "'; write '[" + std::string(rest) + "]' or 'ipv6@" +
+           std::string(rest) + "' for an IPv6 address without a port, or '[address]:port'";
   if (h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != std::string::npos)
     return "invalid address '" + out.text + "'";
   out.kind = ir::Address::Kind::Host;

@@ -31,7 +31,6 @@ bool keyFitsTable(stdlib::SmpType t, ir::StickTable::Type tt) {
 }  // namespace
 
 void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
-  (void)st;
   const bool http = p.mode == ir::Mode::Http;
   const std::string desc = std::string(p.kind()) + " '" + p.name + "'";
   // HAProxy's "missing timeouts" warning.
@@ -45,16 +44,23 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
     diags_.warning(p.loc, "missing timeouts for " + desc + ": set " + list +
                               " (in this section or in 'defaults'), or idle connections may never be closed");
   }
+  if (p.isFrontend() && (p.httplog || p.tcplog) && p.logs.empty() &&
+      !(p.log_global && !prog_.global.logs.empty())) {
+    diags_.warning(p.loc, std::string("'option ") + (p.httplog ? "httplog" : "tcplog") + "' has no effect in " + desc +
+                              ": it has no log target (add 'log global' with a global 'log' line, or 'log <target> <facility>')");
+  }
   if (!http) {
-    bool has_http_rules = false;
+    const ir::Rule* first_http = nullptr;
     for (const auto& r : p.rules)
-      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes) has_http_rules = true;
-    if (has_http_rules)
-      diags_.warning(p.loc, "'http-request'/'http-response' rules are ignored in " + desc + ": they need 'mode http'");
+      if (!first_http && (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes)) first_http = &r;
+    if (first_http)
+      diags_.warning(first_http->loc, "'http-request'/'http-response' rules are ignored in " + desc +
+                                          ": they need 'mode http'");
     if (p.isFrontend() && p.httplog)
       diags_.warning(p.loc, "'option httplog' is not usable in " + desc + " (it needs 'mode http'); 'option tcplog' is used instead");
     if (p.forwardfor.enabled)
-      diags_.warning(p.loc, "'option forwardfor' is ignored in " + desc + ": it needs 'mode http'");
+      diags_.warning(p.forwardfor.loc.valid() ? p.forwardfor.loc : p.loc,
+                     "'option forwardfor' is ignored in " + desc + ": it needs 'mode http'");
     if (p.isBackend() && p.cookie)
       diags_.warning(p.cookie->loc, "'cookie' is ignored in " + desc + ": cookie persistence needs 'mode http'");
     using A = ir::Balance::Algo;
@@ -82,8 +88,10 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
     diags_.note(p.use_backends[i].loc, "unconditional 'use_backend' is here");
     break;
   }
-  for (const auto& a : p.acls)
-    if (!a.used && !a.name.empty() && !a.predefined) diags_.warning(a.loc, "ACL '" + a.name + "' is never used");
+  if (diags_.errorCount() == st.errors_at_start) {
+    for (const auto& a : p.acls)
+      if (!a.used && !a.name.empty() && !a.predefined) diags_.warning(a.loc, "ACL '" + a.name + "' is never used");
+  }
   if (p.isBackend() && !p.servers.empty()) {
     bool all_disabled = true;
     for (const auto& s : p.servers) all_disabled = all_disabled && s.opts.disabled;
@@ -140,6 +148,7 @@ void Sema::crossReference(ir::Program& prog) {
       for (uint32_t i = 0; i < prog.proxies.size(); ++i)
         if (prog.proxies[i].name == name && prog.proxies[i].table) idx = i;
     }
+    if (name.empty() && self != ir::kNone && self < states_.size() && states_[self]->table_seen) return;
     if (idx == ir::kNone || !prog.proxies[idx].table) {
       std::vector<std::string_view> names;
       for (const auto& px : prog.proxies)
@@ -153,6 +162,7 @@ void Sema::crossReference(ir::Program& prog) {
       return;
     }
     out = idx;
+    if (idx != self) backend_used[idx] = true;  // a table-only backend is used through its table
     const ir::StickTable& t = *prog.proxies[idx].table;
     if (!keyFitsTable(key_type, t.type)) {
       diags_.error(loc, std::string("the key's type (") + stdlib::smpTypeName(key_type) +
@@ -166,15 +176,18 @@ void Sema::crossReference(ir::Program& prog) {
       if (p.default_backend) resolveBackend(p, *p.default_backend, "default_backend");
     }
     if (p.isBackend()) {
-      for (auto& r : p.stick_rules) resolveTable(p, r.table, r.loc, r.table_proxy, r.expr.type);
+      for (auto& r : p.stick_rules)
+        resolveTable(p, r.table, r.table_loc.valid() ? r.table_loc : r.loc, r.table_proxy, r.expr.type);
       if (!p.stick_rules.empty() && !p.isBackend())
         diags_.error(p.stick_rules[0].loc, "'stick' rules are only valid in backends");
     }
     for (auto& r : p.rules) {
-      if (auto* t = std::get_if<ir::TrackArgs>(&r.args)) resolveTable(p, t->table, r.loc, t->table_proxy, t->key.type);
+      if (auto* t = std::get_if<ir::TrackArgs>(&r.args))
+        resolveTable(p, t->table, t->table_loc.valid() ? t->table_loc : r.loc, t->table_proxy, t->key.type);
     }
   }
-  if (!opts_.lint || dynamic_routing) return;
+  // Lint after errors would mostly repeat them ("never used" because the reference was wrong).
+  if (!opts_.lint || dynamic_routing || diags_.errorCount() > 0) return;
   for (uint32_t i = 0; i < prog.proxies.size(); ++i) {
     const ir::Proxy& p = prog.proxies[i];
     if (p.caps == ir::kCapBe && !backend_used[i])

@@ -58,7 +58,8 @@ int check(const std::vector<std::string>& args, bool haproxy_form) {
     return 2;
   }
   auto c = lbc::driver::compile(paths, opts, lbc::front::processEnv());
-  c->diags->render(std::cerr, json ? lbc::front::DiagFormat::Json : lbc::front::DiagFormat::Text);
+  // JSON is for tools, so it goes to stdout; text diagnostics go to stderr as compilers do.
+  c->diags->render(json ? std::cout : std::cerr, json ? lbc::front::DiagFormat::Json : lbc::front::DiagFormat::Text);
   bool ok = c->ok() && !(strict && c->diags->warningCount() > 0);
   if (dump) lbc::ir::print(std::cout, c->program, c->files);
   if (ok && !quiet && !json) std::cout << "Configuration file is valid\n";
