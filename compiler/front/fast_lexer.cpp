@@ -16,6 +16,35 @@ bool endsPpWord(char c) {
 }
 }  // namespace
 
+std::string toAntlr(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (unsigned char c : bytes) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+std::string fromAntlr(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(utf8[i]);
+    if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+      out += static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F));
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<antlr4::Token> FastLexer::make(size_t type, size_t start) {
   auto t = std::make_unique<antlr4::CommonToken>(std::make_pair(this, &input_), type, antlr4::Token::DEFAULT_CHANNEL,
                                                  start, pos_ - 1);

@@ -11,9 +11,16 @@
 
 namespace lbc::front {
 
+// ANTLR's input streams require valid UTF-8, but configuration words are bytes (HAProxy
+// accepts any, and `\xNN` escapes make any). Text given to ANTLR is therefore transcoded
+// byte-for-code-point (each byte >= 0x80 becomes the code point of the same value), which keeps
+// ANTLR's character positions equal to byte offsets; fromAntlr() undoes it on token text.
+std::string toAntlr(std::string_view bytes);
+std::string fromAntlr(std::string_view utf8);
+
 class FastLexer : public antlr4::TokenSource {
  public:
-  explicit FastLexer(std::string_view text) : text_(text), input_(std::string(text)) {}
+  explicit FastLexer(std::string_view text) : text_(text), input_(toAntlr(text)) {}
   std::unique_ptr<antlr4::Token> nextToken() override;
   size_t getLine() const override { return line_; }
   size_t getCharPositionInLine() override { return pos_ - line_start_; }

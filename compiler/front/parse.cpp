@@ -19,7 +19,7 @@ std::string describeToken(antlr4::Token* t) {
     case LbcLexer::NL: return "end of line";
     default: break;
   }
-  std::string s = t->getText();
+  std::string s = fromAntlr(t->getText());
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return "'" + s + "'";
 }
@@ -45,8 +45,9 @@ class ErrorListener : public antlr4::BaseErrorListener {
     std::string text;
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
     if (!parser) {
-      text = msg.find("token recognition error") != std::string::npos
-                 ? "unexpected character " + msg.substr(msg.find('\''))
+      size_t q = msg.find('\'');
+      text = msg.find("token recognition error") != std::string::npos && q != std::string::npos
+                 ? "unexpected character " + fromAntlr(msg.substr(q))
                  : msg;
     } else {
       std::vector<std::string> stack = parser->getRuleInvocationStack();
@@ -208,7 +209,10 @@ class Builder {
           term.anonymous = true;
           term.acl = words(startTokens(anon->aclWord()));
         } else {
-          antlr4::Token* nt = t->WORD() ? t->WORD()->getSymbol() : t->SECTION()->getSymbol();
+          // After a syntax error (`if !` at the end of a line) the term may be empty: the error
+          // is reported already, so the term is dropped.
+          antlr4::Token* nt = t->WORD() ? t->WORD()->getSymbol() : t->SECTION() ? t->SECTION()->getSymbol() : nullptr;
+          if (!nt) continue;
           term.name = decode(nt, nt->getText(), static_cast<uint32_t>(nt->getText().size()));
         }
         terms.push_back(std::move(term));
@@ -292,7 +296,7 @@ struct SubParser {
 template <typename Fn>
 auto subParse(const Word& word, DiagEngine& diags, size_t mode, Fn rule) {
   static thread_local SubParser sp;
-  sp.input.load(word.text);
+  sp.input.load(toAntlr(word.text));
   sp.lexer.setInputStream(&sp.input);
   sp.lexer.setMode(mode);
   sp.tokens.setTokenSource(&sp.lexer);
@@ -330,7 +334,7 @@ std::string decodeArg(const std::string& raw) {
 
 SampleCall sampleCall(LbcParser::SmpCallContext* ctx, const Word& word) {
   SampleCall call;
-  call.name.text = ctx->SMP_IDENT()->getText();
+  call.name.text = fromAntlr(ctx->SMP_IDENT()->getText());
   call.name.loc = word.loc;
   call.name.loc.col += static_cast<uint32_t>(ctx->getStart()->getCharPositionInLine());
   call.name.loc.len = static_cast<uint32_t>(call.name.text.size());
@@ -341,7 +345,7 @@ SampleCall sampleCall(LbcParser::SmpCallContext* ctx, const Word& word) {
       w.loc = word.loc;
       w.loc.col += static_cast<uint32_t>(a->getStart()->getCharPositionInLine());
       if (a->ARG_TEXT()) {
-        std::string raw = a->ARG_TEXT()->getText();
+        std::string raw = fromAntlr(a->ARG_TEXT()->getText());
         w.loc.len = static_cast<uint32_t>(raw.size());
         w.text = decodeArg(raw);
         w.quoted = raw.find_first_of("\"'") != std::string::npos;
@@ -397,7 +401,7 @@ std::optional<LogFormatAst> parseLogFormat(const Word& word, DiagEngine& diags) 
         for (auto* item : tree->lfItem()) {
           LogFormatItem it;
           antlr4::Token* t = item->getStart();
-          std::string raw = t->getText();
+          std::string raw = fromAntlr(t->getText());
           it.loc = word.loc;
           it.loc.col += static_cast<uint32_t>(t->getCharPositionInLine());
           it.loc.len = static_cast<uint32_t>(raw.size());

@@ -131,3 +131,19 @@ TEST(Sema, NoListenerIsAnError) {
   auto c = compile(std::string(kDefaults) + "backend a\n server s 127.0.0.1:80\n");
   EXPECT_FALSE(c->ok());
 }
+
+// Inputs the fuzzer found crashing (tests/fuzz/regressions): each must give an error, not a crash.
+TEST(Sema, FuzzerRegressionsGiveErrors) {
+  for (const char* text : {"p if !", "frontend f\n http-request set-header X \"%[str(\\xe9)]\"\n", "\xff\n",
+                           "frontend f\n bind :8080\n http-request set-header X %[str(\xff)]\n"}) {
+    auto c = compile(text);
+    EXPECT_FALSE(c->ok()) << text;
+  }
+}
+
+TEST(Sema, NonUtf8BytesSurviveInLogFormats) {
+  auto c = compile(std::string(kDefaults) + "frontend f\n bind :8080\n http-request set-header X \"caf\\xe9 %[src]\"\n");
+  ASSERT_TRUE(c->ok()) << messages(*c);
+  const auto& r = std::get<ir::HeaderArgs>(c->program.proxies[0].rules[0].args);
+  EXPECT_EQ(r.value.items[0].text, "caf\xe9 ");
+}
