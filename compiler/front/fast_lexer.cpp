@@ -46,8 +46,9 @@ std::string fromAntlr(std::string_view utf8) {
 }
 
 std::unique_ptr<antlr4::Token> FastLexer::make(size_t type, size_t start) {
-  auto t = std::make_unique<antlr4::CommonToken>(std::make_pair(this, &input_), type, antlr4::Token::DEFAULT_CHANNEL,
-                                                 start, pos_ - 1);
+  // The source pair's stream is fetched lazily by whoever needs it (see getInputStream()).
+  auto t = std::make_unique<antlr4::CommonToken>(std::make_pair(this, static_cast<antlr4::CharStream*>(nullptr)), type,
+                                                 antlr4::Token::DEFAULT_CHANNEL, start, pos_ - 1);
   t->setText(type == antlr4::Token::EOF ? std::string("<EOF>") : std::string(text_.substr(start, pos_ - start)));
   t->setLine(line_);
   t->setCharPositionInLine(start - line_start_);

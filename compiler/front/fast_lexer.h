@@ -20,12 +20,16 @@ std::string fromAntlr(std::string_view utf8);
 
 class FastLexer : public antlr4::TokenSource {
  public:
-  explicit FastLexer(std::string_view text) : text_(text), input_(toAntlr(text)) {}
+  explicit FastLexer(std::string_view text) : text_(text) {}
   std::unique_ptr<antlr4::Token> nextToken() override;
   size_t getLine() const override { return line_; }
   size_t getCharPositionInLine() override { return pos_ - line_start_; }
   // The error strategy conjures missing tokens from the source pair, so one must exist.
-  antlr4::CharStream* getInputStream() override { return &input_; }
+  // Built on first use only (error recovery), as transcoding the whole file costs ~5% of a parse.
+  antlr4::CharStream* getInputStream() override {
+    if (!input_) input_ = std::make_unique<antlr4::ANTLRInputStream>(toAntlr(text_));
+    return input_.get();
+  }
   std::string getSourceName() override { return "config"; }
   antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
     return antlr4::CommonTokenFactory::DEFAULT.get();
@@ -43,7 +47,7 @@ class FastLexer : public antlr4::TokenSource {
   size_t line_ = 1;
   size_t line_start_ = 0;
   bool pp_mode_ = false;
-  antlr4::ANTLRInputStream input_;
+  std::unique_ptr<antlr4::ANTLRInputStream> input_;
 };
 
 }  // namespace lbc::front
