@@ -76,28 +76,36 @@ std::unique_ptr<antlr4::Token> FastLexer::nextToken() {
   return pp_mode_ ? ppToken() : defaultToken();
 }
 
-std::unique_ptr<antlr4::Token> FastLexer::defaultToken() {
+// Skips blanks and comments; returns the NL or EOF token when one comes first (both modes
+// share these rules; a newline also leaves PP mode).
+std::unique_ptr<antlr4::Token> FastLexer::trivia() {
   for (;;) {
     size_t start = pos_;
-    if (pos_ >= text_.size()) {
-      return make(antlr4::Token::EOF, start);
-    }
+    if (pos_ >= text_.size()) return make(antlr4::Token::EOF, start);
     char c = text_[pos_];
     if (c == '\n' || (c == '\r' && at(pos_ + 1) == '\n')) {
       pos_ += c == '\r' ? 2 : 1;
       auto t = make(LbcLexer::NL, start);
       ++line_;
       line_start_ = pos_;
+      pp_mode_ = false;
       return t;
     }
     if (isBlank(c)) {
       while (pos_ < text_.size() && isBlank(text_[pos_])) ++pos_;
-      continue;
-    }
-    if (c == '#') {
+    } else if (c == '#') {
       while (pos_ < text_.size() && !isEol(text_[pos_])) ++pos_;
-      continue;
+    } else {
+      return nullptr;
     }
+  }
+}
+
+std::unique_ptr<antlr4::Token> FastLexer::defaultToken() {
+  {
+    if (auto t = trivia()) return t;
+    size_t start = pos_;
+    char c = text_[pos_];
     // Maximal munch over WORD_PART*, noting whether a quote stays open (UNTERMINATED).
     size_t i = pos_;
     bool plain = true;  // no quote and no escape: may be a keyword token
@@ -158,28 +166,10 @@ std::unique_ptr<antlr4::Token> FastLexer::defaultToken() {
 }
 
 std::unique_ptr<antlr4::Token> FastLexer::ppToken() {
-  for (;;) {
+  {
+    if (auto t = trivia()) return t;
     size_t start = pos_;
-    if (pos_ >= text_.size()) {
-      return make(antlr4::Token::EOF, start);
-    }
     char c = text_[pos_];
-    if (c == '\n' || (c == '\r' && at(pos_ + 1) == '\n')) {
-      pos_ += c == '\r' ? 2 : 1;
-      auto t = make(LbcLexer::NL, start);
-      ++line_;
-      line_start_ = pos_;
-      pp_mode_ = false;
-      return t;
-    }
-    if (isBlank(c)) {
-      while (pos_ < text_.size() && isBlank(text_[pos_])) ++pos_;
-      continue;
-    }
-    if (c == '#') {
-      while (pos_ < text_.size() && !isEol(text_[pos_])) ++pos_;
-      continue;
-    }
     size_t type = 0;
     if (c == '(') type = LbcLexer::PP_LPAREN;
     else if (c == ')') type = LbcLexer::PP_RPAREN;

@@ -38,6 +38,7 @@ class FastLexer : public antlr4::TokenSource {
  private:
   std::unique_ptr<antlr4::Token> make(size_t type, size_t start);
   size_t scanQuoted(size_t i, bool& closed) const;  // at a quote; returns the index after it
+  std::unique_ptr<antlr4::Token> trivia();
   std::unique_ptr<antlr4::Token> defaultToken();
   std::unique_ptr<antlr4::Token> ppToken();
   char at(size_t i) const { return i < text_.size() ? text_[i] : '\0'; }

@@ -13,10 +13,8 @@
 
 namespace {
 
-std::vector<std::string> antlrTokens(const std::string& text) {
-  antlr4::ANTLRInputStream in(text);
-  lbcgen::LbcLexer lexer(&in);
-  lexer.removeErrorListeners();
+template <typename Source>
+std::vector<std::string> drain(Source& lexer) {
   std::vector<std::string> out;
   for (;;) {
     auto t = lexer.nextToken();
@@ -27,16 +25,16 @@ std::vector<std::string> antlrTokens(const std::string& text) {
   return out;
 }
 
+std::vector<std::string> antlrTokens(const std::string& text) {
+  antlr4::ANTLRInputStream in(text);
+  lbcgen::LbcLexer lexer(&in);
+  lexer.removeErrorListeners();
+  return drain(lexer);
+}
+
 std::vector<std::string> fastTokens(const std::string& text) {
   lbc::front::FastLexer lexer(text);
-  std::vector<std::string> out;
-  for (;;) {
-    auto t = lexer.nextToken();
-    out.push_back(std::to_string(t->getType()) + "@" + std::to_string(t->getLine()) + ":" +
-                  std::to_string(t->getCharPositionInLine()) + " " + t->getText());
-    if (t->getType() == antlr4::Token::EOF) break;
-  }
-  return out;
+  return drain(lexer);
 }
 
 void expectSame(const std::string& text, const std::string& what) {
