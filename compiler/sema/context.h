@@ -108,6 +108,9 @@ class Sema {
 
   // ---- samples, ACLs, conditions (samples.cpp) ----
   std::optional<ir::SampleExpr> sample(const Word& w, const Phase* phase);
+  std::optional<ir::SampleExpr> resolveSample(const front::SampleAst& ast, const Word& w, const Phase* phase);
+  std::optional<front::SampleAst> parseSampleCached(const Word& w);
+  std::optional<front::LogFormatAst> parseLogFormatCached(const Word& w);
   bool checkMapFile(const Word& w, const std::string& conv);
   std::optional<ir::LogFormat> logFormat(const Word& w, const Phase* phase);
   std::optional<ir::AclTerm> aclTerm(const std::vector<Word>& words, size_t first, SourceLoc loc);
@@ -158,6 +161,9 @@ class Sema {
   std::map<std::string, std::vector<SourceLoc>, std::less<>> defaults_locs_;
   bool global_seen_ = false;
   bool outside_unknown_reported_ = false;
+  // Parsed expressions by text, with the location they were parsed at (see samples.cpp).
+  std::unordered_map<std::string, std::pair<front::SampleAst, SourceLoc>> sample_cache_;
+  std::unordered_map<std::string, std::pair<front::LogFormatAst, SourceLoc>> lf_cache_;
   SourceLoc section_loc_;
 };
 

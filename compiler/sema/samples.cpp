@@ -188,9 +188,57 @@ bool Sema::checkMapFile(const Word& w, const std::string& conv) {
   return true;
 }
 
-std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
+// Real configurations repeat the same expressions (`hdr(host)`, `src`, `%[src]`) hundreds of
+// times: each distinct text is parsed once per run, and its locations moved to each use.
+namespace {
+void moveLoc(SourceLoc& l, const SourceLoc& from, const SourceLoc& to) {
+  l.file = to.file;
+  l.line = to.line;
+  l.col = l.col - from.col + to.col;
+}
+void moveSample(front::SampleAst& a, const SourceLoc& from, const SourceLoc& to) {
+  auto call = [&](front::SampleCall& c) {
+    moveLoc(c.name.loc, from, to);
+    for (auto& w : c.args) moveLoc(w.loc, from, to);
+  };
+  call(a.fetch);
+  for (auto& c : a.convs) call(c);
+}
+}  // namespace
+
+std::optional<front::SampleAst> Sema::parseSampleCached(const Word& w) {
+  if (auto it = sample_cache_.find(w.text); it != sample_cache_.end()) {
+    front::SampleAst a = it->second.first;
+    moveSample(a, it->second.second, w.loc);
+    return a;
+  }
   auto ast = front::parseSample(w, diags_);
+  if (ast) sample_cache_.emplace(w.text, std::make_pair(*ast, w.loc));
+  return ast;
+}
+
+std::optional<front::LogFormatAst> Sema::parseLogFormatCached(const Word& w) {
+  if (auto it = lf_cache_.find(w.text); it != lf_cache_.end()) {
+    front::LogFormatAst a = it->second.first;
+    for (auto& item : a.items) {
+      moveLoc(item.loc, it->second.second, w.loc);
+      if (item.sample) moveSample(*item.sample, it->second.second, w.loc);
+    }
+    return a;
+  }
+  auto ast = front::parseLogFormat(w, diags_);
+  if (ast) lf_cache_.emplace(w.text, std::make_pair(*ast, w.loc));
+  return ast;
+}
+
+std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
+  auto ast = parseSampleCached(w);
   if (!ast) return std::nullopt;
+  return resolveSample(*ast, w, phase);
+}
+
+std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_ref, const Word& w, const Phase* phase) {
+  const front::SampleAst* ast = &ast_ref;
   ir::SampleExpr e;
   e.loc = w.loc;
   e.text = w.text;
@@ -258,7 +306,7 @@ std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
 }
 
 std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) {
-  auto ast = front::parseLogFormat(w, diags_);
+  auto ast = parseLogFormatCached(w);
   if (!ast) return std::nullopt;
   ir::LogFormat lf;
   lf.text = w.text;
@@ -275,7 +323,7 @@ std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) 
       Word inner{it.text, it.loc, false};
       inner.loc.col += static_cast<uint32_t>(2 + (it.flags.empty() ? 0 : it.flags.size() + 2));
       inner.loc.len = static_cast<uint32_t>(it.text.size());
-      auto s = sample(inner, phase);
+      auto s = resolveSample(*it.sample, inner, phase);
       if (!s) return std::nullopt;
       item.sample = std::move(*s);
     }

@@ -147,3 +147,17 @@ TEST(Sema, NonUtf8BytesSurviveInLogFormats) {
   const auto& r = std::get<ir::HeaderArgs>(c->program.proxies[0].rules[0].args);
   EXPECT_EQ(r.value.items[0].text, "caf\xe9 ");
 }
+
+// Parsed expressions are cached by text; every use must still report at its own place.
+TEST(Sema, RepeatedExpressionsReportAtEachUse) {
+  auto c = compile(std::string(kDefaults) +
+                   "frontend fe\n bind :8080\n"
+                   " http-request set-header X %[res.hdr(y)]\n"
+                   "   http-request set-header Y %[res.hdr(y)]\n");
+  std::vector<std::pair<uint32_t, uint32_t>> at;
+  for (const auto& d : c->diags->all())
+    if (d.severity == front::Severity::Error) at.emplace_back(d.loc.line, d.loc.col);
+  ASSERT_EQ(at.size(), 2u) << messages(*c);
+  EXPECT_EQ(at[0], std::make_pair(8u, 30u));
+  EXPECT_EQ(at[1], std::make_pair(9u, 32u));
+}
