@@ -39,11 +39,18 @@ if [ -d "$src/tests/fuzz/regressions" ]; then
 fi
 if [ ${#regressions[@]} -gt 0 ]; then
   echo "fuzz: replaying ${#regressions[@]} reproducer(s) from tests/fuzz/regressions"
-  if ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 "${regressions[@]}" > "$work/regressions.log" 2>&1; then
-    tail -60 "$work/regressions.log"
-    echo "fuzz: a saved reproducer fails again (full log: $work/regressions.log)"
-    status=1
-  fi
+  : > "$work/regressions.log"
+  for f in "${regressions[@]}"; do
+    # One process per file: libFuzzer stops at the first failing input of a list.
+    if ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 "$f" > "$work/regression.out" 2>&1; then
+      echo "FAIL ${f#"$src"/}"
+      grep -E 'ERROR: |runtime error|what\(\)|lbc fuzz:|^ +#[0-9]+ .* in (lbc|\(anonymous)' "$work/regression.out" \
+        | head -8 | cut -c1-200 | sed 's/^/    /'
+      status=1
+    fi
+    cat "$work/regression.out" >> "$work/regressions.log"
+  done
+  [ $status -eq 0 ] || echo "fuzz: saved reproducer(s) fail again (full log: $work/regressions.log)"
 fi
 
 # 2. Fuzzing.
