@@ -270,6 +270,16 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
   }
 }
 
+// Section header names, from the registry's section table (for "did you mean").
+static const std::vector<std::string_view>& sectionNames() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> v;
+    for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1) v.push_back(stdlib::sectionName(static_cast<SectionMask>(b)));
+    return v;
+  }();
+  return names;
+}
+
 static std::string sectionList(uint32_t mask) {
   std::vector<std::string> names;
   for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1)
@@ -294,10 +304,7 @@ void Sema::directive(const Line& l) {
     if (!sections) {
       // Not HAProxy at all (e.g. an appliance's network settings): say it once, not per line.
       if (!outside_unknown_reported_) {
-        static const std::vector<std::string_view> kSections = {"global", "defaults", "frontend", "backend", "listen",
-                                                                "peers", "resolvers", "userlist", "cache", "http-errors",
-                                                                "ring", "mailers", "program"};
-        error(kw, "unknown keyword '" + kw.text + "' outside any section" + front::didYouMean(kw.text, kSections) +
+        error(kw, "unknown keyword '" + kw.text + "' outside any section" + front::didYouMean(kw.text, sectionNames()) +
                       ": this is not HAProxy configuration (lines up to the next section header are skipped)");
         outside_unknown_reported_ = true;
       }
@@ -322,10 +329,7 @@ void Sema::directive(const Line& l) {
   SectionMask where = maskOf(sec_, st_);
   const stdlib::DirectiveInfo* d = stdlib::findDirective(kw.text, where);
   if (!d) {
-    static const std::vector<std::string_view> kSections = {"global", "defaults", "frontend", "backend", "listen",
-                                                            "peers", "resolvers", "userlist", "cache", "http-errors",
-                                                            "ring", "mailers", "program"};
-    std::string section = front::closestMatch(kw.text, kSections);
+    std::string section = front::closestMatch(kw.text, sectionNames());
     std::string hint = front::didYouMean(kw.text, stdlib::directiveNames(where));
     if (hint.empty() && !section.empty())
       hint = "; did you mean the section header '" + section + "'? (section names are case-sensitive)";
