@@ -11,11 +11,6 @@
 // special filesystems (/dev, /proc, /sys) are skipped, since reading /dev/zero or /dev/stdin
 // would only hang or exhaust memory in a way that says nothing about lbc.
 //
-// LBC_FUZZ_IGNORE_UTF8_THROW=1 in the environment: treat std::range_error (ANTLR 4.9's
-// ANTLRInputStream throws it on invalid UTF-8, see tests/fuzz/regressions/invalid_utf8_*) as a
-// known bug and skip the input, so a fuzzing session can look past it. Off by default: the
-// ctest must keep failing until lbc handles such input.
-//
 // Oracle: besides the sanitizers, each configuration is compiled twice in the same process and
 // the rendered diagnostics and printed IR must be identical (the printer promises stable output;
 // the sub-parser is a reused thread_local ANTLR lexer/parser pair, whose state must not leak
@@ -23,8 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <stdexcept>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -133,14 +126,6 @@ void fuzzSubParser(uint8_t which, std::string_view rest) {
   (void)summary;
 }
 
-bool ignoreUtf8Throw() {
-  static const bool on = [] {
-    const char* v = std::getenv("LBC_FUZZ_IGNORE_UTF8_THROW");
-    return v && *v && *v != '0';
-  }();
-  return on;
-}
-
 int testOne(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   if (namesSpecialFile(in)) return -1;  // not worth keeping in the corpus
@@ -159,11 +144,4 @@ int testOne(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (!ignoreUtf8Throw()) return testOne(data, size);
-  try {
-    return testOne(data, size);
-  } catch (const std::range_error&) {
-    return -1;
-  }
-}
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return testOne(data, size); }

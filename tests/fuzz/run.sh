@@ -65,7 +65,7 @@ if [ "$secs" != 0 ]; then
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$@" > "$work/fuzz.log" 2>&1
   rc=$?
-  grep -E '^#[0-9]+ +(INITED|DONE)|^stat::' "$work/fuzz.log" | tail -12
+  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::' "$work/fuzz.log" | tail -12
   if [ $rc -ne 0 ]; then
     tail -80 "$work/fuzz.log"
     echo "fuzz: libFuzzer exited $rc: see $work/fuzz.log; reproducers are in $work/artifacts/"
