@@ -19,7 +19,8 @@ std::string describeToken(antlr4::Token* t) {
     case LbcLexer::NL: return "end of line";
     default: break;
   }
-  std::string s = fromAntlr(t->getText());
+  // FastLexer tokens hold the file's bytes; sub-parser tokens hold transcoded text.
+  std::string s = dynamic_cast<FastLexer*>(t->getTokenSource()) ? t->getText() : fromAntlr(t->getText());
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return "'" + s + "'";
 }

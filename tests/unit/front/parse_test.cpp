@@ -85,3 +85,12 @@ TEST(Parse, LogFormat) {
   EXPECT_EQ(lf->items[5].flags, "+Q");
   EXPECT_FALSE(parseLogFormat(Word{"%[src", {1, 1, 1, 0}, false}, d));
 }
+
+TEST(Parse, SyntaxErrorsQuoteUtf8WordsAsWritten) {
+  SourceManager sm;
+  DiagEngine d(sm);
+  uint32_t id = sm.add("u.cfg", ".if defined(A) \xc3\xa9\n.endif\n");
+  parseConfig(sm, id, d, processEnv());
+  ASSERT_GE(d.errorCount(), 1u);
+  EXPECT_EQ(d.all()[0].message, "unexpected '\xc3\xa9'");  // the word as written, not transcoded
+}
