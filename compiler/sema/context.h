@@ -39,17 +39,15 @@ struct ProxyState {
   std::unordered_map<std::string, uint32_t> acl_index;  // named ACL -> Proxy::acls index
   std::unordered_map<std::string, SourceLoc> server_names;
   std::vector<UnresolvedAcl> unresolved;
-  bool mode_set = false;
-  SourceLoc mode_loc;
-  bool balance_set = false;
-  bool has_unconditional_backend = false;  // for the dead-rule lint
-  SourceLoc unconditional_backend_loc;
   bool bind_seen = false;         // a bind line was written (even one with an error)
   bool table_seen = false;        // a stick-table line was written (even one with an error)
   size_t errors_at_start = 0;     // error count when the section began
   SourceLoc first_use_backend;    // for "http-request after use_backend"
   bool warned_rule_order = false;
 };
+
+// The statuses HAProxy has a built-in error page for (errorfile, and deny/return without a body).
+bool hasDefaultErrorPage(int64_t status);
 
 // TLS checks (tls.cpp): empty string when fine.
 std::string checkCertificateFile(const std::string& path);
@@ -135,7 +133,6 @@ class Sema {
   void checkProxy(ir::Proxy& p, ProxyState& st);
 
  private:
-  friend class SemaAccess;
   front::DiagEngine& diags_;
   const Options& opts_;
 
@@ -159,12 +156,10 @@ class Sema {
   };
   std::map<const ir::Proxy*, DefaultsUse> rule_defaults_use_;
   std::map<std::string, std::vector<SourceLoc>, std::less<>> defaults_locs_;
-  bool global_seen_ = false;
   bool outside_unknown_reported_ = false;
   // Parsed expressions by text, with the location they were parsed at (see samples.cpp).
   std::unordered_map<std::string, std::pair<front::SampleAst, SourceLoc>> sample_cache_;
   std::unordered_map<std::string, std::pair<front::LogFormatAst, SourceLoc>> lf_cache_;
-  SourceLoc section_loc_;
 };
 
 }  // namespace lbc::sema

@@ -532,10 +532,9 @@ void Sema::logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_
 void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
   if (!noCondition(l)) return;
   if (!needArgs(l, 2, "<code> <file>")) return;
-  static const int kCodes[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
   int64_t code = 0;
   if (!integer(l.words[1], code, 100, 599)) return;
-  if (std::find(std::begin(kCodes), std::end(kCodes), code) == std::end(kCodes)) {
+  if (!hasDefaultErrorPage(code)) {
     error(l.words[1], "status code " + l.words[1].text + " cannot be customized: 'errorfile' supports 200, 400, 401, "
                       "403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503 and 504");
     return;

@@ -363,7 +363,6 @@ void Sema::balance(const Line& l) {
     return;
   }
   cur_->balance = b;
-  st_->balance_set = true;
 }
 
 void Sema::hashType(const Line& l) {
@@ -475,8 +474,6 @@ void Sema::mode(const Line& l) {
     error(l.words[1], "unknown mode '" + m + "': expected 'http' or 'tcp'" + front::didYouMean(m, {"http", "tcp"}));
     return;
   }
-  st_->mode_set = true;
-  st_->mode_loc = l.words[1].loc;
 }
 
 void Sema::maxconnProxy(const Line& l) {

@@ -288,8 +288,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       s.error(aw, "'" + name + "' with a body needs a 'content-type'");
       return false;
     }
-    static const int kDefaultPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
-    if (!has_body && std::find(std::begin(kDefaultPages), std::end(kDefaultPages), ret.status) == std::end(kDefaultPages)) {
+    if (!has_body && !hasDefaultErrorPage(ret.status)) {
       s.error(aw, "status " + std::to_string(ret.status) + " has no default error page: give '" + name +
                       "' a body ('string', 'file', ...) or use one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, "
                       "425, 429, 500, 501, 502, 503, 504");

@@ -52,6 +52,11 @@ bool Sema::integer(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
   return false;
 }
 
+bool hasDefaultErrorPage(int64_t status) {
+  static constexpr int kPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
+  return std::find(std::begin(kPages), std::end(kPages), status) != std::end(kPages);
+}
+
 bool Sema::lenientInteger(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
   if (parseInt(w.text, v, lo, hi).empty()) return true;
   size_t i = 0;
@@ -105,7 +110,6 @@ void Sema::sectionHeader(const Line& l) {
   endSection();
   outside_unknown_reported_ = false;
   const std::string& kind = l.words[0].text;
-  section_loc_ = l.loc;
   if (kind == "global") {
     sec_ = Sec::Global;
     if (l.words.size() > 1) warning(l.words[1], "'global' takes no argument; '" + l.words[1].text + "' is ignored");
@@ -252,7 +256,6 @@ void Sema::sectionHeader(const Line& l) {
   auto st = std::make_unique<ProxyState>();
   st->errors_at_start = diags_.errorCount();
   st->section = kind == "frontend" ? stdlib::kFrontend : kind == "backend" ? stdlib::kBackend : stdlib::kListen;
-  st->mode_set = base && defaults_state_ && base == last_defaults_ ? defaults_state_->mode_set : base != nullptr;
   cur_ = p.get();
   st_ = st.get();
   proxies_.push_back(std::move(p));
