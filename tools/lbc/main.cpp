@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
 #include "driver/driver.h"
 #include "ir/printer.h"
 #include "lbc/stdlib/keywords_doc.h"
@@ -95,10 +96,10 @@ int main(int argc, char** argv) {
     lbc::stdlib::writeKeywordsMarkdown(std::cout);
     return 0;
   }
-  if (cmd == "run" || cmd == "build" || cmd == "route") {
-    std::cerr << "lbc: '" << cmd << "' is not available yet in this version: only 'lbc check' is\n";
-    return 2;
-  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "run") return lbc::cli::cmdRun(rest);
+  if (cmd == "build") return lbc::cli::cmdBuild(rest);
+  if (cmd == "route") return lbc::cli::cmdRoute(rest);
   std::cerr << "lbc: unknown command '" << cmd << "'\n";
   usage(std::cerr);
   return 2;
