@@ -10,6 +10,9 @@ A `resp` case is a response the backend sends to a plain GET; haproxy's verdict 
 when the client sees the backend's status, else haproxy's own status (502...).
 
 usage: harness.py CORPUS [--only NAME]      prints `NAME VERDICT` per case
+       harness.py CORPUS --probe PROBE --known FILE
+           also runs lbc_http1_probe on each case and fails on any disagreement not listed in
+           FILE (lines `NAME HAPROXY LBC  # why`), and on any listed one that no longer occurs.
 """
 import os, re, socket, subprocess, sys, tempfile, threading, time
 
@@ -125,6 +128,14 @@ def send(port, data, timeout=5.0):
 def main():
     corpus = sys.argv[1]
     only = sys.argv[sys.argv.index('--only') + 1] if '--only' in sys.argv else None
+    probe = sys.argv[sys.argv.index('--probe') + 1] if '--probe' in sys.argv else None
+    known = {}
+    if '--known' in sys.argv:
+        for line in open(sys.argv[sys.argv.index('--known') + 1]):
+            line = line.split('#', 1)[0].split()
+            if line:
+                known[line[0]] = (line[1], line[2])
+    failures = seen = 0
     cases = load(corpus)
     responses = {n: d for k, n, d in cases if k == 'resp'}
     be = Backend(responses); be.start()
@@ -158,12 +169,28 @@ backend be
                 v = send(port, b'GET /resp/' + name.encode() + b' HTTP/1.1\r\nHost: x\r\n\r\n')
                 if v not in ('forward',):
                     pass
-                st = re.match(rb'HTTP/1\.[01] (\d{3})', data)
+                st = re.match(rb'HTTP/\d\.\d (\d{3})', data)
                 if v != 'forward' and st and v == st.group(1).decode():
                     v = 'forward'
-            print(name, v, flush=True)
+            if not probe:
+                print(name, v, flush=True)
+                continue
+            args = [probe] + (['--response'] if kind == 'resp' else [])
+            mine = subprocess.run(args, input=data, capture_output=True, check=True).stdout.decode().strip()
+            got = (v, mine)
+            if v == mine and name not in known:
+                print(f'ok   {name} {v}')
+            elif name in known and known[name] == got:
+                print(f'ok   {name} haproxy={v} lbc={mine} (known difference)')
+            else:
+                failures += 1
+                print(f'FAIL {name} haproxy={v} lbc={mine}' + (f' (listed as {known[name]})' if name in known else ''))
+            seen += 1
     finally:
         proc.terminate(); proc.wait()
+    if probe:
+        print(f'{seen} cases, {failures} disagreement(s)')
+        sys.exit(1 if failures or seen < 100 else 0)
 
 if __name__ == '__main__':
     main()
