@@ -29,8 +29,8 @@ struct Run {
   std::vector<char> buf;
 };
 
-Run parse(const std::string& data, const std::vector<size_t>& cuts, Kind kind, const Limits& limits, bool head,
-          bool connect) {
+Run parse(const std::string& data, const std::vector<size_t>& cuts, Kind kind, const Limits& limits,
+          bool head, bool connect) {
   Run r;
   r.headers.resize(limits.maxhdr);
   // Exactly `len` bytes valid in a buffer of exactly data.size(): ASan catches any read past it.
@@ -107,8 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (whole.result.outcome != Outcome::kDone) return 0;
   const Message &a = whole.msg, &b = split.msg;
   if (!(a.method == b.method && a.uri == b.uri && a.authority == b.authority && a.version == b.version &&
-        a.flags == b.flags && a.body == b.body && a.contentLength == b.contentLength && a.status == b.status &&
-        a.headerCount == b.headerCount && a.reasonPhrase == b.reasonPhrase))
+        a.flags == b.flags && a.body == b.body && a.contentLength == b.contentLength &&
+        a.status == b.status && a.headerCount == b.headerCount && a.reasonPhrase == b.reasonPhrase))
     mismatch("message");
   if (a.headerCount >= limits.maxhdr) mismatch("header count over maxhdr - 1");
   for (uint32_t i = 0; i < a.headerCount; ++i) {
@@ -123,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (a.body == Body::kChunked) {
     Framed f1 = decodeChunked(rest, restLen, restLen ? restLen : 1, limits, kind == Kind::kResponse);
     Framed f2 = decodeChunked(rest, restLen, 1 + splitSeed % 5, limits, kind == Kind::kResponse);
-    if (f1.payload != f2.payload || f1.consumed != f2.consumed || f1.last != f2.last || f1.reason != f2.reason)
+    if (f1.payload != f2.payload || f1.consumed != f2.consumed || f1.last != f2.last ||
+        f1.reason != f2.reason)
       mismatch("chunked");
   } else if (a.body == Body::kContentLength) {
     LengthCounter c(a.contentLength);

@@ -24,12 +24,16 @@ constexpr std::array<uint8_t, 256> makeClasses() {
 }
 inline constexpr std::array<uint8_t, 256> kClasses = makeClasses();
 
-inline bool is(char c, uint8_t cls) { return (kClasses[static_cast<uint8_t>(c)] & cls) != 0; }
+inline bool is(char c, uint8_t cls) {
+  return (kClasses[static_cast<uint8_t>(c)] & cls) != 0;
+}
 inline int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   return (c | 0x20) - 'a' + 10;
 }
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c; }
+inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
+}
 inline bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)

@@ -58,24 +58,34 @@ ChunkedDecoder::Step ChunkedDecoder::next(const char* p, size_t n) {
         }
         break;
       case State::kSizeWs:
-        if (c == ';') state_ = State::kExt;
-        else if (c == '\r') state_ = State::kSizeLf;
-        else if (c == '\n') goto size_done;
-        else if (!is(c, kSpHt)) return error(Reason::kBadChunkSize, i);
+        if (c == ';')
+          state_ = State::kExt;
+        else if (c == '\r')
+          state_ = State::kSizeLf;
+        else if (c == '\n')
+          goto size_done;
+        else if (!is(c, kSpHt))
+          return error(Reason::kBadChunkSize, i);
         break;
       case State::kExt:
         // Extensions are skipped (HAProxy does not interpret them) but stay one bounded line.
-        if (c == '\r') state_ = State::kSizeLf;
-        else if (c == '\n') goto size_done;
-        else if (c == '\0') return error(Reason::kBadChunkExtension, i);
+        if (c == '\r')
+          state_ = State::kSizeLf;
+        else if (c == '\n')
+          goto size_done;
+        else if (c == '\0')
+          return error(Reason::kBadChunkExtension, i);
         break;
       case State::kSizeLf:
         if (c != '\n') return error(Reason::kBadChunkSize, i);
         goto size_done;
       case State::kDataCr:
-        if (c == '\r') state_ = State::kDataLf;
-        else if (c == '\n') state_ = State::kSizeStart;
-        else return error(Reason::kBadChunkEnd, i);
+        if (c == '\r')
+          state_ = State::kDataLf;
+        else if (c == '\n')
+          state_ = State::kSizeStart;
+        else
+          return error(Reason::kBadChunkEnd, i);
         break;
       case State::kDataLf:
         if (c != '\n') return error(Reason::kBadChunkEnd, i);
@@ -96,13 +106,18 @@ ChunkedDecoder::Step ChunkedDecoder::next(const char* p, size_t n) {
         }
         break;
       case State::kTrailerName:
-        if (c == ':') state_ = State::kTrailerValue;
-        else if (!is(c, kToken) || ++lineLen_ > kMaxTrailerName) return error(Reason::kBadTrailer, i);
+        if (c == ':')
+          state_ = State::kTrailerValue;
+        else if (!is(c, kToken) || ++lineLen_ > kMaxTrailerName)
+          return error(Reason::kBadTrailer, i);
         break;
       case State::kTrailerValue:
-        if (c == '\r') state_ = State::kTrailerLf;
-        else if (c == '\n') state_ = State::kTrailerStart;
-        else if (c == '\0') return error(Reason::kBadTrailer, i);
+        if (c == '\r')
+          state_ = State::kTrailerLf;
+        else if (c == '\n')
+          state_ = State::kTrailerStart;
+        else if (c == '\0')
+          return error(Reason::kBadTrailer, i);
         break;
       case State::kTrailerLf:
         if (c != '\n') return error(Reason::kBadTrailer, i);

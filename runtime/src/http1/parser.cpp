@@ -110,29 +110,52 @@ std::string_view withoutDefaultPort(std::string_view h, std::string_view port) {
 
 std::string_view reasonName(Reason r) {
   switch (r) {
-    case Reason::kNone: return "none";
-    case Reason::kBadMethod: return "invalid method";
-    case Reason::kBadUri: return "invalid request-target";
-    case Reason::kBadVersion: return "invalid or missing HTTP version";
-    case Reason::kBadRequestLine: return "invalid request line";
-    case Reason::kBadStatusLine: return "invalid status line";
-    case Reason::kBadHeaderName: return "invalid header name";
-    case Reason::kBadHeaderValue: return "invalid character in header value";
-    case Reason::kBadLineEnding: return "CR not followed by LF";
-    case Reason::kFoldAtStart: return "continuation line before any header";
-    case Reason::kBadContentLength: return "invalid Content-Length";
-    case Reason::kBadTransferEncoding: return "invalid Transfer-Encoding";
-    case Reason::kUnknownTransferCoding: return "unsupported transfer coding";
-    case Reason::kHostMismatch: return "conflicting Host";
-    case Reason::kBadWebSocketKey: return "websocket upgrade without a valid Sec-WebSocket-Key";
-    case Reason::kTooManyHeaders: return "too many headers";
-    case Reason::kHeaderNameTooLong: return "header name too long";
-    case Reason::kUriTooLong: return "request line too long";
-    case Reason::kHeadersTooLarge: return "header section too large";
-    case Reason::kBadChunkSize: return "invalid chunk size";
-    case Reason::kBadChunkExtension: return "invalid chunk extension";
-    case Reason::kBadChunkEnd: return "missing CRLF after chunk data";
-    case Reason::kBadTrailer: return "invalid trailer";
+    case Reason::kNone:
+      return "none";
+    case Reason::kBadMethod:
+      return "invalid method";
+    case Reason::kBadUri:
+      return "invalid request-target";
+    case Reason::kBadVersion:
+      return "invalid or missing HTTP version";
+    case Reason::kBadRequestLine:
+      return "invalid request line";
+    case Reason::kBadStatusLine:
+      return "invalid status line";
+    case Reason::kBadHeaderName:
+      return "invalid header name";
+    case Reason::kBadHeaderValue:
+      return "invalid character in header value";
+    case Reason::kBadLineEnding:
+      return "CR not followed by LF";
+    case Reason::kFoldAtStart:
+      return "continuation line before any header";
+    case Reason::kBadContentLength:
+      return "invalid Content-Length";
+    case Reason::kBadTransferEncoding:
+      return "invalid Transfer-Encoding";
+    case Reason::kUnknownTransferCoding:
+      return "unsupported transfer coding";
+    case Reason::kHostMismatch:
+      return "conflicting Host";
+    case Reason::kBadWebSocketKey:
+      return "websocket upgrade without a valid Sec-WebSocket-Key";
+    case Reason::kTooManyHeaders:
+      return "too many headers";
+    case Reason::kHeaderNameTooLong:
+      return "header name too long";
+    case Reason::kUriTooLong:
+      return "request line too long";
+    case Reason::kHeadersTooLarge:
+      return "header section too large";
+    case Reason::kBadChunkSize:
+      return "invalid chunk size";
+    case Reason::kBadChunkExtension:
+      return "invalid chunk extension";
+    case Reason::kBadChunkEnd:
+      return "missing CRLF after chunk data";
+    case Reason::kBadTrailer:
+      return "invalid trailer";
   }
   return "?";
 }
@@ -140,7 +163,9 @@ std::string_view reasonName(Reason r) {
 Parser::Parser(Kind kind, Header* headers, const Limits& limits)
     : kind_(kind), headers_(headers), limits_(limits) {}
 
-void Parser::reset() { *this = Parser(kind_, headers_, limits_); }
+void Parser::reset() {
+  *this = Parser(kind_, headers_, limits_);
+}
 
 Result Parser::fail(Reason r, uint16_t requestStatus) {
   result_ = {Outcome::kError, uint16_t(kind_ == Kind::kResponse ? 502 : requestStatus), r, 0};
@@ -197,8 +222,7 @@ Result Parser::feed(char* buf, size_t len) {
     if (pending_ && !finishHeader(buf, &why)) return fail(why);
     if (!parseHeaderLine(buf, b, e, &why)) return fail(why);
   }
-  if (end >= limits_.bufsize)
-    return fail(sawStartLine_ ? Reason::kHeadersTooLarge : Reason::kUriTooLong);
+  if (end >= limits_.bufsize) return fail(sawStartLine_ ? Reason::kHeadersTooLarge : Reason::kUriTooLong);
   return result_;
 }
 
@@ -406,9 +430,12 @@ bool Parser::finishHeader(char* buf, Reason* why) {
     }
     case HeaderId::kConnection:
       forEachToken(v, [&](std::string_view w) {
-        if (ieq(w, "close")) msg_.flags |= kConnClose;
-        else if (ieq(w, "keep-alive")) msg_.flags |= kConnKeepAlive;
-        else if (ieq(w, "upgrade")) msg_.flags |= kConnUpgrade;
+        if (ieq(w, "close"))
+          msg_.flags |= kConnClose;
+        else if (ieq(w, "keep-alive"))
+          msg_.flags |= kConnKeepAlive;
+        else if (ieq(w, "upgrade"))
+          msg_.flags |= kConnUpgrade;
       });
       break;
     case HeaderId::kUpgrade:
@@ -477,11 +504,16 @@ bool Parser::finishHead(char* buf, Reason* why, uint16_t* status) {
     return true;
   }
   const uint16_t s = msg_.status;
-  if (s == 101 || (reqConnect_ && s >= 200 && s < 300)) msg_.body = Body::kTunnel;
-  else if (s < 200 || s == 204 || s == 304 || reqHead_) msg_.body = Body::kNone;
-  else if (msg_.has(kChunked)) msg_.body = Body::kChunked;
-  else if (msg_.has(kHasContentLength)) msg_.body = Body::kContentLength;
-  else msg_.body = Body::kUntilClose;
+  if (s == 101 || (reqConnect_ && s >= 200 && s < 300))
+    msg_.body = Body::kTunnel;
+  else if (s < 200 || s == 204 || s == 304 || reqHead_)
+    msg_.body = Body::kNone;
+  else if (msg_.has(kChunked))
+    msg_.body = Body::kChunked;
+  else if (msg_.has(kHasContentLength))
+    msg_.body = Body::kContentLength;
+  else
+    msg_.body = Body::kUntilClose;
   return true;
 }
 

@@ -15,8 +15,10 @@ using namespace lbc::rt::http1;
 int main(int argc, char** argv) {
   bool response = false, verbose = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--response") == 0) response = true;
-    else if (std::strcmp(argv[i], "--verbose") == 0) verbose = true;
+    if (std::strcmp(argv[i], "--response") == 0)
+      response = true;
+    else if (std::strcmp(argv[i], "--verbose") == 0)
+      verbose = true;
     else {
       std::fprintf(stderr, "usage: lbc_http1_probe [--response] [--verbose] < message\n");
       return 2;
@@ -30,9 +32,12 @@ int main(int argc, char** argv) {
   std::vector<Header> headers(limits.maxhdr);
   Parser parser(response ? Kind::kResponse : Kind::kRequest, headers.data(), limits);
   Result r = parser.feed(in.data(), in.size());
-  if (r.outcome == Outcome::kDone) std::puts("forward");
-  else if (r.outcome == Outcome::kError) std::printf("%u\n", r.status);
-  else std::puts(response ? "502" : "408");
+  if (r.outcome == Outcome::kDone)
+    std::puts("forward");
+  else if (r.outcome == Outcome::kError)
+    std::printf("%u\n", r.status);
+  else
+    std::puts(response ? "502" : "408");
   if (verbose) {
     const Message& m = parser.message();
     std::fprintf(stderr, "reason: %s\n", std::string(reasonName(r.reason)).c_str());
@@ -41,7 +46,8 @@ int main(int argc, char** argv) {
                    m.headerCount, int(m.body), static_cast<unsigned long long>(m.contentLength), m.flags);
       for (uint32_t i = 0; i < m.headerCount; ++i)
         std::fprintf(stderr, "  [%s]: [%s]%s\n", std::string(headers[i].name.in(in.data())).c_str(),
-                     std::string(headers[i].value.in(in.data())).c_str(), headers[i].drop ? " (dropped)" : "");
+                     std::string(headers[i].value.in(in.data())).c_str(),
+                     headers[i].drop ? " (dropped)" : "");
     }
   }
   return 0;

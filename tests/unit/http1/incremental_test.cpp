@@ -23,7 +23,8 @@ void expectSame(const Parsed& a, const Parsed& b, const std::string& what) {
   EXPECT_EQ(x.body, y.body) << what;
   EXPECT_EQ(x.contentLength, y.contentLength) << what;
   ASSERT_EQ(x.headerCount, y.headerCount) << what;
-  for (uint32_t i = 0; i < x.headerCount; ++i) EXPECT_EQ(a.headers[i], b.headers[i]) << what << " header " << i;
+  for (uint32_t i = 0; i < x.headerCount; ++i)
+    EXPECT_EQ(a.headers[i], b.headers[i]) << what << " header " << i;
 }
 
 TEST(Http1Incremental, CorpusAnySplitEqualsWhole) {
@@ -66,8 +67,10 @@ Decoded decode(const std::string& in, size_t step, bool response = false) {
   while (true) {
     avail = std::min(in.size(), std::max(avail, pos) + (avail <= pos ? step : 0));
     ChunkedDecoder::Step s = dec.next(in.data() + pos, avail - pos);
-    if (s.kind == ChunkedDecoder::Kind::kData) d.payload.append(in, pos, s.length);
-    else d.framing.append(in, pos, s.length);
+    if (s.kind == ChunkedDecoder::Kind::kData)
+      d.payload.append(in, pos, s.length);
+    else
+      d.framing.append(in, pos, s.length);
     pos += s.length;
     d.last = s;
     if (s.kind == ChunkedDecoder::Kind::kDone || s.kind == ChunkedDecoder::Kind::kError) break;
@@ -79,7 +82,8 @@ Decoded decode(const std::string& in, size_t step, bool response = false) {
 }
 
 TEST(Http1Chunked, DecodesAndSplitsAnywhere) {
-  const std::string body = "4\r\nWiki\r\n5;ext=1;q=\"x\"\r\npedia\r\nE \r\n in\r\n\r\nchunks.\r\n0\r\nT: v\r\nU: w\r\n\r\nNEXT";
+  const std::string body =
+      "4\r\nWiki\r\n5;ext=1;q=\"x\"\r\npedia\r\nE \r\n in\r\n\r\nchunks.\r\n0\r\nT: v\r\nU: w\r\n\r\nNEXT";
   Decoded whole = decode(body, body.size());
   EXPECT_EQ(whole.last.kind, ChunkedDecoder::Kind::kDone);
   EXPECT_EQ(whole.payload, "Wikipedia in\r\n\r\nchunks.");
@@ -106,7 +110,7 @@ TEST(Http1Chunked, Errors) {
   EXPECT_EQ(kind("3\r\nabc\r\n0\r\n\r\r").kind, K::kError);
   EXPECT_EQ(kind("3\rX").kind, K::kError);
   EXPECT_EQ(kind("FFFFFFFFFFFFFFFFF\r\n").reason, Reason::kBadChunkSize);  // overflow
-  EXPECT_EQ(kind("3fffffffffffffff\r\n").kind, K::kFraming);             // 2^62-1: fine, needs data
+  EXPECT_EQ(kind("3fffffffffffffff\r\n").kind, K::kFraming);               // 2^62-1: fine, needs data
   EXPECT_EQ(kind("1 x\r\n").kind, K::kError);
   EXPECT_EQ(kind(std::string("1;\0\r\n", 5)).reason, Reason::kBadChunkExtension);
   EXPECT_EQ(kind("1;" + std::string(16000, 'e') + "\r\n").reason, Reason::kBadChunkExtension);

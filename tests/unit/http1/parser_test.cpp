@@ -26,70 +26,96 @@ struct Case {
 };
 
 class RequestRules : public ::testing::TestWithParam<Case> {};
-TEST_P(RequestRules, Status) { EXPECT_EQ(verdict(GetParam().raw), GetParam().expect) << GetParam().name; }
+TEST_P(RequestRules, Status) {
+  EXPECT_EQ(verdict(GetParam().raw), GetParam().expect) << GetParam().name;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Http1, RequestRules,
     ::testing::Values(
         Case{"simple", req(""), kFwd}, Case{"http10", "GET / HTTP/1.0\r\n\r\n", kFwd},
         Case{"http09", "GET /\r\n\r\n", 400}, Case{"version_lower", req("", "GET / http/1.1"), 400},
-        Case{"version_junk", req("", "GET / HTTP/1.x"), 400}, Case{"version_12", req("", "GET / HTTP/1.2"), kFwd},
+        Case{"version_junk", req("", "GET / HTTP/1.x"), 400},
+        Case{"version_12", req("", "GET / HTTP/1.2"), kFwd},
         Case{"version_trailing_space", req("", "GET / HTTP/1.1 "), 400},
-        Case{"double_space", req("", "GET  /  HTTP/1.1"), kFwd}, Case{"tab_sep", req("", "GET\t/ HTTP/1.1"), kFwd},
+        Case{"double_space", req("", "GET  /  HTTP/1.1"), kFwd},
+        Case{"tab_sep", req("", "GET\t/ HTTP/1.1"), kFwd},
         Case{"leading_empty_lines", "\r\n\n" + req(""), kFwd}, Case{"leading_space", " " + req(""), 400},
-        Case{"method_badchar", req("", "GE(T / HTTP/1.1"), 400}, Case{"method_custom", req("", "PURGE / HTTP/1.1"), kFwd},
-        Case{"uri_hash", req("", "GET /a#b HTTP/1.1"), 400}, Case{"uri_del", req("", "GET /\x7f HTTP/1.1"), 400},
+        Case{"method_badchar", req("", "GE(T / HTTP/1.1"), 400},
+        Case{"method_custom", req("", "PURGE / HTTP/1.1"), kFwd},
+        Case{"uri_hash", req("", "GET /a#b HTTP/1.1"), 400},
+        Case{"uri_del", req("", "GET /\x7f HTTP/1.1"), 400},
         Case{"uri_utf8", req("", "GET /\xc3\xa9 HTTP/1.1"), 400},
         Case{"uri_nul", req("", std::string("GET /\0 HTTP/1.1", 16)), 400},
-        Case{"uri_relative", req("", "GET x HTTP/1.1"), 400}, Case{"absolute", req("", "GET http://a/x HTTP/1.1"), kFwd},
+        Case{"uri_relative", req("", "GET x HTTP/1.1"), 400},
+        Case{"absolute", req("", "GET http://a/x HTTP/1.1"), kFwd},
         Case{"absolute_host_mismatch", req("", "GET http://b/x HTTP/1.1"), 400},
         Case{"absolute_default_port", req("", "GET http://a:80/ HTTP/1.1"), kFwd},
         Case{"absolute_userinfo", req("", "GET http://u@a/ HTTP/1.1"), kFwd},
         Case{"absolute_case", req("", "GET http://A/ HTTP/1.1"), kFwd},
-        Case{"asterisk", req("", "OPTIONS * HTTP/1.1"), kFwd}, Case{"connect", "CONNECT a:443 HTTP/1.1\r\n\r\n", kFwd},
+        Case{"asterisk", req("", "OPTIONS * HTTP/1.1"), kFwd},
+        Case{"connect", "CONNECT a:443 HTTP/1.1\r\n\r\n", kFwd},
         Case{"connect_origin", req("", "CONNECT /x HTTP/1.1"), 400},
         Case{"connect_host_mismatch", "CONNECT a:443 HTTP/1.1\r\nHost: b:443\r\n\r\n", 400},
-        Case{"bare_lf", "GET / HTTP/1.1\nHost: a\n\n", kFwd}, Case{"bare_cr", "GET / HTTP/1.1\rHost: a\r\n\r\n", 400},
-        Case{"cr_in_value", req("X: a\rb\r\n"), 400}, Case{"nul_in_value", req(std::string("X: a\0b\r\n", 8)), 400},
-        Case{"nul_in_name", req(std::string("X\0: b\r\n", 7)), 400}, Case{"ctl_in_value", req("X: a\x01\x7f\r\n"), kFwd},
+        Case{"bare_lf", "GET / HTTP/1.1\nHost: a\n\n", kFwd},
+        Case{"bare_cr", "GET / HTTP/1.1\rHost: a\r\n\r\n", 400}, Case{"cr_in_value", req("X: a\rb\r\n"), 400},
+        Case{"nul_in_value", req(std::string("X: a\0b\r\n", 8)), 400},
+        Case{"nul_in_name", req(std::string("X\0: b\r\n", 7)), 400},
+        Case{"ctl_in_value", req("X: a\x01\x7f\r\n"), kFwd},
         Case{"space_before_colon", req("X : b\r\n"), 400}, Case{"tab_before_colon", req("X\t: b\r\n"), 400},
         Case{"empty_name", req(": b\r\n"), 400}, Case{"no_colon", req("Foo\r\n"), 400},
-        Case{"fold_first", "GET / HTTP/1.1\r\n x\r\nHost: a\r\n\r\n", 400}, Case{"fold", req("X: a\r\n b\r\n"), kFwd},
+        Case{"fold_first", "GET / HTTP/1.1\r\n x\r\nHost: a\r\n\r\n", 400},
+        Case{"fold", req("X: a\r\n b\r\n"), kFwd},
         Case{"cl", req("Content-Length: 3\r\n", "POST / HTTP/1.1"), kFwd},
         Case{"cl_dup_same", req("Content-Length: 3\r\nContent-Length: 3\r\n"), kFwd},
         Case{"cl_dup_diff", req("Content-Length: 3\r\nContent-Length: 4\r\n"), 400},
-        Case{"cl_list_same", req("Content-Length: 3, 3\r\n"), kFwd}, Case{"cl_list_diff", req("Content-Length: 3,4\r\n"), 400},
-        Case{"cl_list_empty", req("Content-Length: 3,\r\n"), 400}, Case{"cl_empty", req("Content-Length:\r\n"), 400},
-        Case{"cl_plus", req("Content-Length: +3\r\n"), 400}, Case{"cl_neg", req("Content-Length: -1\r\n"), 400},
-        Case{"cl_hex", req("Content-Length: 0x3\r\n"), 400}, Case{"cl_inner_space", req("Content-Length: 1 2\r\n"), 400},
+        Case{"cl_list_same", req("Content-Length: 3, 3\r\n"), kFwd},
+        Case{"cl_list_diff", req("Content-Length: 3,4\r\n"), 400},
+        Case{"cl_list_empty", req("Content-Length: 3,\r\n"), 400},
+        Case{"cl_empty", req("Content-Length:\r\n"), 400},
+        Case{"cl_plus", req("Content-Length: +3\r\n"), 400},
+        Case{"cl_neg", req("Content-Length: -1\r\n"), 400},
+        Case{"cl_hex", req("Content-Length: 0x3\r\n"), 400},
+        Case{"cl_inner_space", req("Content-Length: 1 2\r\n"), 400},
         Case{"cl_max", req("Content-Length: 9223372036854775807\r\n"), kFwd},
         Case{"cl_overflow", req("Content-Length: 9223372036854775808\r\n"), 400},
         Case{"cl_huge", req("Content-Length: 99999999999999999999999\r\n"), 400},
-        Case{"te", req("Transfer-Encoding: chunked\r\n"), kFwd}, Case{"te_upper", req("Transfer-Encoding: CHUNKED\r\n"), kFwd},
+        Case{"te", req("Transfer-Encoding: chunked\r\n"), kFwd},
+        Case{"te_upper", req("Transfer-Encoding: CHUNKED\r\n"), kFwd},
         Case{"te_spaces", req("Transfer-Encoding:  \t chunked \t\r\n"), kFwd},
         Case{"te_space_in_name", req("Transfer-Encoding : chunked\r\n"), 400},
-        Case{"te_identity", req("Transfer-Encoding: identity\r\n"), 400}, Case{"te_gzip", req("Transfer-Encoding: gzip\r\n"), 400},
+        Case{"te_identity", req("Transfer-Encoding: identity\r\n"), 400},
+        Case{"te_gzip", req("Transfer-Encoding: gzip\r\n"), 400},
         Case{"te_gzip_chunked", req("Transfer-Encoding: gzip, chunked\r\n"), 422},
         Case{"te_chunked_gzip", req("Transfer-Encoding: chunked, gzip\r\n"), 400},
         Case{"te_chunked_twice", req("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400},
         Case{"te_comma_chunked", req("Transfer-Encoding: ,chunked\r\n"), 422},
         Case{"te_chunked_comma", req("Transfer-Encoding: chunked,\r\n"), kFwd},
         Case{"te_then_empty", req("Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n"), kFwd},
-        Case{"te_empty", req("Transfer-Encoding:\r\n"), 400}, Case{"te_vt", req("Transfer-Encoding: \x0b" "chunked\r\n"), 400},
+        Case{"te_empty", req("Transfer-Encoding:\r\n"), 400},
+        Case{"te_vt",
+             req("Transfer-Encoding: \x0b"
+                 "chunked\r\n"),
+             400},
         Case{"te_param", req("Transfer-Encoding: chunked;q=1\r\n"), 400},
         Case{"te_fold", req("Transfer-Encoding:\r\n chunked\r\n"), kFwd},
         Case{"te_http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", kFwd},
         Case{"host_dup_same", req("Host: A\r\n"), kFwd}, Case{"host_dup_diff", req("Host: b\r\n"), 400},
         Case{"no_host_11", "GET / HTTP/1.1\r\n\r\n", kFwd},
         Case{"ws_no_key", req("Connection: Upgrade\r\nUpgrade: websocket\r\n"), 400},
-        Case{"ws_short_key", req("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n"), 400},
-        Case{"ws_key", req("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"), kFwd},
+        Case{"ws_short_key", req("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n"),
+             400},
+        Case{"ws_key",
+             req("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: "
+                 "dGhlIHNhbXBsZSBub25jZQ==\r\n"),
+             kFwd},
         Case{"ws_without_connection", req("Upgrade: websocket\r\n"), kFwd},
         Case{"upgrade_h2c", req("Connection: Upgrade\r\nUpgrade: h2c\r\n"), kFwd}));
 
 TEST(Http1Parser, RequestFields) {
   Parsed p = parseWhole(
-      "POST http://u@Example.com:8080/p?q HTTP/1.1\r\nHost: example.com:8080\r\nConnection: keep-alive, Upgrade\r\n"
+      "POST http://u@Example.com:8080/p?q HTTP/1.1\r\nHost: example.com:8080\r\nConnection: keep-alive, "
+      "Upgrade\r\n"
       "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nExpect: 100-Continue\r\n"
       "Content-Length: 5\r\n\r\nhello");
   ASSERT_EQ(p.result.outcome, Outcome::kDone);
@@ -182,9 +208,11 @@ TEST(Http1Parser, Limits) {
   EXPECT_EQ(verdict(req(std::string(256, 'n') + ": y\r\n")), 400);
   // Configured limits apply.
   Limits small{1024, 128, 5};
-  EXPECT_EQ(parseWhole(req("A: 1\r\nB: 2\r\nC: 3\r\n"), Kind::kRequest, small).result.outcome, Outcome::kDone);
+  EXPECT_EQ(parseWhole(req("A: 1\r\nB: 2\r\nC: 3\r\n"), Kind::kRequest, small).result.outcome,
+            Outcome::kDone);
   EXPECT_EQ(parseWhole(req("A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n"), Kind::kRequest, small).result.status, 400);
-  EXPECT_EQ(parseWhole(req("A: " + std::string(900, 'x') + "\r\n"), Kind::kRequest, small).result.status, 400);
+  EXPECT_EQ(parseWhole(req("A: " + std::string(900, 'x') + "\r\n"), Kind::kRequest, small).result.status,
+            400);
 }
 
 TEST(Http1Parser, IncompleteNeedsMore) {
@@ -213,21 +241,22 @@ TEST_P(ResponseRules, Status) {
 }
 INSTANTIATE_TEST_SUITE_P(
     Http1, ResponseRules,
-    ::testing::Values(Case{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", kFwd},
-                      Case{"no_reason", "HTTP/1.1 200\r\n\r\n", kFwd}, Case{"v20", "HTTP/2.0 200 OK\r\n\r\n", kFwd},
-                      Case{"status_alpha", "HTTP/1.1 2x0 OK\r\n\r\n", 502},
-                      Case{"status_2digit", "HTTP/1.1 20 OK\r\n\r\n", 502},
-                      Case{"status_4digit", "HTTP/1.1 2000 OK\r\n\r\n", 502}, Case{"http09", "ok\r\n\r\n", 502},
-                      Case{"bad_version", "HTTP/1.x 200 OK\r\n\r\n", 502},
-                      Case{"cl_diff", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", 502},
-                      Case{"cl_bad", "HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\n", 502},
-                      Case{"te_gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 502},
-                      Case{"te_gzip_chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 502},
-                      Case{"te_chunked_gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 502},
-                      Case{"space_before_colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n", 502},
-                      Case{"nul", std::string("HTTP/1.1 200 OK\r\nX: \0\r\n\r\n", 25), 502},
-                      Case{"bare_lf", "HTTP/1.1 200 OK\nContent-Length: 0\n\n", kFwd},
-                      Case{"fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", kFwd}));
+    ::testing::Values(
+        Case{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", kFwd},
+        Case{"no_reason", "HTTP/1.1 200\r\n\r\n", kFwd}, Case{"v20", "HTTP/2.0 200 OK\r\n\r\n", kFwd},
+        Case{"status_alpha", "HTTP/1.1 2x0 OK\r\n\r\n", 502},
+        Case{"status_2digit", "HTTP/1.1 20 OK\r\n\r\n", 502},
+        Case{"status_4digit", "HTTP/1.1 2000 OK\r\n\r\n", 502}, Case{"http09", "ok\r\n\r\n", 502},
+        Case{"bad_version", "HTTP/1.x 200 OK\r\n\r\n", 502},
+        Case{"cl_diff", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", 502},
+        Case{"cl_bad", "HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\n", 502},
+        Case{"te_gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 502},
+        Case{"te_gzip_chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 502},
+        Case{"te_chunked_gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 502},
+        Case{"space_before_colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n", 502},
+        Case{"nul", std::string("HTTP/1.1 200 OK\r\nX: \0\r\n\r\n", 25), 502},
+        Case{"bare_lf", "HTTP/1.1 200 OK\nContent-Length: 0\n\n", kFwd},
+        Case{"fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", kFwd}));
 
 TEST(Http1Parser, ResponseBodyFraming) {
   auto body = [](const std::string& raw, bool head = false) {

@@ -10,7 +10,8 @@ namespace lbc::rt::http1::test {
 
 std::string Parsed::header(std::string_view name) const {
   for (uint32_t i = 0; i < msg.headerCount; ++i)
-    if (detail::ieq(headers[i].name.in(buf.data()), name)) return std::string(headers[i].value.in(buf.data()));
+    if (detail::ieq(headers[i].name.in(buf.data()), name))
+      return std::string(headers[i].value.in(buf.data()));
   return "<none>";
 }
 
@@ -65,14 +66,31 @@ std::string unescape(const std::string& in) {
     }
     char n = s[++i];
     switch (n) {
-      case 'r': out += '\r'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case '0': out += '\0'; break;
-      case 's': out += ' '; break;
-      case '\\': out += '\\'; break;
-      case 'x': out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16)); i += 2; break;
-      default: out += '\\'; out += n;
+      case 'r':
+        out += '\r';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case 's':
+        out += ' ';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'x':
+        out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+        break;
+      default:
+        out += '\\';
+        out += n;
     }
   }
   return out;

@@ -51,20 +51,20 @@ enum class Reason : uint8_t {
   kBadWebSocketKey,        // websocket upgrade without a 24-char Sec-WebSocket-Key
   kTooManyHeaders,
   kHeaderNameTooLong,
-  kUriTooLong,        // the request line does not fit in the buffer
-  kHeadersTooLarge,   // the header section does not fit (bufsize, or bufsize - maxrewrite once parsed)
+  kUriTooLong,       // the request line does not fit in the buffer
+  kHeadersTooLarge,  // the header section does not fit (bufsize, or bufsize - maxrewrite once parsed)
   kBadChunkSize,
   kBadChunkExtension,
-  kBadChunkEnd,       // no CRLF after the chunk data
+  kBadChunkEnd,  // no CRLF after the chunk data
   kBadTrailer,
 };
 std::string_view reasonName(Reason r);
 
 struct Result {
   Outcome outcome = Outcome::kNeedMore;
-  uint16_t status = 0;    // kError: HTTP status for the client (400, 422, 502)
+  uint16_t status = 0;  // kError: HTTP status for the client (400, 422, 502)
   Reason reason = Reason::kNone;
-  uint32_t length = 0;    // kDone: bytes of the head (request/status line + headers + empty line)
+  uint32_t length = 0;  // kDone: bytes of the head (request/status line + headers + empty line)
   bool operator==(const Result&) const = default;
 };
 
@@ -94,22 +94,22 @@ enum class Body : uint8_t {
   kNone,           // no payload
   kContentLength,  // `contentLength` bytes (may be 0)
   kChunked,
-  kUntilClose,     // a response without length: up to the server's close
-  kTunnel,         // 101, or a 2xx to CONNECT: bytes both ways from here on
+  kUntilClose,  // a response without length: up to the server's close
+  kTunnel,      // 101, or a 2xx to CONNECT: bytes both ways from here on
 };
 
 // Connection-level facts gathered from the headers.
 enum MessageFlags : uint32_t {
-  kConnClose = 1u << 0,       // Connection: close
-  kConnKeepAlive = 1u << 1,   // Connection: keep-alive
-  kConnUpgrade = 1u << 2,     // Connection: upgrade
+  kConnClose = 1u << 0,      // Connection: close
+  kConnKeepAlive = 1u << 1,  // Connection: keep-alive
+  kConnUpgrade = 1u << 2,    // Connection: upgrade
   kUpgradeWebSocket = 1u << 3,
-  kExpect100 = 1u << 4,       // Expect: 100-continue
+  kExpect100 = 1u << 4,  // Expect: 100-continue
   kHasHost = 1u << 5,
   kHasContentLength = 1u << 6,
-  kChunked = 1u << 7,          // Transfer-Encoding ends with chunked
-  kForceClose = 1u << 8,       // Content-Length with Transfer-Encoding: close after this one
-  kHttp11 = 1u << 9,           // version >= 1.1 (keep-alive by default)
+  kChunked = 1u << 7,     // Transfer-Encoding ends with chunked
+  kForceClose = 1u << 8,  // Content-Length with Transfer-Encoding: close after this one
+  kHttp11 = 1u << 9,      // version >= 1.1 (keep-alive by default)
 };
 
 struct Message {
@@ -185,11 +185,11 @@ class Parser {
   uint32_t lineStart_ = 0;  // first byte of the line being scanned
   uint32_t scan_ = 0;       // bytes already searched for LF
   bool sawStartLine_ = false;
-  bool pending_ = false;    // headers_[headerCount] is complete up to `pendingEnd_` but may fold
+  bool pending_ = false;  // headers_[headerCount] is complete up to `pendingEnd_` but may fold
   uint32_t pendingEnd_ = 0;
-  uint64_t htx_ = 0;        // HAProxy's HTX footprint of the head parsed so far
-  bool teSeen_ = false;     // a Transfer-Encoding header
-  bool teOther_ = false;    // a coding other than chunked
+  uint64_t htx_ = 0;      // HAProxy's HTX footprint of the head parsed so far
+  bool teSeen_ = false;   // a Transfer-Encoding header
+  bool teOther_ = false;  // a coding other than chunked
   bool teChunkedSeen_ = false;
   bool wsKey_ = false;
 };
@@ -218,8 +218,21 @@ class ChunkedDecoder {
 
  private:
   enum class State : uint8_t {
-    kSizeStart, kSize, kSizeWs, kExt, kSizeLf, kData, kDataCr, kDataLf,
-    kTrailerStart, kTrailerName, kTrailerValue, kTrailerLf, kFinalLf, kDone, kError
+    kSizeStart,
+    kSize,
+    kSizeWs,
+    kExt,
+    kSizeLf,
+    kData,
+    kDataCr,
+    kDataLf,
+    kTrailerStart,
+    kTrailerName,
+    kTrailerValue,
+    kTrailerLf,
+    kFinalLf,
+    kDone,
+    kError
   };
   Step error(Reason r, uint32_t consumed);
 
