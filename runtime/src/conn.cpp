@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "conn.h"
 #include "worker.h"
@@ -222,7 +224,8 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
         starved_.emplace_back(c, dir);
       }
     } else if (res != -ECANCELED) {
-      finish(c, true);  // ECONNRESET and friends: the peer is gone, cut the other side too
+      if (getenv("LBC_DEBUG")) fprintf(stderr, "recv dir %d err %d\n", dir, res);
+      finish(c, true);
       maybeFree(c);
       return;
     }
@@ -246,10 +249,10 @@ void Worker::pump(Conn* c, int dir) {
   }
   if (p.eof && !p.shut) {
     p.shut = true;
-    io_uring_sqe* q = sqe();
-    io_uring_prep_shutdown(q, dst, SHUT_WR);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    ++c->inflight;
+    // A plain syscall on purpose: IORING_OP_SHUTDOWN always runs in io-wq and looks its fd
+    // up late, so once this connection's fds are closed and their numbers reused it would
+    // shut down somebody else's socket.
+    shutdown(dst, SHUT_WR);
     if (c->p[0].shut && c->p[1].shut) finish(c, false);
   }
 }
@@ -263,6 +266,7 @@ void Worker::onSend(Conn* c, int dir, int res) {
     return;
   }
   if (res <= 0) {  // EPIPE, ECONNRESET: the destination is gone
+    if (getenv("LBC_DEBUG")) fprintf(stderr, "send dir %d res %d\n", dir, res);
     finish(c, true);
     maybeFree(c);
     return;
