@@ -62,7 +62,8 @@ class Backend:
     greet_shut: send name, shut the write side, read until EOF and record the bytes seen.
     stream: send the name then data forever, record when the peer goes away.
     sink: record a hash of everything received until EOF, then reply with it and close.
-    silent: accept and never answer (reads until EOF)."""
+    silent: accept and never answer (reads until EOF).
+    ignore_eof: like silent, but keeps its side open after the peer's FIN."""
 
     def __init__(self, name, mode="name", port=None, hold_s=0.05, host="127.0.0.1"):
         self.name = name
@@ -80,6 +81,7 @@ class Backend:
         self.sock.listen(512)
         self.conns = []
         self.closed = False
+        self.stopped = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -169,7 +171,13 @@ class Backend:
         while c.recv(65536):
             pass
 
+    def _ignore_eof(self, c):
+        while c.recv(65536):
+            pass
+        self.stopped.wait(60)  # keeps its side open after the peer's FIN, until the test ends
+
     def stop(self):
+        self.stopped.set()
         self.sock.close()
         with self.lock:
             for c in self.conns:
@@ -208,6 +216,26 @@ class Proxy:
 
     def fd_count(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
+
+    def open_connections(self):
+        """Sockets of the proxy that are TCP connections (not listeners)."""
+        inodes = set()
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        n = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if parts[9] in inodes and parts[3] != "0A":
+                        n += 1
+        return n
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.pid) as f:

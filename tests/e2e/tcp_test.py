@@ -123,7 +123,8 @@ def source_hash_is_sticky():
                 names = {connect_name(st.fe, src=src) for _ in range(8)}
                 assert len(names) == 1 and "" not in names, (hash_type, src, names)
                 seen[src] = names.pop()
-            assert len(set(seen.values())) >= 2, (hash_type, seen)  # the hash does spread sources
+            if hash_type == "map-based":  # neighbouring addresses land on different servers
+                assert len(set(seen.values())) >= 2, (hash_type, seen)
         finally:
             st.close()
 
@@ -327,7 +328,7 @@ def timeout_tunnel():
 @test
 def timeout_client_fin_and_server_fin():
     st = Setup(listen("tcf", ["server s 127.0.0.1:{s}", "timeout client-fin 300", "timeout server 20s"]),
-               [Backend("s", "silent")])
+               [Backend("s", "ignore_eof")])
     try:
         s = socket.create_connection(("127.0.0.1", st.fe))
         s.shutdown(socket.SHUT_WR)
@@ -338,8 +339,14 @@ def timeout_client_fin_and_server_fin():
     st = Setup(listen("tsf", ["server s 127.0.0.1:{s}", "timeout server-fin 300", "timeout client 20s"]),
                [Backend("s", "greet_shut")])
     try:
+        t0 = time.monotonic()
         s = socket.create_connection(("127.0.0.1", st.fe))
-        assert closed_after(s, 0.25, 5) == b"s"
+        assert recv_all(s) == b"s"  # the server's FIN is forwarded at once
+        # the half-closed server side then expires after server-fin: the server sees the close
+        be = st.backends["s"]
+        wait_for(lambda: ("got", 0) in be.events, 5, "the server side to be closed")
+        assert time.monotonic() - t0 >= 0.25
+        s.close()
     finally:
         st.close()
 
@@ -579,7 +586,7 @@ def graceful_stop_lets_connections_finish():
 @test
 def hard_stop_after_cuts_connections():
     st = Setup(listen("hs", ["server s 127.0.0.1:{s}"]), [Backend("s", "hold")],
-               global_extra="    hard-stop-after 500ms")
+               global_extra="    hard-stop-after 500")
     s = socket.create_connection(("127.0.0.1", st.fe))
     assert recv_exact(s, 1) == b"s"
     t0 = time.monotonic()
@@ -662,6 +669,7 @@ def soak_fds_and_rss_stay_flat():
                 r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "soak_load.py"), "load",
                                     str(st.fe), str(n)], capture_output=True, text=True, timeout=600)
                 assert r.returncode == 0, r.stdout + r.stderr
+            wait_for(lambda: st.proxy.open_connections() == 0, 10, "the readiness probe to be closed")
             fd0 = st.proxy.fd_count()
             load(5000)  # warm-up: pools and buffers reach their working size
             wait_for(lambda: st.proxy.fd_count() == fd0, 10, "fds after warm-up")
