@@ -248,7 +248,12 @@ class Proxy:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            self.out, self.err = self.proc.communicate(timeout=timeout)
+            try:
+                self.out, self.err = self.proc.communicate(timeout=timeout / 2)
+            except subprocess.TimeoutExpired:
+                # connections a failed test left open: a second SIGTERM is a hard stop
+                self.proc.send_signal(sig)
+                self.out, self.err = self.proc.communicate(timeout=timeout / 2)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.out, self.err = self.proc.communicate()

@@ -134,11 +134,11 @@ def first_fills_servers_in_id_order():
     st = Setup(listen("first", ["server b 127.0.0.1:{b} maxconn 2 id 2", "server a 127.0.0.1:{a} maxconn 2 id 1"],
                       "first"), [Backend("a", "hold"), Backend("b", "hold")])
     try:
-        held = []
-        for _ in range(4):
+        held, names = [], []
+        for _ in range(4):  # one after the other: each is served before the next arrives
             s = socket.create_connection(("127.0.0.1", st.fe))
             held.append(s)
-        names = [recv_exact(s, 1).decode() for s in held]
+            names.append(recv_exact(s, 1).decode())
         assert names == ["a", "a", "b", "b"], names
         for s in held:
             s.close()
@@ -651,6 +651,62 @@ def unsupported_configurations_are_refused():
     for body, needle in cases:
         p = Proxy(ARGS.proxy, head() + body, expect_fail=True)
         assert p.proc.returncode == 1 and needle in p.err and "test.cfg:1" in p.err and "^" in p.err, p.err
+
+
+# ---- samples -----------------------------------------------------------------------------------
+
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../samples")
+
+
+@test
+def samples_tcp_mysql_leastconn():
+    # samples/aloha_tcp_mysql.cfg as written: frontend :8336, servers on 8306 and 8307.
+    s1, s2 = Backend("s1", "hold", port=8306), Backend("s2", "hold", port=8307)
+    p = Proxy(ARGS.proxy, open(os.path.join(SAMPLES, "aloha_tcp_mysql.cfg")).read(), 8336)
+    try:
+        wait_for(lambda: len(s1.events) + len(s2.events) >= 1, 5, "the readiness probe to be closed")
+        held = []
+        for _ in range(4):
+            c = socket.create_connection(("127.0.0.1", 8336))
+            held.append(recv_exact(c, 2).decode())
+            held.append(c)
+        names = [n for n in held if isinstance(n, str)]
+        assert sorted(names) == ["s1", "s1", "s2", "s2"], names
+        for c in held:
+            if not isinstance(c, str):
+                c.close()
+    finally:
+        p.stop()
+        s1.stop()
+        s2.stop()
+
+
+@test
+def samples_https_passthrough():
+    # samples/https_passthrough.cfg: TCP relay on :8443 to 9443/9444 with checks; a real TLS
+    # handshake goes through it untouched (openssl s_server behind, openssl s_client in front).
+    import subprocess
+    import tempfile
+    d = tempfile.mkdtemp(prefix="lbc-e2e-tls-")
+    key, crt = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days",
+                    "1", "-keyout", key, "-out", crt], check=True, capture_output=True)
+    servers = [subprocess.Popen(["openssl", "s_server", "-accept", str(port), "-cert", crt, "-key", key, "-www",
+                                 "-quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for port in (9443, 9444)]
+    try:
+        wait_for(lambda: can_connect(9443) and can_connect(9444), 10, "the TLS servers")
+        p = Proxy(ARGS.proxy, open(os.path.join(SAMPLES, "https_passthrough.cfg")).read(), 8443)
+        try:
+            r = subprocess.run(["curl", "-sk", "--max-time", "10", "https://127.0.0.1:8443/"], capture_output=True,
+                               text=True, timeout=20)
+            assert r.returncode == 0 and "s_server" in r.stdout, (r.returncode, r.stdout[:200], r.stderr)
+        finally:
+            p.stop()
+    finally:
+        for s in servers:
+            s.kill()
+            s.wait()
 
 
 # ---- soak ----------------------------------------------------------------------------------------
