@@ -164,8 +164,8 @@ class Lowering {
       case A::Uri:
       case A::UrlParam:
       case A::Hdr:
-        refuse(p.balance.loc.valid() ? p.balance.loc : p.loc,
-               "this 'balance' algorithm (it needs mode http)");
+        // As HAProxy in a TCP proxy (sema has already warned): round robin instead.
+        out.balance = rt::BalanceAlgo::RoundRobin;
         break;
     }
     out.hash_consistent = p.hash.method == ir::HashType::Method::Consistent;

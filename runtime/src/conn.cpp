@@ -224,7 +224,6 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
         starved_.emplace_back(c, dir);
       }
     } else if (res != -ECANCELED) {
-      if (getenv("LBC_DEBUG")) fprintf(stderr, "recv dir %d err %d\n", dir, res);
       finish(c, true);
       maybeFree(c);
       return;
@@ -266,7 +265,6 @@ void Worker::onSend(Conn* c, int dir, int res) {
     return;
   }
   if (res <= 0) {  // EPIPE, ECONNRESET: the destination is gone
-    if (getenv("LBC_DEBUG")) fprintf(stderr, "send dir %d res %d\n", dir, res);
     finish(c, true);
     maybeFree(c);
     return;
