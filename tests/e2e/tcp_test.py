@@ -130,6 +130,17 @@ def source_hash_is_sticky():
 
 
 @test
+def random_uses_every_server():
+    st = Setup(listen("rnd", ["server a 127.0.0.1:{a}", "server b 127.0.0.1:{b}", "server c 127.0.0.1:{c} disabled"],
+                      "random"), [Backend("a"), Backend("b"), Backend("c")])
+    try:
+        seen = [connect_name(st.fe) for _ in range(40)]
+        assert set(seen) == {"a", "b"}, seen  # never the disabled one
+    finally:
+        st.close()
+
+
+@test
 def first_fills_servers_in_id_order():
     st = Setup(listen("first", ["server b 127.0.0.1:{b} maxconn 2 id 2", "server a 127.0.0.1:{a} maxconn 2 id 1"],
                       "first"), [Backend("a", "hold"), Backend("b", "hold")])
