@@ -57,10 +57,11 @@ bool Worker::init(std::string& err) {
     return false;
   }
   ring_ok_ = true;
-  // Buffers: enough for every connection of this thread to have data in flight both ways,
-  // capped so an idle proxy stays small (pages are only touched when used).
+  // Buffers hold data in flight, not connections: an idle connection holds none (multishot
+  // recv takes one only when bytes arrive). The ring cycles through every buffer, so its size
+  // is what RSS settles at; ENOBUFS (all in flight) pauses reads until buffers come back.
   uint32_t per_thread = topo_.global.maxconn / std::max<uint32_t>(1, topo_.global.nbthread) + 1;
-  nbufs_ = std::min<uint32_t>(32768, std::max<uint32_t>(512, pow2AtLeast(per_thread)));
+  nbufs_ = std::min<uint32_t>(2048, std::max<uint32_t>(256, pow2AtLeast(per_thread / 8)));
   bufsize_ = topo_.global.bufsize;
   br_bytes_ = nbufs_ * sizeof(io_uring_buf);
   void* m = mmap(nullptr, br_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
@@ -382,8 +383,11 @@ void Worker::run() {
     io_uring_cq_advance(&ring_, n);
     runTimers();
   }
-  // Drain: the remaining completions (cancellations) must not touch freed memory; the ring
-  // is torn down by the destructor.
+  // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
+  // lets go of its listening socket when this thread reaps it, and an idle worker leaves the
+  // loop at once, so the port would keep accepting into a queue nobody serves.
+  io_uring_queue_exit(&ring_);
+  ring_ok_ = false;
   tl_worker = nullptr;
 }
 
