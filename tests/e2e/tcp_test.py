@@ -47,6 +47,9 @@ class Setup:
         code = self.proxy.stop()
         for b in self.backends.values():
             b.stop()
+        # a clean stop exits 0; sanitizer reports (ASan, UBSan, LSan at exit) fail the test
+        err = self.proxy.err
+        assert code == 0 and "Sanitizer" not in err and "runtime error" not in err, (code, err[-3000:])
         return code
 
 
