@@ -24,6 +24,20 @@ int startConnect(const Options& o, bool* connected) {
   if (fd < 0) return -1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (o.sources > 1) {
+    // The port is still chosen by connect() (IP_BIND_ADDRESS_NO_PORT), per full 4-tuple.
+    thread_local uint32_t next = 0;
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl(0x7f000001u + next++ % uint32_t(o.sources));
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) < 0) {
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+  }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&o.addr), o.addrLen) == 0) {
     *connected = true;
     return fd;

@@ -30,6 +30,10 @@ struct Options {
   size_t chunk = 64 * 1024;      // stream up: bytes per send
   int connectConcurrency = 256;  // idle: connects in flight while establishing
   double hold = -1;              // idle: seconds to hold; < 0 means until stdin reaches EOF
+  // --sources N: connections come from 127.0.0.1 .. 127.0.0.N in turn. Towards one address and port, a
+  // loopback client can only open about (ephemeral ports / 2) connections per second: connect() uses
+  // even ports first and a TIME_WAIT port is reused only after one second (tcp_tw_reuse = 2).
+  int sources = 1;
 };
 
 uint64_t nowNs();

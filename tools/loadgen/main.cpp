@@ -25,6 +25,7 @@ const char kUsage[] =
     "  idle    --connections K (10000) --connect-concurrency N (256) --message-size B (64)\n"
     "          [--hold S]: establish K echo connections, print, hold until stdin EOF, verify\n"
     "common: --timeout S (10): an exchange, or a stream stall, longer than S is an error\n"
+    "        --sources N (1): connect from 127.0.0.1..127.0.0.N in turn (more source ports per second)\n"
     "Prints one JSON line per result on stdout (idle: two). Exit 0 when there was no error.\n";
 
 [[noreturn]] void usage(const std::string& msg) {
@@ -112,6 +113,8 @@ Options parseArgs(int argc, char** argv) {
       o.chunk = size_t(parseInt(value(), a));
     } else if (a == "--connect-concurrency") {
       o.connectConcurrency = int(parseInt(value(), a));
+    } else if (a == "--sources") {
+      o.sources = int(parseInt(value(), a));
     } else if (a == "--hold") {
       o.hold = parseDouble(value(), a);
     } else if (a == "-h" || a == "--help") {
@@ -132,6 +135,8 @@ Options parseArgs(int argc, char** argv) {
   if (o.chunk < 1) usage("--chunk must be at least 1");
   if (o.timeout <= 0) usage("--timeout must be positive");
   parseTarget(o);
+  if (o.sources < 1 || o.sources > 254) usage("--sources must be 1..254");
+  if (o.sources > 1 && o.addr.ss_family != AF_INET) usage("--sources needs an IPv4 target");
   return o;
 }
 

@@ -21,7 +21,7 @@ namespace lbc::testsrv {
 namespace {
 
 const char kUsage[] =
-    "usage: lbc_testsrv [--host ADDR] [--port P] [--threads T] [--name NAME] [--body-size N] MODE [ARG]\n"
+    "usage: lbc_testsrv [--host ADDR]... [--port P] [--threads T] [--name NAME] [--body-size N] MODE [ARG]\n"
     "modes:\n"
     "  echo            echo every byte back\n"
     "  identity NAME   write NAME \"\\n\" on accept, then echo\n"
@@ -30,6 +30,8 @@ const char kUsage[] =
     "  hold            accept and keep the connection idle (never read) until the peer closes\n"
     "  http [NAME]     HTTP/1.1 keep-alive responder: 200, body NAME \"\\n\" (or --body-size N bytes),\n"
     "                  header X-Backend: NAME\n"
+    "--host may be repeated: the server listens on every address, on the same port (several loopback\n"
+    "addresses give a proxy more source-port space towards one backend).\n"
     "Prints \"ready PORT\" on stdout once listening (--port 0 picks a free port). SIGUSR1 prints the\n"
     "counters as one JSON line on stdout; SIGTERM/SIGINT print them and exit 0.\n";
 
@@ -61,7 +63,7 @@ Options parseArgs(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--host") {
-      o.host = value();
+      o.hosts.push_back(value());
     } else if (a == "--port") {
       o.port = int(parseNumber(value(), "--port"));
     } else if (a == "--threads") {
@@ -110,30 +112,31 @@ Options parseArgs(int argc, char** argv) {
   }
   if (pos.size() > want) usage(("unexpected argument '" + pos[want] + "'").c_str());
   if (o.port > 65535) usage("--port must be at most 65535");
+  if (o.hosts.empty()) o.hosts.push_back("127.0.0.1");
   if (o.threads == 0) o.threads = int(std::thread::hardware_concurrency());
   if (o.threads <= 0) o.threads = 1;
   return o;
 }
 
 // A listener per thread on the same port (SO_REUSEPORT): the kernel spreads connections across them.
-int makeListener(const Options& o, int port) {
+int makeListener(const std::string& host, int backlog, int port) {
   sockaddr_storage ss{};
   socklen_t len;
   int family;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
     family = AF_INET;
     v4->sin_family = AF_INET;
     v4->sin_port = htons(uint16_t(port));
     len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     family = AF_INET6;
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(uint16_t(port));
     len = sizeof *v6;
   } else {
-    std::fprintf(stderr, "lbc_testsrv: --host '%s' is not a numeric IPv4 or IPv6 address\n", o.host.c_str());
+    std::fprintf(stderr, "lbc_testsrv: --host '%s' is not a numeric IPv4 or IPv6 address\n", host.c_str());
     std::exit(2);
   }
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -145,10 +148,10 @@ int makeListener(const Options& o, int port) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
-    std::fprintf(stderr, "lbc_testsrv: bind %s:%d: %s\n", o.host.c_str(), port, std::strerror(errno));
+    std::fprintf(stderr, "lbc_testsrv: bind %s:%d: %s\n", host.c_str(), port, std::strerror(errno));
     std::exit(1);
   }
-  if (listen(fd, o.backlog) < 0) {
+  if (listen(fd, backlog) < 0) {
     std::perror("lbc_testsrv: listen");
     std::exit(1);
   }
@@ -195,15 +198,20 @@ int run(int argc, char** argv) {
   sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  std::vector<int> listeners;
-  listeners.push_back(makeListener(opts, opts.port));
-  int port = boundPort(listeners[0]);
-  for (int i = 1; i < opts.threads; ++i) listeners.push_back(makeListener(opts, port));
+  // One listener per address per thread; the first one fixes the port when --port is 0.
+  std::vector<std::vector<int>> listeners(size_t(opts.threads));
+  int port = opts.port;
+  for (int t = 0; t < opts.threads; ++t) {
+    for (const std::string& host : opts.hosts) {
+      listeners[size_t(t)].push_back(makeListener(host, opts.backlog, port));
+      if (port == 0) port = boundPort(listeners[0][0]);
+    }
+  }
 
   int stopFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
-  for (int fd : listeners) workers.push_back(std::make_unique<Worker>(opts, fd, stopFd));
+  for (auto& fds : listeners) workers.push_back(std::make_unique<Worker>(opts, fds, stopFd));
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
 
   std::printf("ready %d\n", port);

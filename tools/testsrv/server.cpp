@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "http.h"
 
@@ -52,8 +53,8 @@ std::string errorResponse(int status, const char* reason) {
 
 }  // namespace
 
-Worker::Worker(const Options& opts, int listenFd, int stopFd)
-    : opts_(opts), listenFd_(listenFd), stopFd_(stopFd), scratch_(kScratch, 'x') {
+Worker::Worker(const Options& opts, std::vector<int> listenFds, int stopFd)
+    : opts_(opts), listenFds_(std::move(listenFds)), stopFd_(stopFd), scratch_(kScratch, 'x') {
   identityLine_ = opts_.name + "\n";
   for (int k = 0; k < 8; ++k) httpReplies_[k] = httpResponse(opts_, k & 1, k & 2, k & 4);
 }
@@ -90,8 +91,10 @@ void Worker::run() {
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.ptr = nullptr;  // the listener
-  epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
+  for (int& fd : listenFds_) {
+    ev.data.ptr = &fd;  // listeners are told apart from connections by their address in listenFds_
+    epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev);
+  }
   ev.data.ptr = &stopFd_;
   epoll_ctl(epollFd_, EPOLL_CTL_ADD, stopFd_, &ev);
 
@@ -106,8 +109,8 @@ void Worker::run() {
     for (int i = 0; i < n; ++i) {
       void* p = events[i].data.ptr;
       if (p == &stopFd_) return;
-      if (p == nullptr) {
-        onAccept();
+      if (p >= listenFds_.data() && p < listenFds_.data() + listenFds_.size()) {
+        onAccept(*static_cast<int*>(p));
       } else {
         onEvent(*static_cast<Conn*>(p), events[i].events);
       }
@@ -115,9 +118,9 @@ void Worker::run() {
   }
 }
 
-void Worker::onAccept() {
+void Worker::onAccept(int listenFd) {
   for (;;) {
-    int fd = accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {

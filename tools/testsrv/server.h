@@ -15,7 +15,7 @@ enum class Mode { kEcho, kIdentity, kSink, kSource, kHold, kHttp };
 struct Options {
   Mode mode = Mode::kEcho;
   std::string modeName = "echo";
-  std::string host = "127.0.0.1";
+  std::vector<std::string> hosts;  // listen addresses (default 127.0.0.1), all on the same port
   int port = 0;
   int threads = 1;
   int backlog = 4096;
@@ -43,7 +43,7 @@ struct Conn;
 
 class Worker {
  public:
-  Worker(const Options& opts, int listenFd, int stopFd);
+  Worker(const Options& opts, std::vector<int> listenFds, int stopFd);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -52,7 +52,7 @@ class Worker {
   const Counters& counters() const { return counters_; }
 
  private:
-  void onAccept();
+  void onAccept(int listenFd);
   void onEvent(Conn& c, uint32_t events);
   bool onReadable(Conn& c);
   bool onWritable(Conn& c);
@@ -70,7 +70,7 @@ class Worker {
   Conn* allocConn(int fd);
 
   const Options& opts_;
-  int listenFd_;
+  std::vector<int> listenFds_;
   int stopFd_;
   int epollFd_ = -1;
   std::vector<char> scratch_;
