@@ -119,6 +119,7 @@ HttpParser::Result HttpParser::feed(const char* data, size_t len, size_t* used) 
             off = len;
             return done(buf_.size() > kMaxHead ? Result::kTooLarge : Result::kNeedMore);
           }
+          if (p + 4 > kMaxHead) return done(Result::kTooLarge);  // a head may arrive whole in one read
           r = parseHead(view.substr(0, p));
           end = p + 4;
         } else {
@@ -128,6 +129,7 @@ HttpParser::Result HttpParser::feed(const char* data, size_t len, size_t* used) 
             off = len;
             return done(buf_.size() > kMaxHead ? Result::kTooLarge : Result::kNeedMore);
           }
+          if (p + 4 > kMaxHead) return done(Result::kTooLarge);
           r = parseHead(std::string_view(buf_).substr(0, p));
           end = p + 4 - old;
           buf_.clear();
