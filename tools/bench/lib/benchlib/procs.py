@@ -46,20 +46,51 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
-    """utime + stime of the whole process (all threads, io_uring workers included), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+def process_tree(pid):
+    """pid and its live descendants: a proxy that forks workers (haproxy -W, a future lbc) is counted
+    whole. Threads, io_uring workers included, are already part of their process's figures."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass  # exited meanwhile
+    return pids
+
+
+def _cpu_one(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0  # a descendant that exited meanwhile
     # fields[0] is field 3 (state); utime and stime are fields 14 and 15
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def _rss_one(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0  # exited, or a zombie (no VmRSS line)
+
+
+def cpu_seconds(pid):
+    """utime + stime of the proxy (all threads and descendant processes), in seconds."""
+    return sum(_cpu_one(p) for p in process_tree(pid))
+
+
 def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise BenchError(f"no VmRSS for pid {pid}")
+    """VmRSS of the proxy and its descendant processes, in KiB."""
+    return sum(_rss_one(p) for p in process_tree(pid))
 
 
 def _affinity(cpus):
