@@ -211,3 +211,28 @@ def start_loadgen(cmd, cpus):
     """Starts lbc_loadgen with a pipe on stdin (the idle scenario holds until it closes)."""
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, preexec_fn=_affinity(cpus))
+
+
+class Profiler:
+    """`perf record -g` attached to the proxy for one run; stop() also writes the top symbols."""
+
+    def __init__(self, pid, prefix):
+        self.prefix = prefix
+        self.proc = subprocess.Popen(["perf", "record", "-g", "-F", "999", "-p", str(pid), "-o",
+                                      prefix + ".perf.data"], stdout=subprocess.DEVNULL,
+                                     stderr=open(prefix + ".perf.log", "w"))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        with open(self.prefix + ".perf.txt", "w") as out:
+            for sort in ("dso", "dso,symbol"):  # kernel/user split first, then the hot symbols
+                out.flush()
+                subprocess.run(["perf", "report", "-i", self.prefix + ".perf.data", "--stdio", "--no-children",
+                                "--percent-limit", "0.5", "--sort", sort, "-g", "none", "-q"],
+                               stdout=out, stderr=subprocess.DEVNULL)
