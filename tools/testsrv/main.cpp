@@ -119,7 +119,8 @@ Options parseArgs(int argc, char** argv) {
 }
 
 // A listener per thread on the same port (SO_REUSEPORT): the kernel spreads connections across them.
-int makeListener(const std::string& host, int backlog, int port) {
+// Binds a socket to host:port; with reusePort the socket can share the port with our other listeners.
+int bindSocket(const std::string& host, int port, bool reusePort) {
   sockaddr_storage ss{};
   socklen_t len;
   int family;
@@ -146,11 +147,17 @@ int makeListener(const std::string& host, int backlog, int port) {
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (reusePort) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
-    std::fprintf(stderr, "lbc_testsrv: bind %s:%d: %s\n", host.c_str(), port, std::strerror(errno));
+    std::fprintf(stderr, "lbc_testsrv: bind %s:%d: %s%s\n", host.c_str(), port, std::strerror(errno),
+                 reusePort ? "" : " (another process listens there)");
     std::exit(1);
   }
+  return fd;
+}
+
+int makeListener(const std::string& host, int backlog, int port) {
+  int fd = bindSocket(host, port, true);
   if (listen(fd, backlog) < 0) {
     std::perror("lbc_testsrv: listen");
     std::exit(1);
@@ -198,14 +205,19 @@ int run(int argc, char** argv) {
   sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  // One listener per address per thread; the first one fixes the port when --port is 0.
-  std::vector<std::vector<int>> listeners(size_t(opts.threads));
+  // SO_REUSEPORT lets any process of the same user join a port and take a share of its connections
+  // (haproxy and lbc listen that way too). So the port is first bound without it, which fails if
+  // anyone else listens there; then one listener per address per thread shares it among ourselves.
   int port = opts.port;
+  for (const std::string& host : opts.hosts) {
+    int probe = bindSocket(host, port, false);
+    if (port == 0) port = boundPort(probe);
+    close(probe);
+  }
+  std::vector<std::vector<int>> listeners(size_t(opts.threads));
   for (int t = 0; t < opts.threads; ++t) {
-    for (const std::string& host : opts.hosts) {
+    for (const std::string& host : opts.hosts)
       listeners[size_t(t)].push_back(makeListener(host, opts.backlog, port));
-      if (port == 0) port = boundPort(listeners[0][0]);
-    }
   }
 
   int stopFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -165,10 +165,25 @@ def test_http():
     srv2.stop()
 
 
+def test_port_taken():
+    # Another process listening with SO_REUSEPORT (as haproxy and lbc do) must not get its connections
+    # shared with a test server started on the same port: lbc_testsrv refuses the port.
+    other = socket.socket()
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    port = other.getsockname()[1]
+    r = subprocess.run([TESTSRV, "--port", str(port), "--threads", "2", "echo"], capture_output=True, text=True,
+                       timeout=20)
+    other.close()
+    check(r.returncode == 1 and "already in use" in r.stderr and "ready" not in r.stdout,
+          f"a port another process listens on is refused: exit {r.returncode}, {r.stderr!r}")
+
+
 def main():
     global TESTSRV
     TESTSRV = sys.argv[1]
-    for t in (test_identity_and_echo, test_sink, test_source, test_hold, test_http):
+    for t in (test_identity_and_echo, test_sink, test_source, test_hold, test_http, test_port_taken):
         try:
             t()
         except Exception as e:  # a hang or a crash is a failure of that mode, not of the runner
