@@ -46,6 +46,7 @@ class TcpConn:
         Metric("conn_per_s", "connections/s", "higher", "{:.0f}"),
         Metric("cpu_us_per_conn", "proxy CPU µs per connection", "lower", "{:.1f}"),
         Metric("busy_pct", "proxy CPU busy % of nbthread cores", "n/a", "{:.0f}"),
+        Metric("load_cpu_us_per_conn", "load generator + backend CPU µs per connection", "n/a", "{:.1f}"),
         Metric("latency_p50_us", "latency p50 µs", "lower", "{:.0f}"),
         Metric("latency_p99_us", "latency p99 µs", "lower", "{:.0f}"),
     ]
@@ -65,9 +66,9 @@ class TcpConn:
         cmd = [ctx.loadgen, "conn", "--target", f"127.0.0.1:{proxy.port}", "--duration", str(duration),
                "--threads", str(ctx.loadgen_threads), "--concurrency", str(self.concurrency),
                "--message-size", str(self.message), "--sources", str(LOADGEN_SOURCES)]
-        cpu0 = proxy.cpu()
-        code, results, stderr = run_loadgen(cmd, ctx.other_cpus, duration + 60)
-        cpu1 = proxy.cpu()
+        cpu0, back0 = proxy.cpu(), ctx.backend.cpu()
+        code, results, stderr, lg_cpu = run_loadgen(cmd, ctx.other_cpus, duration + 60)
+        cpu1, back1 = proxy.cpu(), ctx.backend.cpu()
         err = _failed(code, results, stderr, "lbc_loadgen conn")
         if err:
             return {"ok": False, "error": err}
@@ -75,6 +76,7 @@ class TcpConn:
         return {"ok": True, "conn_per_s": r["conn_per_s"], "connections": r["connections"],
                 "cpu_s": cpu1 - cpu0, "cpu_us_per_conn": (cpu1 - cpu0) / r["connections"] * 1e6,
                 "busy_pct": _busy(cpu1 - cpu0, r["elapsed_s"], ctx),
+                "load_cpu_us_per_conn": (lg_cpu + back1 - back0) / r["connections"] * 1e6,
                 "latency_p50_us": r["latency_p50_us"], "latency_p99_us": r["latency_p99_us"]}
 
 
@@ -85,6 +87,7 @@ class TcpStream:
         Metric("gbit_per_s", "throughput Gbit/s", "higher", "{:.2f}"),
         Metric("cpu_ms_per_gb", "proxy CPU ms per GB", "lower", "{:.1f}"),
         Metric("busy_pct", "proxy CPU busy % of nbthread cores", "n/a", "{:.0f}"),
+        Metric("load_cpu_ms_per_gb", "load generator + backend CPU ms per GB", "n/a", "{:.1f}"),
     ]
     source_bytes = 128 << 20  # down: per connection, ~0.1 s at 10 Gbit/s, so the overrun is small
 
@@ -109,9 +112,9 @@ class TcpStream:
                "--direction", self.direction]
         if self.direction == "down":
             cmd += ["--bytes", str(self.source_bytes)]
-        cpu0 = proxy.cpu()
-        code, results, stderr = run_loadgen(cmd, ctx.other_cpus, duration + 60)
-        cpu1 = proxy.cpu()
+        cpu0, back0 = proxy.cpu(), ctx.backend.cpu()
+        code, results, stderr, lg_cpu = run_loadgen(cmd, ctx.other_cpus, duration + 60)
+        cpu1, back1 = proxy.cpu(), ctx.backend.cpu()
         err = _failed(code, results, stderr, "lbc_loadgen stream")
         if err:
             return {"ok": False, "error": err}
@@ -119,7 +122,8 @@ class TcpStream:
         gb = r["bytes"] / 1e9
         return {"ok": True, "gbit_per_s": r["gbit_per_s"], "bytes": r["bytes"], "cpu_s": cpu1 - cpu0,
                 "cpu_ms_per_gb": (cpu1 - cpu0) * 1000 / gb if gb else None,
-                "busy_pct": _busy(cpu1 - cpu0, r["wall_s"], ctx)}
+                "busy_pct": _busy(cpu1 - cpu0, r["wall_s"], ctx),
+                "load_cpu_ms_per_gb": (lg_cpu + back1 - back0) * 1000 / gb if gb else None}
 
 
 class TcpIdle:

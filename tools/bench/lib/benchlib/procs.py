@@ -117,6 +117,9 @@ class Backend:
         self.port = int(line.split()[1])
         self.cmd = cmd
 
+    def cpu(self):
+        return cpu_seconds(self.proc.pid)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -199,12 +202,17 @@ class Proxy:
 
 
 def run_loadgen(cmd, cpus, timeout):
-    """Runs lbc_loadgen to completion; returns (exit status, parsed JSON lines, stderr text)."""
+    """Runs lbc_loadgen to completion; returns (exit status, parsed JSON lines, stderr text, its CPU
+    seconds). The CPU comes from the rusage of reaped children: only the load generator is reaped
+    during the call (proxies and the backend are waited for elsewhere)."""
     import json
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
                        preexec_fn=_affinity(cpus))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     results = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    return p.returncode, results, p.stderr.strip()
+    return p.returncode, results, p.stderr.strip(), cpu
 
 
 def start_loadgen(cmd, cpus):
