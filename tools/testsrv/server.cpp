@@ -124,8 +124,10 @@ void Worker::onAccept(int listenFd) {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        // EMFILE and friends: report once per burst and let the listener retry on the next event.
+        // EMFILE and friends: the pending connection stays queued and the level-triggered listener
+        // would wake us again at once, forever. Stop listening until one of our connections closes.
         Counters::add(counters_.errors, 1);
+        pauseAccept();
       }
       return;
     }
@@ -180,8 +182,26 @@ void Worker::updateInterest(Conn& c) {
   }
 }
 
+void Worker::pauseAccept() {
+  if (acceptPaused_) return;
+  for (int fd : listenFds_) epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+  acceptPaused_ = true;
+}
+
+void Worker::resumeAccept() {
+  if (!acceptPaused_) return;
+  for (int& fd : listenFds_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &fd;
+    epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  acceptPaused_ = false;
+}
+
 void Worker::close(Conn& c) {
-  ::close(c.fd);  // also removes it from the epoll set
+  ::close(c.fd);   // also removes it from the epoll set
+  resumeAccept();  // a descriptor is free again
   Counters::add(counters_.closed, 1);
   c.fd = -1;
   c.out.clear();

@@ -53,6 +53,8 @@ class Worker {
 
  private:
   void onAccept(int listenFd);
+  void pauseAccept();
+  void resumeAccept();
   void onEvent(Conn& c, uint32_t events);
   bool onReadable(Conn& c);
   bool onWritable(Conn& c);
@@ -73,6 +75,7 @@ class Worker {
   std::vector<int> listenFds_;
   int stopFd_;
   int epollFd_ = -1;
+  bool acceptPaused_ = false;
   std::vector<char> scratch_;
   std::vector<Conn*> free_;
   Counters counters_;

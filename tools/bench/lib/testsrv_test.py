@@ -6,6 +6,7 @@ a counter, with generous socket timeouts only to turn a hang into a failure.
 usage: testsrv_test.py LBC_TESTSRV"""
 
 import json
+import resource
 import signal
 import socket
 import subprocess
@@ -24,9 +25,10 @@ def check(cond, what):
 
 
 class Server:
-    def __init__(self, *args):
+    def __init__(self, *args, fd_limit=None):
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))) if fd_limit else None
         self.proc = subprocess.Popen([TESTSRV, "--port", "0", "--threads", "1", *args], stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=limit)
         line = self.proc.stdout.readline()
         if not line.startswith("ready "):
             raise RuntimeError(f"lbc_testsrv {args} did not print 'ready PORT': {line!r}")
@@ -165,6 +167,29 @@ def test_http():
     srv2.stop()
 
 
+def test_descriptor_limit():
+    # Out of descriptors, the server stops polling its listener (else it would spin on EMFILE) and
+    # accepts again once a connection closes: the queued clients are then served.
+    srv = Server("echo", fd_limit=32)
+    clients = [srv.connect() for _ in range(40)]  # more than 32: the rest wait in the accept queue
+    for c in clients[:10]:
+        c.sendall(b"a")
+        check(read_exact(c, 1) == b"a", "fd limit: an accepted connection echoes")
+    first = srv.stats()
+    check(first["accept_errors"] >= 1 and first["accepted"] < 40, f"fd limit: the limit was hit: {first}")
+    for c in clients[:10]:  # more work for the server, meanwhile a spinning listener would count errors
+        c.sendall(b"b")
+        read_exact(c, 1)
+    check(srv.stats()["accept_errors"] == first["accept_errors"], "fd limit: no accept retried while out of fds")
+    for c in clients[:30]:
+        c.close()
+    for c in clients[30:]:
+        c.sendall(b"c")
+        check(read_exact(c, 1) == b"c", "fd limit: queued connections are served once descriptors are free")
+        c.close()
+    srv.stop()
+
+
 def test_port_taken():
     # Another process listening with SO_REUSEPORT (as haproxy and lbc do) must not get its connections
     # shared with a test server started on the same port: lbc_testsrv refuses the port.
@@ -183,7 +208,7 @@ def test_port_taken():
 def main():
     global TESTSRV
     TESTSRV = sys.argv[1]
-    for t in (test_identity_and_echo, test_sink, test_source, test_hold, test_http, test_port_taken):
+    for t in (test_identity_and_echo, test_sink, test_source, test_hold, test_http, test_descriptor_limit, test_port_taken):
         try:
             t()
         except Exception as e:  # a hang or a crash is a failure of that mode, not of the runner
