@@ -1,0 +1,280 @@
+// Rule actions (lbc_act_*): rewrites of the request/response view, variables, tracked keys and the
+// verdict. New bytes go to the txn arena; a full arena makes the action fail (-1).
+#include <string>
+
+#include "internal.h"
+#include "uri.h"
+
+using namespace lbc::rt;
+using namespace lbc::rt::detail;
+
+namespace {
+
+std::vector<Header>& headersOf(Txn& t, int32_t dir) { return dir == LBC_DIR_RES ? t.res_headers : t.req_headers; }
+std::string_view sv(const char* p, uint64_t n) { return {p ? p : "", static_cast<size_t>(n)}; }
+
+int32_t failed(Txn& t) {
+  t.rewrite_failed = true;
+  return -1;
+}
+
+bool nameMatches(std::string_view hname, std::string_view name, int32_t method, const lbc_regex* re) {
+  switch (method) {
+    case LBC_MATCH_BEG: return lbc_match_beg(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_END: return lbc_match_end(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_SUB: return lbc_match_sub(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_REG: return re && lbc_match_reg(re, hname.data(), hname.size());
+    default: return ieq(hname, name);
+  }
+}
+
+// HAProxy's exp_replace: the replacement with \0..\9 taken from the match of `re` on `in`.
+bool substitute(const lbc_regex* re, std::string_view in, std::string_view repl, std::string& out) {
+  size_t ov[20];
+  int n = 0;
+  if (!regexSearch(re, in, ov, 10, &n)) return false;
+  out.clear();
+  for (size_t i = 0; i < repl.size(); ++i) {
+    if (repl[i] == '\\' && i + 1 < repl.size() && repl[i + 1] >= '0' && repl[i + 1] <= '9') {
+      int g = repl[++i] - '0';
+      if (g < n && ov[2 * g] != SIZE_MAX) out.append(in.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
+    } else {
+      out += repl[i];
+    }
+  }
+  return true;
+}
+
+int32_t setUriPart(Txn& t, std::string_view uri) {
+  bool ok = false;
+  std::string_view v = t.arena.copy(uri, &ok);
+  if (!ok && !uri.empty()) return failed(t);
+  t.uri = v;
+  return 1;
+}
+
+}  // namespace
+
+extern "C" {
+
+int32_t lbc_act_add_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_smp* value) {
+  Txn& t = T(txn);
+  bool ok1 = false, ok2 = false;
+  std::string_view n = t.arena.copy(sv(name, nlen), &ok1);
+  std::string_view v = t.arena.copy(view(*value), &ok2);
+  if (!ok1 || !ok2) return failed(t);
+  headersOf(t, dir).push_back({n, v});
+  return 1;
+}
+
+int32_t lbc_act_set_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_smp* value) {
+  Txn& t = T(txn);
+  std::vector<Header>& hs = headersOf(t, dir);
+  std::erase_if(hs, [&](const Header& h) { return ieq(h.name, sv(name, nlen)); });
+  return lbc_act_add_header(txn, dir, name, nlen, value);
+}
+
+int32_t lbc_act_del_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, int32_t method,
+                           const lbc_regex* re) {
+  std::vector<Header>& hs = headersOf(T(txn), dir);
+  size_t before = hs.size();
+  std::erase_if(hs, [&](const Header& h) { return nameMatches(h.name, sv(name, nlen), method, re); });
+  return hs.size() != before ? 1 : 0;
+}
+
+int32_t lbc_act_replace_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_regex* re,
+                               const lbc_smp* replacement) {
+  Txn& t = T(txn);
+  int32_t r = 0;
+  std::string out;
+  for (Header& h : headersOf(t, dir)) {
+    if (!ieq(h.name, sv(name, nlen)) || !substitute(re, h.value, view(*replacement), out)) continue;
+    bool ok = false;
+    std::string_view v = t.arena.copy(out, &ok);
+    if (!ok && !out.empty()) return failed(t);
+    h.value = v;
+    r = 1;
+  }
+  return r;
+}
+
+int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_regex* re,
+                              const lbc_smp* replacement) {
+  Txn& t = T(txn);
+  int32_t r = 0;
+  std::string out;
+  for (Header& h : headersOf(t, dir)) {
+    if (!ieq(h.name, sv(name, nlen))) continue;
+    // Each comma-delimited value is replaced in place; delimiters and spaces around stay.
+    std::string nv;
+    std::string_view v = h.value;
+    bool changed = false;
+    size_t start = 0;
+    for (size_t i = 0; i <= v.size(); ++i) {
+      if (i < v.size() && v[i] != ',') continue;
+      std::string_view item = v.substr(start, i - start);
+      size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+      if (b == std::string_view::npos) {
+        nv.append(item);
+      } else {
+        std::string_view core = item.substr(b, e - b + 1);
+        nv.append(item.substr(0, b));
+        if (substitute(re, core, view(*replacement), out)) nv += out, changed = true;
+        else nv.append(core);
+        nv.append(item.substr(e + 1));
+      }
+      if (i < v.size()) nv += ',';
+      start = i + 1;
+    }
+    if (!changed) continue;
+    bool ok = false;
+    std::string_view c = t.arena.copy(nv, &ok);
+    if (!ok && !nv.empty()) return failed(t);
+    h.value = c;
+    r = 1;
+  }
+  return r;
+}
+
+int32_t lbc_act_set_uri(lbc_txn* txn, const lbc_smp* value) { return setUriPart(T(txn), view(*value)); }
+
+int32_t lbc_act_set_path(lbc_txn* txn, const lbc_smp* value) {
+  Txn& t = T(txn);
+  std::string_view pq = uriPathQuery(t.uri);
+  std::string_view prefix = t.uri.substr(0, t.uri.size() - pq.size());
+  if (pq.empty() && t.uri.find("://") == std::string_view::npos) prefix = {};  // "*" and the like
+  size_t q = pq.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view() : pq.substr(q);
+  return setUriPart(t, std::string(prefix) + std::string(view(*value)) + std::string(query));
+}
+
+int32_t lbc_act_set_query(lbc_txn* txn, const lbc_smp* value) {
+  Txn& t = T(txn);
+  size_t q = t.uri.find('?');
+  std::string_view nq = view(*value);
+  if (q == std::string_view::npos) {
+    if (nq.empty()) return 0;  // HAProxy adds no '?' for an empty query
+    return setUriPart(t, std::string(t.uri) + "?" + std::string(nq));
+  }
+  return setUriPart(t, std::string(t.uri.substr(0, q + 1)) + std::string(nq));
+}
+
+int32_t lbc_act_set_var(lbc_txn* txn, int32_t scope, const char* name, uint64_t nlen, const lbc_smp* value) {
+  Txn& t = T(txn);
+  if (value->type == LBC_SMP_NONE) return 0;
+  lbc_smp v = *value;
+  v.flags = 0;
+  v.ctx = 0;
+  if (v.type == LBC_SMP_STR || v.type == LBC_SMP_BIN || v.type == LBC_SMP_METH) {
+    bool ok = false;
+    std::string_view c = t.arena.copy(view(v), &ok);
+    if (!ok && v.len) return failed(t);
+    v.ptr = c.data();
+  }
+  for (Var& x : t.vars)
+    if (x.scope == scope && x.name == sv(name, nlen)) return x.value = v, 1;
+  bool ok = false;
+  std::string_view n = t.arena.copy(sv(name, nlen), &ok);
+  if (!ok) return failed(t);
+  t.vars.push_back({scope, n, v});
+  return 1;
+}
+
+int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int32_t code, int32_t flags,
+                         const char* set_cookie, uint64_t sclen, const char* clear_cookie, uint64_t cclen) {
+  Txn& t = T(txn);
+  std::string loc;
+  std::string_view tgt = view(*target);
+  if (type == LBC_REDIR_LOCATION) {
+    loc = tgt;
+  } else {
+    std::string_view path = uriPathQuery(t.uri);
+    if (flags & LBC_REDIR_DROP_QUERY) path = path.substr(0, path.find('?'));
+    if (type == LBC_REDIR_SCHEME) {
+      std::string_view host;
+      for (const Header& h : t.req_headers)
+        if (ieq(h.name, "host")) {
+          host = h.value;
+          break;
+        }
+      loc = std::string(tgt) + "://" + std::string(host);
+    } else if (tgt != "/") {
+      loc = tgt;
+    }
+    loc += path;
+    if ((flags & LBC_REDIR_APPEND_SLASH) && (path.empty() || path.back() != '/')) loc += '/';
+  }
+  bool ok = false;
+  std::string_view l = t.arena.copy(loc, &ok);
+  if (!ok) return failed(t);
+  t.reply = Reply{};
+  t.reply.status = code;
+  t.reply.headers.push_back({"Location", l});
+  if (sclen) {
+    std::string c = std::string(sv(set_cookie, sclen)) + "; path=/";
+    std::string_view cv = t.arena.copy(c, &ok);
+    if (!ok) return failed(t);
+    t.reply.headers.push_back({"Set-Cookie", cv});
+  }
+  if (cclen) {
+    std::string c = std::string(sv(clear_cookie, cclen)) + "; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT";
+    std::string_view cv = t.arena.copy(c, &ok);
+    if (!ok) return failed(t);
+    t.reply.headers.push_back({"Set-Cookie", cv});
+  }
+  t.verdict = LBC_HOOK_REDIRECT;
+  return 1;
+}
+
+int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen, int32_t body_kind,
+                      const lbc_smp* body) {
+  Txn& t = T(txn);
+  t.reply = Reply{};
+  t.reply.status = status;
+  t.reply.content_type = sv(content_type, ctlen);
+  t.reply.body_kind = body_kind;
+  if (body && body_kind != LBC_BODY_NONE) {
+    bool ok = false;
+    t.reply.body = t.arena.copy(view(*body), &ok);
+    if (!ok && body->len) return failed(t);
+  }
+  return 1;
+}
+
+int32_t lbc_act_reply_header(lbc_txn* txn, const char* name, uint64_t nlen, const lbc_smp* value) {
+  Txn& t = T(txn);
+  bool ok1 = false, ok2 = false;
+  std::string_view n = t.arena.copy(sv(name, nlen), &ok1), v = t.arena.copy(view(*value), &ok2);
+  if (!ok1 || (!ok2 && value->len)) return failed(t);
+  t.reply.headers.push_back({n, v});
+  return 1;
+}
+
+int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen) {
+  Txn& t = T(txn);
+  if (key->type == LBC_SMP_NONE) return 0;
+  for (const Track& k : t.tracks)
+    if (k.slot == slot) return 0;  // a slot already tracked stays (HAProxy ignores later track-scN)
+  Track k{slot, *key, {}};
+  k.key.flags = 0;
+  k.key.ctx = 0;
+  bool ok = true;
+  if (key->type == LBC_SMP_STR || key->type == LBC_SMP_BIN || key->type == LBC_SMP_METH)
+    k.key.ptr = t.arena.copy(view(*key), &ok).data();
+  if (!ok && key->len) return failed(t);
+  k.table = t.arena.copy(sv(table, tlen), &ok);
+  if (!ok && tlen) return failed(t);
+  t.tracks.push_back(k);
+  return 1;
+}
+
+int32_t lbc_act_set_status(lbc_txn* txn, int32_t status, const char* reason, uint64_t rlen) {
+  Txn& t = T(txn);
+  bool ok = false;
+  t.reason = t.arena.copy(sv(reason, rlen), &ok);
+  if (!ok && rlen) return failed(t);
+  t.status = status;
+  return 1;
+}
+
+}  // extern "C"
