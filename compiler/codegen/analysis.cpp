@@ -59,8 +59,10 @@ std::vector<bool> deadActionRules(const ir::Proxy& px) {
     const auto& r = px.rules[i];
     size_t set = size_t(r.set);
     Fixed g = gate(px, r.cond);
-    if (stopped[set] || g == Fixed::Fail) dead[i] = true;
-    else if (r.final && g == Fixed::Pass) stopped[set] = true;
+    if (stopped[set] || g == Fixed::Fail)
+      dead[i] = true;
+    else if (r.final && g == Fixed::Pass)
+      stopped[set] = true;
   }
   return dead;
 }
@@ -71,8 +73,10 @@ std::vector<bool> deadUseBackends(const ir::Proxy& px) {
   for (size_t i = 0; i < px.use_backends.size(); ++i) {
     const auto& u = px.use_backends[i];
     Fixed g = gate(px, u.cond);
-    if (stopped || g == Fixed::Fail) dead[i] = true;
-    else if (g == Fixed::Pass && !u.dynamic) stopped = true;  // a dynamic name may not resolve
+    if (stopped || g == Fixed::Fail)
+      dead[i] = true;
+    else if (g == Fixed::Pass && !u.dynamic)
+      stopped = true;  // a dynamic name may not resolve
   }
   return dead;
 }
@@ -81,7 +85,8 @@ bool deadDefaultBackend(const ir::Proxy& px) {
   if (!px.default_backend) return false;
   auto dead = deadUseBackends(px);
   for (size_t i = 0; i < px.use_backends.size(); ++i)
-    if (!dead[i] && !px.use_backends[i].dynamic && gate(px, px.use_backends[i].cond) == Fixed::Pass) return true;
+    if (!dead[i] && !px.use_backends[i].dynamic && gate(px, px.use_backends[i].cond) == Fixed::Pass)
+      return true;
   return false;
 }
 
@@ -94,7 +99,8 @@ std::vector<DeadRule> deadRules(const ir::Program& p) {
       const auto& r = px.rules[i];
       Fixed g = gate(px, r.cond);
       out.push_back({r.loc, g == Fixed::Fail ? "this rule can never run: its condition is always false"
-                                             : "this rule can never run: an earlier '" + std::string(ir::ruleSetName(r.set)) +
+                                             : "this rule can never run: an earlier '" +
+                                                   std::string(ir::ruleSetName(r.set)) +
                                                    "' rule always stops the evaluation before it"});
     }
     auto du = deadUseBackends(px);
@@ -106,7 +112,8 @@ std::vector<DeadRule> deadRules(const ir::Program& p) {
                                 : "this 'use_backend' rule can never run: an earlier one always matches"});
     }
     if (deadDefaultBackend(px))
-      out.push_back({px.default_backend->loc, "'default_backend' is never used: a 'use_backend' rule always matches"});
+      out.push_back(
+          {px.default_backend->loc, "'default_backend' is never used: a 'use_backend' rule always matches"});
   }
   return out;
 }

@@ -29,8 +29,10 @@ const ir::AclTerm* mergeableTerm(const ir::Proxy& px, const ir::UseBackend& u) {
     case MatchMethod::Str:
     case MatchMethod::Beg:
     case MatchMethod::End:
-    case MatchMethod::Sub: break;
-    default: return nullptr;
+    case MatchMethod::Sub:
+      break;
+    default:
+      return nullptr;
   }
   if (termValue(t) != Fixed::Unknown) return nullptr;
   return &t;
@@ -96,7 +98,8 @@ void mergedGroup(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rule
   b.CreateBr(next);
   b.SetInsertPoint(next);
   llvm::Value* fl = b.CreateLoad(g.i32, saved_flags);
-  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch, decide);
+  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch,
+                 decide);
   b.SetInsertPoint(refetch);
   b.CreateStore(fl, fg.field(work, kSmpFlags));
   b.CreateStore(b.CreateLoad(g.i64, saved_ctx), fg.field(work, kSmpCtx));
@@ -175,8 +178,8 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
   b.CreateBr(dflt);
   b.SetInsertPoint(dflt);
   if (px.default_backend && px.default_backend->backend != ir::kNone) {
-    b.CreateCall(g.helper("lbc_rt_fired"), {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_DEFAULT_BACKEND),
-                                            b.getInt32(0)});
+    b.CreateCall(g.helper("lbc_rt_fired"),
+                 {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_DEFAULT_BACKEND), b.getInt32(0)});
     b.CreateRet(b.getInt32(int32_t(px.default_backend->backend)));
   } else {
     b.CreateRet(b.getInt32(px.isBackend() ? int32_t(index) : LBC_BACKEND_NONE));

@@ -43,8 +43,8 @@ Result generate(const ir::Program& program, const Options& opts) {
   for (const auto& d : deadRules(program)) r.warnings.push_back({d.loc, d.message});
 
   auto* topo_init = llvm::ConstantDataArray::get(c, llvm::ArrayRef<uint8_t>(opts.topology));
-  auto* topo = new llvm::GlobalVariable(m, topo_init->getType(), true, llvm::GlobalValue::PrivateLinkage, topo_init,
-                                        "lbc.topology");
+  auto* topo = new llvm::GlobalVariable(m, topo_init->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                        topo_init, "lbc.topology");
   std::vector<llvm::Constant*> names;
   std::vector<uint8_t> caps;
   for (const auto& px : program.proxies) {
@@ -76,7 +76,8 @@ Result generate(const ir::Program& program, const Options& opts) {
                                     fini};
   for (auto* h : hooks) vals.push_back(h);
   auto* desc = llvm::ConstantStruct::get(desc_ty, vals);
-  new llvm::GlobalVariable(m, desc_ty, true, llvm::GlobalValue::ExternalLinkage, desc, "lbc_compiled_program");
+  new llvm::GlobalVariable(m, desc_ty, true, llvm::GlobalValue::ExternalLinkage, desc,
+                           "lbc_compiled_program");
 
   std::string err;
   llvm::raw_string_ostream es(err);

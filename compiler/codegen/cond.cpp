@@ -25,12 +25,17 @@ std::string hexDecode(const std::string& s) {
 
 int castTarget(MatchMethod m) {
   switch (m) {
-    case MatchMethod::Int: return LBC_SMP_SINT;
-    case MatchMethod::Bool: return LBC_SMP_BOOL;
-    case MatchMethod::Bin: return LBC_SMP_BIN;
+    case MatchMethod::Int:
+      return LBC_SMP_SINT;
+    case MatchMethod::Bool:
+      return LBC_SMP_BOOL;
+    case MatchMethod::Bin:
+      return LBC_SMP_BIN;
     case MatchMethod::Found:
-    case MatchMethod::Ip: return -1;
-    default: return LBC_SMP_STR;
+    case MatchMethod::Ip:
+      return -1;
+    default:
+      return LBC_SMP_STR;
   }
 }
 
@@ -156,7 +161,8 @@ llvm::Value* FnGen::term(const ir::AclTerm& t) {
   // Next value of a multi-valued fetch.
   b.SetInsertPoint(next);
   llvm::Value* fl = b.CreateLoad(g.i32, saved_flags);
-  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch, done);
+  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch,
+                 done);
   b.SetInsertPoint(refetch);
   b.CreateStore(fl, field(work, kSmpFlags));
   b.CreateStore(b.CreateLoad(g.i64, saved_ctx), field(work, kSmpCtx));
@@ -185,8 +191,10 @@ llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const st
 
 llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
   switch (t.method) {
-    case MatchMethod::Found: return b.getTrue();
-    case MatchMethod::Bool: return b.CreateICmpNE(load(g.i64, smp, kSmpSint), b.getInt64(0));
+    case MatchMethod::Found:
+      return b.getTrue();
+    case MatchMethod::Bool:
+      return b.CreateICmpNE(load(g.i64, smp, kSmpSint), b.getInt64(0));
     case MatchMethod::Int:
     case MatchMethod::Len: {
       llvm::Value* v = t.method == MatchMethod::Int ? load(g.i64, smp, kSmpSint) : load(g.i64, smp, kSmpLen);
@@ -212,8 +220,8 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
       llvm::Value* n = load(g.i64, smp, kSmpLen);
       llvm::Value* any = b.getFalse();
       for (const auto& pat : t.patterns) {
-        llvm::Value* r = b.CreateCall(g.helper(h), {p, n, g.bytes(pat.text), b.getInt64(pat.text.size()),
-                                                    b.getInt32(t.icase ? 1 : 0)});
+        llvm::Value* r = b.CreateCall(
+            g.helper(h), {p, n, g.bytes(pat.text), b.getInt64(pat.text.size()), b.getInt32(t.icase ? 1 : 0)});
         any = b.CreateOr(any, b.CreateICmpNE(r, b.getInt32(0)));
       }
       return any;
@@ -229,7 +237,8 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
       }
       return any;
     }
-    case MatchMethod::Ip: return matchIp(t, smp);
+    case MatchMethod::Ip:
+      return matchIp(t, smp);
   }
   return b.getFalse();
 }

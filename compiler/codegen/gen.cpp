@@ -1,5 +1,6 @@
 // Gen (module-wide) and the sample / log-format half of FnGen.
 #include "codegen/gen.h"
+#include "lbc/stdlib/exec.h"
 
 #include <llvm/IR/Constants.h>
 
@@ -20,17 +21,25 @@ const char* const kConvIds[] = {
 
 llvm::Type* sigType(Gen& g, char c) {
   switch (c) {
-    case 'v': return llvm::Type::getVoidTy(g.c);
-    case 'i': return g.i32;
-    case 'l': return g.i64;
-    default: return g.ptr;
+    case 'v':
+      return llvm::Type::getVoidTy(g.c);
+    case 'i':
+      return g.i32;
+    case 'l':
+      return g.i64;
+    default:
+      return g.ptr;
   }
 }
 
 }  // namespace
 
-std::string fetchHelper(stdlib::FetchId id) { return std::string("lbc_fetch_") + kFetchIds[size_t(id)]; }
-std::string convHelper(stdlib::ConvId id) { return std::string("lbc_conv_") + kConvIds[size_t(id)]; }
+std::string fetchHelper(stdlib::FetchId id) {
+  return std::string("lbc_fetch_") + kFetchIds[size_t(id)];
+}
+std::string convHelper(stdlib::ConvId id) {
+  return std::string("lbc_conv_") + kConvIds[size_t(id)];
+}
 
 Gen::Gen(llvm::Module& mod, const ir::Program& p) : m(mod), c(mod.getContext()), prog(p), ib_(c), fb_(c) {
   i1 = llvm::Type::getInt1Ty(c);
@@ -38,9 +47,11 @@ Gen::Gen(llvm::Module& mod, const ir::Program& p) : m(mod), c(mod.getContext()),
   i32 = llvm::Type::getInt32Ty(c);
   i64 = llvm::Type::getInt64Ty(c);
   ptr = llvm::PointerType::getUnqual(c);
-  smp_ty = llvm::StructType::create(c, {i32, i32, i64, ptr, i64, llvm::ArrayType::get(i8, 16), i64}, "lbc_smp");
+  smp_ty =
+      llvm::StructType::create(c, {i32, i32, i64, ptr, i64, llvm::ArrayType::get(i8, 16), i64}, "lbc_smp");
   arg_ty = llvm::StructType::create(c, {ptr, i64, i64, ptr}, "lbc_arg");
-  static_assert(sizeof(lbc_smp) == 56 && sizeof(lbc_arg) == 32, "lbc_smp/lbc_arg layout changed: update smp_ty/arg_ty");
+  static_assert(sizeof(lbc_smp) == 56 && sizeof(lbc_arg) == 32,
+                "lbc_smp/lbc_arg layout changed: update smp_ty/arg_ty");
 #define X(name, sig) sigs_[#name] = sig;
   LBC_ABI_HELPERS(X)
 #undef X
@@ -77,7 +88,8 @@ llvm::Constant* Gen::bytes(const std::string& s) {
   auto it = strings_.find(s);
   if (it != strings_.end()) return it->second;
   auto* init = llvm::ConstantDataArray::getString(c, s, false);
-  auto* gv = new llvm::GlobalVariable(m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, "str");
+  auto* gv =
+      new llvm::GlobalVariable(m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, "str");
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   gv->setAlignment(llvm::Align(1));
   return strings_[s] = gv;
@@ -87,7 +99,8 @@ llvm::Constant* Gen::cstring(const std::string& s) {
   auto it = cstrings_.find(s);
   if (it != cstrings_.end()) return it->second;
   auto* init = llvm::ConstantDataArray::getString(c, s, true);
-  auto* gv = new llvm::GlobalVariable(m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, "cstr");
+  auto* gv =
+      new llvm::GlobalVariable(m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, "cstr");
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   return cstrings_[s] = gv;
 }
@@ -95,8 +108,9 @@ llvm::Constant* Gen::cstring(const std::string& s) {
 llvm::Constant* Gen::constStrSmp(const std::string& s) {
   auto* ipz = llvm::ConstantAggregateZero::get(llvm::ArrayType::get(i8, 16));
   auto* init = llvm::ConstantStruct::get(
-      smp_ty, {llvm::ConstantInt::get(i32, LBC_SMP_STR), llvm::ConstantInt::get(i32, 0), llvm::ConstantInt::get(i64, 0),
-               bytes(s), llvm::ConstantInt::get(i64, s.size()), ipz, llvm::ConstantInt::get(i64, 0)});
+      smp_ty, {llvm::ConstantInt::get(i32, LBC_SMP_STR), llvm::ConstantInt::get(i32, 0),
+               llvm::ConstantInt::get(i64, 0), bytes(s), llvm::ConstantInt::get(i64, s.size()), ipz,
+               llvm::ConstantInt::get(i64, 0)});
   return new llvm::GlobalVariable(m, smp_ty, true, llvm::GlobalValue::PrivateLinkage, init, "smp.const");
 }
 
@@ -105,8 +119,8 @@ llvm::Constant* Gen::argArray(const std::string& helper_name, const std::vector<
   std::vector<llvm::Constant*> elems;
   for (const auto& a : args)
     elems.push_back(llvm::ConstantStruct::get(
-        arg_ty, {cstring(a.str), llvm::ConstantInt::get(i64, a.str.size()), llvm::ConstantInt::get(i64, a.num),
-                 llvm::ConstantPointerNull::get(ptr)}));
+        arg_ty, {cstring(a.str), llvm::ConstantInt::get(i64, a.str.size()),
+                 llvm::ConstantInt::get(i64, a.num), llvm::ConstantPointerNull::get(ptr)}));
   auto* aty = llvm::ArrayType::get(arg_ty, args.size());
   // Mutable: lbc_rt_args_prepare stores compiled regexes and loaded maps into `obj`.
   auto* gv = new llvm::GlobalVariable(m, aty, false, llvm::GlobalValue::InternalLinkage,
@@ -127,9 +141,9 @@ llvm::GlobalVariable* Gen::regex(const std::string& pattern, bool icase) {
   if (it != regexes_.end()) return it->second;
   auto* gv = new llvm::GlobalVariable(m, ptr, false, llvm::GlobalValue::InternalLinkage,
                                       llvm::ConstantPointerNull::get(ptr), "regex");
-  llvm::Value* re = ib_.CreateCall(helper("lbc_rt_regex_new"),
-                                   {bytes(pattern), llvm::ConstantInt::get(i64, pattern.size()),
-                                    llvm::ConstantInt::get(i32, icase ? LBC_RE_ICASE : 0)});
+  llvm::Value* re =
+      ib_.CreateCall(helper("lbc_rt_regex_new"), {bytes(pattern), llvm::ConstantInt::get(i64, pattern.size()),
+                                                  llvm::ConstantInt::get(i32, icase ? LBC_RE_ICASE : 0)});
   ib_.CreateStore(re, gv);
   auto* next = llvm::BasicBlock::Create(c, "next", init_);
   ib_.CreateCondBr(ib_.CreateIsNull(re), init_fail_, next);
@@ -151,7 +165,8 @@ llvm::Function* Gen::finishFini() {
 
 // ---- FnGen: samples --------------------------------------------------------------------------
 
-FnGen::FnGen(Gen& gen, llvm::Function* fn, uint32_t px) : g(gen), f(fn), b(gen.c), txn(fn->getArg(0)), proxy(px) {
+FnGen::FnGen(Gen& gen, llvm::Function* fn, uint32_t px)
+    : g(gen), f(fn), b(gen.c), txn(fn->getArg(0)), proxy(px) {
   entry_ = llvm::BasicBlock::Create(g.c, "entry", f);
   b.SetInsertPoint(entry_);
 }
@@ -161,10 +176,12 @@ llvm::AllocaInst* FnGen::local(llvm::Type* t, const std::string& name) {
   return eb.CreateAlloca(t, nullptr, name);
 }
 
-llvm::Value* FnGen::field(llvm::Value* smp, unsigned idx) { return b.CreateStructGEP(g.smp_ty, smp, idx); }
+llvm::Value* FnGen::field(llvm::Value* smp, unsigned idx) {
+  return b.CreateStructGEP(g.smp_ty, smp, idx);
+}
 
 llvm::Value* FnGen::fetchCall(const ir::SampleExpr& e, llvm::Value* smp) {
-  std::string h = fetchHelper(e.fetch);
+  std::string h = codegen::fetchHelper(e.fetch);
   if (!g.hasHelper(h)) {
     g.fail(e.loc, "sample fetch '" + e.fetch_name + "' cannot be compiled: the stdlib has no '" + h + "'");
     return b.getInt32(LBC_FETCH_NONE);
@@ -174,12 +191,13 @@ llvm::Value* FnGen::fetchCall(const ir::SampleExpr& e, llvm::Value* smp) {
 
 void FnGen::convert(const ir::SampleExpr& e, llvm::Value* smp, llvm::BasicBlock* fail) {
   for (const auto& cv : e.convs) {
-    std::string h = convHelper(cv.id);
+    std::string h = codegen::convHelper(cv.id);
     if (!g.hasHelper(h)) {
       g.fail(cv.loc, "converter '" + cv.name + "' cannot be compiled: the stdlib has no '" + h + "'");
       return;
     }
-    llvm::Value* ok = b.CreateCall(g.helper(h), {txn, g.argArray(h, cv.args), b.getInt32(cv.args.size()), smp});
+    llvm::Value* ok =
+        b.CreateCall(g.helper(h), {txn, g.argArray(h, cv.args), b.getInt32(cv.args.size()), smp});
     auto* next = block("conv.ok");
     b.CreateCondBr(b.CreateICmpEQ(ok, b.getInt32(0)), fail, next);
     b.SetInsertPoint(next);
@@ -193,8 +211,8 @@ llvm::Value* FnGen::cast(llvm::Value* smp, int type) {
   auto* done = block("cast.done");
   b.CreateCondBr(b.CreateICmpEQ(t, b.getInt32(type)), done, conv);
   b.SetInsertPoint(conv);
-  llvm::Value* ok = b.CreateICmpNE(b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(type)}),
-                                   b.getInt32(0));
+  llvm::Value* ok =
+      b.CreateICmpNE(b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(type)}), b.getInt32(0));
   auto* conv_end = b.GetInsertBlock();
   b.CreateBr(done);
   b.SetInsertPoint(done);
@@ -220,7 +238,8 @@ llvm::Value* FnGen::sample(const ir::SampleExpr& e, llvm::Value* out) {
   b.CreateBr(done);
   b.SetInsertPoint(done);
   auto* phi = b.CreatePHI(g.i32, 3);
-  for (auto* pred : llvm::predecessors(done)) phi->addIncoming(pred == none ? b.getInt32(LBC_FETCH_NONE) : rc, pred);
+  for (auto* pred : llvm::predecessors(done))
+    phi->addIncoming(pred == none ? b.getInt32(LBC_FETCH_NONE) : rc, pred);
   return phi;
 }
 
@@ -253,27 +272,7 @@ void FnGen::invalidate() {
   for (auto& [k, cc] : cache_) b.CreateStore(b.getFalse(), cc.done);
 }
 
-namespace {
-
-int lfFlags(const std::string& s) {
-  int f = 0;
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] != '+' && s[i] != '-') continue;
-    int bit = s[i + 1] == 'Q' ? LBC_LF_QUOTE : s[i + 1] == 'X' ? LBC_LF_HEX : s[i + 1] == 'E' ? LBC_LF_ESC : 0;
-    f = s[i] == '+' ? (f | bit) : (f & ~bit);
-  }
-  return f;
-}
-
-int aliasId(const std::string& a) {
-  static const char* const kNames[] = {"ci", "cp", "fi", "fp", "f", "ft", "b", "HM", "HU", "HP", "HQ", "HV", "r", "ST"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == LBC_ALIAS_COUNT);
-  for (int i = 0; i < LBC_ALIAS_COUNT; ++i)
-    if (a == kNames[i]) return i;
-  return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 llvm::Value* FnGen::logFormat(const ir::LogFormat& lf, llvm::Value** ok) {
   if (lf.isConstant()) {  // no code at run time: the rendered text is a constant sample
@@ -293,15 +292,15 @@ llvm::Value* FnGen::logFormat(const ir::LogFormat& lf, llvm::Value** ok) {
         break;
       case ir::LogFormat::Item::Kind::Sample:
         sample(*it.sample, tmp);
-        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(lfFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(stdlib::lfFlags(it.flags))});
         break;
       case ir::LogFormat::Item::Kind::Alias: {
-        int id = aliasId(it.text);
+        int id = stdlib::lfAlias(it.text);
         if (id < 0) {
           g.fail({}, "log-format alias '%" + it.text + "' in '" + lf.text + "' cannot be compiled yet");
           break;
         }
-        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(lfFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(stdlib::lfFlags(it.flags))});
         break;
       }
     }

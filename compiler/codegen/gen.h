@@ -35,8 +35,8 @@ class Gen {
   bool hasHelper(const std::string& name) const { return sigs_.count(name) != 0; }
 
   // Constant data.
-  llvm::Constant* bytes(const std::string& s);      // private constant, not NUL-terminated
-  llvm::Constant* cstring(const std::string& s);    // NUL-terminated
+  llvm::Constant* bytes(const std::string& s);        // private constant, not NUL-terminated
+  llvm::Constant* cstring(const std::string& s);      // NUL-terminated
   llvm::Constant* constStrSmp(const std::string& s);  // a constant STR lbc_smp
   // The lbc_arg array of a fetch/converter, prepared in init by lbc_rt_args_prepare(helper).
   llvm::Constant* argArray(const std::string& helper, const std::vector<ir::Arg>& args);
@@ -112,7 +112,9 @@ class FnGen {
   llvm::Value* strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const std::vector<uint32_t>* values);
 
   llvm::Value* field(llvm::Value* smp, unsigned idx);  // pointer to lbc_smp field
-  llvm::Value* load(llvm::Type* t, llvm::Value* smp, unsigned idx) { return b.CreateLoad(t, field(smp, idx)); }
+  llvm::Value* load(llvm::Type* t, llvm::Value* smp, unsigned idx) {
+    return b.CreateLoad(t, field(smp, idx));
+  }
 
  private:
   struct Cached {

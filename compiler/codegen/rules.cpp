@@ -17,7 +17,9 @@ using stdlib::MatchMethod;
 
 namespace {
 
-llvm::FunctionType* hookTy(Gen& g) { return llvm::FunctionType::get(g.i32, {g.ptr, g.i32}, false); }
+llvm::FunctionType* hookTy(Gen& g) {
+  return llvm::FunctionType::get(g.i32, {g.ptr, g.i32}, false);
+}
 
 bool readFile(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -72,8 +74,12 @@ class RuleGen {
     llvm::Value* txn = fg_.txn;
     switch (r.action) {
       case ActionId::accept:
-      case ActionId::allow: b_.CreateRet(b_.getInt32(LBC_HOOK_ALLOW)); return;
-      case ActionId::reject: b_.CreateRet(b_.getInt32(LBC_HOOK_REJECT)); return;
+      case ActionId::allow:
+        b_.CreateRet(b_.getInt32(LBC_HOOK_ALLOW));
+        return;
+      case ActionId::reject:
+        b_.CreateRet(b_.getInt32(LBC_HOOK_REJECT));
+        return;
       case ActionId::deny:
       case ActionId::return_: {
         ir::ReturnArgs def;
@@ -84,9 +90,14 @@ class RuleGen {
         llvm::Value* body = llvm::ConstantPointerNull::get(g_.ptr);
         using B = ir::ReturnArgs::Body;
         switch (ra->body) {
-          case B::None: break;
-          case B::String: kind = LBC_BODY_TEXT, body = g_.constStrSmp(ra->text); break;
-          case B::LfString: kind = LBC_BODY_TEXT, body = format(ra->lf); break;
+          case B::None:
+            break;
+          case B::String:
+            kind = LBC_BODY_TEXT, body = g_.constStrSmp(ra->text);
+            break;
+          case B::LfString:
+            kind = LBC_BODY_TEXT, body = format(ra->lf);
+            break;
           case B::File:
           case B::Errorfile: {
             std::string content;
@@ -98,10 +109,13 @@ class RuleGen {
             body = g_.constStrSmp(content);
             break;
           }
-          case B::LfFile: g_.fail(r.loc, "'" + r.action_name + " lf-file' is not supported by lbc yet"); break;
+          case B::LfFile:
+            g_.fail(r.loc, "'" + r.action_name + " lf-file' is not supported by lbc yet");
+            break;
         }
-        errorIfFailed(fnCall("lbc_act_reply", {txn, b_.getInt32(ra->status), g_.bytes(ra->content_type),
-                                               b_.getInt64(ra->content_type.size()), b_.getInt32(kind), body}));
+        errorIfFailed(
+            fnCall("lbc_act_reply", {txn, b_.getInt32(ra->status), g_.bytes(ra->content_type),
+                                     b_.getInt64(ra->content_type.size()), b_.getInt32(kind), body}));
         for (const auto& [name, lf] : ra->headers) {
           llvm::Value* v = format(lf);
           errorIfFailed(fnCall("lbc_act_reply_header", {txn, g_.bytes(name), b_.getInt64(name.size()), v}));
@@ -115,11 +129,12 @@ class RuleGen {
         int type = ra.type == ir::RedirectArgs::Type::Location ? LBC_REDIR_LOCATION
                    : ra.type == ir::RedirectArgs::Type::Prefix ? LBC_REDIR_PREFIX
                                                                : LBC_REDIR_SCHEME;
-        int flags = (ra.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (ra.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
+        int flags =
+            (ra.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (ra.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
         errorIfFailed(fnCall("lbc_act_redirect",
                              {txn, b_.getInt32(type), target, b_.getInt32(ra.code), b_.getInt32(flags),
-                              g_.bytes(ra.set_cookie), b_.getInt64(ra.set_cookie.size()), g_.bytes(ra.clear_cookie),
-                              b_.getInt64(ra.clear_cookie.size())}));
+                              g_.bytes(ra.set_cookie), b_.getInt64(ra.set_cookie.size()),
+                              g_.bytes(ra.clear_cookie), b_.getInt64(ra.clear_cookie.size())}));
         b_.CreateRet(b_.getInt32(LBC_HOOK_REDIRECT));
         return;
       }
@@ -135,8 +150,9 @@ class RuleGen {
         const auto& ha = std::get<ir::HeaderArgs>(r.args);
         MatchMethod m = ha.method.value_or(MatchMethod::Str);
         // HAProxy compiles the `-m reg` name case-sensitively (regex_comp(cs=1)).
-        llvm::Value* re = m == MatchMethod::Reg ? static_cast<llvm::Value*>(b_.CreateLoad(g_.ptr, g_.regex(ha.name, false)))
-                                                : llvm::ConstantPointerNull::get(g_.ptr);
+        llvm::Value* re = m == MatchMethod::Reg
+                              ? static_cast<llvm::Value*>(b_.CreateLoad(g_.ptr, g_.regex(ha.name, false)))
+                              : llvm::ConstantPointerNull::get(g_.ptr);
         errorIfFailed(fnCall("lbc_act_del_header", {txn, b_.getInt32(dir), g_.bytes(ha.name),
                                                     b_.getInt64(ha.name.size()), b_.getInt32(int(m)), re}));
         break;
@@ -146,8 +162,9 @@ class RuleGen {
         const auto& ha = std::get<ir::HeaderArgs>(r.args);
         llvm::Value* re = b_.CreateLoad(g_.ptr, g_.regex(ha.regex, false));
         llvm::Value* v = format(ha.value);
-        errorIfFailed(fnCall(r.action == ActionId::replace_header ? "lbc_act_replace_header" : "lbc_act_replace_value",
-                             {txn, b_.getInt32(dir), g_.bytes(ha.name), b_.getInt64(ha.name.size()), re, v}));
+        errorIfFailed(
+            fnCall(r.action == ActionId::replace_header ? "lbc_act_replace_header" : "lbc_act_replace_value",
+                   {txn, b_.getInt32(dir), g_.bytes(ha.name), b_.getInt64(ha.name.size()), re, v}));
         break;
       }
       case ActionId::set_path:
@@ -155,7 +172,7 @@ class RuleGen {
       case ActionId::set_query: {
         const auto& fa = std::get<ir::FormatArgs>(r.args);
         llvm::Value* v = format(fa.value);
-        const char* h = r.action == ActionId::set_path ? "lbc_act_set_path"
+        const char* h = r.action == ActionId::set_path  ? "lbc_act_set_path"
                         : r.action == ActionId::set_uri ? "lbc_act_set_uri"
                                                         : "lbc_act_set_query";
         errorIfFailed(fnCall(h, {txn, v}));
@@ -181,8 +198,8 @@ class RuleGen {
       }
       case ActionId::set_status: {
         const auto& sa = std::get<ir::StatusArgs>(r.args);
-        errorIfFailed(fnCall("lbc_act_set_status",
-                             {txn, b_.getInt32(sa.status), g_.bytes(sa.reason), b_.getInt64(sa.reason.size())}));
+        errorIfFailed(fnCall("lbc_act_set_status", {txn, b_.getInt32(sa.status), g_.bytes(sa.reason),
+                                                    b_.getInt64(sa.reason.size())}));
         break;
       }
       default:
@@ -229,8 +246,9 @@ class RuleGen {
 };
 
 // A dispatcher `i32 (txn, proxy)` switching to per-proxy functions; NULL when there are none.
-llvm::Constant* dispatcher(Gen& g, const std::string& name, const std::vector<std::pair<uint32_t, llvm::Function*>>& fns,
-                           int32_t dflt, bool self_default = false) {
+llvm::Constant* dispatcher(Gen& g, const std::string& name,
+                           const std::vector<std::pair<uint32_t, llvm::Function*>>& fns, int32_t dflt,
+                           bool self_default = false) {
   if (fns.empty()) return llvm::ConstantPointerNull::get(g.ptr);
   auto* f = llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage, name, g.m);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(g.c, "entry", f));
@@ -250,12 +268,12 @@ llvm::Constant* dispatcher(Gen& g, const std::string& name, const std::vector<st
 }  // namespace
 
 void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index);  // backend.cpp
-void genStick(Gen& g, FnGen& fg, const ir::Proxy& px);                  // backend.cpp
+void genStick(Gen& g, FnGen& fg, const ir::Proxy& px);                    // backend.cpp
 
 void genHooks(Gen& g, llvm::Constant* hooks[9]) {
-  static const ir::RuleSet kSets[] = {ir::RuleSet::TcpReqConn, ir::RuleSet::TcpReqSess, ir::RuleSet::TcpReqCont,
-                                      ir::RuleSet::TcpResCont, ir::RuleSet::HttpReq,    ir::RuleSet::HttpRes,
-                                      ir::RuleSet::HttpAfterRes};
+  static const ir::RuleSet kSets[] = {
+      ir::RuleSet::TcpReqConn, ir::RuleSet::TcpReqSess, ir::RuleSet::TcpReqCont,  ir::RuleSet::TcpResCont,
+      ir::RuleSet::HttpReq,    ir::RuleSet::HttpRes,    ir::RuleSet::HttpAfterRes};
   static const int kSlot[] = {0, 1, 2, 3, 4, 7, 8};  // position in lbc_program after select_backend, stick
   for (size_t s = 0; s < 7; ++s) {
     std::vector<std::pair<uint32_t, llvm::Function*>> fns;
@@ -266,20 +284,23 @@ void genHooks(Gen& g, llvm::Constant* hooks[9]) {
       bool any = false;
       for (size_t i = 0; i < px.rules.size(); ++i) any |= px.rules[i].set == kSets[s] && !dead[i];
       if (!any) continue;
-      auto* f = llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage,
-                                       std::string("lbc.rules.") + ir::ruleSetName(kSets[s]) + "." + px.name, g.m);
+      auto* f =
+          llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage,
+                                 std::string("lbc.rules.") + ir::ruleSetName(kSets[s]) + "." + px.name, g.m);
       FnGen fg(g, f, p);
       RuleGen(fg, px).ruleList(kSets[s]);
       fns.push_back({p, f});
     }
-    hooks[kSlot[s]] = dispatcher(g, std::string("lbc.hook.") + ir::ruleSetName(kSets[s]), fns, LBC_HOOK_CONTINUE);
+    hooks[kSlot[s]] =
+        dispatcher(g, std::string("lbc.hook.") + ir::ruleSetName(kSets[s]), fns, LBC_HOOK_CONTINUE);
   }
 
   std::vector<std::pair<uint32_t, llvm::Function*>> be;
   for (uint32_t p = 0; p < g.prog.proxies.size(); ++p) {
     const ir::Proxy& px = g.prog.proxies[p];
     if (!px.isFrontend()) continue;
-    auto* f = llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage, "lbc.backend." + px.name, g.m);
+    auto* f =
+        llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage, "lbc.backend." + px.name, g.m);
     FnGen fg(g, f, p);
     genBackend(g, fg, px, p);
     be.push_back({p, f});

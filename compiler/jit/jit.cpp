@@ -40,6 +40,9 @@ struct Loader {
     auto jit = llvm::orc::LLJITBuilder()
                    .setJITTargetMachineBuilder(std::move(*jtmb))
                    .setLinkProcessSymbolsByDefault(false)
+                   // No platform runtime: generated code has no static initialisers, and a
+                   // native platform would need the process symbols we refuse to expose.
+                   .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
                    .create();
     if (!jit) return {nullptr, "cannot create the JIT: " + message(jit.takeError())};
 
@@ -56,8 +59,6 @@ struct Loader {
       return {nullptr, "cannot add the module: " + message(std::move(e))};
     auto addr = (*jit)->lookup("lbc_compiled_program");
     if (!addr) return {nullptr, "cannot link the compiled program: " + message(addr.takeError())};
-    if (auto e = (*jit)->initialize((*jit)->getMainJITDylib()))
-      return {nullptr, "cannot initialise the compiled program: " + message(std::move(e))};
 
     std::shared_ptr<CompiledProgram> p(new CompiledProgram());
     p->impl_ = std::make_unique<CompiledProgram::Impl>();

@@ -39,7 +39,15 @@ struct LoadResult {
   std::string error;
 };
 
+// The ABI table (lbc_abi_symbols from lbc_stdlib_rt) plus the few C library functions LLVM
+// itself emits calls to (memcpy, memset, memmove, memcmp, bcmp): the complete symbol map.
+std::span<const Symbol> abiSymbols();
+
 // Optimises (O2) and JIT-compiles `module`; resolves its external symbols from `symbols` only.
-LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols);
+LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols = abiSymbols());
+
+// generate + load, then the program's init (regexes, maps): what `lbc run` and tests call.
+LoadResult compile(const ir::Program& program, const codegen::Options& opts = {},
+                   std::vector<codegen::Note>* warnings = nullptr);
 
 }  // namespace lbc::jit
