@@ -3,3 +3,10 @@ add_executable(lbc_jit_tests exec/jit_codegen_test.cpp)
 target_link_libraries(lbc_jit_tests PRIVATE lbc_driver lbc_jit GTest::gtest_main)
 target_include_directories(lbc_jit_tests PRIVATE ${PROJECT_SOURCE_DIR}/compiler)
 add_test(NAME jit_codegen COMMAND lbc_jit_tests)
+
+# `lbc build` with a runner main in place of the runtime's: the executable must decide as the
+# JIT does and must not depend on LLVM or ANTLR.
+add_library(lbc_aot_runner_main STATIC exec/aot_runner_main.cpp)
+target_link_libraries(lbc_aot_runner_main PRIVATE lbc_runtime_abi)
+add_test(NAME aot_build COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/exec/aot_build_test.sh ${LBC_BIN}
+                                $<TARGET_FILE:lbc_aot_runner_main>)
