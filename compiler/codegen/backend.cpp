@@ -120,6 +120,24 @@ void mergedGroup(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rule
   b.SetInsertPoint(none);
 }
 
+// Renders a dynamic backend name and resolves it; branches to `unknown` when it does not name a
+// backend (or rendering failed). Returns the backend index on the fall-through path.
+llvm::Value* dynamicBackend(FnGen& fg, const ir::LogFormat& lf, llvm::BasicBlock* unknown) {
+  Gen& g = fg.g;
+  auto& b = fg.b;
+  llvm::Value* ok;
+  llvm::Value* name = fg.logFormat(lf, &ok);
+  auto* lookup = fg.block("ub.lookup");
+  b.CreateCondBr(ok, lookup, unknown);
+  b.SetInsertPoint(lookup);
+  llvm::Value* be = b.CreateCall(g.helper("lbc_rt_find_backend"),
+                                 {fg.txn, fg.load(g.ptr, name, kSmpPtr), fg.load(g.i64, name, kSmpLen)});
+  auto* found = fg.block("ub.found");
+  b.CreateCondBr(b.CreateICmpSGE(be, b.getInt32(0)), found, unknown);
+  b.SetInsertPoint(found);
+  return be;
+}
+
 }  // namespace
 
 void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
@@ -153,23 +171,19 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
     // Backend selection runs on final data: MISS counts as FAIL, as HAProxy's SMP_OPT_FINAL.
     b.CreateCondBr(b.CreateICmpEQ(gate, b.getInt32(1)), fire, next);
     b.SetInsertPoint(fire);
-    b.CreateCall(g.helper("lbc_rt_fired"),
-                 {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(i)});
+    auto fired = [&] {
+      b.CreateCall(g.helper("lbc_rt_fired"),
+                   {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(i)});
+    };
     if (u.dynamic) {
-      llvm::Value* ok;
-      llvm::Value* name = fg.logFormat(*u.dynamic, &ok);
-      auto* lookup = fg.block("ub.lookup");
-      b.CreateCondBr(ok, lookup, dflt);
-      b.SetInsertPoint(lookup);
-      llvm::Value* be = b.CreateCall(g.helper("lbc_rt_find_backend"),
-                                     {fg.txn, fg.load(g.ptr, name, kSmpPtr), fg.load(g.i64, name, kSmpLen)});
-      auto* found = fg.block("ub.found");
-      // An unknown dynamic name falls back to the default backend (HAProxy: "break the loop").
-      b.CreateCondBr(b.CreateICmpSGE(be, b.getInt32(0)), found, dflt);
-      b.SetInsertPoint(found);
+      // An unknown dynamic name falls back to the default backend (HAProxy: "break the loop"),
+      // and the rule is not reported as the one that chose the backend.
+      llvm::Value* be = dynamicBackend(fg, *u.dynamic, dflt);
+      fired();
       b.CreateRet(be);
     } else {
       if (u.backend == ir::kNone) g.fail(u.loc, "internal error: use_backend without a resolved backend");
+      fired();
       b.CreateRet(b.getInt32(int32_t(u.backend)));
     }
     b.SetInsertPoint(next);
@@ -177,13 +191,16 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
   }
   b.CreateBr(dflt);
   b.SetInsertPoint(dflt);
-  if (px.default_backend && px.default_backend->backend != ir::kNone) {
+  if (px.default_backend && (px.default_backend->dynamic || px.default_backend->backend != ir::kNone)) {
+    auto* none = fg.block("default.none");
+    llvm::Value* be = px.default_backend->dynamic ? dynamicBackend(fg, *px.default_backend->dynamic, none)
+                                                  : b.getInt32(int32_t(px.default_backend->backend));
     b.CreateCall(g.helper("lbc_rt_fired"),
                  {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_DEFAULT_BACKEND), b.getInt32(0)});
-    b.CreateRet(b.getInt32(int32_t(px.default_backend->backend)));
-  } else {
-    b.CreateRet(b.getInt32(px.isBackend() ? int32_t(index) : LBC_BACKEND_NONE));
+    b.CreateRet(be);
+    b.SetInsertPoint(none);
   }
+  b.CreateRet(b.getInt32(px.isBackend() ? int32_t(index) : LBC_BACKEND_NONE));
 }
 
 void genStick(Gen& g, FnGen& fg, const ir::Proxy& px) {
@@ -209,6 +226,13 @@ void genStick(Gen& g, FnGen& fg, const ir::Proxy& px) {
     b.CreateRet(b.getInt32(LBC_MISS));
     b.SetInsertPoint(run);
     llvm::Value* rc = fg.sample(r.expr, key);
+    auto* found = fg.block("stick.found");
+    auto* notfound = fg.block("stick.notfound");
+    b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_OK)), found, notfound);
+    b.SetInsertPoint(found);
+    b.CreateRet(b.getInt32(LBC_PASS));
+    b.SetInsertPoint(notfound);
+    b.CreateStore(llvm::ConstantAggregateZero::get(g.smp_ty), key);
     b.CreateRet(b.CreateSelect(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_MISS)), b.getInt32(LBC_MISS),
                                b.getInt32(LBC_PASS)));
   }
