@@ -6,6 +6,8 @@
 // first rule with a matching pattern, then a switch to that rule's backend.
 #include <llvm/IR/Constants.h>
 
+#include <map>
+
 #include "codegen/analysis.h"
 #include "codegen/gen.h"
 #include "codegen/strset.h"
@@ -38,38 +40,34 @@ const ir::AclTerm* mergeableTerm(const ir::Proxy& px, const ir::UseBackend& u) {
   return &t;
 }
 
-bool sameInput(const ir::AclTerm& a, const ir::AclTerm& b) {
-  if (a.method != b.method || a.icase != b.icase || a.expr.fetch != b.expr.fetch) return false;
-  if (a.expr.args.size() != b.expr.args.size() || a.expr.convs.size() != b.expr.convs.size()) return false;
-  for (size_t i = 0; i < a.expr.args.size(); ++i)
-    if (a.expr.args[i].str != b.expr.args[i].str) return false;
-  for (size_t i = 0; i < a.expr.convs.size(); ++i) {
-    const auto& x = a.expr.convs[i];
-    const auto& y = b.expr.convs[i];
-    if (x.id != y.id || x.args.size() != y.args.size()) return false;
-    for (size_t k = 0; k < x.args.size(); ++k)
-      if (x.args[k].str != y.args[k].str) return false;
+// Two terms with equal keys read the same value and match it the same way.
+std::string inputKey(const ir::AclTerm& t) {
+  std::string k =
+      std::to_string(int(t.method)) + (t.icase ? "i" : "c") + std::to_string(unsigned(t.expr.fetch));
+  for (const auto& a : t.expr.args) k += "\x1f" + a.str;
+  for (const auto& c : t.expr.convs) {
+    k += "\x1e" + std::to_string(unsigned(c.id));
+    for (const auto& a : c.args) k += "\x1f" + a.str;
   }
-  return true;
+  return k;
 }
 
-// One merged decision over rules [first, last): returns in the switch cases, falls through when
-// no rule matches.
-void mergedGroup(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rules) {
+// The smallest index of a rule in `rules` (all mergeable over one input) whose patterns match,
+// else kNoMatch: one set lookup per value of the fetch, each pattern valued with its rule index.
+llvm::Value* groupBest(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rules) {
   Gen& g = fg.g;
   auto& b = fg.b;
-  // The union of the patterns, each valued with its rule's position in the group.
   ir::AclTerm all = *mergeableTerm(px, px.use_backends[rules[0]]);
   all.patterns.clear();
   std::vector<uint32_t> values;
-  for (uint32_t k = 0; k < rules.size(); ++k) {
-    const ir::AclTerm& t = *mergeableTerm(px, px.use_backends[rules[k]]);
+  for (size_t r : rules) {
+    const ir::AclTerm& t = *mergeableTerm(px, px.use_backends[r]);
     for (const auto& p : t.patterns) {
       all.patterns.push_back(p);
-      values.push_back(k);
+      values.push_back(uint32_t(r));
     }
   }
-  // The term loop of FnGen::term, keeping the smallest rule position over every value.
+  // The term loop of FnGen::term, keeping the smallest rule index over every value.
   llvm::Value* best = fg.local(g.i32, "merge.best");
   llvm::Value* work = fg.local(g.smp_ty, "merge.smp");
   llvm::Value* saved_flags = fg.local(g.i32, "merge.flags");
@@ -105,19 +103,8 @@ void mergedGroup(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rule
   b.CreateStore(b.CreateLoad(g.i64, saved_ctx), fg.field(work, kSmpCtx));
   llvm::Value* rc = fg.fetchCall(all.expr, work);
   b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_OK)), value, decide);
-
   b.SetInsertPoint(decide);
-  auto* none = fg.block("merge.none");
-  auto* sw = b.CreateSwitch(b.CreateLoad(g.i32, best), none, rules.size());
-  for (uint32_t k = 0; k < rules.size(); ++k) {
-    auto* bb = fg.block("merge.rule");
-    sw->addCase(b.getInt32(k), bb);
-    b.SetInsertPoint(bb);
-    b.CreateCall(g.helper("lbc_rt_fired"),
-                 {fg.txn, b.getInt32(fg.proxy), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(rules[k])});
-    b.CreateRet(b.getInt32(px.use_backends[rules[k]].backend));
-  }
-  b.SetInsertPoint(none);
+  return b.CreateLoad(g.i32, best);
 }
 
 // Renders a dynamic backend name and resolves it; branches to `unknown` when it does not name a
@@ -144,50 +131,76 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
   auto& b = fg.b;
   auto* dflt = fg.block("default");
   auto dead = deadUseBackends(px);
-  for (size_t i = 0; i < px.use_backends.size();) {
-    if (dead[i]) {
-      ++i;
-      continue;
-    }
-    // A run of mergeable rules over the same input.
-    std::vector<size_t> group{i};
-    if (const ir::AclTerm* t0 = mergeableTerm(px, px.use_backends[i])) {
-      for (size_t j = i + 1; j < px.use_backends.size(); ++j) {
-        if (dead[j]) continue;
-        const ir::AclTerm* t = mergeableTerm(px, px.use_backends[j]);
-        if (!t || !sameInput(*t0, *t)) break;
-        group.push_back(j);
-      }
-    }
-    if (group.size() >= 2) {
-      mergedGroup(fg, px, group);
-      i = group.back() + 1;
-      continue;
-    }
+  // First match wins, and conditions have no side effects, so the rules may be evaluated in any
+  // order as long as the smallest passing index is chosen: rules that are one positive string
+  // term over a shared input are grouped (one set lookup per input, whatever their positions),
+  // the others run in order, each only while its index is below the best group match.
+  std::vector<std::vector<size_t>> groups;
+  std::vector<bool> grouped(px.use_backends.size(), false);
+  std::map<std::string, size_t> by_input;  // inputKey -> index in groups
+  for (size_t i = 0; i < px.use_backends.size(); ++i) {
+    const ir::AclTerm* t = dead[i] ? nullptr : mergeableTerm(px, px.use_backends[i]);
+    if (!t) continue;
+    auto [it, fresh] = by_input.emplace(inputKey(*t), groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  std::erase_if(groups, [](const std::vector<size_t>& g) { return g.size() < 2; });
+  for (const auto& grp : groups)
+    for (size_t r : grp) grouped[r] = true;
+  llvm::Value* best = b.getInt32(kNoMatch);
+  for (const auto& grp : groups) {
+    llvm::Value* v = groupBest(fg, px, grp);
+    best = b.CreateSelect(b.CreateICmpULT(v, best), v, best);
+  }
+  auto fired = [&](size_t i) {
+    b.CreateCall(g.helper("lbc_rt_fired"),
+                 {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(i)});
+  };
+  for (size_t i = 0; i < px.use_backends.size(); ++i) {
+    if (dead[i] || grouped[i]) continue;
     const ir::UseBackend& u = px.use_backends[i];
+    auto* next = fg.block("ub.next");
+    if (!groups.empty()) {
+      auto* eval = fg.block("ub.eval");
+      b.CreateCondBr(b.CreateICmpULT(b.getInt32(i), best), eval, next);
+      b.SetInsertPoint(eval);
+    }
     llvm::Value* gate = fg.ruleGate(px, u.cond);
     auto* fire = fg.block("ub.fire");
-    auto* next = fg.block("ub.next");
     // Backend selection runs on final data: MISS counts as FAIL, as HAProxy's SMP_OPT_FINAL.
     b.CreateCondBr(b.CreateICmpEQ(gate, b.getInt32(1)), fire, next);
     b.SetInsertPoint(fire);
-    auto fired = [&] {
-      b.CreateCall(g.helper("lbc_rt_fired"),
-                   {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(i)});
-    };
     if (u.dynamic) {
       // An unknown dynamic name falls back to the default backend (HAProxy: "break the loop"),
       // and the rule is not reported as the one that chose the backend.
       llvm::Value* be = dynamicBackend(fg, *u.dynamic, dflt);
-      fired();
+      fired(i);
       b.CreateRet(be);
     } else {
       if (u.backend == ir::kNone) g.fail(u.loc, "internal error: use_backend without a resolved backend");
-      fired();
+      fired(i);
       b.CreateRet(b.getInt32(int32_t(u.backend)));
     }
     b.SetInsertPoint(next);
-    ++i;
+  }
+  if (!groups.empty()) {
+    // The winning rule's backend comes from a table indexed by rule: one block, whatever the
+    // number of rules (a switch with a case per rule costs the code generator seconds at 10k).
+    std::vector<int32_t> table(px.use_backends.size(), LBC_BACKEND_NONE);
+    for (const auto& grp : groups)
+      for (size_t r : grp) table[r] = int32_t(px.use_backends[r].backend);
+    auto* init = llvm::ConstantDataArray::get(g.c, llvm::ArrayRef<int32_t>(table));
+    auto* gv = new llvm::GlobalVariable(g.m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                        "lbc.backend_of_rule");
+    auto* hit = fg.block("merge.hit");
+    b.CreateCondBr(b.CreateICmpEQ(best, b.getInt32(kNoMatch)), dflt, hit);
+    b.SetInsertPoint(hit);
+    b.CreateCall(g.helper("lbc_rt_fired"),
+                 {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), best});
+    llvm::Value* be = b.CreateLoad(g.i32, b.CreateGEP(g.i32, gv, b.CreateZExt(best, g.i64)));
+    b.CreateRet(be);
+    b.SetInsertPoint(fg.block("unreachable"));
   }
   b.CreateBr(dflt);
   b.SetInsertPoint(dflt);
