@@ -56,4 +56,24 @@ done
 file "$dir/route.obj" | grep -q 'ELF.*relocatable'
 grep -q 'lbc_compiled_program' "$dir/route.asm"
 grep -q '@lbc_compiled_program = ' "$dir/route.llvm"
+# Rules codegen knows can never run are reported (sema reports the ones after an unconditional
+# final rule; codegen adds conditions that are always false).
+cat >"$dir/dead.cfg" <<'CFG'
+defaults
+  mode http
+  timeout client 1s
+  timeout server 1s
+  timeout connect 1s
+frontend fe
+  bind :8080
+  http-request deny if { always_false }
+  use_backend b if { always_true }
+  use_backend b if { path /x }
+  default_backend b
+backend b
+  server s 127.0.0.1:1
+CFG
+"$LBC" build "$dir/dead.cfg" --emit=obj -o "$dir/dead.o" --no-resolve 2>"$dir/warn"
+grep -q 'dead.cfg:8:3: warning: this rule can never run: its condition is always false' "$dir/warn"
+grep -q "dead.cfg:10:.*warning: this 'use_backend' rule can never run: an earlier one always matches" "$dir/warn"
 echo "aot_build: ok"

@@ -173,6 +173,59 @@ TEST(JitCodegen, PatternSetsAgainstReference) {
   }
 }
 
+// Rules over different inputs interleaved (path_beg, hdr(host) -i, a regex, a compound condition):
+// groups are looked up out of order, yet the first matching rule in file order must win.
+TEST(JitCodegen, InterleavedGroupsKeepFileOrder) {
+  std::mt19937 rng(99);
+  std::ostringstream cfg;
+  cfg << kHead << "frontend fe\n  bind :8080\n";
+  struct Rule {
+    int kind;
+    std::string pat;
+  };
+  std::vector<Rule> rules;
+  for (int k = 0; k < 60; ++k) {
+    int kind = k % 4;
+    std::string pat =
+        kind == 1 ? "h" + std::to_string(rng() % 20) + ".Ex" : "/p" + std::to_string(rng() % 20);
+    rules.push_back({kind, pat});
+    cfg << "  use_backend b" << k << " if ";
+    if (kind == 0)
+      cfg << "{ path_beg " << pat << " }\n";
+    else if (kind == 1)
+      cfg << "{ hdr(host) -i " << pat << " }\n";
+    else if (kind == 2)
+      cfg << "{ path_reg ^" << pat << "x }\n";
+    else
+      cfg << "{ path_beg " << pat << " } { method POST }\n";
+  }
+  cfg << "  default_backend dflt\n";
+  for (int k = 0; k < 60; ++k) cfg << "backend b" << k << "\n  server s 127.0.0.1:1\n";
+  cfg << "backend dflt\n  server s 127.0.0.1:1\n";
+  auto c = compileCfg(cfg.str());
+  ASSERT_TRUE(c.prog);
+  for (int i = 0; i < 2000; ++i) {
+    std::string path = "/p" + std::to_string(rng() % 25) + (rng() % 2 ? "x" : "") + "/y";
+    std::string host = "H" + std::to_string(rng() % 25) + ".ex";
+    std::string method = rng() % 2 ? "POST" : "GET";
+    std::string want = "dflt";
+    for (size_t k = 0; k < rules.size() && want == "dflt"; ++k) {
+      const Rule& r = rules[k];
+      bool m = r.kind == 0   ? path.rfind(r.pat, 0) == 0
+               : r.kind == 1 ? refMatch("str", host, r.pat, true)
+               : r.kind == 2 ? path.rfind(r.pat + "x", 0) == 0
+                             : path.rfind(r.pat, 0) == 0 && method == "POST";
+      if (m) want = "b" + std::to_string(k);
+    }
+    auto t = request(c, "fe", method, path, {{"Host", host}});
+    ASSERT_EQ(backendOf(c, *t), want) << method << " " << path << " host " << host;
+    if (want != "dflt") {
+      ASSERT_EQ(t->fired.size(), 1u);
+      EXPECT_EQ(t->fired[0].index, uint32_t(std::stoi(want.substr(1))));
+    }
+  }
+}
+
 TEST(JitCodegen, Ipv4PrefixSets) {
   auto c =
       compileCfg(std::string(kHead) +

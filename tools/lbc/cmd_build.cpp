@@ -71,7 +71,14 @@ int cmdBuild(const std::vector<std::string>& args) {
   }
   codegen::Options copts;  // topology: filled by the runtime's encoder once it exists
   codegen::Result r = codegen::generate(c->program, copts);
-  for (const auto& w : r.warnings) c->diags->warning(w.loc, w.message);
+  // Sema already warns about rules after an unconditional final rule: add only what it did not
+  // see (e.g. conditions that are always false).
+  for (const auto& w : r.warnings) {
+    bool known = false;
+    for (const auto& d : c->diags->all())
+      known |= d.severity == front::Severity::Warning && d.loc.file == w.loc.file && d.loc.line == w.loc.line;
+    if (!known) c->diags->warning(w.loc, w.message);
+  }
   if (!r.ok()) c->diags->error(r.error_loc, r.error);
   c->diags->render(std::cerr, front::DiagFormat::Text);
   if (!r.ok()) return 1;
