@@ -4,20 +4,29 @@ namespace lbc::interp {
 
 const char* hookName(Hook h) {
   switch (h) {
-    case Hook::TcpReqConn: return "tcp-request connection";
-    case Hook::TcpReqSess: return "tcp-request session";
-    case Hook::TcpReqCont: return "tcp-request content";
-    case Hook::TcpResCont: return "tcp-response content";
-    case Hook::HttpReq: return "http-request";
-    case Hook::HttpRes: return "http-response";
-    case Hook::HttpAfterRes: return "http-after-response";
+    case Hook::TcpReqConn:
+      return "tcp-request connection";
+    case Hook::TcpReqSess:
+      return "tcp-request session";
+    case Hook::TcpReqCont:
+      return "tcp-request content";
+    case Hook::TcpResCont:
+      return "tcp-response content";
+    case Hook::HttpReq:
+      return "http-request";
+    case Hook::HttpRes:
+      return "http-response";
+    case Hook::HttpAfterRes:
+      return "http-after-response";
   }
   return "?";
 }
 
 namespace {
 
-bool isFinal(int32_t r) { return r != LBC_HOOK_CONTINUE && r != LBC_HOOK_ALLOW; }
+bool isFinal(int32_t r) {
+  return r != LBC_HOOK_CONTINUE && r != LBC_HOOK_ALLOW;
+}
 
 }  // namespace
 
@@ -89,13 +98,27 @@ Outcome Engine::evaluate(const ir::Program& p, rt::Txn& t) {
 int32_t ProgramEngine::hook(Hook h, rt::Txn& t, uint32_t proxy) {
   lbc_hook_fn f = nullptr;
   switch (h) {
-    case Hook::TcpReqConn: f = prog_->tcp_req_conn; break;
-    case Hook::TcpReqSess: f = prog_->tcp_req_sess; break;
-    case Hook::TcpReqCont: f = prog_->tcp_req_cont; break;
-    case Hook::TcpResCont: f = prog_->tcp_res_cont; break;
-    case Hook::HttpReq: f = prog_->http_req; break;
-    case Hook::HttpRes: f = prog_->http_res; break;
-    case Hook::HttpAfterRes: f = prog_->http_after_res; break;
+    case Hook::TcpReqConn:
+      f = prog_->tcp_req_conn;
+      break;
+    case Hook::TcpReqSess:
+      f = prog_->tcp_req_sess;
+      break;
+    case Hook::TcpReqCont:
+      f = prog_->tcp_req_cont;
+      break;
+    case Hook::TcpResCont:
+      f = prog_->tcp_res_cont;
+      break;
+    case Hook::HttpReq:
+      f = prog_->http_req;
+      break;
+    case Hook::HttpRes:
+      f = prog_->http_res;
+      break;
+    case Hook::HttpAfterRes:
+      f = prog_->http_after_res;
+      break;
   }
   int32_t r = f ? f(rt::toAbi(&t), proxy) : LBC_HOOK_CONTINUE;
   if (r != LBC_HOOK_CONTINUE && r != LBC_HOOK_ALLOW) t.verdict = r;

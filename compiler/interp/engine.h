@@ -22,8 +22,8 @@ class Engine {
   virtual const char* name() const = 0;
   // The descriptor whose proxy names the helpers use (txn.program).
   virtual const lbc_program* descriptor() const = 0;
-  virtual int32_t hook(Hook h, rt::Txn& t, uint32_t proxy) = 0;            // LBC_HOOK_*
-  virtual int32_t selectBackend(rt::Txn& t, uint32_t frontend) = 0;        // index or NONE
+  virtual int32_t hook(Hook h, rt::Txn& t, uint32_t proxy) = 0;      // LBC_HOOK_*
+  virtual int32_t selectBackend(rt::Txn& t, uint32_t frontend) = 0;  // index or NONE
   virtual int32_t stick(rt::Txn& t, uint32_t proxy, uint32_t rule, lbc_smp* key) = 0;
 
   // Runs the whole transaction: tcp-request connection/session/content and http-request of the

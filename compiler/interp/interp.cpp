@@ -12,29 +12,42 @@ using stdlib::MatchMethod;
 
 namespace {
 
-int32_t neg(int32_t r) { return r == LBC_PASS ? LBC_FAIL : r == LBC_FAIL ? LBC_PASS : LBC_MISS; }
+int32_t neg(int32_t r) {
+  return r == LBC_PASS ? LBC_FAIL : r == LBC_FAIL ? LBC_PASS : LBC_MISS;
+}
 
 Hook hookOf(ir::RuleSet s) {
   switch (s) {
-    case ir::RuleSet::TcpReqConn: return Hook::TcpReqConn;
-    case ir::RuleSet::TcpReqSess: return Hook::TcpReqSess;
-    case ir::RuleSet::TcpReqCont: return Hook::TcpReqCont;
-    case ir::RuleSet::TcpResCont: return Hook::TcpResCont;
-    case ir::RuleSet::HttpReq: return Hook::HttpReq;
-    case ir::RuleSet::HttpRes: return Hook::HttpRes;
-    case ir::RuleSet::HttpAfterRes: return Hook::HttpAfterRes;
+    case ir::RuleSet::TcpReqConn:
+      return Hook::TcpReqConn;
+    case ir::RuleSet::TcpReqSess:
+      return Hook::TcpReqSess;
+    case ir::RuleSet::TcpReqCont:
+      return Hook::TcpReqCont;
+    case ir::RuleSet::TcpResCont:
+      return Hook::TcpResCont;
+    case ir::RuleSet::HttpReq:
+      return Hook::HttpReq;
+    case ir::RuleSet::HttpRes:
+      return Hook::HttpRes;
+    case ir::RuleSet::HttpAfterRes:
+      return Hook::HttpAfterRes;
   }
   return Hook::HttpReq;
 }
 
 int32_t scopeOf(const std::string& s) {
-  return s == "proc" ? LBC_VAR_PROC : s == "sess" ? LBC_VAR_SESS : s == "txn" ? LBC_VAR_TXN
-       : s == "req" ? LBC_VAR_REQ : LBC_VAR_RES;
+  return s == "proc"   ? LBC_VAR_PROC
+         : s == "sess" ? LBC_VAR_SESS
+         : s == "txn"  ? LBC_VAR_TXN
+         : s == "req"  ? LBC_VAR_REQ
+                       : LBC_VAR_RES;
 }
 
 std::string unhex(const std::string& h) {
   std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
   return out;
 }
 
@@ -51,8 +64,9 @@ void checkFormat(const ir::LogFormat& lf, ir::SourceLoc at, front::DiagEngine& d
   for (const auto& it : lf.items) {
     if (it.kind == ir::LogFormat::Item::Kind::Sample && it.sample) checkSample(*it.sample, d);
     if (it.kind == ir::LogFormat::Item::Kind::Alias && stdlib::lfAlias(it.text) < 0)
-      d.error(at, "log-format alias '%" + it.text + "' is not supported in rule arguments by lbc yet (supported: "
-                  "%ci %cp %fi %fp %f %ft %b %HM %HU %HP %HQ %HV %r %ST)");
+      d.error(at, "log-format alias '%" + it.text +
+                      "' is not supported in rule arguments by lbc yet (supported: "
+                      "%ci %cp %fi %fp %f %ft %b %HM %HU %HP %HQ %HV %r %ST)");
   }
 }
 
@@ -79,14 +93,16 @@ bool checkSupported(const ir::Program& p, front::DiagEngine& d) {
       if (const auto* t = std::get_if<ir::TrackArgs>(&r.args)) checkSample(t->key, d);
       if (const auto* ret = std::get_if<ir::ReturnArgs>(&r.args)) {
         if (ret->body == ir::ReturnArgs::Body::LfFile)
-          d.error(r.loc, "'" + r.action_name + " lf-file' is not supported by lbc yet: use 'lf-string' or 'file'");
+          d.error(r.loc,
+                  "'" + r.action_name + " lf-file' is not supported by lbc yet: use 'lf-string' or 'file'");
         checkFormat(ret->lf, r.loc, d);
         for (const auto& [n, v] : ret->headers) checkFormat(v, r.loc, d);
       }
     }
     for (const ir::UseBackend& u : px.use_backends)
       if (u.dynamic) checkFormat(*u.dynamic, u.loc, d);
-    if (px.default_backend && px.default_backend->dynamic) checkFormat(*px.default_backend->dynamic, px.default_backend->loc, d);
+    if (px.default_backend && px.default_backend->dynamic)
+      checkFormat(*px.default_backend->dynamic, px.default_backend->loc, d);
     for (const ir::StickRule& s : px.stick_rules) checkSample(s.expr, d);
   }
   return d.errorCount() == before;
@@ -106,7 +122,8 @@ Interpreter::Interpreter(const ir::Program& p) : p_(p) {
 
 Interpreter::~Interpreter() {
   for (auto& [k, re] : regexes_) lbc_rt_regex_free(re);
-  for (auto& [k, a] : args_) lbc_rt_args_release(a.first, a.second.data(), static_cast<uint32_t>(a.second.size()));
+  for (auto& [k, a] : args_)
+    lbc_rt_args_release(a.first, a.second.data(), static_cast<uint32_t>(a.second.size()));
 }
 
 const lbc_regex* Interpreter::regex(const std::string& text, bool icase) {
@@ -143,15 +160,22 @@ bool Interpreter::render(rt::Txn& t, const ir::LogFormat& lf, lbc_smp& out) {
   // Samples first: one format is built at a time, and a sample never renders a format itself.
   std::vector<lbc_smp> vals(lf.items.size());
   for (size_t i = 0; i < lf.items.size(); ++i)
-    if (lf.items[i].kind == ir::LogFormat::Item::Kind::Sample && sample(t, *lf.items[i].sample, vals[i]) != LBC_FETCH_OK)
+    if (lf.items[i].kind == ir::LogFormat::Item::Kind::Sample &&
+        sample(t, *lf.items[i].sample, vals[i]) != LBC_FETCH_OK)
       vals[i] = lbc_smp{};
   lbc_lf_begin(x);
   for (size_t i = 0; i < lf.items.size(); ++i) {
     const auto& it = lf.items[i];
     switch (it.kind) {
-      case ir::LogFormat::Item::Kind::Text: lbc_lf_text(x, it.text.data(), it.text.size()); break;
-      case ir::LogFormat::Item::Kind::Sample: lbc_lf_smp(x, &vals[i], stdlib::lfFlags(it.flags)); break;
-      case ir::LogFormat::Item::Kind::Alias: lbc_lf_alias(x, stdlib::lfAlias(it.text), stdlib::lfFlags(it.flags)); break;
+      case ir::LogFormat::Item::Kind::Text:
+        lbc_lf_text(x, it.text.data(), it.text.size());
+        break;
+      case ir::LogFormat::Item::Kind::Sample:
+        lbc_lf_smp(x, &vals[i], stdlib::lfFlags(it.flags));
+        break;
+      case ir::LogFormat::Item::Kind::Alias:
+        lbc_lf_alias(x, stdlib::lfAlias(it.text), stdlib::lfFlags(it.flags));
+        break;
     }
   }
   return lbc_lf_end(x, &out) == 1;
@@ -165,30 +189,42 @@ bool Interpreter::matchOne(rt::Txn& t, const ir::AclTerm& term, const ir::Patter
     return lbc_rt_smp_cast(x, &smp, LBC_SMP_STR) == 1 && fn(smp.ptr, smp.len, pt.data(), pt.size(), ic) == 1;
   };
   auto range = [&](int64_t v) {
-    return lbc_match_int(v, pat.lo, pat.hi, (pat.has_lo ? LBC_INT_HAS_LO : 0) | (pat.has_hi ? LBC_INT_HAS_HI : 0)) == 1;
+    return lbc_match_int(v, pat.lo, pat.hi,
+                         (pat.has_lo ? LBC_INT_HAS_LO : 0) | (pat.has_hi ? LBC_INT_HAS_HI : 0)) == 1;
   };
   switch (term.method) {
-    case MatchMethod::Str: return str(lbc_match_str);
-    case MatchMethod::Beg: return str(lbc_match_beg);
-    case MatchMethod::End: return str(lbc_match_end);
-    case MatchMethod::Sub: return str(lbc_match_sub);
-    case MatchMethod::Dir: return str(lbc_match_dir);
-    case MatchMethod::Dom: return str(lbc_match_dom);
+    case MatchMethod::Str:
+      return str(lbc_match_str);
+    case MatchMethod::Beg:
+      return str(lbc_match_beg);
+    case MatchMethod::End:
+      return str(lbc_match_end);
+    case MatchMethod::Sub:
+      return str(lbc_match_sub);
+    case MatchMethod::Dir:
+      return str(lbc_match_dir);
+    case MatchMethod::Dom:
+      return str(lbc_match_dom);
     case MatchMethod::Reg:
-      return lbc_rt_smp_cast(x, &smp, LBC_SMP_STR) == 1 && lbc_match_reg(regex(pt, term.icase), smp.ptr, smp.len) == 1;
-    case MatchMethod::Len: return lbc_rt_smp_cast(x, &smp, LBC_SMP_STR) == 1 && range(static_cast<int64_t>(smp.len));
-    case MatchMethod::Int: return lbc_rt_smp_cast(x, &smp, LBC_SMP_SINT) == 1 && range(smp.sint);
+      return lbc_rt_smp_cast(x, &smp, LBC_SMP_STR) == 1 &&
+             lbc_match_reg(regex(pt, term.icase), smp.ptr, smp.len) == 1;
+    case MatchMethod::Len:
+      return lbc_rt_smp_cast(x, &smp, LBC_SMP_STR) == 1 && range(static_cast<int64_t>(smp.len));
+    case MatchMethod::Int:
+      return lbc_rt_smp_cast(x, &smp, LBC_SMP_SINT) == 1 && range(smp.sint);
     case MatchMethod::Bin: {
       std::string b = unhex(pt);
-      return lbc_rt_smp_cast(x, &smp, LBC_SMP_BIN) == 1 && lbc_match_str(smp.ptr, smp.len, b.data(), b.size(), 0) == 1;
+      return lbc_rt_smp_cast(x, &smp, LBC_SMP_BIN) == 1 &&
+             lbc_match_str(smp.ptr, smp.len, b.data(), b.size(), 0) == 1;
     }
     case MatchMethod::Ip:
-      if (smp.type != LBC_SMP_IPV4 && smp.type != LBC_SMP_IPV6 && lbc_rt_smp_cast(x, &smp, LBC_SMP_IPV4) != 1 &&
-          lbc_rt_smp_cast(x, &smp, LBC_SMP_IPV6) != 1)
+      if (smp.type != LBC_SMP_IPV4 && smp.type != LBC_SMP_IPV6 &&
+          lbc_rt_smp_cast(x, &smp, LBC_SMP_IPV4) != 1 && lbc_rt_smp_cast(x, &smp, LBC_SMP_IPV6) != 1)
         return false;
       return lbc_match_ip(&smp, pat.ip, pat.prefix_len, pat.ipv6 ? 1 : 0) == 1;
     case MatchMethod::Found:
-    case MatchMethod::Bool: return false;  // handled without patterns
+    case MatchMethod::Bool:
+      return false;  // handled without patterns
   }
   return false;
 }
@@ -246,14 +282,14 @@ int32_t Interpreter::cond(rt::Txn& t, const ir::Proxy& px, const ir::Condition& 
 
 // The condition of a rule as HAProxy applies it: MISS waits while data may come, else fails;
 // `unless` inverts the result. Returns LBC_PASS, LBC_FAIL or LBC_MISS.
-#define APPLY_COND(t, px, c, miss_waits)                                     \
-  [&]() -> int32_t {                                                         \
-    if (!(c)) return LBC_PASS;                                               \
-    int32_t r_ = cond(t, px, *(c));                                          \
+#define APPLY_COND(t, px, c, miss_waits)                                                    \
+  [&]() -> int32_t {                                                                        \
+    if (!(c)) return LBC_PASS;                                                              \
+    int32_t r_ = cond(t, px, *(c));                                                         \
     if (r_ == LBC_MISS && (miss_waits) && lbc_rt_more_data(rt::toAbi(&t))) return LBC_MISS; \
-    bool pass_ = r_ == LBC_PASS;                                             \
-    if ((c)->unless) pass_ = !pass_;                                         \
-    return pass_ ? LBC_PASS : LBC_FAIL;                                      \
+    bool pass_ = r_ == LBC_PASS;                                                            \
+    if ((c)->unless) pass_ = !pass_;                                                        \
+    return pass_ ? LBC_PASS : LBC_FAIL;                                                     \
   }()
 
 int32_t Interpreter::hook(Hook h, rt::Txn& t, uint32_t proxy) {
@@ -278,13 +314,15 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
   (void)proxy;
   lbc_txn* x = rt::toAbi(&t);
   const std::string& n = r.action_name;
-  const int32_t dir = (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes) ? LBC_DIR_RES : LBC_DIR_REQ;
+  const int32_t dir =
+      (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes) ? LBC_DIR_RES : LBC_DIR_REQ;
   auto done = [](int32_t rc) { return rc < 0 ? LBC_HOOK_ERROR : LBC_HOOK_CONTINUE; };
   lbc_smp v{};
   if (n == "set-header" || n == "add-header") {
     const auto& h = std::get<ir::HeaderArgs>(r.args);
     if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
-    return done((n == "set-header" ? lbc_act_set_header : lbc_act_add_header)(x, dir, h.name.data(), h.name.size(), &v));
+    return done((n == "set-header" ? lbc_act_set_header : lbc_act_add_header)(x, dir, h.name.data(),
+                                                                              h.name.size(), &v));
   }
   if (n == "del-header") {
     const auto& h = std::get<ir::HeaderArgs>(r.args);
@@ -300,7 +338,9 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
   }
   if (n == "set-path" || n == "set-uri" || n == "set-query") {
     if (!render(t, std::get<ir::FormatArgs>(r.args).value, v)) return LBC_HOOK_ERROR;
-    return done(n == "set-path" ? lbc_act_set_path(x, &v) : n == "set-uri" ? lbc_act_set_uri(x, &v) : lbc_act_set_query(x, &v));
+    return done(n == "set-path"  ? lbc_act_set_path(x, &v)
+                : n == "set-uri" ? lbc_act_set_uri(x, &v)
+                                 : lbc_act_set_query(x, &v));
   }
   if (n == "set-var") {
     const auto& a = std::get<ir::VarArgs>(r.args);
@@ -320,10 +360,11 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     const auto& a = std::get<ir::RedirectArgs>(r.args);
     if (!render(t, a.target, v)) return LBC_HOOK_ERROR;
     int32_t type = a.type == ir::RedirectArgs::Type::Location ? LBC_REDIR_LOCATION
-                 : a.type == ir::RedirectArgs::Type::Prefix ? LBC_REDIR_PREFIX : LBC_REDIR_SCHEME;
+                   : a.type == ir::RedirectArgs::Type::Prefix ? LBC_REDIR_PREFIX
+                                                              : LBC_REDIR_SCHEME;
     int32_t flags = (a.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (a.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
-    if (lbc_act_redirect(x, type, &v, a.code, flags, a.set_cookie.data(), a.set_cookie.size(), a.clear_cookie.data(),
-                         a.clear_cookie.size()) < 0)
+    if (lbc_act_redirect(x, type, &v, a.code, flags, a.set_cookie.data(), a.set_cookie.size(),
+                         a.clear_cookie.data(), a.clear_cookie.size()) < 0)
       return LBC_HOOK_ERROR;
     return LBC_HOOK_REDIRECT;
   }
@@ -334,7 +375,8 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     lbc_smp body{};
     std::string text;
     if (a.body == B::String || a.body == B::File || a.body == B::Errorfile) {
-      if (a.body == B::String) text = a.text;
+      if (a.body == B::String)
+        text = a.text;
       else {
         auto [it, fresh] = files_.try_emplace(a.text);
         if (fresh) it->second = readFile(a.text);
@@ -346,7 +388,8 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
       if (!render(t, a.lf, body)) return LBC_HOOK_ERROR;
       kind = LBC_BODY_TEXT;
     }
-    if (lbc_act_reply(x, a.status, a.content_type.data(), a.content_type.size(), kind, &body) < 0) return LBC_HOOK_ERROR;
+    if (lbc_act_reply(x, a.status, a.content_type.data(), a.content_type.size(), kind, &body) < 0)
+      return LBC_HOOK_ERROR;
     for (const auto& [hn, hv] : a.headers) {
       if (!render(t, hv, v) || lbc_act_reply_header(x, hn.data(), hn.size(), &v) < 0) return LBC_HOOK_ERROR;
     }

@@ -19,11 +19,11 @@ struct StickResult {
 };
 
 struct Outcome {
-  int32_t backend = LBC_BACKEND_NONE;  // proxy index; NONE when selection did not run or found none
-  bool backend_selected = false;       // selection ran (no final verdict before it)
-  int32_t verdict = LBC_HOOK_CONTINUE; // the final LBC_HOOK_* code (CONTINUE = forwarded)
-  std::string stage;                   // hook that produced the verdict, e.g. "http-request frontend"
-  int32_t status = 0;                  // deny / return / redirect status
+  int32_t backend = LBC_BACKEND_NONE;   // proxy index; NONE when selection did not run or found none
+  bool backend_selected = false;        // selection ran (no final verdict before it)
+  int32_t verdict = LBC_HOOK_CONTINUE;  // the final LBC_HOOK_* code (CONTINUE = forwarded)
+  std::string stage;                    // hook that produced the verdict, e.g. "http-request frontend"
+  int32_t status = 0;                   // deny / return / redirect status
   std::string content_type, body;
   std::vector<std::pair<std::string, std::string>> reply_headers;  // Location, hdr, Set-Cookie
   std::vector<rt::FiredRule> fired;

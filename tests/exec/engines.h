@@ -19,7 +19,8 @@ struct EngineFactory {
 
 inline std::vector<EngineFactory> availableEngines() {
   std::vector<EngineFactory> v;
-  v.push_back({"interp", [](const ir::Program& p, std::string&) { return std::make_unique<interp::Interpreter>(p); }});
+  v.push_back({"interp",
+               [](const ir::Program& p, std::string&) { return std::make_unique<interp::Interpreter>(p); }});
   // JIT / AOT: v.push_back({"jit", ...}); v.push_back({"aot", ...});
   return v;
 }

@@ -17,21 +17,23 @@ using namespace lbc;
 namespace {
 
 struct Stats {
-  uint64_t configs = 0, rejected = 0, cases = 0, forwarded = 0, denied = 0, redirected = 0, other = 0, fired = 0,
-           miss = 0;
+  uint64_t configs = 0, rejected = 0, cases = 0, forwarded = 0, denied = 0, redirected = 0, other = 0,
+           fired = 0, miss = 0;
 };
 
 // Checks that hold for any correct engine, so the suite can fail even with one engine.
 std::string invariants(const interp::Outcome& o, const ir::Program& p, const rt::Txn& t) {
   for (const rt::FiredRule& f : o.fired)
     if (!interp::ruleLoc(p, f).valid()) return "fired rule without a source location";
-  if (o.backend_selected && o.backend >= 0 && !p.proxies[o.backend].isBackend()) return "backend is not a backend";
+  if (o.backend_selected && o.backend >= 0 && !p.proxies[o.backend].isBackend())
+    return "backend is not a backend";
   if (o.verdict == LBC_HOOK_REDIRECT) {
     if (o.reply_headers.empty() || o.reply_headers[0].first != "Location") return "redirect without Location";
     if (o.status != 301 && o.status != 302 && o.status != 303 && o.status != 307 && o.status != 308)
       return "redirect with status " + std::to_string(o.status);
   }
-  if (o.verdict == LBC_HOOK_DENY && (o.status < 100 || o.status > 999)) return "deny with status " + std::to_string(o.status);
+  if (o.verdict == LBC_HOOK_DENY && (o.status < 100 || o.status > 999))
+    return "deny with status " + std::to_string(o.status);
   if (o.verdict == LBC_HOOK_MISS && !t.more_data) return "MISS although the data is complete";
   return {};
 }
@@ -49,7 +51,8 @@ struct Runner {
     sema::Options opts;
     opts.lint = false;
     opts.resolve_hosts = false;
-    auto c = driver::compileText("gen.cfg", text, opts, [](std::string_view) { return std::optional<std::string>(); });
+    auto c = driver::compileText("gen.cfg", text, opts,
+                                 [](std::string_view) { return std::optional<std::string>(); });
     if (c->ok()) interp::checkSupported(c->program, *c->diags);
     ++st.configs;
     if (!c->ok()) {
@@ -66,7 +69,8 @@ struct Runner {
       std::string err;
       auto e = f.make(c->program, err);
       if (!e) {
-        std::cerr << "config seed " << cfg_seed << ": engine " << f.name << " failed: " << err << "\n" << text;
+        std::cerr << "config seed " << cfg_seed << ": engine " << f.name << " failed: " << err << "\n"
+                  << text;
         return false;
       }
       engines.push_back(std::move(e));
@@ -88,35 +92,44 @@ struct Runner {
         outs.push_back(e->evaluate(c->program, t));
         if (outs.size() == 1) {
           std::string bad = invariants(outs[0], c->program, t);
-          if (!bad.empty()) return report(cfg_seed, q, text, txn_text, "invariant broken: " + bad, outs, engines, *c);
+          if (!bad.empty())
+            return report(cfg_seed, q, text, txn_text, "invariant broken: " + bad, outs, engines, *c);
         }
       }
       ++st.cases;
       const interp::Outcome& o = outs[0];
       st.fired += o.fired.size();
-      if (o.verdict == LBC_HOOK_CONTINUE || o.verdict == LBC_HOOK_ALLOW) ++st.forwarded;
-      else if (o.verdict == LBC_HOOK_DENY || o.verdict == LBC_HOOK_REJECT) ++st.denied;
-      else if (o.verdict == LBC_HOOK_REDIRECT) ++st.redirected;
-      else if (o.verdict == LBC_HOOK_MISS) ++st.miss;
-      else ++st.other;
+      if (o.verdict == LBC_HOOK_CONTINUE || o.verdict == LBC_HOOK_ALLOW)
+        ++st.forwarded;
+      else if (o.verdict == LBC_HOOK_DENY || o.verdict == LBC_HOOK_REJECT)
+        ++st.denied;
+      else if (o.verdict == LBC_HOOK_REDIRECT)
+        ++st.redirected;
+      else if (o.verdict == LBC_HOOK_MISS)
+        ++st.miss;
+      else
+        ++st.other;
       for (size_t i = 1; i < outs.size(); ++i)
         if (!(outs[i] == outs[0]))
-          return report(cfg_seed, q, text, txn_text, std::string(engines[i]->name()) + " differs from interp", outs,
-                        engines, *c);
+          return report(cfg_seed, q, text, txn_text, std::string(engines[i]->name()) + " differs from interp",
+                        outs, engines, *c);
       if (only_req >= 0) {
         std::cout << "config:\n" << text << "transaction:\n" << txn_text;
         for (size_t i = 0; i < outs.size(); ++i)
-          std::cout << "--- " << engines[i]->name() << "\n" << interp::describe(outs[i], c->program, c->files);
+          std::cout << "--- " << engines[i]->name() << "\n"
+                    << interp::describe(outs[i], c->program, c->files);
       }
     }
     return true;
   }
 
-  bool report(uint64_t cfg_seed, uint32_t q, const std::string& text, const std::string& txn, const std::string& why,
-              const std::vector<interp::Outcome>& outs, const std::vector<std::unique_ptr<interp::Engine>>& engines,
-              driver::Compilation& c) {
-    std::cerr << "FAIL (base seed " << seed << "): " << why << "\nreplay: exec_diff --replay " << cfg_seed << ":" << q
-              << "\nconfig:\n" << text << "transaction:\n" << txn;
+  bool report(uint64_t cfg_seed, uint32_t q, const std::string& text, const std::string& txn,
+              const std::string& why, const std::vector<interp::Outcome>& outs,
+              const std::vector<std::unique_ptr<interp::Engine>>& engines, driver::Compilation& c) {
+    std::cerr << "FAIL (base seed " << seed << "): " << why << "\nreplay: exec_diff --replay " << cfg_seed
+              << ":" << q << "\nconfig:\n"
+              << text << "transaction:\n"
+              << txn;
     for (size_t i = 0; i < outs.size(); ++i)
       std::cerr << "--- " << engines[i]->name() << "\n" << interp::describe(outs[i], c.program, c.files);
     return false;
@@ -131,13 +144,19 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--seed") run.seed = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--configs") run.configs = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
-    else if (a == "--requests") run.requests = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
-    else if (a == "--replay") replay = next();
-    else if (a == "--verbose") run.verbose = true;
+    if (a == "--seed")
+      run.seed = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--configs")
+      run.configs = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--requests")
+      run.requests = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--replay")
+      replay = next();
+    else if (a == "--verbose")
+      run.verbose = true;
     else {
-      std::cerr << "usage: exec_diff [--seed S] [--configs N] [--requests M] [--replay CFG_SEED:REQUEST] [--verbose]\n";
+      std::cerr << "usage: exec_diff [--seed S] [--configs N] [--requests M] [--replay CFG_SEED:REQUEST] "
+                   "[--verbose]\n";
       return 2;
     }
   }

@@ -16,7 +16,9 @@ class Rng {
   uint64_t below(uint64_t n) { return n ? g_() % n : 0; }
   bool chance(unsigned percent) { return below(100) < percent; }
   template <typename T>
-  const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[below(v.size())];
+  }
 
  private:
   std::mt19937_64 g_;

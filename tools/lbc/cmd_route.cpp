@@ -18,12 +18,14 @@ namespace {
 
 void routeUsage(std::ostream& o) {
   o << "usage: lbc route CONFIG... [--frontend NAME] 'METHOD URI [VERSION]' [-H 'Name: value']...\n"
-       "                 [--src IP[:PORT]] [--dst IP[:PORT]] [--ssl] [--sni NAME] [--engine=interp|jit|aot]\n";
+       "                 [--src IP[:PORT]] [--dst IP[:PORT]] [--ssl] [--sni NAME] "
+       "[--engine=interp|jit|aot]\n";
 }
 
 // The one place an execution engine is chosen. The JIT and AOT engines plug in here: each only
 // needs to turn the compiled program into an lbc_program (interp::ProgramEngine runs it).
-std::unique_ptr<interp::Engine> makeEngine(const std::string& name, driver::Compilation& c, std::string& err) {
+std::unique_ptr<interp::Engine> makeEngine(const std::string& name, driver::Compilation& c,
+                                           std::string& err) {
   if (name == "interp") return std::make_unique<interp::Interpreter>(c.program);
   if (name == "jit" || name == "aot") {
     err = "engine '" + name + "' is not available in this build yet (use --engine=interp)";
@@ -45,9 +47,12 @@ bool parseAddr(const std::string& s, uint8_t ip[16], bool& v6, uint16_t& port) {
     p = s.substr(s.find(':') + 1);
   }
   std::memset(ip, 0, 16);
-  if (inet_pton(AF_INET, host.c_str(), ip) == 1) v6 = false;
-  else if (inet_pton(AF_INET6, host.c_str(), ip) == 1) v6 = true;
-  else return false;
+  if (inet_pton(AF_INET, host.c_str(), ip) == 1)
+    v6 = false;
+  else if (inet_pton(AF_INET6, host.c_str(), ip) == 1)
+    v6 = true;
+  else
+    return false;
   if (!p.empty()) {
     char* end = nullptr;
     long v = std::strtol(p.c_str(), &end, 10);
@@ -75,7 +80,11 @@ int cmdRoute(const std::vector<std::string>& args) {
     if (a == "--frontend" || a == "-H" || a == "--src" || a == "--dst" || a == "--sni") {
       const std::string* v = value(a.c_str());
       if (!v) return 2;
-      (a == "--frontend" ? frontend : a == "--src" ? src : a == "--dst" ? dst : a == "--sni" ? sni : headers.emplace_back()) = *v;
+      (a == "--frontend" ? frontend
+       : a == "--src"    ? src
+       : a == "--dst"    ? dst
+       : a == "--sni"    ? sni
+                         : headers.emplace_back()) = *v;
     } else if (a == "--ssl") {
       ssl = true;
     } else if (a.starts_with("--engine=")) {
@@ -113,7 +122,10 @@ int cmdRoute(const std::vector<std::string>& args) {
       break;
     }
   if (fe == ir::kNone) {
-    std::cerr << "lbc route: " << (frontend.empty() ? "the configuration has no frontend" : "no frontend named '" + frontend + "'") << "\n";
+    std::cerr << "lbc route: "
+              << (frontend.empty() ? "the configuration has no frontend"
+                                   : "no frontend named '" + frontend + "'")
+              << "\n";
     return 2;
   }
   std::string err;
@@ -139,7 +151,8 @@ int cmdRoute(const std::vector<std::string>& args) {
       return 2;
     }
     size_t v = h.find_first_not_of(" \t", colon + 1);
-    t.req_headers.push_back({t.arena.copy(h.substr(0, colon)), t.arena.copy(v == std::string::npos ? "" : h.substr(v))});
+    t.req_headers.push_back(
+        {t.arena.copy(h.substr(0, colon)), t.arena.copy(v == std::string::npos ? "" : h.substr(v))});
   }
   if (!parseAddr(src, t.src, t.src_v6, t.src_port)) {
     std::cerr << "lbc route: invalid --src '" << src << "'\n";
@@ -147,7 +160,8 @@ int cmdRoute(const std::vector<std::string>& args) {
   }
   // The destination defaults to the frontend's first bind (loopback for a wildcard).
   t.dst_port = fp.binds.empty() ? 80 : fp.binds[0].addr.port_lo;
-  if (dst.empty() && !fp.binds.empty() && !fp.binds[0].addr.wildcard && fp.binds[0].addr.kind == ir::Address::Kind::Ipv4)
+  if (dst.empty() && !fp.binds.empty() && !fp.binds[0].addr.wildcard &&
+      fp.binds[0].addr.kind == ir::Address::Kind::Ipv4)
     std::memcpy(t.dst, fp.binds[0].addr.ip, 4);
   else if (dst.empty())
     t.dst[0] = 127, t.dst[3] = 1;

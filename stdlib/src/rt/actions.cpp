@@ -10,8 +10,12 @@ using namespace lbc::rt::detail;
 
 namespace {
 
-std::vector<Header>& headersOf(Txn& t, int32_t dir) { return dir == LBC_DIR_RES ? t.res_headers : t.req_headers; }
-std::string_view sv(const char* p, uint64_t n) { return {p ? p : "", static_cast<size_t>(n)}; }
+std::vector<Header>& headersOf(Txn& t, int32_t dir) {
+  return dir == LBC_DIR_RES ? t.res_headers : t.req_headers;
+}
+std::string_view sv(const char* p, uint64_t n) {
+  return {p ? p : "", static_cast<size_t>(n)};
+}
 
 int32_t failed(Txn& t) {
   t.rewrite_failed = true;
@@ -20,11 +24,16 @@ int32_t failed(Txn& t) {
 
 bool nameMatches(std::string_view hname, std::string_view name, int32_t method, const lbc_regex* re) {
   switch (method) {
-    case LBC_MATCH_BEG: return lbc_match_beg(hname.data(), hname.size(), name.data(), name.size(), 1);
-    case LBC_MATCH_END: return lbc_match_end(hname.data(), hname.size(), name.data(), name.size(), 1);
-    case LBC_MATCH_SUB: return lbc_match_sub(hname.data(), hname.size(), name.data(), name.size(), 1);
-    case LBC_MATCH_REG: return re && lbc_match_reg(re, hname.data(), hname.size());
-    default: return ieq(hname, name);
+    case LBC_MATCH_BEG:
+      return lbc_match_beg(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_END:
+      return lbc_match_end(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_SUB:
+      return lbc_match_sub(hname.data(), hname.size(), name.data(), name.size(), 1);
+    case LBC_MATCH_REG:
+      return re && lbc_match_reg(re, hname.data(), hname.size());
+    default:
+      return ieq(hname, name);
   }
 }
 
@@ -82,8 +91,8 @@ int32_t lbc_act_del_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t
   return hs.size() != before ? 1 : 0;
 }
 
-int32_t lbc_act_replace_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_regex* re,
-                               const lbc_smp* replacement) {
+int32_t lbc_act_replace_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen,
+                               const lbc_regex* re, const lbc_smp* replacement) {
   Txn& t = T(txn);
   int32_t r = 0;
   std::string out;
@@ -119,8 +128,10 @@ int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint6
       } else {
         std::string_view core = item.substr(b, e - b + 1);
         nv.append(item.substr(0, b));
-        if (substitute(re, core, view(*replacement), out)) nv += out, changed = true;
-        else nv.append(core);
+        if (substitute(re, core, view(*replacement), out))
+          nv += out, changed = true;
+        else
+          nv.append(core);
         nv.append(item.substr(e + 1));
       }
       if (i < v.size()) nv += ',';
@@ -136,7 +147,9 @@ int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint6
   return r;
 }
 
-int32_t lbc_act_set_uri(lbc_txn* txn, const lbc_smp* value) { return setUriPart(T(txn), view(*value)); }
+int32_t lbc_act_set_uri(lbc_txn* txn, const lbc_smp* value) {
+  return setUriPart(T(txn), view(*value));
+}
 
 int32_t lbc_act_set_path(lbc_txn* txn, const lbc_smp* value) {
   Txn& t = T(txn);
@@ -217,7 +230,8 @@ int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int3
     t.reply.headers.push_back({"Set-Cookie", cv});
   }
   if (cclen) {
-    std::string c = std::string(sv(clear_cookie, cclen)) + "; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT";
+    std::string c =
+        std::string(sv(clear_cookie, cclen)) + "; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT";
     std::string_view cv = t.arena.copy(c, &ok);
     if (!ok) return failed(t);
     t.reply.headers.push_back({"Set-Cookie", cv});
@@ -226,8 +240,8 @@ int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int3
   return 1;
 }
 
-int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen, int32_t body_kind,
-                      const lbc_smp* body) {
+int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen,
+                      int32_t body_kind, const lbc_smp* body) {
   Txn& t = T(txn);
   t.reply = Reply{};
   t.reply.status = status;

@@ -67,7 +67,10 @@ int32_t mapLookup(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s)
   if (m->method == LBC_MATCH_INT) {
     if (lbc_rt_smp_cast(txn, s, LBC_SMP_SINT) != 1) return fail(s);
     for (const MapEntry& e : m->entries)
-      if (e.num == s->sint) { hit = &e; break; }
+      if (e.num == s->sint) {
+        hit = &e;
+        break;
+      }
   } else if (m->method == LBC_MATCH_IP) {
     if (s->type != LBC_SMP_IPV4 && s->type != LBC_SMP_IPV6 && lbc_rt_smp_cast(txn, s, LBC_SMP_IPV4) != 1 &&
         lbc_rt_smp_cast(txn, s, LBC_SMP_IPV6) != 1)
@@ -89,10 +92,17 @@ int32_t mapLookup(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s)
                  (!hit || e.key.size() > hit->key.size());
             if (ok) hit = &e;
             continue;
-          case LBC_MATCH_END: ok = lbc_match_end(v.data(), v.size(), e.key.data(), e.key.size(), 0); break;
-          case LBC_MATCH_SUB: ok = lbc_match_sub(v.data(), v.size(), e.key.data(), e.key.size(), 0); break;
-          case LBC_MATCH_REG: ok = lbc_match_reg(e.re, v.data(), v.size()); break;
-          default: break;
+          case LBC_MATCH_END:
+            ok = lbc_match_end(v.data(), v.size(), e.key.data(), e.key.size(), 0);
+            break;
+          case LBC_MATCH_SUB:
+            ok = lbc_match_sub(v.data(), v.size(), e.key.data(), e.key.size(), 0);
+            break;
+          case LBC_MATCH_REG:
+            ok = lbc_match_reg(e.re, v.data(), v.size());
+            break;
+          default:
+            break;
         }
         if (ok) {
           hit = &e;
@@ -176,8 +186,12 @@ CONV(bytes) {
   return 1;
 }
 
-CONV(field) { return extract(txn, args, nargs, s, false); }
-CONV(word) { return extract(txn, args, nargs, s, true); }
+CONV(field) {
+  return extract(txn, args, nargs, s, false);
+}
+CONV(word) {
+  return extract(txn, args, nargs, s, true);
+}
 
 CONV(ipmask) {
   if (s->type != LBC_SMP_IPV4 && s->type != LBC_SMP_IPV6 && lbc_rt_smp_cast(txn, s, LBC_SMP_IPV4) != 1 &&
@@ -235,14 +249,30 @@ CONV(json) {
     }
     i += n;
     switch (cp) {
-      case '"': v += "\\\""; break;
-      case '\\': v += "\\\\"; break;
-      case '/': v += "\\/"; break;
-      case '\b': v += "\\b"; break;
-      case '\f': v += "\\f"; break;
-      case '\r': v += "\\r"; break;
-      case '\n': v += "\\n"; break;
-      case '\t': v += "\\t"; break;
+      case '"':
+        v += "\\\"";
+        break;
+      case '\\':
+        v += "\\\\";
+        break;
+      case '/':
+        v += "\\/";
+        break;
+      case '\b':
+        v += "\\b";
+        break;
+      case '\f':
+        v += "\\f";
+        break;
+      case '\r':
+        v += "\\r";
+        break;
+      case '\n':
+        v += "\\n";
+        break;
+      case '\t':
+        v += "\\t";
+        break;
       default:
         if (cp < 0x20 || cp > 0x7e) {
           std::snprintf(b, sizeof b, "\\u%04x", cp & 0xffff);
@@ -261,19 +291,24 @@ CONV(url_dec) {
   std::string_view in = view(*s);
   std::string v;
   auto hex = [](char c) -> int {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
   };
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '?' && !in_form) in_form = true;  // after '?', '+' means space (HAProxy's url_decode)
-    if (c == '+' && in_form) v += ' ';
+    if (c == '+' && in_form)
+      v += ' ';
     else if (c == '%') {
       if (i + 2 >= in.size()) return fail(s);
       int h = hex(in[i + 1]), l = hex(in[i + 2]);
       if (h < 0 || l < 0) return fail(s);
       v += static_cast<char>(h * 16 + l);
       i += 2;
-    } else v += c;
+    } else
+      v += c;
   }
   return outStr(txn, s, v);
 }
@@ -311,13 +346,29 @@ CONV(regsub) {
   return outStr(txn, s, v);
 }
 
-CONV(map) { return mapLookup(txn, args, nargs, s); }
-CONV(map_str) { return mapLookup(txn, args, nargs, s); }
-CONV(map_beg) { return mapLookup(txn, args, nargs, s); }
-CONV(map_end) { return mapLookup(txn, args, nargs, s); }
-CONV(map_sub) { return mapLookup(txn, args, nargs, s); }
-CONV(map_reg) { return mapLookup(txn, args, nargs, s); }
-CONV(map_int) { return mapLookup(txn, args, nargs, s); }
-CONV(map_ip) { return mapLookup(txn, args, nargs, s); }
+CONV(map) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_str) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_beg) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_end) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_sub) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_reg) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_int) {
+  return mapLookup(txn, args, nargs, s);
+}
+CONV(map_ip) {
+  return mapLookup(txn, args, nargs, s);
+}
 
 }  // extern "C"

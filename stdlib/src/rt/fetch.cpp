@@ -35,8 +35,10 @@ Values headerValues(const std::vector<Header>& hs, std::string_view name, bool f
     bool quoted = false;
     size_t start = 0;
     for (size_t i = 0; i <= v.size(); ++i) {
-      if (i < v.size() && v[i] == '"') quoted = !quoted;
-      else if (i < v.size() && v[i] == '\\' && quoted) ++i;
+      if (i < v.size() && v[i] == '"')
+        quoted = !quoted;
+      else if (i < v.size() && v[i] == '\\' && quoted)
+        ++i;
       else if (i == v.size() || (v[i] == ',' && !quoted)) {
         out.push_back(trimSp(v.substr(start, i - start)));
         start = i + 1;
@@ -66,7 +68,9 @@ int32_t pick(const Values& vals, int64_t occ, lbc_smp* out, uint32_t type = LBC_
   return LBC_FETCH_OK;
 }
 
-int64_t argNum(const lbc_arg* a, uint32_t n, uint32_t i, int64_t dflt = 0) { return i < n ? a[i].num : dflt; }
+int64_t argNum(const lbc_arg* a, uint32_t n, uint32_t i, int64_t dflt = 0) {
+  return i < n ? a[i].num : dflt;
+}
 
 int32_t hdrFetch(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out, bool response, bool full) {
   Txn& t = T(txn);
@@ -139,7 +143,9 @@ int32_t cookFetch(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* ou
   return pick(v, name.empty() && !(out->flags & LBC_SMPF_MULTI) ? 1 : 0, out);
 }
 
-std::string_view payloadOf(const Txn& t, bool response) { return response ? t.res_payload : t.req_payload; }
+std::string_view payloadOf(const Txn& t, bool response) {
+  return response ? t.res_payload : t.req_payload;
+}
 
 int32_t tooShort(lbc_txn* txn, lbc_smp* out) {
   setNone(out);
@@ -168,13 +174,16 @@ int32_t payloadLv(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* ou
     return setNone(out), LBC_FETCH_NONE;
   if (static_cast<size_t>(loff + lsize) > d.size()) return tooShort(txn, out);
   uint64_t size = 0;
-  for (int64_t i = 0; i < lsize; ++i) size = (size << 8) | static_cast<uint8_t>(d[static_cast<size_t>(loff + i)]);
+  for (int64_t i = 0; i < lsize; ++i)
+    size = (size << 8) | static_cast<uint8_t>(d[static_cast<size_t>(loff + i)]);
   int64_t boff = loff + lsize;
   if (nargs > 2 && args[2].str) {
     std::string_view a = argStr(args, nargs, 2);
     // "+N"/"-N" is relative to the end of the length field, "N" absolute (as HAProxy).
-    if (!a.empty() && (a[0] == '+' || a[0] == '-')) boff += args[2].num;
-    else boff = args[2].num;
+    if (!a.empty() && (a[0] == '+' || a[0] == '-'))
+      boff += args[2].num;
+    else
+      boff = args[2].num;
   }
   if (size == 0 || size > kBufSize || boff < 0 || static_cast<uint64_t>(boff) + size > kBufSize)
     return setNone(out), LBC_FETCH_NONE;
@@ -247,7 +256,8 @@ int32_t urlParam(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out
     size_t e = query.find_first_of(delim);
     std::string_view p = query.substr(0, e);
     size_t eq = p.find('=');
-    if (eq != std::string_view::npos && (name.empty() || p.substr(0, eq) == name)) vals.push_back(p.substr(eq + 1));
+    if (eq != std::string_view::npos && (name.empty() || p.substr(0, eq) == name))
+      vals.push_back(p.substr(eq + 1));
     if (e == std::string_view::npos) break;
     query.remove_prefix(e + 1);
   }
@@ -266,8 +276,12 @@ int32_t ipOf(lbc_smp* out, const uint8_t* ip, bool v6) {
 
 extern "C" {
 
-FETCH(always_false) { return UNUSED_ARGS, (void)txn, setInt(out, 0, LBC_SMP_BOOL), LBC_FETCH_OK; }
-FETCH(always_true) { return UNUSED_ARGS, (void)txn, setInt(out, 1, LBC_SMP_BOOL), LBC_FETCH_OK; }
+FETCH(always_false) {
+  return UNUSED_ARGS, (void)txn, setInt(out, 0, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
+FETCH(always_true) {
+  return UNUSED_ARGS, (void)txn, setInt(out, 1, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
 
 FETCH(base) {
   UNUSED_ARGS;
@@ -286,22 +300,52 @@ FETCH(base) {
   return setStr(out, v), LBC_FETCH_OK;
 }
 
-FETCH(cook) { return cookFetch(txn, args, nargs, out); }
-FETCH(req_cook) { return cookFetch(txn, args, nargs, out); }
-FETCH(dst) { return UNUSED_ARGS, ipOf(out, T(txn).dst, T(txn).dst_v6); }
-FETCH(src) { return UNUSED_ARGS, ipOf(out, T(txn).src, T(txn).src_v6); }
-FETCH(dst_port) { return UNUSED_ARGS, setInt(out, T(txn).dst_port), LBC_FETCH_OK; }
-FETCH(src_port) { return UNUSED_ARGS, setInt(out, T(txn).src_port), LBC_FETCH_OK; }
+FETCH(cook) {
+  return cookFetch(txn, args, nargs, out);
+}
+FETCH(req_cook) {
+  return cookFetch(txn, args, nargs, out);
+}
+FETCH(dst) {
+  return UNUSED_ARGS, ipOf(out, T(txn).dst, T(txn).dst_v6);
+}
+FETCH(src) {
+  return UNUSED_ARGS, ipOf(out, T(txn).src, T(txn).src_v6);
+}
+FETCH(dst_port) {
+  return UNUSED_ARGS, setInt(out, T(txn).dst_port), LBC_FETCH_OK;
+}
+FETCH(src_port) {
+  return UNUSED_ARGS, setInt(out, T(txn).src_port), LBC_FETCH_OK;
+}
 
-FETCH(hdr) { return hdrFetch(txn, args, nargs, out, T(txn).in_response, false); }
-FETCH(req_hdr) { return hdrFetch(txn, args, nargs, out, false, false); }
-FETCH(req_fhdr) { return hdrFetch(txn, args, nargs, out, false, true); }
-FETCH(res_hdr) { return hdrFetch(txn, args, nargs, out, true, false); }
-FETCH(shdr) { return hdrFetch(txn, args, nargs, out, true, false); }
-FETCH(hdr_cnt) { return hdrCnt(txn, args, nargs, out); }
-FETCH(req_hdr_cnt) { return hdrCnt(txn, args, nargs, out); }
-FETCH(hdr_ip) { return hdrIp(txn, args, nargs, out); }
-FETCH(req_hdr_ip) { return hdrIp(txn, args, nargs, out); }
+FETCH(hdr) {
+  return hdrFetch(txn, args, nargs, out, T(txn).in_response, false);
+}
+FETCH(req_hdr) {
+  return hdrFetch(txn, args, nargs, out, false, false);
+}
+FETCH(req_fhdr) {
+  return hdrFetch(txn, args, nargs, out, false, true);
+}
+FETCH(res_hdr) {
+  return hdrFetch(txn, args, nargs, out, true, false);
+}
+FETCH(shdr) {
+  return hdrFetch(txn, args, nargs, out, true, false);
+}
+FETCH(hdr_cnt) {
+  return hdrCnt(txn, args, nargs, out);
+}
+FETCH(req_hdr_cnt) {
+  return hdrCnt(txn, args, nargs, out);
+}
+FETCH(hdr_ip) {
+  return hdrIp(txn, args, nargs, out);
+}
+FETCH(req_hdr_ip) {
+  return hdrIp(txn, args, nargs, out);
+}
 
 FETCH(method) {
   UNUSED_ARGS;
@@ -333,21 +377,47 @@ FETCH(url) {
   return setStr(out, t.uri), LBC_FETCH_OK;
 }
 
-FETCH(url_param) { return urlParam(txn, args, nargs, out); }
+FETCH(url_param) {
+  return urlParam(txn, args, nargs, out);
+}
 
-FETCH(payload_lv) { return payloadLv(txn, args, nargs, out, T(txn).in_response); }
-FETCH(req_payload_lv) { return payloadLv(txn, args, nargs, out, false); }
-FETCH(req_payload) { return payloadFetch(txn, args, nargs, out, false); }
-FETCH(req_len) { return UNUSED_ARGS, setInt(out, static_cast<int64_t>(T(txn).req_payload.size())), LBC_FETCH_OK; }
-FETCH(req_len_2) { return lbc_fetch_req_len(txn, args, nargs, out); }
-FETCH(req_ssl_hello_type) { return UNUSED_ARGS, helloType(txn, out, false); }
-FETCH(req_ssl_hello_type_2) { return UNUSED_ARGS, helloType(txn, out, false); }
-FETCH(rep_ssl_hello_type) { return UNUSED_ARGS, helloType(txn, out, true); }
-FETCH(res_ssl_hello_type) { return UNUSED_ARGS, helloType(txn, out, true); }
-FETCH(req_ssl_sni) { return UNUSED_ARGS, sslSni(txn, out); }
-FETCH(req_ssl_sni_2) { return UNUSED_ARGS, sslSni(txn, out); }
+FETCH(payload_lv) {
+  return payloadLv(txn, args, nargs, out, T(txn).in_response);
+}
+FETCH(req_payload_lv) {
+  return payloadLv(txn, args, nargs, out, false);
+}
+FETCH(req_payload) {
+  return payloadFetch(txn, args, nargs, out, false);
+}
+FETCH(req_len) {
+  return UNUSED_ARGS, setInt(out, static_cast<int64_t>(T(txn).req_payload.size())), LBC_FETCH_OK;
+}
+FETCH(req_len_2) {
+  return lbc_fetch_req_len(txn, args, nargs, out);
+}
+FETCH(req_ssl_hello_type) {
+  return UNUSED_ARGS, helloType(txn, out, false);
+}
+FETCH(req_ssl_hello_type_2) {
+  return UNUSED_ARGS, helloType(txn, out, false);
+}
+FETCH(rep_ssl_hello_type) {
+  return UNUSED_ARGS, helloType(txn, out, true);
+}
+FETCH(res_ssl_hello_type) {
+  return UNUSED_ARGS, helloType(txn, out, true);
+}
+FETCH(req_ssl_sni) {
+  return UNUSED_ARGS, sslSni(txn, out);
+}
+FETCH(req_ssl_sni_2) {
+  return UNUSED_ARGS, sslSni(txn, out);
+}
 
-FETCH(ssl_fc) { return UNUSED_ARGS, setInt(out, T(txn).ssl ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK; }
+FETCH(ssl_fc) {
+  return UNUSED_ARGS, setInt(out, T(txn).ssl ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
 FETCH(ssl_fc_sni) {
   UNUSED_ARGS;
   Txn& t = T(txn);
@@ -366,9 +436,13 @@ FETCH(var) {
   Txn& t = T(txn);
   std::string_view full = argStr(args, nargs, 0);
   size_t dot = full.find('.');
-  std::string_view scope = full.substr(0, dot), name = dot == std::string_view::npos ? "" : full.substr(dot + 1);
-  int32_t sc = scope == "proc" ? LBC_VAR_PROC : scope == "sess" ? LBC_VAR_SESS : scope == "txn" ? LBC_VAR_TXN
-             : scope == "req" ? LBC_VAR_REQ : LBC_VAR_RES;
+  std::string_view scope = full.substr(0, dot),
+                   name = dot == std::string_view::npos ? "" : full.substr(dot + 1);
+  int32_t sc = scope == "proc"   ? LBC_VAR_PROC
+               : scope == "sess" ? LBC_VAR_SESS
+               : scope == "txn"  ? LBC_VAR_TXN
+               : scope == "req"  ? LBC_VAR_REQ
+                                 : LBC_VAR_RES;
   for (const Var& v : t.vars) {
     if (v.scope == sc && v.name == name) {
       uint32_t flags = out->flags;

@@ -10,16 +10,22 @@
 
 namespace lbc::rt::detail {
 
-inline Txn& T(lbc_txn* t) { return *fromAbi(t); }
+inline Txn& T(lbc_txn* t) {
+  return *fromAbi(t);
+}
 
-inline char lowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+inline char lowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 inline bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
   return true;
 }
-inline std::string_view view(const lbc_smp& s) { return {s.ptr ? s.ptr : "", static_cast<size_t>(s.len)}; }
+inline std::string_view view(const lbc_smp& s) {
+  return {s.ptr ? s.ptr : "", static_cast<size_t>(s.len)};
+}
 inline std::string_view argStr(const lbc_arg* a, uint32_t n, uint32_t i) {
   return i < n && a[i].str ? std::string_view(a[i].str, static_cast<size_t>(a[i].len)) : std::string_view();
 }

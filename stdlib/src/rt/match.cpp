@@ -28,8 +28,7 @@ int32_t matchWord(const char* s, uint64_t n, const char* p, uint64_t pn, int32_t
       continue;
     }
     if (!may_match) continue;
-    if (n - i >= pn && eqAt(s + i, p, pn, icase) &&
-        (i + pn == n || s[i + pn] == delim || s[i + pn] == '?'))
+    if (n - i >= pn && eqAt(s + i, p, pn, icase) && (i + pn == n || s[i + pn] == delim || s[i + pn] == '?'))
       return 1;
     may_match = false;
   }

@@ -132,8 +132,10 @@ int32_t lbc_rt_args_prepare(const char* helper, lbc_arg* args, uint32_t nargs) {
 void lbc_rt_args_release(const char* helper, lbc_arg* args, uint32_t nargs) {
   std::string_view h = helper ? helper : "";
   if (nargs < 1 || !args[0].obj) return;
-  if (h == "lbc_conv_regsub") lbc_rt_regex_free(const_cast<lbc_regex*>(static_cast<const lbc_regex*>(args[0].obj)));
-  else if (mapMethodOf(h) >= 0) freeMap(const_cast<Map*>(static_cast<const Map*>(args[0].obj)));
+  if (h == "lbc_conv_regsub")
+    lbc_rt_regex_free(const_cast<lbc_regex*>(static_cast<const lbc_regex*>(args[0].obj)));
+  else if (mapMethodOf(h) >= 0)
+    freeMap(const_cast<Map*>(static_cast<const Map*>(args[0].obj)));
   args[0].obj = nullptr;
 }
 

@@ -28,14 +28,18 @@ bool parseIp(std::string_view s, uint8_t ip[16], bool& v6) {
   bool ok = true;
   for (int part = 0; part < 4 && ok; ++part) {
     if (part) {
-      if (i >= s.size() || s[i] != '.') ok = false;
-      else ++i;
+      if (i >= s.size() || s[i] != '.')
+        ok = false;
+      else
+        ++i;
     }
     size_t b = i;
     unsigned v = 0;
     while (ok && i < s.size() && s[i] >= '0' && s[i] <= '9' && i - b < 3) v = v * 10 + (s[i++] - '0');
-    if (i == b || v > 255) ok = false;
-    else ip[part] = static_cast<uint8_t>(v);
+    if (i == b || v > 255)
+      ok = false;
+    else
+      ip[part] = static_cast<uint8_t>(v);
   }
   if (ok && (i == s.size() || !(s[i] >= '0' && s[i] <= '9'))) {
     v6 = false;
@@ -67,12 +71,21 @@ bool toStr(Txn& t, const lbc_smp& s, std::string_view& out) {
   switch (s.type) {
     case LBC_SMP_STR:
     case LBC_SMP_BIN:
-    case LBC_SMP_METH: out = view(s); return true;
+    case LBC_SMP_METH:
+      out = view(s);
+      return true;
     case LBC_SMP_BOOL:
-    case LBC_SMP_SINT: tmp = std::to_string(s.sint); break;
-    case LBC_SMP_IPV4: tmp = ipText(s.ip, false); break;
-    case LBC_SMP_IPV6: tmp = ipText(s.ip, true); break;
-    default: return false;
+    case LBC_SMP_SINT:
+      tmp = std::to_string(s.sint);
+      break;
+    case LBC_SMP_IPV4:
+      tmp = ipText(s.ip, false);
+      break;
+    case LBC_SMP_IPV6:
+      tmp = ipText(s.ip, true);
+      break;
+    default:
+      return false;
   }
   bool ok = false;
   out = t.arena.copy(tmp, &ok);
@@ -84,8 +97,9 @@ bool regexSearch(const lbc_regex* re, std::string_view s, size_t* ovec, int nove
   if (!r || !r->code) return false;
   pcre2_match_data* md = pcre2_match_data_create(static_cast<uint32_t>(novec > 0 ? novec : 1), nullptr);
   if (!md) return false;
-  int rc = r->jit ? pcre2_jit_match(r->code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr)
-                  : pcre2_match(r->code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
+  int rc = r->jit
+               ? pcre2_jit_match(r->code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr)
+               : pcre2_match(r->code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
   bool ok = rc >= 0;
   if (ok && ovec) {
     PCRE2_SIZE* o = pcre2_get_ovector_pointer(md);
@@ -108,13 +122,17 @@ using namespace lbc::rt::detail;
 
 extern "C" {
 
-int32_t lbc_rt_more_data(lbc_txn* txn) { return T(txn).more_data ? 1 : 0; }
+int32_t lbc_rt_more_data(lbc_txn* txn) {
+  return T(txn).more_data ? 1 : 0;
+}
 
 void lbc_rt_fired(lbc_txn* txn, uint32_t proxy, uint32_t kind, uint32_t index) {
   T(txn).fired.push_back({proxy, kind, index});
 }
 
-void* lbc_rt_alloc(lbc_txn* txn, uint64_t n) { return T(txn).arena.alloc(static_cast<size_t>(n)); }
+void* lbc_rt_alloc(lbc_txn* txn, uint64_t n) {
+  return T(txn).arena.alloc(static_cast<size_t>(n));
+}
 
 int32_t lbc_rt_smp_cast(lbc_txn* txn, lbc_smp* smp, int32_t type) {
   Txn& t = T(txn);
@@ -145,8 +163,8 @@ int32_t lbc_rt_smp_cast(lbc_txn* txn, lbc_smp* smp, int32_t type) {
         return 1;
       }
       if (smp->type == LBC_SMP_IPV4 && type == LBC_SMP_SINT) {
-        uint32_t v = (uint32_t(smp->ip[0]) << 24) | (uint32_t(smp->ip[1]) << 16) | (uint32_t(smp->ip[2]) << 8) |
-                     smp->ip[3];
+        uint32_t v = (uint32_t(smp->ip[0]) << 24) | (uint32_t(smp->ip[1]) << 16) |
+                     (uint32_t(smp->ip[2]) << 8) | smp->ip[3];
         setInt(smp, v);
         return 1;
       }
@@ -182,7 +200,8 @@ int32_t lbc_rt_smp_cast(lbc_txn* txn, lbc_smp* smp, int32_t type) {
       setIp(smp, ip, v6);
       return 1;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

@@ -73,8 +73,10 @@ bool fetchIsMulti(FetchId id) {
     case FetchId::req_hdr_ip:
     case FetchId::cook:
     case FetchId::req_cook:
-    case FetchId::url_param: return true;
-    default: return false;
+    case FetchId::url_param:
+      return true;
+    default:
+      return false;
   }
 }
 

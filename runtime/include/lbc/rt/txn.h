@@ -105,9 +105,9 @@ struct Txn {
   uint8_t src[16] = {}, dst[16] = {};  // network order; IPv4 in the first 4 bytes
   bool src_v6 = false, dst_v6 = false;
   uint16_t src_port = 0, dst_port = 0;
-  bool ssl = false;          // ssl_fc
-  std::string_view sni;      // ssl_fc_sni (empty: none)
-  uint32_t frontend = 0;     // proxy index
+  bool ssl = false;                    // ssl_fc
+  std::string_view sni;                // ssl_fc_sni (empty: none)
+  uint32_t frontend = 0;               // proxy index
   int32_t backend = LBC_BACKEND_NONE;  // set once backend selection ran
 
   // ---- where we are ----
@@ -141,7 +141,11 @@ struct Txn {
   std::string lf;  // the log-format being rendered (lbc_lf_begin .. lbc_lf_end)
 };
 
-inline Txn* fromAbi(lbc_txn* t) { return reinterpret_cast<Txn*>(t); }
-inline lbc_txn* toAbi(Txn* t) { return reinterpret_cast<lbc_txn*>(t); }
+inline Txn* fromAbi(lbc_txn* t) {
+  return reinterpret_cast<Txn*>(t);
+}
+inline lbc_txn* toAbi(Txn* t) {
+  return reinterpret_cast<lbc_txn*>(t);
+}
 
 }  // namespace lbc::rt

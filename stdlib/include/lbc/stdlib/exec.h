@@ -30,10 +30,17 @@ inline int32_t lfFlags(std::string_view text) {
   for (size_t i = 0; i + 1 < text.size(); ++i) {
     if (text[i] != '+') continue;
     switch (text[i + 1]) {
-      case 'Q': f |= LBC_LF_QUOTE; break;
-      case 'X': f |= LBC_LF_HEX; break;
-      case 'E': f |= LBC_LF_ESC; break;
-      default: break;
+      case 'Q':
+        f |= LBC_LF_QUOTE;
+        break;
+      case 'X':
+        f |= LBC_LF_HEX;
+        break;
+      case 'E':
+        f |= LBC_LF_ESC;
+        break;
+      default:
+        break;
     }
   }
   return f;
