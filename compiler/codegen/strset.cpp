@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 namespace lbc::codegen {
@@ -142,7 +143,8 @@ struct Table {
 
 // An open-addressing table (load <= 1/2) keyed by the full 64-bit hash. The seed is chosen so no
 // two distinct patterns share a hash, which makes a probe hit identify one candidate.
-Table buildTable(const std::vector<StrPattern>& pats, bool reversed) {
+template <typename HashFn>
+Table buildTableWith(const std::vector<StrPattern>& pats, HashFn hash) {
   Table t;
   size_t size = 4;
   while (size < pats.size() * 2) size <<= 1;
@@ -151,8 +153,7 @@ Table buildTable(const std::vector<StrPattern>& pats, bool reversed) {
     std::unordered_set<uint64_t> seen;
     bool ok = true;
     for (const auto& p : pats) {
-      std::string s = reversed ? std::string(p.bytes.rbegin(), p.bytes.rend()) : p.bytes;
-      uint64_t h = strHash(s, seed);
+      uint64_t h = hash(p.bytes, seed);
       if (!seen.insert(h).second) {
         ok = false;
         break;
@@ -171,6 +172,12 @@ Table buildTable(const std::vector<StrPattern>& pats, bool reversed) {
     }
     return t;
   }
+}
+
+Table buildTable(const std::vector<StrPattern>& pats, bool reversed) {
+  return buildTableWith(pats, [reversed](const std::string& b, uint64_t seed) {
+    return strHash(reversed ? std::string(b.rbegin(), b.rend()) : b, seed);
+  });
 }
 
 // Large sets: one pass over the input hashing each byte; exact sets probe once at the end,
@@ -314,6 +321,214 @@ void buildHashed(Ctx& x, llvm::Function* f, stdlib::MatchMethod method, bool ica
   b.CreateRet(b.getInt32(kNoMatch));
 }
 
+// ---- word-at-a-time sets --------------------------------------------------------------------
+// When the patterns end at few distinct lengths, the hash of each length is computed from 8-byte
+// words (one multiply per word instead of one per byte) in straight-line code: prefix (suffix)
+// sets share the words across their checkpoints, exact sets switch on the length first.
+// wordHash() below is the compile-time twin of emitWordHash().
+
+constexpr uint64_t kWordPrime = 0x9E3779B97F4A7C15ull;
+constexpr size_t kMaxWordLengths = 64;  // distinct pattern lengths
+constexpr size_t kMaxWordLen = 512;
+
+uint64_t loadLe(const std::string& s, size_t off, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= uint64_t(uint8_t(s[off + i])) << (8 * i);
+  return v;
+}
+
+// Words are taken from the start (prefix/exact) or from the end (suffix); the tail is what is
+// left of the L bytes after the whole words, loaded little-endian into the low bytes.
+uint64_t wordHash(const std::string& p, bool from_end, uint64_t seed) {
+  const size_t L = p.size(), k = L / 8, r = L % 8;
+  uint64_t h = kFnvBasis ^ seed;
+  for (size_t w = 0; w < k; ++w) h = (h ^ loadLe(p, from_end ? L - 8 * w - 8 : 8 * w, 8)) * kWordPrime;
+  uint64_t tail = r ? loadLe(p, from_end ? 0 : 8 * k, r) : 0;
+  return (h ^ tail ^ (uint64_t(L) << 56)) * kWordPrime;
+}
+
+// ASCII upper case to lower case in all eight bytes of a word at once.
+Value* foldWord(IRBuilder<>& b, Value* w) {
+  auto c = [&](uint64_t v) { return b.getInt64(v); };
+  Value* hept = b.CreateAnd(w, c(0x7f7f7f7f7f7f7f7full));
+  Value* ge_a = b.CreateAdd(hept, c(0x3f3f3f3f3f3f3f3full));  // high bit: byte >= 'A'
+  Value* gt_z = b.CreateAdd(hept, c(0x2525252525252525ull));  // high bit: byte > 'Z'
+  Value* upper = b.CreateAnd(b.CreateAnd(ge_a, b.CreateNot(gt_z)),
+                             b.CreateAnd(b.CreateNot(w), c(0x8080808080808080ull)));
+  return b.CreateOr(w, b.CreateLShr(upper, c(2)));
+}
+
+// n (< 8) bytes at p, little-endian, zero-extended: the bytes are known to exist.
+Value* loadTail(Ctx& x, IRBuilder<>& b, Value* p, size_t n) {
+  Value* v = b.getInt64(0);
+  for (size_t i = 0; i < n; ++i) {
+    Value* byte = b.CreateLoad(x.i8, b.CreateGEP(x.i8, p, b.getInt64(i)));
+    v = b.CreateOr(v, b.CreateShl(b.CreateZExt(byte, x.i64), b.getInt64(8 * i)));
+  }
+  return v;
+}
+
+struct WordSet {
+  Table t;
+  size_t max_len = 0;
+  uint32_t min_value = kNoMatch;
+  llvm::GlobalVariable *blob, *offs, *lens, *vals, *hash, *idx;
+};
+
+WordSet wordTables(Ctx& x, const std::string& base, const std::vector<StrPattern>& pats, bool from_end) {
+  WordSet ws;
+  ws.t = buildTableWith(
+      pats, [from_end](const std::string& b, uint64_t seed) { return wordHash(b, from_end, seed); });
+  std::string blob;
+  std::vector<int32_t> offs, lens, vals;
+  for (const auto& p : pats) {
+    ws.max_len = std::max(ws.max_len, p.bytes.size());
+    ws.min_value = std::min(ws.min_value, p.value);
+    offs.push_back(int32_t(blob.size()));
+    lens.push_back(int32_t(p.bytes.size()));
+    vals.push_back(int32_t(p.value));
+    blob += p.bytes;
+  }
+  ws.blob = constBytes(x, blob, base + ".blob");
+  ws.offs = constArray(x, offs, base + ".off");
+  ws.lens = constArray(x, lens, base + ".len");
+  ws.vals = constArray(x, vals, base + ".val");
+  ws.hash = constArray(x, ws.t.hashes, base + ".hash");
+  ws.idx = constArray(x, ws.t.index, base + ".idx");
+  return ws;
+}
+
+// Probes for `key` and verifies a candidate of length L at `at`: returns the pattern's value or
+// kNoMatch, leaving the builder in the block after the probe.
+Value* probeAndVerify(Ctx& x, IRBuilder<>& b, llvm::Function* f, const WordSet& ws, Value* key, size_t L,
+                      Value* at, bool icase) {
+  const uint64_t mask = ws.t.hashes.size() - 1;
+  auto* start = b.GetInsertBlock();
+  auto* slot_bb = llvm::BasicBlock::Create(x.c, "slot", f);
+  auto* occupied = llvm::BasicBlock::Create(x.c, "occupied", f);
+  auto* cand = llvm::BasicBlock::Create(x.c, "cand", f);
+  auto* verify = llvm::BasicBlock::Create(x.c, "verify", f);
+  auto* hit = llvm::BasicBlock::Create(x.c, "hit", f);
+  auto* out = llvm::BasicBlock::Create(x.c, "probed", f);
+  Value* s0 = b.CreateAnd(b.CreateXor(key, b.CreateLShr(key, b.getInt64(29))), b.getInt64(mask));
+  b.CreateBr(slot_bb);
+  b.SetInsertPoint(slot_bb);
+  auto* s = b.CreatePHI(x.i64, 2);
+  s->addIncoming(s0, start);
+  Value* idx = b.CreateLoad(x.i32, b.CreateGEP(x.i32, ws.idx, s));
+  b.CreateCondBr(b.CreateICmpSLT(idx, b.getInt32(0)), out, occupied);
+  b.SetInsertPoint(occupied);
+  Value* sh = b.CreateLoad(x.i64, b.CreateGEP(x.i64, ws.hash, s));
+  s->addIncoming(b.CreateAnd(b.CreateAdd(s, b.getInt64(1)), b.getInt64(mask)), occupied);
+  b.CreateCondBr(b.CreateICmpEQ(sh, key), cand, slot_bb);
+  b.SetInsertPoint(cand);
+  Value* i64idx = b.CreateZExt(idx, x.i64);
+  Value* plen = b.CreateLoad(x.i32, b.CreateGEP(x.i32, ws.lens, i64idx));
+  b.CreateCondBr(b.CreateICmpEQ(plen, b.getInt32(L)), verify, out);
+  b.SetInsertPoint(verify);
+  Value* off = b.CreateZExt(b.CreateLoad(x.i32, b.CreateGEP(x.i32, ws.offs, i64idx)), x.i64);
+  Value* eq =
+      L == 0 ? b.getTrue() : bytesEqual(x, b, at, b.CreateGEP(x.i8, ws.blob, off), b.getInt64(L), icase);
+  b.CreateCondBr(eq, hit, out);
+  b.SetInsertPoint(hit);
+  Value* v = b.CreateLoad(x.i32, b.CreateGEP(x.i32, ws.vals, i64idx));
+  b.CreateBr(out);
+  b.SetInsertPoint(out);
+  auto* phi = b.CreatePHI(x.i32, 4);
+  phi->addIncoming(b.getInt32(kNoMatch), slot_bb);
+  phi->addIncoming(b.getInt32(kNoMatch), cand);
+  phi->addIncoming(b.getInt32(kNoMatch), verify);
+  phi->addIncoming(v, hit);
+  return phi;
+}
+
+bool wordsApply(const std::vector<StrPattern>& pats) {
+  std::set<size_t> lens;
+  for (const auto& p : pats) {
+    if (p.bytes.size() > kMaxWordLen) return false;
+    lens.insert(p.bytes.size());
+  }
+  return lens.size() <= kMaxWordLengths;
+}
+
+void buildWords(Ctx& x, llvm::Function* f, stdlib::MatchMethod method, bool icase,
+                const std::vector<StrPattern>& pats) {
+  using stdlib::MatchMethod;
+  const bool exact = method == MatchMethod::Str || method == MatchMethod::Bin;
+  const bool from_end = method == MatchMethod::End;
+  WordSet ws = wordTables(x, f->getName().str(), pats, from_end);
+  std::set<size_t> lens;
+  for (const auto& p : pats) lens.insert(p.bytes.size());
+  Value* data = f->getArg(0);
+  Value* len = f->getArg(1);
+  IRBuilder<> b(llvm::BasicBlock::Create(x.c, "entry", f));
+  auto word = [&](size_t w) {  // the w-th whole word of the input, folded when icase
+    Value* at = from_end ? b.CreateGEP(x.i8, data, b.CreateSub(len, b.getInt64(8 * w + 8)))
+                         : b.CreateGEP(x.i8, data, b.getInt64(8 * w));
+    Value* v = b.CreateAlignedLoad(x.i64, at, llvm::Align(1));
+    return icase ? foldWord(b, v) : v;
+  };
+  auto finish = [&](Value* hw, size_t L) {  // the key of the first (last) L bytes
+    size_t r = L % 8;
+    Value* tail = b.getInt64(0);
+    if (r) {
+      Value* at = from_end ? b.CreateGEP(x.i8, data, b.CreateSub(len, b.getInt64(L)))
+                           : b.CreateGEP(x.i8, data, b.getInt64(8 * (L / 8)));
+      tail = loadTail(x, b, at, r);
+      if (icase) tail = foldWord(b, tail);
+    }
+    return b.CreateMul(b.CreateXor(b.CreateXor(hw, tail), b.getInt64(uint64_t(L) << 56)),
+                       b.getInt64(kWordPrime));
+  };
+  auto step = [&](Value* hw, size_t w) {
+    return b.CreateMul(b.CreateXor(hw, word(w)), b.getInt64(kWordPrime));
+  };
+  Value* basis = b.getInt64(kFnvBasis ^ ws.t.seed);
+
+  if (exact) {
+    auto* none = llvm::BasicBlock::Create(x.c, "none", f);
+    auto* sw = b.CreateSwitch(len, none, lens.size());
+    for (size_t L : lens) {
+      auto* bb = llvm::BasicBlock::Create(x.c, "len", f);
+      sw->addCase(b.getInt64(L), bb);
+      b.SetInsertPoint(bb);
+      Value* hw = basis;
+      for (size_t w = 0; w < L / 8; ++w) hw = step(hw, w);
+      b.CreateRet(probeAndVerify(x, b, f, ws, finish(hw, L), L, data, icase));
+    }
+    b.SetInsertPoint(none);
+    b.CreateRet(b.getInt32(kNoMatch));
+    return;
+  }
+  // Prefix / suffix: checkpoints in ascending length; each is reached only when the input is at
+  // least that long, so every load is in bounds.
+  auto* done = llvm::BasicBlock::Create(x.c, "done", f);
+  auto* done_phi = llvm::PHINode::Create(x.i32, lens.size() + 1, "best", done);
+  Value* best = b.getInt32(kNoMatch);
+  Value* hw = basis;
+  size_t words = 0;
+  for (size_t L : lens) {
+    auto* go = llvm::BasicBlock::Create(x.c, "cp", f);
+    done_phi->addIncoming(best, b.GetInsertBlock());
+    b.CreateCondBr(b.CreateICmpULT(len, b.getInt64(L)), done, go);
+    b.SetInsertPoint(go);
+    for (; words < L / 8; ++words) hw = step(hw, words);
+    Value* at = from_end ? b.CreateGEP(x.i8, data, b.CreateSub(len, b.getInt64(L))) : data;
+    Value* v = probeAndVerify(x, b, f, ws, finish(hw, L), L, at, icase);
+    best = b.CreateSelect(b.CreateICmpULT(v, best), v, best);
+    auto* early = llvm::BasicBlock::Create(x.c, "early", f);
+    auto* next = llvm::BasicBlock::Create(x.c, "next", f);
+    b.CreateCondBr(b.CreateICmpEQ(best, b.getInt32(ws.min_value)), early, next);
+    b.SetInsertPoint(early);
+    b.CreateRet(best);
+    b.SetInsertPoint(next);
+  }
+  done_phi->addIncoming(best, b.GetInsertBlock());
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRet(done_phi);
+}
+
 // Substring sets: the prefix matcher at every start position.
 void buildSub(Ctx& x, llvm::Function* f, llvm::Function* beg, uint32_t min_value) {
   auto* entry = llvm::BasicBlock::Create(x.c, "entry", f);
@@ -368,6 +583,14 @@ llvm::Function* buildStrSetMatcher(llvm::Module& m, const std::string& name, std
 
   auto* fty = llvm::FunctionType::get(x.i32, {x.ptr, x.i64}, false);
   auto* f = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name, m);
+  auto build = [&](llvm::Function* fn, MatchMethod meth) {
+    if (pats.size() <= kSmallSet)
+      buildDirect(x, fn, meth, icase, pats);
+    else if (wordsApply(pats))
+      buildWords(x, fn, meth, icase, pats);
+    else
+      buildHashed(x, fn, meth, icase, pats);
+  };
   if (pats.empty()) {
     IRBuilder<> b(llvm::BasicBlock::Create(x.c, "entry", f));
     b.CreateRet(b.getInt32(kNoMatch));
@@ -375,17 +598,11 @@ llvm::Function* buildStrSetMatcher(llvm::Module& m, const std::string& name, std
   }
   if (method == MatchMethod::Sub) {
     auto* beg = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name + ".beg", m);
-    if (pats.size() <= kSmallSet)
-      buildDirect(x, beg, MatchMethod::Beg, icase, pats);
-    else
-      buildHashed(x, beg, MatchMethod::Beg, icase, pats);
+    build(beg, MatchMethod::Beg);
     buildSub(x, f, beg, pats.front().value);
     return f;
   }
-  if (pats.size() <= kSmallSet)
-    buildDirect(x, f, method, icase, pats);
-  else
-    buildHashed(x, f, method, icase, pats);
+  build(f, method);
   return f;
 }
 

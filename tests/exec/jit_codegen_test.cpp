@@ -132,7 +132,9 @@ std::string randWord(std::mt19937& rng, size_t maxlen) {
 TEST(JitCodegen, PatternSetsAgainstReference) {
   for (const char* method : {"str", "beg", "end", "sub"}) {
     for (bool icase : {false, true}) {
-      for (size_t per_rule : {1, 3, 40}) {
+      // 40 patterns of up to 20 bytes: word-at-a-time hashing; 150 of up to 90 bytes: more than
+      // 64 distinct lengths, byte-at-a-time hashing.
+      for (size_t per_rule : {1, 3, 40, 150}) {
         uint32_t seed = uint32_t(per_rule * 131 + icase * 7 + method[0]);
         std::mt19937 rng(seed);
         const int kRules = 4;
@@ -142,7 +144,7 @@ TEST(JitCodegen, PatternSetsAgainstReference) {
         for (int r = 0; r < kRules; ++r) {
           cfg << "  use_backend b" << r << " if { path -m " << method << (icase ? " -i" : "");
           for (size_t k = 0; k < per_rule; ++k) {
-            sets[r].push_back(randWord(rng, 6));
+            sets[r].push_back(randWord(rng, per_rule > 100 ? 90 : 20));
             cfg << " " << sets[r].back();
           }
           cfg << " }\n";
