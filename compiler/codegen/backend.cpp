@@ -6,11 +6,14 @@
 // first rule with a matching pattern, then a switch to that rule's backend.
 #include <llvm/IR/Constants.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "codegen/analysis.h"
 #include "codegen/gen.h"
 #include "codegen/strset.h"
+#include "lbc/stdlib/exec.h"
 
 namespace lbc::codegen {
 
@@ -107,6 +110,105 @@ llvm::Value* groupBest(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>
   return b.CreateLoad(g.i32, best);
 }
 
+// The literal text every match of `re` starts with, when `re` is anchored at the start and has
+// no alternation or inline options; empty when there is none.
+std::string regexPrefix(const std::string& re) {
+  if (re.size() < 2 || re[0] != '^' || re.find('|') != std::string::npos ||
+      re.find("(?") != std::string::npos)
+    return {};
+  std::string lit;
+  size_t i = 1;
+  while (i < re.size()) {
+    char c = re[i];
+    if (c == '\\') {
+      if (i + 1 >= re.size() || isalnum(static_cast<unsigned char>(re[i + 1]))) break;  // \d, \b, ...
+      lit += re[i + 1];
+      i += 2;
+      continue;
+    }
+    if (std::string_view("^$.?*+()[]{}").find(c) != std::string_view::npos) break;
+    lit += c;
+    ++i;
+  }
+  // A quantifier applies to the last literal character, which is then not required.
+  if (i < re.size() && !lit.empty() && (re[i] == '?' || re[i] == '*' || re[i] == '{')) lit.pop_back();
+  return lit;
+}
+
+// A rule whose condition is one positive regex term over a single-valued fetch, every pattern
+// with a literal prefix: the prefixes select candidate rules, the regexes confirm them.
+const ir::AclTerm* regexTerm(const ir::Proxy& px, const ir::UseBackend& u) {
+  if (u.dynamic || !u.cond || u.cond->unless || u.backend == ir::kNone) return nullptr;
+  if (u.cond->alternatives.size() != 1 || u.cond->alternatives[0].size() != 1) return nullptr;
+  const ir::CondRef& ref = u.cond->alternatives[0][0];
+  if (ref.negated || ref.acl >= px.acls.size() || px.acls[ref.acl].terms.size() != 1) return nullptr;
+  const ir::AclTerm& t = px.acls[ref.acl].terms[0];
+  if (t.method != MatchMethod::Reg || t.patterns.empty() || stdlib::fetchIsMulti(t.expr.fetch))
+    return nullptr;
+  for (const auto& p : t.patterns)
+    if (regexPrefix(p.text).empty()) return nullptr;
+  return &t;
+}
+
+// The smallest rule of `rules` (regex rules over one input) below `bound` whose regex matches:
+// walk the rules whose literal prefix matches in index order, confirming each with its regexes.
+llvm::Value* regexGroupBest(FnGen& fg, const ir::Proxy& px, const std::vector<size_t>& rules,
+                            llvm::Value* bound) {
+  Gen& g = fg.g;
+  auto& b = fg.b;
+  const ir::AclTerm& t0 = *regexTerm(px, px.use_backends[rules[0]]);
+  std::vector<StrPattern> prefixes;
+  for (size_t r : rules)
+    for (const auto& p : regexTerm(px, px.use_backends[r])->patterns)
+      prefixes.push_back({regexPrefix(p.text), uint32_t(r)});
+  llvm::Function* cands =
+      buildStrSetMatcher(g.m, g.fresh("lbc.regex_prefix"), MatchMethod::Beg, t0.icase, prefixes);
+
+  llvm::Value* result = fg.local(g.i32, "re.best");
+  llvm::Value* work = fg.local(g.smp_ty, "re.smp");
+  b.CreateStore(bound, result);
+  auto [rc, cached] = fg.cachedFetch(t0.expr);
+  auto* done = fg.block("re.done");
+  auto* have = fg.block("re.value");
+  b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_OK)), have, done);
+  b.SetInsertPoint(have);
+  b.CreateMemCpy(work, llvm::MaybeAlign(8), cached, llvm::MaybeAlign(8), sizeof(lbc_smp));
+  fg.convert(t0.expr, work, done);
+  auto* cast_ok = fg.block("re.cast");
+  b.CreateCondBr(fg.cast(work, LBC_SMP_STR), cast_ok, done);
+  b.SetInsertPoint(cast_ok);
+  llvm::Value* ptr = fg.load(g.ptr, work, kSmpPtr);
+  llvm::Value* len = fg.load(g.i64, work, kSmpLen);
+  auto* pre = b.GetInsertBlock();
+  auto* loop = fg.block("re.loop");
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  auto* floor = b.CreatePHI(g.i32, 2, "floor");
+  floor->addIncoming(b.getInt32(0), pre);
+  llvm::Value* c = b.CreateCall(cands, {ptr, len, floor});
+  auto* check = fg.block("re.check");
+  b.CreateCondBr(b.CreateICmpUGE(c, bound), done, check);
+  b.SetInsertPoint(check);
+  auto* next = fg.block("re.next");
+  auto* sw = b.CreateSwitch(c, done, rules.size());
+  for (size_t r : rules) {
+    auto* bb = fg.block("re.rule");
+    sw->addCase(b.getInt32(uint32_t(r)), bb);
+    b.SetInsertPoint(bb);
+    llvm::Value* m = fg.match(*regexTerm(px, px.use_backends[r]), work);
+    auto* found = fg.block("re.found");
+    b.CreateCondBr(m, found, next);
+    b.SetInsertPoint(found);
+    b.CreateStore(b.getInt32(uint32_t(r)), result);
+    b.CreateBr(done);
+  }
+  b.SetInsertPoint(next);
+  floor->addIncoming(b.CreateAdd(c, b.getInt32(1)), next);
+  b.CreateBr(loop);
+  b.SetInsertPoint(done);
+  return b.CreateLoad(g.i32, result);
+}
+
 // Renders a dynamic backend name and resolves it; branches to `unknown` when it does not name a
 // backend (or rendering failed). Returns the backend index on the fall-through path.
 llvm::Value* dynamicBackend(FnGen& fg, const ir::LogFormat& lf, llvm::BasicBlock* unknown) {
@@ -148,11 +250,47 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
   std::erase_if(groups, [](const std::vector<size_t>& g) { return g.size() < 2; });
   for (const auto& grp : groups)
     for (size_t r : grp) grouped[r] = true;
+  // Regex rules with literal prefixes, grouped by input the same way.
+  std::vector<std::vector<size_t>> re_groups;
+  std::map<std::string, size_t> re_by_input;
+  for (size_t i = 0; i < px.use_backends.size(); ++i) {
+    const ir::AclTerm* t = dead[i] || grouped[i] ? nullptr : regexTerm(px, px.use_backends[i]);
+    if (!t) continue;
+    auto [it, fresh] = re_by_input.emplace(inputKey(*t), re_groups.size());
+    if (fresh) re_groups.emplace_back();
+    re_groups[it->second].push_back(i);
+  }
+  // The prefix set keeps one rule per distinct prefix (the candidate walk skips the others), so a
+  // rule sharing a prefix with an earlier grouped rule stays out of the group and runs in order.
+  for (auto& grp : re_groups) {
+    std::set<std::string> taken;
+    std::vector<size_t> kept;
+    for (size_t r : grp) {
+      const ir::AclTerm* t = regexTerm(px, px.use_backends[r]);
+      std::vector<std::string> mine;
+      bool clash = false;
+      for (const auto& p : t->patterns) {
+        std::string pre = regexPrefix(p.text);
+        if (t->icase)
+          std::transform(pre.begin(), pre.end(), pre.begin(), [](char c) { return char(tolower(c)); });
+        clash |= taken.count(pre) != 0;
+        mine.push_back(pre);
+      }
+      if (clash) continue;
+      taken.insert(mine.begin(), mine.end());
+      kept.push_back(r);
+    }
+    grp = std::move(kept);
+  }
+  std::erase_if(re_groups, [](const std::vector<size_t>& g) { return g.size() < 2; });
+  for (const auto& grp : re_groups)
+    for (size_t r : grp) grouped[r] = true;
   llvm::Value* best = b.getInt32(kNoMatch);
   for (const auto& grp : groups) {
     llvm::Value* v = groupBest(fg, px, grp);
     best = b.CreateSelect(b.CreateICmpULT(v, best), v, best);
   }
+  for (const auto& grp : re_groups) best = regexGroupBest(fg, px, grp, best);
   auto fired = [&](size_t i) {
     b.CreateCall(g.helper("lbc_rt_fired"),
                  {fg.txn, b.getInt32(index), b.getInt32(LBC_RULE_USE_BACKEND), b.getInt32(i)});
@@ -161,7 +299,7 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
     if (dead[i] || grouped[i]) continue;
     const ir::UseBackend& u = px.use_backends[i];
     auto* next = fg.block("ub.next");
-    if (!groups.empty()) {
+    if (!groups.empty() || !re_groups.empty()) {
       auto* eval = fg.block("ub.eval");
       b.CreateCondBr(b.CreateICmpULT(b.getInt32(i), best), eval, next);
       b.SetInsertPoint(eval);
@@ -184,12 +322,13 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
     }
     b.SetInsertPoint(next);
   }
-  if (!groups.empty()) {
+  if (!groups.empty() || !re_groups.empty()) {
     // The winning rule's backend comes from a table indexed by rule: one block, whatever the
     // number of rules (a switch with a case per rule costs the code generator seconds at 10k).
     std::vector<int32_t> table(px.use_backends.size(), LBC_BACKEND_NONE);
-    for (const auto& grp : groups)
-      for (size_t r : grp) table[r] = int32_t(px.use_backends[r].backend);
+    for (const auto* gs : {&groups, &re_groups})
+      for (const auto& grp : *gs)
+        for (size_t r : grp) table[r] = int32_t(px.use_backends[r].backend);
     auto* init = llvm::ConstantDataArray::get(g.c, llvm::ArrayRef<int32_t>(table));
     auto* gv = new llvm::GlobalVariable(g.m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
                                         "lbc.backend_of_rule");

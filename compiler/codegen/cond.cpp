@@ -186,7 +186,7 @@ llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const st
     pats.push_back({bytes, values ? (*values)[i] : 0});
   }
   llvm::Function* fn = buildStrSetMatcher(g.m, g.fresh("lbc.match"), t.method, t.icase, std::move(pats));
-  return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen)});
+  return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen), b.getInt32(0)});
 }
 
 llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {

@@ -121,6 +121,7 @@ void buildDirect(Ctx& x, llvm::Function* f, stdlib::MatchMethod method, bool ica
     Value* L = b.getInt64(p.bytes.size());
     Value* len_ok = method == MatchMethod::Beg || method == MatchMethod::End ? b.CreateICmpUGE(len, L)
                                                                              : b.CreateICmpEQ(len, L);
+    len_ok = b.CreateAnd(len_ok, b.CreateICmpULE(f->getArg(2), b.getInt32(p.value)));
     b.CreateCondBr(len_ok, cmp, next);
     b.SetInsertPoint(cmp);
     Value* at = method == MatchMethod::End ? b.CreateGEP(x.i8, data, b.CreateSub(len, L)) : data;
@@ -289,6 +290,7 @@ void buildHashed(Ctx& x, llvm::Function* f, stdlib::MatchMethod method, bool ica
 
   b.SetInsertPoint(hit);
   Value* v = b.CreateLoad(x.i32, b.CreateGEP(x.i32, g_vals, idx64));
+  v = b.CreateSelect(b.CreateICmpUGE(v, f->getArg(2)), v, b.getInt32(kNoMatch));
   Value* nb = b.CreateSelect(b.CreateICmpULT(v, best), v, best);
   auto* early = llvm::BasicBlock::Create(x.c, "early", f);
   b.CreateCondBr(b.CreateICmpEQ(nb, b.getInt32(min_value)), early, next);
@@ -432,6 +434,7 @@ Value* probeAndVerify(Ctx& x, IRBuilder<>& b, llvm::Function* f, const WordSet& 
   b.CreateCondBr(eq, hit, out);
   b.SetInsertPoint(hit);
   Value* v = b.CreateLoad(x.i32, b.CreateGEP(x.i32, ws.vals, i64idx));
+  v = b.CreateSelect(b.CreateICmpUGE(v, f->getArg(2)), v, b.getInt32(kNoMatch));
   b.CreateBr(out);
   b.SetInsertPoint(out);
   auto* phi = b.CreatePHI(x.i32, 4);
@@ -544,7 +547,7 @@ void buildSub(Ctx& x, llvm::Function* f, llvm::Function* beg, uint32_t min_value
   auto* best = b.CreatePHI(x.i32, 2, "best");
   s->addIncoming(b.getInt64(0), entry);
   best->addIncoming(b.getInt32(kNoMatch), entry);
-  Value* v = b.CreateCall(beg, {b.CreateGEP(x.i8, f->getArg(0), s), b.CreateSub(len, s)});
+  Value* v = b.CreateCall(beg, {b.CreateGEP(x.i8, f->getArg(0), s), b.CreateSub(len, s), f->getArg(2)});
   Value* nb = b.CreateSelect(b.CreateICmpULT(v, best), v, best);
   b.CreateCondBr(b.CreateICmpEQ(nb, b.getInt32(min_value)), early, next);
   b.SetInsertPoint(early);
@@ -581,7 +584,7 @@ llvm::Function* buildStrSetMatcher(llvm::Module& m, const std::string& name, std
   for (auto& [k, v] : uniq) pats.push_back({k, v});
   std::stable_sort(pats.begin(), pats.end(), [](auto& a, auto& b) { return a.value < b.value; });
 
-  auto* fty = llvm::FunctionType::get(x.i32, {x.ptr, x.i64}, false);
+  auto* fty = llvm::FunctionType::get(x.i32, {x.ptr, x.i64, x.i32}, false);
   auto* f = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name, m);
   auto build = [&](llvm::Function* fn, MatchMethod meth) {
     if (pats.size() <= kSmallSet)

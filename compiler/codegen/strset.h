@@ -23,7 +23,8 @@ struct StrPattern {
   uint32_t value = 0;  // returned on a match; the smallest matching value wins
 };
 
-// Builds `i32 name(ptr data, i64 len)`: the smallest value of a matching pattern, else kNoMatch.
+// Builds `i32 name(ptr data, i64 len, i32 floor)`: the smallest value >= floor of a matching
+// pattern, else kNoMatch (floor lets a caller walk the matching patterns in value order).
 // method: Str (exact), Beg, End, Sub, Bin (exact bytes, never folded).
 llvm::Function* buildStrSetMatcher(llvm::Module& m, const std::string& name, stdlib::MatchMethod method,
                                    bool icase, std::vector<StrPattern> patterns);

@@ -228,6 +228,29 @@ TEST(JitCodegen, InterleavedGroupsKeepFileOrder) {
   }
 }
 
+// Regex rules grouped by literal prefix: a candidate whose regex fails must hand over to the next
+// one in file order; quantified, escaped, unanchored and -i regexes keep their meaning.
+TEST(JitCodegen, RegexPrefixGroups) {
+  const std::vector<std::pair<std::string, std::string>> rules = {
+      {"", "^/a/[0-9]+$"}, {"", "^/a/b"},      {"", "^/ab?c/"}, {"", "^\\/api\\.v1/"},
+      {"", "x[0-9]z"},     {"-i ", "^/CASE/"}, {"", "^/a"},     {"", "^/zz*top"}};
+  std::ostringstream cfg;
+  cfg << kHead << "frontend fe\n  bind :8080\n";
+  for (size_t k = 0; k < rules.size(); ++k)
+    cfg << "  use_backend b" << k << " if { path_reg " << rules[k].first << rules[k].second << " }\n";
+  cfg << "  default_backend dflt\n";
+  for (size_t k = 0; k < rules.size(); ++k) cfg << "backend b" << k << "\n  server s 127.0.0.1:1\n";
+  cfg << "backend dflt\n  server s 127.0.0.1:1\n";
+  auto c = compileCfg(cfg.str());
+  ASSERT_TRUE(c.prog);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/a/123", "b0"}, {"/a/12x", "b6"},    {"/a/b/1", "b1"},   {"/ac/", "b2"},   {"/abc/", "b2"},
+      {"/abbc/", "b6"}, {"/api.v1/x", "b3"}, {"/apixv1/", "b6"}, {"/q/x5z", "b4"}, {"/case/1", "b5"},
+      {"/CaSe/", "b5"}, {"/ztop", "b7"},     {"/zzztop", "b7"},  {"/top", "dflt"}, {"/", "dflt"}};
+  for (const auto& [path, want] : cases)
+    EXPECT_EQ(backendOf(c, *request(c, "fe", "GET", path)), want) << path;
+}
+
 TEST(JitCodegen, Ipv4PrefixSets) {
   auto c =
       compileCfg(std::string(kHead) +
