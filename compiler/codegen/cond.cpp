@@ -189,6 +189,26 @@ llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const st
   return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen), b.getInt32(0)});
 }
 
+// i1: whether any of n helper calls (i32 results, nonzero = match) matches, stopping at the first
+// match as HAProxy's pattern lists do.
+llvm::Value* FnGen::firstOf(size_t n, const std::function<llvm::Value*(size_t)>& call) {
+  auto* done = block("any.done");
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> in;
+  for (size_t k = 0; k < n; ++k) {
+    llvm::Value* r = b.CreateICmpNE(call(k), b.getInt32(0));
+    auto* next = block("any.next");
+    in.push_back({r, b.GetInsertBlock()});
+    b.CreateCondBr(r, done, next);
+    b.SetInsertPoint(next);
+  }
+  in.push_back({b.getFalse(), b.GetInsertBlock()});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i1, in.size());
+  for (auto& [v, bb] : in) phi->addIncoming(v, bb);
+  return phi;
+}
+
 llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
   switch (t.method) {
     case MatchMethod::Found:
@@ -218,24 +238,19 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
       const char* h = t.method == MatchMethod::Dir ? "lbc_match_dir" : "lbc_match_dom";
       llvm::Value* p = load(g.ptr, smp, kSmpPtr);
       llvm::Value* n = load(g.i64, smp, kSmpLen);
-      llvm::Value* any = b.getFalse();
-      for (const auto& pat : t.patterns) {
-        llvm::Value* r = b.CreateCall(
+      return firstOf(t.patterns.size(), [&](size_t k) {
+        const auto& pat = t.patterns[k];
+        return b.CreateCall(
             g.helper(h), {p, n, g.bytes(pat.text), b.getInt64(pat.text.size()), b.getInt32(t.icase ? 1 : 0)});
-        any = b.CreateOr(any, b.CreateICmpNE(r, b.getInt32(0)));
-      }
-      return any;
+      });
     }
     case MatchMethod::Reg: {
       llvm::Value* p = load(g.ptr, smp, kSmpPtr);
       llvm::Value* n = load(g.i64, smp, kSmpLen);
-      llvm::Value* any = b.getFalse();
-      for (const auto& pat : t.patterns) {
-        llvm::Value* re = b.CreateLoad(g.ptr, g.regex(pat.text, t.icase));
-        llvm::Value* r = b.CreateCall(g.helper("lbc_match_reg"), {re, p, n});
-        any = b.CreateOr(any, b.CreateICmpNE(r, b.getInt32(0)));
-      }
-      return any;
+      return firstOf(t.patterns.size(), [&](size_t k) {
+        llvm::Value* re = b.CreateLoad(g.ptr, g.regex(t.patterns[k].text, t.icase));
+        return b.CreateCall(g.helper("lbc_match_reg"), {re, p, n});
+      });
     }
     case MatchMethod::Ip:
       return matchIp(t, smp);
