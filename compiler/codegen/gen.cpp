@@ -260,7 +260,8 @@ std::pair<llvm::Value*, llvm::Value*> FnGen::cachedFetch(const ir::SampleExpr& e
   b.CreateCondBr(b.CreateLoad(g.i1, cc.done), done, compute);
   b.SetInsertPoint(compute);
   b.CreateStore(llvm::ConstantAggregateZero::get(g.smp_ty), cc.smp);
-  b.CreateStore(b.getInt32(LBC_SMPF_MULTI), field(cc.smp, kSmpFlags));
+  // Only multi-valued fetches iterate (LBC_SMPF_MULTI); the others keep their single value.
+  if (stdlib::fetchIsMulti(e.fetch)) b.CreateStore(b.getInt32(LBC_SMPF_MULTI), field(cc.smp, kSmpFlags));
   b.CreateStore(fetchCall(e, cc.smp), cc.rc);
   b.CreateStore(b.getTrue(), cc.done);
   b.CreateBr(done);

@@ -96,7 +96,7 @@ class FnGen {
   // After an action may have rewritten the transaction, cached fetches are stale.
   void invalidate();
 
-  // Fetch with LBC_SMPF_MULTI, computed once per hook invocation (until invalidate()):
+  // Fetch for an ACL (iterating when multi-valued), computed once per hook invocation (until invalidate()):
   // returns {rc, smp pointer holding the first value}.
   std::pair<llvm::Value*, llvm::Value*> cachedFetch(const ir::SampleExpr& e);
   // Applies the converters of `e` to *smp; branches to `fail` when one fails.
