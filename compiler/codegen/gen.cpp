@@ -116,6 +116,10 @@ llvm::Constant* Gen::constStrSmp(const std::string& s) {
 
 llvm::Constant* Gen::argArray(const std::string& helper_name, const std::vector<ir::Arg>& args) {
   if (args.empty()) return llvm::ConstantPointerNull::get(ptr);
+  // One prepared array per distinct (helper, arguments): a map file is loaded once.
+  std::string key = helper_name;
+  for (const auto& a : args) key += '\x1f' + a.str + '\x1e' + std::to_string(a.num);
+  if (auto it = args_.find(key); it != args_.end()) return it->second;
   std::vector<llvm::Constant*> elems;
   for (const auto& a : args)
     elems.push_back(llvm::ConstantStruct::get(
@@ -132,7 +136,7 @@ llvm::Constant* Gen::argArray(const std::string& helper_name, const std::vector<
   ib_.CreateCondBr(ib_.CreateICmpEQ(rc, llvm::ConstantInt::get(i32, 0)), next, init_fail_);
   ib_.SetInsertPoint(next);
   fb_.CreateCall(helper("lbc_rt_args_release"), {name, gv, n});
-  return gv;
+  return args_[key] = gv;
 }
 
 llvm::GlobalVariable* Gen::regex(const std::string& pattern, bool icase) {

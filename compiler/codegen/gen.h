@@ -59,7 +59,7 @@ class Gen {
 
  private:
   std::map<std::string, std::string> sigs_;
-  std::map<std::string, llvm::Constant*> strings_, cstrings_;
+  std::map<std::string, llvm::Constant*> strings_, cstrings_, args_;
   std::map<std::pair<std::string, bool>, llvm::GlobalVariable*> regexes_;
   llvm::Function* init_;
   llvm::Function* fini_;

@@ -27,12 +27,7 @@ LoadResult compile(const ir::Program& program, const codegen::Options& opts,
   codegen::Result r = codegen::generate(program, opts);
   if (warnings) *warnings = r.warnings;
   if (!r.ok()) return {nullptr, r.error};
-  LoadResult lr = load(std::move(r.module));
-  if (!lr.program) return lr;
-  const lbc_program* p = lr.program->program();
-  if (p->init && p->init() != 0)
-    return {nullptr, "the compiled program failed to initialise (a regex or map)"};
-  return lr;
+  return load(std::move(r.module));  // runs init; the program runs fini when released
 }
 
 }  // namespace lbc::jit

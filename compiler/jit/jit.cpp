@@ -17,7 +17,9 @@ struct CompiledProgram::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
-CompiledProgram::~CompiledProgram() = default;
+CompiledProgram::~CompiledProgram() {
+  if (initialized_ && program_->fini) program_->fini();
+}
 
 namespace {
 std::string message(llvm::Error e) {
@@ -26,7 +28,7 @@ std::string message(llvm::Error e) {
 }  // namespace
 
 struct Loader {
-  static LoadResult run(codegen::ModulePtr module, std::span<const Symbol> symbols) {
+  static LoadResult run(codegen::ModulePtr module, std::span<const Symbol> symbols, bool initialize) {
     codegen::initNativeTarget();
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) return {nullptr, "cannot detect the host target: " + message(jtmb.takeError())};
@@ -64,13 +66,18 @@ struct Loader {
     p->impl_ = std::make_unique<CompiledProgram::Impl>();
     p->impl_->jit = std::move(*jit);
     p->program_ = addr->toPtr<const lbc_program*>();
+    if (initialize && p->program_->init) {
+      p->initialized_ = true;
+      if (p->program_->init() != 0)
+        return {nullptr, "the compiled program failed to initialise (a regex or map)"};
+    }
     return {std::move(p), {}};
   }
 };
 
-LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols) {
+LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols, bool initialize) {
   if (!module) return {nullptr, "no module"};
-  return Loader::run(std::move(module), symbols);
+  return Loader::run(std::move(module), symbols, initialize);
 }
 
 }  // namespace lbc::jit

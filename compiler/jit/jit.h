@@ -30,6 +30,7 @@ class CompiledProgram {
   CompiledProgram() = default;
   std::unique_ptr<Impl> impl_;
   const lbc_program* program_ = nullptr;
+  bool initialized_ = false;  // init ran (even partly): the destructor runs fini
   friend struct Loader;
 };
 using ProgramRef = std::shared_ptr<const CompiledProgram>;
@@ -44,7 +45,10 @@ struct LoadResult {
 std::span<const Symbol> abiSymbols();
 
 // Optimises (O2) and JIT-compiles `module`; resolves its external symbols from `symbols` only.
-LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols = abiSymbols());
+// Runs the program's init (regexes, maps) unless `initialize` is false; the CompiledProgram then
+// runs fini when the last reference goes.
+LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols = abiSymbols(),
+                bool initialize = true);
 
 // generate + load, then the program's init (regexes, maps): what `lbc run` and tests call.
 LoadResult compile(const ir::Program& program, const codegen::Options& opts = {},

@@ -9,9 +9,6 @@ namespace {
 class JitEngine : public interp::ProgramEngine {
  public:
   explicit JitEngine(ProgramRef prog) : ProgramEngine("jit", prog->program()), prog_(std::move(prog)) {}
-  ~JitEngine() override {
-    if (prog_->program()->fini) prog_->program()->fini();
-  }
 
  private:
   ProgramRef prog_;
