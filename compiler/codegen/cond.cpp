@@ -1,0 +1,330 @@
+// Conditions: HAProxy's acl_exec_cond as straight-line code. An ACL term fetches once per hook
+// invocation (cachedFetch), iterates over every value of a multi-valued fetch, and matches each
+// value against a pattern set lowered at compile time (strset.h, IPv4 prefix switches, ranges).
+#include <llvm/IR/Constants.h>
+
+#include <algorithm>
+#include <map>
+
+#include "codegen/analysis.h"
+#include "codegen/gen.h"
+#include "codegen/strset.h"
+
+namespace lbc::codegen {
+
+using stdlib::MatchMethod;
+
+namespace {
+
+std::string hexDecode(const std::string& s) {
+  std::string out;
+  auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  for (size_t i = 0; i + 1 < s.size(); i += 2) out += char(nib(s[i]) << 4 | nib(s[i + 1]));
+  return out;
+}
+
+int castTarget(MatchMethod m) {
+  switch (m) {
+    case MatchMethod::Int:
+      return LBC_SMP_SINT;
+    case MatchMethod::Bool:
+      return LBC_SMP_BOOL;
+    case MatchMethod::Bin:
+      return LBC_SMP_BIN;
+    case MatchMethod::Found:
+    case MatchMethod::Ip:
+      return -1;
+    default:
+      return LBC_SMP_STR;
+  }
+}
+
+}  // namespace
+
+llvm::Value* FnGen::ruleGate(const ir::Proxy& px, const std::optional<ir::Condition>& cond) {
+  if (!cond) return b.getInt32(1);
+  Fixed fixed = conditionValue(px, *cond);
+  if (fixed != Fixed::Unknown) return b.getInt32(fixed == Fixed::Pass ? 1 : 0);
+  llvm::Value* r = condition(px, *cond);
+  llvm::Value* pass = b.CreateICmpEQ(r, b.getInt32(LBC_PASS));
+  if (cond->unless) pass = b.CreateNot(pass);
+  llvm::Value* v = b.CreateZExt(pass, g.i32);
+  return b.CreateSelect(b.CreateICmpEQ(r, b.getInt32(LBC_MISS)), b.getInt32(2), v);
+}
+
+llvm::Value* FnGen::condition(const ir::Proxy& px, const ir::Condition& cond) {
+  // cond_res |= suite_res over alternatives, stopping at PASS; suite_res &= term over the ANDed
+  // references, stopping at FAIL.
+  auto* done = block("cond.done");
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> results;
+  llvm::Value* cond_res = b.getInt32(LBC_FAIL);
+  for (const auto& alt : cond.alternatives) {
+    auto* suite_done = block("suite.done");
+    std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> suite_in;
+    llvm::Value* suite = b.getInt32(LBC_PASS);
+    for (const auto& ref : alt) {
+      if (ref.acl >= px.acls.size()) {
+        g.fail(ref.loc, "internal error: condition refers to an unknown ACL");
+        continue;
+      }
+      llvm::Value* v = acl(px.acls[ref.acl]);
+      if (ref.negated)  // PASS <-> FAIL, MISS stays
+        v = b.CreateSelect(b.CreateICmpEQ(v, b.getInt32(LBC_MISS)), v, b.CreateXor(v, b.getInt32(LBC_PASS)));
+      suite = b.CreateAnd(suite, v);
+      auto* next = block("suite.next");
+      suite_in.push_back({suite, b.GetInsertBlock()});
+      b.CreateCondBr(b.CreateICmpEQ(suite, b.getInt32(LBC_FAIL)), suite_done, next);
+      b.SetInsertPoint(next);
+    }
+    suite_in.push_back({suite, b.GetInsertBlock()});
+    b.CreateBr(suite_done);
+    b.SetInsertPoint(suite_done);
+    auto* sphi = b.CreatePHI(g.i32, suite_in.size());
+    for (auto& [v, bb] : suite_in) sphi->addIncoming(v, bb);
+    cond_res = b.CreateOr(cond_res, sphi);
+    auto* next = block("cond.next");
+    results.push_back({cond_res, b.GetInsertBlock()});
+    b.CreateCondBr(b.CreateICmpEQ(cond_res, b.getInt32(LBC_PASS)), done, next);
+    b.SetInsertPoint(next);
+  }
+  results.push_back({cond_res, b.GetInsertBlock()});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i32, results.size());
+  for (auto& [v, bb] : results) phi->addIncoming(v, bb);
+  return phi;
+}
+
+llvm::Value* FnGen::acl(const ir::Acl& a) {
+  Fixed fixed = aclValue(a);
+  if (fixed != Fixed::Unknown) return b.getInt32(fixed == Fixed::Pass ? LBC_PASS : LBC_FAIL);
+  // OR of the terms (several `acl` lines with one name), stopping at the first PASS.
+  auto* done = block("acl.done");
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> in;
+  llvm::Value* res = b.getInt32(LBC_FAIL);
+  for (const auto& t : a.terms) {
+    Fixed tf = termValue(t);
+    llvm::Value* v = tf == Fixed::Unknown ? term(t) : b.getInt32(tf == Fixed::Pass ? LBC_PASS : LBC_FAIL);
+    res = b.CreateOr(res, v);
+    auto* next = block("acl.next");
+    in.push_back({res, b.GetInsertBlock()});
+    b.CreateCondBr(b.CreateICmpEQ(res, b.getInt32(LBC_PASS)), done, next);
+    b.SetInsertPoint(next);
+  }
+  in.push_back({res, b.GetInsertBlock()});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i32, in.size());
+  for (auto& [v, bb] : in) phi->addIncoming(v, bb);
+  return phi;
+}
+
+llvm::Value* FnGen::term(const ir::AclTerm& t) {
+  llvm::Value* res = local(g.i32, "term.res");
+  llvm::Value* work = local(g.smp_ty, "term.smp");
+  llvm::Value* saved_flags = local(g.i32, "term.flags");
+  llvm::Value* saved_ctx = local(g.i64, "term.ctx");
+  b.CreateStore(b.getInt32(LBC_FAIL), res);
+  auto [rc0, cached] = cachedFetch(t.expr);
+  auto* done = block("term.done");
+  auto* miss = block("term.miss");
+  auto* value = block("term.value");
+  auto* next = block("term.next");
+  auto* refetch = block("term.refetch");
+  auto* first = block("term.first");
+  auto* not_ok = block("term.notok");
+  b.CreateCondBr(b.CreateICmpEQ(rc0, b.getInt32(LBC_FETCH_OK)), first, not_ok);
+  b.SetInsertPoint(not_ok);
+  b.CreateCondBr(b.CreateICmpEQ(rc0, b.getInt32(LBC_FETCH_MISS)), miss, done);
+  b.SetInsertPoint(first);
+  b.CreateMemCpy(work, llvm::MaybeAlign(8), cached, llvm::MaybeAlign(8), sizeof(lbc_smp));
+  b.CreateBr(value);
+
+  // One value: remember the iteration state, convert, cast, match.
+  b.SetInsertPoint(value);
+  b.CreateStore(load(g.i32, work, kSmpFlags), saved_flags);
+  b.CreateStore(load(g.i64, work, kSmpCtx), saved_ctx);
+  convert(t.expr, work, done);  // a failing converter ends the term, as sample_process does
+  int target = castTarget(t.method);
+  if (target >= 0) {
+    auto* cast_ok = block("term.cast");
+    b.CreateCondBr(cast(work, target), cast_ok, next);
+    b.SetInsertPoint(cast_ok);
+  }
+  llvm::Value* m = match(t, work);
+  auto* pass = block("term.pass");
+  b.CreateCondBr(m, pass, next);
+  b.SetInsertPoint(pass);
+  b.CreateStore(b.getInt32(LBC_PASS), res);
+  b.CreateBr(done);
+
+  // Next value of a multi-valued fetch.
+  b.SetInsertPoint(next);
+  llvm::Value* fl = b.CreateLoad(g.i32, saved_flags);
+  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch,
+                 done);
+  b.SetInsertPoint(refetch);
+  b.CreateStore(fl, field(work, kSmpFlags));
+  b.CreateStore(b.CreateLoad(g.i64, saved_ctx), field(work, kSmpCtx));
+  llvm::Value* rc = fetchCall(t.expr, work);
+  auto* r_notok = block("term.refetch.notok");
+  b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_OK)), value, r_notok);
+  b.SetInsertPoint(r_notok);
+  b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(LBC_FETCH_MISS)), miss, done);
+
+  b.SetInsertPoint(miss);
+  b.CreateStore(b.CreateOr(b.CreateLoad(g.i32, res), b.getInt32(LBC_MISS)), res);
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  return b.CreateLoad(g.i32, res);
+}
+
+llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const std::vector<uint32_t>* values) {
+  std::vector<StrPattern> pats;
+  for (size_t i = 0; i < t.patterns.size(); ++i) {
+    std::string bytes = t.method == MatchMethod::Bin ? hexDecode(t.patterns[i].text) : t.patterns[i].text;
+    pats.push_back({bytes, values ? (*values)[i] : 0});
+  }
+  llvm::Function* fn = buildStrSetMatcher(g.m, g.fresh("lbc.match"), t.method, t.icase, std::move(pats));
+  return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen), b.getInt32(0)});
+}
+
+// i1: whether any of n helper calls (i32 results, nonzero = match) matches, stopping at the first
+// match as HAProxy's pattern lists do.
+llvm::Value* FnGen::firstOf(size_t n, const std::function<llvm::Value*(size_t)>& call) {
+  auto* done = block("any.done");
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> in;
+  for (size_t k = 0; k < n; ++k) {
+    llvm::Value* r = b.CreateICmpNE(call(k), b.getInt32(0));
+    auto* next = block("any.next");
+    in.push_back({r, b.GetInsertBlock()});
+    b.CreateCondBr(r, done, next);
+    b.SetInsertPoint(next);
+  }
+  in.push_back({b.getFalse(), b.GetInsertBlock()});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i1, in.size());
+  for (auto& [v, bb] : in) phi->addIncoming(v, bb);
+  return phi;
+}
+
+llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
+  switch (t.method) {
+    case MatchMethod::Found:
+      return b.getTrue();
+    case MatchMethod::Bool:
+      return b.CreateICmpNE(load(g.i64, smp, kSmpSint), b.getInt64(0));
+    case MatchMethod::Int:
+    case MatchMethod::Len: {
+      llvm::Value* v = t.method == MatchMethod::Int ? load(g.i64, smp, kSmpSint) : load(g.i64, smp, kSmpLen);
+      llvm::Value* any = b.getFalse();
+      for (const auto& p : t.patterns) {
+        llvm::Value* ok = b.getTrue();
+        if (p.has_lo) ok = b.CreateAnd(ok, b.CreateICmpSGE(v, b.getInt64(p.lo)));
+        if (p.has_hi) ok = b.CreateAnd(ok, b.CreateICmpSLE(v, b.getInt64(p.hi)));
+        any = b.CreateOr(any, ok);
+      }
+      return any;
+    }
+    case MatchMethod::Str:
+    case MatchMethod::Beg:
+    case MatchMethod::End:
+    case MatchMethod::Sub:
+    case MatchMethod::Bin:
+      return b.CreateICmpNE(strSetIndex(t, smp, nullptr), b.getInt32(kNoMatch));
+    case MatchMethod::Dir:
+    case MatchMethod::Dom: {
+      const char* h = t.method == MatchMethod::Dir ? "lbc_match_dir" : "lbc_match_dom";
+      llvm::Value* p = load(g.ptr, smp, kSmpPtr);
+      llvm::Value* n = load(g.i64, smp, kSmpLen);
+      return firstOf(t.patterns.size(), [&](size_t k) {
+        const auto& pat = t.patterns[k];
+        return b.CreateCall(
+            g.helper(h), {p, n, g.bytes(pat.text), b.getInt64(pat.text.size()), b.getInt32(t.icase ? 1 : 0)});
+      });
+    }
+    case MatchMethod::Reg: {
+      llvm::Value* p = load(g.ptr, smp, kSmpPtr);
+      llvm::Value* n = load(g.i64, smp, kSmpLen);
+      return firstOf(t.patterns.size(), [&](size_t k) {
+        llvm::Value* re = b.CreateLoad(g.ptr, g.regex(t.patterns[k].text, t.icase));
+        return b.CreateCall(g.helper("lbc_match_reg"), {re, p, n});
+      });
+    }
+    case MatchMethod::Ip:
+      return matchIp(t, smp);
+  }
+  return b.getFalse();
+}
+
+llvm::Value* FnGen::matchIp(const ir::AclTerm& t, llvm::Value* smp) {
+  auto* result = local(g.i1, "ip.res");
+  b.CreateStore(b.getFalse(), result);
+  auto* done = block("ip.done");
+  auto* v4 = block("ip.v4");
+  auto* v6 = block("ip.v6");
+  auto* other = block("ip.cast");
+  auto* try6 = block("ip.cast6");
+  llvm::Value* type = load(g.i32, smp, kSmpType);
+  auto* sw = b.CreateSwitch(type, other, 2);
+  sw->addCase(b.getInt32(LBC_SMP_IPV4), v4);
+  sw->addCase(b.getInt32(LBC_SMP_IPV6), v6);
+  b.SetInsertPoint(other);
+  llvm::Value* ok4 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV4)});
+  b.CreateCondBr(b.CreateICmpNE(ok4, b.getInt32(0)), v4, try6);
+  b.SetInsertPoint(try6);
+  llvm::Value* ok6 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV6)});
+  b.CreateCondBr(b.CreateICmpNE(ok6, b.getInt32(0)), v6, done);
+
+  auto helperChain = [&](bool v6_only) {
+    for (const auto& p : t.patterns) {
+      if (v6_only && !p.ipv6) continue;
+      auto* net = g.bytes(std::string(reinterpret_cast<const char*>(p.ip), 16));
+      llvm::Value* r = b.CreateCall(g.helper("lbc_match_ip"),
+                                    {smp, net, b.getInt32(p.prefix_len), b.getInt32(p.ipv6 ? 1 : 0)});
+      auto* hit = block("ip.hit");
+      auto* next = block("ip.next");
+      b.CreateCondBr(b.CreateICmpNE(r, b.getInt32(0)), hit, next);
+      b.SetInsertPoint(hit);
+      b.CreateStore(b.getTrue(), result);
+      b.CreateBr(done);
+      b.SetInsertPoint(next);
+    }
+    b.CreateBr(done);
+  };
+  b.SetInsertPoint(v6);
+  helperChain(false);
+
+  // IPv4 sample: the address as a host-order integer, one switch per prefix length.
+  b.SetInsertPoint(v4);
+  llvm::Value* raw = b.CreateLoad(g.i32, field(smp, kSmpIp));
+  llvm::Value* addr = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, raw);
+  std::map<int, std::vector<uint32_t>, std::greater<int>> by_len;
+  for (const auto& p : t.patterns) {
+    if (p.ipv6) continue;
+    uint32_t a = uint32_t(p.ip[0]) << 24 | uint32_t(p.ip[1]) << 16 | uint32_t(p.ip[2]) << 8 | p.ip[3];
+    uint32_t mask = p.prefix_len == 0 ? 0 : ~0u << (32 - std::min<int>(p.prefix_len, 32));
+    by_len[p.prefix_len].push_back(a & mask);
+  }
+  auto* hit4 = block("ip.hit4");
+  for (auto& [plen, nets] : by_len) {
+    uint32_t mask = plen == 0 ? 0 : ~0u << (32 - std::min(plen, 32));
+    std::sort(nets.begin(), nets.end());
+    nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+    llvm::Value* masked = b.CreateAnd(addr, b.getInt32(mask));
+    auto* next = block("ip.len");
+    auto* s = b.CreateSwitch(masked, next, nets.size());
+    for (uint32_t n : nets) s->addCase(b.getInt32(n), hit4);
+    b.SetInsertPoint(next);
+  }
+  helperChain(true);
+  b.SetInsertPoint(hit4);
+  b.CreateStore(b.getTrue(), result);
+  b.CreateBr(done);
+
+  b.SetInsertPoint(done);
+  return b.CreateLoad(g.i1, result);
+}
+
+}  // namespace lbc::codegen

@@ -1,0 +1,13 @@
+// The JIT and AOT engines of the differential suite and `lbc route`: interp::Engine over the
+// lbc_program each back end produces. LLVM-free header.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "interp/engine.h"
+#include "ir/ir.h"
+
+namespace lbc::jit {
+// JIT-compiles `p` (which must outlive the engine) and runs the program's init.
+std::unique_ptr<interp::Engine> makeEngine(const ir::Program& p, std::string& err);
+}  // namespace lbc::jit
