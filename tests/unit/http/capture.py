@@ -237,6 +237,9 @@ XFF_REQS = {
 }
 
 BIG = 'x' * 10000
+REASON_CODES = [200, 201, 202, 203, 204, 205, 206, 207, 226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402,
+                403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424,
+                425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511, 299, 399, 498, 499, 599]
 
 
 def config(ports, backend_port, tmp):
@@ -281,6 +284,9 @@ def config(ports, backend_port, tmp):
             '  use_backend be_refused if { path /refused }',
             '  use_backend be_slow if { path /x/hang }',
             '  default_backend be', '']
+    out += ['frontend fe_reason', '  bind 127.0.0.1:%d' % ports['reason']]
+    out += ['  http-request return status %d if { path /%d }' % (c, c) for c in REASON_CODES]
+    out += ['']
     out += ['frontend fe_errorfile', '  bind 127.0.0.1:%d' % ports['errorfile'], '  errorfile 403 ' + ef,
             '  http-request deny', '']
     out += ['frontend fe_slow', '  bind 127.0.0.1:%d' % ports['slow'], '  timeout http-request 300ms',
@@ -289,6 +295,8 @@ def config(ports, backend_port, tmp):
         out += ['frontend fe_%s' % m, '  bind 127.0.0.1:%d' % ports['c_' + m]] + (['  ' + opt] if opt else [])
         out += ['  default_backend be', '']
     out += ['frontend fe_besc', '  bind 127.0.0.1:%d' % ports['c_besc'], '  default_backend be_sc', '']
+    out += ['frontend fe_beclose', '  bind 127.0.0.1:%d' % ports['c_beclose'], '  default_backend be_close', '']
+    out += ['backend be_close', '  option httpclose', '  server s1 127.0.0.1:%d' % backend_port, '']
     for n, opt in XFF.items():
         out += ['frontend fe_xff_%s' % n, '  bind 127.0.0.1:%d' % ports['x_' + n], '  ' + opt,
                 '  default_backend be', '']
@@ -316,7 +324,7 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     be = Backend()
     be.start()
-    names = ['err', 'reply', 'errorfile', 'slow', 'refused', 'null', 'nonull', 'short', 'rfc', 'tcp', 'c_besc']
+    names = ['err', 'reply', 'errorfile', 'slow', 'refused', 'null', 'nonull', 'short', 'rfc', 'tcp', 'c_besc', 'c_beclose', 'reason']
     names += ['c_' + m for m in MODES] + ['x_' + n for n in XFF]
     ports = {n: free_port() for n in names}
     tmp = tempfile.mkdtemp(prefix='lbc_http_capture_')
@@ -367,6 +375,11 @@ def capture(outdir, ports, be, hap):
         write(outdir, 'reply_%s.http' % name, data)
         httplog.append('%s\tkept=%d' % ('keepalive_reply_' + name, kept))
         logged(hap, 'out', start, '/%s ' % r, httplog, 'reply_' + name)
+    # HAProxy's reason phrases (`return status N` uses its table).
+    with open(os.path.join(outdir, 'reasons.txt'), 'w') as f:
+        for c in REASON_CODES:
+            head = exchange(ports['reason'], b'GET /%d HTTP/1.1\r\nHost: a\r\n\r\n' % c)
+            f.write(head.split(b'\r\n', 1)[0].decode('latin-1')[len('HTTP/1.1 '):] + '\n')
     # errorfile
     write(outdir, 'reply_errorfile.http', exchange(ports['errorfile'], b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'))
     # Errors haproxy produces by itself.
@@ -380,6 +393,7 @@ def capture(outdir, ports, be, hap):
          '/rw_req '),
         ('502_rw_res', ports['reply'], b'GET /rw_res HTTP/1.1\r\nHost: a\r\nX-In: %s\r\n\r\n' % BIG.encode(),
          '/rw_res '),
+        ('422', ports['reply'], b'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', '<BADREQ>'),
         ('408', ports['slow'], b'GET / HTTP/1.1\r\n', 'fe_slow'),
     ]
     for name, port, req, token in native:
@@ -388,7 +402,7 @@ def capture(outdir, ports, be, hap):
         logged(hap, 'out', start, token, httplog, 'native_' + name)
     # Connection modes.
     conn = []
-    for m in list(MODES) + ['besc']:
+    for m in list(MODES) + ['besc', 'beclose']:
         for q, qtext in REQS.items():
             for r in RESPS:
                 path = '/c/%s/%s/%s' % (m, q, r)

@@ -1,0 +1,266 @@
+// Request/response views and head writing, with HAProxy 2.6's connection-mode rules (its H1
+// multiplexer decides per side: the client side from the request and the frontend's mode, the
+// server side from the frontend's and the backend's modes; see tests/unit/http/data/conn.txt for
+// the observed matrix).
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "head.h"
+#include "lbc/rt/http.h"
+
+namespace lbc::rt::http {
+
+namespace {
+
+using http1::Body;
+using http1::HeaderId;
+
+}  // namespace
+
+namespace detail {
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Removes the `close` and `keep-alive` tokens from a Connection value in place (HAProxy's
+// CLEAN_CONN_HDR): the other tokens stay, joined by ", " (or "," where the input had no space).
+size_t cleanConnection(char* v, size_t n, uint32_t* found) {
+  size_t w = 0, i = 0;
+  while (i < n) {
+    size_t b = i;
+    while (b < n && (v[b] == ' ' || v[b] == '\t' || v[b] == ',')) ++b;
+    size_t e = b;
+    while (e < n && v[e] != ',') ++e;
+    size_t te = e;
+    while (te > b && (v[te - 1] == ' ' || v[te - 1] == '\t')) --te;
+    std::string_view tok(v + b, te - b);
+    size_t next = e < n ? e + 1 : e;
+    if (ieq(tok, "close")) {
+      *found |= kTokClose;
+    } else if (ieq(tok, "keep-alive")) {
+      *found |= kTokKeepAlive;
+    } else if (!tok.empty()) {
+      if (w) {  // the token's own separator in the input is at least as long: never grows
+        bool space = v[b - 1] == ' ' || v[b - 1] == '\t';
+        v[w++] = ',';
+        if (space) v[w++] = ' ';
+      }
+      std::memmove(v + w, v + b, te - b);
+      w += te - b;
+    }
+    i = next;
+  }
+  return w;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
+void fillHeaders(std::vector<Header>& out, char* buf, const http1::Message& m, const http1::Header* hs) {
+  out.clear();
+  out.reserve(m.headerCount + 2);
+  for (uint32_t i = 0; i < m.headerCount; ++i) {
+    const http1::Header& h = hs[i];
+    if (h.drop) continue;
+    std::string_view value = h.value.in(buf);
+    if (h.id == HeaderId::kConnection) {
+      uint32_t found = 0;
+      size_t n = cleanConnection(buf + h.value.off, h.value.len, &found);
+      if (n == 0) continue;
+      value = {buf + h.value.off, n};
+    }
+    out.push_back({h.name.in(buf), value});
+  }
+}
+
+}  // namespace
+
+RequestState fillRequest(Txn& t, char* buf, const http1::Message& m, const http1::Header* headers) {
+  t.http = true;
+  t.method = m.method.in(buf);
+  t.uri = m.uri.in(buf);
+  t.version = m.version.in(buf);
+  fillHeaders(t.req_headers, buf, m, headers);
+  RequestState r;
+  r.http11 = m.has(http1::kHttp11);
+  r.clientClose = !m.keepAlive();
+  r.head = m.isHead;
+  r.connect = m.isConnect;
+  r.body = m.body;
+  return r;
+}
+
+ResponseState fillResponse(Txn& t, char* buf, const http1::Message& m, const http1::Header* headers,
+                           const RequestState& req, HttpMode fe, HttpMode be) {
+  (void)be;  // the backend's mode only acts on the server side, decided with the request
+  t.has_response = true;
+  t.status = m.status;
+  t.reason = m.reasonPhrase.in(buf);
+  if (!m.version.len) t.version = "HTTP/1.1";
+  fillHeaders(t.res_headers, buf, m, headers);
+  ResponseState r;
+  r.http11 = m.has(http1::kHttp11);
+  r.body = m.body;
+  r.tunnel = m.status == 101 || (req.connect && m.status >= 200 && m.status < 300);
+  // The server's own Connection tokens were cleaned on its side of HAProxy's stream, so only the
+  // framing and httpclose decide for the client; the server side also honours the response's
+  // close / HTTP/1.0-without-keep-alive.
+  r.clientKeepAlive = !req.clientClose && !r.tunnel && m.body != Body::kUntilClose && fe != HttpMode::kClose;
+  r.serverKeepAlive = !req.serverClose && !r.tunnel && m.body != Body::kUntilClose &&
+                      !m.has(http1::kConnClose) && (r.http11 || m.has(http1::kConnKeepAlive));
+  return r;
+}
+
+// ---- forwardfor -----------------------------------------------------------------------------------
+
+bool Network::contains(const uint8_t* ip, bool ipV6) const {
+  if (ipV6 != v6) return false;
+  unsigned bits = prefix, bytes = bits / 8;
+  if (std::memcmp(ip, addr, bytes) != 0) return false;
+  if (bits % 8 == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xFF00u >> (bits % 8));
+  return (ip[bytes] & mask) == (addr[bytes] & mask);
+}
+
+int applyForwardfor(Txn& t, const Forwardfor& fe, const Forwardfor& be) {
+  if (!fe.enabled && !be.enabled) return 0;
+  std::string_view name = be.enabled ? be.header : fe.header;
+  if (name.empty()) name = "X-Forwarded-For";
+  bool always = (fe.enabled && !fe.ifNone) || (be.enabled && !be.ifNone);
+  if (!always)
+    for (const Header& h : t.req_headers)
+      if (ieq(h.name, name)) return 0;
+  if ((fe.enabled && fe.hasExcept && fe.except.contains(t.src, t.src_v6)) ||
+      (be.enabled && be.hasExcept && be.except.contains(t.src, t.src_v6)))
+    return 0;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (!inet_ntop(t.src_v6 ? AF_INET6 : AF_INET, t.src, text, sizeof text)) return 0;
+  bool ok1 = false, ok2 = false;
+  std::string_view n = t.arena.copy(name, &ok1), v = t.arena.copy(text, &ok2);
+  if (!ok1 || !ok2) {
+    t.rewrite_failed = true;
+    return -1;
+  }
+  t.req_headers.push_back({n, v});
+  return 1;
+}
+
+// ---- writing --------------------------------------------------------------------------------------
+
+namespace detail {
+
+bool HeadWriter::put(std::string_view s) {
+  if (s.size() > cap_ - len_) return ok_ = false;
+  std::memcpy(out_ + len_, s.data(), s.size());
+  len_ += s.size();
+  return true;
+}
+
+bool HeadWriter::putLower(std::string_view s) {
+  if (s.size() > cap_ - len_) return ok_ = false;
+  for (char c : s) out_[len_++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return true;
+}
+
+// Writes the headers; Connection headers lose their close/keep-alive tokens (reported in *found)
+// and disappear when empty, as HAProxy's H1 output does.
+void HeadWriter::headers(const std::vector<Header>& hs, uint32_t* found, uint64_t* htx) {
+  char tmp[1024];
+  for (const Header& h : hs) {
+    std::string_view v = h.value;
+    std::string big;
+    if (ieq(h.name, "connection")) {
+      char* p = tmp;
+      if (v.size() > sizeof tmp) {
+        big.assign(v);
+        p = big.data();
+      } else {
+        std::memcpy(tmp, v.data(), v.size());
+      }
+      size_t n = cleanConnection(p, v.size(), found);
+      if (n == 0) continue;
+      v = {p, n};
+    }
+    *htx += 8 + h.name.size() + v.size();
+    putLower(h.name);
+    put(": ");
+    put(v);
+    put("\r\n");
+  }
+}
+
+}  // namespace detail
+
+size_t writeRequestHead(const Txn& t, RequestState& req, HttpMode fe, HttpMode be, const http1::Limits& lim,
+                        char* out, size_t cap) {
+  HeadWriter w(out, cap);
+  w.put(t.method);
+  w.put(" ");
+  w.put(t.uri);
+  w.put(" ");
+  w.put(t.version);
+  w.put("\r\n");
+  uint32_t found = 0;
+  uint64_t htx = kHtxStartLine + t.method.size() + t.uri.size() + t.version.size();
+  w.headers(t.req_headers, &found, &htx);
+  // Server side: close when a rule asked for it, or under server-close/httpclose on either proxy
+  // unless a rule asked for keep-alive.
+  bool close = (found & kTokClose) ||
+               (!(found & kTokKeepAlive) && (fe != HttpMode::kKeepAlive || be != HttpMode::kKeepAlive));
+  req.serverClose = close;
+  if (!close && !req.http11) {
+    w.put("connection: keep-alive\r\n");
+    htx += 8 + 10 + 10;
+  } else if (close && req.http11) {
+    w.put("connection: close\r\n");
+    htx += 8 + 10 + 5;
+  }
+  w.put("\r\n");
+  htx += kHtxEoh;
+  if (!w.ok() || htx > lim.bufsize) return 0;
+  return w.size();
+}
+
+size_t writeResponseHead(const Txn& t, const RequestState& req, const ResponseState& res,
+                         const http1::Limits& lim, char* out, size_t cap) {
+  HeadWriter w(out, cap);
+  char code[4] = {static_cast<char>('0' + t.status / 100 % 10), static_cast<char>('0' + t.status / 10 % 10),
+                  static_cast<char>('0' + t.status % 10), 0};
+  w.put(t.version);
+  w.put(" ");
+  w.put({code, 3});
+  w.put(" ");
+  w.put(t.reason);
+  w.put("\r\n");
+  uint32_t found = 0;
+  uint64_t htx = kHtxStartLine + t.version.size() + 3 + t.reason.size();
+  w.headers(t.res_headers, &found, &htx);
+  bool keep = res.clientKeepAlive && !(found & kTokClose);
+  if (!res.tunnel) {
+    std::string_view conn = clientConnValue(keep, req.http11, res.http11);
+    if (!conn.empty()) {
+      w.put("connection: ");
+      w.put(conn);
+      w.put("\r\n");
+      htx += 8 + 10 + conn.size();
+    }
+  }
+  w.put("\r\n");
+  htx += kHtxEoh;
+  if (!w.ok() || htx > lim.bufsize) return 0;
+  return w.size();
+}
+
+}  // namespace lbc::rt::http
