@@ -108,10 +108,10 @@ ResponseState fillResponse(Txn& t, char* buf, const http1::Message& m, const htt
   t.has_response = true;
   t.status = m.status;
   t.reason = m.reasonPhrase.in(buf);
-  if (!m.version.len) t.version = "HTTP/1.1";
   fillHeaders(t.res_headers, buf, m, headers);
   ResponseState r;
   r.http11 = m.has(http1::kHttp11);
+  r.version = m.version.in(buf);
   r.body = m.body;
   r.tunnel = m.status == 101 || (req.connect && m.status >= 200 && m.status < 300);
   // The server's own Connection tokens were cleaned on its side of HAProxy's stream, so only the
@@ -238,14 +238,14 @@ size_t writeResponseHead(const Txn& t, const RequestState& req, const ResponseSt
   HeadWriter w(out, cap);
   char code[4] = {static_cast<char>('0' + t.status / 100 % 10), static_cast<char>('0' + t.status / 10 % 10),
                   static_cast<char>('0' + t.status % 10), 0};
-  w.put(t.version);
+  w.put(res.version);
   w.put(" ");
   w.put({code, 3});
   w.put(" ");
   w.put(t.reason);
   w.put("\r\n");
   uint32_t found = 0;
-  uint64_t htx = kHtxStartLine + t.version.size() + 3 + t.reason.size();
+  uint64_t htx = kHtxStartLine + res.version.size() + 3 + t.reason.size();
   w.headers(t.res_headers, &found, &htx);
   bool keep = res.clientKeepAlive && !(found & kTokClose);
   if (!res.tunnel) {

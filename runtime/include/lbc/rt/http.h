@@ -45,6 +45,7 @@ struct ResponseState {
   bool serverKeepAlive = false;  // the server connection may go back to the idle pool
   bool tunnel = false;           // 101, or 2xx to CONNECT: bytes both ways from here on
   http1::Body body = http1::Body::kNone;
+  std::string_view version = "HTTP/1.1";  // the response's (Txn::version is the request's)
 };
 
 // ---- filling the views ----------------------------------------------------------------------------
@@ -94,10 +95,10 @@ int applyForwardfor(Txn& t, const Forwardfor& fe, const Forwardfor& be);
 // side needs (`connection: close` for 1.1 under http-server-close/httpclose or when a rule asked for
 // close, `connection: keep-alive` for 1.0 otherwise), then the empty line. The body framing
 // headers are forwarded as they are (chunked stays chunked). Returns the bytes written, or 0 when
-// the head does not fit in `cap` or exceeds HAProxy's buffer (tune.bufsize): answer 500.
-// `*serverClose` (optional) is set when the server connection must close after this exchange.
-size_t writeRequestHead(const Txn& t, const RequestState& req, HttpMode fe, HttpMode be,
-                        const http1::Limits& lim, char* out, size_t cap, bool* serverClose = nullptr);
+// the head does not fit in `cap` or its HTX form exceeds HAProxy's buffer (tune.bufsize): answer
+// 500. Sets req.serverClose: the server connection must close after this exchange.
+size_t writeRequestHead(const Txn& t, RequestState& req, HttpMode fe, HttpMode be, const http1::Limits& lim,
+                        char* out, size_t cap);
 
 // Writes the response head for the client ("VERSION STATUS REASON", lower-case headers, the
 // connection header the client side needs). 0 when it does not fit: answer 500 (HAProxy 2.6 gives
