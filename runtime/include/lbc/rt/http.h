@@ -108,7 +108,8 @@ size_t writeResponseHead(const Txn& t, const RequestState& req, const ResponseSt
 
 // ---- error pages and replies ----------------------------------------------------------------------
 
-// HAProxy's reason phrase for a status ("Unknown" where HAProxy has none... see reasons.txt data).
+// HAProxy 2.6's reason phrase for a status (data/reasons.txt), with its per-class fallback
+// ("Success", "Redirection", "Client Error", "Server Error") for codes it does not list.
 std::string_view reasonPhrase(int status);
 
 // The statuses HAProxy has a built-in page for (and deny_status accepts).
