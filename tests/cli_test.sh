@@ -27,5 +27,15 @@ check "missing file" 1 "$lbc" check "$here/no-such.cfg"
 "$lbc" check --format=json "$here/warning.cfg" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["warnings"]==1, d' \
   && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL json on stdout"; }
 "$lbc" -c -q -f "$here/dir" | grep -q . && { fail=$((fail + 1)); echo "FAIL -q prints"; } || pass=$((pass + 1))
+# `lbc route` shows the reply HAProxy 2.6 would send: Set-Cookie bytes of redirect set-/clear-cookie.
+routes() {  # description expected-line route-args...
+  local what=$1 want=$2
+  shift 2
+  if "$lbc" route "$here/redirect_cookies.cfg" "$@" 2>&1 | grep -qxF -- "$want"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $what: no line '$want'"; fi
+}
+routes "redirect set-cookie" "  Set-Cookie: SESS=1; path=/;" 'GET /a'
+routes "redirect clear-cookie" "  Set-Cookie: SESS=; path=/; Max-Age=0;" 'GET /b'
+routes "return without a body" "verdict: return (in http-request f) 201" 'GET /c'
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -536,7 +536,7 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
   if (!integer(l.words[1], code, 100, 599)) return;
   if (!hasDefaultErrorPage(code)) {
     error(l.words[1], "status code " + l.words[1].text + " cannot be customized: 'errorfile' supports 200, 400, 401, "
-                      "403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503 and 504");
+                      "403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
     return;
   }
   ir::ErrorFile e;

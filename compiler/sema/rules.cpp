@@ -241,6 +241,10 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         if (!need(2, "a status after '" + o + "'")) return false;
         int64_t c = 0;
         if (!s.integer(w[i + 1], c, 100, 999)) return false;
+        if (c < 200 || c > 599) {  // HAProxy: "Unexpected status code"
+          s.error(w[i + 1], "unexpected status code '" + w[i + 1].text + "' for '" + name + "': expected 200 to 599");
+          return false;
+        }
         ret.status = static_cast<int>(c);
         i += 2;
       } else if (o == "content-type") {
@@ -289,10 +293,11 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       s.error(aw, "'" + name + "' with a body needs a 'content-type'");
       return false;
     }
-    if (!has_body && !hasDefaultErrorPage(ret.status)) {
+    // `return` without a body answers an empty response; `deny` without one sends the default page.
+    if (n == "deny" && !has_body && !hasDefaultErrorPage(ret.status)) {
       s.error(aw, "status " + std::to_string(ret.status) + " has no default error page: give '" + name +
                       "' a body ('string', 'file', ...) or use one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, "
-                      "425, 429, 500, 501, 502, 503, 504");
+                      "421, 422, 425, 429, 500, 501, 502, 503, 504");
       return false;
     }
     if (!ret.content_type.empty() && !has_body) {

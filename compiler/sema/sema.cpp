@@ -53,7 +53,8 @@ bool Sema::integer(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
 }
 
 bool hasDefaultErrorPage(int64_t status) {
-  static constexpr int kPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
+  static constexpr int kPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410,
+                                   413, 421, 422, 425, 429, 500, 501, 502, 503, 504};
   return std::find(std::begin(kPages), std::end(kPages), status) != std::end(kPages);
 }
 

@@ -224,14 +224,13 @@ int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int3
   t.reply.status = code;
   t.reply.headers.push_back({"Location", l});
   if (sclen) {
-    std::string c = std::string(sv(set_cookie, sclen)) + "; path=/";
+    std::string c = std::string(sv(set_cookie, sclen)) + "; path=/;";  // HAProxy 2.6's exact bytes
     std::string_view cv = t.arena.copy(c, &ok);
     if (!ok) return failed(t);
     t.reply.headers.push_back({"Set-Cookie", cv});
   }
   if (cclen) {
-    std::string c =
-        std::string(sv(clear_cookie, cclen)) + "; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT";
+    std::string c = std::string(sv(clear_cookie, cclen)) + "; path=/; Max-Age=0;";
     std::string_view cv = t.arena.copy(c, &ok);
     if (!ok) return failed(t);
     t.reply.headers.push_back({"Set-Cookie", cv});
