@@ -90,7 +90,7 @@ class Lowering {
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
     out.persist = p.persist;
     unsupportedFeatures(p);
-    rules(p, out);
+    rules(p, self, out);
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
@@ -99,7 +99,7 @@ class Lowering {
   // The rule lists run as compiled hooks; the runtime needs to know which ones exist (to buffer
   // data for tcp-request content, or to wait for the server's first data) and what the stick
   // rules refer to. http-* rules are ignored in TCP proxies, as HAProxy does (sema warned).
-  void rules(const ir::Proxy& p, rt::ProxySpec& out) {
+  void rules(const ir::Proxy& p, uint32_t self, rt::ProxySpec& out) {
     for (const auto& r : p.rules) {
       switch (r.set) {
         case ir::RuleSet::TcpReqConn:
@@ -125,8 +125,8 @@ class Lowering {
     for (const auto& s : p.stick_rules) {
       rt::StickRuleSpec rs;
       rs.kind = static_cast<rt::StickKind>(s.kind);
-      rs.table = s.table_proxy;
-      const ir::Proxy* tp = s.table_proxy < prog_.proxies.size() ? &prog_.proxies[s.table_proxy] : nullptr;
+      rs.table = s.table.empty() ? self : s.table_proxy;  // no `table`: the proxy's own
+      const ir::Proxy* tp = rs.table < prog_.proxies.size() ? &prog_.proxies[rs.table] : nullptr;
       if (!tp || !tp->table) {
         diags_.error(s.loc, "this 'stick' rule has no stick-table to use");
         continue;

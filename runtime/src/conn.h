@@ -15,8 +15,9 @@ struct Listener;
 
 inline constexpr uint16_t kNoBuf = 0xFFFF;
 
-// Inspecting: tcp-request content rules wait for client data (inspect-delay), before any server.
-enum class ConnState : uint8_t { Free, Inspecting, Queued, Connecting, TurnAround, Established, Closing };
+// Analysing: the request rules run (connection, content with inspect-delay waiting for client
+// data, backend selection, stick match) and no server is chosen yet.
+enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround, Established, Closing };
 
 struct TxnSlot;
 

@@ -44,7 +44,6 @@ class Worker {
 
  private:
   friend struct Conn;
-  struct TxnSlot;
   // submission
   io_uring_sqe* sqe();
   void armAccept(Listener& l);
