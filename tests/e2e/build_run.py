@@ -12,7 +12,8 @@ if not args:
     sys.exit("usage: build_run.py LBC [run flags...] CONFIG")
 cfg, flags = args[-1], args[:-1]
 out = os.path.join(os.path.dirname(os.path.abspath(cfg)), "proxy.bin")
-r = subprocess.run([lbc, "build", cfg, "-o", out])
+# close_fds=False: `fd@N` listeners are checked at build time too (the descriptors passed to us).
+r = subprocess.run([lbc, "build", cfg, "-o", out], close_fds=False)
 if r.returncode:
     sys.exit(r.returncode)
 os.execv(out, [out] + flags)
