@@ -831,6 +831,33 @@ def inspect_delay_expiry_turns_miss_into_fail():
 
 
 @test
+def tcp_response_content_on_the_first_server_data():
+    # Response rules run once the server is there, on its first bytes, which are held until they
+    # decide: a reject closes the client without them (the server did get the connection). With
+    # an inspect delay, a hello type that the first byte of a TLS record (0x16) alone cannot
+    # give waits (MISS) and fails at the end (a non-TLS first byte fails at once, as HAProxy).
+    tls_like = Backend("\x16")
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n"
+            "    tcp-response content reject if {{ src 127.0.0.2 }}\n    server a 127.0.0.1:{a}\n"
+            "listen slow\n    bind 127.0.0.1:{slow}\n    tcp-response inspect-delay 1s\n"
+            "    tcp-response content accept if {{ rep_ssl_hello_type 2 }}\n"
+            "    tcp-response content reject\n    server t 127.0.0.1:%d\n" % tls_like.port)
+    slow = free_port()
+    st = Setup(body.replace("{slow}", str(slow)), [Backend("a")])
+    try:
+        before = st.backends["a"].accepted
+        assert send_name(st.fe, b"", src="127.0.0.2", want=1) == b""
+        wait_for(lambda: st.backends["a"].accepted == before + 1, 5, "the server to get the connection")
+        assert send_name(st.fe, b"", want=1) == b"a"
+        t0 = time.monotonic()
+        assert send_name(slow, b"", want=1) == b""
+        assert 0.8 <= time.monotonic() - t0 <= 5, time.monotonic() - t0
+    finally:
+        st.close()
+        tls_like.stop()
+
+
+@test
 def stick_on_src_keeps_clients_on_their_server():
     body = ("listen l\n    bind 127.0.0.1:{fe}\n    balance roundrobin\n"
             "    stick-table type ip size 100 expire 1m\n    stick on src\n"
