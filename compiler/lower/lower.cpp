@@ -1,6 +1,7 @@
 #include "lower/lower.h"
 
 #include <set>
+#include <variant>
 
 namespace lbc::lower {
 namespace {
@@ -10,17 +11,21 @@ class Lowering {
   Lowering(const ir::Program& prog, const front::SourceManager& sm, front::DiagEngine& diags)
       : prog_(prog), sm_(sm), diags_(diags) {}
 
+  // One topology proxy per IR proxy, same order: the compiled hooks take IR indices, and the
+  // runtime passes its own indices to them. A `defaults` section or a disabled proxy stays as a
+  // placeholder that is neither frontend nor backend.
   bool run(rt::Topology& out) {
     global(out.global);
     std::vector<uint32_t> index(prog_.proxies.size(), rt::kNoIndex);
+    out.proxies.resize(prog_.proxies.size());
     for (uint32_t i = 0; i < prog_.proxies.size(); ++i) {
       const ir::Proxy& p = prog_.proxies[i];
-      if (!p.caps || p.disabled) continue;
-      index[i] = uint32_t(out.proxies.size());
-      out.proxies.emplace_back();
+      out.proxies[i].name = p.name;
+      out.proxies[i].where = where(p.loc);
+      if (p.caps && !p.disabled) index[i] = i;
     }
     for (uint32_t i = 0; i < prog_.proxies.size(); ++i)
-      if (index[i] != rt::kNoIndex) proxy(prog_.proxies[i], i, index, out.proxies[index[i]]);
+      if (index[i] != rt::kNoIndex) proxy(prog_.proxies[i], i, index, out.proxies[i]);
     return diags_.errorCount() == errors_at_start_;
   }
 
@@ -81,18 +86,70 @@ class Lowering {
     out.retries = p.retries;
     out.redispatch = p.redispatch;
     out.redispatch_interval = p.redispatch_interval;
+    out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
+    out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
+    out.persist = p.persist;
     unsupportedFeatures(p);
+    rules(p, self, out);
+    if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
   }
 
+  // The rule lists run as compiled hooks; the runtime needs to know which ones exist (to buffer
+  // data for tcp-request content, or to wait for the server's first data) and what the stick
+  // rules refer to. http-* rules are ignored in TCP proxies, as HAProxy does (sema warned).
+  void rules(const ir::Proxy& p, uint32_t self, rt::ProxySpec& out) {
+    for (const auto& r : p.rules) {
+      switch (r.set) {
+        case ir::RuleSet::TcpReqConn:
+          out.hooks |= rt::kHasTcpReqConn;
+          break;
+        case ir::RuleSet::TcpReqSess:
+          out.hooks |= rt::kHasTcpReqSess;
+          break;
+        case ir::RuleSet::TcpReqCont:
+          out.hooks |= rt::kHasTcpReqCont;
+          break;
+        case ir::RuleSet::TcpResCont:
+          out.hooks |= rt::kHasTcpResCont;
+          break;
+        default:
+          continue;
+      }
+      // Sticky counters need counter storage in the stick tables, which 'lbc run' does not keep.
+      if (std::holds_alternative<ir::TrackArgs>(r.args))
+        refuse(r.loc,
+               "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
+    }
+    for (const auto& s : p.stick_rules) {
+      rt::StickRuleSpec rs;
+      rs.kind = static_cast<rt::StickKind>(s.kind);
+      rs.table = s.table.empty() ? self : s.table_proxy;  // no `table`: the proxy's own
+      const ir::Proxy* tp = rs.table < prog_.proxies.size() ? &prog_.proxies[rs.table] : nullptr;
+      if (!tp || !tp->table) {
+        diags_.error(s.loc, "this 'stick' rule has no stick-table to use");
+        continue;
+      }
+      if (tp->disabled) refuse(s.loc, "a 'stick' rule using the table of disabled proxy '" + tp->name + "'");
+      out.stick_rules.push_back(rs);
+    }
+  }
+
+  void table(const ir::StickTable& t, rt::StickTableSpec& out) {
+    out.present = true;
+    out.type = static_cast<rt::StickKeyType>(t.type);
+    out.key_len = t.key_len;
+    out.size = t.size;
+    out.expire_ms = t.expire_ms.value_or(0);
+    out.nopurge = t.nopurge;
+    if (!t.store.empty())
+      refuse(t.loc, "'store " + t.store.front() + "' in a stick-table (only server affinity is kept)");
+    if (!t.peers.empty()) refuse(t.loc, "'peers' in a stick-table");
+    if (t.size == 0) diags_.error(t.loc, "stick-table: 'size' must be greater than 0");
+  }
+
   void unsupportedFeatures(const ir::Proxy& p) {
-    for (const auto& r : p.rules)
-      diags_.error(r.loc,
-                   "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name +
-                       "' rules are not supported by 'lbc run' yet (they need the compiled rule hooks)");
-    if (p.table) refuse(p.table->loc, "'stick-table'");
-    for (const auto& s : p.stick_rules) refuse(s.loc, "a 'stick' rule");
     if (p.cookie) refuse(p.cookie->loc, "'cookie' persistence");
     for (const auto& l : p.logs) refuse(l.loc, "logging ('log " + l.target + "')");
     if (p.log_global && !prog_.global.logs.empty()) refuse(p.loc, "logging ('log global')");
@@ -120,21 +177,19 @@ class Lowering {
       bs.maxconn = b.maxconn.value_or(0);
       out.binds.push_back(std::move(bs));
     }
-    // Rules run in order: the first unconditional use_backend wins, else default_backend.
+    // Conditional or dynamic rules are the program's select_backend; a static choice (the first
+    // unconditional use_backend, else default_backend) is resolved here.
     uint32_t target = ir::kNone;
     for (const auto& u : p.use_backends) {
-      if (u.dynamic) {
-        diags_.error(u.loc, "a dynamic 'use_backend' (log-format name) is not supported by 'lbc run' yet");
-        continue;
-      }
-      if (u.cond) {
-        diags_.error(u.loc,
-                     "a conditional 'use_backend' is not supported by 'lbc run' yet (conditions need the "
-                     "compiled rule hooks)");
-        continue;
+      if (u.dynamic || u.cond) {
+        out.select_backend = true;
+        break;
       }
       if (target == ir::kNone) target = u.backend;
+      break;
     }
+    if (p.default_backend && p.default_backend->dynamic) out.select_backend = true;
+    if (out.select_backend) return;
     if (target == ir::kNone && p.default_backend) target = p.default_backend->backend;
     if (target == ir::kNone && p.isBackend()) target = self;
     if (target != ir::kNone && target < index.size()) out.backend_index = index[target];

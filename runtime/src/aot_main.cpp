@@ -19,5 +19,15 @@ int main(int argc, char** argv) {
                  flags.rest.front().c_str());
     return 1;
   }
-  return lbc::rt::serve(&lbc_compiled_program, flags);
+  // As the JIT's CompiledProgram does for `lbc run`: init once before the first hook (regexes,
+  // maps), fini when serving ends.
+  const lbc_program* p = &lbc_compiled_program;
+  if (p->magic == LBC_PROGRAM_MAGIC && p->abi_version == LBC_ABI_VERSION && p->init && p->init() != 0) {
+    std::fprintf(stderr, "%s: the compiled program failed to initialise (a regex or map)\n", argv[0]);
+    if (p->fini) p->fini();
+    return 1;
+  }
+  int code = lbc::rt::serve(p, flags);
+  if (p->magic == LBC_PROGRAM_MAGIC && p->abi_version == LBC_ABI_VERSION && p->fini) p->fini();
+  return code;
 }

@@ -417,11 +417,18 @@ void Backend::enqueueLocked(QueueLink* link, ServerState* on) {
   (on ? on->queue : queue_).push(link);
 }
 
-Backend::Result Backend::assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src) {
+ServerState* Backend::serverById(int32_t id) const {
+  for (const auto& s : servers_)
+    if (s->spec->id == id) return s.get();
+  return nullptr;
+}
+
+Backend::Result Backend::assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src,
+                                ServerState* force) {
   std::lock_guard g(lock_);
   waiting_.fetch_add(1);  // announce first: a concurrent release() then takes the lock (see release)
   bool all_full = false;
-  ServerState* s = pickLocked(avoid, src, all_full);
+  ServerState* s = force ? force : pickLocked(avoid, src, all_full);
   Result r = Result::Failed;
   if (s) {
     uint32_t max = s->spec->maxconn;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "analyse.h"
 #include "conn.h"
 #include "worker.h"
 
@@ -31,22 +32,34 @@ void Worker::startConn(int fd, Listener& l) {
   c->cfd = fd;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  c->be = l.fe->backend;
+  c->act_c = c->act_s = now_;
+  if (shared_.analyse) {
+    startTxn(c);  // rules run first; they end in toBackend() or close the connection
+    return;
+  }
+  toBackend(c, nullptr);
+}
+
+// The backend is known (c->be, or the frontend's static one): server selection starts.
+void Worker::toBackend(Conn* c, ServerState* force) {
+  if (!c->be) c->be = c->fe->backend;
   if (!c->be) {
-    finish(c, false);  // a frontend without a backend: nothing to serve the connection
+    // A frontend without a backend: nothing to serve the connection. (A fresh connection is
+    // still Free, which finish() would skip, leaking its descriptor.)
+    if (c->st == ConnState::Free) c->st = ConnState::Analysing;
+    finish(c, false);
     return;
   }
   c->retries_left = int32_t(c->be->spec().retries);
-  c->act_c = c->act_s = now_;
-  if (c->be->spec().balance == BalanceAlgo::Source) {
+  if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
     socklen_t len = sizeof c->src;
-    getpeername(fd, reinterpret_cast<sockaddr*>(&c->src), &len);
+    getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
   }
-  assignServer(c, nullptr);
+  assignServer(c, nullptr, force);
 }
 
-void Worker::assignServer(Conn* c, ServerState* avoid) {
-  switch (c->be->assign(&c->link, avoid, &c->src)) {
+void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
+  switch (c->be->assign(&c->link, avoid, &c->src, force)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
       connectServer(c);
@@ -60,6 +73,7 @@ void Worker::assignServer(Conn* c, ServerState* avoid) {
       break;
     }
     case Backend::Result::Failed:
+      if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
       finish(c, false);
       break;
   }
@@ -167,8 +181,12 @@ void Worker::connectFailed(Conn* c, bool timeout) {
 void Worker::established(Conn* c) {
   c->st = ConnState::Established;
   c->act_c = c->act_s = now_;
-  armRecv(c, 0);
+  if (c->tx) startResponse(c);
+  // The client may already be read (tcp-request inspect-delay): its recv stays as it is.
+  Pipe& p = c->p[0];
+  if (!p.armed && !p.eof && !p.paused && !p.starved) armRecv(c, 0);
   armRecv(c, 1);
+  pump(c, 0);  // inspected bytes and what arrived while connecting go first
   arm(c);
 }
 
@@ -191,8 +209,14 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
   }
   if (res > 0) {
     uint16_t bid = uint16_t(flags >> IORING_CQE_BUFFER_SHIFT);
-    if (c->st != ConnState::Established) {
+    if (!recvActive(c, dir)) {
       recycle(bid);
+    } else if (c->st == ConnState::Analysing && c->tx->inspecting) {
+      absorb(c, 0, bid, uint32_t(res));
+      analyse(c);
+    } else if (dir == 1 && c->tx && c->tx->res_pending) {
+      absorb(c, 1, bid, uint32_t(res));
+      analyseResponse(c);
     } else {
       buf_len_[bid] = uint32_t(res);
       buf_next_[bid] = kNoBuf;
@@ -212,11 +236,17 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
         ++c->inflight;
       }
     }
-  } else if (c->st == ConnState::Established) {
+  } else if (recvActive(c, dir)) {
     if (res == 0) {
       p.eof = true;
-      pump(c, dir);
-      arm(c);
+      if (c->st == ConnState::Analysing && c->tx->inspecting) {
+        analyse(c);  // the client closed: the data is final
+      } else if (dir == 1 && c->tx && c->tx->res_pending) {
+        analyseResponse(c);
+      } else if (c->st == ConnState::Established) {
+        pump(c, dir);
+        arm(c);
+      }
     } else if (res == -ENOBUFS) {
       if (!p.starved) {
         p.starved = true;
@@ -229,7 +259,7 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
       return;
     }
   }
-  if (c->st == ConnState::Established && !p.armed && !p.eof && !p.paused && !p.starved) armRecv(c, dir);
+  if (recvActive(c, dir) && !p.armed && !p.eof && !p.paused && !p.starved) armRecv(c, dir);
   maybeFree(c);
 }
 
@@ -237,6 +267,20 @@ void Worker::pump(Conn* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.sending || c->st != ConnState::Established) return;
   int dst = dir == 0 ? c->sfd : c->cfd;
+  if (c->tx) {  // inspected bytes first; the response waits while it is being analysed
+    TxnSlot& t = *c->tx;
+    const char* b = dir == 0 ? t.req.get() : t.res.get();
+    uint32_t len = dir == 0 ? t.req_len : t.res_len, sent = dir == 0 ? t.req_sent : t.res_sent;
+    if (dir == 1 && t.res_pending) return;
+    if (sent < len) {
+      io_uring_sqe* q = sqe();
+      io_uring_prep_send(q, dst, b + sent, len - sent, MSG_NOSIGNAL);
+      io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
+      ++c->inflight;
+      p.sending = true;
+      return;
+    }
+  }
   if (p.count) {
     io_uring_sqe* q = sqe();
     io_uring_prep_send(q, dst, bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off,
@@ -270,8 +314,15 @@ void Worker::onSend(Conn* c, int dir, int res) {
     return;
   }
   (dir == 0 ? c->act_s : c->act_c) = now_;
-  p.off += uint32_t(res);
-  if (p.off >= buf_len_[p.head]) {  // else a short send: the rest goes next
+  uint32_t* inspected = nullptr;  // the send came from an inspection buffer
+  if (c->tx) {
+    TxnSlot& t = *c->tx;
+    if (dir == 0 && t.req_sent < t.req_len) inspected = &t.req_sent;
+    if (dir == 1 && t.res_sent < t.res_len) inspected = &t.res_sent;
+  }
+  if (inspected) {
+    *inspected += uint32_t(res);
+  } else if ((p.off += uint32_t(res)) >= buf_len_[p.head]) {  // else a short send: the rest goes next
     uint16_t bid = p.head;
     p.head = buf_next_[bid];
     if (p.head == kNoBuf) p.tail = kNoBuf;
@@ -346,6 +397,10 @@ void Worker::releaseLimits(Conn* c) {
 void Worker::maybeFree(Conn* c) {
   if (c->st != ConnState::Closing || c->inflight || c->awaiting_wake) return;
   c->st = ConnState::Free;
+  if (c->tx) {  // only now: a send from its buffers may have been in flight until here
+    freeTxn(c->tx);
+    c->tx = nullptr;
+  }
   c->free_next = free_;
   free_ = c;
   --live_;
@@ -365,6 +420,11 @@ uint64_t Worker::deadline(const Conn* c) const {
   const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
+    case ConnState::Analysing: {  // the inspect delay, bounded by the client's timeout
+      uint64_t d = ft.client ? c->act_c + ft.client : 0;
+      if (c->inspect_deadline) d = d ? std::min(d, c->inspect_deadline) : c->inspect_deadline;
+      return d;
+    }
     case ConnState::Queued:
     case ConnState::TurnAround:
       return c->state_deadline;
@@ -376,6 +436,8 @@ uint64_t Worker::deadline(const Conn* c) const {
       uint64_t d = 0;
       if (tc) d = c->act_c + tc;
       if (ts) d = d ? std::min(d, c->act_s + ts) : c->act_s + ts;
+      if (c->tx && c->tx->res_pending && c->inspect_deadline)
+        d = d ? std::min(d, c->inspect_deadline) : c->inspect_deadline;
       return d;
     }
     default:
@@ -389,9 +451,22 @@ void Worker::onTimeout(Conn* c) {
       c->state_deadline = 0;
       connectServer(c);
       break;
-    case ConnState::Queued:       // timeout queue: HAProxy closes the client in TCP mode
-    case ConnState::Established:  // client/server/tunnel/fin timeouts
-      finish(c, false);
+    case ConnState::Analysing:  // the inspect delay ended (rules see final data), or timeout client
+      if (c->inspect_deadline && now_ >= c->inspect_deadline)
+        analyse(c);
+      else
+        finish(c, false);
+      maybeFree(c);
+      break;
+    case ConnState::Established:
+      if (c->tx && c->tx->res_pending && c->inspect_deadline && now_ >= c->inspect_deadline) {
+        analyseResponse(c);  // tcp-response inspect-delay over
+        maybeFree(c);
+        break;
+      }
+      [[fallthrough]];
+    case ConnState::Queued:  // timeout queue: HAProxy closes the client in TCP mode
+      finish(c, false);      // (Established: client/server/tunnel/fin timeouts)
       maybeFree(c);
       break;
     default:

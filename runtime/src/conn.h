@@ -15,7 +15,11 @@ struct Listener;
 
 inline constexpr uint16_t kNoBuf = 0xFFFF;
 
-enum class ConnState : uint8_t { Free, Queued, Connecting, TurnAround, Established, Closing };
+// Analysing: the request rules run (connection, content with inspect-delay waiting for client
+// data, backend selection, stick match) and no server is chosen yet.
+enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround, Established, Closing };
+
+struct TxnSlot;
 
 // Completion tags, in the low bits of user_data (objects are 16-byte aligned).
 enum Tag : uint64_t {
@@ -59,6 +63,8 @@ struct alignas(16) Conn {
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
   __kernel_timespec connect_ts{};
   sockaddr_storage src{};
+  TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
+  uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
   // timer wheel
   Conn* tprev = nullptr;
   Conn* tnext = nullptr;
@@ -74,7 +80,8 @@ struct alignas(16) Conn {
     awaiting_wake = counted = false;
     retries_left = 0;
     p[0] = Pipe{}, p[1] = Pipe{};
-    act_c = act_s = state_deadline = 0;
+    act_c = act_s = state_deadline = inspect_deadline = 0;
+    tx = nullptr;
     tprev = tnext = nullptr;
     twhen = 0;
     in_wheel = false;

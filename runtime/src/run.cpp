@@ -17,6 +17,7 @@
 #include "health.h"
 #include "lbc/rt/run.h"
 #include "net.h"
+#include "stick_table.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -105,6 +106,26 @@ int serve(const lbc_program* program, const RunFlags& flags) {
 
   Shared shared;
   shared.topo = topo.get();
+  shared.program = program;
+  for (size_t i = 0; i < topo->proxies.size(); ++i) {
+    ProxySpec& p = topo->proxies[i];
+    shared.analyse |= p.hooks != 0 || p.select_backend || !p.stick_rules.empty();
+    // A hook the topology relies on must exist (a program and a topology from different builds).
+    bool missing = ((p.hooks & kHasTcpReqConn) && !program->tcp_req_conn) ||
+                   ((p.hooks & kHasTcpReqSess) && !program->tcp_req_sess) ||
+                   ((p.hooks & kHasTcpReqCont) && !program->tcp_req_cont) ||
+                   ((p.hooks & kHasTcpResCont) && !program->tcp_res_cont) ||
+                   (p.select_backend && !program->select_backend) ||
+                   (!p.stick_rules.empty() && !program->stick);
+    if (missing) {
+      alert(p.where, "the compiled program lacks the rule hooks of proxy '" + p.name + "'");
+      return 1;
+    }
+  }
+  shared.tables.resize(topo->proxies.size());
+  for (size_t i = 0; i < topo->proxies.size(); ++i)
+    if (topo->proxies[i].table.present)
+      shared.tables[i] = std::make_unique<StickTable>(topo->proxies[i].table);
   shared.global.max = g.maxconn;
   shared.wake = wakeOwner;
   shared.resume_all = resumeAll;

@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "lbc/abi.h"
 #include "lbc/rt/topology.h"
 
 namespace lbc::rt {
 
 class Worker;
 class Backend;
+class StickTable;
 struct ServerState;
 
 // A waiting connection's place in a queue; lives inside the connection (no allocation).
@@ -85,7 +87,11 @@ class Backend {
   // Picks a server for `link`, avoiding `avoid` when another is possible. Assigned: the slot
   // is reserved and link->assigned set. Queued: the owner is woken when a slot frees. Failed:
   // no usable server, or the chosen server's queue is at its maxqueue.
-  Result assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src);
+  // `force` (a stick table's server) is taken instead of balancing: its slot, or its queue.
+  Result assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src,
+                ServerState* force = nullptr);
+  // The server with this id (HAProxy's puid), or null.
+  ServerState* serverById(int32_t id) const;
   // A connection to `s` ended: frees its slot and hands it to the oldest waiter, if any.
   void release(ServerState* s);
   // A queued connection gives up (timeout, shutdown). False when a slot was handed to it
@@ -123,6 +129,11 @@ class Backend {
 
 struct Shared {
   const Topology* topo = nullptr;
+  const lbc_program* program = nullptr;  // the compiled rule hooks (may all be null)
+  // True when some proxy has rules, a rule-chosen backend or stick rules: connections then carry
+  // a transaction (lbc::rt::Txn) through the analysis stages; otherwise they skip it entirely.
+  bool analyse = false;
+  std::vector<std::unique_ptr<StickTable>> tables;  // indexed like topo->proxies (null: no table)
   Limit global;
   std::vector<std::unique_ptr<Backend>> backends;  // indexed like topo->proxies (null if not a backend)
   std::vector<std::unique_ptr<Frontend>> frontends;

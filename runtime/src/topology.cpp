@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 1;
+constexpr uint32_t kTopoVersion = 2;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -129,10 +129,20 @@ void fields(Ar& a, TimeoutSpec& t) {
       a(t.check);
 }
 template <typename Ar>
+void fields(Ar& a, StickTableSpec& t) {
+  a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge);
+}
+template <typename Ar>
+void fields(Ar& a, StickRuleSpec& r) {
+  a(r.kind), a(r.table);
+}
+template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
   a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
-      a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index);
+      a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
+      a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
+      a(p.stick_rules);
 }
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
@@ -179,6 +189,16 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
   for (const auto& p : t.proxies) {
     if (p.backend_index != kNoIndex && p.backend_index >= t.proxies.size()) {
       err = "topology: backend index out of range";
+      return false;
+    }
+    for (const auto& r : p.stick_rules)
+      if (r.table >= t.proxies.size() || !t.proxies[r.table].table.present ||
+          static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(StickKind::StoreResponse)) {
+        err = "topology: bad stick rule";
+        return false;
+      }
+    if (static_cast<uint8_t>(p.table.type) > static_cast<uint8_t>(StickKeyType::Binary)) {
+      err = "topology: bad enum";
       return false;
     }
     if (static_cast<uint8_t>(p.balance) > static_cast<uint8_t>(BalanceAlgo::Random) ||

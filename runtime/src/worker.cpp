@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "analyse.h"
 #include "conn.h"
 
 namespace lbc::rt {
@@ -122,7 +123,7 @@ void Worker::flushBuffers() {
     starved_.clear();
     for (auto [c, dir] : list) {
       c->p[dir].starved = false;
-      if (c->st == ConnState::Established && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused)
+      if (recvActive(c, dir) && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused)
         armRecv(c, dir);
       opDone(c);  // the starved list held a reference
     }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct Listener {
 };
 
 struct Conn;
+struct TxnSlot;
 
 class Worker {
  public:
@@ -59,7 +61,8 @@ class Worker {
   // connection life
   void startConn(int fd, Listener& l);
   bool limitsFull(const Listener& l) const;
-  void assignServer(Conn* c, ServerState* avoid);
+  void toBackend(Conn* c, ServerState* force);
+  void assignServer(Conn* c, ServerState* avoid, ServerState* force = nullptr);
   void connectServer(Conn* c);
   void connectFailed(Conn* c, bool timeout);
   void established(Conn* c);
@@ -71,6 +74,19 @@ class Worker {
   void releaseLimits(Conn* c);
   void resumeListeners();
   void recycle(uint16_t bid);
+  // analysis (analyse.cpp): the compiled hooks at HAProxy's fixed points
+  TxnSlot* allocTxn();
+  void freeTxn(TxnSlot* t);
+  void startTxn(Conn* c);
+  void analyse(Conn* c);
+  int contentRules(Conn* c, uint32_t proxy);
+  void stickRequest(Conn* c);
+  void commitStores(Conn* c);
+  void startResponse(Conn* c);
+  void analyseResponse(Conn* c);
+  void absorb(Conn* c, int dir, uint16_t bid, uint32_t len);
+  bool recvActive(const Conn* c, int dir) const;
+  uint32_t proxyIndex(const ProxySpec& p) const { return uint32_t(&p - topo_.proxies.data()); }
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
@@ -98,6 +114,9 @@ class Worker {
   std::vector<uint16_t> buf_next_;
   uint32_t buf_adds_ = 0;
   std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
+  // transaction pool (connections of a program with rules take one)
+  std::vector<std::unique_ptr<TxnSlot>> txns_;
+  TxnSlot* txn_free_ = nullptr;
   // connection pool
   std::vector<std::unique_ptr<Conn[]>> chunks_;
   Conn* free_ = nullptr;

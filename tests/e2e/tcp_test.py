@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # End-to-end tests of TCP proxying (issue 3) over real loopback sockets.
-# usage: tcp_test.py [--proxy "CMD"] [--haproxy PATH] [--only NAME,...] [--soak N]
-# CMD is the proxy command the configuration path is appended to (default: build/lbc run).
+# usage: tcp_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...] [--soak N]
+# CMD is the proxy command the configuration path is appended to (default: build/lbc run; e.g.
+# "build/lbc run --engine=interp"). --build LBC runs `LBC build CFG -o BIN` for each configuration
+# and then serves with BIN (the ahead-of-time engine).
 import argparse
 import hashlib
 import os
@@ -656,17 +658,274 @@ def startup_errors_name_the_line():
 def unsupported_configurations_are_refused():
     cases = [
         ("listen l\n    mode http\n    bind 127.0.0.1:1\n    server s 127.0.0.1:1\n", "mode http"),
-        ("frontend f\n    bind 127.0.0.1:1\n    use_backend b if { src 10.0.0.1 }\n    default_backend b\n"
-         "backend b\n    server s 127.0.0.1:1\n", "conditional 'use_backend'"),
-        ("listen l\n    bind 127.0.0.1:1\n    tcp-request connection reject if { src 10.0.0.1 }\n"
-         "    server s 127.0.0.1:1\n", "rules are not supported"),
-        ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k\n    stick on src\n"
-         "    server s 127.0.0.1:1\n", "'stick' rule"),
+        ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k store conn_cur\n    stick on src\n"
+         "    server s 127.0.0.1:1\n", "'store conn_cur' in a stick-table"),
+        ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k\n"
+         "    tcp-request connection track-sc0 src\n    server s 127.0.0.1:1\n", "(sticky counters)"),
     ]
     for body, needle in cases:
         p = Proxy(ARGS.proxy, head() + body, expect_fail=True)
         assert p.proc.returncode == 1 and needle in p.err and "test.cfg:1" in p.err and "^" in p.err, p.err
 
+
+# ---- compiled rules: tcp-request / tcp-response, backend selection, stick tables ----------------
+
+def send_name(port, data, src=None, want=64, timeout=5.0):
+    """Connects, sends `data`, returns what comes back (the backend's name, then its echo) until
+    `want` bytes, the close or a reset."""
+    s = socket.socket()
+    s.settimeout(timeout)
+    if src:
+        s.bind((src, 0))
+    got = b""
+    try:
+        s.connect(("127.0.0.1", port))  # a reset may already come back here
+        if data:
+            s.sendall(data)
+        while len(got) < want:
+            d = s.recv(want - len(got))
+            if not d:
+                break
+            got += d
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    s.close()
+    return got
+
+
+@test
+def use_backend_on_src_in_tcp_mode():
+    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    use_backend b2 if {{ src 127.0.0.2 }}\n"
+            "    default_backend b1\n"
+            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    st = Setup(body, [Backend("a"), Backend("b")])
+    try:
+        assert [connect_name(st.fe, src="127.0.0.2") for _ in range(3)] == ["b"] * 3
+        assert [connect_name(st.fe, src="127.0.0.1") for _ in range(3)] == ["a"] * 3
+    finally:
+        st.close()
+
+
+@test
+def use_backend_on_payload_waits_for_the_data():
+    # The rules wait (inspect-delay) for 5 bytes; "hello" goes to b2, anything else to b1, and the
+    # inspected bytes are forwarded to the server first (the echo proves it).
+    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
+            "    tcp-request content accept if {{ req.payload(0,5) -m found }}\n"
+            "    use_backend b2 if {{ req.payload(0,5) -m bin 68656c6c6f }}\n    default_backend b1\n"
+            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    st = Setup(body, [Backend("a"), Backend("b")])
+    try:
+        for data, name in ((b"hello world", "b"), (b"howdy there", "a")):
+            s = socket.create_connection(("127.0.0.1", st.fe))
+            s.settimeout(5)
+            s.sendall(data[:2])  # two pieces: the first is not enough to decide
+            s.sendall(data[2:])
+            got = recv_exact(s, 1 + len(data))
+            s.close()
+            assert got == name.encode() + data, (data, got)
+    finally:
+        st.close()
+
+
+def client_hello(sni):
+    """The bytes of a real TLS ClientHello (Python's OpenSSL) naming `sni`."""
+    import ssl
+    ctx = ssl.create_default_context()
+    out, inc = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+@test
+def use_backend_on_req_ssl_sni():
+    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
+            "    tcp-request content accept if {{ req_ssl_hello_type 1 }}\n"
+            "    use_backend b2 if {{ req_ssl_sni -i api.example.com }}\n    default_backend b1\n"
+            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    st = Setup(body, [Backend("a"), Backend("b")])
+    try:
+        for sni, name in (("API.example.com", "b"), ("www.example.com", "a"), ("api.example.com", "b")):
+            hello = client_hello(sni)
+            s = socket.create_connection(("127.0.0.1", st.fe))
+            s.settimeout(5)
+            s.sendall(hello)
+            got = recv_exact(s, 1 + len(hello))
+            s.close()
+            assert got == name.encode() + hello, (sni, got[:1])
+    finally:
+        st.close()
+
+
+@test
+def tcp_request_connection_reject():
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n    tcp-request connection reject if {{ src 127.0.0.2 }}\n"
+            "    server a 127.0.0.1:{a}\n")
+    st = Setup(body, [Backend("a")])
+    try:
+        before = st.backends["a"].accepted
+        for _ in range(3):
+            assert send_name(st.fe, b"x", src="127.0.0.2") == b""
+        assert connect_name(st.fe) == "a"
+        assert st.backends["a"].accepted == before + 1, "a rejected connection reached the server"
+    finally:
+        st.close()
+
+
+@test
+def tcp_request_content_reject_and_accept():
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
+            "    tcp-request content reject if {{ req.payload(0,4) -m bin 42414421 }}\n"
+            "    tcp-request content accept if {{ req.len ge 4 }}\n    server a 127.0.0.1:{a}\n")
+    st = Setup(body, [Backend("a")])
+    try:
+        before = st.backends["a"].accepted
+        assert send_name(st.fe, b"BAD!rest") == b""
+        assert st.backends["a"].accepted == before
+        assert send_name(st.fe, b"good", want=5) == b"agood"
+    finally:
+        st.close()
+
+
+@test
+def inspect_delay_expiry_turns_miss_into_fail():
+    # "he" never reaches 5 bytes: the payload condition waits (MISS) until the delay ends, then
+    # fails, so the default backend gets the connection, with the 2 bytes, after ~1s; and a
+    # `reject` after a waiting accept fires once the delay is over.
+    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 1s\n"
+            "    tcp-request content accept if {{ req.payload(0,5) -m bin 68656c6c6f }}\n"
+            "    use_backend b2 if {{ req.payload(0,5) -m bin 68656c6c6f }}\n    default_backend b1\n"
+            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n"
+            "listen strict\n    bind 127.0.0.1:{strict}\n    tcp-request inspect-delay 1s\n"
+            "    tcp-request content accept if {{ req.payload(0,5) -m bin 68656c6c6f }}\n"
+            "    tcp-request content reject\n    server b 127.0.0.1:{b}\n")
+    strict = free_port()
+    st = Setup(body.replace("{strict}", str(strict)), [Backend("a"), Backend("b")])
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        t0 = time.monotonic()
+        s.sendall(b"he")
+        got = recv_exact(s, 3)
+        waited = time.monotonic() - t0
+        s.close()
+        assert got == b"ahe", got
+        assert 0.8 <= waited <= 5, waited
+        s = socket.create_connection(("127.0.0.1", strict))
+        s.settimeout(10)
+        t0 = time.monotonic()
+        s.sendall(b"he")
+        try:
+            d = s.recv(16)
+        except ConnectionResetError:
+            d = b""
+        waited = time.monotonic() - t0
+        s.close()
+        assert d == b"" and 0.8 <= waited <= 5, (d, waited)
+    finally:
+        st.close()
+
+
+@test
+def tcp_response_content_on_the_first_server_data():
+    # Response rules run once the server is there, on its first bytes, which are held until they
+    # decide: a reject closes the client without them (the server did get the connection). With
+    # an inspect delay, a hello type that the first byte of a TLS record (0x16) alone cannot
+    # give waits (MISS) and fails at the end (a non-TLS first byte fails at once, as HAProxy).
+    tls_like = Backend("\x16")
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n"
+            "    tcp-response content reject if {{ src 127.0.0.2 }}\n    server a 127.0.0.1:{a}\n"
+            "listen slow\n    bind 127.0.0.1:{slow}\n    tcp-response inspect-delay 1s\n"
+            "    tcp-response content accept if {{ rep_ssl_hello_type 2 }}\n"
+            "    tcp-response content reject\n    server t 127.0.0.1:%d\n" % tls_like.port)
+    slow = free_port()
+    st = Setup(body.replace("{slow}", str(slow)), [Backend("a")])
+    try:
+        before = st.backends["a"].accepted
+        assert send_name(st.fe, b"", src="127.0.0.2", want=1) == b""
+        wait_for(lambda: st.backends["a"].accepted == before + 1, 5, "the server to get the connection")
+        assert send_name(st.fe, b"", want=1) == b"a"
+        t0 = time.monotonic()
+        assert send_name(slow, b"", want=1) == b""
+        assert 0.8 <= time.monotonic() - t0 <= 5, time.monotonic() - t0
+    finally:
+        st.close()
+        tls_like.stop()
+
+
+@test
+def stick_on_src_keeps_clients_on_their_server():
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n    balance roundrobin\n"
+            "    stick-table type ip size 100 expire 1m\n    stick on src\n"
+            "    server a 127.0.0.1:{a}\n    server b 127.0.0.1:{b}\n")
+    st = Setup(body, [Backend("a"), Backend("b")])
+    try:
+        first = {src: connect_name(st.fe, src=src) for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4")}
+        # round robin alone would alternate; each source keeps the server it got first
+        assert sorted(set(first.values())) == ["a", "b"], first
+        for _ in range(3):
+            for src, name in first.items():
+                assert connect_name(st.fe, src=src) == name, (src, name)
+    finally:
+        st.close()
+
+
+@test
+def stick_match_ignores_a_down_server():
+    # The learnt server goes away (its check fails): the client is balanced to the other one
+    # and sticks there from then on (store-request updates the entry).
+    body = ("listen l\n    bind 127.0.0.1:{fe}\n    balance roundrobin\n"
+            "    stick-table type ip size 10\n    stick on src\n"
+            "    server a 127.0.0.1:{a} check inter 200 fall 1 rise 1\n"
+            "    server b 127.0.0.1:{b} check inter 200 fall 1 rise 1\n")
+    st = Setup(body, [Backend("a"), Backend("b")])
+    try:
+        name = connect_name(st.fe, src="127.0.0.5")
+        other = "b" if name == "a" else "a"
+        st.backends[name].stop()
+        wait_for(lambda: connect_name(st.fe, src="127.0.0.5") == other, 10, "the client to move to " + other)
+        assert [connect_name(st.fe, src="127.0.0.5") for _ in range(3)] == [other] * 3
+    finally:
+        st.close()
+
+
+def tls_servers(names_ports):
+    """openssl s_server per (name, port), each with its own certificate (CN=name), session IDs
+    (no tickets) so a resumed session proves the same server answered."""
+    import subprocess
+    import tempfile
+    d = tempfile.mkdtemp(prefix="lbc-e2e-tls-")
+    procs = []
+    for name, port in names_ports:
+        key, crt = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-days",
+                        "1", "-keyout", key, "-out", crt], check=True, capture_output=True)
+        procs.append(subprocess.Popen(["openssl", "s_server", "-accept", str(port), "-cert", crt, "-key", key,
+                                       "-www", "-no_ticket", "-quiet"], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+    wait_for(lambda: all(can_connect(p) for _, p in names_ports), 10, "the TLS servers")
+    return d, procs
+
+
+def s_client(port, sess_in=None, sess_out=None):
+    """One TLS 1.2 handshake; returns (server CN, reused)."""
+    import subprocess
+    argv = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2"]
+    if sess_in:
+        argv += ["-sess_in", sess_in]
+    if sess_out:
+        argv += ["-sess_out", sess_out]
+    r = subprocess.run(argv, input="", capture_output=True, text=True, timeout=20)
+    import re
+    m = re.search(r"subject=CN\s*=\s*(\w+)", r.stdout)
+    return (m.group(1) if m else None), ("Reused, TLS" in r.stdout)
+
+
+# ---- samples -----------------------------------------------------------------------------------
 
 # ---- samples -----------------------------------------------------------------------------------
 
@@ -698,24 +957,43 @@ def samples_tcp_mysql_leastconn():
 
 @test
 def samples_https_passthrough():
-    # samples/https_passthrough.cfg: TCP relay on :8443 to 9443/9444 with checks; a real TLS
-    # handshake goes through it untouched (openssl s_server behind, openssl s_client in front).
+    # samples/https_passthrough.cfg: TCP relay on :8443 to 9443/9444 with checks and `stick on
+    # src`; a real TLS handshake goes through it untouched (openssl s_server behind, each with
+    # its own certificate, openssl s_client and curl in front), and every connection of this
+    # client reaches the same server although the balancing is round robin.
     import subprocess
-    import tempfile
-    d = tempfile.mkdtemp(prefix="lbc-e2e-tls-")
-    key, crt = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days",
-                    "1", "-keyout", key, "-out", crt], check=True, capture_output=True)
-    servers = [subprocess.Popen(["openssl", "s_server", "-accept", str(port), "-cert", crt, "-key", key, "-www",
-                                 "-quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for port in (9443, 9444)]
+    d, servers = tls_servers([("s1", 9443), ("s2", 9444)])
     try:
-        wait_for(lambda: can_connect(9443) and can_connect(9444), 10, "the TLS servers")
         p = Proxy(ARGS.proxy, open(os.path.join(SAMPLES, "https_passthrough.cfg")).read(), 8443)
         try:
             r = subprocess.run(["curl", "-sk", "--max-time", "10", "https://127.0.0.1:8443/"], capture_output=True,
                                text=True, timeout=20)
             assert r.returncode == 0 and "s_server" in r.stdout, (r.returncode, r.stdout[:200], r.stderr)
+            names = [s_client(8443)[0] for _ in range(4)]
+            assert names[0] in ("s1", "s2") and names == [names[0]] * 4, names
+        finally:
+            p.stop()
+    finally:
+        for s in servers:
+            s.kill()
+            s.wait()
+
+
+@test
+def samples_ssl_session_id_affinity():
+    # samples/ssl_session_id_affinity.cfg: the session ID of the server hello is learnt
+    # (store-response) and matched in the next client hello (stick on payload_lv): a resumed
+    # session only succeeds on the server that issued it, so "Reused" each time is the proof.
+    d, servers = tls_servers([("s1", 9443), ("s2", 9444)])
+    try:
+        p = Proxy(ARGS.proxy, open(os.path.join(SAMPLES, "ssl_session_id_affinity.cfg")).read(), 8443)
+        try:
+            sess = os.path.join(d, "sess.pem")
+            first, _ = s_client(8443, sess_out=sess)
+            assert first in ("s1", "s2"), first
+            for _ in range(4):
+                name, reused = s_client(8443, sess_in=sess)
+                assert name == first and reused, (first, name, reused)
         finally:
             p.stop()
     finally:
@@ -763,9 +1041,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
     ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
+    ap.add_argument("--build", default="", help="lbc binary: serve with `lbc build` executables")
     ap.add_argument("--only", default="")
     ap.add_argument("--soak", type=int, default=100000)
     ARGS = ap.parse_args()
+    if ARGS.build:
+        ARGS.proxy = "%s %s %s" % (sys.executable, os.path.join(here, "build_run.py"), ARGS.build)
     only = set(filter(None, ARGS.only.split(",")))
     failed = []
     for fn in TESTS:

@@ -10,6 +10,9 @@
 #include "codegen/codegen.h"
 #include "commands.h"
 #include "driver/driver.h"
+#include "interp/interp.h"
+#include "lbc/rt/topology.h"
+#include "lower/lower.h"
 
 namespace lbc::cli {
 
@@ -69,7 +72,25 @@ int cmdBuild(const std::vector<std::string>& args) {
     std::cerr << "lbc: configuration is invalid: " << c->diags->errorCount() << " error(s)\n";
     return 1;
   }
-  codegen::Options copts;  // topology: filled by the runtime's encoder once it exists
+  // The executable serves like `lbc run`: the same checks and the same topology, embedded in the
+  // program. Emitting an intermediate, or linking another main (tests), only embeds the topology
+  // when the configuration lowers; lowering errors (e.g. 'mode http') are then not fatal.
+  bool serving = emit == "exe" && main_override.empty();
+  codegen::Options copts;
+  {
+    front::DiagEngine scratch(c->sources);
+    front::DiagEngine& ld = serving ? *c->diags : scratch;
+    rt::Topology topo;
+    bool lowered =
+        interp::checkSupported(c->program, ld) && lower::lowerProgram(c->program, c->sources, ld, topo);
+    if (lowered) copts.topology = rt::encodeTopology(topo);
+    if (serving && !lowered) {
+      c->diags->render(std::cerr, front::DiagFormat::Text);
+      std::cerr << "lbc: cannot build: " << c->diags->errorCount() << " error"
+                << (c->diags->errorCount() == 1 ? "" : "s") << "\n";
+      return 1;
+    }
+  }
   codegen::Result r = codegen::generate(c->program, copts);
   // Sema already warns about rules after an unconditional final rule: add only what it did not
   // see (e.g. conditions that are always false).

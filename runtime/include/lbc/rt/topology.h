@@ -57,6 +57,34 @@ struct TimeoutSpec {
 };
 
 enum class ProxyMode : uint8_t { Tcp, Http };
+
+// A `stick-table` (HAProxy's keys: ip, ipv6, integer, string, binary). Only the server id is
+// stored (what `stick` rules need); counters (`store ...`) are refused by the compiler for now.
+enum class StickKeyType : uint8_t { Ip, Ipv6, Integer, String, Binary };
+struct StickTableSpec {
+  bool present = false;
+  StickKeyType type = StickKeyType::Ip;
+  uint32_t key_len = 0;    // string/binary key size in bytes (HAProxy: string 32 by default)
+  uint64_t size = 0;       // maximum entries
+  uint64_t expire_ms = 0;  // 0 = entries never expire (only evicted by size)
+  bool nopurge = false;    // full table: refuse new entries instead of evicting the oldest
+};
+
+// One `stick` rule of a backend, in file order (the index the program's `stick` hook takes).
+enum class StickKind : uint8_t { On, Match, StoreRequest, StoreResponse };
+struct StickRuleSpec {
+  StickKind kind = StickKind::On;
+  uint32_t table = kNoIndex;  // proxy index holding the stick-table
+};
+
+// Which compiled hooks have rules in a proxy (bits), so the runtime buffers data or calls a
+// hook only where a rule can run.
+enum : uint8_t {
+  kHasTcpReqConn = 1,
+  kHasTcpReqSess = 2,
+  kHasTcpReqCont = 4,
+  kHasTcpResCont = 8,
+};
 enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random };
 
 struct ProxySpec {
@@ -75,6 +103,16 @@ struct ProxySpec {
   uint32_t random_draws = 2;
   std::vector<ServerSpec> servers;
   uint32_t backend_index = kNoIndex;  // frontends: the backend every connection goes to
+  // ---- compiled rules (format 2) ----
+  // Frontends: the program's select_backend chooses the backend (conditional or dynamic
+  // use_backend); backend_index is then unused.
+  bool select_backend = false;
+  uint8_t hooks = 0;                      // kHas* bits
+  uint64_t tcp_inspect_delay_ms = 0;      // tcp-request inspect-delay (0 = none)
+  uint64_t tcp_res_inspect_delay_ms = 0;  // tcp-response inspect-delay (0 = none)
+  bool persist = false;                   // option persist: stick to a server even when down
+  StickTableSpec table;
+  std::vector<StickRuleSpec> stick_rules;
 };
 
 struct GlobalSpec {
@@ -86,6 +124,8 @@ struct GlobalSpec {
   uint64_t hard_stop_after_ms = 0;  // 0 = unbounded
 };
 
+// Proxies are in the IR's order, one per IR proxy (a `defaults` section or a disabled proxy is
+// neither frontend nor backend), so a topology index is the index compiled hooks take.
 struct Topology {
   GlobalSpec global;
   std::vector<ProxySpec> proxies;

@@ -31,6 +31,7 @@ class Arena {
     if (n > limit_ - used_ || n > limit_) return nullptr;
     if (n > avail_) {
       size_t chunk = n > kChunk ? n : kChunk;
+      if (chunks_.empty()) first_chunk_ = chunk;
       chunks_.push_back(std::make_unique<char[]>(chunk));
       cur_ = chunks_.back().get();
       avail_ = chunk;
@@ -54,10 +55,19 @@ class Arena {
     return {p, s.size()};
   }
   size_t used() const { return used_; }
+  // Keeps the first standard-size chunk: a transaction object reused from a pool (the runtime's,
+  // one per connection) then allocates nothing for small rule work.
   void reset() {
-    chunks_.clear();
-    cur_ = nullptr;
-    avail_ = used_ = 0;
+    if (!chunks_.empty() && first_chunk_ == kChunk) {
+      chunks_.resize(1);
+      cur_ = chunks_[0].get();
+      avail_ = kChunk;
+    } else {
+      chunks_.clear();
+      cur_ = nullptr;
+      avail_ = 0;
+    }
+    used_ = 0;
   }
 
  private:
@@ -66,6 +76,7 @@ class Arena {
   std::vector<std::unique_ptr<char[]>> chunks_;
   char* cur_ = nullptr;
   size_t avail_ = 0, used_ = 0;
+  size_t first_chunk_ = 0;
 };
 
 struct Header {

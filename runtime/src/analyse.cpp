@@ -1,0 +1,380 @@
+// The compiled hooks at HAProxy's fixed points, for TCP proxies:
+//   accept -> tcp-request connection -> tcp-request session -> tcp-request content of the
+//   frontend (inspect-delay) -> backend selection -> tcp-request content of the backend ->
+//   stick match / store-request -> server -> (server's first data) tcp-response content
+//   (inspect-delay) -> stick store-response -> relay.
+// While content rules wait for data the client's bytes are read into a bounded buffer and not
+// forwarded; a rule that needs more (MISS) is evaluated again as data arrives, until the buffer
+// is full, the client closes or the inspect delay expires: then the data is final and a fetch
+// that still lacks it fails, so MISS becomes FAIL as in HAProxy. The buffered bytes go to the
+// server first once it is connected.
+//
+// One deliberate difference: HAProxy first runs the response analysers when the server
+// connection is established, so without a `tcp-response inspect-delay` they only ever see an
+// empty buffer. Here they run on the server's first data (or its close, or the delay's end),
+// which is when response content rules and `stick store-response` can see anything at all.
+#include "analyse.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "conn.h"
+#include "stick_table.h"
+#include "worker.h"
+
+namespace lbc::rt {
+namespace {
+
+enum { kDone, kWait, kClosed };
+
+void fillAddr(const sockaddr_storage& ss, uint8_t ip[16], bool& v6, uint16_t& port) {
+  std::memset(ip, 0, 16);
+  v6 = false;
+  port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    std::memcpy(ip, &a->sin_addr, 4);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    std::memcpy(ip, &a->sin6_addr, 16);
+    v6 = true;
+    port = ntohs(a->sin6_port);
+  }
+}
+
+bool stops(int32_t verdict) {
+  return verdict == LBC_HOOK_REJECT || verdict == LBC_HOOK_DENY;
+}
+
+}  // namespace
+
+void TxnSlot::reset() {
+  Txn& t = txn;
+  std::memset(t.src, 0, sizeof t.src);
+  std::memset(t.dst, 0, sizeof t.dst);
+  t.src_v6 = t.dst_v6 = false;
+  t.src_port = t.dst_port = 0;
+  t.ssl = false;
+  t.sni = {};
+  t.frontend = 0;
+  t.backend = LBC_BACKEND_NONE;
+  t.in_response = t.more_data = false;
+  t.req_payload = t.res_payload = {};
+  t.http = false;
+  t.method = t.uri = {};
+  t.version = "HTTP/1.1";
+  t.req_headers.clear();
+  t.has_response = false;
+  t.status = 0;
+  t.reason = {};
+  t.res_headers.clear();
+  t.vars.clear();
+  t.tracks.clear();
+  t.fired.clear();
+  t.verdict = LBC_HOOK_CONTINUE;
+  t.reply.status = 0;
+  t.reply.content_type = t.reply.body = {};
+  t.reply.body_kind = LBC_BODY_NONE;
+  t.reply.headers.clear();
+  t.rewrite_failed = false;
+  t.arena.reset();
+  t.lf.clear();
+  req_len = req_sent = res_len = res_sent = 0;
+  stage = Stage::FeContent;
+  stage_started = inspecting = early_recv = res_pending = false;
+  sticky = nullptr;
+  for (uint32_t i = 0; i < nstores; ++i) stores[i].done = false;
+  nstores = 0;
+}
+
+TxnSlot* Worker::allocTxn() {
+  if (!txn_free_) {
+    txns_.push_back(std::make_unique<TxnSlot>());
+    txn_free_ = txns_.back().get();
+  }
+  TxnSlot* t = txn_free_;
+  txn_free_ = t->next_free;
+  t->reset();
+  return t;
+}
+
+void Worker::freeTxn(TxnSlot* t) {
+  t->next_free = txn_free_;
+  txn_free_ = t;
+}
+
+bool Worker::recvActive(const Conn* c, int dir) const {
+  if (c->st == ConnState::Established) return true;
+  if (dir != 0 || !c->tx || !c->tx->early_recv) return false;
+  return c->st == ConnState::Analysing || c->st == ConnState::Queued || c->st == ConnState::Connecting ||
+         c->st == ConnState::TurnAround;
+}
+
+void Worker::startTxn(Conn* c) {
+  c->st = ConnState::Analysing;
+  TxnSlot* t = allocTxn();
+  c->tx = t;
+  Txn& x = t->txn;
+  x.program = shared_.program;
+  socklen_t len = sizeof c->src;
+  getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  sockaddr_storage dst{};
+  len = sizeof dst;
+  getsockname(c->cfd, reinterpret_cast<sockaddr*>(&dst), &len);
+  fillAddr(c->src, x.src, x.src_v6, x.src_port);
+  fillAddr(dst, x.dst, x.dst_v6, x.dst_port);
+  const ProxySpec& fs = *c->fe->spec;
+  const uint32_t fe = proxyIndex(fs);
+  x.frontend = fe;
+  const lbc_program* prog = shared_.program;
+  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
+    finish(c, true);  // as HAProxy: no linger, a single RST
+    return;
+  }
+  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
+    finish(c, false);
+    return;
+  }
+  t->stage = TxnSlot::Stage::FeContent;
+  analyse(c);
+}
+
+// Runs the request stages until one waits for data or the server is chosen.
+void Worker::analyse(Conn* c) {
+  TxnSlot& t = *c->tx;
+  const lbc_program* prog = shared_.program;
+  const uint32_t fe = proxyIndex(*c->fe->spec);
+  while (c->st == ConnState::Analysing) {
+    switch (t.stage) {
+      case TxnSlot::Stage::FeContent:
+        if (contentRules(c, fe) != kDone) return;
+        t.stage = TxnSlot::Stage::Select;
+        break;
+      case TxnSlot::Stage::Select: {
+        Backend* be = c->fe->backend;
+        if (c->fe->spec->select_backend && prog->select_backend) {
+          int32_t b = prog->select_backend(toAbi(&t.txn), fe);
+          be = b >= 0 && size_t(b) < shared_.backends.size() ? shared_.backends[b].get() : nullptr;
+        }
+        c->be = be;
+        if (!be) {  // no backend (none matched, or a disabled one): the client is closed
+          finish(c, false);
+          return;
+        }
+        uint32_t bi = proxyIndex(be->spec());
+        t.txn.backend = int32_t(bi);
+        t.stage = bi != fe ? TxnSlot::Stage::BeContent : TxnSlot::Stage::Stick;
+        break;
+      }
+      case TxnSlot::Stage::BeContent:
+        if (contentRules(c, proxyIndex(c->be->spec())) != kDone) return;
+        t.stage = TxnSlot::Stage::Stick;
+        break;
+      case TxnSlot::Stage::Stick:
+        stickRequest(c);
+        t.stage = TxnSlot::Stage::Connect;
+        break;
+      case TxnSlot::Stage::Connect:
+      case TxnSlot::Stage::Done:
+        t.stage = TxnSlot::Stage::Done;
+        t.inspecting = false;  // later client bytes queue in the pipe until the server is there
+        c->inspect_deadline = 0;
+        toBackend(c, t.sticky);
+        return;
+    }
+  }
+}
+
+int Worker::contentRules(Conn* c, uint32_t proxy) {
+  const ProxySpec& ps = topo_.proxies[proxy];
+  const lbc_program* prog = shared_.program;
+  if (!(ps.hooks & kHasTcpReqCont) || !prog->tcp_req_cont) return kDone;
+  TxnSlot& t = *c->tx;
+  if (!t.stage_started) {
+    t.stage_started = true;
+    c->inspect_deadline = ps.tcp_inspect_delay_ms ? now_ + ps.tcp_inspect_delay_ms : 0;
+    if (ps.tcp_inspect_delay_ms && !t.early_recv) {
+      t.early_recv = true;
+      if (!t.req) t.req = std::make_unique<char[]>(bufsize_);
+      if (!c->p[0].armed && !c->p[0].eof) armRecv(c, 0);
+    }
+    t.inspecting = t.early_recv;
+  }
+  bool full = t.req_len >= bufsize_;
+  bool expired = c->inspect_deadline && now_ >= c->inspect_deadline;
+  bool final = !ps.tcp_inspect_delay_ms || c->p[0].eof || full || expired;
+  Txn& x = t.txn;
+  x.req_payload = {t.req.get(), t.req_len};
+  x.in_response = false;
+  x.more_data = !final;
+  int32_t r = prog->tcp_req_cont(toAbi(&x), proxy);
+  x.more_data = false;
+  if (r == LBC_HOOK_MISS && !final) {
+    arm(c);
+    return kWait;
+  }
+  if (stops(r)) {
+    finish(c, true);  // HAProxy kills the connection (sc_must_kill_conn): reset
+    return kClosed;
+  }
+  t.stage_started = false;
+  c->inspect_deadline = 0;
+  return kDone;
+}
+
+void Worker::stickRequest(Conn* c) {
+  TxnSlot& t = *c->tx;
+  const ProxySpec& bs = c->be->spec();
+  const lbc_program* prog = shared_.program;
+  if (bs.stick_rules.empty() || !prog->stick) return;
+  const uint32_t be = proxyIndex(bs);
+  Txn& x = t.txn;
+  x.req_payload = {t.req.get(), t.req_len};
+  x.in_response = false;
+  x.more_data = false;  // stick rules see the data as final (SMP_OPT_FINAL)
+  for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
+    const StickRuleSpec& r = bs.stick_rules[i];
+    if (r.kind == StickKind::StoreResponse) continue;
+    bool store = r.kind == StickKind::On || r.kind == StickKind::StoreRequest;
+    bool match = r.kind == StickKind::On || r.kind == StickKind::Match;
+    // Only the first storing rule of each table applies, as HAProxy (most precise key first).
+    if (store && t.storing(r.table)) continue;
+    StickTable* tb = shared_.tables[r.table].get();
+    lbc_smp key{};
+    if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
+    if (!tb->makeKey(key, t.scratch)) continue;
+    if (match && !t.sticky) {
+      int32_t id = tb->lookup(t.scratch, now_);
+      ServerState* s = id ? c->be->serverById(id) : nullptr;
+      // A server that is down is ignored unless `option persist`, as HAProxy.
+      if (s && (s->up.load(std::memory_order_relaxed) || bs.persist)) t.sticky = s;
+    }
+    if (store && t.nstores < TxnSlot::kMaxStores) {
+      TxnSlot::Store& st = t.stores[t.nstores++];
+      st.table = r.table;
+      st.key.assign(t.scratch);
+      st.done = false;
+    }
+  }
+}
+
+void Worker::commitStores(Conn* c) {
+  TxnSlot& t = *c->tx;
+  if (!c->srv) return;
+  for (uint32_t i = 0; i < t.nstores; ++i) {
+    TxnSlot::Store& st = t.stores[i];
+    if (st.done) continue;
+    st.done = true;
+    if (StickTable* tb = shared_.tables[st.table].get()) tb->store(st.key, c->srv->spec->id, now_);
+  }
+}
+
+// At the server connection: request-side stores get the server's id, and the response side is
+// analysed on the first data when the backend has tcp-response or store-response rules.
+void Worker::startResponse(Conn* c) {
+  TxnSlot& t = *c->tx;
+  commitStores(c);
+  const ProxySpec& bs = c->be->spec();
+  bool store_res = false;
+  for (const auto& r : bs.stick_rules) store_res |= r.kind == StickKind::StoreResponse;
+  if (!(bs.hooks & kHasTcpResCont) && !store_res) return;
+  t.res_pending = true;
+  if (!t.res) t.res = std::make_unique<char[]>(bufsize_);
+  c->inspect_deadline = bs.tcp_res_inspect_delay_ms ? now_ + bs.tcp_res_inspect_delay_ms : 0;
+}
+
+void Worker::analyseResponse(Conn* c) {
+  TxnSlot& t = *c->tx;
+  const ProxySpec& bs = c->be->spec();
+  const lbc_program* prog = shared_.program;
+  const uint32_t be = proxyIndex(bs);
+  bool full = t.res_len >= bufsize_;
+  bool expired = c->inspect_deadline && now_ >= c->inspect_deadline;
+  bool final = !bs.tcp_res_inspect_delay_ms || c->p[1].eof || full || expired;
+  Txn& x = t.txn;
+  x.in_response = true;
+  x.res_payload = {t.res.get(), t.res_len};
+  if ((bs.hooks & kHasTcpResCont) && prog->tcp_res_cont) {
+    x.more_data = !final;
+    int32_t r = prog->tcp_res_cont(toAbi(&x), be);
+    x.more_data = false;
+    if (r == LBC_HOOK_MISS && !final) {
+      x.in_response = false;
+      arm(c);
+      return;
+    }
+    if (stops(r)) {
+      // HAProxy kills the server side and closes the client.
+      if (c->sfd >= 0) {
+        linger lg{1, 0};
+        setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      }
+      finish(c, false);
+      return;
+    }
+  }
+  if (prog->stick && c->srv) {
+    // Only the first store-response rule of each table applies; request-side stores of the same
+    // table do not count (HAProxy's process_store_rules).
+    const uint32_t nreq = t.nstores;
+    auto storing = [&](uint32_t table) {
+      for (uint32_t k = nreq; k < t.nstores; ++k)
+        if (t.stores[k].table == table) return true;
+      return false;
+    };
+    for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
+      const StickRuleSpec& r = bs.stick_rules[i];
+      if (r.kind != StickKind::StoreResponse || storing(r.table)) continue;
+      StickTable* tb = shared_.tables[r.table].get();
+      lbc_smp key{};
+      if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
+      if (!tb->makeKey(key, t.scratch) || t.nstores >= TxnSlot::kMaxStores) continue;
+      TxnSlot::Store& st = t.stores[t.nstores++];
+      st.table = r.table;
+      st.key.assign(t.scratch);
+      st.done = false;
+    }
+    commitStores(c);
+  }
+  x.in_response = false;
+  t.res_pending = false;
+  c->inspect_deadline = 0;
+  pump(c, 1);
+  arm(c);
+}
+
+// Copies received bytes into the inspection buffer; what does not fit stays in the pipe (the
+// buffer is then full, which makes the data final).
+void Worker::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
+  TxnSlot& t = *c->tx;
+  Pipe& p = c->p[dir];
+  char* buf = dir == 0 ? t.req.get() : t.res.get();
+  uint32_t& used = dir == 0 ? t.req_len : t.res_len;
+  // Bytes already waiting in the pipe came later than the buffer's: nothing jumps ahead of them.
+  uint32_t n = p.count ? 0 : std::min(len, bufsize_ - used);
+  std::memcpy(buf + used, bufs_ + size_t(bid) * bufsize_, n);
+  used += n;
+  (dir == 0 ? c->act_c : c->act_s) = now_;
+  if (n == len) {
+    recycle(bid);
+    return;
+  }
+  buf_len_[bid] = len;
+  buf_next_[bid] = kNoBuf;
+  if (p.tail != kNoBuf) {
+    buf_next_[p.tail] = bid;
+  } else {
+    p.head = bid;
+    p.off = n;
+  }
+  p.tail = bid;
+  ++p.count;
+}
+
+}  // namespace lbc::rt
