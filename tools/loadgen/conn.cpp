@@ -185,6 +185,13 @@ void ConnWorker::run() {
   close(ep_);
 }
 
+double meanOf(const std::vector<uint32_t>& v) {
+  if (v.empty()) return 0;
+  double sum = 0;
+  for (uint32_t x : v) sum += x;
+  return sum / double(v.size());
+}
+
 }  // namespace
 
 int runConn(const Options& o) {
@@ -224,8 +231,11 @@ int runConn(const Options& o) {
       .num("connections", total.completed)
       .num("connections_in_window", total.inWindow)
       .num("conn_per_s", double(total.inWindow) / window)
+      .num("latency_mean_us", meanOf(total.latencyUs))
       .num("latency_p50_us", uint64_t(percentile(total.latencyUs, 50)))
+      .num("latency_p90_us", uint64_t(percentile(total.latencyUs, 90)))
       .num("latency_p99_us", uint64_t(percentile(total.latencyUs, 99)))
+      .num("latency_p999_us", uint64_t(percentile(total.latencyUs, 99.9)))
       .num("latency_max_us", uint64_t(percentile(total.latencyUs, 100)))
       .num("errors", total.errors.total)
       .raw("error_kinds", errorsJson(total.errors));

@@ -77,7 +77,10 @@ class TcpConn:
                 "cpu_s": cpu1 - cpu0, "cpu_us_per_conn": (cpu1 - cpu0) / r["connections"] * 1e6,
                 "busy_pct": _busy(cpu1 - cpu0, r["elapsed_s"], ctx),
                 "load_cpu_us_per_conn": (lg_cpu + back1 - back0) / r["connections"] * 1e6,
-                "latency_p50_us": r["latency_p50_us"], "latency_p99_us": r["latency_p99_us"]}
+                "latency_p50_us": r["latency_p50_us"], "latency_p99_us": r["latency_p99_us"],
+                # in the --json file only: the shape of the tail
+                "latency_mean_us": r["latency_mean_us"], "latency_p90_us": r["latency_p90_us"],
+                "latency_p999_us": r["latency_p999_us"], "latency_max_us": r["latency_max_us"]}
 
 
 class TcpStream:
