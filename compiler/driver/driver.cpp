@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "codegen/analysis.h"
 #include "front/parse.h"
 #include "front/preproc.h"
 
@@ -28,6 +29,18 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std:
   return out;
 }
 
+// Rules the back end would drop because they can never run (a condition fixed at compile time,
+// or an earlier rule that always stops the list). Sema's lint already names rules after an
+// unconditional final rule; only what it did not see is added, so no line is reported twice.
+static void reportDeadRules(Compilation& c) {
+  for (const auto& d : codegen::deadRules(c.program)) {
+    bool known = false;
+    for (const auto& w : c.diags->all())
+      known |= w.severity == front::Severity::Warning && w.loc.file == d.loc.file && w.loc.line == d.loc.line;
+    if (!known) c.diags->warning(d.loc, d.message);
+  }
+}
+
 static void analyse(Compilation& c, std::vector<uint32_t> ids, const sema::Options& opts,
                     const front::EnvLookup& env) {
   std::vector<front::File> parsed;
@@ -37,6 +50,7 @@ static void analyse(Compilation& c, std::vector<uint32_t> ids, const sema::Optio
     parsed.push_back(std::move(f));
   }
   c.program = sema::analyze(parsed, *c.diags, opts);
+  if (opts.lint && c.diags->errorCount() == 0) reportDeadRules(c);
 }
 
 std::unique_ptr<Compilation> compile(const std::vector<std::string>& paths, const sema::Options& opts,
