@@ -316,6 +316,34 @@ TEST(JitCodegen, TcpContentMissUntilDataIsFinal) {
   EXPECT_EQ(c.p()->tcp_req_cont(lbc::rt::toAbi(&t), t.frontend), LBC_HOOK_REJECT);
 }
 
+// Generated code reaches only the symbols it is given: without lbc_fetch_path in the map the
+// program does not link, and nothing is looked up in the process instead.
+TEST(JitCodegen, SymbolsOnlyFromTheExplicitMap) {
+  lbc::sema::Options opts;
+  opts.resolve_hosts = false;
+  auto comp = lbc::driver::compileText("t.cfg",
+                                       std::string(kHead) +
+                                           "frontend fe\n  bind :8080\n  use_backend web if { path_beg /a }\n"
+                                           "backend web\n  server s 127.0.0.1:3\n",
+                                       opts, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(comp->ok());
+  std::vector<lbc::jit::Symbol> partial;
+  for (const auto& s : lbc::jit::abiSymbols())
+    if (std::string_view(s.name) != "lbc_fetch_path") partial.push_back(s);
+  auto gen = lbc::codegen::generate(comp->program, {});
+  ASSERT_TRUE(gen.ok()) << gen.error;
+  auto r = lbc::jit::load(std::move(gen.module), partial);
+  EXPECT_FALSE(r.program);
+  EXPECT_NE(r.error.find("lbc_fetch_path"), std::string::npos) << r.error;
+  // With the full map it links, and the program stays valid while a reference is held.
+  auto ok = lbc::jit::compile(comp->program);
+  ASSERT_TRUE(ok.program) << ok.error;
+  lbc::jit::ProgramRef held = ok.program;
+  ok.program.reset();
+  EXPECT_EQ(held->program()->magic, LBC_PROGRAM_MAGIC);
+  EXPECT_EQ(held->program()->abi_version, LBC_ABI_VERSION);
+}
+
 TEST(JitCodegen, DeadRulesReported) {
   lbc::sema::Options opts;
   opts.resolve_hosts = false;
