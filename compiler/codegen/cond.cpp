@@ -259,72 +259,102 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
 }
 
 llvm::Value* FnGen::matchIp(const ir::AclTerm& t, llvm::Value* smp) {
-  auto* result = local(g.i1, "ip.res");
-  b.CreateStore(b.getFalse(), result);
+  // Networks per prefix length, as host-order integers, longest prefix first.
+  std::map<int, std::vector<uint32_t>, std::greater<int>> v4;
+  std::map<int, std::vector<unsigned __int128>, std::greater<int>> v6;
+  for (const auto& p : t.patterns) {
+    if (p.ipv6) {
+      unsigned __int128 a = 0;
+      for (int i = 0; i < 16; ++i) a = a << 8 | p.ip[i];
+      int len = std::min<int>(p.prefix_len, 128);
+      unsigned __int128 mask = len == 0 ? 0 : ~static_cast<unsigned __int128>(0) << (128 - len);
+      v6[len].push_back(a & mask);
+    } else {
+      uint32_t a = uint32_t(p.ip[0]) << 24 | uint32_t(p.ip[1]) << 16 | uint32_t(p.ip[2]) << 8 | p.ip[3];
+      int len = std::min<int>(p.prefix_len, 32);
+      uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+      v4[len].push_back(a & mask);
+    }
+  }
+  auto* i128 = llvm::Type::getInt128Ty(g.c);
+  auto* hit = block("ip.hit");
   auto* done = block("ip.done");
-  auto* v4 = block("ip.v4");
-  auto* v6 = block("ip.v6");
-  auto* other = block("ip.cast");
-  auto* try6 = block("ip.cast6");
-  llvm::Value* type = load(g.i32, smp, kSmpType);
-  auto* sw = b.CreateSwitch(type, other, 2);
-  sw->addCase(b.getInt32(LBC_SMP_IPV4), v4);
-  sw->addCase(b.getInt32(LBC_SMP_IPV6), v6);
-  b.SetInsertPoint(other);
-  llvm::Value* ok4 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV4)});
-  b.CreateCondBr(b.CreateICmpNE(ok4, b.getInt32(0)), v4, try6);
-  b.SetInsertPoint(try6);
-  llvm::Value* ok6 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV6)});
-  b.CreateCondBr(b.CreateICmpNE(ok6, b.getInt32(0)), v6, done);
-
-  auto helperChain = [&](bool v6_only) {
-    for (const auto& p : t.patterns) {
-      if (v6_only && !p.ipv6) continue;
-      auto* net = g.bytes(std::string(reinterpret_cast<const char*>(p.ip), 16));
-      llvm::Value* r = b.CreateCall(g.helper("lbc_match_ip"),
-                                    {smp, net, b.getInt32(p.prefix_len), b.getInt32(p.ipv6 ? 1 : 0)});
-      auto* hit = block("ip.hit");
-      auto* next = block("ip.next");
-      b.CreateCondBr(b.CreateICmpNE(r, b.getInt32(0)), hit, next);
-      b.SetInsertPoint(hit);
-      b.CreateStore(b.getTrue(), result);
-      b.CreateBr(done);
+  // One switch per prefix length over the masked address; falls through when none matches.
+  auto switches4 = [&](llvm::Value* addr) {
+    for (auto& [len, nets] : v4) {
+      std::sort(nets.begin(), nets.end());
+      nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+      uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+      auto* next = block("ip4.len");
+      auto* sw = b.CreateSwitch(b.CreateAnd(addr, b.getInt32(mask)), next, nets.size());
+      for (uint32_t n : nets) sw->addCase(b.getInt32(n), hit);
       b.SetInsertPoint(next);
     }
-    b.CreateBr(done);
   };
-  b.SetInsertPoint(v6);
-  helperChain(false);
+  auto switches6 = [&](llvm::Value* addr) {
+    for (auto& [len, nets] : v6) {
+      std::sort(nets.begin(), nets.end());
+      nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+      unsigned __int128 mask = len == 0 ? 0 : ~static_cast<unsigned __int128>(0) << (128 - len);
+      auto c128 = [&](unsigned __int128 v) {
+        return llvm::ConstantInt::get(g.c, llvm::APInt(128, {uint64_t(v), uint64_t(v >> 64)}));
+      };
+      auto* next = block("ip6.len");
+      auto* sw = b.CreateSwitch(b.CreateAnd(addr, c128(mask)), next, nets.size());
+      for (auto n : nets) sw->addCase(c128(n), hit);
+      b.SetInsertPoint(next);
+    }
+  };
 
-  // IPv4 sample: the address as a host-order integer, one switch per prefix length.
-  b.SetInsertPoint(v4);
-  llvm::Value* raw = b.CreateLoad(g.i32, field(smp, kSmpIp));
-  llvm::Value* addr = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, raw);
-  std::map<int, std::vector<uint32_t>, std::greater<int>> by_len;
-  for (const auto& p : t.patterns) {
-    if (p.ipv6) continue;
-    uint32_t a = uint32_t(p.ip[0]) << 24 | uint32_t(p.ip[1]) << 16 | uint32_t(p.ip[2]) << 8 | p.ip[3];
-    uint32_t mask = p.prefix_len == 0 ? 0 : ~0u << (32 - std::min<int>(p.prefix_len, 32));
-    by_len[p.prefix_len].push_back(a & mask);
-  }
-  auto* hit4 = block("ip.hit4");
-  for (auto& [plen, nets] : by_len) {
-    uint32_t mask = plen == 0 ? 0 : ~0u << (32 - std::min(plen, 32));
-    std::sort(nets.begin(), nets.end());
-    nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
-    llvm::Value* masked = b.CreateAnd(addr, b.getInt32(mask));
-    auto* next = block("ip.len");
-    auto* s = b.CreateSwitch(masked, next, nets.size());
-    for (uint32_t n : nets) s->addCase(b.getInt32(n), hit4);
-    b.SetInsertPoint(next);
-  }
-  helperChain(true);
-  b.SetInsertPoint(hit4);
-  b.CreateStore(b.getTrue(), result);
+  auto* v4bb = block("ip.v4");
+  auto* v6bb = block("ip.v6");
+  auto* other = block("ip.cast");
+  auto* try6 = block("ip.cast6");
+  auto* sw = b.CreateSwitch(load(g.i32, smp, kSmpType), other, 2);
+  sw->addCase(b.getInt32(LBC_SMP_IPV4), v4bb);
+  sw->addCase(b.getInt32(LBC_SMP_IPV6), v6bb);
+  b.SetInsertPoint(other);
+  llvm::Value* ok4 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV4)});
+  b.CreateCondBr(b.CreateICmpNE(ok4, b.getInt32(0)), v4bb, try6);
+  b.SetInsertPoint(try6);
+  llvm::Value* ok6 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV6)});
+  b.CreateCondBr(b.CreateICmpNE(ok6, b.getInt32(0)), v6bb, done);
+
+  // IPv4 sample: its networks, then IPv6 networks as ::ffff:a.b.c.d (lbc_match_ip's rules).
+  b.SetInsertPoint(v4bb);
+  llvm::Value* a4 = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, b.CreateLoad(g.i32, field(smp, kSmpIp)));
+  switches4(a4);
+  if (!v6.empty())
+    switches6(b.CreateOr(b.CreateZExt(a4, i128), llvm::ConstantInt::get(i128, 0xffffull << 32)));
   b.CreateBr(done);
 
+  // IPv6 sample: its networks, then IPv4 networks against the IPv4 address it carries
+  // (::ffff:0:0/96, ::/96, 2002::/16), as HAProxy.
+  b.SetInsertPoint(v6bb);
+  llvm::Value* a6 = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, b.CreateLoad(i128, field(smp, kSmpIp)));
+  switches6(a6);
+  if (!v4.empty()) {
+    llvm::Value* top96 = b.CreateLShr(a6, llvm::ConstantInt::get(i128, 32));
+    llvm::Value* embedded = b.CreateOr(b.CreateICmpEQ(top96, llvm::ConstantInt::get(i128, 0xffff)),
+                                       b.CreateICmpEQ(top96, llvm::ConstantInt::get(i128, 0)));
+    llvm::Value* six_to_four = b.CreateICmpEQ(b.CreateLShr(a6, llvm::ConstantInt::get(i128, 112)),
+                                              llvm::ConstantInt::get(i128, 0x2002));
+    llvm::Value* low = b.CreateTrunc(a6, g.i32);
+    llvm::Value* mid = b.CreateTrunc(b.CreateLShr(a6, llvm::ConstantInt::get(i128, 80)), g.i32);
+    auto* has4 = block("ip6.has4");
+    b.CreateCondBr(b.CreateOr(embedded, six_to_four), has4, done);
+    b.SetInsertPoint(has4);
+    switches4(b.CreateSelect(embedded, low, mid));
+  }
+  b.CreateBr(done);
+
+  b.SetInsertPoint(hit);
+  b.CreateBr(done);
   b.SetInsertPoint(done);
-  return b.CreateLoad(g.i1, result);
+  auto* phi = b.CreatePHI(g.i1, 4);
+  for (auto* pred : llvm::predecessors(done))
+    phi->addIncoming(pred == hit ? b.getTrue() : b.getFalse(), pred);
+  return phi;
 }
 
 }  // namespace lbc::codegen

@@ -3,10 +3,12 @@
 // reference, IPv4 prefix switches, three-valued MISS, actions and merged use_backend decisions.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <sstream>
 
 #include "driver/driver.h"
+#include "interp/interp.h"
 #include "jit/jit.h"
 #include "lbc/rt/txn.h"
 
@@ -270,6 +272,46 @@ TEST(JitCodegen, Ipv4PrefixSets) {
   EXPECT_EQ(run(172, 16, 5, 5), LBC_HOOK_CONTINUE);
   EXPECT_EQ(run(9, 9, 255, 1), LBC_HOOK_DENY);
   EXPECT_EQ(run(11, 0, 0, 1), LBC_HOOK_CONTINUE);
+}
+
+// IPv4 and IPv6 networks against IPv4, IPv6, v4-mapped, ::/96 and 6to4 sources: the JIT's
+// prefix switches decide as the interpreter (lbc_match_ip per pattern).
+TEST(JitCodegen, IpSetsAgreeWithInterpreter) {
+  auto c =
+      compileCfg(std::string(kHead) +
+                 "frontend fe\n  bind :8080\n"
+                 "  acl net src 10.0.0.0/8 192.168.1.0/24 172.16.5.4 2001:db8::/32 2001:db8:1:2::/64 ::1 "
+                 "fe80::/10 ::ffff:7.7.7.0/120 2002:909:900::/40 8.8.0.0/16 0.0.0.0/32\n"
+                 "  acl any6 src ::/0\n"
+                 "  http-request deny if net\n  http-request return status 200 if any6\n"
+                 "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n");
+  ASSERT_TRUE(c.prog);
+  lbc::interp::Interpreter in(c.comp->program);
+  std::mt19937 rng(7);
+  const uint8_t kPick[] = {0, 1, 2, 5, 7, 8, 9, 10, 172, 192, 168, 0x20, 0x01, 0x0d, 0xb8, 0xfe, 0x80, 0xff};
+  for (int i = 0; i < 20000; ++i) {
+    lbc::rt::Txn a, b2;
+    for (lbc::rt::Txn* t : {&a, &b2}) {
+      t->http = true;
+      t->method = "GET";
+      t->uri = "/";
+      t->frontend = uint32_t(c.proxy("fe"));
+    }
+    uint8_t ip[16];
+    for (auto& x : ip) x = kPick[rng() % sizeof(kPick)];
+    int shape = int(rng() % 6);
+    bool v6 = shape != 0 && shape != 5;
+    if (shape == 5) ip[0] = ip[1] = ip[2] = 7;                       // IPv4 inside ::ffff:7.7.7.0/120
+    if (shape == 2) std::memset(ip, 0, 10), ip[10] = ip[11] = 0xff;  // v4-mapped
+    if (shape == 3) std::memset(ip, 0, 12);                          // ::a.b.c.d
+    if (shape == 4) ip[0] = 0x20, ip[1] = 0x02;                      // 6to4
+    for (lbc::rt::Txn* t : {&a, &b2}) std::memcpy(t->src, ip, 16), t->src_v6 = v6;
+    a.program = c.p();
+    b2.program = in.descriptor();
+    int32_t want = in.hook(lbc::interp::Hook::HttpReq, b2, b2.frontend);
+    int32_t got = c.p()->http_req(lbc::rt::toAbi(&a), a.frontend);
+    ASSERT_EQ(got, want) << "case " << i << " shape " << shape;
+  }
 }
 
 TEST(JitCodegen, RewritesAndFiredRules) {
