@@ -4,6 +4,7 @@
 #include <llvm/IR/Constants.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "codegen/analysis.h"
@@ -189,6 +190,71 @@ llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const st
   return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen), b.getInt32(0)});
 }
 
+// Int/len patterns become sorted, merged closed intervals: a few comparisons, or a binary search
+// over a constant table when there are many.
+llvm::Value* FnGen::intervals(const ir::AclTerm& t, llvm::Value* v) {
+  std::vector<std::pair<int64_t, int64_t>> iv;
+  for (const auto& p : t.patterns) {
+    int64_t lo = p.has_lo ? p.lo : INT64_MIN, hi = p.has_hi ? p.hi : INT64_MAX;
+    if (lo <= hi) iv.push_back({lo, hi});
+  }
+  std::sort(iv.begin(), iv.end());
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& x : iv) {
+    if (!merged.empty() && (merged.back().second == INT64_MAX || x.first <= merged.back().second + 1))
+      merged.back().second = std::max(merged.back().second, x.second);
+    else
+      merged.push_back(x);
+  }
+  if (merged.size() <= 4) {
+    llvm::Value* any = b.getFalse();
+    for (const auto& [lo, hi] : merged)
+      any = b.CreateOr(any,
+                       b.CreateAnd(b.CreateICmpSGE(v, b.getInt64(lo)), b.CreateICmpSLE(v, b.getInt64(hi))));
+    return any;
+  }
+  std::vector<int64_t> los, his;
+  for (const auto& [lo, hi] : merged) los.push_back(lo), his.push_back(hi);
+  auto table = [&](const std::vector<int64_t>& xs, const char* name) {
+    auto* init = llvm::ConstantDataArray::get(g.c, llvm::ArrayRef<int64_t>(xs));
+    return new llvm::GlobalVariable(g.m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                    name);
+  };
+  auto* glo = table(los, "int.lo");
+  auto* ghi = table(his, "int.hi");
+  // First interval whose lo > v, by bisection; the one before it is the only candidate.
+  auto* pre = b.GetInsertBlock();
+  auto* loop = block("bs.loop");
+  auto* body = block("bs.body");
+  auto* out = block("bs.out");
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  auto* l = b.CreatePHI(g.i64, 2);
+  auto* h = b.CreatePHI(g.i64, 2);
+  l->addIncoming(b.getInt64(0), pre);
+  h->addIncoming(b.getInt64(merged.size()), pre);
+  b.CreateCondBr(b.CreateICmpULT(l, h), body, out);
+  b.SetInsertPoint(body);
+  llvm::Value* mid = b.CreateLShr(b.CreateAdd(l, h), b.getInt64(1));
+  llvm::Value* le = b.CreateICmpSLE(b.CreateLoad(g.i64, b.CreateGEP(g.i64, glo, mid)), v);
+  l->addIncoming(b.CreateSelect(le, b.CreateAdd(mid, b.getInt64(1)), l), body);
+  h->addIncoming(b.CreateSelect(le, h, mid), body);
+  b.CreateBr(loop);
+  b.SetInsertPoint(out);
+  auto* check = block("bs.check");
+  auto* done = block("bs.done");
+  b.CreateCondBr(b.CreateICmpEQ(l, b.getInt64(0)), done, check);
+  b.SetInsertPoint(check);
+  llvm::Value* hi = b.CreateLoad(g.i64, b.CreateGEP(g.i64, ghi, b.CreateSub(l, b.getInt64(1))));
+  llvm::Value* in = b.CreateICmpSLE(v, hi);
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i1, 2);
+  phi->addIncoming(b.getFalse(), out);
+  phi->addIncoming(in, check);
+  return phi;
+}
+
 // i1: whether any of n helper calls (i32 results, nonzero = match) matches, stopping at the first
 // match as HAProxy's pattern lists do.
 llvm::Value* FnGen::firstOf(size_t n, const std::function<llvm::Value*(size_t)>& call) {
@@ -218,14 +284,7 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
     case MatchMethod::Int:
     case MatchMethod::Len: {
       llvm::Value* v = t.method == MatchMethod::Int ? load(g.i64, smp, kSmpSint) : load(g.i64, smp, kSmpLen);
-      llvm::Value* any = b.getFalse();
-      for (const auto& p : t.patterns) {
-        llvm::Value* ok = b.getTrue();
-        if (p.has_lo) ok = b.CreateAnd(ok, b.CreateICmpSGE(v, b.getInt64(p.lo)));
-        if (p.has_hi) ok = b.CreateAnd(ok, b.CreateICmpSLE(v, b.getInt64(p.hi)));
-        any = b.CreateOr(any, ok);
-      }
-      return any;
+      return intervals(t, v);
     }
     case MatchMethod::Str:
     case MatchMethod::Beg:

@@ -314,6 +314,47 @@ TEST(JitCodegen, IpSetsAgreeWithInterpreter) {
   }
 }
 
+// Integer and length patterns (values, ranges, open ranges, operators) become merged intervals
+// and a bisection: decisions equal the interpreter's (lbc_match_int per pattern).
+TEST(JitCodegen, IntSetsAgreeWithInterpreter) {
+  auto c = compileCfg(std::string(kHead) +
+                      "frontend fe\n  bind :8080\n"
+                      "  acl few hdr(x-n) -m int 3 7:9\n"
+                      "  acl many hdr(x-n) -m int 1 5 10:20 15:25 40 42 44 60:70 71:72 100 :-50 1000:\n"
+                      "  acl big hdr(x-n) -m int gt 500\n"
+                      "  acl lens path -m len 1 3 5:7 9 11 13 15 17 19:22 30:\n"
+                      "  http-request deny if many !lens\n  http-request return status 200 if lens few\n"
+                      "  http-request return status 404 if big\n"
+                      "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n");
+  ASSERT_TRUE(c.prog);
+  lbc::interp::Interpreter in(c.comp->program);
+  std::mt19937 rng(11);
+  std::vector<std::string> keep;
+  keep.reserve(100000);
+  for (int i = 0; i < 20000; ++i) {
+    std::string path = "/" + std::string(rng() % 35, 'a');
+    std::vector<lbc::rt::Header> hs;
+    for (int k = int(rng() % 3); k >= 0; --k) {
+      int64_t v = int64_t(rng() % 1200) - 100;
+      keep.push_back(std::to_string(v));
+      hs.push_back({"X-N", keep.back()});
+    }
+    keep.push_back(path);
+    auto a = request(c, "fe", "GET", keep.back(), hs);
+    lbc::rt::Txn b2;
+    b2.http = true;
+    b2.method = "GET";
+    b2.uri = keep.back();
+    b2.req_headers = hs;
+    b2.frontend = a->frontend;
+    b2.program = in.descriptor();
+    int32_t want = in.hook(lbc::interp::Hook::HttpReq, b2, b2.frontend);
+    int32_t got = c.p()->http_req(lbc::rt::toAbi(a.get()), a->frontend);
+    ASSERT_EQ(got, want) << "case " << i << " path length " << path.size();
+    ASSERT_EQ(a->reply.status, b2.reply.status);
+  }
+}
+
 TEST(JitCodegen, RewritesAndFiredRules) {
   auto c = compileCfg(std::string(kHead) +
                       "frontend fe\n  bind :8080\n"
