@@ -68,6 +68,7 @@ ARG_BAD    : . ;
 mode LF;
 LF_SAMPLE  : '%' LF_FLAGS? '[' ( ~[\]\\] | '\\' . )* ']' ;
 LF_ALIAS   : '%' LF_FLAGS? [a-zA-Z]+ ;
-LF_TEXT    : ( ~[%\\] | '\\' . )+ ;
-LF_BAD     : '%' LF_FLAGS? '[' ( ~[\]\\] | '\\' . )* | '%' LF_FLAGS? | '\\' ;
+LF_PERCENT : '%%' ;  // a literal '%'
+LF_TEXT    : ~[%]+ ;  // HAProxy's log-format text has no escapes: a backslash is kept (regex back-references)
+LF_BAD     : '%' LF_FLAGS? '[' ( ~[\]\\] | '\\' . )* | '%' LF_FLAGS? ;
 fragment LF_FLAGS : '{' ~[}]* '}' ;

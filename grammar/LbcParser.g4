@@ -47,4 +47,4 @@ smpArg     : ARG_TEXT? ;
 
 // Log-format strings (lexer mode LF): text, %[sample] and %alias items.
 logFormat : lfItem* EOF ;
-lfItem    : LF_TEXT | LF_SAMPLE | LF_ALIAS ;
+lfItem    : LF_TEXT | LF_PERCENT | LF_SAMPLE | LF_ALIAS ;

@@ -407,17 +407,19 @@ std::optional<LogFormatAst> parseLogFormat(const Word& word, DiagEngine& diags) 
           it.loc.col += static_cast<uint32_t>(t->getCharPositionInLine());
           it.loc.len = static_cast<uint32_t>(raw.size());
           size_t p = 1;
-          if (t->getType() != LbcLexer::LF_TEXT && raw.size() > 1 && raw[1] == '{') {
+          if (t->getType() == LbcLexer::LF_SAMPLE || t->getType() == LbcLexer::LF_ALIAS) {
+            if (raw.size() > 1 && raw[1] == '{') {
             size_t close = raw.find('}');
             it.flags = raw.substr(2, close - 2);
-            p = close + 1;
+              p = close + 1;
+            }
           }
           if (t->getType() == LbcLexer::LF_TEXT) {
             it.kind = LogFormatItem::Kind::Text;
-            for (size_t i = 0; i < raw.size(); ++i) {
-              if (raw[i] == '\\' && i + 1 < raw.size()) ++i;
-              it.text += raw[i];
-            }
+            it.text = raw;
+          } else if (t->getType() == LbcLexer::LF_PERCENT) {
+            it.kind = LogFormatItem::Kind::Text;
+            it.text = "%";
           } else if (t->getType() == LbcLexer::LF_ALIAS) {
             it.kind = LogFormatItem::Kind::Alias;
             it.text = raw.substr(p);

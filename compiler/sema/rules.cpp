@@ -232,7 +232,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
   }
   if (n == "deny" || n == "return") {
     ir::ReturnArgs ret;
-    ret.status = n == "deny" ? 403 : 200;
+    // HAProxy: a denied request gets 403, a denied response 502 (the server answered something unacceptable).
+    ret.status = n == "deny" ? (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes ? 502 : 403) : 200;
     bool has_body = false;
     while (i < w.size()) {
       const std::string& o = w[i].text;

@@ -23,7 +23,7 @@ void usage(std::ostream& o) {
        "      --dump-ir         print the normalized IR (defaults applied, ACLs resolved)\n"
        "      --no-resolve      do not resolve host names on server and bind lines\n"
        "      --no-lint         only HAProxy's own warnings\n"
-       "  run CONFIG...         compile and serve (not available yet)\n"
+       "  run CONFIG...         compile and serve (mode tcp for now): -D daemon, -p PIDFILE, -q, --nbthread N\n"
        "  build CONFIG... -o B  compile into a standalone executable (not available yet)\n"
        "  keywords              print the keyword reference (Markdown) from the registry\n"
        "  help                  this text\n"

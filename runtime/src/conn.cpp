@@ -1,0 +1,402 @@
+// A connection's life on its worker: accepted -> server assigned (or queued) -> connecting
+// (retries, redispatch, turn-around) -> established relay with backpressure and half-close
+// -> closed. Operations in flight are counted; the object returns to the pool only when the
+// last completion for it has arrived.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "conn.h"
+#include "worker.h"
+
+namespace lbc::rt {
+namespace {
+constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is not read (backpressure)
+constexpr uint16_t kBgid = 0;
+}  // namespace
+
+void Worker::startConn(int fd, Listener& l) {
+  shared_.global.cur.fetch_add(1);
+  l.fe->limit.cur.fetch_add(1);
+  if (l.limit) l.limit->cur.fetch_add(1);
+  Conn* c = allocConn();
+  c->counted = true;
+  c->li = &l;
+  c->fe = l.fe;
+  c->cfd = fd;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->be = l.fe->backend;
+  if (!c->be) {
+    finish(c, false);  // a frontend without a backend: nothing to serve the connection
+    return;
+  }
+  c->retries_left = int32_t(c->be->spec().retries);
+  c->act_c = c->act_s = now_;
+  if (c->be->spec().balance == BalanceAlgo::Source) {
+    socklen_t len = sizeof c->src;
+    getpeername(fd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  }
+  assignServer(c, nullptr);
+}
+
+void Worker::assignServer(Conn* c, ServerState* avoid) {
+  switch (c->be->assign(&c->link, avoid, &c->src)) {
+    case Backend::Result::Assigned:
+      c->srv = c->link.assigned;
+      connectServer(c);
+      break;
+    case Backend::Result::Queued: {
+      c->st = ConnState::Queued;
+      const TimeoutSpec& t = c->be->spec().timeouts;
+      uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
+      c->state_deadline = wait ? now_ + wait : 0;
+      arm(c);
+      break;
+    }
+    case Backend::Result::Failed:
+      finish(c, false);
+      break;
+  }
+}
+
+void Worker::handoff(QueueLink* link) {
+  Conn* c = Conn::fromLink(link);
+  if (c->awaiting_wake) {  // it gave up meanwhile: give the slot back
+    c->awaiting_wake = false;
+    c->be->release(link->assigned);
+    maybeFree(c);
+    return;
+  }
+  if (c->st != ConnState::Queued) return;
+  c->srv = link->assigned;
+  c->state_deadline = 0;
+  connectServer(c);
+}
+
+void Worker::connectServer(Conn* c) {
+  ServerState* s = c->srv;
+  c->st = ConnState::Connecting;
+  c->state_deadline = 0;
+  wheelRemove(c);
+  c->sfd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c->sfd < 0) {
+    connectFailed(c, false);
+    return;
+  }
+  if (s->addr.ss_family != AF_UNIX) {
+    int one = 1;
+    setsockopt(c->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  uint64_t to = c->be->spec().timeouts.connect;
+  io_uring_sqe* q = sqe();
+  io_uring_prep_connect(q, c->sfd, reinterpret_cast<sockaddr*>(&s->addr), s->addrlen);
+  io_uring_sqe_set_data64(q, ud(c, kConnect));
+  ++c->inflight;
+  if (to) {
+    q->flags |= IOSQE_IO_LINK;
+    c->connect_ts.tv_sec = int64_t(to / 1000);
+    c->connect_ts.tv_nsec = int64_t(to % 1000) * 1000000;
+    io_uring_sqe* t = sqe();
+    io_uring_prep_link_timeout(t, &c->connect_ts, 0);
+    io_uring_sqe_set_data64(t, ud(c, kIgnore));
+    ++c->inflight;
+  }
+}
+
+void Worker::onConnect(Conn* c, int res) {
+  --c->inflight;
+  if (c->st != ConnState::Connecting) {
+    maybeFree(c);
+    return;
+  }
+  if (res == 0) {
+    established(c);
+  } else {
+    connectFailed(c, res == -ECANCELED || res == -ETIMEDOUT);
+  }
+}
+
+// HAProxy's retry rules (sess_update_st_cer): each failure uses one of `retries`; with
+// `option redispatch`, a retry goes to another server when the server is down, on the
+// redispatch interval, or at once when the algorithm is not a hash and other servers exist.
+// Otherwise the same server is retried, after a turn-around of min(timeout connect, 1s) when
+// the failure was immediate.
+void Worker::connectFailed(Conn* c, bool timeout) {
+  if (c->sfd >= 0) {
+    close(c->sfd);
+    c->sfd = -1;
+  }
+  if (stopping_ && stop_.load() == 2) {
+    finish(c, true);
+    return;
+  }
+  if (--c->retries_left < 0) {
+    finish(c, false);
+    return;
+  }
+  const ProxySpec& be = c->be->spec();
+  int32_t done = int32_t(be.retries) - c->retries_left;
+  bool hashed = be.balance == BalanceAlgo::Source || be.balance == BalanceAlgo::Random;
+  int32_t every =
+      be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
+  bool redisp = be.redispatch && (!c->srv->usable() || (every > 0 && done % every == 0) ||
+                                  (!hashed && c->be->activeUsable() > 1));
+  if (redisp) {
+    ServerState* old = c->srv;
+    c->srv = nullptr;
+    c->be->release(old);
+    assignServer(c, old);
+    return;
+  }
+  if (timeout) {
+    connectServer(c);
+    return;
+  }
+  c->st = ConnState::TurnAround;
+  uint64_t delay = be.timeouts.connect ? std::min<uint64_t>(be.timeouts.connect, 1000) : 1000;
+  c->state_deadline = now_ + delay;
+  arm(c);
+}
+
+void Worker::established(Conn* c) {
+  c->st = ConnState::Established;
+  c->act_c = c->act_s = now_;
+  armRecv(c, 0);
+  armRecv(c, 1);
+  arm(c);
+}
+
+void Worker::armRecv(Conn* c, int dir) {
+  io_uring_sqe* q = sqe();
+  io_uring_prep_recv_multishot(q, dir == 0 ? c->cfd : c->sfd, nullptr, 0, 0);
+  q->flags |= IOSQE_BUFFER_SELECT;
+  q->buf_group = kBgid;
+  io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kRecvC : kRecvS));
+  ++c->inflight;
+  c->p[dir].armed = true;
+}
+
+void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
+  Pipe& p = c->p[dir];
+  bool more = flags & IORING_CQE_F_MORE;
+  if (!more) {
+    p.armed = false;
+    --c->inflight;
+  }
+  if (res > 0) {
+    uint16_t bid = uint16_t(flags >> IORING_CQE_BUFFER_SHIFT);
+    if (c->st != ConnState::Established) {
+      recycle(bid);
+    } else {
+      buf_len_[bid] = uint32_t(res);
+      buf_next_[bid] = kNoBuf;
+      if (p.tail != kNoBuf)
+        buf_next_[p.tail] = bid;
+      else
+        p.head = bid;
+      p.tail = bid;
+      ++p.count;
+      (dir == 0 ? c->act_c : c->act_s) = now_;
+      pump(c, dir);
+      if (p.count >= kPauseBufs && p.armed && !p.paused) {
+        p.paused = true;
+        io_uring_sqe* q = sqe();
+        io_uring_prep_cancel64(q, ud(c, dir == 0 ? kRecvC : kRecvS), 0);
+        io_uring_sqe_set_data64(q, ud(c, kIgnore));
+        ++c->inflight;
+      }
+    }
+  } else if (c->st == ConnState::Established) {
+    if (res == 0) {
+      p.eof = true;
+      pump(c, dir);
+      arm(c);
+    } else if (res == -ENOBUFS) {
+      if (!p.starved) {
+        p.starved = true;
+        ++c->inflight;  // keeps the connection alive while it sits in starved_
+        starved_.emplace_back(c, dir);
+      }
+    } else if (res != -ECANCELED) {
+      finish(c, true);
+      maybeFree(c);
+      return;
+    }
+  }
+  if (c->st == ConnState::Established && !p.armed && !p.eof && !p.paused && !p.starved) armRecv(c, dir);
+  maybeFree(c);
+}
+
+void Worker::pump(Conn* c, int dir) {
+  Pipe& p = c->p[dir];
+  if (p.sending || c->st != ConnState::Established) return;
+  int dst = dir == 0 ? c->sfd : c->cfd;
+  if (p.count) {
+    io_uring_sqe* q = sqe();
+    io_uring_prep_send(q, dst, bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off,
+                       MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
+    ++c->inflight;
+    p.sending = true;
+    return;
+  }
+  if (p.eof && !p.shut) {
+    p.shut = true;
+    // A plain syscall on purpose: IORING_OP_SHUTDOWN always runs in io-wq and looks its fd
+    // up late, so once this connection's fds are closed and their numbers reused it would
+    // shut down somebody else's socket.
+    shutdown(dst, SHUT_WR);
+    if (c->p[0].shut && c->p[1].shut) finish(c, false);
+  }
+}
+
+void Worker::onSend(Conn* c, int dir, int res) {
+  Pipe& p = c->p[dir];
+  --c->inflight;
+  p.sending = false;
+  if (c->st != ConnState::Established) {
+    maybeFree(c);
+    return;
+  }
+  if (res <= 0) {  // EPIPE, ECONNRESET: the destination is gone
+    finish(c, true);
+    maybeFree(c);
+    return;
+  }
+  (dir == 0 ? c->act_s : c->act_c) = now_;
+  p.off += uint32_t(res);
+  if (p.off >= buf_len_[p.head]) {  // else a short send: the rest goes next
+    uint16_t bid = p.head;
+    p.head = buf_next_[bid];
+    if (p.head == kNoBuf) p.tail = kNoBuf;
+    --p.count;
+    p.off = 0;
+    recycle(bid);
+  }
+  pump(c, dir);
+  if (c->st == ConnState::Established && p.paused && p.count < kPauseBufs / 2) {
+    p.paused = false;
+    if (!p.armed && !p.eof && !p.starved) armRecv(c, dir);
+  }
+  maybeFree(c);
+}
+
+void Worker::opDone(Conn* c) {
+  --c->inflight;
+  maybeFree(c);
+}
+
+void Worker::finish(Conn* c, bool reset) {
+  if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
+  ConnState was = c->st;
+  c->st = ConnState::Closing;
+  wheelRemove(c);
+  if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
+  for (Pipe& p : c->p) {
+    while (p.head != kNoBuf) {
+      uint16_t bid = p.head;
+      p.head = buf_next_[bid];
+      recycle(bid);
+    }
+    p.tail = kNoBuf;
+    p.count = 0;
+  }
+  for (int fd : {c->cfd, c->sfd}) {
+    if (fd < 0) continue;
+    if (reset) {
+      linger lg{1, 0};  // an abort is forwarded as a reset, as the peer would have seen it
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    io_uring_sqe* q = sqe();
+    io_uring_prep_cancel_fd(q, fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(q, ud(c, kIgnore));
+    q = sqe();
+    io_uring_prep_close(q, fd);
+    io_uring_sqe_set_data64(q, ud(c, kIgnore));
+    c->inflight += 2;
+  }
+  c->cfd = c->sfd = -1;
+  if (c->srv) {
+    ServerState* s = c->srv;
+    c->srv = nullptr;
+    c->be->release(s);
+  }
+  releaseLimits(c);
+}
+
+void Worker::releaseLimits(Conn* c) {
+  if (!c->counted) return;
+  c->counted = false;
+  bool was_full = shared_.global.full() || c->fe->limit.full() || (c->li->limit && c->li->limit->full());
+  shared_.global.cur.fetch_sub(1);
+  c->fe->limit.cur.fetch_sub(1);
+  if (c->li->limit) c->li->limit->cur.fetch_sub(1);
+  if (was_full || !held_.empty()) {
+    resumeListeners();
+    if (was_full && shared_.resume_all) shared_.resume_all();
+  }
+}
+
+void Worker::maybeFree(Conn* c) {
+  if (c->st != ConnState::Closing || c->inflight || c->awaiting_wake) return;
+  c->st = ConnState::Free;
+  c->free_next = free_;
+  free_ = c;
+  --live_;
+}
+
+void Worker::abort(Conn* c) {
+  finish(c, true);
+}
+
+// ---- timeouts ------------------------------------------------------------------------------------
+
+// The earliest moment this connection must be looked at, 0 = never. In TCP mode a side's
+// inactivity timeout is refreshed by reads from it and writes to it (HAProxy refreshes a read
+// timeout on write activity unless independent-streams); `timeout tunnel` replaces both once
+// established, and client-fin/server-fin replace them on a half-closed side.
+uint64_t Worker::deadline(const Conn* c) const {
+  const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
+  const TimeoutSpec& ft = c->fe->spec->timeouts;
+  switch (c->st) {
+    case ConnState::Queued:
+    case ConnState::TurnAround:
+      return c->state_deadline;
+    case ConnState::Established: {
+      bool half_c = c->p[0].eof || c->p[1].shut;
+      bool half_s = c->p[1].eof || c->p[0].shut;
+      uint64_t tc = half_c && ft.client_fin ? ft.client_fin : t.tunnel ? t.tunnel : ft.client;
+      uint64_t ts = half_s && t.server_fin ? t.server_fin : t.tunnel ? t.tunnel : t.server;
+      uint64_t d = 0;
+      if (tc) d = c->act_c + tc;
+      if (ts) d = d ? std::min(d, c->act_s + ts) : c->act_s + ts;
+      return d;
+    }
+    default:
+      return 0;
+  }
+}
+
+void Worker::onTimeout(Conn* c) {
+  switch (c->st) {
+    case ConnState::TurnAround:
+      c->state_deadline = 0;
+      connectServer(c);
+      break;
+    case ConnState::Queued:       // timeout queue: HAProxy closes the client in TCP mode
+    case ConnState::Established:  // client/server/tunnel/fin timeouts
+      finish(c, false);
+      maybeFree(c);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace lbc::rt

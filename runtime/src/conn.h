@@ -1,0 +1,89 @@
+// A proxied TCP connection: the client socket, the server socket and two one-way pipes made of
+// provided buffers (no copy, no allocation: a buffer goes from a recv completion straight to
+// a send and back to the ring).
+#pragma once
+#include <linux/time_types.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+
+#include "shared.h"
+
+namespace lbc::rt {
+
+struct Listener;
+
+inline constexpr uint16_t kNoBuf = 0xFFFF;
+
+enum class ConnState : uint8_t { Free, Queued, Connecting, TurnAround, Established, Closing };
+
+// Completion tags, in the low bits of user_data (objects are 16-byte aligned).
+enum Tag : uint64_t {
+  kAccept = 0,
+  kRecvC = 1,
+  kRecvS = 2,
+  kSendC = 3,
+  kSendS = 4,
+  kConnect = 5,
+  kIgnore = 6,
+  kEvent = 7
+};
+inline constexpr uint64_t kTagMask = 15;
+
+struct Pipe {  // one direction: 0 = client->server, 1 = server->client
+  uint16_t head = kNoBuf, tail = kNoBuf;
+  uint16_t count = 0;
+  uint32_t off = 0;      // bytes of the head buffer already sent
+  bool armed = false;    // a multishot recv is pending on the source
+  bool sending = false;  // a send is pending on the destination
+  bool eof = false;      // the source sent FIN
+  bool shut = false;     // FIN forwarded to the destination
+  bool paused = false;   // backpressure: recv cancelled until the pipe drains
+  bool starved = false;  // recv ended with ENOBUFS: re-armed when buffers return
+};
+
+struct alignas(16) Conn {
+  QueueLink link;
+  Listener* li = nullptr;
+  Frontend* fe = nullptr;
+  Backend* be = nullptr;
+  ServerState* srv = nullptr;  // holds a slot on it while set
+  int cfd = -1, sfd = -1;
+  uint32_t inflight = 0;  // submitted operations whose last completion has not arrived
+  ConnState st = ConnState::Free;
+  bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
+  bool counted = false;        // holds global/frontend/listener slots
+  int32_t retries_left = 0;
+  Pipe p[2];
+  uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
+  uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
+  __kernel_timespec connect_ts{};
+  sockaddr_storage src{};
+  // timer wheel
+  Conn* tprev = nullptr;
+  Conn* tnext = nullptr;
+  uint64_t twhen = 0;
+  bool in_wheel = false;
+  Conn* free_next = nullptr;
+
+  void reset() {
+    link = QueueLink{};
+    li = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
+    cfd = sfd = -1;
+    inflight = 0;
+    awaiting_wake = counted = false;
+    retries_left = 0;
+    p[0] = Pipe{}, p[1] = Pipe{};
+    act_c = act_s = state_deadline = 0;
+    tprev = tnext = nullptr;
+    twhen = 0;
+    in_wheel = false;
+  }
+  static Conn* fromLink(QueueLink* l) { return reinterpret_cast<Conn*>(l); }  // link is first
+};
+
+inline uint64_t ud(const void* p, Tag t) {
+  return reinterpret_cast<uint64_t>(p) | t;
+}
+
+}  // namespace lbc::rt

@@ -1,0 +1,23 @@
+// Addresses and listening sockets, done once at start-up.
+#pragma once
+#include <sys/socket.h>
+
+#include <string>
+
+#include "lbc/rt/topology.h"
+
+namespace lbc::rt {
+
+// Resolves a server (or check) endpoint into a socket address; host names go through the
+// system resolver. `port` overrides the endpoint's port when non-zero.
+bool resolveEndpoint(const Endpoint& e, uint16_t port, sockaddr_storage& out, socklen_t& len,
+                     std::string& err);
+
+// Opens one listening socket for `port` of bind `b`; `reuseport` for per-thread sockets.
+// Returns the fd, or -1 with `err` in HAProxy's words ("cannot bind socket (...) [addr]").
+int openListener(const BindSpec& b, uint16_t port, uint32_t backlog, bool reuseport, std::string& err);
+
+// True for the bind kinds that are one socket shared by every thread (unix@, abns@, fd@).
+bool sharedListener(const BindSpec& b);
+
+}  // namespace lbc::rt

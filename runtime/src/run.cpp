@@ -1,0 +1,275 @@
+// serve(): from a program descriptor to a running proxy. Everything that can fail because of
+// the configuration or the machine (addresses, ports, permissions, limits) fails here, before
+// the first connection, with the configuration line it comes from.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "health.h"
+#include "lbc/rt/run.h"
+#include "net.h"
+#include "worker.h"
+
+namespace lbc::rt {
+namespace {
+
+std::vector<std::unique_ptr<Worker>>* g_workers = nullptr;
+
+void alert(const std::string& where, const std::string& msg) {
+  std::fprintf(stderr, "lbc: [ALERT] %s%s%s\n", where.c_str(), where.empty() ? "" : ": ", msg.c_str());
+}
+
+uint64_t monoMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
+}
+
+void wakeOwner(QueueLink* link) {
+  link->owner->post(link);
+}
+void resumeAll() {
+  for (auto& w : *g_workers) w->postResume();
+}
+
+// HAProxy sizes its default maxconn from the file descriptor limit (two fds per connection).
+uint32_t fitLimits(uint32_t maxconn, bool quiet) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rlim_t want = maxconn ? rlim_t(maxconn) * 2 + 256 : rl.rlim_max;
+  if (want > rl.rlim_max) want = rl.rlim_max;
+  if (want > rl.rlim_cur) {
+    rlimit nr{want, rl.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &nr) == 0) rl.rlim_cur = want;
+  }
+  if (!maxconn) {
+    uint64_t m = rl.rlim_cur > 300 ? (rl.rlim_cur - 256) / 2 : 16;
+    return uint32_t(std::min<uint64_t>(m, 100000));
+  }
+  if (uint64_t(maxconn) * 2 + 64 > rl.rlim_cur && !quiet)
+    std::fprintf(stderr, "lbc: [WARNING] maxconn %u needs %u file descriptors but the limit is %llu\n",
+                 maxconn, maxconn * 2 + 64, static_cast<unsigned long long>(rl.rlim_cur));
+  return maxconn;
+}
+
+bool writePidfile(const std::string& path, pid_t pid) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    alert("", "cannot create pidfile " + path + ": " + strerror(errno));
+    return false;
+  }
+  std::string s = std::to_string(pid) + "\n";
+  bool ok = write(fd, s.data(), s.size()) == ssize_t(s.size());
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int serve(const lbc_program* program, const RunFlags& flags) {
+  if (!program || program->magic != LBC_PROGRAM_MAGIC) {
+    alert("", "not an lbc program (bad magic)");
+    return 1;
+  }
+  if (program->abi_version != LBC_ABI_VERSION) {
+    alert("", "program built for ABI " + std::to_string(program->abi_version) + ", this runtime is ABI " +
+                  std::to_string(LBC_ABI_VERSION));
+    return 1;
+  }
+  auto topo = std::make_unique<Topology>();
+  std::string err;
+  if (!decodeTopology(program->topology, program->topology_size, *topo, err)) {
+    alert("", err);
+    return 1;
+  }
+  GlobalSpec& g = topo->global;
+  if (flags.nbthread) g.nbthread = flags.nbthread;
+  if (!g.nbthread) g.nbthread = std::max(1u, std::thread::hardware_concurrency());
+  if (g.bufsize < 1024) g.bufsize = 1024;
+  g.maxconn = fitLimits(g.maxconn, flags.quiet);
+  for (auto& p : topo->proxies)
+    if (p.mode == ProxyMode::Http) {
+      alert(p.where, std::string(p.frontend ? "frontend" : "backend") + " '" + p.name +
+                         "': mode http is not served by this runtime yet");
+      return 1;
+    }
+
+  Shared shared;
+  shared.topo = topo.get();
+  shared.global.max = g.maxconn;
+  shared.wake = wakeOwner;
+  shared.resume_all = resumeAll;
+  shared.backends.resize(topo->proxies.size());
+  shared.frontends.resize(topo->proxies.size());
+  for (size_t i = 0; i < topo->proxies.size(); ++i) {
+    ProxySpec& p = topo->proxies[i];
+    if (!p.backend) continue;
+    auto be = std::make_unique<Backend>(shared, p);
+    for (auto& s : be->servers()) {
+      const ServerSpec& ss = *s->spec;
+      if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {
+        alert(ss.where, "backend '" + p.name + "': server '" + ss.name + "': " + err);
+        return 1;
+      }
+      const Endpoint& ce = ss.check.has_addr ? ss.check.addr : ss.addr;
+      uint16_t cport = ss.check.port ? ss.check.port : ss.addr.port_lo;
+      if (ss.check.enabled && !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
+        alert(ss.where, "backend '" + p.name + "': server '" + ss.name + "': check address: " + err);
+        return 1;
+      }
+    }
+    shared.backends[i] = std::move(be);
+  }
+  for (size_t i = 0; i < topo->proxies.size(); ++i) {
+    ProxySpec& p = topo->proxies[i];
+    if (!p.frontend) continue;
+    auto fe = std::make_unique<Frontend>();
+    fe->spec = &p;
+    fe->limit.max = p.maxconn ? p.maxconn : g.maxconn;
+    if (p.backend_index != kNoIndex) fe->backend = shared.backends[p.backend_index].get();
+    shared.frontends[i] = std::move(fe);
+  }
+
+  // Listeners: one SO_REUSEPORT socket per thread and port; unix@/abns@/fd@ are one socket
+  // that every thread accepts from.
+  std::vector<std::vector<Listener>> per_thread(g.nbthread);
+  std::vector<int> shared_fds;
+  std::vector<std::unique_ptr<Limit>> bind_limits;
+  auto closeAll = [&] {
+    for (auto& v : per_thread)
+      for (auto& l : v)
+        if (l.owned) close(l.fd);
+    for (int fd : shared_fds) close(fd);
+  };
+  for (size_t i = 0; i < topo->proxies.size(); ++i) {
+    ProxySpec& p = topo->proxies[i];
+    if (!p.frontend) continue;
+    Frontend* fe = shared.frontends[i].get();
+    for (auto& b : p.binds) {
+      Limit* lim = nullptr;
+      if (b.maxconn) {
+        bind_limits.push_back(std::make_unique<Limit>());
+        bind_limits.back()->max = b.maxconn;
+        lim = bind_limits.back().get();
+      }
+      uint32_t backlog = b.backlog ? b.backlog : fe->limit.max;
+      bool one = sharedListener(b);
+      for (uint32_t port = b.addr.port_lo; port <= std::max(b.addr.port_lo, b.addr.port_hi); ++port) {
+        for (uint32_t t = 0; t < (one ? 1 : g.nbthread); ++t) {
+          int fd = openListener(b, uint16_t(port), backlog, !one, err);
+          if (fd < 0) {
+            alert(b.where, "Starting frontend " + p.name + ": " + err);
+            closeAll();
+            return 1;
+          }
+          if (one) {
+            shared_fds.push_back(fd);
+            for (auto& v : per_thread) v.push_back(Listener{fd, false, fe, lim});
+          } else {
+            per_thread[t].push_back(Listener{fd, true, fe, lim});
+          }
+        }
+        if (port == 65535) break;
+      }
+    }
+  }
+
+  std::string pidfile = flags.pidfile.empty() ? g.pidfile : flags.pidfile;
+  if (flags.daemon || g.daemon) {
+    fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) {
+      alert("", std::string("cannot fork: ") + strerror(errno));
+      return 1;
+    }
+    if (pid > 0) {
+      if (!pidfile.empty() && !writePidfile(pidfile, pid)) return 1;
+      _exit(0);
+    }
+    setsid();
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      dup2(null, 0), dup2(null, 1), dup2(null, 2);
+      if (null > 2) close(null);
+    }
+  } else if (!pidfile.empty() && !writePidfile(pidfile, getpid())) {
+    closeAll();
+    return 1;
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) sigaddset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  g_workers = &workers;
+  for (uint32_t t = 0; t < g.nbthread; ++t)
+    workers.push_back(std::make_unique<Worker>(shared, t, std::move(per_thread[t])));
+  HealthChecker checker(shared);
+  // A SINGLE_ISSUER ring belongs to the thread that creates it: each worker creates its own
+  // and reports here before the first connection.
+  std::atomic<uint32_t> ready{0}, done{0};
+  std::vector<std::string> init_err(workers.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < workers.size(); ++t)
+    threads.emplace_back([&, t] {
+      bool ok = workers[t]->init(init_err[t]);
+      ready.fetch_add(1);
+      ready.notify_all();
+      if (ok) workers[t]->run();
+      done.fetch_add(1);
+    });
+  for (uint32_t r = ready.load(); r < workers.size(); r = ready.load()) ready.wait(r);
+  for (size_t t = 0; t < workers.size(); ++t)
+    if (!init_err[t].empty()) {
+      alert("", "thread " + std::to_string(t) + ": " + init_err[t]);
+      for (auto& w : workers) w->requestStop(true);
+      for (auto& th : threads) th.join();
+      for (int fd : shared_fds) close(fd);
+      return 1;
+    }
+  checker.start();
+
+  // SIGUSR1 (soft stop), SIGTERM and SIGINT stop accepting and let live connections finish,
+  // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once.
+  bool stopping = false, hard = false;
+  uint64_t hard_at = 0;
+  while (done.load() < workers.size()) {
+    timespec ts{0, 50 * 1000000};
+    siginfo_t info;
+    int sig = sigtimedwait(&set, &info, stopping ? &ts : nullptr);
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
+      if (!stopping) {
+        stopping = true;
+        for (auto& w : workers) w->requestStop(false);
+        if (g.hard_stop_after_ms) hard_at = monoMs() + g.hard_stop_after_ms;
+      } else if (sig != SIGUSR1 && !hard) {
+        hard = true;
+        for (auto& w : workers) w->requestStop(true);
+      }
+    }
+    if (stopping && !hard && hard_at && monoMs() >= hard_at) {
+      hard = true;
+      for (auto& w : workers) w->requestStop(true);
+    }
+  }
+  for (auto& t : threads) t.join();
+  checker.stop();
+  for (int fd : shared_fds) close(fd);
+  workers.clear();
+  g_workers = nullptr;
+  return 0;
+}
+
+}  // namespace lbc::rt

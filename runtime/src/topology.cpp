@@ -1,0 +1,204 @@
+// Topology <-> bytes. One `fields()` list per type drives both directions, so the encoder and
+// the decoder cannot drift apart. Format: "LBCT", a format version, then the fields in order
+// (little-endian integers, length-prefixed strings and vectors).
+#include "lbc/rt/topology.h"
+
+#include <cstring>
+
+namespace lbc::rt {
+namespace {
+
+constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
+constexpr uint32_t kTopoVersion = 1;
+constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
+
+class Writer {
+ public:
+  std::vector<uint8_t> out;
+  template <typename T>
+  void num(T v) {
+    uint64_t u = static_cast<uint64_t>(v);
+    for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<uint8_t>(u >> (8 * i)));
+  }
+  void operator()(bool& v) { num<uint8_t>(v); }
+  void operator()(uint8_t& v) { num(v); }
+  void operator()(uint16_t& v) { num(v); }
+  void operator()(uint32_t& v) { num(v); }
+  void operator()(int32_t& v) { num(static_cast<uint32_t>(v)); }
+  void operator()(uint64_t& v) { num(v); }
+  template <typename E>
+  requires std::is_enum_v<E>
+  void operator()(E& v) { num(static_cast<uint8_t>(v)); }
+  void operator()(std::string& s) {
+    num<uint32_t>(s.size());
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  void operator()(uint8_t (&a)[16]) { out.insert(out.end(), a, a + 16); }
+  template <typename T>
+  void operator()(std::vector<T>& v) {
+    num<uint32_t>(v.size());
+    for (auto& x : v) fields(*this, x);
+  }
+  template <typename T>
+  requires requires(Writer& w, T& t) { fields(w, t); }
+  void operator()(T& t) { fields(*this, t); }
+};
+
+class Reader {
+ public:
+  const uint8_t* p;
+  const uint8_t* end;
+  bool ok = true;
+  template <typename T>
+  T num() {
+    if (static_cast<size_t>(end - p) < sizeof(T)) {
+      ok = false;
+      p = end;
+      return T{};
+    }
+    uint64_t u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) u |= static_cast<uint64_t>(p[i]) << (8 * i);
+    p += sizeof(T);
+    return static_cast<T>(u);
+  }
+  void operator()(bool& v) { v = num<uint8_t>() != 0; }
+  void operator()(uint8_t& v) { v = num<uint8_t>(); }
+  void operator()(uint16_t& v) { v = num<uint16_t>(); }
+  void operator()(uint32_t& v) { v = num<uint32_t>(); }
+  void operator()(int32_t& v) { v = static_cast<int32_t>(num<uint32_t>()); }
+  void operator()(uint64_t& v) { v = num<uint64_t>(); }
+  template <typename E>
+  requires std::is_enum_v<E>
+  void operator()(E& v) { v = static_cast<E>(num<uint8_t>()); }
+  void operator()(std::string& s) {
+    uint32_t n = num<uint32_t>();
+    if (!ok || static_cast<size_t>(end - p) < n) {
+      ok = false;
+      return;
+    }
+    s.assign(reinterpret_cast<const char*>(p), n);
+    p += n;
+  }
+  void operator()(uint8_t (&a)[16]) {
+    if (end - p < 16) {
+      ok = false;
+      return;
+    }
+    std::memcpy(a, p, 16);
+    p += 16;
+  }
+  template <typename T>
+  void operator()(std::vector<T>& v) {
+    uint32_t n = num<uint32_t>();
+    if (!ok || n > kMaxItems || n > static_cast<size_t>(end - p)) {
+      ok = false;
+      return;
+    }
+    v.resize(n);
+    for (auto& x : v) {
+      fields(*this, x);
+      if (!ok) return;
+    }
+  }
+  template <typename T>
+  requires requires(Reader& r, T& t) { fields(r, t); }
+  void operator()(T& t) { fields(*this, t); }
+};
+
+template <typename Ar>
+void fields(Ar& a, Endpoint& e) {
+  a(e.kind), a(e.text), a(e.host), a(e.ip), a(e.wildcard), a(e.port_lo), a(e.port_hi), a(e.fd);
+}
+template <typename Ar>
+void fields(Ar& a, BindSpec& b) {
+  a(b.where), a(b.addr), a(b.v4v6), a(b.v6only), a(b.backlog), a(b.maxconn);
+}
+template <typename Ar>
+void fields(Ar& a, CheckSpec& c) {
+  a(c.enabled), a(c.inter_ms), a(c.fastinter_ms), a(c.downinter_ms), a(c.fall), a(c.rise), a(c.port),
+      a(c.has_addr), a(c.addr);
+}
+template <typename Ar>
+void fields(Ar& a, ServerSpec& s) {
+  a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
+      a(s.disabled), a(s.check);
+}
+template <typename Ar>
+void fields(Ar& a, TimeoutSpec& t) {
+  a(t.client), a(t.server), a(t.connect), a(t.queue), a(t.tunnel), a(t.client_fin), a(t.server_fin),
+      a(t.check);
+}
+template <typename Ar>
+void fields(Ar& a, ProxySpec& p) {
+  a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
+      a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
+      a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index);
+}
+template <typename Ar>
+void fields(Ar& a, GlobalSpec& g) {
+  a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.hard_stop_after_ms);
+}
+template <typename Ar>
+void fields(Ar& a, Topology& t) {
+  a(t.global), a(t.proxies);
+}
+
+}  // namespace
+
+std::vector<uint8_t> encodeTopology(const Topology& topo) {
+  Writer w;
+  w.num(kTopoMagic);
+  w.num(kTopoVersion);
+  Topology copy = topo;  // the visitor takes mutable references; encoding is start-up only
+  fields(w, copy);
+  return std::move(w.out);
+}
+
+bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string& err) {
+  if (!data) {
+    err = "no topology";
+    return false;
+  }
+  Reader r{data, data + size};
+  if (r.num<uint32_t>() != kTopoMagic || !r.ok) {
+    err = "topology: bad magic";
+    return false;
+  }
+  uint32_t version = r.num<uint32_t>();
+  if (version != kTopoVersion) {
+    err = "topology: format version " + std::to_string(version) + ", this runtime reads " +
+          std::to_string(kTopoVersion);
+    return false;
+  }
+  Topology t;
+  fields(r, t);
+  if (!r.ok || r.p != r.end) {
+    err = r.ok ? "topology: trailing bytes" : "topology: truncated or corrupt";
+    return false;
+  }
+  for (const auto& p : t.proxies) {
+    if (p.backend_index != kNoIndex && p.backend_index >= t.proxies.size()) {
+      err = "topology: backend index out of range";
+      return false;
+    }
+    if (static_cast<uint8_t>(p.balance) > static_cast<uint8_t>(BalanceAlgo::Random) ||
+        static_cast<uint8_t>(p.mode) > static_cast<uint8_t>(ProxyMode::Http)) {
+      err = "topology: bad enum";
+      return false;
+    }
+    for (const auto& b : p.binds)
+      if (static_cast<uint8_t>(b.addr.kind) > static_cast<uint8_t>(Endpoint::Kind::Host)) {
+        err = "topology: bad enum";
+        return false;
+      }
+    for (const auto& s : p.servers)
+      if (static_cast<uint8_t>(s.addr.kind) > static_cast<uint8_t>(Endpoint::Kind::Host)) {
+        err = "topology: bad enum";
+        return false;
+      }
+  }
+  out = std::move(t);
+  return true;
+}
+
+}  // namespace lbc::rt

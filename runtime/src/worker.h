@@ -1,0 +1,125 @@
+// One engine thread: its io_uring, its listeners, its connections and its timer wheel.
+// Connections never migrate; other threads reach a worker only through its mailbox.
+#pragma once
+#include <liburing.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "shared.h"
+
+namespace lbc::rt {
+
+struct Listener {
+  int fd = -1;
+  bool owned = true;  // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
+  Frontend* fe = nullptr;
+  Limit* limit = nullptr;  // the bind's own maxconn (shared by its sockets)
+  bool armed = false;      // a multishot accept is pending
+  bool paused = false;     // a limit is reached: accept stops until it frees
+  bool closed = false;
+};
+
+struct Conn;
+
+class Worker {
+ public:
+  Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners);
+  ~Worker();
+  // Creates the ring and buffers; false with `err` set when the kernel refuses.
+  bool init(std::string& err);
+  void run();
+
+  // Any thread.
+  void post(QueueLink* link);
+  void postResume();
+  void requestStop(bool hard);
+  bool listenersReleased() const { return released_.load(); }
+
+ private:
+  friend struct Conn;
+  // submission
+  io_uring_sqe* sqe();
+  void armAccept(Listener& l);
+  void armEvent();
+  void armRecv(Conn* c, int dir);
+  void flushBuffers();
+  // completions
+  void dispatch(io_uring_cqe* cqe);
+  void onAccept(Listener& l, int res, bool more);
+  void onEvent();
+  void onRecv(Conn* c, int dir, int res, uint32_t flags);
+  void onSend(Conn* c, int dir, int res);
+  void onConnect(Conn* c, int res);
+  void opDone(Conn* c);
+  // connection life
+  void startConn(int fd, Listener& l);
+  bool limitsFull(const Listener& l) const;
+  void assignServer(Conn* c, ServerState* avoid);
+  void connectServer(Conn* c);
+  void connectFailed(Conn* c, bool timeout);
+  void established(Conn* c);
+  void pump(Conn* c, int dir);
+  void abort(Conn* c);
+  void finish(Conn* c, bool reset);
+  void handoff(QueueLink* link);
+  void maybeFree(Conn* c);
+  void releaseLimits(Conn* c);
+  void resumeListeners();
+  void recycle(uint16_t bid);
+  // timers
+  uint64_t deadline(const Conn* c) const;
+  void arm(Conn* c);
+  void wheelInsert(Conn* c, uint64_t when);
+  void wheelRemove(Conn* c);
+  void runTimers();
+  void onTimeout(Conn* c);
+  bool nextWait(__kernel_timespec& ts);
+  // stop
+  void beginStop();
+  Conn* allocConn();
+
+  Shared& shared_;
+  const Topology& topo_;
+  uint32_t index_;
+  std::vector<Listener> listeners_;
+  io_uring ring_{};
+  bool ring_ok_ = false;
+  // provided buffers
+  io_uring_buf_ring* br_ = nullptr;
+  uint8_t* bufs_ = nullptr;
+  uint32_t nbufs_ = 0, bufsize_ = 0;
+  size_t br_bytes_ = 0;
+  std::vector<uint32_t> buf_len_;
+  std::vector<uint16_t> buf_next_;
+  uint32_t buf_adds_ = 0;
+  std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
+  // connection pool
+  std::vector<std::unique_ptr<Conn[]>> chunks_;
+  Conn* free_ = nullptr;
+  uint32_t live_ = 0;
+  std::vector<std::pair<int, Listener*>> held_;  // accepted past a limit, started when it frees
+  // timer wheel
+  static constexpr uint32_t kSlots = 1024;
+  static constexpr uint64_t kTickMs = 4;
+  std::vector<Conn*> wheel_;
+  uint64_t wheel_tick_ = 0;  // next tick to run
+  uint32_t timed_ = 0;
+  uint64_t now_ = 0;
+  // mailbox
+  int efd_ = -1;
+  uint64_t ev_buf_ = 0;
+  std::mutex mbox_lock_;
+  std::vector<QueueLink*> mbox_;
+  std::vector<QueueLink*> local_;  // handoffs from this thread to itself
+  std::atomic<bool> resume_{false};
+  std::atomic<int> stop_{0};  // 1 soft, 2 hard
+  bool stopping_ = false;
+  std::atomic<bool> released_{false};
+};
+
+}  // namespace lbc::rt

@@ -1,0 +1,120 @@
+// Topology bytes: a round trip keeps every field; damaged bytes are refused, never a crash.
+#include <gtest/gtest.h>
+
+#include "lbc/rt/run.h"
+#include "lbc/rt/topology.h"
+
+namespace lbc::rt {
+namespace {
+
+Topology sample() {
+  Topology t;
+  t.global.nbthread = 3;
+  t.global.maxconn = 1234;
+  t.global.pidfile = "/run/x.pid";
+  t.global.hard_stop_after_ms = 5000;
+  ProxySpec fe;
+  fe.name = "fe";
+  fe.where = "a.cfg:3";
+  fe.frontend = true;
+  fe.backend_index = 1;
+  BindSpec b;
+  b.where = "a.cfg:4";
+  b.addr.kind = Endpoint::Kind::Ipv6;
+  b.addr.ip[15] = 1;
+  b.addr.port_lo = 8000;
+  b.addr.port_hi = 8002;
+  b.v6only = true;
+  fe.binds.push_back(b);
+  ProxySpec be;
+  be.name = "be";
+  be.backend = true;
+  be.balance = BalanceAlgo::Source;
+  be.hash_consistent = true;
+  be.timeouts.queue = 777;
+  ServerSpec s;
+  s.name = "s1";
+  s.addr.kind = Endpoint::Kind::Host;
+  s.addr.host = "localhost";
+  s.addr.port_lo = 80;
+  s.weight = 7;
+  s.maxconn = 30;
+  s.backup = true;
+  s.id = 42;
+  s.check.enabled = true;
+  s.check.fall = 5;
+  be.servers.push_back(s);
+  t.proxies = {fe, be};
+  return t;
+}
+
+TEST(Topology, RoundTrip) {
+  Topology t = sample();
+  auto bytes = encodeTopology(t);
+  Topology d;
+  std::string err;
+  ASSERT_TRUE(decodeTopology(bytes.data(), bytes.size(), d, err)) << err;
+  EXPECT_EQ(d.global.nbthread, 3u);
+  EXPECT_EQ(d.global.pidfile, "/run/x.pid");
+  EXPECT_EQ(d.global.hard_stop_after_ms, 5000u);
+  ASSERT_EQ(d.proxies.size(), 2u);
+  EXPECT_EQ(d.proxies[0].binds[0].addr.port_hi, 8002);
+  EXPECT_EQ(d.proxies[0].binds[0].addr.ip[15], 1);
+  EXPECT_TRUE(d.proxies[0].binds[0].v6only);
+  EXPECT_EQ(d.proxies[0].backend_index, 1u);
+  EXPECT_EQ(d.proxies[1].balance, BalanceAlgo::Source);
+  EXPECT_EQ(d.proxies[1].timeouts.queue, 777u);
+  const ServerSpec& s = d.proxies[1].servers[0];
+  EXPECT_EQ(s.addr.host, "localhost");
+  EXPECT_EQ(s.weight, 7u);
+  EXPECT_EQ(s.id, 42);
+  EXPECT_TRUE(s.backup);
+  EXPECT_EQ(s.check.fall, 5u);
+}
+
+TEST(Topology, DamagedBytesAreRefused) {
+  auto bytes = encodeTopology(sample());
+  Topology d;
+  std::string err;
+  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(decodeTopology(bytes.data(), n, d, err)) << n;
+  for (size_t i = 0; i < bytes.size(); ++i) {  // every single-byte flip: refused or decoded, never a crash
+    auto copy = bytes;
+    copy[i] ^= 0xFF;
+    decodeTopology(copy.data(), copy.size(), d, err);
+  }
+  bytes.push_back(0);
+  EXPECT_FALSE(decodeTopology(bytes.data(), bytes.size(), d, err));
+  EXPECT_FALSE(decodeTopology(nullptr, 0, d, err));
+}
+
+TEST(RunFlags, Parse) {
+  RunFlags f;
+  std::string err;
+  ASSERT_TRUE(parseRunFlags({"-D", "-p", "/tmp/p", "--nbthread=2", "a.cfg", "-q", "b.cfg"}, f, err)) << err;
+  EXPECT_TRUE(f.daemon);
+  EXPECT_TRUE(f.quiet);
+  EXPECT_EQ(f.pidfile, "/tmp/p");
+  EXPECT_EQ(f.nbthread, 2u);
+  EXPECT_EQ(f.rest, (std::vector<std::string>{"a.cfg", "b.cfg"}));
+  RunFlags g;
+  EXPECT_FALSE(parseRunFlags({"--nbthread", "0"}, g, err));
+  EXPECT_FALSE(parseRunFlags({"-x"}, g, err));
+  EXPECT_FALSE(parseRunFlags({"-p"}, g, err));
+}
+
+TEST(Serve, RefusesForeignPrograms) {
+  lbc_program p{};
+  RunFlags f;
+  EXPECT_EQ(serve(&p, f), 1);
+  p.magic = LBC_PROGRAM_MAGIC;
+  p.abi_version = LBC_ABI_VERSION + 1;
+  EXPECT_EQ(serve(&p, f), 1);
+  p.abi_version = LBC_ABI_VERSION;
+  uint8_t junk[3] = {1, 2, 3};
+  p.topology = junk;
+  p.topology_size = sizeof junk;
+  EXPECT_EQ(serve(&p, f), 1);
+}
+
+}  // namespace
+}  // namespace lbc::rt

@@ -1,0 +1,1 @@
+"""Helpers of tools/bench/run: processes, the shared configuration, reports."""

@@ -1,0 +1,60 @@
+"""Medians, the side-by-side table and the machine description."""
+
+import os
+import platform
+import statistics
+import subprocess
+import time
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(value, spec):
+    return "n/a" if value is None else spec.format(value)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def lscpu_field(name):
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+def machine(haproxy):
+    model = lscpu_field("Model name") or platform.processor() or "unknown CPU"
+    cpus = lscpu_field("CPU(s)") or str(os.cpu_count())
+    hypervisor = lscpu_field("Hypervisor vendor")
+    try:
+        hv = subprocess.run([haproxy, "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        hv = "haproxy version unknown"
+    load = " ".join(open("/proc/loadavg").read().split()[:3])
+    virt = f", {hypervisor} guest" if hypervisor else ""
+    return (f"{cpus} CPUs ({model}{virt}), Linux {platform.release()} {platform.machine()}, {hv}, "
+            f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {load}")
+
+
+def table(metrics, results, proxies):
+    """Markdown rows: metric, median per proxy, ratio lbc/haproxy."""
+    rows = ["| metric | " + " | ".join(f"{p} median" for p in proxies) + " | lbc/haproxy |",
+            "|---|" + "---:|" * (len(proxies) + 1)]
+    for m in metrics:
+        meds = {p: median([r[m.key] for r in results.get(p, []) if r.get("ok")]) for p in proxies}
+        better = f" ({m.better} is better)" if m.better in ("higher", "lower") else ""
+        rows.append(f"| {m.label}{better} | " +
+                    " | ".join(fmt(meds[p], m.spec) for p in proxies) + " | " +
+                    fmt(ratio(meds.get("lbc"), meds.get("haproxy")), "{:.2f}") + " |")
+    return "\n".join(rows)
