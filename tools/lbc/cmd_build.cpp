@@ -10,6 +10,8 @@
 #include "codegen/codegen.h"
 #include "commands.h"
 #include "driver/driver.h"
+#include "lbc/rt/topology.h"
+#include "lower/lower.h"
 
 namespace lbc::cli {
 
@@ -69,7 +71,28 @@ int cmdBuild(const std::vector<std::string>& args) {
     std::cerr << "lbc: configuration is invalid: " << c->diags->errorCount() << " error(s)\n";
     return 1;
   }
-  codegen::Options copts;  // topology: filled by the runtime's encoder once it exists
+  // The topology (binds, proxies, servers, timeouts) travels in the object as the runtime's
+  // encoding, so the executable starts the runtime exactly as `lbc run` does. A serving
+  // executable needs it; an --emit file or a test main can do without when lowering refuses.
+  codegen::Options copts;
+  {
+    rt::Topology topo;
+    const bool serving = emit == "exe" && main_override.empty();
+    if (serving) {
+      if (!lower::lowerProgram(c->program, c->sources, *c->diags, topo)) {
+        c->diags->render(std::cerr, front::DiagFormat::Text);
+        std::cerr << "lbc: cannot build: " << c->diags->errorCount() << " error(s)\n";
+        return 1;
+      }
+      copts.topology = rt::encodeTopology(topo);
+    } else {
+      front::DiagEngine scratch(c->sources);
+      if (lower::lowerProgram(c->program, c->sources, scratch, topo))
+        copts.topology = rt::encodeTopology(topo);
+      else
+        std::cerr << "lbc: note: no topology embedded (the runtime cannot serve this configuration yet)\n";
+    }
+  }
   codegen::Result r = codegen::generate(c->program, copts);
   // Sema already warns about rules after an unconditional final rule: add only what it did not
   // see (e.g. conditions that are always false).
