@@ -4,6 +4,7 @@
 #include <llvm/IR/Constants.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "codegen/analysis.h"
@@ -189,6 +190,71 @@ llvm::Value* FnGen::strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const st
   return b.CreateCall(fn, {load(g.ptr, smp, kSmpPtr), load(g.i64, smp, kSmpLen), b.getInt32(0)});
 }
 
+// Int/len patterns become sorted, merged closed intervals: a few comparisons, or a binary search
+// over a constant table when there are many.
+llvm::Value* FnGen::intervals(const ir::AclTerm& t, llvm::Value* v) {
+  std::vector<std::pair<int64_t, int64_t>> iv;
+  for (const auto& p : t.patterns) {
+    int64_t lo = p.has_lo ? p.lo : INT64_MIN, hi = p.has_hi ? p.hi : INT64_MAX;
+    if (lo <= hi) iv.push_back({lo, hi});
+  }
+  std::sort(iv.begin(), iv.end());
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& x : iv) {
+    if (!merged.empty() && (merged.back().second == INT64_MAX || x.first <= merged.back().second + 1))
+      merged.back().second = std::max(merged.back().second, x.second);
+    else
+      merged.push_back(x);
+  }
+  if (merged.size() <= 4) {
+    llvm::Value* any = b.getFalse();
+    for (const auto& [lo, hi] : merged)
+      any = b.CreateOr(any,
+                       b.CreateAnd(b.CreateICmpSGE(v, b.getInt64(lo)), b.CreateICmpSLE(v, b.getInt64(hi))));
+    return any;
+  }
+  std::vector<int64_t> los, his;
+  for (const auto& [lo, hi] : merged) los.push_back(lo), his.push_back(hi);
+  auto table = [&](const std::vector<int64_t>& xs, const char* name) {
+    auto* init = llvm::ConstantDataArray::get(g.c, llvm::ArrayRef<int64_t>(xs));
+    return new llvm::GlobalVariable(g.m, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                    name);
+  };
+  auto* glo = table(los, "int.lo");
+  auto* ghi = table(his, "int.hi");
+  // First interval whose lo > v, by bisection; the one before it is the only candidate.
+  auto* pre = b.GetInsertBlock();
+  auto* loop = block("bs.loop");
+  auto* body = block("bs.body");
+  auto* out = block("bs.out");
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  auto* l = b.CreatePHI(g.i64, 2);
+  auto* h = b.CreatePHI(g.i64, 2);
+  l->addIncoming(b.getInt64(0), pre);
+  h->addIncoming(b.getInt64(merged.size()), pre);
+  b.CreateCondBr(b.CreateICmpULT(l, h), body, out);
+  b.SetInsertPoint(body);
+  llvm::Value* mid = b.CreateLShr(b.CreateAdd(l, h), b.getInt64(1));
+  llvm::Value* le = b.CreateICmpSLE(b.CreateLoad(g.i64, b.CreateGEP(g.i64, glo, mid)), v);
+  l->addIncoming(b.CreateSelect(le, b.CreateAdd(mid, b.getInt64(1)), l), body);
+  h->addIncoming(b.CreateSelect(le, h, mid), body);
+  b.CreateBr(loop);
+  b.SetInsertPoint(out);
+  auto* check = block("bs.check");
+  auto* done = block("bs.done");
+  b.CreateCondBr(b.CreateICmpEQ(l, b.getInt64(0)), done, check);
+  b.SetInsertPoint(check);
+  llvm::Value* hi = b.CreateLoad(g.i64, b.CreateGEP(g.i64, ghi, b.CreateSub(l, b.getInt64(1))));
+  llvm::Value* in = b.CreateICmpSLE(v, hi);
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  auto* phi = b.CreatePHI(g.i1, 2);
+  phi->addIncoming(b.getFalse(), out);
+  phi->addIncoming(in, check);
+  return phi;
+}
+
 // i1: whether any of n helper calls (i32 results, nonzero = match) matches, stopping at the first
 // match as HAProxy's pattern lists do.
 llvm::Value* FnGen::firstOf(size_t n, const std::function<llvm::Value*(size_t)>& call) {
@@ -218,14 +284,7 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
     case MatchMethod::Int:
     case MatchMethod::Len: {
       llvm::Value* v = t.method == MatchMethod::Int ? load(g.i64, smp, kSmpSint) : load(g.i64, smp, kSmpLen);
-      llvm::Value* any = b.getFalse();
-      for (const auto& p : t.patterns) {
-        llvm::Value* ok = b.getTrue();
-        if (p.has_lo) ok = b.CreateAnd(ok, b.CreateICmpSGE(v, b.getInt64(p.lo)));
-        if (p.has_hi) ok = b.CreateAnd(ok, b.CreateICmpSLE(v, b.getInt64(p.hi)));
-        any = b.CreateOr(any, ok);
-      }
-      return any;
+      return intervals(t, v);
     }
     case MatchMethod::Str:
     case MatchMethod::Beg:
@@ -259,72 +318,102 @@ llvm::Value* FnGen::match(const ir::AclTerm& t, llvm::Value* smp) {
 }
 
 llvm::Value* FnGen::matchIp(const ir::AclTerm& t, llvm::Value* smp) {
-  auto* result = local(g.i1, "ip.res");
-  b.CreateStore(b.getFalse(), result);
+  // Networks per prefix length, as host-order integers, longest prefix first.
+  std::map<int, std::vector<uint32_t>, std::greater<int>> v4;
+  std::map<int, std::vector<unsigned __int128>, std::greater<int>> v6;
+  for (const auto& p : t.patterns) {
+    if (p.ipv6) {
+      unsigned __int128 a = 0;
+      for (int i = 0; i < 16; ++i) a = a << 8 | p.ip[i];
+      int len = std::min<int>(p.prefix_len, 128);
+      unsigned __int128 mask = len == 0 ? 0 : ~static_cast<unsigned __int128>(0) << (128 - len);
+      v6[len].push_back(a & mask);
+    } else {
+      uint32_t a = uint32_t(p.ip[0]) << 24 | uint32_t(p.ip[1]) << 16 | uint32_t(p.ip[2]) << 8 | p.ip[3];
+      int len = std::min<int>(p.prefix_len, 32);
+      uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+      v4[len].push_back(a & mask);
+    }
+  }
+  auto* i128 = llvm::Type::getInt128Ty(g.c);
+  auto* hit = block("ip.hit");
   auto* done = block("ip.done");
-  auto* v4 = block("ip.v4");
-  auto* v6 = block("ip.v6");
-  auto* other = block("ip.cast");
-  auto* try6 = block("ip.cast6");
-  llvm::Value* type = load(g.i32, smp, kSmpType);
-  auto* sw = b.CreateSwitch(type, other, 2);
-  sw->addCase(b.getInt32(LBC_SMP_IPV4), v4);
-  sw->addCase(b.getInt32(LBC_SMP_IPV6), v6);
-  b.SetInsertPoint(other);
-  llvm::Value* ok4 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV4)});
-  b.CreateCondBr(b.CreateICmpNE(ok4, b.getInt32(0)), v4, try6);
-  b.SetInsertPoint(try6);
-  llvm::Value* ok6 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV6)});
-  b.CreateCondBr(b.CreateICmpNE(ok6, b.getInt32(0)), v6, done);
-
-  auto helperChain = [&](bool v6_only) {
-    for (const auto& p : t.patterns) {
-      if (v6_only && !p.ipv6) continue;
-      auto* net = g.bytes(std::string(reinterpret_cast<const char*>(p.ip), 16));
-      llvm::Value* r = b.CreateCall(g.helper("lbc_match_ip"),
-                                    {smp, net, b.getInt32(p.prefix_len), b.getInt32(p.ipv6 ? 1 : 0)});
-      auto* hit = block("ip.hit");
-      auto* next = block("ip.next");
-      b.CreateCondBr(b.CreateICmpNE(r, b.getInt32(0)), hit, next);
-      b.SetInsertPoint(hit);
-      b.CreateStore(b.getTrue(), result);
-      b.CreateBr(done);
+  // One switch per prefix length over the masked address; falls through when none matches.
+  auto switches4 = [&](llvm::Value* addr) {
+    for (auto& [len, nets] : v4) {
+      std::sort(nets.begin(), nets.end());
+      nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+      uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+      auto* next = block("ip4.len");
+      auto* sw = b.CreateSwitch(b.CreateAnd(addr, b.getInt32(mask)), next, nets.size());
+      for (uint32_t n : nets) sw->addCase(b.getInt32(n), hit);
       b.SetInsertPoint(next);
     }
-    b.CreateBr(done);
   };
-  b.SetInsertPoint(v6);
-  helperChain(false);
+  auto switches6 = [&](llvm::Value* addr) {
+    for (auto& [len, nets] : v6) {
+      std::sort(nets.begin(), nets.end());
+      nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+      unsigned __int128 mask = len == 0 ? 0 : ~static_cast<unsigned __int128>(0) << (128 - len);
+      auto c128 = [&](unsigned __int128 v) {
+        return llvm::ConstantInt::get(g.c, llvm::APInt(128, {uint64_t(v), uint64_t(v >> 64)}));
+      };
+      auto* next = block("ip6.len");
+      auto* sw = b.CreateSwitch(b.CreateAnd(addr, c128(mask)), next, nets.size());
+      for (auto n : nets) sw->addCase(c128(n), hit);
+      b.SetInsertPoint(next);
+    }
+  };
 
-  // IPv4 sample: the address as a host-order integer, one switch per prefix length.
-  b.SetInsertPoint(v4);
-  llvm::Value* raw = b.CreateLoad(g.i32, field(smp, kSmpIp));
-  llvm::Value* addr = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, raw);
-  std::map<int, std::vector<uint32_t>, std::greater<int>> by_len;
-  for (const auto& p : t.patterns) {
-    if (p.ipv6) continue;
-    uint32_t a = uint32_t(p.ip[0]) << 24 | uint32_t(p.ip[1]) << 16 | uint32_t(p.ip[2]) << 8 | p.ip[3];
-    uint32_t mask = p.prefix_len == 0 ? 0 : ~0u << (32 - std::min<int>(p.prefix_len, 32));
-    by_len[p.prefix_len].push_back(a & mask);
-  }
-  auto* hit4 = block("ip.hit4");
-  for (auto& [plen, nets] : by_len) {
-    uint32_t mask = plen == 0 ? 0 : ~0u << (32 - std::min(plen, 32));
-    std::sort(nets.begin(), nets.end());
-    nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
-    llvm::Value* masked = b.CreateAnd(addr, b.getInt32(mask));
-    auto* next = block("ip.len");
-    auto* s = b.CreateSwitch(masked, next, nets.size());
-    for (uint32_t n : nets) s->addCase(b.getInt32(n), hit4);
-    b.SetInsertPoint(next);
-  }
-  helperChain(true);
-  b.SetInsertPoint(hit4);
-  b.CreateStore(b.getTrue(), result);
+  auto* v4bb = block("ip.v4");
+  auto* v6bb = block("ip.v6");
+  auto* other = block("ip.cast");
+  auto* try6 = block("ip.cast6");
+  auto* sw = b.CreateSwitch(load(g.i32, smp, kSmpType), other, 2);
+  sw->addCase(b.getInt32(LBC_SMP_IPV4), v4bb);
+  sw->addCase(b.getInt32(LBC_SMP_IPV6), v6bb);
+  b.SetInsertPoint(other);
+  llvm::Value* ok4 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV4)});
+  b.CreateCondBr(b.CreateICmpNE(ok4, b.getInt32(0)), v4bb, try6);
+  b.SetInsertPoint(try6);
+  llvm::Value* ok6 = b.CreateCall(g.helper("lbc_rt_smp_cast"), {txn, smp, b.getInt32(LBC_SMP_IPV6)});
+  b.CreateCondBr(b.CreateICmpNE(ok6, b.getInt32(0)), v6bb, done);
+
+  // IPv4 sample: its networks, then IPv6 networks as ::ffff:a.b.c.d (lbc_match_ip's rules).
+  b.SetInsertPoint(v4bb);
+  llvm::Value* a4 = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, b.CreateLoad(g.i32, field(smp, kSmpIp)));
+  switches4(a4);
+  if (!v6.empty())
+    switches6(b.CreateOr(b.CreateZExt(a4, i128), llvm::ConstantInt::get(i128, 0xffffull << 32)));
   b.CreateBr(done);
 
+  // IPv6 sample: its networks, then IPv4 networks against the IPv4 address it carries
+  // (::ffff:0:0/96, ::/96, 2002::/16), as HAProxy.
+  b.SetInsertPoint(v6bb);
+  llvm::Value* a6 = b.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, b.CreateLoad(i128, field(smp, kSmpIp)));
+  switches6(a6);
+  if (!v4.empty()) {
+    llvm::Value* top96 = b.CreateLShr(a6, llvm::ConstantInt::get(i128, 32));
+    llvm::Value* embedded = b.CreateOr(b.CreateICmpEQ(top96, llvm::ConstantInt::get(i128, 0xffff)),
+                                       b.CreateICmpEQ(top96, llvm::ConstantInt::get(i128, 0)));
+    llvm::Value* six_to_four = b.CreateICmpEQ(b.CreateLShr(a6, llvm::ConstantInt::get(i128, 112)),
+                                              llvm::ConstantInt::get(i128, 0x2002));
+    llvm::Value* low = b.CreateTrunc(a6, g.i32);
+    llvm::Value* mid = b.CreateTrunc(b.CreateLShr(a6, llvm::ConstantInt::get(i128, 80)), g.i32);
+    auto* has4 = block("ip6.has4");
+    b.CreateCondBr(b.CreateOr(embedded, six_to_four), has4, done);
+    b.SetInsertPoint(has4);
+    switches4(b.CreateSelect(embedded, low, mid));
+  }
+  b.CreateBr(done);
+
+  b.SetInsertPoint(hit);
+  b.CreateBr(done);
   b.SetInsertPoint(done);
-  return b.CreateLoad(g.i1, result);
+  auto* phi = b.CreatePHI(g.i1, 4);
+  for (auto* pred : llvm::predecessors(done))
+    phi->addIncoming(pred == hit ? b.getTrue() : b.getFalse(), pred);
+  return phi;
 }
 
 }  // namespace lbc::codegen

@@ -109,6 +109,7 @@ class FnGen {
   // IPv4 networks become one switch per prefix length over the masked address; IPv6 ones and
   // IPv6 samples go through lbc_match_ip.
   llvm::Value* matchIp(const ir::AclTerm& t, llvm::Value* smp);
+  llvm::Value* intervals(const ir::AclTerm& t, llvm::Value* v);
   llvm::Value* firstOf(size_t n, const std::function<llvm::Value*(size_t)>& call);
   // Smallest value of a pattern matching the STR sample (or kNoMatch): the merged-set form.
   llvm::Value* strSetIndex(const ir::AclTerm& t, llvm::Value* smp, const std::vector<uint32_t>* values);

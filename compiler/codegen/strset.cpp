@@ -18,8 +18,13 @@ constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
 constexpr size_t kSmallSet = 4;  // up to this many patterns, compare directly
 
+// The table slot comes from the low bits: fold the high bits in first (multiplication only
+// carries information upwards, so the low bits of a raw hash depend on few input bits).
+constexpr uint64_t kMixPrime = 0xff51afd7ed558ccdull;
 uint64_t mix(uint64_t h) {
-  return h ^ (h >> 29);
+  h ^= h >> 33;
+  h *= kMixPrime;
+  return h ^ (h >> 33);
 }
 
 char fold(char c) {
@@ -44,6 +49,12 @@ struct Ctx {
         i64(llvm::Type::getInt64Ty(c)),
         ptr(llvm::PointerType::getUnqual(c)) {}
 };
+
+Value* emitMix(IRBuilder<>& b, Value* h) {  // mix(), in generated code
+  h = b.CreateXor(h, b.CreateLShr(h, b.getInt64(33)));
+  h = b.CreateMul(h, b.getInt64(kMixPrime));
+  return b.CreateXor(h, b.CreateLShr(h, b.getInt64(33)));
+}
 
 Value* foldByte(IRBuilder<>& b, Value* c) {
   Value* off = b.CreateSub(c, b.getInt8('A'));
@@ -262,7 +273,7 @@ void buildHashed(Ctx& x, llvm::Function* f, stdlib::MatchMethod method, bool ica
   b.CreateCondBr(want, probe, next);
 
   b.SetInsertPoint(probe);
-  Value* hm = b.CreateXor(h, b.CreateLShr(h, b.getInt64(29)));
+  Value* hm = emitMix(b, h);
   Value* s0 = b.CreateAnd(hm, b.getInt64(mask));
   b.CreateBr(slot_bb);
 
@@ -412,7 +423,7 @@ Value* probeAndVerify(Ctx& x, IRBuilder<>& b, llvm::Function* f, const WordSet& 
   auto* verify = llvm::BasicBlock::Create(x.c, "verify", f);
   auto* hit = llvm::BasicBlock::Create(x.c, "hit", f);
   auto* out = llvm::BasicBlock::Create(x.c, "probed", f);
-  Value* s0 = b.CreateAnd(b.CreateXor(key, b.CreateLShr(key, b.getInt64(29))), b.getInt64(mask));
+  Value* s0 = b.CreateAnd(emitMix(b, key), b.getInt64(mask));
   b.CreateBr(slot_bb);
   b.SetInsertPoint(slot_bb);
   auto* s = b.CreatePHI(x.i64, 2);

@@ -48,6 +48,13 @@ struct Loader {
                    .create();
     if (!jit) return {nullptr, "cannot create the JIT: " + message(jit.takeError())};
 
+    // Link errors (an undefined symbol) go to the session's reporter, not to lookup()'s error:
+    // keep them for the message.
+    auto session_errors = std::make_shared<std::string>();
+    (*jit)->getExecutionSession().setErrorReporter([session_errors](llvm::Error e) {
+      *session_errors += (session_errors->empty() ? "" : "; ") + llvm::toString(std::move(e));
+    });
+
     llvm::orc::SymbolMap map;
     for (const Symbol& s : symbols)
       map[(*jit)->mangleAndIntern(s.name)] = {
@@ -60,7 +67,11 @@ struct Loader {
     if (auto e = (*jit)->addIRModule(std::move(tsm)))
       return {nullptr, "cannot add the module: " + message(std::move(e))};
     auto addr = (*jit)->lookup("lbc_compiled_program");
-    if (!addr) return {nullptr, "cannot link the compiled program: " + message(addr.takeError())};
+    if (!addr) {
+      std::string why = message(addr.takeError());
+      if (!session_errors->empty()) why = *session_errors;
+      return {nullptr, "cannot link the compiled program: " + why};
+    }
 
     std::shared_ptr<CompiledProgram> p(new CompiledProgram());
     p->impl_ = std::make_unique<CompiledProgram::Impl>();

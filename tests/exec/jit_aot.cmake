@@ -1,6 +1,6 @@
 # Tests of the JIT and AOT engines (included from tests/CMakeLists.txt).
 add_executable(lbc_jit_tests exec/jit_codegen_test.cpp)
-target_link_libraries(lbc_jit_tests PRIVATE lbc_driver lbc_jit GTest::gtest_main)
+target_link_libraries(lbc_jit_tests PRIVATE lbc_driver lbc_jit lbc_interp GTest::gtest_main)
 target_include_directories(lbc_jit_tests PRIVATE ${PROJECT_SOURCE_DIR}/compiler)
 add_test(NAME jit_codegen COMMAND lbc_jit_tests)
 
@@ -19,3 +19,9 @@ target_include_directories(exec_diff_compiled PRIVATE ${CMAKE_CURRENT_SOURCE_DIR
 set_target_properties(exec_diff_compiled PROPERTIES ENABLE_EXPORTS ON)
 add_test(NAME exec_diff_compiled COMMAND exec_diff_compiled --seed 1 --configs 1000 --requests 100)
 set_tests_properties(exec_diff_compiled PROPERTIES TIMEOUT 1800)
+
+# The TCP end-to-end suite against executables built by `lbc build` (same tests as `lbc run`).
+add_test(NAME e2e_tcp_aot
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/tcp_test.py
+                 --proxy "bash ${CMAKE_CURRENT_SOURCE_DIR}/exec/aot_proxy.sh $<TARGET_FILE:lbc> ${CMAKE_CURRENT_BINARY_DIR}/aot-e2e")
+set_tests_properties(e2e_tcp_aot PROPERTIES TIMEOUT 900)

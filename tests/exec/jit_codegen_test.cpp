@@ -3,10 +3,12 @@
 // reference, IPv4 prefix switches, three-valued MISS, actions and merged use_backend decisions.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <sstream>
 
 #include "driver/driver.h"
+#include "interp/interp.h"
 #include "jit/jit.h"
 #include "lbc/rt/txn.h"
 
@@ -272,6 +274,87 @@ TEST(JitCodegen, Ipv4PrefixSets) {
   EXPECT_EQ(run(11, 0, 0, 1), LBC_HOOK_CONTINUE);
 }
 
+// IPv4 and IPv6 networks against IPv4, IPv6, v4-mapped, ::/96 and 6to4 sources: the JIT's
+// prefix switches decide as the interpreter (lbc_match_ip per pattern).
+TEST(JitCodegen, IpSetsAgreeWithInterpreter) {
+  auto c =
+      compileCfg(std::string(kHead) +
+                 "frontend fe\n  bind :8080\n"
+                 "  acl net src 10.0.0.0/8 192.168.1.0/24 172.16.5.4 2001:db8::/32 2001:db8:1:2::/64 ::1 "
+                 "fe80::/10 ::ffff:7.7.7.0/120 2002:909:900::/40 8.8.0.0/16 0.0.0.0/32\n"
+                 "  acl any6 src ::/0\n"
+                 "  http-request deny if net\n  http-request return status 200 if any6\n"
+                 "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n");
+  ASSERT_TRUE(c.prog);
+  lbc::interp::Interpreter in(c.comp->program);
+  std::mt19937 rng(7);
+  const uint8_t kPick[] = {0, 1, 2, 5, 7, 8, 9, 10, 172, 192, 168, 0x20, 0x01, 0x0d, 0xb8, 0xfe, 0x80, 0xff};
+  for (int i = 0; i < 20000; ++i) {
+    lbc::rt::Txn a, b2;
+    for (lbc::rt::Txn* t : {&a, &b2}) {
+      t->http = true;
+      t->method = "GET";
+      t->uri = "/";
+      t->frontend = uint32_t(c.proxy("fe"));
+    }
+    uint8_t ip[16];
+    for (auto& x : ip) x = kPick[rng() % sizeof(kPick)];
+    int shape = int(rng() % 6);
+    bool v6 = shape != 0 && shape != 5;
+    if (shape == 5) ip[0] = ip[1] = ip[2] = 7;                       // IPv4 inside ::ffff:7.7.7.0/120
+    if (shape == 2) std::memset(ip, 0, 10), ip[10] = ip[11] = 0xff;  // v4-mapped
+    if (shape == 3) std::memset(ip, 0, 12);                          // ::a.b.c.d
+    if (shape == 4) ip[0] = 0x20, ip[1] = 0x02;                      // 6to4
+    for (lbc::rt::Txn* t : {&a, &b2}) std::memcpy(t->src, ip, 16), t->src_v6 = v6;
+    a.program = c.p();
+    b2.program = in.descriptor();
+    int32_t want = in.hook(lbc::interp::Hook::HttpReq, b2, b2.frontend);
+    int32_t got = c.p()->http_req(lbc::rt::toAbi(&a), a.frontend);
+    ASSERT_EQ(got, want) << "case " << i << " shape " << shape;
+  }
+}
+
+// Integer and length patterns (values, ranges, open ranges, operators) become merged intervals
+// and a bisection: decisions equal the interpreter's (lbc_match_int per pattern).
+TEST(JitCodegen, IntSetsAgreeWithInterpreter) {
+  auto c = compileCfg(std::string(kHead) +
+                      "frontend fe\n  bind :8080\n"
+                      "  acl few hdr(x-n) -m int 3 7:9\n"
+                      "  acl many hdr(x-n) -m int 1 5 10:20 15:25 40 42 44 60:70 71:72 100 :-50 1000:\n"
+                      "  acl big hdr(x-n) -m int gt 500\n"
+                      "  acl lens path -m len 1 3 5:7 9 11 13 15 17 19:22 30:\n"
+                      "  http-request deny if many !lens\n  http-request return status 200 if lens few\n"
+                      "  http-request return status 404 if big\n"
+                      "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n");
+  ASSERT_TRUE(c.prog);
+  lbc::interp::Interpreter in(c.comp->program);
+  std::mt19937 rng(11);
+  std::vector<std::string> keep;
+  keep.reserve(100000);
+  for (int i = 0; i < 20000; ++i) {
+    std::string path = "/" + std::string(rng() % 35, 'a');
+    std::vector<lbc::rt::Header> hs;
+    for (int k = int(rng() % 3); k >= 0; --k) {
+      int64_t v = int64_t(rng() % 1200) - 100;
+      keep.push_back(std::to_string(v));
+      hs.push_back({"X-N", keep.back()});
+    }
+    keep.push_back(path);
+    auto a = request(c, "fe", "GET", keep.back(), hs);
+    lbc::rt::Txn b2;
+    b2.http = true;
+    b2.method = "GET";
+    b2.uri = keep.back();
+    b2.req_headers = hs;
+    b2.frontend = a->frontend;
+    b2.program = in.descriptor();
+    int32_t want = in.hook(lbc::interp::Hook::HttpReq, b2, b2.frontend);
+    int32_t got = c.p()->http_req(lbc::rt::toAbi(a.get()), a->frontend);
+    ASSERT_EQ(got, want) << "case " << i << " path length " << path.size();
+    ASSERT_EQ(a->reply.status, b2.reply.status);
+  }
+}
+
 TEST(JitCodegen, RewritesAndFiredRules) {
   auto c = compileCfg(std::string(kHead) +
                       "frontend fe\n  bind :8080\n"
@@ -314,6 +397,34 @@ TEST(JitCodegen, TcpContentMissUntilDataIsFinal) {
   t.req_payload = "ab";
   t.more_data = false;  // final data: the missing bytes mean "not found", so `!` passes
   EXPECT_EQ(c.p()->tcp_req_cont(lbc::rt::toAbi(&t), t.frontend), LBC_HOOK_REJECT);
+}
+
+// Generated code reaches only the symbols it is given: without lbc_fetch_path in the map the
+// program does not link, and nothing is looked up in the process instead.
+TEST(JitCodegen, SymbolsOnlyFromTheExplicitMap) {
+  lbc::sema::Options opts;
+  opts.resolve_hosts = false;
+  auto comp = lbc::driver::compileText("t.cfg",
+                                       std::string(kHead) +
+                                           "frontend fe\n  bind :8080\n  use_backend web if { path_beg /a }\n"
+                                           "backend web\n  server s 127.0.0.1:3\n",
+                                       opts, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(comp->ok());
+  std::vector<lbc::jit::Symbol> partial;
+  for (const auto& s : lbc::jit::abiSymbols())
+    if (std::string_view(s.name) != "lbc_fetch_path") partial.push_back(s);
+  auto gen = lbc::codegen::generate(comp->program, {});
+  ASSERT_TRUE(gen.ok()) << gen.error;
+  auto r = lbc::jit::load(std::move(gen.module), partial);
+  EXPECT_FALSE(r.program);
+  EXPECT_NE(r.error.find("lbc_fetch_path"), std::string::npos) << r.error;
+  // With the full map it links, and the program stays valid while a reference is held.
+  auto ok = lbc::jit::compile(comp->program);
+  ASSERT_TRUE(ok.program) << ok.error;
+  lbc::jit::ProgramRef held = ok.program;
+  ok.program.reset();
+  EXPECT_EQ(held->program()->magic, LBC_PROGRAM_MAGIC);
+  EXPECT_EQ(held->program()->abi_version, LBC_ABI_VERSION);
 }
 
 TEST(JitCodegen, DeadRulesReported) {
