@@ -20,8 +20,4 @@ set_target_properties(exec_diff_compiled PROPERTIES ENABLE_EXPORTS ON)
 add_test(NAME exec_diff_compiled COMMAND exec_diff_compiled --seed 1 --configs 1000 --requests 100)
 set_tests_properties(exec_diff_compiled PROPERTIES TIMEOUT 1800)
 
-# The TCP end-to-end suite against executables built by `lbc build` (same tests as `lbc run`).
-add_test(NAME e2e_tcp_aot
-         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/tcp_test.py
-                 --proxy "bash ${CMAKE_CURRENT_SOURCE_DIR}/exec/aot_proxy.sh $<TARGET_FILE:lbc> ${CMAKE_CURRENT_BINARY_DIR}/aot-e2e")
-set_tests_properties(e2e_tcp_aot PROPERTIES TIMEOUT 900)
+# The TCP end-to-end suite against built executables is `e2e_tcp_aot` in tests/CMakeLists.txt.
