@@ -8,8 +8,10 @@
 #include <iostream>
 #include <memory>
 
+#include "aot/aot_engine.h"
 #include "commands.h"
 #include "driver/driver.h"
+#include "jit/jit_engine.h"
 #include "interp/interp.h"
 
 namespace lbc::cli {
@@ -27,10 +29,8 @@ void routeUsage(std::ostream& o) {
 std::unique_ptr<interp::Engine> makeEngine(const std::string& name, driver::Compilation& c,
                                            std::string& err) {
   if (name == "interp") return std::make_unique<interp::Interpreter>(c.program);
-  if (name == "jit" || name == "aot") {
-    err = "engine '" + name + "' is not available in this build yet (use --engine=interp)";
-    return nullptr;
-  }
+  if (name == "jit") return jit::makeEngine(c.program, err);
+  if (name == "aot") return aot::makeEngine(c.program, err);
   err = "unknown engine '" + name + "' (expected interp, jit or aot)";
   return nullptr;
 }
