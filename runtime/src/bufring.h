@@ -35,7 +35,7 @@ class BufRing {
 
   // A completion carried buffer `bid`: the kernel took it from the ring.
   void taken() {
-    --posted_;
+    if (posted_) --posted_;  // never wraps: a wrapped count would stop every refill
     ++taken_now_;
   }
   // A receive ended with ENOBUFS while its connection could still take data: the window was
