@@ -40,7 +40,7 @@ class BufRing {
   }
   // A receive ended with ENOBUFS while its connection could still take data: the window was
   // too small for one round of completions.
-  void starved() { starved_now_ = true; }
+  void starved() { ++starved_now_; }
   // Buffer `bid` is free again; it is the first one posted next.
   void put(uint16_t bid) { free_.push_back(bid); }
 
@@ -81,7 +81,7 @@ class BufRing {
   uint32_t target_ = kMinWindow;
 
   uint32_t taken_now_ = 0;  // taken since the last refill
-  bool starved_now_ = false;
+  uint32_t starved_now_ = 0;
   uint32_t peak_ = 0;  // most taken in one round in this period
   bool starved_period_ = false;
   uint64_t period_start_ = 0;
