@@ -24,11 +24,6 @@ uint64_t monoMs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
-uint32_t pow2AtLeast(uint32_t v) {
-  uint32_t p = 1;
-  while (p < v) p <<= 1;
-  return p;
-}
 }  // namespace
 
 Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
@@ -40,8 +35,6 @@ Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
 
 Worker::~Worker() {
   if (ring_ok_) io_uring_queue_exit(&ring_);
-  if (br_) munmap(br_, br_bytes_);
-  if (bufs_) munmap(bufs_, size_t(nbufs_) * bufsize_);
   if (efd_ >= 0) close(efd_);
   for (auto& l : listeners_)
     if (l.owned && !l.closed && l.fd >= 0) close(l.fd);
@@ -58,39 +51,19 @@ bool Worker::init(std::string& err) {
     return false;
   }
   ring_ok_ = true;
-  // Buffers hold data in flight, not connections: an idle connection holds none (multishot
-  // recv takes one only when bytes arrive). The ring cycles through every buffer, so its size
-  // is what RSS settles at; ENOBUFS (all in flight) pauses reads until buffers come back.
-  uint32_t per_thread = topo_.global.maxconn / std::max<uint32_t>(1, topo_.global.nbthread) + 1;
-  nbufs_ = std::min<uint32_t>(2048, std::max<uint32_t>(256, pow2AtLeast(per_thread / 8)));
+  // Buffers hold data in flight, not connections: an idle connection holds none (a multishot
+  // recv takes one only when bytes arrive). The pool is address space until used (BufRing);
+  // its bound leaves room for two buffers per connection, within 1 GiB for the process.
+  // Past it, ENOBUFS pauses reads until buffers come back.
+  uint32_t nthreads = std::max<uint32_t>(1, topo_.global.nbthread);
+  uint32_t per_thread = topo_.global.maxconn / nthreads + 1;
   bufsize_ = topo_.global.bufsize;
-  br_bytes_ = nbufs_ * sizeof(io_uring_buf);
-  void* m = mmap(nullptr, br_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  void* b =
-      mmap(nullptr, size_t(nbufs_) * bufsize_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  if (m == MAP_FAILED || b == MAP_FAILED) {
-    err = std::string("mmap: ") + strerror(errno);
-    if (m != MAP_FAILED) munmap(m, br_bytes_);
-    if (b != MAP_FAILED) munmap(b, size_t(nbufs_) * bufsize_);
-    return false;
-  }
-  br_ = static_cast<io_uring_buf_ring*>(m);
-  bufs_ = static_cast<uint8_t*>(b);
-  io_uring_buf_reg reg{};
-  reg.ring_addr = reinterpret_cast<uint64_t>(br_);
-  reg.ring_entries = nbufs_;
-  reg.bgid = kBgid;
-  r = io_uring_register_buf_ring(&ring_, &reg, 0);
-  if (r < 0) {
-    err = std::string("io_uring_register_buf_ring: ") + strerror(-r);
-    return false;
-  }
-  io_uring_buf_ring_init(br_);
-  buf_len_.assign(nbufs_, 0);
-  buf_next_.assign(nbufs_, kNoBuf);
-  for (uint32_t i = 0; i < nbufs_; ++i)
-    io_uring_buf_ring_add(br_, bufs_ + size_t(i) * bufsize_, bufsize_, i, io_uring_buf_ring_mask(nbufs_), i);
-  io_uring_buf_ring_advance(br_, nbufs_);
+  uint64_t budget = std::max<uint64_t>(256, (uint64_t(1) << 30) / nthreads / bufsize_);
+  uint32_t count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
+  if (!pool_.init(&ring_, kBgid, bufsize_, count, err)) return false;
+  bufs_ = pool_.base();
+  buf_len_.assign(pool_.count(), 0);
+  buf_next_.assign(pool_.count(), kNoBuf);
   efd_ = eventfd(0, EFD_CLOEXEC);
   if (efd_ < 0) {
     err = std::string("eventfd: ") + strerror(errno);
@@ -109,14 +82,11 @@ io_uring_sqe* Worker::sqe() {
 }
 
 void Worker::recycle(uint16_t bid) {
-  io_uring_buf_ring_add(br_, bufs_ + size_t(bid) * bufsize_, bufsize_, bid, io_uring_buf_ring_mask(nbufs_),
-                        buf_adds_++);
+  pool_.put(bid);
 }
 
 void Worker::flushBuffers() {
-  if (!buf_adds_) return;
-  io_uring_buf_ring_advance(br_, buf_adds_);
-  buf_adds_ = 0;
+  if (!pool_.refill(now_)) return;
   // Connections stopped by ENOBUFS get their recv back now that buffers exist again.
   if (!starved_.empty()) {
     auto list = std::move(starved_);
@@ -347,11 +317,15 @@ void Worker::runTimers() {
 }
 
 bool Worker::nextWait(__kernel_timespec& ts) {
-  if (!timed_) return false;
-  uint64_t t = wheel_tick_;
-  for (uint32_t i = 0; i < kSlots && !wheel_[t % kSlots]; ++i) ++t;
-  uint64_t at = t * kTickMs;
-  uint64_t wait = at > now_ ? at - now_ : 0;
+  // Also wake to give idle buffers' pages back, or RSS would stay at the last burst's peak.
+  uint64_t wait = pool_.msToTrim(now_);
+  if (timed_) {
+    uint64_t t = wheel_tick_;
+    for (uint32_t i = 0; i < kSlots && !wheel_[t % kSlots]; ++i) ++t;
+    uint64_t at = t * kTickMs;
+    wait = std::min(wait, at > now_ ? at - now_ : 0);
+  }
+  if (wait == kNever) return false;
   ts.tv_sec = int64_t(wait / 1000);
   ts.tv_nsec = int64_t(wait % 1000) * 1000000;
   return true;
@@ -405,9 +379,21 @@ void Worker::dispatch(io_uring_cqe* cqe) {
       onEvent();
       break;
     case kRecvC:
-    case kRecvS:
-      onRecv(static_cast<Conn*>(p), tag == kRecvC ? 0 : 1, cqe->res, cqe->flags);
+    case kRecvS: {
+      int dir = tag == kRecvC ? 0 : 1;
+      if (cqe->flags & IORING_CQE_F_BUFFER) {
+        pool_.taken();
+        if (cqe->res <= 0) {  // no data in it after all: straight back to the pool
+          recycle(uint16_t(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+          cqe->flags &= ~IORING_CQE_F_BUFFER;
+        }
+      }
+      // A pipe already paused by backpressure would not have taken more: its ENOBUFS says
+      // nothing about the window being too small.
+      if (cqe->res == -ENOBUFS && !static_cast<Conn*>(p)->p[dir].paused) pool_.starved();
+      onRecv(static_cast<Conn*>(p), dir, cqe->res, cqe->flags);
       break;
+    }
     case kSendS:
     case kSendC:
       onSend(static_cast<Conn*>(p), tag == kSendS ? 0 : 1, cqe->res);

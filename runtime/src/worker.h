@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bufring.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -105,14 +106,12 @@ class Worker {
   std::vector<Listener> listeners_;
   io_uring ring_{};
   bool ring_ok_ = false;
-  // provided buffers
-  io_uring_buf_ring* br_ = nullptr;
+  // provided buffers (bufs_ and bufsize_ mirror pool_ for the relay's hot path)
+  BufRing pool_;
   uint8_t* bufs_ = nullptr;
-  uint32_t nbufs_ = 0, bufsize_ = 0;
-  size_t br_bytes_ = 0;
+  uint32_t bufsize_ = 0;
   std::vector<uint32_t> buf_len_;
   std::vector<uint16_t> buf_next_;
-  uint32_t buf_adds_ = 0;
   std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
   // transaction pool (connections of a program with rules take one)
   std::vector<std::unique_ptr<TxnSlot>> txns_;
