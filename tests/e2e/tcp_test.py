@@ -7,6 +7,7 @@
 import argparse
 import hashlib
 import os
+import random
 import signal
 import socket
 import struct
@@ -513,9 +514,13 @@ def server_reset_releases_the_client_side():
 
 @test
 def listener_forms():
-    p6, pw, pr, pu = free_port(), free_port(), free_port(), free_port()
+    p6, pw, pu = free_port(), free_port(), free_port()
+    # The port range comes from below the kernel's ephemeral range (32768-60999 by default), so
+    # no other test's bind(0) or outgoing connection can take pr+1 or pr+2 between this check and
+    # the proxy's bind (that race made this test fail now and then).
+    pr = random.randrange(20000, 32000, 3)
     while not all(can_bind(pr + i) for i in range(3)):
-        pr = free_port()
+        pr = random.randrange(20000, 32000, 3)
     sock_path = os.path.join("/tmp", "lbc-e2e-%d.sock" % os.getpid())
     inherited = socket.socket()
     inherited.bind(("127.0.0.1", 0))
