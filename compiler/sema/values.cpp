@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -24,8 +25,10 @@ std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms, st
   if (i == 0) return "'" + std::string(s) + "' is not a duration: expected a number with an optional unit (us, ms, s, m, h, d)";
   std::string_view unit = s.substr(i);
   // HAProxy 2.6 only warns when a valid unit is followed by letters ("30sec"): keep the unit.
-  if (warning && unit.size() > 1) {
-    for (std::string_view u : {"us", "ms", "s", "m", "h", "d"}) {
+  static constexpr std::string_view kUnits[] = {"us", "ms", "s", "m", "h", "d"};
+  const bool exact = std::find(std::begin(kUnits), std::end(kUnits), unit) != std::end(kUnits);
+  if (warning && unit.size() > 1 && !exact) {
+    for (std::string_view u : kUnits) {  // two-letter units first: "msec" reads as "ms"
       if (unit.starts_with(u) && unit != u) {
         *warning = "unexpected '" + std::string(unit.substr(u.size())) + "' after the time value '" + std::string(s) +
                    "': read as '" + std::string(s.substr(0, i)) + std::string(u) + "' (HAProxy will reject this in later versions)";

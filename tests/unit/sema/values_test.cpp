@@ -25,6 +25,16 @@ TEST(Values, Durations) {
   EXPECT_EQ(parseDuration("30sec", ms, 1, &warn), "");
   EXPECT_EQ(ms, 30000u);
   EXPECT_FALSE(warn.empty());
+  // Regression: "500ms" with a warning sink was read as "500m" (500 minutes).
+  warn.clear();
+  EXPECT_EQ(parseDuration("500ms", ms, 1, &warn), "");
+  EXPECT_EQ(ms, 500u);
+  EXPECT_TRUE(warn.empty()) << warn;
+  EXPECT_EQ(parseDuration("250us", ms, 1, &warn), "");
+  EXPECT_TRUE(warn.empty()) << warn;
+  EXPECT_EQ(parseDuration("5msec", ms, 1, &warn), "");
+  EXPECT_EQ(ms, 5u);
+  EXPECT_FALSE(warn.empty());
 }
 
 TEST(Values, Sizes) {
