@@ -15,7 +15,7 @@ check "version" 0 "$lbc" --version
 check "help" 0 "$lbc" help
 check "no command" 2 "$lbc"
 check "unknown command" 2 "$lbc" frobnicate
-check "run refuses mode http proxies (exit 1, config line named)" 1 "$lbc" run "$here/warning.cfg"
+check "run refuses balance uri in mode http (exit 1, config line named)" 1 "$lbc" run "$here/run_refused.cfg"
 check "-c -f DIR loads *.cfg in order" 0 "$lbc" -c -f "$here/dir"
 check "-c -f FILE -f FILE" 0 "$lbc" -c -f "$here/dir/10-front.cfg" -f "$here/dir/20-back.cfg"
 check "files in the other order: the backend misses the defaults' timeouts" 1 \

@@ -3,6 +3,8 @@
 #include <set>
 #include <variant>
 
+#include "sema/values.h"
+
 namespace lbc::lower {
 namespace {
 
@@ -45,6 +47,7 @@ class Lowering {
     g.maxconn = in.maxconn.value_or(0);
     g.pidfile = in.pidfile;
     g.bufsize = in.tune_bufsize;
+    g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
     for (const auto& l : in.logs) refuse(l.loc, "logging ('log " + l.target + "')");
     for (const auto& s : in.stats_sockets) refuse(s.loc, "the stats socket");
@@ -72,17 +75,15 @@ class Lowering {
     out.name = p.name;
     out.frontend = p.isFrontend();
     out.backend = p.isBackend();
-    if (p.mode == ir::Mode::Http) {
-      diags_.error(p.loc, std::string(p.kind()) + " '" + p.name +
-                              "' is in 'mode http': 'lbc run' serves only 'mode tcp' proxies for now");
-      return;
-    }
-    out.mode = rt::ProxyMode::Tcp;
+    out.mode = p.mode == ir::Mode::Http ? rt::ProxyMode::Http : rt::ProxyMode::Tcp;
     out.maxconn = p.maxconn.value_or(0);
     const ir::Timeouts& t = p.timeouts;
     out.timeouts = {t.client.value_or(0),     t.server.value_or(0), t.connect.value_or(0),
                     t.queue.value_or(0),      t.tunnel.value_or(0), t.client_fin.value_or(0),
                     t.server_fin.value_or(0), t.check.value_or(0)};
+    out.timeouts.http_request = t.http_request.value_or(0);
+    out.timeouts.http_keep_alive = t.http_keep_alive.value_or(0);
+    if (p.mode == ir::Mode::Http) http(p, out);
     out.retries = p.retries;
     out.redispatch = p.redispatch;
     out.redispatch_interval = p.redispatch_interval;
@@ -94,6 +95,38 @@ class Lowering {
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
+  }
+
+  // What the HTTP stream needs: connection mode, forwardfor, error pages; and a refusal for each
+  // HTTP feature the runtime does not implement yet.
+  void http(const ir::Proxy& p, rt::ProxySpec& out) {
+    // The strongest mode of the proxy wins (the IR keeps no order between the three options).
+    out.http_mode = p.httpclose           ? rt::HttpConnMode::Close
+                    : p.http_server_close ? rt::HttpConnMode::ServerClose
+                                          : rt::HttpConnMode::KeepAlive;
+    if (p.forwardfor.enabled) {
+      rt::ForwardforSpec& f = out.forwardfor;
+      f.enabled = true;
+      f.header = p.forwardfor.header == "X-Forwarded-For" ? "" : p.forwardfor.header;
+      f.if_none = p.forwardfor.if_none;
+      if (!p.forwardfor.except.empty()) {
+        bool v6 = false;
+        if (sema::parseNetwork(p.forwardfor.except, f.except_addr, f.except_prefix, v6).empty()) {
+          f.has_except = true;
+          f.except_v6 = v6;
+        }
+      }
+    }
+    for (const auto& e : p.errorfiles) out.errorfiles.push_back({e.status, e.content});
+    const std::string who = std::string(p.kind()) + " '" + p.name + "'";
+    if (p.http_reuse == ir::Proxy::HttpReuse::Aggressive || p.http_reuse == ir::Proxy::HttpReuse::Always)
+      refuse(p.loc, "'http-reuse aggressive|always' in " + who);
+    if (p.isBackend() &&
+        (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
+         p.balance.algo == ir::Balance::Algo::Hdr))
+      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'balance uri|url_param|hdr' in " + who);
+    if (p.httplog && (!p.logs.empty() || p.log_global)) refuse(p.loc, "'option httplog' logging in " + who);
+    if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 
   // The rule lists run as compiled hooks; the runtime needs to know which ones exist (to buffer
@@ -114,8 +147,20 @@ class Lowering {
         case ir::RuleSet::TcpResCont:
           out.hooks |= rt::kHasTcpResCont;
           break;
-        default:
+        case ir::RuleSet::HttpReq:
+          if (p.mode == ir::Mode::Http) out.hooks |= rt::kHasHttpReq;
           continue;
+        case ir::RuleSet::HttpRes:
+          if (p.mode == ir::Mode::Http) out.hooks |= rt::kHasHttpRes;
+          continue;
+        case ir::RuleSet::HttpAfterRes:
+          if (p.mode == ir::Mode::Http) refuse(r.loc, "'http-after-response' rules");
+          continue;
+      }
+      if (p.mode == ir::Mode::Http &&
+          (r.set == ir::RuleSet::TcpReqCont || r.set == ir::RuleSet::TcpResCont)) {
+        refuse(r.loc, "'" + std::string(ir::ruleSetName(r.set)) + "' rules in a 'mode http' proxy");
+        continue;
       }
       // Sticky counters need counter storage in the stick tables, which 'lbc run' does not keep.
       if (std::holds_alternative<ir::TrackArgs>(r.args))
@@ -123,6 +168,10 @@ class Lowering {
                "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
     }
     for (const auto& s : p.stick_rules) {
+      if (p.mode == ir::Mode::Http) {
+        refuse(s.loc, "'stick' rules in a 'mode http' proxy");
+        continue;
+      }
       rt::StickRuleSpec rs;
       rs.kind = static_cast<rt::StickKind>(s.kind);
       rs.table = s.table.empty() ? self : s.table_proxy;  // no `table`: the proxy's own

@@ -13,6 +13,7 @@
 
 #include "analyse.h"
 #include "conn.h"
+#include "http_stream.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -33,6 +34,10 @@ void Worker::startConn(int fd, Listener& l) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->act_c = c->act_s = now_;
+  if (l.fe->spec->mode == ProxyMode::Http) {
+    httpStart(c);  // http_stream.cpp
+    return;
+  }
   if (shared_.analyse) {
     startTxn(c);  // rules run first; they end in toBackend() or close the connection
     return;
@@ -73,6 +78,10 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     }
     case Backend::Result::Failed:
+      if (c->hs) {
+        httpNoServer(c);
+        break;
+      }
       if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
       finish(c, false);
       break;
@@ -151,6 +160,10 @@ void Worker::connectFailed(Conn* c, bool timeout) {
     return;
   }
   if (--c->retries_left < 0) {
+    if (c->hs) {
+      httpNoServer(c);
+      return;
+    }
     finish(c, false);
     return;
   }
@@ -179,6 +192,10 @@ void Worker::connectFailed(Conn* c, bool timeout) {
 }
 
 void Worker::established(Conn* c) {
+  if (c->hs) {
+    httpEstablished(c);
+    return;
+  }
   c->st = ConnState::Established;
   c->act_c = c->act_s = now_;
   if (c->tx) startResponse(c);
@@ -201,6 +218,10 @@ void Worker::armRecv(Conn* c, int dir) {
 }
 
 void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
+  if (c->hs) {
+    httpOnRecv(c, dir, res);
+    return;
+  }
   Pipe& p = c->p[dir];
   bool more = flags & IORING_CQE_F_MORE;
   if (!more) {
@@ -301,6 +322,10 @@ void Worker::pump(Conn* c, int dir) {
 }
 
 void Worker::onSend(Conn* c, int dir, int res) {
+  if (c->hs) {
+    httpOnSend(c, dir, res);
+    return;
+  }
   Pipe& p = c->p[dir];
   --c->inflight;
   p.sending = false;
@@ -401,6 +426,11 @@ void Worker::maybeFree(Conn* c) {
     freeTxn(c->tx);
     c->tx = nullptr;
   }
+  if (c->hs) {
+    c->hs->next_free = stream_free_;
+    stream_free_ = c->hs;
+    c->hs = nullptr;
+  }
   c->free_next = free_;
   free_ = c;
   --live_;
@@ -417,6 +447,7 @@ void Worker::abort(Conn* c) {
 // timeout on write activity unless independent-streams); `timeout tunnel` replaces both once
 // established, and client-fin/server-fin replace them on a half-closed side.
 uint64_t Worker::deadline(const Conn* c) const {
+  if (c->hs) return httpDeadline(c);
   const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
@@ -446,6 +477,10 @@ uint64_t Worker::deadline(const Conn* c) const {
 }
 
 void Worker::onTimeout(Conn* c) {
+  if (c->hs) {
+    httpTimeout(c);
+    return;
+  }
   switch (c->st) {
     case ConnState::TurnAround:
       c->state_deadline = 0;

@@ -20,6 +20,7 @@ inline constexpr uint16_t kNoBuf = 0xFFFF;
 enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround, Established, Closing };
 
 struct TxnSlot;
+struct HttpStream;
 
 // Completion tags, in the low bits of user_data (objects are 16-byte aligned).
 enum Tag : uint64_t {
@@ -65,6 +66,7 @@ struct alignas(16) Conn {
   sockaddr_storage src{};
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
+  HttpStream* hs = nullptr;       // mode http frontends (http_stream.cpp)
   // timer wheel
   Conn* tprev = nullptr;
   Conn* tnext = nullptr;
@@ -82,6 +84,7 @@ struct alignas(16) Conn {
     p[0] = Pipe{}, p[1] = Pipe{};
     act_c = act_s = state_deadline = inspect_deadline = 0;
     tx = nullptr;
+    hs = nullptr;
     tprev = tnext = nullptr;
     twhen = 0;
     in_wheel = false;

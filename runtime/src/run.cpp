@@ -97,26 +97,34 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   if (!g.nbthread) g.nbthread = std::max(1u, std::thread::hardware_concurrency());
   if (g.bufsize < 1024) g.bufsize = 1024;
   g.maxconn = fitLimits(g.maxconn, flags.quiet);
-  for (auto& p : topo->proxies)
-    if (p.mode == ProxyMode::Http) {
-      alert(p.where, std::string(p.frontend ? "frontend" : "backend") + " '" + p.name +
-                         "': mode http is not served by this runtime yet");
-      return 1;
-    }
-
   Shared shared;
   shared.topo = topo.get();
   shared.program = program;
+  shared.pages.resize(topo->proxies.size());
+  shared.forwardfor.resize(topo->proxies.size());
+  for (size_t i = 0; i < topo->proxies.size(); ++i) {
+    const ProxySpec& p = topo->proxies[i];
+    for (const auto& e : p.errorfiles) shared.pages[i].set(e.status, e.content);
+    http::Forwardfor& f = shared.forwardfor[i];
+    f.enabled = p.forwardfor.enabled;
+    f.header = p.forwardfor.header;
+    f.ifNone = p.forwardfor.if_none;
+    f.hasExcept = p.forwardfor.has_except;
+    std::memcpy(f.except.addr, p.forwardfor.except_addr, 16);
+    f.except.v6 = p.forwardfor.except_v6;
+    f.except.prefix = p.forwardfor.except_prefix;
+  }
   for (size_t i = 0; i < topo->proxies.size(); ++i) {
     ProxySpec& p = topo->proxies[i];
     shared.analyse |= p.hooks != 0 || p.select_backend || !p.stick_rules.empty();
     // A hook the topology relies on must exist (a program and a topology from different builds).
-    bool missing = ((p.hooks & kHasTcpReqConn) && !program->tcp_req_conn) ||
-                   ((p.hooks & kHasTcpReqSess) && !program->tcp_req_sess) ||
-                   ((p.hooks & kHasTcpReqCont) && !program->tcp_req_cont) ||
-                   ((p.hooks & kHasTcpResCont) && !program->tcp_res_cont) ||
-                   (p.select_backend && !program->select_backend) ||
-                   (!p.stick_rules.empty() && !program->stick);
+    bool missing =
+        ((p.hooks & kHasTcpReqConn) && !program->tcp_req_conn) ||
+        ((p.hooks & kHasTcpReqSess) && !program->tcp_req_sess) ||
+        ((p.hooks & kHasTcpReqCont) && !program->tcp_req_cont) ||
+        ((p.hooks & kHasTcpResCont) && !program->tcp_res_cont) ||
+        ((p.hooks & kHasHttpReq) && !program->http_req) || ((p.hooks & kHasHttpRes) && !program->http_res) ||
+        (p.select_backend && !program->select_backend) || (!p.stick_rules.empty() && !program->stick);
     if (missing) {
       alert(p.where, "the compiled program lacks the rule hooks of proxy '" + p.name + "'");
       return 1;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lbc/abi.h"
+#include "lbc/rt/http.h"
 #include "lbc/rt/topology.h"
 
 namespace lbc::rt {
@@ -137,6 +138,8 @@ struct Shared {
   Limit global;
   std::vector<std::unique_ptr<Backend>> backends;  // indexed like topo->proxies (null if not a backend)
   std::vector<std::unique_ptr<Frontend>> frontends;
+  std::vector<http::ErrorPages> pages;       // indexed like topo->proxies: errorfiles over built-ins
+  std::vector<http::Forwardfor> forwardfor;  // indexed like topo->proxies
   // Delivers a handed-over connection to its owner thread (set by the engine).
   void (*wake)(QueueLink* link) = nullptr;
   // Lets paused listeners resume when a limit frees (set by the engine).

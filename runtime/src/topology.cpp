@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 2;
+constexpr uint32_t kTopoVersion = 3;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -126,7 +126,16 @@ void fields(Ar& a, ServerSpec& s) {
 template <typename Ar>
 void fields(Ar& a, TimeoutSpec& t) {
   a(t.client), a(t.server), a(t.connect), a(t.queue), a(t.tunnel), a(t.client_fin), a(t.server_fin),
-      a(t.check);
+      a(t.check), a(t.http_request), a(t.http_keep_alive);
+}
+template <typename Ar>
+void fields(Ar& a, ForwardforSpec& f) {
+  a(f.enabled), a(f.header), a(f.has_except), a(f.except_v6), a(f.except_addr), a(f.except_prefix),
+      a(f.if_none);
+}
+template <typename Ar>
+void fields(Ar& a, ErrorFileSpec& e) {
+  a(e.status), a(e.content);
 }
 template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {
@@ -142,11 +151,12 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
       a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
-      a(p.stick_rules);
+      a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles);
 }
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
-  a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.hard_stop_after_ms);
+  a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.maxrewrite),
+      a(g.hard_stop_after_ms);
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {
@@ -202,7 +212,9 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       return false;
     }
     if (static_cast<uint8_t>(p.balance) > static_cast<uint8_t>(BalanceAlgo::Random) ||
-        static_cast<uint8_t>(p.mode) > static_cast<uint8_t>(ProxyMode::Http)) {
+        static_cast<uint8_t>(p.mode) > static_cast<uint8_t>(ProxyMode::Http) ||
+        static_cast<uint8_t>(p.http_mode) > static_cast<uint8_t>(HttpConnMode::Close) ||
+        (p.forwardfor.has_except && p.forwardfor.except_prefix > (p.forwardfor.except_v6 ? 128 : 32))) {
       err = "topology: bad enum";
       return false;
     }

@@ -13,6 +13,7 @@
 
 #include "analyse.h"
 #include "conn.h"
+#include "http_stream.h"
 
 namespace lbc::rt {
 namespace {

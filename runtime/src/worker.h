@@ -28,6 +28,7 @@ struct Listener {
 
 struct Conn;
 struct TxnSlot;
+struct HttpStream;
 
 class Worker {
  public:
@@ -88,6 +89,22 @@ class Worker {
   void absorb(Conn* c, int dir, uint16_t bid, uint32_t len);
   bool recvActive(const Conn* c, int dir) const;
   uint32_t proxyIndex(const ProxySpec& p) const { return uint32_t(&p - topo_.proxies.data()); }
+  // HTTP mode (http_stream.cpp)
+  void httpStart(Conn* c);
+  void httpRecvArm(Conn* c, int dir);
+  void httpOnRecv(Conn* c, int dir, int res);
+  void httpOnSend(Conn* c, int dir, int res);
+  void httpRequest(Conn* c);
+  void httpEstablished(Conn* c);
+  void httpPump(Conn* c);
+  void httpResponse(Conn* c);
+  void httpError(Conn* c, int status);
+  void httpRaw(Conn* c, std::string bytes, bool close);
+  void httpEnd(Conn* c);
+  void httpNoServer(Conn* c) { httpError(c, 503); }
+  void httpTimeout(Conn* c);
+  uint64_t httpDeadline(const Conn* c) const;
+  bool httpScan(HttpStream& h, bool request);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
@@ -116,6 +133,8 @@ class Worker {
   // transaction pool (connections of a program with rules take one)
   std::vector<std::unique_ptr<TxnSlot>> txns_;
   TxnSlot* txn_free_ = nullptr;
+  std::vector<std::unique_ptr<HttpStream>> streams_;  // HTTP streams, pooled like transactions
+  HttpStream* stream_free_ = nullptr;
   // connection pool
   std::vector<std::unique_ptr<Conn[]>> chunks_;
   Conn* free_ = nullptr;

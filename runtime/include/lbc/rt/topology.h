@@ -54,6 +54,7 @@ struct ServerSpec {
 struct TimeoutSpec {
   uint64_t client = 0, server = 0, connect = 0, queue = 0, tunnel = 0, client_fin = 0, server_fin = 0,
            check = 0;
+  uint64_t http_request = 0, http_keep_alive = 0;  // HTTP mode (format 3)
 };
 
 enum class ProxyMode : uint8_t { Tcp, Http };
@@ -84,6 +85,27 @@ enum : uint8_t {
   kHasTcpReqSess = 2,
   kHasTcpReqCont = 4,
   kHasTcpResCont = 8,
+  kHasHttpReq = 16,
+  kHasHttpRes = 32,
+};
+// `option http-keep-alive` (default) / `http-server-close` / `httpclose` (same values as
+// http::HttpMode).
+enum class HttpConnMode : uint8_t { KeepAlive, ServerClose, Close };
+
+// `option forwardfor [except NET] [header NAME] [if-none]`.
+struct ForwardforSpec {
+  bool enabled = false;
+  std::string header;  // empty: X-Forwarded-For
+  bool has_except = false, except_v6 = false;
+  uint8_t except_addr[16] = {};
+  uint8_t except_prefix = 0;
+  bool if_none = false;
+};
+
+// One `errorfile` (after `errorfiles` / `http-errors` and defaults inheritance): the raw response.
+struct ErrorFileSpec {
+  int32_t status = 0;
+  std::string content;
 };
 enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random };
 
@@ -113,6 +135,10 @@ struct ProxySpec {
   bool persist = false;                   // option persist: stick to a server even when down
   StickTableSpec table;
   std::vector<StickRuleSpec> stick_rules;
+  // ---- HTTP mode (format 3) ----
+  HttpConnMode http_mode = HttpConnMode::KeepAlive;
+  ForwardforSpec forwardfor;
+  std::vector<ErrorFileSpec> errorfiles;
 };
 
 struct GlobalSpec {
@@ -121,6 +147,7 @@ struct GlobalSpec {
   uint32_t maxconn = 0;   // 0 = derived from the fd limit, as HAProxy
   std::string pidfile;
   uint32_t bufsize = 16384;
+  uint32_t maxrewrite = 1024;
   uint64_t hard_stop_after_ms = 0;  // 0 = unbounded
 };
 

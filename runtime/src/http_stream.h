@@ -1,0 +1,93 @@
+// The HTTP/1.1 side of a connection of a `mode http` frontend: the client's bytes are read into a
+// linear buffer where the request head is parsed (and kept unchanged while the transaction's views
+// point into it); the body streams through the rest of that buffer. The server's response goes
+// through a second buffer the same way. One transaction at a time: pipelined requests wait in the
+// buffer. Pooled per worker; the buffers stay allocated across connections.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "lbc/rt/http.h"
+#include "lbc/rt/http1.h"
+
+namespace lbc::rt {
+
+struct HttpStream {
+  enum class Phase : uint8_t {
+    kReqHead,   // reading the request head
+    kServer,    // rules ran, a server is being found / connected
+    kExchange,  // request head sent: body forwarded, response awaited and forwarded
+    kReply,     // an error page or a rule's reply is being sent; then close or next request
+  };
+  HttpStream(uint32_t bufsize, const http1::Limits& lim)
+      : cap(2 * bufsize),
+        in(std::make_unique<char[]>(cap)),
+        res(std::make_unique<char[]>(cap)),
+        reqh(std::make_unique<http1::Header[]>(lim.maxhdr)),
+        resh(std::make_unique<http1::Header[]>(lim.maxhdr)),
+        reqp(http1::Kind::kRequest, reqh.get(), lim),
+        resp(http1::Kind::kResponse, resh.get(), lim),
+        reqdec(lim, false),
+        resdec(lim, true) {}
+
+  const uint32_t cap;  // of each buffer: bufsize for the head, as much again for body streaming
+  std::unique_ptr<char[]> in, res;
+  std::unique_ptr<http1::Header[]> reqh, resh;
+  http1::Parser reqp, resp;
+  http1::ChunkedDecoder reqdec, resdec;
+  http1::LengthCounter reqlen, reslen;
+  http::RequestState rq;
+  http::ResponseState rs;
+  Phase phase = Phase::kReqHead;
+  // Client buffer: [0, ihead) the request head, [isent, iscan) body bytes to send to the server,
+  // [iscan, ilen) bytes not yet looked at (the rest of the body, or the next request).
+  uint32_t ilen = 0, ihead = 0, isent = 0, iscan = 0;
+  // Server buffer: [0, rsent) sent, [rsent, rscan) body bytes to send, [rscan, rlen) unscanned.
+  uint32_t rlen = 0, rsent = 0, rscan = 0;
+  bool req_done = false, res_head = false, res_done = false, until_close = false;
+  // Bytes for each side written by lbc (heads, replies), sent before any forwarded bytes.
+  std::string wc, ws;
+  uint32_t wc_off = 0, ws_off = 0;
+  bool recv_c = false, recv_s = false, send_c = false, send_s = false;  // operations pending
+  bool close_after = false;  // close the client once everything is sent
+  bool keep_alive = false;   // another request may follow on this connection
+  bool first = true;         // the connection's first request
+  uint64_t req_start = 0;    // when the wait for this request head began (ms)
+  uint8_t dst[16] = {};
+  bool dst_v6 = false;
+  uint16_t dst_port = 0;
+  HttpStream* next_free = nullptr;
+
+  // For a new transaction on the same connection; pipelined bytes stay.
+  void nextRequest() {
+    if (iscan < ilen) std::memmove(in.get(), in.get() + iscan, ilen - iscan);
+    ilen -= iscan;
+    ihead = isent = iscan = 0;
+    rlen = rsent = rscan = 0;
+    reqp.reset();
+    resp.reset();
+    reqdec.reset();
+    resdec.reset();
+    reqlen = {};
+    reslen = {};
+    rq = {};
+    rs = {};
+    phase = Phase::kReqHead;
+    req_done = res_head = res_done = until_close = false;
+    wc.clear();
+    ws.clear();
+    wc_off = ws_off = 0;
+    close_after = keep_alive = false;
+  }
+  void reset() {
+    ilen = 0;
+    iscan = 0;
+    nextRequest();
+    recv_c = recv_s = send_c = send_s = false;
+    first = true;
+  }
+};
+
+}  // namespace lbc::rt

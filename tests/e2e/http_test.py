@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+# End-to-end tests of HTTP/1.1 mode (issue 5) over real loopback sockets, with curl as the client
+# and a backend that answers with a JSON echo of what it received.
+# usage: http_test.py [--proxy "CMD"] [--only NAME,...]
+import argparse
+import http.server
+import json
+import os
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Proxy, free_port  # noqa: E402
+
+ARGS = None
+TESTS = []
+
+FORBIDDEN = (b"HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\n"
+             b"content-type: text/html\r\n\r\n<html><body><h1>403 Forbidden</h1>\n"
+             b"Request forbidden by administrative rules.\n</body></html>\n")
+TIMEOUT_408 = (b"HTTP/1.1 408 Request Time-out\r\nContent-length: 110\r\nCache-Control: no-cache\r\n"
+               b"Connection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>408 Request Time-out</h1>\n"
+               b"Your browser didn't send a complete request in time.\n</body></html>\n")
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Echo(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        body = b""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        elif self.headers.get("Content-Length"):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.conns.add(self.client_address)
+        out = json.dumps({"method": self.command, "path": self.path, "headers": self.headers.items(),
+                          "body": body.decode("latin-1"), "server": self.server.name}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+    def log_message(self, *a):
+        pass
+
+
+class EchoServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def __init__(self, name):
+        super().__init__(("127.0.0.1", 0), Echo)
+        self.name = name
+        self.conns = set()
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class Garbage:
+    """Answers every connection with bytes that are not HTTP."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.recv(65536)
+            c.sendall(b"this is not http\r\n\r\n")
+            c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+class Setup:
+    def __init__(self, body, servers=(), defaults=""):
+        self.fe = free_port()
+        self.servers = {s.name if hasattr(s, "name") else "g": s for s in servers}
+        ports = {k: v.port for k, v in self.servers.items()}
+        ports["fe"] = self.fe
+        ports["closed"] = free_port()
+        cfg = ("global\n    maxconn 200\ndefaults\n    mode http\n    timeout connect 2s\n"
+               "    timeout client 10s\n    timeout server 10s\n%s\n" % defaults) + body.format(**ports)
+        self.proxy = Proxy(ARGS.proxy, cfg, self.fe)
+
+    def url(self, path="/"):
+        return "http://127.0.0.1:%d%s" % (self.fe, path)
+
+    def close(self):
+        code = self.proxy.stop()
+        for s in self.servers.values():
+            s.shutdown()
+        err = self.proxy.err
+        assert code == 0 and "Sanitizer" not in err and "runtime error" not in err, (code, err[-3000:])
+
+
+def curl(*args):
+    r = subprocess.run(["curl", "-s", "--max-time", "10"] + list(args), capture_output=True, timeout=30)
+    return r.stdout
+
+
+def raw(port, data, timeout=10):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(timeout)
+    s.sendall(data)
+    out = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not d:
+            break
+        out += d
+    s.close()
+    return out
+
+
+SIMPLE = "frontend web\n    bind 127.0.0.1:{fe}\n%s\n    default_backend app\nbackend app\n    server a 127.0.0.1:{a}\n"
+
+
+@test
+def get_rules_forwardfor():
+    st = Setup(SIMPLE % "\n".join(["    option forwardfor",
+                                   "    http-request deny if {{ path /deny }}",
+                                   "    http-request redirect location /new code 301 if {{ path /old }}",
+                                   "    http-request set-header X-Test hello"]), [EchoServer("a")])
+    try:
+        got = json.loads(curl(st.url("/x?y=1")))
+        hdrs = {k.lower(): v for k, v in got["headers"]}
+        assert got["method"] == "GET" and got["path"] == "/x?y=1", got
+        assert hdrs["x-test"] == "hello" and hdrs["x-forwarded-for"] == "127.0.0.1", hdrs
+        assert raw(st.fe, b"GET /deny HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == FORBIDDEN.replace(
+            b"content-type: text/html\r\n", b"content-type: text/html\r\nconnection: close\r\n")
+        deny = raw(st.fe, b"GET /deny HTTP/1.0\r\nHost: x\r\n\r\n")
+        assert deny.startswith(b"HTTP/1.1 403 Forbidden\r\n") and deny.endswith(FORBIDDEN.split(b"\r\n\r\n")[1]), deny
+        red = curl("-i", st.url("/old"))
+        assert red.startswith(b"HTTP/1.1 301 Moved Permanently\r\n") and b"location: /new\r\n" in red, red
+    finally:
+        st.close()
+
+
+@test
+def client_keep_alive_reuses_the_connection():
+    st = Setup(SIMPLE % "", [EchoServer("a")])
+    try:
+        out = curl("-w", "|%{num_connects}\n", st.url("/1"), st.url("/2"))
+        parts = out.split(b"\n")
+        assert parts[0].endswith(b"|1") and parts[1].endswith(b"|0"), out
+        # pipelined: both answered in order on one connection
+        both = raw(st.fe, b"GET /p1 HTTP/1.1\r\nHost: x\r\n\r\nGET /p2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert both.count(b"HTTP/1.1 200") == 2 and both.index(b"/p1") < both.index(b"/p2"), both
+    finally:
+        st.close()
+
+
+@test
+def post_bodies_byte_exact():
+    st = Setup(SIMPLE % "", [EchoServer("a")])
+    try:
+        body = bytes(range(256)).decode("latin-1") * 200  # 51200 bytes: larger than the buffers
+        path = os.path.join(st.proxy.dir, "body")
+        with open(path, "wb") as f:
+            f.write(body.encode("latin-1"))
+        got = json.loads(curl("--data-binary", "@" + path, st.url("/cl")))
+        assert got["method"] == "POST" and got["body"] == body, len(got["body"])
+        got = json.loads(curl("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + path, st.url("/ch")))
+        assert got["body"] == body, len(got["body"])
+    finally:
+        st.close()
+
+
+@test
+def errors_503_502():
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    default_backend app\n"
+               "backend app\n    server a 127.0.0.1:{closed}\n", [])
+    try:
+        out = curl("-i", st.url("/"))
+        assert out.startswith(b"HTTP/1.1 503 Service Unavailable\r\n") and b"<h1>503 Service Unavailable</h1>" in out, out
+    finally:
+        st.close()
+
+
+@test
+def garbage_response_is_502():
+    g = Garbage()
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    default_backend app\nbackend app\n    server g 127.0.0.1:{g}\n",
+               [g])
+    try:
+        out = curl("-i", st.url("/"))
+        assert out.startswith(b"HTTP/1.1 502 Bad Gateway\r\n") and b"<h1>502 Bad Gateway</h1>" in out, out
+    finally:
+        st.close()
+
+
+@test
+def slow_header_gets_408():
+    st = Setup(SIMPLE % "", [EchoServer("a")], defaults="    timeout http-request 1s")
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        out = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            out += d
+        assert out == TIMEOUT_408, out
+        assert 0.8 < time.monotonic() - t0 < 6, time.monotonic() - t0
+        bad = raw(st.fe, b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+        assert bad.startswith(b"HTTP/1.1 400 Bad request\r\n"), bad
+    finally:
+        st.close()
+
+
+def main():
+    global ARGS
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
+    ap.add_argument("--only", default="")
+    ARGS = ap.parse_args()
+    only = set(filter(None, ARGS.only.split(",")))
+    failed = []
+    for fn in TESTS:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+            print("PASS %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
+        except Exception:
+            failed.append(fn.__name__)
+            print("FAIL %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
+            traceback.print_exc()
+    print("%d failed: %s" % (len(failed), ", ".join(failed)) if failed else "all passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
