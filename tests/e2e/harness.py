@@ -2,6 +2,7 @@
 # identity and what they saw, and a proxy process started from a configuration text.
 # Synchronisation is by readiness (a port that accepts, a pidfile), never by sleeping.
 import os
+import random
 import shlex
 import socket
 import subprocess
@@ -10,10 +11,24 @@ import threading
 import time
 
 
+# Listening ports come from below the kernel's ephemeral range (32768-60999 by default): a port
+# handed out by bind(0) can be taken a moment later as the local port of some outgoing connection
+# of a concurrently running test, and then a wildcard or dual-stack bind on it fails with
+# EADDRINUSE (seen under ctest -j2). A port is returned only if nothing at all holds it now.
+_rng = random.Random(os.getpid() ^ int(time.time() * 1000))
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(1000):
+        port = _rng.randrange(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET6) as s:  # [::]:port, dual-stack: conflicts with v4 and v6
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                s.bind(("::", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def wait_for(pred, timeout=10.0, what="condition"):
