@@ -23,6 +23,7 @@ import argparse
 import concurrent.futures
 import fnmatch
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -82,6 +83,21 @@ frontend fe
     http-request replace-header X-Rep ^a(.*)$ b\\1
     http-response set-header X-Resp r
     option forwardfor
+    default_backend b1
+""",
+    "ff": """
+frontend fe
+    bind 127.0.0.1:{port}
+    option forwardfor except 10.0.0.0/8 header X-Client
+    http-request add-header X-Add a1
+    http-request set-header X-Host %[req.hdr(host)]
+    http-request set-header X-Path %[path]
+    http-request replace-value X-List ^b.*$ z
+    http-request del-header X-Forwarded-For
+    http-response set-header X-Resp-Status %[status]
+    http-response del-header X-Backend
+    use_backend b2 if { hdr_beg(host) -i api. }
+    use_backend b3 if { path_end .php } || METH_DELETE
     default_backend b1
 """,
 }
@@ -408,6 +424,8 @@ def main():
     for s in fixed:
         rep.write("FIXED pending bug (remove it from pending_bugs.txt): %s\n" % s)
     rep.close()
+    if args.report:  # the configurations and proxy stderr are only kept without --report
+        shutil.rmtree(workdir, ignore_errors=True)
     print("http_diff: %d corpus requests x %d configurations = %d exchanges; %d agree (%.1f%%); "
           "%d allowed, %d pending-bug, %d unlisted differences; report: %s" %
           (len(cases), len(configs), total, agree, 100.0 * agree / max(total, 1), len(allowed_hits),
