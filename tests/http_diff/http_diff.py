@@ -7,7 +7,7 @@ plain socket to both, and compares, per response expected:
   status    the status line's code the client got (or `closed` / `timeout`)
   backend   which backend received the request (or `-` when none did)
   seen      the request line and headers that backend saw (names lower-cased, order kept)
-  resp      the response headers the client got (names lower-cased, order kept; for http-response)
+  resp      the response headers and body the client got (names lower-cased, order kept)
 Every difference is classified by allowlist.txt (deliberate, documented differences) or
 pending_bugs.txt (lbc bugs not fixed yet). Lines in both: `CONFIG CASE FIELD  # reason`, where
 CONFIG and CASE may be `*`, FIELD is one of the four above or `*`.
@@ -212,6 +212,7 @@ def parse_responses(data, want):
         n = int(cl[0]) if cl else len(data)
         if len(data) < n:
             return out, True
+        hdrs.append(("(body)", data[:n].decode("latin-1")))  # compared with the headers
         data = data[n:]
         out.append((status, hdrs))
     return out, False
