@@ -100,6 +100,20 @@ frontend fe
     use_backend b3 if { path_end .php } || METH_DELETE
     default_backend b1
 """,
+    "redir": """
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request deny deny_status 429 if { req.hdr(x-block) -m found }
+    http-request redirect prefix /p code 302 if { path_beg /pre }
+    http-request redirect scheme https if { path /s }
+    http-request redirect location /nq drop-query if { path /dq }
+    http-request return status 503 content-type text/plain hdr X-R 1 string down if { path /r503 }
+    http-request set-path /rw%[path] if { path_beg /sp }
+    http-request set-query q=1 if { path /sq }
+    use_backend b2 if { path_beg /rw }
+    use_backend b3 if { path /sq }
+    default_backend b1
+""",
 }
 
 HOP = ()  # no header is excluded from the comparison; see allowlist.txt for documented ones
@@ -187,7 +201,7 @@ class Recorder:
         return buf
 
 
-def parse_responses(data, want):
+def parse_responses(data, want, head=False):
     """Splits what the client received into up to `want` final responses: (status, headers).
     1xx interim responses are skipped. Returns the list and whether the data was cut short."""
     out = []
@@ -209,7 +223,7 @@ def parse_responses(data, want):
         te = [v for n, v in hdrs if n == "transfer-encoding"]
         if te:  # our backends never chunk; a proxy's own pages do not either
             return out + [(status, hdrs)], True
-        n = int(cl[0]) if cl else len(data)
+        n = 0 if head else int(cl[0]) if cl else len(data)  # a HEAD response has no body
         if len(data) < n:
             return out, True
         hdrs.append(("(body)", data[:n].decode("latin-1")))  # compared with the headers
@@ -231,7 +245,7 @@ def exchange(port, raw, want, timeout=4.0):
             pass
         end = time.monotonic() + timeout
         while True:
-            got, _ = parse_responses(data, want)
+            got, _ = parse_responses(data, want, raw.startswith(b"HEAD "))
             if len(got) >= want:
                 break
             left = end - time.monotonic()
@@ -251,7 +265,7 @@ def exchange(port, raw, want, timeout=4.0):
             data += d
     finally:
         s.close()
-    got, _ = parse_responses(data, want)
+    got, _ = parse_responses(data, want, raw.startswith(b"HEAD "))
     res = [r[0] for r in got]
     while len(res) < want:
         res.append("timeout" if timed_out else "closed")
