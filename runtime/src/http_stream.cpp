@@ -7,7 +7,10 @@
 //   head and body -> next request (keep-alive) or close.
 // Reads are single-shot into the stream's own linear buffers (not the provided-buffer pipes of
 // TCP mode): a head must be contiguous for the parser and stay in place while the rules' views
-// point into it. The server connection is closed after each response (no server-side reuse yet).
+// point into it. Server connections are reused as HAProxy's `http-reuse safe` does: a complete
+// keep-alive exchange leaves the connection idle, owned by its session, which reuses it for its next
+// request to the same server; when the session ends it is parked in the worker's bounded pool, where
+// the later (never the first) requests of any session may take it.
 #include "http_stream.h"
 
 #include <arpa/inet.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "analyse.h"
@@ -61,7 +65,90 @@ void fillConn(Txn& x, const Conn* c, const HttpStream& h, uint32_t fe) {
   x.frontend = fe;
 }
 
+// How long an idle server connection is kept: the backend's timeout http-keep-alive, else
+// HAProxy's pool-purge-delay default (5s).
+uint64_t idleTimeout(const ProxySpec& be) {
+  return be.timeouts.http_keep_alive ? be.timeouts.http_keep_alive : 5000;
+}
+
+// An idle connection is still usable when the server neither closed it nor sent anything.
+bool idleAlive(int fd) {
+  char b;
+  ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+constexpr size_t kIdleMax = 64;  // parked server connections per worker thread
+
 }  // namespace
+
+// Before connecting to c->srv: the session's own idle connection to it, else (not the session's
+// first request: http-reuse safe) one parked in the pool. True: the exchange started on it.
+bool Worker::httpReuse(Conn* c) {
+  HttpStream& h = *c->hs;
+  const ServerState* s = c->srv;
+  int fd = -1;
+  if (h.own.fd >= 0) {
+    if (h.own.srv == s && h.own.expire > now_ && idleAlive(h.own.fd)) {
+      fd = h.own.fd;
+    } else if (h.own.srv != s) {
+      httpPark(h.own.fd, h.own.srv, h.own.expire);
+    } else {
+      close(h.own.fd);
+    }
+    h.own = {};
+  }
+  if (fd < 0 && h.nreq > 1) {
+    for (size_t i = idle_srv_.size(); i-- > 0;) {
+      IdleServerConn e = idle_srv_[i];
+      if (e.srv != s) continue;
+      idle_srv_.erase(idle_srv_.begin() + ptrdiff_t(i));
+      if (e.expire > now_ && idleAlive(e.fd)) {
+        fd = e.fd;
+        break;
+      }
+      close(e.fd);
+    }
+  }
+  if (fd < 0) return false;
+  c->sfd = fd;
+  established(c);
+  return true;
+}
+
+void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
+  if (stopping_ || expire <= now_ || !idleAlive(fd)) {
+    close(fd);
+    return;
+  }
+  if (idle_srv_.size() >= kIdleMax) {  // the oldest makes room
+    close(idle_srv_.front().fd);
+    idle_srv_.erase(idle_srv_.begin());
+  }
+  idle_srv_.push_back({fd, srv, expire});
+}
+
+// The session ends (finish): its idle server connection goes to the pool.
+void Worker::httpDetach(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
+  h.own = {};
+}
+
+// Closes parked connections past their timeout or closed by their server (checked at most every
+// 250 ms), or all of them when the worker stops.
+void Worker::httpSweepIdle(bool all) {
+  if (idle_srv_.empty() || (!all && now_ < idle_sweep_)) return;
+  idle_sweep_ = now_ + 250;
+  size_t k = 0;
+  for (const IdleServerConn& e : idle_srv_) {
+    if (all || stopping_ || e.expire <= now_ || !idleAlive(e.fd))
+      close(e.fd);
+    else
+      idle_srv_[k++] = e;
+  }
+  idle_srv_.resize(k);
+}
 
 void Worker::httpStart(Conn* c) {
   c->st = ConnState::Analysing;
@@ -183,6 +270,7 @@ void Worker::httpRequest(Conn* c) {
     return;
   }
   h.first = false;
+  ++h.nreq;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
   TxnSlot& t = *c->tx;
@@ -594,18 +682,33 @@ void Worker::httpEnd(Conn* c) {
   HttpStream& h = *c->hs;
   if (h.send_s || h.send_c) return;  // the last send completes first
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
+  // The server connection may serve another request: a complete keep-alive exchange with nothing
+  // of it still in flight (a pending read would race with the next user).
+  const bool reusable = c->sfd >= 0 && c->srv && h.phase == HttpStream::Phase::kExchange &&
+                        h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
+                        h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
+                        !stopping_;
   if (!keep) {
+    if (reusable) {  // the session ends; its server connection goes to the pool
+      httpPark(c->sfd, c->srv, now_ + idleTimeout(c->be->spec()));
+      c->sfd = -1;
+    }
     finish(c, false);
     return;
   }
-  if (c->sfd >= 0) {  // no server-side reuse yet: the server connection closes
-    io_uring_sqe* q = sqe();
-    io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    q = sqe();
-    io_uring_prep_close(q, c->sfd);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    c->inflight += 2;
+  if (c->sfd >= 0) {
+    if (reusable) {
+      if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
+      h.own = {c->sfd, c->srv, now_ + idleTimeout(c->be->spec())};
+    } else {
+      io_uring_sqe* q = sqe();
+      io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
+      io_uring_sqe_set_data64(q, ud(c, kIgnore));
+      q = sqe();
+      io_uring_prep_close(q, c->sfd);
+      io_uring_sqe_set_data64(q, ud(c, kIgnore));
+      c->inflight += 2;
+    }
     c->sfd = -1;
   }
   if (c->srv) {

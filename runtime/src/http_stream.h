@@ -14,6 +14,16 @@
 
 namespace lbc::rt {
 
+struct ServerState;
+
+// An idle keep-alive server connection (http-reuse safe): owned by the session that made it, or
+// parked in the worker's pool once that session ended.
+struct IdleServerConn {
+  int fd = -1;
+  const ServerState* srv = nullptr;
+  uint64_t expire = 0;  // ms: closed then (timeout http-keep-alive of the backend)
+};
+
 struct HttpStream {
   enum class Phase : uint8_t {
     kReqHead,   // reading the request head
@@ -54,6 +64,8 @@ struct HttpStream {
   bool close_after = false;  // close the client once everything is sent
   bool keep_alive = false;   // another request may follow on this connection
   bool first = true;         // the connection's first request
+  uint32_t nreq = 0;         // requests parsed on this connection (safe reuse: not the first)
+  IdleServerConn own;        // this session's idle server connection
   uint64_t req_start = 0;    // when the wait for this request head began (ms)
   uint8_t dst[16] = {};
   bool dst_v6 = false;
@@ -87,6 +99,8 @@ struct HttpStream {
     nextRequest();
     recv_c = recv_s = send_c = send_s = false;
     first = true;
+    nreq = 0;
+    own = {};
   }
 };
 

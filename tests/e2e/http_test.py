@@ -51,7 +51,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
             body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.conns.add(self.client_address)
         out = json.dumps({"method": self.command, "path": self.path, "headers": self.headers.items(),
-                          "body": body.decode("latin-1"), "server": self.server.name}).encode()
+                          "body": body.decode("latin-1"), "server": self.server.name,
+                          "peer": self.client_address[1]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -240,6 +241,42 @@ def slow_header_gets_408():
         assert bad.startswith(b"HTTP/1.1 400 Bad request\r\n"), bad
     finally:
         st.close()
+
+
+def peers(*urls, extra=()):
+    """The backend-side source port of each answer, for requests sent on one client connection."""
+    out = curl(*extra, *urls)
+    return [json.loads(b)["peer"] for b in out.replace(b"}{", b"}\n{").split(b"\n") if b]
+
+
+@test
+def server_keep_alive_reuse():
+    a = EchoServer("a")
+    st = Setup(SIMPLE % "", [a])
+    try:
+        # one client connection, three requests: one server connection
+        p = peers(st.url("/1"), st.url("/2"), st.url("/3"))
+        assert len(p) == 3 and len(set(p)) == 1, p
+        # a new client session: its first request never takes another session's idle connection
+        # (http-reuse safe); its second request may take the parked one.
+        q = peers(st.url("/4"), st.url("/5"))
+        assert q[0] != p[0], (p, q)
+        assert q[1] in (p[0], q[0]), (p, q)
+        assert len(a.conns) == 2, a.conns
+    finally:
+        st.close()
+
+
+@test
+def server_close_modes_close():
+    for opt in ("option http-server-close", "option httpclose"):
+        a = EchoServer("a")
+        st = Setup(SIMPLE % ("    " + opt), [a])
+        try:
+            p = peers(st.url("/1"), st.url("/2"), st.url("/3"))
+            assert len(p) == 3 and len(set(p)) == 3, (opt, p)
+        finally:
+            st.close()
 
 
 def main():
