@@ -215,7 +215,13 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
     }
   }
   if (dir == 0) {
-    if (res <= 0) {
+    if (res == 0 && h.tunnel && !h.eof_c) {
+      // Half-close through the tunnel: the server's write side shuts once the client's bytes are
+      // sent; the server's answer may still come.
+      h.eof_c = true;
+      h.req_done = true;
+      httpPump(c);
+    } else if (res <= 0) {
       // The client left. Nothing to answer any more.
       finish(c, res < 0);
     } else {
@@ -356,6 +362,10 @@ bool Worker::httpScan(HttpStream& h, bool request) {
   uint32_t len = request ? h.ilen : h.rlen;
   bool& done = request ? h.req_done : h.res_done;
   http1::Body body = request ? h.rq.body : h.rs.body;
+  if (request && h.tunnel) {
+    scan = len;
+    return true;
+  }
   if (done) return true;
   if (!request && h.until_close) {
     scan = len;
@@ -414,6 +424,9 @@ void Worker::httpPump(Conn* c) {
       h.send_s = true;
     } else if (!h.req_done) {
       httpRecvArm(c, 0);
+    } else if (h.eof_c && c->sfd >= 0) {
+      shutdown(c->sfd, SHUT_WR);
+      h.eof_c = false;  // done once
     }
   }
   // ---- server -> client ----
@@ -498,12 +511,6 @@ void Worker::httpResponse(Conn* c) {
     const ProxySpec& fs = *c->fe->spec;
     const ProxySpec& bs = c->be->spec();
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
-    if (h.rs.tunnel) {
-      // 101 Switching Protocols / CONNECT: not served yet; the client gets a 502 rather than a
-      // silently broken tunnel.
-      httpError(c, 502);
-      return;
-    }
     const lbc_program* prog = shared_.program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     x.in_response = true;
@@ -540,6 +547,17 @@ void Worker::httpResponse(Conn* c) {
     h.rlen -= r.length;
     h.res_head = true;
     h.keep_alive = h.rs.clientKeepAlive;
+    if (h.rs.tunnel) {
+      // 101 Switching Protocols (or 2xx to CONNECT): after this head, bytes go both ways as they
+      // come, until one side closes (half-closes are passed on) or timeout tunnel.
+      h.tunnel = true;
+      h.until_close = true;
+      h.req_done = false;
+      h.keep_alive = false;
+      h.iscan = std::max(h.iscan, h.isent);
+      httpPump(c);
+      return;
+    }
     switch (h.rs.body) {
       case http1::Body::kContentLength:
         h.reslen = http1::LengthCounter(h.resp.message().contentLength);
@@ -751,6 +769,10 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
     case ConnState::TurnAround:
       return c->state_deadline;
     case ConnState::Established: {
+      if (h.tunnel) {  // timeout tunnel over both sides' activity, else client/server as before
+        const uint64_t tt = c->be ? c->be->spec().timeouts.tunnel : 0;
+        if (tt) return std::max(c->act_c, c->act_s) + tt;
+      }
       uint64_t d = 0;
       if (ft.client && (!h.req_done || h.send_c)) d = c->act_c + ft.client;
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;

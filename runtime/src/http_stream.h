@@ -57,6 +57,8 @@ struct HttpStream {
   // Server buffer: [0, rsent) sent, [rsent, rscan) body bytes to send, [rscan, rlen) unscanned.
   uint32_t rlen = 0, rsent = 0, rscan = 0;
   bool req_done = false, res_head = false, res_done = false, until_close = false;
+  bool tunnel = false;  // after a 101 (or 2xx to CONNECT): bytes both ways under timeout tunnel
+  bool eof_c = false;   // tunnel: the client shut its side; the server's write side follows
   // Bytes for each side written by lbc (heads, replies), sent before any forwarded bytes.
   std::string wc, ws;
   uint32_t wc_off = 0, ws_off = 0;
@@ -87,7 +89,7 @@ struct HttpStream {
     rq = {};
     rs = {};
     phase = Phase::kReqHead;
-    req_done = res_head = res_done = until_close = false;
+    req_done = res_head = res_done = until_close = tunnel = eof_c = false;
     wc.clear();
     ws.clear();
     wc_off = ws_off = 0;

@@ -279,6 +279,90 @@ def server_close_modes_close():
             st.close()
 
 
+class UpgradeEcho:
+    """Answers an Upgrade request with 101, then echoes every byte; closes when the client closes."""
+
+    def __init__(self):
+        self.name = "u"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        self.requests.append(head)
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        if rest:
+            c.sendall(rest)
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            c.sendall(d)
+        c.sendall(b"bye")  # after the client's half-close: still delivered
+        c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def websocket_upgrade_tunnel():
+    u = UpgradeEcho()
+    st = Setup(SIMPLE.replace("{a}", "{u}") % "", [u], defaults="    timeout tunnel 1h")
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = s.recv(4096)
+            assert d, head
+            head += d
+        assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"), head
+        assert b"upgrade: websocket\r\n" in head.lower(), head
+        rest = head.split(b"\r\n\r\n", 1)[1]
+        payload = bytes(range(256)) * 400  # larger than the buffers, both ways
+        threading.Thread(target=s.sendall, args=(payload,), daemon=True).start()
+        got = rest
+        while len(got) < len(payload):
+            d = s.recv(65536)
+            assert d, len(got)
+            got += d
+        assert got == payload
+        s.shutdown(socket.SHUT_WR)
+        tail = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            tail += d
+        assert tail == b"bye", tail
+        s.close()
+        assert b"upgrade: websocket" in u.requests[0].lower(), u.requests
+    finally:
+        st.close()
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))
