@@ -3,6 +3,8 @@
 # and a backend that answers with a JSON echo of what it received.
 # usage: http_test.py [--proxy "CMD"] [--only NAME,...]
 import argparse
+import base64
+import hashlib
 import http.server
 import json
 import os
@@ -279,6 +281,23 @@ def server_close_modes_close():
             st.close()
 
 
+@test
+def expect_100_continue():
+    st = Setup(SIMPLE % "", [EchoServer("a")])
+    try:
+        body = "x" * 5000
+        # curl waits for the 100 before sending the body (up to 30s here, past --max-time): the
+        # answer only comes if the server's 100 went back to the client.
+        out = curl("-i", "-H", "Expect: 100-continue", "--expect100-timeout", "30", "--data-binary", body,
+                   st.url("/e"))
+        assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), out[:200]
+        got = json.loads(out.split(b"\r\n\r\n", 2)[2])
+        hdrs = {k.lower(): v for k, v in got["headers"]}
+        assert hdrs.get("expect") == "100-continue" and got["body"] == body, got["headers"]
+    finally:
+        st.close()
+
+
 class UpgradeEcho:
     """Answers an Upgrade request with 101, then echoes every byte; closes when the client closes."""
 
@@ -309,7 +328,10 @@ class UpgradeEcho:
             buf += d
         head, rest = buf.split(b"\r\n\r\n", 1)
         self.requests.append(head)
-        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n") if ln.lower().startswith(b"sec-websocket-key:")]
+        accept = base64.b64encode(hashlib.sha1(key[0] + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
         if rest:
             c.sendall(rest)
         while True:
