@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "analyse.h"
@@ -131,6 +132,14 @@ void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
 // The session ends (finish): its idle server connection goes to the pool.
 void Worker::httpDetach(Conn* c) {
   HttpStream& h = *c->hs;
+  if (h.term[0] == '-') {  // closed under a transaction: by the client unless a timeout said else
+    h.term[0] = 'C';
+    h.term[1] = h.phase == HttpStream::Phase::kReqHead  ? 'R'
+                : h.phase == HttpStream::Phase::kServer ? 'C'
+                : h.res_head                            ? 'D'
+                                                        : 'H';
+  }
+  httpLog(c);
   if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
   h.own = {};
 }
@@ -225,6 +234,7 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       // The client left. Nothing to answer any more.
       finish(c, res < 0);
     } else {
+      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now_;
       h.ilen += uint32_t(res);
       c->act_c = now_;
       if (h.phase == HttpStream::Phase::kReqHead)
@@ -272,11 +282,15 @@ void Worker::httpRequest(Conn* c) {
   }
   const uint32_t fe = proxyIndex(*c->fe->spec);
   if (r.outcome == http1::Outcome::kError) {
+    h.term[0] = 'P';
+    h.term[1] = 'R';
     httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
   ++h.nreq;
+  h.t_head = now_;
+  if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
   TxnSlot& t = *c->tx;
@@ -307,6 +321,8 @@ void Worker::httpRequest(Conn* c) {
     }
     if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
       x.verdict = verdict;
+      h.term[0] = verdict == LBC_HOOK_DENY ? 'P' : 'L';  // denied, or answered locally
+      h.term[1] = 'R';
       http::Rendered rd = http::renderReply(x, shared_.pages[proxy], h.rq, modeOf(fs));
       httpRaw(c, std::move(rd.bytes), rd.close || !h.req_done);
       return true;
@@ -349,6 +365,8 @@ void Worker::httpEstablished(Conn* c) {
   c->st = ConnState::Established;
   c->act_c = c->act_s = now_;
   h.phase = HttpStream::Phase::kExchange;
+  h.t_est = now_;
+  if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
   httpRecvArm(c, 1);
   httpPump(c);
@@ -530,12 +548,17 @@ void Worker::httpResponse(Conn* c) {
       }
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
+        h.t_resp = now_;
+        h.term[0] = v == LBC_HOOK_DENY ? 'P' : 'L';
+        h.term[1] = 'H';
         http::Rendered rd = http::renderReply(x, shared_.pages[px], h.rq, modeOf(fs));
         httpRaw(c, std::move(rd.bytes), true);
         return;
       }
     }
     x.in_response = false;
+    h.t_resp = now_;
+    h.log_status = m.status;
     std::string head(h.cap, '\0');
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head.data(), head.size());
     if (!n || h.wc.size() + n > h.cap) {
@@ -582,6 +605,10 @@ void Worker::httpError(Conn* c, int status) {
   HttpStream& h = *c->hs;
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &shared_.pages[fe];
+  if (h.term[0] == '-') {  // who ended the transaction, and where, for the log's %tsc
+    h.term[0] = status == 504 ? 's' : status == 500 ? 'P' : 'S';
+    h.term[1] = status == 503 && !h.t_est ? 'C' : 'H';
+  }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
       if (e.status == status) pages = &shared_.pages[proxyIndex(c->be->spec())];
@@ -617,6 +644,7 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   c->st = ConnState::Established;  // only the client side is left
   wheelRemove(c);
   h.phase = HttpStream::Phase::kReply;
+  if (bytes.size() > 12 && bytes.compare(0, 5, "HTTP/") == 0) h.log_status = std::atoi(bytes.c_str() + 9);
   h.close_after = close;
   h.keep_alive = !close;
   h.res_head = h.res_done = true;
@@ -677,6 +705,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     } else {
       h.rsent += uint32_t(res);
     }
+    h.bytes_out += uint32_t(res);
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
@@ -699,6 +728,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
 void Worker::httpEnd(Conn* c) {
   HttpStream& h = *c->hs;
   if (h.send_s || h.send_c) return;  // the last send completes first
+  httpLog(c);
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
   // The server connection may serve another request: a complete keep-alive exchange with nothing
   // of it still in flight (a pending read would race with the next user).
@@ -794,6 +824,8 @@ void Worker::httpTimeout(Conn* c) {
       if (!h.first && h.ilen == 0) {
         finish(c, false);  // an idle keep-alive connection closes silently
       } else {
+        h.term[0] = 'c';
+        h.term[1] = 'R';
         httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
       }
       break;
@@ -802,11 +834,15 @@ void Worker::httpTimeout(Conn* c) {
       connectServer(c);
       break;
     case ConnState::Queued:
+      h.term[0] = 's';
+      h.term[1] = 'Q';
       httpError(c, 503);  // timeout queue
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
       bool server = bt && bt->server && c->sfd >= 0 && now_ >= c->act_s + bt->server;
+      h.term[0] = server ? 's' : 'c';
+      h.term[1] = h.res_head ? 'D' : 'H';
       if (server && !h.res_head)
         httpError(c, 504);
       else

@@ -110,6 +110,7 @@ class Worker {
   void httpPark(int fd, const ServerState* srv, uint64_t expire);
   void httpDetach(Conn* c);
   void httpSweepIdle(bool all);
+  void httpLog(Conn* c);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
