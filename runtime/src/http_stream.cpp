@@ -605,6 +605,7 @@ void Worker::httpError(Conn* c, int status) {
   HttpStream& h = *c->hs;
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &shared_.pages[fe];
+  if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
   if (h.term[0] == '-') {  // who ended the transaction, and where, for the log's %tsc
     h.term[0] = status == 504 ? 's' : status == 500 ? 'P' : 'S';
     h.term[1] = status == 503 && !h.t_est ? 'C' : 'H';

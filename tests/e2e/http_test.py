@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import socketserver
 import subprocess
@@ -296,6 +297,55 @@ def expect_100_continue():
         assert hdrs.get("expect") == "100-continue" and got["body"] == body, got["headers"]
     finally:
         st.close()
+
+
+LOGCFG = ("global\n    log stdout format {fmt} local0\ndefaults\n    mode http\n    log global\n    option httplog\n"
+          "{null}    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+          "frontend web\n    bind 127.0.0.1:{fe}\n    http-request deny if {{ path /deny }}\n"
+          "    use_backend down if {{ path /down }}\n    default_backend app\n"
+          "backend app\n    server a 127.0.0.1:{a}\nbackend down\n    retries 0\n    server b 127.0.0.1:{closed}\n")
+LOGLINE = (r'^(<6>)?127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] web (\S+)/(\S+) '
+           r'(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/\d+ (-?\d+) (\d+) - - (\S{4}) \d+/\d+/\d+/\d+/\d+ 0/0 "([^"]*)"$')
+
+
+def log_lines(fmt, dontlognull):
+    a = EchoServer("a")
+    fe, closed = free_port(), free_port()
+    cfg = LOGCFG.format(fmt=fmt, null="    option dontlognull\n" if dontlognull else "", fe=fe, a=a.port, closed=closed)
+    proxy = Proxy(ARGS.proxy, cfg, fe)
+    try:
+        base = "http://127.0.0.1:%d" % fe
+        assert json.loads(curl(base + "/ok"))["path"] == "/ok"
+        assert curl("-o", "/dev/null", "-w", "%{http_code}", base + "/deny") == b"403"
+        assert curl("-o", "/dev/null", "-w", "%{http_code}", base + "/down") == b"503"
+        socket.create_connection(("127.0.0.1", fe)).close()  # a null connection
+    finally:
+        code = proxy.stop()
+        a.shutdown()
+    assert code == 0, (code, proxy.err[-2000:])
+    out = [ln for ln in proxy.out.splitlines() if ln]
+    parsed = [re.match(LOGLINE, ln) for ln in out]
+    assert all(parsed), out
+    return [(m.group(1) or "",) + m.groups()[1:] for m in parsed]
+
+
+@test
+def httplog_lines():
+    got = log_lines("raw", True)
+    assert len(got) == 3, got  # no line for the null connection under dontlognull
+    ok, deny, down = got
+    assert ok[0] == "" and ok[1:3] == ("app", "a") and ok[7] == "200" and ok[9] == "----", ok
+    assert ok[-1] == "GET /ok HTTP/1.1" and int(ok[8]) > 0 and int(ok[6]) >= 0, ok
+    assert deny[1:3] == ("web", "<NOSRV>") and deny[7] == "403" and deny[9] == "PR--", deny
+    assert deny[-1] == "GET /deny HTTP/1.1" and deny[4:7] == ("-1", "-1", "-1"), deny
+    assert down[1:3] == ("down", "b") and down[7] == "503" and down[9] == "SC--", down
+    # short: "<LEVEL>" first (info); null connections are logged without dontlognull (the
+    # harness's readiness probe is one too)
+    got = log_lines("short", False)
+    nulls = [g for g in got if g[-1] == "<BADREQ>"]
+    assert len(got) - len(nulls) == 3 and len(nulls) >= 2 and all(g[0] == "<6>" for g in got), got
+    null = nulls[-1]
+    assert null[1:3] == ("web", "<NOSRV>") and null[7] == "400" and null[9] == "CR--" and null[-1] == "<BADREQ>", null
 
 
 class UpgradeEcho:
