@@ -42,7 +42,7 @@ class Lowering {
 
   // The log targets lbc writes: stdout/stderr in the raw or short format (HAProxy writes them
   // without a syslog header or with only <PRI>). Anything else is refused.
-  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l) {
+  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l, bool quiet = false) {
     static const char* const kFacilities[] = {"kern",   "user",   "mail",   "daemon", "auth",   "syslog",
                                               "lpr",    "news",   "uucp",   "cron",   "auth2",  "ftp",
                                               "ntp",    "audit",  "alert",  "cron2",  "local0", "local1",
@@ -51,6 +51,7 @@ class Lowering {
                                           "warning", "notice", "info", "debug"};
     rt::LogTargetSpec t;
     if ((l.target != "stdout" && l.target != "stderr") || (l.format != "raw" && l.format != "short")) {
+      if (quiet) return std::nullopt;  // `log global`: the global line was refused already
       refuse(l.loc, "logging ('log " + l.target + (l.format.empty() ? "" : " format " + l.format) +
                         "'; only 'log stdout|stderr format raw|short')");
       return std::nullopt;
@@ -72,7 +73,7 @@ class Lowering {
   void logs(const ir::Proxy& p, rt::ProxySpec& out, const std::string& who) {
     if (p.log_global)
       for (const auto& l : prog_.global.logs)
-        if (auto t = logTarget(l)) out.logs.push_back(*t);
+        if (auto t = logTarget(l, true)) out.logs.push_back(*t);
     for (const auto& l : p.logs)
       if (auto t = logTarget(l)) out.logs.push_back(*t);
     if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who);
@@ -138,6 +139,7 @@ class Lowering {
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
     out.persist = p.persist;
     unsupportedFeatures(p);
+    logs(p, out, std::string(p.kind()) + " '" + p.name + "'");
     rules(p, self, out);
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
@@ -172,7 +174,6 @@ class Lowering {
         (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
          p.balance.algo == ir::Balance::Algo::Hdr))
       refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'balance uri|url_param|hdr' in " + who);
-    logs(p, out, who);
     if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 

@@ -89,6 +89,7 @@ bool Worker::httpReuse(Conn* c) {
   HttpStream& h = *c->hs;
   const ServerState* s = c->srv;
   int fd = -1;
+  if (h.fresh) return false;
   if (h.own.fd >= 0) {
     if (h.own.srv == s && h.own.expire > now_ && idleAlive(h.own.fd)) {
       fd = h.own.fd;
@@ -113,7 +114,30 @@ bool Worker::httpReuse(Conn* c) {
   }
   if (fd < 0) return false;
   c->sfd = fd;
+  h.reused = true;
   established(c);
+  return true;
+}
+
+// A reused idle connection the server closed just before (or while) it got the request: as
+// HAProxy, the request goes again on a new connection, when nothing of it is lost (no body byte
+// left the buffer yet) and no response byte came.
+bool Worker::httpRetryFresh(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.isent != h.ihead || h.wc_off ||
+      !h.wc.empty() || !c->srv || c->sfd < 0)
+    return false;
+  io_uring_sqe* q = sqe();
+  io_uring_prep_close(q, c->sfd);
+  io_uring_sqe_set_data64(q, ud(c, kIgnore));
+  ++c->inflight;
+  c->sfd = -1;
+  h.reused = false;
+  h.fresh = true;
+  h.ws_off = 0;
+  h.resp.reset();
+  wheelRemove(c);
+  connectServer(c);
   return true;
 }
 
@@ -245,7 +269,7 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
   } else {
     if (res <= 0) {
       if (!h.res_head) {
-        httpError(c, 502);  // closed or reset before a complete response head
+        if (!httpRetryFresh(c)) httpError(c, 502);  // closed or reset before a complete response head
       } else if (h.until_close && res == 0) {
         h.res_done = true;
         h.close_after = true;
@@ -682,7 +706,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     if (dir == 1) {
       finish(c, true);
     } else if (!h.res_head) {
-      httpError(c, 502);  // the server went away while the request was sent
+      if (!httpRetryFresh(c)) httpError(c, 502);  // the server went away while the request was sent
     } else {
       finish(c, true);
     }

@@ -76,6 +76,8 @@ struct HttpStream {
   int log_status = -1;        // the status sent to the client
   char term[2] = {'-', '-'};  // %tsc's first two characters (who ended it, in which state)
   bool logged = false;        // this transaction's line was written
+  bool reused = false;        // the server connection came idle (it may have died meanwhile)
+  bool fresh = false;         // connect anew: a reused connection failed
   const std::string* srv_name = nullptr;
   uint8_t dst[16] = {};
   bool dst_v6 = false;
@@ -107,7 +109,7 @@ struct HttpStream {
     bytes_out = 0;
     log_status = -1;
     term[0] = term[1] = '-';
-    logged = false;
+    logged = reused = fresh = false;
     srv_name = nullptr;
   }
   void reset() {

@@ -111,6 +111,7 @@ class Worker {
   void httpDetach(Conn* c);
   void httpSweepIdle(bool all);
   void httpLog(Conn* c);
+  bool httpRetryFresh(Conn* c);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);

@@ -270,6 +270,56 @@ def server_keep_alive_reuse():
         st.close()
 
 
+class OneShot:
+    """Keeps connections alive after its answer but closes one, unanswered, when a second request
+    comes on it: the race of a server's keep-alive timeout with a reuse, made deterministic."""
+
+    def __init__(self):
+        self.name = "o"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._serve, args=(c, self.accepted), daemon=True).start()
+
+    def _serve(self, c, n):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        body = b"conn %d" % n
+        c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+        c.recv(4096)
+        c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def reused_connection_closed_by_server_is_retried():
+    o = OneShot()
+    st = Setup(SIMPLE.replace("{a}", "{o}") % "", [o])
+    try:
+        out = curl(st.url("/1"), st.url("/2"), st.url("/3"))
+        assert out == b"conn 1conn 2conn 3", out
+    finally:
+        st.close()
+
+
 @test
 def server_close_modes_close():
     for opt in ("option http-server-close", "option httpclose"):
