@@ -18,7 +18,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Proxy, free_port  # noqa: E402
+from harness import Proxy, free_port, wait_for  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -316,6 +316,56 @@ def reused_connection_closed_by_server_is_retried():
     try:
         out = curl(st.url("/1"), st.url("/2"), st.url("/3"))
         assert out == b"conn 1conn 2conn 3", out
+    finally:
+        st.close()
+
+
+class KeepAlive:
+    """Answers every request of a connection (keep-alive) and records when each connection ends."""
+
+    def __init__(self):
+        self.name = "k"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.closed = []  # monotonic times of the proxy's closes
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while True:
+            while b"\r\n\r\n" not in buf:
+                d = c.recv(4096)
+                if not d:
+                    self.closed.append(time.monotonic())
+                    c.close()
+                    return
+                buf += d
+            buf = buf.split(b"\r\n\r\n", 1)[1]
+            c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def idle_server_connection_closes_at_keep_alive_timeout():
+    k = KeepAlive()
+    st = Setup(SIMPLE.replace("{a}", "{k}") % "", [k], defaults="    timeout http-keep-alive 500ms")
+    try:
+        t0 = time.monotonic()
+        assert curl(st.url("/1")) == b"ok"  # curl closes its side: the server connection is parked
+        wait_for(lambda: k.closed, 10, "the idle server connection to close")
+        assert k.closed[0] - t0 >= 0.4, k.closed[0] - t0
     finally:
         st.close()
 
