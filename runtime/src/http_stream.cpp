@@ -3,8 +3,10 @@
 //   accept -> tcp-request connection/session -> request head (timeout http-request: 408; parse
 //   error: the parser's status) -> http-request rules of the frontend -> backend selection ->
 //   http-request rules of the backend -> forwardfor -> server -> request head and body ->
-//   response head (1xx forwarded) -> http-response rules (backend, then frontend) -> response
-//   head and body -> next request (keep-alive) or close.
+//   response head (1xx forwarded, so Expect: 100-continue works end to end) -> http-response
+//   rules (backend, then frontend) -> response head and body -> log line (option httplog,
+//   http_stream_log.cpp) -> next request (keep-alive) or close. A 101 (or 2xx to CONNECT) turns
+//   the stream into a byte tunnel both ways under timeout tunnel.
 // Reads are single-shot into the stream's own linear buffers (not the provided-buffer pipes of
 // TCP mode): a head must be contiguous for the parser and stay in place while the rules' views
 // point into it. Server connections are reused as HAProxy's `http-reuse safe` does: a complete
