@@ -535,6 +535,31 @@ def websocket_upgrade_tunnel():
         st.close()
 
 
+@test
+def tunnel_idle_closes_at_timeout_tunnel():
+    u = UpgradeEcho()
+    st = Setup(SIMPLE.replace("{a}", "{u}") % "", [u], defaults="    timeout tunnel 700ms")
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(4096)
+        t0 = time.monotonic()
+        while True:  # nothing more comes: the proxy closes the idle tunnel (timeout client is 10s)
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        took = time.monotonic() - t0
+        assert got.startswith(b"HTTP/1.1 101 ") and 0.5 < took < 5, (got, took)
+        s.close()
+    finally:
+        st.close()
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))
