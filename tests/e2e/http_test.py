@@ -448,6 +448,28 @@ def httplog_lines():
     assert null[1:3] == ("web", "<NOSRV>") and null[7] == "400" and null[9] == "CR--" and null[-1] == "<BADREQ>", null
 
 
+@test
+def unsupported_log_forms_are_refused():
+    d = "defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n"
+    srv = "    bind 127.0.0.1:1\n    server s 127.0.0.1:1\n"
+    cases = [
+        ("global\n    log 127.0.0.1:514 local0\n" + d + "listen l\n    log global\n    option httplog\n" + srv,
+         "test.cfg:2", "'log 127.0.0.1:514'"),
+        (d + "listen l\n    log stderr format rfc3164 local0\n    option httplog\n" + srv, "test.cfg:7",
+         "'log stderr format rfc3164'"),
+        (d + "listen l\n    log stdout format raw local0\n" + srv, "test.cfg:6",
+         "logging without 'option httplog' or 'option tcplog'"),
+        (d.replace("http", "tcp") + "listen l\n    log stdout format raw local0\n    option tcplog\n" + srv,
+         "test.cfg:6", "'option tcplog' logging of TCP connections"),
+        (d + "listen l\n    log stdout format raw local0\n    option httplog clf\n" + srv, "test.cfg:6",
+         "'option httplog clf'"),
+    ]
+    for cfg, where, needle in cases:
+        p = Proxy(ARGS.proxy, cfg, expect_fail=True)
+        assert p.proc.returncode == 1 and where in p.err and needle in p.err, (needle, p.err)
+        assert p.err.count("error:") == 1, p.err
+
+
 class UpgradeEcho:
     """Answers an Upgrade request with 101, then echoes every byte; closes when the client closes."""
 
