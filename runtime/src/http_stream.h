@@ -71,7 +71,7 @@ struct HttpStream {
   uint64_t req_start = 0;    // when the wait for this request head began (ms)
   // For the log line (option httplog): monotonic ms of the first request byte, the complete head,
   // the server connection ready, the response head; 0 = not reached.
-  uint64_t t_first = 0, t_head = 0, t_est = 0, t_resp = 0;
+  uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
   uint64_t bytes_out = 0;     // sent to the client for this transaction
   int log_status = -1;        // the status sent to the client
   char term[2] = {'-', '-'};  // %tsc's first two characters (who ended it, in which state)
@@ -105,7 +105,7 @@ struct HttpStream {
     wc_off = ws_off = 0;
     close_after = keep_alive = false;
     t_first = ilen ? 1 : 0;  // pipelined: set to the wait's start by the caller
-    t_head = t_est = t_resp = 0;
+    t_head = t_conn = t_est = t_resp = 0;
     bytes_out = 0;
     log_status = -1;
     term[0] = term[1] = '-';

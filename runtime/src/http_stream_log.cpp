@@ -41,8 +41,8 @@ void Worker::httpLog(Conn* c) {
   f.backend = c->be ? std::string_view(c->be->spec().name) : std::string_view(fs.name);
   if (h.srv_name) f.server = *h.srv_name;
   f.TR = h.t_head ? int64_t(h.t_head - first) : -1;
-  f.Tw = h.t_est ? 0 : -1;
-  f.Tc = h.t_est ? int64_t(h.t_est - h.t_head) : -1;
+  f.Tw = h.t_conn && h.t_head ? int64_t(h.t_conn - h.t_head) : -1;  // in the queues
+  f.Tc = h.t_est && h.t_conn ? int64_t(h.t_est - h.t_conn) : -1;
   f.Tr = h.t_resp && h.t_est ? int64_t(h.t_resp - h.t_est) : -1;
   f.Ta = int64_t(end - first);
   f.Tt = int64_t(end - h.req_start);
