@@ -40,6 +40,54 @@ class Lowering {
     diags_.error(loc, what + " is not supported by 'lbc run' yet");
   }
 
+  // The log targets lbc writes: stdout/stderr in the raw or short format (HAProxy writes them
+  // without a syslog header or with only <PRI>). Anything else is refused.
+  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l, bool quiet = false) {
+    static const char* const kFacilities[] = {"kern",   "user",   "mail",   "daemon", "auth",   "syslog",
+                                              "lpr",    "news",   "uucp",   "cron",   "auth2",  "ftp",
+                                              "ntp",    "audit",  "alert",  "cron2",  "local0", "local1",
+                                              "local2", "local3", "local4", "local5", "local6", "local7"};
+    static const char* const kLevels[] = {"emerg",   "alert",  "crit", "err",
+                                          "warning", "notice", "info", "debug"};
+    rt::LogTargetSpec t;
+    if ((l.target != "stdout" && l.target != "stderr") || (l.format != "raw" && l.format != "short")) {
+      if (quiet) return std::nullopt;  // `log global`: the global line was refused already
+      refuse(l.loc, "logging ('log " + l.target + (l.format.empty() ? "" : " format " + l.format) +
+                        "'; only 'log stdout|stderr format raw|short')");
+      return std::nullopt;
+    }
+    t.fd = l.target == "stdout" ? 1 : 2;
+    t.format = l.format == "raw" ? 1 : 2;
+    t.len = l.len;
+    auto find = [](const char* const* names, size_t n, const std::string& v, uint8_t& out) {
+      for (size_t i = 0; i < n; ++i)
+        if (v == names[i]) out = uint8_t(i);
+    };
+    find(kFacilities, std::size(kFacilities), l.facility, t.facility);
+    if (!l.level.empty()) find(kLevels, std::size(kLevels), l.level, t.max_level);
+    if (!l.min_level.empty()) find(kLevels, std::size(kLevels), l.min_level, t.min_level);
+    return t;
+  }
+
+  // A proxy's log targets (its own, or the global ones for `log global`) and log options.
+  void logs(const ir::Proxy& p, rt::ProxySpec& out, const std::string& who) {
+    if (p.log_global)
+      for (const auto& l : prog_.global.logs)
+        if (auto t = logTarget(l, true)) out.logs.push_back(*t);
+    for (const auto& l : p.logs)
+      if (auto t = logTarget(l)) out.logs.push_back(*t);
+    if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who);
+    const bool http = p.mode == ir::Mode::Http;
+    out.httplog = p.httplog && http;
+    out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
+    out.dontlognull = p.dontlognull;
+    // A frontend logging without httplog/tcplog uses HAProxy's legacy format, not written yet.
+    if (p.isFrontend() && !out.logs.empty() && !out.httplog && !out.tcplog)
+      refuse(p.loc, "logging without 'option httplog' or 'option tcplog' in " + who);
+    if (!http && out.tcplog && !out.logs.empty() && p.isFrontend())
+      refuse(p.loc, "'option tcplog' logging of TCP connections in " + who);
+  }
+
   void global(rt::GlobalSpec& g) {
     const ir::Global& in = prog_.global;
     g.daemon = in.daemon;
@@ -49,7 +97,7 @@ class Lowering {
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
-    for (const auto& l : in.logs) refuse(l.loc, "logging ('log " + l.target + "')");
+    for (const auto& l : in.logs) logTarget(l);  // refused unless stdout/stderr raw|short
     for (const auto& s : in.stats_sockets) refuse(s.loc, "the stats socket");
     // user/group/chroot change privileges: running without them would be a silent security
     // difference, so they are refused until implemented. (The IR keeps no location for them.)
@@ -91,6 +139,7 @@ class Lowering {
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
     out.persist = p.persist;
     unsupportedFeatures(p);
+    logs(p, out, std::string(p.kind()) + " '" + p.name + "'");
     rules(p, self, out);
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
@@ -125,7 +174,6 @@ class Lowering {
         (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
          p.balance.algo == ir::Balance::Algo::Hdr))
       refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'balance uri|url_param|hdr' in " + who);
-    if (p.httplog && (!p.logs.empty() || p.log_global)) refuse(p.loc, "'option httplog' logging in " + who);
     if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 
@@ -200,8 +248,6 @@ class Lowering {
 
   void unsupportedFeatures(const ir::Proxy& p) {
     if (p.cookie) refuse(p.cookie->loc, "'cookie' persistence");
-    for (const auto& l : p.logs) refuse(l.loc, "logging ('log " + l.target + "')");
-    if (p.log_global && !prog_.global.logs.empty()) refuse(p.loc, "logging ('log global')");
     if (p.abortonclose)
       refuse(p.loc, "'option abortonclose' in " + std::string(p.kind()) + " '" + p.name + "'");
     if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + std::string(p.kind()) + " '" + p.name + "'");

@@ -107,6 +107,8 @@ void Worker::connectServer(Conn* c) {
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
+  if (c->hs && !c->hs->t_conn) c->hs->t_conn = now_;  // the log's %Tw ends, %Tc starts
+  if (c->hs && httpReuse(c)) return;                  // an idle keep-alive connection to this server
   c->sfd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c->sfd < 0) {
     connectFailed(c, false);
@@ -372,6 +374,7 @@ void Worker::finish(Conn* c, bool reset) {
   if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
   ConnState was = c->st;
   c->st = ConnState::Closing;
+  if (c->hs) httpDetach(c);
   wheelRemove(c);
   if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
   for (Pipe& p : c->p) {

@@ -3,11 +3,16 @@
 //   accept -> tcp-request connection/session -> request head (timeout http-request: 408; parse
 //   error: the parser's status) -> http-request rules of the frontend -> backend selection ->
 //   http-request rules of the backend -> forwardfor -> server -> request head and body ->
-//   response head (1xx forwarded) -> http-response rules (backend, then frontend) -> response
-//   head and body -> next request (keep-alive) or close.
+//   response head (1xx forwarded, so Expect: 100-continue works end to end) -> http-response
+//   rules (backend, then frontend) -> response head and body -> log line (option httplog,
+//   http_stream_log.cpp) -> next request (keep-alive) or close. A 101 (or 2xx to CONNECT) turns
+//   the stream into a byte tunnel both ways under timeout tunnel.
 // Reads are single-shot into the stream's own linear buffers (not the provided-buffer pipes of
 // TCP mode): a head must be contiguous for the parser and stay in place while the rules' views
-// point into it. The server connection is closed after each response (no server-side reuse yet).
+// point into it. Server connections are reused as HAProxy's `http-reuse safe` does: a complete
+// keep-alive exchange leaves the connection idle, owned by its session, which reuses it for its next
+// request to the same server; when the session ends it is parked in the worker's bounded pool, where
+// the later (never the first) requests of any session may take it.
 #include "http_stream.h"
 
 #include <arpa/inet.h>
@@ -16,6 +21,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "analyse.h"
@@ -59,6 +66,12 @@ void fillConn(Txn& x, const Conn* c, const HttpStream& h, uint32_t fe) {
   x.dst_v6 = h.dst_v6;
   x.dst_port = h.dst_port;
   x.frontend = fe;
+}
+
+// How long an idle server connection is kept: the backend's timeout http-keep-alive, else
+// HAProxy's pool-purge-delay default (5s).
+uint64_t idleTimeout(const ProxySpec& be) {
+  return be.timeouts.http_keep_alive ? be.timeouts.http_keep_alive : 5000;
 }
 
 }  // namespace
@@ -128,10 +141,17 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
     }
   }
   if (dir == 0) {
-    if (res <= 0) {
+    if (res == 0 && h.tunnel && !h.eof_c) {
+      // Half-close through the tunnel: the server's write side shuts once the client's bytes are
+      // sent; the server's answer may still come.
+      h.eof_c = true;
+      h.req_done = true;
+      httpPump(c);
+    } else if (res <= 0) {
       // The client left. Nothing to answer any more.
       finish(c, res < 0);
     } else {
+      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now_;
       h.ilen += uint32_t(res);
       c->act_c = now_;
       if (h.phase == HttpStream::Phase::kReqHead)
@@ -142,7 +162,7 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
   } else {
     if (res <= 0) {
       if (!h.res_head) {
-        httpError(c, 502);  // closed or reset before a complete response head
+        if (!httpRetryFresh(c)) httpError(c, 502);  // closed or reset before a complete response head
       } else if (h.until_close && res == 0) {
         h.res_done = true;
         h.close_after = true;
@@ -179,10 +199,15 @@ void Worker::httpRequest(Conn* c) {
   }
   const uint32_t fe = proxyIndex(*c->fe->spec);
   if (r.outcome == http1::Outcome::kError) {
+    h.term[0] = 'P';
+    h.term[1] = 'R';
     httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
+  ++h.nreq;
+  h.t_head = now_;
+  if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
   TxnSlot& t = *c->tx;
@@ -213,6 +238,8 @@ void Worker::httpRequest(Conn* c) {
     }
     if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
       x.verdict = verdict;
+      h.term[0] = verdict == LBC_HOOK_DENY ? 'P' : 'L';  // denied, or answered locally
+      h.term[1] = 'R';
       http::Rendered rd = http::renderReply(x, shared_.pages[proxy], h.rq, modeOf(fs));
       httpRaw(c, std::move(rd.bytes), rd.close || !h.req_done);
       return true;
@@ -255,6 +282,8 @@ void Worker::httpEstablished(Conn* c) {
   c->st = ConnState::Established;
   c->act_c = c->act_s = now_;
   h.phase = HttpStream::Phase::kExchange;
+  h.t_est = now_;
+  if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
   httpRecvArm(c, 1);
   httpPump(c);
@@ -268,6 +297,10 @@ bool Worker::httpScan(HttpStream& h, bool request) {
   uint32_t len = request ? h.ilen : h.rlen;
   bool& done = request ? h.req_done : h.res_done;
   http1::Body body = request ? h.rq.body : h.rs.body;
+  if (request && h.tunnel) {
+    scan = len;
+    return true;
+  }
   if (done) return true;
   if (!request && h.until_close) {
     scan = len;
@@ -326,6 +359,9 @@ void Worker::httpPump(Conn* c) {
       h.send_s = true;
     } else if (!h.req_done) {
       httpRecvArm(c, 0);
+    } else if (h.eof_c && c->sfd >= 0) {
+      shutdown(c->sfd, SHUT_WR);
+      h.eof_c = false;  // done once
     }
   }
   // ---- server -> client ----
@@ -410,12 +446,6 @@ void Worker::httpResponse(Conn* c) {
     const ProxySpec& fs = *c->fe->spec;
     const ProxySpec& bs = c->be->spec();
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
-    if (h.rs.tunnel) {
-      // 101 Switching Protocols / CONNECT: not served yet; the client gets a 502 rather than a
-      // silently broken tunnel.
-      httpError(c, 502);
-      return;
-    }
     const lbc_program* prog = shared_.program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     x.in_response = true;
@@ -435,12 +465,17 @@ void Worker::httpResponse(Conn* c) {
       }
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
+        h.t_resp = now_;
+        h.term[0] = v == LBC_HOOK_DENY ? 'P' : 'L';
+        h.term[1] = 'H';
         http::Rendered rd = http::renderReply(x, shared_.pages[px], h.rq, modeOf(fs));
         httpRaw(c, std::move(rd.bytes), true);
         return;
       }
     }
     x.in_response = false;
+    h.t_resp = now_;
+    h.log_status = m.status;
     std::string head(h.cap, '\0');
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head.data(), head.size());
     if (!n || h.wc.size() + n > h.cap) {
@@ -452,6 +487,17 @@ void Worker::httpResponse(Conn* c) {
     h.rlen -= r.length;
     h.res_head = true;
     h.keep_alive = h.rs.clientKeepAlive;
+    if (h.rs.tunnel) {
+      // 101 Switching Protocols (or 2xx to CONNECT): after this head, bytes go both ways as they
+      // come, until one side closes (half-closes are passed on) or timeout tunnel.
+      h.tunnel = true;
+      h.until_close = true;
+      h.req_done = false;
+      h.keep_alive = false;
+      h.iscan = std::max(h.iscan, h.isent);
+      httpPump(c);
+      return;
+    }
     switch (h.rs.body) {
       case http1::Body::kContentLength:
         h.reslen = http1::LengthCounter(h.resp.message().contentLength);
@@ -476,6 +522,11 @@ void Worker::httpError(Conn* c, int status) {
   HttpStream& h = *c->hs;
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &shared_.pages[fe];
+  if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
+  if (h.term[0] == '-') {  // who ended the transaction, and where, for the log's %tsc
+    h.term[0] = status == 504 ? 's' : status == 500 ? 'P' : 'S';
+    h.term[1] = status == 503 && !h.t_est ? 'C' : 'H';
+  }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
       if (e.status == status) pages = &shared_.pages[proxyIndex(c->be->spec())];
@@ -511,6 +562,7 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   c->st = ConnState::Established;  // only the client side is left
   wheelRemove(c);
   h.phase = HttpStream::Phase::kReply;
+  if (bytes.size() > 12 && bytes.compare(0, 5, "HTTP/") == 0) h.log_status = std::atoi(bytes.c_str() + 9);
   h.close_after = close;
   h.keep_alive = !close;
   h.res_head = h.res_done = true;
@@ -547,7 +599,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     if (dir == 1) {
       finish(c, true);
     } else if (!h.res_head) {
-      httpError(c, 502);  // the server went away while the request was sent
+      if (!httpRetryFresh(c)) httpError(c, 502);  // the server went away while the request was sent
     } else {
       finish(c, true);
     }
@@ -571,6 +623,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     } else {
       h.rsent += uint32_t(res);
     }
+    h.bytes_out += uint32_t(res);
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
@@ -593,19 +646,35 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
 void Worker::httpEnd(Conn* c) {
   HttpStream& h = *c->hs;
   if (h.send_s || h.send_c) return;  // the last send completes first
+  httpLog(c);
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
+  // The server connection may serve another request: a complete keep-alive exchange with nothing
+  // of it still in flight (a pending read would race with the next user).
+  const bool reusable = c->sfd >= 0 && c->srv && h.phase == HttpStream::Phase::kExchange &&
+                        h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
+                        h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
+                        !stopping_;
   if (!keep) {
+    if (reusable) {  // the session ends; its server connection goes to the pool
+      httpPark(c->sfd, c->srv, now_ + idleTimeout(c->be->spec()));
+      c->sfd = -1;
+    }
     finish(c, false);
     return;
   }
-  if (c->sfd >= 0) {  // no server-side reuse yet: the server connection closes
-    io_uring_sqe* q = sqe();
-    io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    q = sqe();
-    io_uring_prep_close(q, c->sfd);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    c->inflight += 2;
+  if (c->sfd >= 0) {
+    if (reusable) {
+      if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
+      h.own = {c->sfd, c->srv, now_ + idleTimeout(c->be->spec())};
+    } else {
+      io_uring_sqe* q = sqe();
+      io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
+      io_uring_sqe_set_data64(q, ud(c, kIgnore));
+      q = sqe();
+      io_uring_prep_close(q, c->sfd);
+      io_uring_sqe_set_data64(q, ud(c, kIgnore));
+      c->inflight += 2;
+    }
     c->sfd = -1;
   }
   if (c->srv) {
@@ -648,6 +717,10 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
     case ConnState::TurnAround:
       return c->state_deadline;
     case ConnState::Established: {
+      if (h.tunnel) {  // timeout tunnel over both sides' activity, else client/server as before
+        const uint64_t tt = c->be ? c->be->spec().timeouts.tunnel : 0;
+        if (tt) return std::max(c->act_c, c->act_s) + tt;
+      }
       uint64_t d = 0;
       if (ft.client && (!h.req_done || h.send_c)) d = c->act_c + ft.client;
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
@@ -669,6 +742,8 @@ void Worker::httpTimeout(Conn* c) {
       if (!h.first && h.ilen == 0) {
         finish(c, false);  // an idle keep-alive connection closes silently
       } else {
+        h.term[0] = 'c';
+        h.term[1] = 'R';
         httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
       }
       break;
@@ -677,11 +752,15 @@ void Worker::httpTimeout(Conn* c) {
       connectServer(c);
       break;
     case ConnState::Queued:
+      h.term[0] = 's';
+      h.term[1] = 'Q';
       httpError(c, 503);  // timeout queue
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
       bool server = bt && bt->server && c->sfd >= 0 && now_ >= c->act_s + bt->server;
+      h.term[0] = server ? 's' : 'c';
+      h.term[1] = h.res_head ? 'D' : 'H';
       if (server && !h.res_head)
         httpError(c, 504);
       else

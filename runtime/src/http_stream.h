@@ -14,6 +14,16 @@
 
 namespace lbc::rt {
 
+struct ServerState;
+
+// An idle keep-alive server connection (http-reuse safe): owned by the session that made it, or
+// parked in the worker's pool once that session ended.
+struct IdleServerConn {
+  int fd = -1;
+  const ServerState* srv = nullptr;
+  uint64_t expire = 0;  // ms: closed then (timeout http-keep-alive of the backend)
+};
+
 struct HttpStream {
   enum class Phase : uint8_t {
     kReqHead,   // reading the request head
@@ -47,6 +57,8 @@ struct HttpStream {
   // Server buffer: [0, rsent) sent, [rsent, rscan) body bytes to send, [rscan, rlen) unscanned.
   uint32_t rlen = 0, rsent = 0, rscan = 0;
   bool req_done = false, res_head = false, res_done = false, until_close = false;
+  bool tunnel = false;  // after a 101 (or 2xx to CONNECT): bytes both ways under timeout tunnel
+  bool eof_c = false;   // tunnel: the client shut its side; the server's write side follows
   // Bytes for each side written by lbc (heads, replies), sent before any forwarded bytes.
   std::string wc, ws;
   uint32_t wc_off = 0, ws_off = 0;
@@ -54,7 +66,19 @@ struct HttpStream {
   bool close_after = false;  // close the client once everything is sent
   bool keep_alive = false;   // another request may follow on this connection
   bool first = true;         // the connection's first request
+  uint32_t nreq = 0;         // requests parsed on this connection (safe reuse: not the first)
+  IdleServerConn own;        // this session's idle server connection
   uint64_t req_start = 0;    // when the wait for this request head began (ms)
+  // For the log line (option httplog): monotonic ms of the first request byte, the complete head,
+  // the server connection ready, the response head; 0 = not reached.
+  uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
+  uint64_t bytes_out = 0;     // sent to the client for this transaction
+  int log_status = -1;        // the status sent to the client
+  char term[2] = {'-', '-'};  // %tsc's first two characters (who ended it, in which state)
+  bool logged = false;        // this transaction's line was written
+  bool reused = false;        // the server connection came idle (it may have died meanwhile)
+  bool fresh = false;         // connect anew: a reused connection failed
+  const std::string* srv_name = nullptr;
   uint8_t dst[16] = {};
   bool dst_v6 = false;
   uint16_t dst_port = 0;
@@ -75,11 +99,18 @@ struct HttpStream {
     rq = {};
     rs = {};
     phase = Phase::kReqHead;
-    req_done = res_head = res_done = until_close = false;
+    req_done = res_head = res_done = until_close = tunnel = eof_c = false;
     wc.clear();
     ws.clear();
     wc_off = ws_off = 0;
     close_after = keep_alive = false;
+    t_first = ilen ? 1 : 0;  // pipelined: set to the wait's start by the caller
+    t_head = t_conn = t_est = t_resp = 0;
+    bytes_out = 0;
+    log_status = -1;
+    term[0] = term[1] = '-';
+    logged = reused = fresh = false;
+    srv_name = nullptr;
   }
   void reset() {
     ilen = 0;
@@ -87,6 +118,8 @@ struct HttpStream {
     nextRequest();
     recv_c = recv_s = send_c = send_s = false;
     first = true;
+    nreq = 0;
+    own = {};
   }
 };
 

@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 3;
+constexpr uint32_t kTopoVersion = 4;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -138,6 +138,10 @@ void fields(Ar& a, ErrorFileSpec& e) {
   a(e.status), a(e.content);
 }
 template <typename Ar>
+void fields(Ar& a, LogTargetSpec& l) {
+  a(l.fd), a(l.format), a(l.facility), a(l.max_level), a(l.min_level), a(l.len);
+}
+template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {
   a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge);
 }
@@ -151,7 +155,8 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
       a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
-      a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles);
+      a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
+      a(p.tcplog), a(p.dontlognull);
 }
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
@@ -218,6 +223,12 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
+    for (const auto& l : p.logs)
+      if ((l.fd != 1 && l.fd != 2) || l.format < 1 || l.format > 2 || l.facility > 23 || l.max_level > 7 ||
+          l.min_level > 7) {
+        err = "topology: bad log target";
+        return false;
+      }
     for (const auto& b : p.binds)
       if (static_cast<uint8_t>(b.addr.kind) > static_cast<uint8_t>(Endpoint::Kind::Host)) {
         err = "topology: bad enum";

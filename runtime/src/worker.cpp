@@ -326,6 +326,7 @@ bool Worker::nextWait(__kernel_timespec& ts) {
     uint64_t at = t * kTickMs;
     wait = std::min(wait, at > now_ ? at - now_ : 0);
   }
+  if (!idle_srv_.empty()) wait = std::min<uint64_t>(wait, 250);  // parked server connections expire
   if (wait == kNever) return false;
   ts.tv_sec = int64_t(wait / 1000);
   ts.tv_nsec = int64_t(wait % 1000) * 1000000;
@@ -358,6 +359,7 @@ void Worker::run() {
     }
     io_uring_cq_advance(&ring_, n);
     runTimers();
+    httpSweepIdle(stopping_);
   }
   // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
   // lets go of its listening socket when this thread reaps it, and an idle worker leaves the

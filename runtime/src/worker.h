@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bufring.h"
+#include "http_stream.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -105,6 +106,12 @@ class Worker {
   void httpTimeout(Conn* c);
   uint64_t httpDeadline(const Conn* c) const;
   bool httpScan(HttpStream& h, bool request);
+  bool httpReuse(Conn* c);
+  void httpPark(int fd, const ServerState* srv, uint64_t expire);
+  void httpDetach(Conn* c);
+  void httpSweepIdle(bool all);
+  void httpLog(Conn* c);
+  bool httpRetryFresh(Conn* c);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
@@ -135,6 +142,8 @@ class Worker {
   TxnSlot* txn_free_ = nullptr;
   std::vector<std::unique_ptr<HttpStream>> streams_;  // HTTP streams, pooled like transactions
   HttpStream* stream_free_ = nullptr;
+  std::vector<IdleServerConn> idle_srv_;  // parked keep-alive server connections (bounded)
+  uint64_t idle_sweep_ = 0;               // next liveness/expiry check of idle_srv_
   // connection pool
   std::vector<std::unique_ptr<Conn[]>> chunks_;
   Conn* free_ = nullptr;

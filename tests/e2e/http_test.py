@@ -3,9 +3,12 @@
 # and a backend that answers with a JSON echo of what it received.
 # usage: http_test.py [--proxy "CMD"] [--only NAME,...]
 import argparse
+import base64
+import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import socketserver
 import subprocess
@@ -15,7 +18,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Proxy, free_port  # noqa: E402
+from harness import Proxy, free_port, wait_for  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -51,7 +54,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
             body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.conns.add(self.client_address)
         out = json.dumps({"method": self.command, "path": self.path, "headers": self.headers.items(),
-                          "body": body.decode("latin-1"), "server": self.server.name}).encode()
+                          "body": body.decode("latin-1"), "server": self.server.name,
+                          "peer": self.client_address[1]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -238,6 +242,342 @@ def slow_header_gets_408():
         assert 0.8 < time.monotonic() - t0 < 6, time.monotonic() - t0
         bad = raw(st.fe, b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
         assert bad.startswith(b"HTTP/1.1 400 Bad request\r\n"), bad
+    finally:
+        st.close()
+
+
+def peers(*urls, extra=()):
+    """The backend-side source port of each answer, for requests sent on one client connection."""
+    out = curl(*extra, *urls)
+    return [json.loads(b)["peer"] for b in out.replace(b"}{", b"}\n{").split(b"\n") if b]
+
+
+@test
+def server_keep_alive_reuse():
+    a = EchoServer("a")
+    st = Setup(SIMPLE % "", [a])
+    try:
+        # one client connection, three requests: one server connection
+        p = peers(st.url("/1"), st.url("/2"), st.url("/3"))
+        assert len(p) == 3 and len(set(p)) == 1, p
+        # a new client session: its first request never takes another session's idle connection
+        # (http-reuse safe); its second request may take the parked one.
+        q = peers(st.url("/4"), st.url("/5"))
+        assert q[0] != p[0], (p, q)
+        assert q[1] in (p[0], q[0]), (p, q)
+        assert len(a.conns) == 2, a.conns
+    finally:
+        st.close()
+
+
+class OneShot:
+    """Keeps connections alive after its answer but closes one, unanswered, when a second request
+    comes on it: the race of a server's keep-alive timeout with a reuse, made deterministic."""
+
+    def __init__(self):
+        self.name = "o"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._serve, args=(c, self.accepted), daemon=True).start()
+
+    def _serve(self, c, n):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        body = b"conn %d" % n
+        c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+        c.recv(4096)
+        c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def reused_connection_closed_by_server_is_retried():
+    o = OneShot()
+    st = Setup(SIMPLE.replace("{a}", "{o}") % "", [o])
+    try:
+        out = curl(st.url("/1"), st.url("/2"), st.url("/3"))
+        assert out == b"conn 1conn 2conn 3", out
+    finally:
+        st.close()
+
+
+class KeepAlive:
+    """Answers every request of a connection (keep-alive) and records when each connection ends."""
+
+    def __init__(self):
+        self.name = "k"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.closed = []  # monotonic times of the proxy's closes
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while True:
+            while b"\r\n\r\n" not in buf:
+                d = c.recv(4096)
+                if not d:
+                    self.closed.append(time.monotonic())
+                    c.close()
+                    return
+                buf += d
+            buf = buf.split(b"\r\n\r\n", 1)[1]
+            c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def idle_server_connection_closes_at_keep_alive_timeout():
+    k = KeepAlive()
+    st = Setup(SIMPLE.replace("{a}", "{k}") % "", [k], defaults="    timeout http-keep-alive 500ms")
+    try:
+        t0 = time.monotonic()
+        assert curl(st.url("/1")) == b"ok"  # curl closes its side: the server connection is parked
+        wait_for(lambda: k.closed, 10, "the idle server connection to close")
+        assert k.closed[0] - t0 >= 0.4, k.closed[0] - t0
+    finally:
+        st.close()
+
+
+@test
+def server_close_modes_close():
+    for opt in ("option http-server-close", "option httpclose"):
+        a = EchoServer("a")
+        st = Setup(SIMPLE % ("    " + opt), [a])
+        try:
+            p = peers(st.url("/1"), st.url("/2"), st.url("/3"))
+            assert len(p) == 3 and len(set(p)) == 3, (opt, p)
+        finally:
+            st.close()
+
+
+@test
+def expect_100_continue():
+    st = Setup(SIMPLE % "", [EchoServer("a")])
+    try:
+        body = "x" * 5000
+        # curl waits for the 100 before sending the body (up to 30s here, past --max-time): the
+        # answer only comes if the server's 100 went back to the client.
+        out = curl("-i", "-H", "Expect: 100-continue", "--expect100-timeout", "30", "--data-binary", body,
+                   st.url("/e"))
+        assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), out[:200]
+        got = json.loads(out.split(b"\r\n\r\n", 2)[2])
+        hdrs = {k.lower(): v for k, v in got["headers"]}
+        assert hdrs.get("expect") == "100-continue" and got["body"] == body, got["headers"]
+    finally:
+        st.close()
+
+
+LOGCFG = ("global\n    log stdout format {fmt} local0\ndefaults\n    mode http\n    log global\n    option httplog\n"
+          "{null}    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+          "frontend web\n    bind 127.0.0.1:{fe}\n    http-request deny if {{ path /deny }}\n"
+          "    use_backend down if {{ path /down }}\n    default_backend app\n"
+          "backend app\n    server a 127.0.0.1:{a}\nbackend down\n    retries 0\n    server b 127.0.0.1:{closed}\n")
+LOGLINE = (r'^(<6>)?127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] web (\S+)/(\S+) '
+           r'(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/\d+ (-?\d+) (\d+) - - (\S{4}) \d+/\d+/\d+/\d+/\d+ 0/0 "([^"]*)"$')
+
+
+def log_lines(fmt, dontlognull):
+    a = EchoServer("a")
+    fe, closed = free_port(), free_port()
+    cfg = LOGCFG.format(fmt=fmt, null="    option dontlognull\n" if dontlognull else "", fe=fe, a=a.port, closed=closed)
+    proxy = Proxy(ARGS.proxy, cfg, fe)
+    try:
+        base = "http://127.0.0.1:%d" % fe
+        assert json.loads(curl(base + "/ok"))["path"] == "/ok"
+        assert curl("-o", "/dev/null", "-w", "%{http_code}", base + "/deny") == b"403"
+        assert curl("-o", "/dev/null", "-w", "%{http_code}", base + "/down") == b"503"
+        socket.create_connection(("127.0.0.1", fe)).close()  # a null connection
+    finally:
+        code = proxy.stop()
+        a.shutdown()
+    assert code == 0, (code, proxy.err[-2000:])
+    out = [ln for ln in proxy.out.splitlines() if ln]
+    parsed = [re.match(LOGLINE, ln) for ln in out]
+    assert all(parsed), out
+    return [(m.group(1) or "",) + m.groups()[1:] for m in parsed]
+
+
+@test
+def httplog_lines():
+    got = log_lines("raw", True)
+    assert len(got) == 3, got  # no line for the null connection under dontlognull
+    ok, deny, down = got
+    assert ok[0] == "" and ok[1:3] == ("app", "a") and ok[7] == "200" and ok[9] == "----", ok
+    assert ok[-1] == "GET /ok HTTP/1.1" and int(ok[8]) > 0 and int(ok[6]) >= 0, ok
+    assert deny[1:3] == ("web", "<NOSRV>") and deny[7] == "403" and deny[9] == "PR--", deny
+    assert deny[-1] == "GET /deny HTTP/1.1" and deny[4:7] == ("-1", "-1", "-1"), deny
+    assert down[1:3] == ("down", "b") and down[7] == "503" and down[9] == "SC--", down
+    # short: "<LEVEL>" first (info); null connections are logged without dontlognull (the
+    # harness's readiness probe is one too)
+    got = log_lines("short", False)
+    nulls = [g for g in got if g[-1] == "<BADREQ>"]
+    assert len(got) - len(nulls) == 3 and len(nulls) >= 2 and all(g[0] == "<6>" for g in got), got
+    null = nulls[-1]
+    assert null[1:3] == ("web", "<NOSRV>") and null[7] == "400" and null[9] == "CR--" and null[-1] == "<BADREQ>", null
+
+
+@test
+def unsupported_log_forms_are_refused():
+    d = "defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n"
+    srv = "    bind 127.0.0.1:1\n    server s 127.0.0.1:1\n"
+    cases = [
+        ("global\n    log 127.0.0.1:514 local0\n" + d + "listen l\n    log global\n    option httplog\n" + srv,
+         "test.cfg:2", "'log 127.0.0.1:514'"),
+        (d + "listen l\n    log stderr format rfc3164 local0\n    option httplog\n" + srv, "test.cfg:7",
+         "'log stderr format rfc3164'"),
+        (d + "listen l\n    log stdout format raw local0\n" + srv, "test.cfg:6",
+         "logging without 'option httplog' or 'option tcplog'"),
+        (d.replace("http", "tcp") + "listen l\n    log stdout format raw local0\n    option tcplog\n" + srv,
+         "test.cfg:6", "'option tcplog' logging of TCP connections"),
+        (d + "listen l\n    log stdout format raw local0\n    option httplog clf\n" + srv, "test.cfg:6",
+         "'option httplog clf'"),
+    ]
+    for cfg, where, needle in cases:
+        p = Proxy(ARGS.proxy, cfg, expect_fail=True)
+        assert p.proc.returncode == 1 and where in p.err and needle in p.err, (needle, p.err)
+        assert p.err.count("error:") == 1, p.err
+
+
+class UpgradeEcho:
+    """Answers an Upgrade request with 101, then echoes every byte; closes when the client closes."""
+
+    def __init__(self):
+        self.name = "u"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        self.requests.append(head)
+        key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n") if ln.lower().startswith(b"sec-websocket-key:")]
+        accept = base64.b64encode(hashlib.sha1(key[0] + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        if rest:
+            c.sendall(rest)
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            c.sendall(d)
+        c.sendall(b"bye")  # after the client's half-close: still delivered
+        c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def websocket_upgrade_tunnel():
+    u = UpgradeEcho()
+    st = Setup(SIMPLE.replace("{a}", "{u}") % "", [u], defaults="    timeout tunnel 1h")
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = s.recv(4096)
+            assert d, head
+            head += d
+        assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"), head
+        assert b"upgrade: websocket\r\n" in head.lower(), head
+        rest = head.split(b"\r\n\r\n", 1)[1]
+        payload = bytes(range(256)) * 400  # larger than the buffers, both ways
+        threading.Thread(target=s.sendall, args=(payload,), daemon=True).start()
+        got = rest
+        while len(got) < len(payload):
+            d = s.recv(65536)
+            assert d, len(got)
+            got += d
+        assert got == payload
+        s.shutdown(socket.SHUT_WR)
+        tail = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            tail += d
+        assert tail == b"bye", tail
+        s.close()
+        assert b"upgrade: websocket" in u.requests[0].lower(), u.requests
+    finally:
+        st.close()
+
+
+@test
+def tunnel_idle_closes_at_timeout_tunnel():
+    u = UpgradeEcho()
+    st = Setup(SIMPLE.replace("{a}", "{u}") % "", [u], defaults="    timeout tunnel 700ms")
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(4096)
+        t0 = time.monotonic()
+        while True:  # nothing more comes: the proxy closes the idle tunnel (timeout client is 10s)
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        took = time.monotonic() - t0
+        assert got.startswith(b"HTTP/1.1 101 ") and 0.5 < took < 5, (got, took)
+        s.close()
     finally:
         st.close()
 

@@ -72,6 +72,33 @@ TEST(Topology, RoundTrip) {
   EXPECT_EQ(s.check.fall, 5u);
 }
 
+TEST(Topology, LogTargetsRoundTripAndBadOnesAreRefused) {
+  Topology t = sample();
+  LogTargetSpec l;
+  l.fd = 2;
+  l.format = 2;
+  l.facility = 3;
+  l.max_level = 5;
+  l.len = 512;
+  t.proxies[0].logs.push_back(l);
+  t.proxies[0].httplog = t.proxies[0].dontlognull = true;
+  auto bytes = encodeTopology(t);
+  Topology d;
+  std::string err;
+  ASSERT_TRUE(decodeTopology(bytes.data(), bytes.size(), d, err)) << err;
+  ASSERT_EQ(d.proxies[0].logs.size(), 1u);
+  EXPECT_EQ(d.proxies[0].logs[0].fd, 2);
+  EXPECT_EQ(d.proxies[0].logs[0].format, 2);
+  EXPECT_EQ(d.proxies[0].logs[0].facility, 3);
+  EXPECT_EQ(d.proxies[0].logs[0].max_level, 5);
+  EXPECT_EQ(d.proxies[0].logs[0].len, 512u);
+  EXPECT_TRUE(d.proxies[0].httplog && d.proxies[0].dontlognull && !d.proxies[0].tcplog);
+  t.proxies[0].logs[0].fd = 7;  // only stdout and stderr are written
+  bytes = encodeTopology(t);
+  EXPECT_FALSE(decodeTopology(bytes.data(), bytes.size(), d, err));
+  EXPECT_EQ(err, "topology: bad log target");
+}
+
 TEST(Topology, DamagedBytesAreRefused) {
   auto bytes = encodeTopology(sample());
   Topology d;

@@ -109,6 +109,17 @@ struct ErrorFileSpec {
 };
 enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random };
 
+// `log stdout|stderr format raw|short [len N] FACILITY [LEVEL [MINLEVEL]]` (`log global` resolved):
+// the only log targets `lbc run` writes to yet.
+struct LogTargetSpec {
+  uint8_t fd = 1;         // 1 stdout, 2 stderr
+  uint8_t format = 1;     // http::LogFormat: 1 raw, 2 short
+  uint8_t facility = 16;  // local0
+  uint8_t max_level = 7;  // messages above this level (less severe) are dropped
+  uint8_t min_level = 0;  // messages below it are raised to it
+  uint32_t len = 1024;
+};
+
 struct ProxySpec {
   std::string where;  // "file:line" of the section header
   std::string name;
@@ -139,6 +150,9 @@ struct ProxySpec {
   HttpConnMode http_mode = HttpConnMode::KeepAlive;
   ForwardforSpec forwardfor;
   std::vector<ErrorFileSpec> errorfiles;
+  // ---- logs (format 4) ----
+  std::vector<LogTargetSpec> logs;
+  bool httplog = false, tcplog = false, dontlognull = false;
 };
 
 struct GlobalSpec {

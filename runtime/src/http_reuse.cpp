@@ -1,0 +1,129 @@
+// Server connection reuse of HTTP streams, as HAProxy's `http-reuse safe`: a complete keep-alive
+// exchange leaves the server connection idle and owned by its session, which reuses it for its next
+// request to the same server; when the session ends (or goes to another server) the connection is
+// parked in the worker's bounded pool, where later requests (never the first one of a session) of
+// any session may take it. Parked connections close at the backend's timeout http-keep-alive or
+// when their server closes them.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "conn.h"
+#include "http_stream.h"
+#include "worker.h"
+
+namespace lbc::rt {
+namespace {
+// An idle connection is still usable when the server neither closed it nor sent anything.
+bool idleAlive(int fd) {
+  char b;
+  ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+constexpr size_t kIdleMax = 64;  // parked server connections per worker thread
+
+}  // namespace
+
+// Before connecting to c->srv: the session's own idle connection to it, else (not the session's
+// first request: http-reuse safe) one parked in the pool. True: the exchange started on it.
+bool Worker::httpReuse(Conn* c) {
+  HttpStream& h = *c->hs;
+  const ServerState* s = c->srv;
+  int fd = -1;
+  if (h.fresh) return false;
+  if (h.own.fd >= 0) {
+    if (h.own.srv == s && h.own.expire > now_ && idleAlive(h.own.fd)) {
+      fd = h.own.fd;
+    } else if (h.own.srv != s) {
+      httpPark(h.own.fd, h.own.srv, h.own.expire);
+    } else {
+      close(h.own.fd);
+    }
+    h.own = {};
+  }
+  if (fd < 0 && h.nreq > 1) {
+    for (size_t i = idle_srv_.size(); i-- > 0;) {
+      IdleServerConn e = idle_srv_[i];
+      if (e.srv != s) continue;
+      idle_srv_.erase(idle_srv_.begin() + ptrdiff_t(i));
+      if (e.expire > now_ && idleAlive(e.fd)) {
+        fd = e.fd;
+        break;
+      }
+      close(e.fd);
+    }
+  }
+  if (fd < 0) return false;
+  c->sfd = fd;
+  h.reused = true;
+  established(c);
+  return true;
+}
+
+// A reused idle connection the server closed just before (or while) it got the request: as
+// HAProxy, the request goes again on a new connection, when nothing of it is lost (no body byte
+// left the buffer yet) and no response byte came.
+bool Worker::httpRetryFresh(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.isent != h.ihead || h.wc_off ||
+      !h.wc.empty() || !c->srv || c->sfd < 0)
+    return false;
+  io_uring_sqe* q = sqe();
+  io_uring_prep_close(q, c->sfd);
+  io_uring_sqe_set_data64(q, ud(c, kIgnore));
+  ++c->inflight;
+  c->sfd = -1;
+  h.reused = false;
+  h.fresh = true;
+  h.ws_off = 0;
+  h.resp.reset();
+  wheelRemove(c);
+  connectServer(c);
+  return true;
+}
+
+void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
+  if (stopping_ || expire <= now_ || !idleAlive(fd)) {
+    close(fd);
+    return;
+  }
+  if (idle_srv_.size() >= kIdleMax) {  // the oldest makes room
+    close(idle_srv_.front().fd);
+    idle_srv_.erase(idle_srv_.begin());
+  }
+  idle_srv_.push_back({fd, srv, expire});
+}
+
+// The session ends (finish): its idle server connection goes to the pool.
+void Worker::httpDetach(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (h.term[0] == '-') {  // closed under a transaction: by the client unless a timeout said else
+    h.term[0] = 'C';
+    h.term[1] = h.phase == HttpStream::Phase::kReqHead  ? 'R'
+                : h.phase == HttpStream::Phase::kServer ? 'C'
+                : h.res_head                            ? 'D'
+                                                        : 'H';
+  }
+  httpLog(c);
+  if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
+  h.own = {};
+}
+
+// Closes parked connections past their timeout or closed by their server (checked at most every
+// 250 ms), or all of them when the worker stops.
+void Worker::httpSweepIdle(bool all) {
+  if (idle_srv_.empty() || (!all && now_ < idle_sweep_)) return;
+  idle_sweep_ = now_ + 250;
+  size_t k = 0;
+  for (const IdleServerConn& e : idle_srv_) {
+    if (all || stopping_ || e.expire <= now_ || !idleAlive(e.fd))
+      close(e.fd);
+    else
+      idle_srv_[k++] = e;
+  }
+  idle_srv_.resize(k);
+}
+
+}  // namespace lbc::rt

@@ -1,0 +1,93 @@
+// `option httplog` lines of HTTP streams: one per transaction, written when it ends (response
+// sent, error page sent, or the connection closed under it) to the frontend's `log stdout|stderr`
+// targets, with HAProxy 2.6's default layout (formatHttpLog) and framing (frameLog).
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "conn.h"
+#include "http_stream.h"
+#include "worker.h"
+
+namespace lbc::rt {
+
+void Worker::httpLog(Conn* c) {
+  HttpStream& h = *c->hs;
+  const ProxySpec& fs = *c->fe->spec;
+  if (h.logged || fs.logs.empty() || !fs.httplog) return;
+  h.logged = true;
+  const bool null_conn = h.ilen == 0 && h.t_head == 0;
+  if (null_conn && (fs.dontlognull || !h.first)) return;  // an idle keep-alive close is no request
+  const uint64_t end = now_;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const int64_t wall = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  http::LogFields f;
+  char ip[INET6_ADDRSTRLEN] = "";
+  if (c->src.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&c->src);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    f.clientPort = ntohs(a->sin_port);
+  } else if (c->src.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&c->src);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    f.clientPort = ntohs(a->sin6_port);
+  }
+  f.clientIp = ip;
+  const uint64_t first = h.t_first ? h.t_first : h.req_start;
+  f.dateMs = wall - int64_t(end - first);
+  f.frontend = fs.name;
+  f.backend = c->be ? std::string_view(c->be->spec().name) : std::string_view(fs.name);
+  if (h.srv_name) f.server = *h.srv_name;
+  f.TR = h.t_head ? int64_t(h.t_head - first) : -1;
+  f.Tw = h.t_conn && h.t_head ? int64_t(h.t_conn - h.t_head) : -1;  // in the queues
+  f.Tc = h.t_est && h.t_conn ? int64_t(h.t_est - h.t_conn) : -1;
+  f.Tr = h.t_resp && h.t_est ? int64_t(h.t_resp - h.t_est) : -1;
+  f.Ta = int64_t(end - first);
+  f.Tt = int64_t(end - h.req_start);
+  // A request that never completed, with nothing answered: HAProxy's H1 layer reports it as 400.
+  f.status = h.log_status < 0 && h.t_head == 0 ? 400 : h.log_status;
+  f.bytesOut = h.bytes_out;
+  f.term[0] = h.term[0];
+  f.term[1] = h.term[1];
+  f.ac = shared_.global.cur.load(std::memory_order_relaxed);
+  f.fc = c->fe->limit.cur.load(std::memory_order_relaxed);
+  // Counted after this stream's own server slot is given back, as HAProxy logs them.
+  if (c->be)
+    for (const auto& s : c->be->servers()) f.bc += s->served.load(std::memory_order_relaxed);
+  if (c->srv) {
+    f.sc = c->srv->served.load(std::memory_order_relaxed);
+    f.sc -= f.sc > 0;
+    f.bc -= f.bc > 0;
+  }
+  if (c->be && c->retries_left >= 0 && uint32_t(c->retries_left) < c->be->spec().retries)
+    f.rc = c->be->spec().retries - uint32_t(c->retries_left);
+  // %r: the request line as received; a request that did not parse is <BADREQ>.
+  if (h.ihead) {
+    std::string_view head(h.in.get(), h.ihead);
+    f.requestLine = head.substr(0, head.find_first_of("\r\n"));
+  } else {
+    f.badRequest = true;
+  }
+  const std::string msg = http::formatHttpLog(f);
+  for (const LogTargetSpec& t : fs.logs) {
+    int level = 6;  // info
+    if (level < t.min_level) level = t.min_level;
+    if (level > t.max_level) continue;
+    http::LogFrame fr;
+    fr.format = t.format == 2 ? http::LogFormat::kShort : http::LogFormat::kRaw;
+    fr.facility = t.facility;
+    fr.level = level;
+    fr.pid = int(getpid());
+    fr.nowMs = wall;
+    fr.maxLen = t.len;
+    const std::string line = http::frameLog(fr, msg);
+    // Blocking only if the reader stalls, as HAProxy's own stdout logging; a failed write drops
+    // the line (HAProxy counts it as dropped).
+    ssize_t w = write(t.fd, line.data(), line.size());
+    (void)w;
+  }
+}
+
+}  // namespace lbc::rt
