@@ -94,8 +94,8 @@ struct HttpStream {
     resp.reset();
     reqdec.reset();
     resdec.reset();
-    reqlen = {};
-    reslen = {};
+    reqlen = http1::LengthCounter(0);
+    reslen = http1::LengthCounter(0);
     rq = {};
     rs = {};
     phase = Phase::kReqHead;
