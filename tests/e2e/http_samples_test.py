@@ -50,6 +50,11 @@ class Named(http.server.BaseHTTPRequestHandler):
 class NamedServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # health checks and proxies closing connections: resets are expected, other errors not
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def __init__(self, name):
         super().__init__(("127.0.0.1", 0), Named)
         self.name = name
@@ -177,6 +182,39 @@ def balance_hdr_matches_haproxy():
                                                "www.other.org", "localhost", "a.b.c.d.e", "x.example.com."]]
     got = compare("hdr(X-Host) use_domain_only", "", hosts)
     assert got[0] == got[1] == got[2], got
+
+
+class FixedNamedServer(NamedServer):
+    def __init__(self, name, port):
+        socketserver.TCPServer.allow_reuse_address = True
+        http.server.HTTPServer.__init__(self, ("127.0.0.1", port), Named)
+        self.name = name
+        self.lock = threading.Lock()
+        self.paths = []
+        self.port = port
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def sample(name):
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "../../samples", name)) as f:
+        return f.read()
+
+
+@test
+def sample_roundrobin_alternates():
+    # samples/roundrobin.cfg as written (fixed ports 8080 -> 8001, 8002, health-checked)
+    servers = [FixedNamedServer("webserver1", 8001), FixedNamedServer("webserver2", 8002)]
+    p = Proxy(ARGS.proxy, sample("roundrobin.cfg"), ready_port=8080)
+    try:
+        got = [get(8080, "/r%d" % i)[1] for i in range(8)]
+        assert got == ["webserver1", "webserver2"] * 4, got
+        assert servers[0].paths == ["/r0", "/r2", "/r4", "/r6"], servers[0].paths
+    finally:
+        p.stop()
+        for s in servers:
+            s.shutdown()
+            s.server_close()
 
 
 def main():
