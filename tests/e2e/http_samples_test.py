@@ -11,6 +11,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -215,6 +216,137 @@ def sample_roundrobin_alternates():
         for s in servers:
             s.shutdown()
             s.server_close()
+
+
+class SlowNamed(Named):
+    """Holds each request `hold` seconds and tracks the peak of concurrent requests."""
+
+    def _answer(self):
+        srv = self.server
+        with srv.lock:
+            srv.active += 1
+            srv.peak = max(srv.peak, srv.active)
+        try:
+            time.sleep(srv.hold)  # the work being measured, not synchronisation
+            super()._answer()
+        finally:
+            with srv.lock:
+                srv.active -= 1
+
+    do_GET = _answer
+
+
+class SlowServer(FixedNamedServer):
+    def __init__(self, name, port, hold):
+        self.active = self.peak = 0
+        self.hold = hold
+        socketserver.TCPServer.allow_reuse_address = True
+        http.server.HTTPServer.__init__(self, ("127.0.0.1", port), SlowNamed)
+        self.name = name
+        self.lock = threading.Lock()
+        self.paths = []
+        self.port = port
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    request_queue_size = 512
+
+
+def start_sample(cfg, port):
+    """The proxy on a sample, or None (reason printed) when lbc refuses the configuration."""
+    try:
+        return Proxy(ARGS.proxy, cfg, ready_port=port)
+    except AssertionError as e:
+        if "exited early" in str(e):
+            print("  SKIP: lbc refuses it: " + str(e).split(": ", 1)[-1].strip().splitlines()[0])
+            return None
+        raise
+
+
+@test
+def sample_maxconn_queue_250_requests():
+    servers = [SlowServer("server1", 8001, 0.05), SlowServer("server2", 8002, 0.05)]
+    p = start_sample(sample("maxconn_queue.cfg"), 8080)
+    try:
+        if not p:
+            return
+        results = []
+        lock = threading.Lock()
+
+        def one(i):
+            r = get(8080, "/q%d" % i, timeout=60)
+            with lock:
+                results.append(r)
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(250)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        assert len(results) == 250 and all(st == 200 for st, _ in results), \
+            sorted(set(st for st, _ in results))
+        for s in servers:
+            assert 0 < s.peak <= 30, (s.name, s.peak)
+        assert sum(len(s.paths) for s in servers) == 250
+        print("  peaks:", [s.peak for s in servers])
+    finally:
+        if p:
+            p.stop()
+        for s in servers:
+            s.shutdown()
+            s.server_close()
+
+
+@test
+def slowloris_bounded():
+    # 200 clients send their request head 1 byte per second; timeout http-request 3s answers them
+    # 408 while an ordinary client is still served at once.
+    srv = NamedServer("a")
+    fe = free_port()
+    cfg = ("global\n    maxconn 1000\ndefaults\n    mode http\n    timeout connect 2s\n"
+           "    timeout client 30s\n    timeout server 30s\n    timeout http-request 3s\n"
+           "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
+           "backend app\n    server a 127.0.0.1:%d\n" % (fe, srv.port))
+    p = Proxy(ARGS.proxy, cfg, ready_port=fe)
+    socks = []
+    try:
+        for _ in range(200):
+            socks.append(socket.create_connection(("127.0.0.1", fe), timeout=10))
+        head = b"GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100
+        t0 = time.monotonic()
+        answers = {}
+        for k in range(6):  # 1 byte per second per connection, for longer than the timeout
+            for i, s in enumerate(socks):
+                if i in answers:
+                    continue
+                try:
+                    s.sendall(head[k:k + 1])
+                except OSError:
+                    pass
+            t1 = time.monotonic()
+            st, body = get(fe, "/fast", timeout=5)
+            assert st == 200 and body == "a", (st, body)
+            assert time.monotonic() - t1 < 2.0, "an ordinary request waited %.1fs" % (time.monotonic() - t1)
+            time.sleep(max(0.0, t0 + k + 1 - time.monotonic()))  # the client's pace, not synchronisation
+        for i, s in enumerate(socks):
+            s.settimeout(15)
+            data = b""
+            try:
+                while True:
+                    d = s.recv(4096)
+                    if not d:
+                        break
+                    data += d
+            except ConnectionResetError:
+                pass
+            answers[i] = data
+        bad = [i for i, d in answers.items() if not d.startswith(b"HTTP/1.1 408")]
+        assert not bad, "%d slow clients did not get 408: %r" % (len(bad), answers[bad[0]][:80])
+        assert "/slow" not in srv.paths, "a slow request reached the server"
+    finally:
+        for s in socks:
+            s.close()
+        p.stop()
+        srv.shutdown()
+        srv.server_close()
 
 
 def main():
