@@ -69,8 +69,9 @@ def get(port, path, headers=(), timeout=10):
     """One request on its own connection; returns (status, body)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
-        req = "GET %s HTTP/1.1\r\nHost: test\r\n%sConnection: close\r\n\r\n" % (
-            path, "".join("%s: %s\r\n" % h for h in headers))
+        host = "" if any(k.lower() == "host" for k, _ in headers) else "Host: test\r\n"
+        req = "GET %s HTTP/1.1\r\n%s%sConnection: close\r\n\r\n" % (
+            path, host, "".join("%s: %s\r\n" % h for h in headers))
         s.sendall(req.encode())
         data = b""
         while True:
@@ -260,6 +261,42 @@ def start_sample(cfg, port):
             print("  SKIP: lbc refuses it: " + str(e).split(": ", 1)[-1].strip().splitlines()[0])
             return None
         raise
+
+
+def serve_sample(cfg_name, servers, check):
+    made = [FixedNamedServer(n, port) for n, port in servers]
+    p = start_sample(sample(cfg_name), 8080)
+    try:
+        if p:
+            check(made)
+    finally:
+        if p:
+            p.stop()
+        for s in made:
+            s.shutdown()
+            s.server_close()
+
+
+@test
+def sample_acl_routing():
+    def check(made):
+        names = lambda reqs: [get(8080, path, hdrs)[1] for path, hdrs in reqs]  # noqa: E731
+        assert names([("/", (("Host", "API.example.com"),))] * 4) == ["api1", "api2"] * 2
+        assert names([("/static/x.css", ())] * 2) == ["static1"] * 2
+        assert names([("/static", ()), ("/other", ()), ("/static/", (("Host", "api.example.com"),))]) == \
+            ["web1", "web2", "api1"]
+    serve_sample("acl_routing.cfg", [("api1", 8001), ("api2", 8002), ("static1", 8101), ("web1", 8201),
+                                     ("web2", 8202)], check)
+
+
+@test
+def sample_news_content_switching():
+    def check(made):
+        got = [get(8080, p)[1] for p in ["/user/1", "/profile", "/user/2", "/page/a", "/page/a", "/page/b"]]
+        assert got[0] != got[2] and got[0] in ("APP1", "APP2") and got[1] in ("APP1", "APP2"), got
+        assert got[3] == got[4] and got[3] in ("CACHE1", "CACHE2"), got
+    serve_sample("news_content_switching.cfg", [("APP1", 8001), ("APP2", 8002), ("CACHE1", 8101),
+                                                ("CACHE2", 8102)], check)
 
 
 @test
