@@ -170,10 +170,13 @@ class Lowering {
     const std::string who = std::string(p.kind()) + " '" + p.name + "'";
     if (p.http_reuse == ir::Proxy::HttpReuse::Aggressive || p.http_reuse == ir::Proxy::HttpReuse::Always)
       refuse(p.loc, "'http-reuse aggressive|always' in " + who);
-    if (p.isBackend() &&
+    // uri / url_param / hdr hash with sdbm, djb2, wt6 or crc32; 'none' (the key used as the hash)
+    // is not implemented.
+    if (p.isBackend() && p.mode == ir::Mode::Http &&
         (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
-         p.balance.algo == ir::Balance::Algo::Hdr))
-      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'balance uri|url_param|hdr' in " + who);
+         p.balance.algo == ir::Balance::Algo::Hdr) &&
+        p.hash.function == "none")
+      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who);
     if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 
@@ -314,10 +317,25 @@ class Lowering {
       case A::Uri:
       case A::UrlParam:
       case A::Hdr:
-        // As HAProxy in a TCP proxy (sema has already warned): round robin instead.
-        out.balance = rt::BalanceAlgo::RoundRobin;
+        if (p.mode != ir::Mode::Http) {
+          // As HAProxy in a TCP proxy (sema has already warned): round robin instead.
+          out.balance = rt::BalanceAlgo::RoundRobin;
+          break;
+        }
+        out.balance = p.balance.algo == A::Uri        ? rt::BalanceAlgo::Uri
+                      : p.balance.algo == A::UrlParam ? rt::BalanceAlgo::UrlParam
+                                                      : rt::BalanceAlgo::Hdr;
+        out.uri_whole = p.balance.uri_whole;
+        out.uri_len = p.balance.uri_len;
+        out.uri_depth = p.balance.uri_depth;
+        out.balance_arg = p.balance.param;
+        out.hdr_domain_only = p.balance.hdr_use_domain_only;
         break;
     }
+    out.hash_fn = p.hash.function == "djb2"    ? rt::HashFn::Djb2
+                  : p.hash.function == "wt6"   ? rt::HashFn::Wt6
+                  : p.hash.function == "crc32" ? rt::HashFn::Crc32
+                                               : rt::HashFn::Sdbm;
     out.hash_consistent = p.hash.method == ir::HashType::Method::Consistent;
     out.hash_avalanche = p.hash.avalanche;
     out.random_draws = p.balance.random_draws;

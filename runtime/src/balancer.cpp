@@ -5,8 +5,10 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
+#include "lbc/rt/txn.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -68,6 +70,59 @@ struct Tree {
   }
   ServerState* first() const { return v.empty() ? nullptr : v.front(); }
 };
+
+// hash-type's functions (HAProxy's hash.c), over the bytes as unsigned.
+uint32_t hashSdbm(std::string_view k) {
+  uint32_t h = 0;
+  for (unsigned char c : k) h = c + (h << 6) + (h << 16) - h;
+  return h;
+}
+uint32_t hashDjb2(std::string_view k) {
+  uint32_t h = 5381;
+  for (unsigned char c : k) h = ((h << 5) + h) + c;
+  return h;
+}
+uint32_t rotl(uint32_t v, uint32_t n) {
+  n &= 31;
+  return n ? (v << n) | (v >> (32 - n)) : v;
+}
+uint32_t hashWt6(std::string_view k) {
+  uint32_t h0 = 0xa53c965a, h1 = 0x5ca6953a, step0 = 6, step1 = 18;
+  for (unsigned char c : k) {
+    uint32_t t = c;
+    h0 = ~(h0 ^ t);
+    h1 = ~(h1 + t);
+    t = rotl(h1, step0);
+    h1 = rotl(h0, step1);
+    h0 = t;
+    t = ((h0 >> 16) ^ h1) & 0xffff;
+    step0 = t & 0x1f;
+    step1 = t >> 11;
+  }
+  return h0 ^ h1;
+}
+uint32_t hashCrc32(std::string_view k) {
+  uint32_t h = ~0u;
+  for (unsigned char c : k) {
+    h ^= c;
+    for (int b = 0; b < 8; ++b) h = (h >> 1) ^ ((h & 1) ? 0xedb88320u : 0);
+  }
+  return ~h;
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
 
 }  // namespace
 
@@ -137,7 +192,8 @@ void Backend::rebuildLocked() {
   initGroup(fwrr_->act, false);
   initGroup(fwrr_->bck, true);
 
-  // map: each usable server `weight` times, spread by smooth weighted interleaving.
+  // map: HAProxy's recalc_server_map, entry for entry (hashes index it modulo its size): each
+  // usable server eweight times, interleaved by score buckets where the first best bucket wins.
   map_.clear();
   map_idx_ = 0;
   std::vector<ServerState*> pool;
@@ -148,13 +204,19 @@ void Backend::rebuildLocked() {
     pool.push_back(b);
   }
   int64_t tot = 0;
-  for (auto* s : pool) tot += s->spec->weight;
+  for (auto* s : pool) tot += s->spec->weight * kWeightScale;
+  if (pool.size() == 1) tot = 1;
   std::vector<int64_t> score(pool.size(), 0);
   for (int64_t o = 0; o < tot; ++o) {
     size_t best = 0;
+    int64_t max = 0;
     for (size_t i = 0; i < pool.size(); ++i) {
-      score[i] += pool[i]->spec->weight;
-      if (score[i] > score[best]) best = i;
+      score[i] += pool[i]->spec->weight * kWeightScale;
+      int64_t v = (score[i] + tot) / tot;
+      if (i == 0 || v > max) {
+        max = v;
+        best = i;
+      }
     }
     map_.push_back(pool[best]);
     score[best] -= tot;
@@ -269,17 +331,147 @@ ServerState* Backend::mapPick(uint32_t hash) {
   return map_.empty() ? nullptr : map_[hash % map_.size()];
 }
 
-ServerState* Backend::chashPick(uint32_t hash) {
+ServerState* Backend::chashPick(uint32_t hash, ServerState* avoid) {
+  // As chash_get_server_hash: the ring point closest to the hash (the lower one on a tie), then
+  // onwards past `avoid` when another server is on the ring.
   if (chash_.empty()) return nullptr;
-  auto it =
-      std::lower_bound(chash_.begin(), chash_.end(), hash, [](auto& e, uint32_t h) { return e.first < h; });
-  if (it == chash_.end()) it = chash_.begin();
-  return it->second;
+  const size_t n = chash_.size();
+  size_t next =
+      std::lower_bound(chash_.begin(), chash_.end(), hash, [](auto& e, uint32_t h) { return e.first < h; }) -
+      chash_.begin();
+  if (next == n) next = 0;
+  size_t prev = next ? next - 1 : n - 1;
+  uint32_t dp = hash - chash_[prev].first, dn = chash_[next].first - hash;
+  size_t at = dp <= dn ? prev : next;
+  if (avoid) {
+    for (size_t i = 0; i < n && chash_[at].second == avoid; ++i) at = (at + 1) % n;
+    if (chash_[at].second == avoid) return avoid;
+  }
+  return chash_[at].second;
+}
+
+ServerState* Backend::mapNextRr(ServerState* avoid, bool& all_full) {
+  // map_get_server_rr: the next server of the map with room, `avoid` only as a last resort.
+  if (map_.empty()) return nullptr;
+  if (map_idx_ >= map_.size()) map_idx_ = 0;
+  ServerState* avoided = nullptr;
+  for (size_t n = 0; n < map_.size(); ++n) {
+    ServerState* s = map_[map_idx_];
+    map_idx_ = (map_idx_ + 1) % map_.size();
+    if (!hasRoom(s)) continue;
+    if (s == avoid && !avoided) {
+      avoided = s;
+      continue;
+    }
+    return s;
+  }
+  if (avoided) return avoided;
+  all_full = true;
+  return nullptr;
+}
+
+ServerState* Backend::chashNextRr(ServerState* avoid, bool& all_full) {
+  // chash_get_next_server: walk the ring from the last position, skipping full servers.
+  if (chash_.empty()) return nullptr;
+  ServerState* avoided = nullptr;
+  for (size_t n = 0; n < chash_.size(); ++n) {
+    chash_rr_ = (chash_rr_ + 1) % chash_.size();
+    ServerState* s = chash_[chash_rr_].second;
+    if (!hasRoom(s)) continue;
+    if (s == avoid && !avoided) {
+      avoided = s;
+      continue;
+    }
+    return s;
+  }
+  if (avoided) return avoided;
+  all_full = true;
+  return nullptr;
+}
+
+bool Backend::httpHash(const Txn& txn, uint32_t& hash) const {
+  const ProxySpec& p = *spec_;
+  std::string_view key;
+  if (p.balance == BalanceAlgo::Uri) {
+    // get_server_uh: the first `len` characters, up to the '?' unless whole, up to the slash
+    // ending the `depth`th directory.
+    std::string_view uri = txn.uri;
+    if (p.uri_len && uri.size() > p.uri_len) uri = uri.substr(0, p.uri_len);
+    uint32_t slashes = 0, stop = p.uri_depth ? p.uri_depth + 1 : 0;
+    size_t end = 0;
+    for (; end < uri.size(); ++end) {
+      char c = uri[end];
+      if (c == '/') {
+        if (++slashes == stop) break;
+      } else if (c == '?' && !p.uri_whole) {
+        break;
+      }
+    }
+    key = uri.substr(0, end);
+  } else if (p.balance == BalanceAlgo::UrlParam) {
+    // get_server_ph: `name=` at the start of a '&'-separated parameter of the query string,
+    // compared case-sensitively; the value runs to the next '&'.
+    size_t q = txn.uri.find('?');
+    if (q == std::string_view::npos) return false;
+    std::string_view qs = txn.uri.substr(q + 1);
+    const std::string& name = p.balance_arg;
+    bool found = false;
+    while (qs.size() > name.size()) {
+      if (qs[name.size()] == '=' && qs.substr(0, name.size()) == name) {
+        std::string_view v = qs.substr(name.size() + 1);
+        key = v.substr(0, v.find('&'));
+        found = true;
+        break;
+      }
+      size_t amp = qs.find('&');
+      if (amp == std::string_view::npos) break;
+      qs.remove_prefix(amp + 1);
+    }
+    if (!found) return false;
+  } else {
+    // get_server_hh: the header's first value (up to a comma); absent or empty: round robin.
+    const Header* h = nullptr;
+    for (const Header& x : txn.req_headers)
+      if (ieq(x.name, p.balance_arg)) {
+        h = &x;
+        break;
+      }
+    if (!h) return false;
+    std::string_view v = trim(h->value.substr(0, h->value.find(',')));
+    if (v.empty()) return false;
+    key = v;
+    if (p.hdr_domain_only) {
+      // Only the label before the last dot ("example" of "www.example.com"); no dot: all.
+      size_t last = v.rfind('.');
+      if (last != std::string_view::npos) {
+        size_t prev = last ? v.rfind('.', last - 1) : std::string_view::npos;
+        size_t start = prev == std::string_view::npos ? 0 : prev + 1;
+        key = v.substr(start, last - start);
+      }
+    }
+  }
+  switch (p.hash_fn) {
+    case HashFn::Sdbm:
+      hash = hashSdbm(key);
+      break;
+    case HashFn::Djb2:
+      hash = hashDjb2(key);
+      break;
+    case HashFn::Wt6:
+      hash = hashWt6(key);
+      break;
+    case HashFn::Crc32:
+      hash = hashCrc32(key);
+      break;
+  }
+  if (p.hash_avalanche) hash = fullHash(hash);
+  return true;
 }
 
 // ---- picking -----------------------------------------------------------------------------------
 
-ServerState* Backend::pickLocked(ServerState* avoid, const sockaddr_storage* src, bool& all_full) {
+ServerState* Backend::pickLocked(ServerState* avoid, const sockaddr_storage* src, const Txn* txn,
+                                 bool& all_full) {
   all_full = false;
   const BalanceAlgo algo = spec_->balance;
   bool fair_queue =
@@ -295,23 +487,8 @@ ServerState* Backend::pickLocked(ServerState* avoid, const sockaddr_storage* src
       if (!s && (backup ? firstBackup() != nullptr : activeUsable() > 0)) all_full = true;
       return s;
     }
-    case BalanceAlgo::StaticRr: {
-      if (map_.empty()) return nullptr;
-      ServerState* avoided = nullptr;
-      for (size_t n = 0; n < map_.size(); ++n) {
-        ServerState* s = map_[map_idx_];
-        map_idx_ = (map_idx_ + 1) % map_.size();
-        if (!hasRoom(s)) continue;
-        if (s == avoid && !avoided) {
-          avoided = s;
-          continue;
-        }
-        return s;
-      }
-      if (avoided) return avoided;
-      all_full = true;
-      return nullptr;
-    }
+    case BalanceAlgo::StaticRr:
+      return mapNextRr(avoid, all_full);
     case BalanceAlgo::First: {
       std::vector<ServerState*> order;
       for (auto& s : servers_)
@@ -374,7 +551,17 @@ ServerState* Backend::pickLocked(ServerState* avoid, const sockaddr_storage* src
         }
       }
       if (spec_->hash_avalanche) h = fullHash(h);
-      return spec_->hash_consistent ? chashPick(h) : mapPick(h);
+      return spec_->hash_consistent ? chashPick(h, avoid) : mapPick(h);
+    }
+    case BalanceAlgo::Uri:
+    case BalanceAlgo::UrlParam:
+    case BalanceAlgo::Hdr: {
+      // Nothing to hash (no transaction, no parameter, no header): round robin over the same
+      // map or ring, as assign_server falls back.
+      uint32_t h = 0;
+      bool one = (backup ? (firstBackup() ? 1u : 0u) : activeUsable()) == 1;  // tot_used == 1: no hashing
+      if (one || (txn && httpHash(*txn, h))) return spec_->hash_consistent ? chashPick(h, avoid) : mapPick(h);
+      return spec_->hash_consistent ? chashNextRr(avoid, all_full) : mapNextRr(avoid, all_full);
     }
     case BalanceAlgo::Random: {
       std::vector<ServerState*> cand;
@@ -424,11 +611,11 @@ ServerState* Backend::serverById(int32_t id) const {
 }
 
 Backend::Result Backend::assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src,
-                                ServerState* force) {
+                                ServerState* force, const Txn* txn) {
   std::lock_guard g(lock_);
   waiting_.fetch_add(1);  // announce first: a concurrent release() then takes the lock (see release)
   bool all_full = false;
-  ServerState* s = force ? force : pickLocked(avoid, src, all_full);
+  ServerState* s = force ? force : pickLocked(avoid, src, txn, all_full);
   Result r = Result::Failed;
   if (s) {
     uint32_t max = s->spec->maxconn;

@@ -64,7 +64,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
 }
 
 void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
-  switch (c->be->assign(&c->link, avoid, &c->src, force)) {
+  switch (c->be->assign(&c->link, avoid, &c->src, force, c->hs && c->tx ? &c->tx->txn : nullptr)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
       connectServer(c);

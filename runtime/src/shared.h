@@ -20,6 +20,7 @@ namespace lbc::rt {
 
 class Worker;
 class Backend;
+struct Txn;
 class StickTable;
 struct ServerState;
 
@@ -89,8 +90,10 @@ class Backend {
   // is reserved and link->assigned set. Queued: the owner is woken when a slot frees. Failed:
   // no usable server, or the chosen server's queue is at its maxqueue.
   // `force` (a stick table's server) is taken instead of balancing: its slot, or its queue.
+  // `txn`: the HTTP transaction (uri, headers) that balance uri / url_param / hdr hash; without
+  // it those fall back to round robin, as HAProxy does when the hashed part is absent.
   Result assign(QueueLink* link, ServerState* avoid, const sockaddr_storage* src,
-                ServerState* force = nullptr);
+                ServerState* force = nullptr, const Txn* txn = nullptr);
   // The server with this id (HAProxy's puid), or null.
   ServerState* serverById(int32_t id) const;
   // A connection to `s` ended: frees its slot and hands it to the oldest waiter, if any.
@@ -103,14 +106,18 @@ class Backend {
   uint32_t activeUsable() const;
 
  private:
-  ServerState* pickLocked(ServerState* avoid, const sockaddr_storage* src, bool& all_full);
+  ServerState* pickLocked(ServerState* avoid, const sockaddr_storage* src, const Txn* txn, bool& all_full);
+  // balance uri / url_param / hdr: false when there is nothing to hash (round robin then).
+  bool httpHash(const Txn& txn, uint32_t& hash) const;
+  ServerState* mapNextRr(ServerState* avoid, bool& all_full);
+  ServerState* chashNextRr(ServerState* avoid, bool& all_full);
   bool hasRoom(const ServerState* s) const;
   void rebuildLocked();
   void dispatchLocked(ServerState* s);
   ServerState* fwrrNext(ServerState* avoid);
   ServerState* firstBackup() const;
   ServerState* mapPick(uint32_t hash);
-  ServerState* chashPick(uint32_t hash);
+  ServerState* chashPick(uint32_t hash, ServerState* avoid = nullptr);
   void enqueueLocked(QueueLink* link, ServerState* on);
 
   Shared& shared_;
@@ -126,6 +133,7 @@ class Backend {
   uint32_t map_idx_ = 0;
   std::vector<std::pair<uint32_t, ServerState*>> chash_;
   uint64_t rnd_ = 0x9E3779B97F4A7C15ull;
+  size_t chash_rr_ = 0;  // consistent hashing's round-robin fallback position on the ring
 };
 
 struct Shared {

@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 4;
+constexpr uint32_t kTopoVersion = 5;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -153,7 +153,8 @@ template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
   a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
-      a(p.hash_avalanche), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
+      a(p.hash_avalanche), a(p.hash_fn), a(p.uri_whole), a(p.uri_len), a(p.uri_depth), a(p.balance_arg),
+      a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull);
@@ -216,7 +217,8 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
-    if (static_cast<uint8_t>(p.balance) > static_cast<uint8_t>(BalanceAlgo::Random) ||
+    if (static_cast<uint8_t>(p.balance) > static_cast<uint8_t>(BalanceAlgo::Hdr) ||
+        static_cast<uint8_t>(p.hash_fn) > static_cast<uint8_t>(HashFn::Crc32) ||
         static_cast<uint8_t>(p.mode) > static_cast<uint8_t>(ProxyMode::Http) ||
         static_cast<uint8_t>(p.http_mode) > static_cast<uint8_t>(HttpConnMode::Close) ||
         (p.forwardfor.has_except && p.forwardfor.except_prefix > (p.forwardfor.except_v6 ? 128 : 32))) {

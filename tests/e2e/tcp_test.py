@@ -662,7 +662,8 @@ def startup_errors_name_the_line():
 @test
 def unsupported_configurations_are_refused():
     cases = [
-        ("listen l\n    mode http\n    bind 127.0.0.1:1\n    balance uri\n    server s 127.0.0.1:1\n", "balance uri"),
+        ("listen l\n    mode http\n    bind 127.0.0.1:1\n    balance uri\n    hash-type map-based none\n"
+         "    server s 127.0.0.1:1\n", "'hash-type ... none'"),
         ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k store conn_cur\n    stick on src\n"
          "    server s 127.0.0.1:1\n", "'store conn_cur' in a stick-table"),
         ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k\n"

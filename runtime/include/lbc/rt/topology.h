@@ -107,7 +107,9 @@ struct ErrorFileSpec {
   int32_t status = 0;
   std::string content;
 };
-enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random };
+enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random, Uri, UrlParam, Hdr };
+// hash-type's function for uri / url_param / hdr (HAProxy's gen_hash).
+enum class HashFn : uint8_t { Sdbm, Djb2, Wt6, Crc32 };
 
 // `log stdout|stderr format raw|short [len N] FACILITY [LEVEL [MINLEVEL]]` (`log global` resolved):
 // the only log targets `lbc run` writes to yet.
@@ -133,6 +135,12 @@ struct ProxySpec {
   int32_t redispatch_interval = -1;
   BalanceAlgo balance = BalanceAlgo::RoundRobin;
   bool hash_consistent = false, hash_avalanche = false;
+  HashFn hash_fn = HashFn::Sdbm;
+  // balance uri: whole (keep the query string), len (first N chars), depth (N directories; 0 = all).
+  bool uri_whole = false;
+  uint32_t uri_len = 0, uri_depth = 0;
+  std::string balance_arg;  // url_param's parameter / hdr's header name
+  bool hdr_domain_only = false;
   uint32_t random_draws = 2;
   std::vector<ServerSpec> servers;
   uint32_t backend_index = kNoIndex;  // frontends: the backend every connection goes to
