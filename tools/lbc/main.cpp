@@ -23,7 +23,7 @@ void usage(std::ostream& o) {
        "      --dump-ir         print the normalized IR (defaults applied, ACLs resolved)\n"
        "      --no-resolve      do not resolve host names on server and bind lines\n"
        "      --no-lint         only HAProxy's own warnings\n"
-       "  run CONFIG...         compile (JIT) and serve; mode tcp for now\n"
+       "  run CONFIG...         compile (JIT) and serve (mode tcp and http)\n"
        "      -D, -p PIDFILE    daemonize, write the pid file (as haproxy's -D and -p)\n"
        "      -q, --nbthread N  quiet; threads (default: nbthread, else the online CPUs)\n"
        "      --engine=jit|interp  compiled rules (default) or the reference interpreter\n"
