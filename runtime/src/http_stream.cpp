@@ -537,6 +537,25 @@ void Worker::httpError(Conn* c, int status) {
   httpRaw(c, std::move(rd.bytes), true);
 }
 
+// Cancels what is pending on the server socket and closes it (the caller forgets c->sfd).
+void Worker::closeServerFd(Conn* c) {
+  io_uring_sqe* q = sqe();
+  io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(q, ud(c, kIgnore));
+  q = sqe();
+  io_uring_prep_close(q, c->sfd);
+  io_uring_sqe_set_data64(q, ud(c, kIgnore));
+  c->inflight += 2;
+}
+
+// Gives the connection's server slot back to its backend (which may wake a queued one).
+void Worker::releaseServer(Conn* c) {
+  if (!c->srv) return;
+  ServerState* s = c->srv;
+  c->srv = nullptr;
+  c->be->release(s);
+}
+
 // Sends `bytes` to the client in place of any response, then closes or waits for the next request.
 void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   HttpStream& h = *c->hs;
@@ -544,20 +563,10 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
     // Leaves the server side: a queued connection leaves its queue, a server slot is released.
     if (c->st == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
     if (c->sfd >= 0) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(q, ud(c, kIgnore));
-      q = sqe();
-      io_uring_prep_close(q, c->sfd);
-      io_uring_sqe_set_data64(q, ud(c, kIgnore));
-      c->inflight += 2;
+      closeServerFd(c);
       c->sfd = -1;
     }
-    if (c->srv) {
-      ServerState* s = c->srv;
-      c->srv = nullptr;
-      c->be->release(s);
-    }
+    releaseServer(c);
   }
   c->st = ConnState::Established;  // only the client side is left
   wheelRemove(c);
@@ -667,21 +676,11 @@ void Worker::httpEnd(Conn* c) {
       if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
       h.own = {c->sfd, c->srv, now_ + idleTimeout(c->be->spec())};
     } else {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(q, ud(c, kIgnore));
-      q = sqe();
-      io_uring_prep_close(q, c->sfd);
-      io_uring_sqe_set_data64(q, ud(c, kIgnore));
-      c->inflight += 2;
+      closeServerFd(c);
     }
     c->sfd = -1;
   }
-  if (c->srv) {
-    ServerState* s = c->srv;
-    c->srv = nullptr;
-    c->be->release(s);
-  }
+  releaseServer(c);
   h.recv_s = false;  // cancelled with the descriptor
   c->be = nullptr;
   h.nextRequest();

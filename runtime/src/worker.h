@@ -101,6 +101,8 @@ class Worker {
   void httpResponse(Conn* c);
   void httpError(Conn* c, int status);
   void httpRaw(Conn* c, std::string bytes, bool close);
+  void closeServerFd(Conn* c);
+  void releaseServer(Conn* c);
   void httpEnd(Conn* c);
   void httpNoServer(Conn* c) { httpError(c, 503); }
   void httpTimeout(Conn* c);
