@@ -305,16 +305,6 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
   return e;
 }
 
-// HAProxy 2.6's log-format aliases (`%ci`, `%ST`, ...): anything else after a '%' is an error there.
-static const std::vector<std::string>& logFormatAliases() {
-  static const std::vector<std::string> k = {
-      "o",  "B",  "CC", "CS", "H",  "ID", "ST", "T",   "Ta",  "Tc",  "Td",  "Th",  "Ti",  "Tl",  "Tq",   "TR",
-      "Tr", "Ts", "Tt", "Tu", "Tw", "U",  "ac", "b",   "bc",  "bi",  "bp",  "bq",  "ci",  "cp",  "f",    "fc",
-      "fi", "fp", "ft", "hr", "hrl", "hs", "hsl", "HM", "HP",  "HPO", "HQ",  "HU",  "HV",  "lc",  "ms",   "pid",
-      "r",  "rc", "rt", "s",  "sc", "si", "sp",  "sq",  "sslc", "sslv", "t",  "tr",  "trg", "trl", "ts",  "tsc"};
-  return k;
-}
-
 std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) {
   auto ast = parseLogFormatCached(w);
   if (!ast) return std::nullopt;
@@ -328,7 +318,7 @@ std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) 
       item.kind = ir::LogFormat::Item::Kind::Text;
     } else if (it.kind == front::LogFormatItem::Kind::Alias) {
       item.kind = ir::LogFormat::Item::Kind::Alias;
-      const auto& names = logFormatAliases();
+      const auto names = stdlib::logFormatAliases();
       if (std::find(names.begin(), names.end(), it.text) == names.end()) {
         Word at{it.text, it.loc, false};
         error(at, "no such log-format variable '%" + it.text + "' (a literal '%' is written '%%')" +

@@ -218,4 +218,14 @@ std::vector<std::string_view> actionNames(RuleSetMask set) {
   return v;
 }
 
+std::span<const std::string_view> logFormatAliases() {
+  static constexpr std::string_view kAliases[] = {
+      "o",   "B",   "CC",  "CS",  "H",   "ID",  "ST",  "T",    "Ta",   "Tc", "Td",  "Th",  "Ti",  "Tl",
+      "Tq",  "TR",  "Tr",  "Ts",  "Tt",  "Tu",  "Tw",  "U",    "ac",   "b",  "bc",  "bi",  "bp",  "bq",
+      "ci",  "cp",  "f",   "fc",  "fi",  "fp",  "ft",  "hr",   "hrl",  "hs", "hsl", "HM",  "HP",  "HPO",
+      "HQ",  "HU",  "HV",  "lc",  "ms",  "pid", "r",   "rc",   "rt",   "s",  "sc",  "si",  "sp",  "sq",
+      "sslc", "sslv", "t", "tr",  "trg", "trl", "ts",  "tsc"};
+  return kAliases;
+}
+
 }  // namespace lbc::stdlib

@@ -86,6 +86,9 @@ std::span<const ConvInfo> converters();
 std::span<const AclKwInfo> aclKeywords();
 std::span<const PredefAclInfo> predefinedAcls();
 std::span<const ActionInfo> actions();
+// HAProxy 2.6's log-format aliases (`%ci`, `%ST`, ...); anything else after a '%' is an error.
+// Which of them lbc renders is stdlib/exec.h's lfAlias().
+std::span<const std::string_view> logFormatAliases();
 
 // Lookups by name. A directive name may exist in several section kinds (`maxconn` in global
 // and in proxies): findDirective returns the entry valid in `section`, else any entry of that name.
