@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import traceback
 
 
 # Listening ports come from below the kernel's ephemeral range (32768-60999 by default): a port
@@ -300,3 +301,23 @@ def connect_name(port, host="127.0.0.1", timeout=5.0, src=None):
         d = b""
     s.close()
     return d.decode()
+
+
+def run_tests(tests, only_csv):
+    """Runs each test function (all, or those named in the comma-separated `only_csv`), prints
+    PASS/FAIL with its time and the traceback of a failure; returns the process exit status."""
+    only = set(filter(None, only_csv.split(",")))
+    failed = []
+    for fn in tests:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+            print("PASS %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
+        except Exception:
+            failed.append(fn.__name__)
+            print("FAIL %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
+            traceback.print_exc()
+    print("%d failed: %s" % (len(failed), ", ".join(failed)) if failed else "all passed")
+    return 1 if failed else 0

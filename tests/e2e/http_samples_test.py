@@ -12,10 +12,9 @@ import socketserver
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Proxy, free_port  # noqa: E402
+from harness import run_tests, Proxy, free_port  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -399,20 +398,7 @@ def main():
     ARGS = ap.parse_args()
     if not os.path.exists(ARGS.haproxy.split()[0]):
         ARGS.haproxy = ""
-    only = set(filter(None, ARGS.only.split(",")))
-    failed = 0
-    for fn in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        try:
-            fn()
-            print("PASS", fn.__name__, flush=True)
-        except Exception:
-            failed += 1
-            print("FAIL", fn.__name__, flush=True)
-            traceback.print_exc()
-    print("%d failed" % failed)
-    return 1 if failed else 0
+    return run_tests(TESTS, ARGS.only)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,9 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Proxy, free_port, wait_for  # noqa: E402
+from harness import run_tests, Proxy, free_port, wait_for  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -589,21 +588,7 @@ def main():
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
     ap.add_argument("--only", default="")
     ARGS = ap.parse_args()
-    only = set(filter(None, ARGS.only.split(",")))
-    failed = []
-    for fn in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("PASS %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-        except Exception:
-            failed.append(fn.__name__)
-            print("FAIL %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-            traceback.print_exc()
-    print("%d failed: %s" % (len(failed), ", ".join(failed)) if failed else "all passed")
-    return 1 if failed else 0
+    return run_tests(TESTS, ARGS.only)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,9 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Proxy, can_connect, free_port, recv_all, recv_exact, wait_for  # noqa: E402
+from harness import run_tests, Proxy, can_connect, free_port, recv_all, recv_exact, wait_for  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -187,21 +186,7 @@ def main():
     if hard < need:
         ARGS.idle = (hard - 200) // 2
         print("descriptor limit %d: %d idle connections" % (hard, ARGS.idle))
-    only = set(filter(None, ARGS.only.split(",")))
-    failed = []
-    for fn in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("PASS %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-        except Exception:
-            failed.append(fn.__name__)
-            print("FAIL %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-            traceback.print_exc()
-    print("%d failed: %s" % (len(failed), ", ".join(failed)) if failed else "all passed")
-    return 1 if failed else 0
+    return run_tests(TESTS, ARGS.only)
 
 
 if __name__ == "__main__":

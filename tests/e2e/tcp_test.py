@@ -14,10 +14,9 @@ import struct
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Backend, Proxy, can_connect, connect_name, free_port, head, probe_section,  # noqa: E402
+from harness import (run_tests, Backend, Proxy, can_connect, connect_name, free_port, head, probe_section,  # noqa: E402
                      recv_all, recv_exact, wait_for)
 
 ARGS = None
@@ -1053,21 +1052,7 @@ def main():
     ARGS = ap.parse_args()
     if ARGS.build:
         ARGS.proxy = "%s %s %s" % (sys.executable, os.path.join(here, "build_run.py"), ARGS.build)
-    only = set(filter(None, ARGS.only.split(",")))
-    failed = []
-    for fn in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("PASS %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-        except Exception:
-            failed.append(fn.__name__)
-            print("FAIL %-45s %.1fs" % (fn.__name__, time.monotonic() - t0), flush=True)
-            traceback.print_exc()
-    print("%d failed: %s" % (len(failed), ", ".join(failed)) if failed else "all passed")
-    return 1 if failed else 0
+    return run_tests(TESTS, ARGS.only)
 
 
 if __name__ == "__main__":
