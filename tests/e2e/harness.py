@@ -233,6 +233,27 @@ class Proxy:
     def fd_count(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def fd_snapshot(self):
+        """{fd: what it is} for every fd of the proxy; a TCP socket shows its state and ends
+        (/proc/net/tcp{,6}), so a failure message says which connection was left open."""
+        tcp = {}
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    tcp[parts[9]] = "tcp %s->%s st=%s" % (parts[1], parts[2], parts[3])
+        snap = {}
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                link = tcp.get(link[8:-1], link)
+            snap[int(fd)] = link
+        return snap
+
     def open_connections(self):
         """Sockets of the proxy that are TCP connections (not listeners)."""
         inodes = set()

@@ -1017,19 +1017,30 @@ def soak_fds_and_rss_stay_flat():
                              str(be_port)])
     try:
         wait_for(lambda: can_connect(be_port), 10, "the soak backend")
-        st = Setup(listen("soak", ["server s 127.0.0.1:%d" % be_port]), [])
+        st = Setup(listen("soak", ["server s 127.0.0.1:%d" % be_port]), [], global_extra=os.environ.get("SOAK_GLOBAL", ""))
         try:
             def load(n):
                 r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "soak_load.py"), "load",
                                     str(st.fe), str(n)], capture_output=True, text=True, timeout=600)
                 assert r.returncode == 0, r.stdout + r.stderr
             wait_for(lambda: st.proxy.open_connections() == 0, 10, "the readiness probe to be closed")
-            fd0 = st.proxy.fd_count()
+            snap0 = st.proxy.fd_snapshot()
+            fd0 = len(snap0)
+
+            def fds_back(what):
+                try:
+                    wait_for(lambda: st.proxy.fd_count() == fd0, 10, what)
+                except AssertionError:
+                    now = st.proxy.fd_snapshot()
+                    gone = {k: v for k, v in snap0.items() if now.get(k) != v}
+                    new = {k: v for k, v in now.items() if snap0.get(k) != v}
+                    raise AssertionError("%s: %d fds at start, %d now; gone %s; new %s" % (
+                        what, fd0, len(now), gone, dict(list(new.items())[:20])))
             load(5000)  # warm-up: pools and buffers reach their working size
-            wait_for(lambda: st.proxy.fd_count() == fd0, 10, "fds after warm-up")
+            fds_back("fds after warm-up")
             rss0 = st.proxy.rss_kb()
             load(ARGS.soak)
-            wait_for(lambda: st.proxy.fd_count() == fd0, 10, "fds back to %d" % fd0)
+            fds_back("fds back to %d" % fd0)
             rss1 = st.proxy.rss_kb()
             assert rss1 <= rss0 * 1.10 + 2048, "RSS %d KiB -> %d KiB" % (rss0, rss1)
             print("    soak: %d connections, fds %d, RSS %d -> %d KiB" % (ARGS.soak, fd0, rss0, rss1))
