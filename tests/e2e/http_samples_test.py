@@ -395,7 +395,14 @@ def main():
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/compiler/lbc") + " run")
     ap.add_argument("--haproxy", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     ap.add_argument("--only", default="")
+    ap.add_argument("--build", default="", help="lbc binary: serve with `lbc build` executables")
     ARGS = ap.parse_args()
+    if ARGS.build:
+        ARGS.proxy = "%s %s %s" % (sys.executable, os.path.join(here, "build_run.py"), ARGS.build)
+        if not ARGS.only:
+            # balance_* test the runtime's hashing (the same library in both), over ~90
+            # configurations: at one `lbc build` (~2 s) each they stay with `lbc run` only.
+            ARGS.only = ",".join(fn.__name__ for fn in TESTS if not fn.__name__.startswith("balance_"))
     if not os.path.exists(ARGS.haproxy.split()[0]):
         ARGS.haproxy = ""
     return run_tests(TESTS, ARGS.only)

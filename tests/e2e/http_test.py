@@ -587,7 +587,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
     ap.add_argument("--only", default="")
+    ap.add_argument("--build", default="", help="lbc binary: serve with `lbc build` executables")
     ARGS = ap.parse_args()
+    if ARGS.build:
+        ARGS.proxy = "%s %s %s" % (sys.executable, os.path.join(here, "build_run.py"), ARGS.build)
     return run_tests(TESTS, ARGS.only)
 
 
