@@ -87,9 +87,12 @@ void Worker::recycle(uint16_t bid) {
 }
 
 void Worker::flushBuffers() {
-  if (!pool_.refill(now_)) return;
-  // Connections stopped by ENOBUFS get their recv back now that buffers exist again.
-  if (!starved_.empty()) {
+  pool_.refill(now_);
+  // Connections stopped by ENOBUFS get their recv back as soon as the ring holds buffers, even
+  // when this refill posted none: an ENOBUFS reaped after an earlier refill had already filled
+  // the window (at its maximum, so a starved round cannot grow it) would otherwise wait for a
+  // refill that never comes, and its connection (a FIN never read) for its timeout.
+  if (!starved_.empty() && pool_.posted() > 0) {
     auto list = std::move(starved_);
     starved_.clear();
     for (auto [c, dir] : list) {
