@@ -266,13 +266,12 @@ void Worker::httpRequest(Conn* c) {
     httpError(c, 500);
     return;
   }
-  h.ws.resize(h.cap);
-  size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, h.ws.data(), h.ws.size());
+  size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, head_scratch_.get(), h.cap);
   if (!n) {
     httpError(c, 500);
     return;
   }
-  h.ws.resize(n);
+  h.ws.assign(head_scratch_.get(), n);
   h.ws_off = 0;
   toBackend(c, nullptr);
 }
@@ -476,13 +475,12 @@ void Worker::httpResponse(Conn* c) {
     x.in_response = false;
     h.t_resp = now_;
     h.log_status = m.status;
-    std::string head(h.cap, '\0');
-    size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head.data(), head.size());
+    size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
       httpError(c, 500);
       return;
     }
-    h.wc.append(head.data(), n);
+    h.wc.append(head_scratch_.get(), n);
     std::memmove(h.res.get(), h.res.get() + r.length, h.rlen - r.length);
     h.rlen -= r.length;
     h.res_head = true;

@@ -59,6 +59,7 @@ bool Worker::init(std::string& err) {
   uint32_t nthreads = std::max<uint32_t>(1, topo_.global.nbthread);
   uint32_t per_thread = topo_.global.maxconn / nthreads + 1;
   bufsize_ = topo_.global.bufsize;
+  head_scratch_ = std::make_unique_for_overwrite<char[]>(size_t(2) * bufsize_);
   uint64_t budget = std::max<uint64_t>(256, (uint64_t(1) << 30) / nthreads / bufsize_);
   uint32_t count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
   if (!pool_.init(&ring_, kBgid, bufsize_, count, err)) return false;
@@ -260,6 +261,7 @@ void Worker::wheelInsert(Conn* c, uint64_t when) {
   c->tnext = head;
   if (head) head->tprev = c;
   head = c;
+  markSlot(tick);
   c->twhen = tick * kTickMs;
   c->in_wheel = true;
   ++timed_;
@@ -304,6 +306,7 @@ void Worker::runTimers() {
         c->tnext = wheel_[tick % kSlots];
         if (c->tnext) c->tnext->tprev = c;
         wheel_[tick % kSlots] = c;
+        markSlot(tick);
       } else {
         c->in_wheel = false;
         c->tprev = c->tnext = nullptr;
@@ -320,13 +323,29 @@ void Worker::runTimers() {
   if (!timed_) wheel_tick_ = now_tick + 1;
 }
 
+// The first tick from wheel_tick_ on whose slot holds a list (wheel_tick_ + kSlots if none).
+uint64_t Worker::nextTimedTick() {
+  const uint32_t start = uint32_t(wheel_tick_ % kSlots);
+  for (uint32_t k = 0; k <= kSlotWords; ++k) {
+    const uint32_t w = (start / 64 + k) % kSlotWords;
+    uint64_t bits = occupied_[w];
+    if (k == 0) bits &= ~uint64_t(0) << (start % 64);  // the start word: from `start` on
+    if (k == kSlotWords) bits &= (uint64_t(1) << (start % 64)) - 1;  // wrapped: below `start`
+    while (bits) {
+      const uint32_t slot = w * 64 + uint32_t(__builtin_ctzll(bits));
+      if (wheel_[slot]) return wheel_tick_ + (slot + kSlots - start) % kSlots;
+      occupied_[w] &= ~(uint64_t(1) << (slot % 64));  // stale: emptied by removals
+      bits &= bits - 1;
+    }
+  }
+  return wheel_tick_ + kSlots;
+}
+
 bool Worker::nextWait(__kernel_timespec& ts) {
   // Also wake to give idle buffers' pages back, or RSS would stay at the last burst's peak.
   uint64_t wait = pool_.msToTrim(now_);
   if (timed_) {
-    uint64_t t = wheel_tick_;
-    for (uint32_t i = 0; i < kSlots && !wheel_[t % kSlots]; ++i) ++t;
-    uint64_t at = t * kTickMs;
+    uint64_t at = nextTimedTick() * kTickMs;
     wait = std::min(wait, at > now_ ? at - now_ : 0);
   }
   if (!idle_srv_.empty()) wait = std::min<uint64_t>(wait, 250);  // parked server connections expire
