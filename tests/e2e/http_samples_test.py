@@ -7,6 +7,7 @@ import argparse
 import http.server
 import os
 import shutil
+import signal
 import socket
 import socketserver
 import sys
@@ -386,6 +387,153 @@ def slowloris_bounded():
         p.stop()
         srv.shutdown()
         srv.server_close()
+
+
+class Recording(Named):
+    """Named, and records per request the client port it came from and its headers."""
+
+    def _answer(self):
+        with self.server.lock:
+            self.server.seen.append((self.client_address[1], [(k.lower(), v) for k, v in self.headers.items()]))
+        super()._answer()
+
+    do_GET = _answer
+
+
+class RecordingServer(FixedNamedServer):
+    def __init__(self, name, port, host="127.0.0.1"):
+        self.seen = []
+        socketserver.TCPServer.allow_reuse_address = True
+        http.server.HTTPServer.__init__(self, (host, port), Recording)
+        self.name = name
+        self.lock = threading.Lock()
+        self.paths = []
+        self.port = port
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def read_response(s):
+    """One response (Content-Length framed) from socket `s`: (status, headers dict, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = s.recv(65536)
+        assert d, "connection closed before a response head: %r" % data
+        data += d
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    n = int(hdrs.get("content-length", "0"))
+    while len(rest) < n:
+        d = s.recv(65536)
+        assert d, "connection closed in a response body"
+        rest += d
+    assert len(rest) == n, "bytes after the response: %r" % rest[n:]
+    return int(lines[0].split()[1]), hdrs, rest.decode("latin-1")
+
+
+def both_proxies():
+    """lbc, then haproxy 2.6 when present: (label, command) pairs."""
+    return [("lbc", ARGS.proxy)] + ([("haproxy", ARGS.haproxy + " -db -f")] if ARGS.haproxy else [])
+
+
+@test
+def sample_keepalive_server_close():
+    # samples/keepalive.cfg (seed 002): `option http-server-close` keeps the client connection
+    # alive while each request gets its own server connection. Three requests on one client
+    # connection: three responses on it, three server connections; the same as haproxy.
+    got = {}
+    for label, cmd in both_proxies():
+        srv = RecordingServer("srv", 8001)
+        p = start_sample(sample("keepalive.cfg"), 8080) if label == "lbc" else \
+            Proxy(cmd, sample("keepalive.cfg"), ready_port=8080)
+        assert p, "lbc refuses samples/keepalive.cfg"
+        try:
+            c = socket.create_connection(("127.0.0.1", 8080), timeout=10)
+            bodies = []
+            for i in range(3):
+                c.sendall(b"GET /k%d HTTP/1.1\r\nHost: test\r\n\r\n" % i)
+                st, hdrs, body = read_response(c)
+                assert st == 200 and hdrs.get("connection", "") != "close", (label, st, hdrs)
+                bodies.append(body)
+            c.close()
+            ports = [port for port, _ in srv.seen]
+            conn_hdrs = [[v for k, v in h if k == "connection"] for _, h in srv.seen]
+            got[label] = (bodies, len(set(ports)), conn_hdrs, srv.paths)
+        finally:
+            p.stop()
+            srv.shutdown()
+            srv.server_close()
+    assert got["lbc"][0] == ["srv"] * 3 and got["lbc"][1] == 3, got["lbc"]
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
+
+
+@test
+def sample_aloha_http_mode_round_robin():
+    # samples/aloha_http_mode.cfg (seed 000): mode http in frontend and backend, two web servers
+    # in round robin; every request alternates, as with haproxy.
+    got = {}
+    for label, cmd in both_proxies():
+        servers = [RecordingServer("websrv1", 8001), RecordingServer("websrv2", 8002)]
+        p = start_sample(sample("aloha_http_mode.cfg"), 8080) if label == "lbc" else \
+            Proxy(cmd, sample("aloha_http_mode.cfg"), ready_port=8080)
+        assert p, "lbc refuses samples/aloha_http_mode.cfg"
+        try:
+            got[label] = [get(8080, "/a%d" % i) for i in range(6)]
+        finally:
+            p.stop()
+            for s in servers:
+                s.shutdown()
+                s.server_close()
+    assert got["lbc"] == [(200, "websrv1"), (200, "websrv2")] * 3, got["lbc"]
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
+
+
+def normalise_httplog(line):
+    """An httplog line with what differs from run to run (ports, dates, timers, counters) masked,
+    and the byte count (see below)."""
+    import re
+    line = re.sub(r"^(\S+):\d+ ", r"\1:PORT ", line.strip())
+    line = re.sub(r"\[\d\d/\w+/\d{4}:\d\d:\d\d:\d\d\.\d{3}\]", "[DATE]", line)
+    line = re.sub(r" -?\d+/-?\d+/-?\d+/-?\d+/-?\d+ ", " T/T/T/T/T ", line)
+    # %B: lbc logs the bytes sent to the client; haproxy 2.6 its internal HTX size (docs/differences.md)
+    return re.sub(r"^(\S+ \[DATE\] \S+ \S+ T/T/T/T/T \d+ )\d+ ", r"\1B ", line)
+
+
+@test
+def sample_ipv6_gateway():
+    # samples/ipv6_gateway.cfg (seed 002): IPv6 clients ([::1]:8080) reach IPv4 servers, as do
+    # IPv4 clients (127.0.0.1:8080); `log stdout format raw` + `option httplog` write one line per
+    # request in haproxy's layout (compared with haproxy's own lines, timers and dates masked).
+    if not socket.has_ipv6:
+        print("  (no IPv6 on this machine)")
+    got = {}
+    for label, cmd in both_proxies():
+        servers = [RecordingServer("app1", 8001), RecordingServer("app2", 8002)]
+        p = start_sample(sample("ipv6_gateway.cfg"), 8080) if label == "lbc" else \
+            Proxy(cmd, sample("ipv6_gateway.cfg"), ready_port=8080)
+        assert p, "lbc refuses samples/ipv6_gateway.cfg"
+        try:
+            out = []
+            for host in ("::1", "127.0.0.1", "::1", "127.0.0.1"):
+                c = socket.create_connection((host, 8080), timeout=10)
+                c.sendall(b"GET /v6 HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+                out.append(read_response(c)[::2])
+                c.close()
+        finally:
+            # SIGUSR1: a soft stop lets the last transaction end, and be logged, before the exit
+            p.stop(sig=signal.SIGUSR1)
+            for s in servers:
+                s.shutdown()
+                s.server_close()
+        lines = [normalise_httplog(l) for l in p.out.splitlines() if "GET /v6" in l]
+        got[label] = (out, lines)
+    out, lines = got["lbc"]
+    assert out == [(200, "app1"), (200, "app2")] * 2, out
+    assert len(lines) == 4 and lines[0].startswith("::1:PORT [DATE] ft_myappli bk_myappli/app1 "), lines
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
 
 
 def main():
