@@ -561,4 +561,25 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
   out.push_back(std::move(e));
 }
 
+// errorfiles <name> [<code> ...]: resolved by the cross-reference pass (the http-errors section
+// may come later in the file).
+void Sema::errorfiles(const Line& l, std::vector<ir::ErrorFile>& out) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "<name> [<code> ...]")) return;
+  ir::ErrorFile e;
+  e.loc = l.words[1].loc;  // diagnostics of the import point at the section's name
+  e.import_section = l.words[1].text;
+  for (size_t i = 2; i < l.words.size(); ++i) {
+    int64_t code = 0;
+    if (!integer(l.words[i], code, 100, 599)) return;
+    if (!hasDefaultErrorPage(code)) {
+      error(l.words[i], "status code " + l.words[i].text + " cannot be customized: 'errorfiles' supports 200, 400, "
+                        "401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
+      return;
+    }
+    e.import_codes.push_back(static_cast<int>(code));
+  }
+  out.push_back(std::move(e));
+}
+
 }  // namespace lbc::sema
