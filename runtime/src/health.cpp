@@ -47,8 +47,8 @@ struct HealthChecker::Expect {
 
 struct alignas(16) HealthChecker::Check {
   ServerState* srv = nullptr;
-  const HttpCheckSpec* http = nullptr;             // null: a connect is the whole check
-  const std::vector<Expect>* expects = nullptr;    // with http
+  const HttpCheckSpec* http = nullptr;           // null: a connect is the whole check
+  const std::vector<Expect>* expects = nullptr;  // with http
   uint64_t next_at = 0, deadline = 0;
   int fd = -1;
   uint32_t health = 0;  // HAProxy's counter: up while >= rise, 0..rise+fall-1
@@ -103,8 +103,8 @@ HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uin
           if (e.kind == CheckExpectKind::RStatus || e.kind == CheckExpectKind::RString) {
             int err = 0;
             PCRE2_SIZE off = 0;
-            pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(e.pattern.data()), e.pattern.size(), 0,
-                                             &err, &off, nullptr);
+            pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(e.pattern.data()), e.pattern.size(),
+                                             0, &err, &off, nullptr);
             if (code) x.re.reset(code, pcre2_code_free);
           }
           list->push_back(std::move(x));
@@ -207,10 +207,12 @@ void HealthChecker::submit(Check& c) {
   io_uring_sqe* q = sqe();
   switch (c.op) {
     case Check::Op::Connect:
-      io_uring_prep_connect(q, c.fd, reinterpret_cast<const sockaddr*>(&c.srv->check_addr), c.srv->check_addrlen);
+      io_uring_prep_connect(q, c.fd, reinterpret_cast<const sockaddr*>(&c.srv->check_addr),
+                            c.srv->check_addrlen);
       break;
     case Check::Op::Send:
-      io_uring_prep_send(q, c.fd, c.http->request.data() + c.sent, c.http->request.size() - c.sent, MSG_NOSIGNAL);
+      io_uring_prep_send(q, c.fd, c.http->request.data() + c.sent, c.http->request.size() - c.sent,
+                         MSG_NOSIGNAL);
       break;
     case Check::Op::Recv:
       io_uring_prep_recv(q, c.fd, c.buf.get() + c.len, bufsize_ - c.len, 0);

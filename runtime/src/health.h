@@ -54,7 +54,7 @@ class HealthChecker {
   uint32_t bufsize_;
   std::vector<std::unique_ptr<Check>> checks_;
   std::vector<std::unique_ptr<std::vector<Expect>>> expects_;  // per backend with httpchk
-  std::unique_ptr<http1::Header[]> headers_;                    // parser scratch
+  std::unique_ptr<http1::Header[]> headers_;                   // parser scratch
   http1::Limits limits_;
   uint64_t wake_ = ~0ull;
 };
