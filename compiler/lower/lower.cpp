@@ -326,8 +326,9 @@ class Lowering {
     for (const auto& r : hc.rules) {
       if (r.kind == ir::HttpCheckRule::Kind::Send) {
         if (sent) {
-          diags_.error(r.loc, "'http-check send': a second request needs an 'http-check connect' rule before "
-                              "it (HAProxy refuses it too); only one 'http-check send' per check");
+          diags_.error(r.loc,
+                       "'http-check send': a second request needs an 'http-check connect' rule before "
+                       "it (HAProxy refuses it too); only one 'http-check send' per check");
           continue;
         }
         sent = true;
@@ -366,7 +367,8 @@ class Lowering {
       req += ln + ": " + v + "\r\n";
     }
     if (!body.empty()) req += "content-length: " + std::to_string(body.size()) + "\r\n";
-    const bool http11 = ver.size() == 8 && ver.compare(0, 5, "HTTP/") == 0 && (ver[5] > '1' || (ver[5] == '1' && ver[7] >= '1'));
+    const bool http11 = ver.size() == 8 && ver.compare(0, 5, "HTTP/") == 0 &&
+                        (ver[5] > '1' || (ver[5] == '1' && ver[7] >= '1'));
     if (http11 && !has_conn) req += "connection: close\r\n";
     req += "\r\n" + body;
     out.httpchk.enabled = true;

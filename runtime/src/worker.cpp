@@ -345,8 +345,8 @@ void Worker::run() {
   wheel_tick_ = now_ / kTickMs + 1;
   for (auto& l : listeners_) armAccept(l);
   armEvent();
-  checker_ = std::make_unique<HealthChecker>(shared_, &ring_, index_, std::max<uint32_t>(1, topo_.global.nbthread),
-                                             bufsize_);
+  checker_ = std::make_unique<HealthChecker>(shared_, &ring_, index_,
+                                             std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
   if (checker_->empty())
     checker_.reset();
   else
