@@ -213,6 +213,16 @@ void Sema::cookie(const Line& l) {
     error(l.words[0], "'cookie' options 'prefix' and 'indirect' cannot be combined");
     return;
   }
+  // As HAProxy 2.6 (cfgparse): rewrite needs the server to see its cookie, and preserve only
+  // means something where the cookie is inserted or hidden.
+  if (c.mode == ir::Cookie::Mode::Rewrite && mode_set && c.indirect) {
+    error(l.words[0], "'cookie' modes 'rewrite' and 'indirect' cannot be combined");
+    return;
+  }
+  if (c.preserve && c.mode != ir::Cookie::Mode::Insert && !c.indirect) {
+    error(l.words[0], "'cookie' option 'preserve' requires at least 'insert' or 'indirect'");
+    return;
+  }
   if ((c.maxidle_ms || c.maxlife_ms) && c.mode != ir::Cookie::Mode::Insert) {
     error(l.words[0], "'cookie' options 'maxidle' and 'maxlife' need 'insert' mode");
     return;

@@ -31,7 +31,8 @@ enum Tag : uint64_t {
   kSendS = 4,
   kConnect = 5,
   kIgnore = 6,
-  kEvent = 7
+  kEvent = 7,
+  kCheck = 8  // a health check's operation (health.cpp)
 };
 inline constexpr uint64_t kTagMask = 15;
 

@@ -349,6 +349,10 @@ bool Worker::nextWait(__kernel_timespec& ts) {
     wait = std::min(wait, at > now_ ? at - now_ : 0);
   }
   if (!idle_srv_.empty()) wait = std::min<uint64_t>(wait, 250);  // parked server connections expire
+  if (checker_ && !stopping_) {
+    uint64_t at = checker_->nextWake();
+    if (at != ~0ull) wait = std::min(wait, at > now_ ? at - now_ : 0);
+  }
   if (wait == kNever) return false;
   ts.tv_sec = int64_t(wait / 1000);
   ts.tv_nsec = int64_t(wait % 1000) * 1000000;
@@ -363,6 +367,12 @@ void Worker::run() {
   wheel_tick_ = now_ / kTickMs + 1;
   for (auto& l : listeners_) armAccept(l);
   armEvent();
+  checker_ = std::make_unique<HealthChecker>(shared_, &ring_, index_,
+                                             std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
+  if (checker_->empty())
+    checker_.reset();
+  else
+    checker_->start(now_);
   while (true) {
     flushBuffers();
     for (size_t i = 0; i < local_.size(); ++i) handoff(local_[i]);
@@ -382,12 +392,14 @@ void Worker::run() {
     io_uring_cq_advance(&ring_, n);
     runTimers();
     httpSweepIdle(stopping_);
+    if (checker_ && !stopping_ && now_ >= checker_->nextWake()) checker_->run(now_, stopping_);
   }
   // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
   // lets go of its listening socket when this thread reaps it, and an idle worker leaves the
   // loop at once, so the port would keep accepting into a queue nobody serves.
   io_uring_queue_exit(&ring_);
   ring_ok_ = false;
+  checker_.reset();  // after the ring: no operation can still use its buffers or descriptors
   tl_worker = nullptr;
 }
 
@@ -428,6 +440,9 @@ void Worker::dispatch(io_uring_cqe* cqe) {
       break;
     case kIgnore:
       if (p) opDone(static_cast<Conn*>(p));
+      break;
+    case kCheck:
+      if (checker_) checker_->onCompletion(p, cqe->res, now_);
       break;
   }
 }

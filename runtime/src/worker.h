@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bufring.h"
+#include "health.h"
 #include "http_stream.h"
 #include "shared.h"
 
@@ -178,6 +179,7 @@ class Worker {
   std::atomic<int> stop_{0};  // 1 soft, 2 hard
   bool stopping_ = false;
   std::atomic<bool> released_{false};
+  std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
 };
 
 }  // namespace lbc::rt

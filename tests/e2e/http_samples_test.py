@@ -187,9 +187,9 @@ def balance_hdr_matches_haproxy():
 
 
 class FixedNamedServer(NamedServer):
-    def __init__(self, name, port):
+    def __init__(self, name, port, handler=None):
         socketserver.TCPServer.allow_reuse_address = True
-        http.server.HTTPServer.__init__(self, ("127.0.0.1", port), Named)
+        http.server.HTTPServer.__init__(self, ("127.0.0.1", port), handler or Named)
         self.name = name
         self.lock = threading.Lock()
         self.paths = []
@@ -256,25 +256,22 @@ class SlowServer(FixedNamedServer):
 
 
 def start_sample(cfg, port):
-    """The proxy on a sample, or None (reason printed) when lbc refuses the configuration."""
+    """The proxy on a sample. A sample lbc refuses is a failure: every sample must run."""
     try:
         return Proxy(ARGS.proxy, cfg, ready_port=port)
     except AssertionError as e:
         if "exited early" in str(e):
-            print("  SKIP: lbc refuses it: " + str(e).split(": ", 1)[-1].strip().splitlines()[0])
-            return None
+            raise AssertionError("lbc refuses the sample: " + str(e).split(": ", 1)[-1].strip()) from None
         raise
 
 
-def serve_sample(cfg_name, servers, check):
-    made = [FixedNamedServer(n, port) for n, port in servers]
+def serve_sample(cfg_name, servers, check, handler=None):
+    made = [FixedNamedServer(n, port, handler) for n, port in servers]
     p = start_sample(sample(cfg_name), 8080)
     try:
-        if p:
-            check(made)
+        check(made)
     finally:
-        if p:
-            p.stop()
+        p.stop()
         for s in made:
             s.shutdown()
             s.server_close()
@@ -292,14 +289,74 @@ def sample_acl_routing():
                                      ("web2", 8202)], check)
 
 
+class NewsNamed(Named):
+    """For samples/news_content_switching.cfg: the health pages answer what the checks expect
+    (GOOD on /health, KEYWORD on /) unless the test broke them (server.sick); /user pages set the
+    application's session cookie; every answer names the server and the cookie it saw."""
+
+    def _answer(self):
+        srv = self.server
+        with srv.lock:
+            srv.paths.append(self.path)
+            sick = getattr(srv, "sick", False)
+        body = srv.name
+        if self.path == "/health":
+            body = "BAD" if sick else "GOOD"
+        elif self.path == "/":
+            body = "KEYWORD"
+        body += "|" + (self.headers.get("Cookie") or "-")
+        self.send_response(200)
+        if self.path.startswith("/user"):
+            self.send_header("Set-Cookie", "PHPSESSID=s-%s; path=/" % srv.name)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_GET = do_POST = do_HEAD = do_OPTIONS = _answer
+
+
 @test
 def sample_news_content_switching():
     def check(made):
-        got = [get(8080, p)[1] for p in ["/user/1", "/profile", "/user/2", "/page/a", "/page/a", "/page/b"]]
-        assert got[0] != got[2] and got[0] in ("APP1", "APP2") and got[1] in ("APP1", "APP2"), got
+        def name(path, hdrs=()):
+            return get(8080, path, hdrs)[1].split("|")[0]
+        got = [name(p) for p in ["/user/1", "/profile", "/user/2", "/page/a", "/page/a", "/page/b"]]
+        # roundrobin over the application servers (the checks do not take turns from it)
+        assert got[0] != got[1] and got[0] == got[2] and {got[0], got[1]} == {"APP1", "APP2"}, got
         assert got[3] == got[4] and got[3] in ("CACHE1", "CACHE2"), got
+        # cookie PHPSESSID prefix: the server's session cookie comes back prefixed with its cookie
+        # value, and a client sending it back reaches that server, which sees its own value
+        s = socket.create_connection(("127.0.0.1", 8080), timeout=10)
+        s.sendall(b"GET /user/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+        s.close()
+        who = out.split(b"\r\n\r\n", 1)[1].split(b"|")[0].decode()
+        assert ("\r\nset-cookie: PHPSESSID=%s~s-%s; path=/\r\n" % (who.lower(), who)).encode() in out, out
+        for srv in ("app1", "app2"):
+            for _ in range(3):
+                body = get(8080, "/profile", (("Cookie", "PHPSESSID=%s~abc" % srv),))[1]
+                assert body == "%s|PHPSESSID=abc" % srv.upper(), body
+        # the checks: /health on the applications, / on the caches (first ones spread over inter)
+        deadline = time.monotonic() + 10
+        while not ("/health" in made[0].paths and "/" in made[2].paths and "/" in made[3].paths):
+            assert time.monotonic() < deadline, [m.paths for m in made]
+            time.sleep(0.05)
+        # APP1's health page stops saying GOOD: after `fall` (3) checks at `inter` (2s) it is
+        # down, and even its cookie leads to APP2
+        with made[0].lock:
+            made[0].sick = True
+        deadline = time.monotonic() + 30
+        while name("/profile", (("Cookie", "PHPSESSID=app1~abc"),)) != "APP2":
+            assert time.monotonic() < deadline, "APP1 never went down"
+            time.sleep(0.2)  # polling the proxy's view, bounded by the deadline
+        assert all(name("/user/%d" % i) == "APP2" for i in range(4))
     serve_sample("news_content_switching.cfg", [("APP1", 8001), ("APP2", 8002), ("CACHE1", 8101),
-                                                ("CACHE2", 8102)], check)
+                                                ("CACHE2", 8102)], check, NewsNamed)
 
 
 @test
@@ -307,8 +364,6 @@ def sample_maxconn_queue_250_requests():
     servers = [SlowServer("server1", 8001, 0.05), SlowServer("server2", 8002, 0.05)]
     p = start_sample(sample("maxconn_queue.cfg"), 8080)
     try:
-        if not p:
-            return
         results = []
         lock = threading.Lock()
 
@@ -328,8 +383,7 @@ def sample_maxconn_queue_250_requests():
         assert sum(len(s.paths) for s in servers) == 250
         print("  peaks:", [s.peak for s in servers])
     finally:
-        if p:
-            p.stop()
+        p.stop()
         for s in servers:
             s.shutdown()
             s.server_close()
