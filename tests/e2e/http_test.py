@@ -693,6 +693,8 @@ def error_pages_and_errorfiles_match_haproxy():
     if "haproxy" in got:
         for req, a, b in zip(requests, ours, got["haproxy"]):
             assert a == b, "%r: lbc %r, haproxy %r" % (req, a, b)
+
+
 # ---- health checks (option httpchk) and cookie persistence -----------------------------------------
 
 class Checked(http.server.BaseHTTPRequestHandler):
