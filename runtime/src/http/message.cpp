@@ -126,9 +126,9 @@ bool isDefaultPort(std::string_view scheme, std::string_view port) {
 }
 
 // Scheme-based normalisation (RFC 3986 6.3.2) that HAProxy's H1 multiplexer applies to a request
-// before any rule sees it: an absolute-form URI of http/https with the scheme's default port (or an
-// empty one) loses it, and every Host header takes the URI's host; for CONNECT, a Host header
-// carrying a default port loses it (the authority-form target itself is kept).
+// before any rule sees it: an absolute-form URI with the scheme's default port (http 80, https 443)
+// or an empty one (any scheme) loses it, and every Host header takes the URI's host; for CONNECT, a Host
+// header carrying a default port loses it (the authority-form target itself is kept).
 void normalizeAuthority(Txn& t, const http1::Message& m) {
   if (m.isConnect) {
     for (Header& h : t.req_headers) {
@@ -144,7 +144,6 @@ void normalizeAuthority(Txn& t, const http1::Message& m) {
   size_t s = uri.find("://");
   if (s == std::string_view::npos) return;
   const std::string_view scheme = uri.substr(0, s + 3);
-  if (!ieq(scheme, "http://") && !ieq(scheme, "https://")) return;
   // HAProxy's authority ends at the first '/' (a '?' does not end it) and skips a userinfo.
   size_t a = s + 3, z = uri.find('/', a);
   if (z == std::string_view::npos) z = uri.size();

@@ -185,6 +185,7 @@ TEST(Normalise, AbsoluteUriDefaultPort) {
   EXPECT_EQ(head("GET https://a:80/ HTTP/1.1\r\nHost: a:80\r\n\r\n"),
             "GET https://a:80/ HTTP/1.1\r\nhost: a:80\r\n\r\n");
   EXPECT_EQ(head("GET ftp://a:80/ HTTP/1.1\r\n\r\n"), "GET ftp://a:80/ HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET ftp://a:/ HTTP/1.1\r\n\r\n"), "GET ftp://a/ HTTP/1.1\r\n\r\n");  // empty: any scheme
   EXPECT_EQ(head("GET http://a:80?x HTTP/1.1\r\n\r\n"), "GET http://a:80?x HTTP/1.1\r\n\r\n");
   EXPECT_EQ(head("GET http://a:8080/ HTTP/1.1\r\n\r\n"), "GET http://a:8080/ HTTP/1.1\r\n\r\n");
 }
