@@ -76,6 +76,7 @@ struct HttpStream {
   uint64_t bytes_out = 0;     // sent to the client for this transaction
   int log_status = -1;        // the status sent to the client
   char term[2] = {'-', '-'};  // %tsc's first two characters (who ended it, in which state)
+  std::string log_line;       // %r, set when the request head parsed (its capacity is reused)
   bool logged = false;        // this transaction's line was written
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
   bool fresh = false;         // connect anew: a reused connection failed

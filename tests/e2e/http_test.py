@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import socket
 import socketserver
 import subprocess
@@ -446,6 +447,42 @@ def httplog_lines():
     assert len(got) - len(nulls) == 3 and len(nulls) >= 2 and all(g[0] == "<6>" for g in got), got
     null = nulls[-1]
     assert null[1:3] == ("web", "<NOSRV>") and null[7] == "400" and null[9] == "CR--" and null[-1] == "<BADREQ>", null
+
+
+@test
+def httplog_request_line_matches_haproxy():
+    # %r is the parsed request line as haproxy logs it: the normalised target (an absolute URI's
+    # default port dropped), single spaces, the client's own version and method case, taken
+    # before the rules (set-path does not change it).
+    reqs = [b"GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\nConnection: close\r\n\r\n",
+            b"GET /v HTTP/1.2\r\nHost: a\r\nConnection: close\r\n\r\n",
+            b"GET  /two-spaces  HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            b"get http://A:80 HTTP/1.1\r\nConnection: close\r\n\r\n",
+            b"GET /rw?q=1 HTTP/1.0\r\n\r\n"]
+    got = {}
+    for label, cmd in (("lbc", ARGS.proxy), ("haproxy", ARGS.haproxy + " -db -f")):
+        if label == "haproxy" and not os.path.exists(ARGS.haproxy):
+            continue
+        a = EchoServer("a")
+        fe = free_port()
+        cfg = ("global\n    log stdout format raw local0\ndefaults\n    mode http\n    log global\n"
+               "    option httplog\n    option dontlognull\n    timeout connect 2s\n    timeout client 10s\n"
+               "    timeout server 10s\nfrontend web\n    bind 127.0.0.1:%d\n"
+               "    http-request set-path /new%%[path] if { path_beg /rw }\n    default_backend app\n"
+               "backend app\n    server a 127.0.0.1:%d\n" % (fe, a.port))
+        p = Proxy(cmd, cfg, fe)
+        try:
+            for r in reqs:
+                raw(fe, r)
+        finally:
+            p.stop(sig=signal.SIGUSR1)  # a soft stop: every transaction ends and is logged first
+            a.shutdown()
+        # (haproxy also prints "Proxy ... stopped" lines at a soft stop)
+        got[label] = [m.group(1) for m in (re.search(r'"([^"]*)"$', ln) for ln in p.out.splitlines()) if m]
+    assert got["lbc"] == ["GET http://a/x HTTP/1.1", "GET /v HTTP/1.2", "GET /two-spaces HTTP/1.1",
+                          "get http://A HTTP/1.1", "GET /rw?q=1 HTTP/1.0"], got["lbc"]
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
 
 
 @test
