@@ -677,13 +677,24 @@ bool Backend::leaveQueue(QueueLink* link) {
   return true;
 }
 
-void Backend::setServerUp(ServerState* s, bool up) {
+ServerTransition Backend::setServerUp(ServerState* s, bool up) {
   std::lock_guard g(lock_);
-  if (s->up.load() == up) return;
+  ServerTransition t;
+  if (s->up.load() == up) return t;
+  auto count = [&] {
+    t.act = t.bck = 0;
+    for (auto& o : servers_)
+      if (o->usable()) ++(o->spec->backup ? t.bck : t.act);
+  };
+  count();
+  t.prev_usable = t.act + t.bck;
+  t.changed = true;
   s->up.store(up);
   rebuildLocked();
   if (up) {
+    uint32_t waiting = queue_.length + s->queue.length;
     dispatchLocked(s);
+    t.xferred = waiting - (queue_.length + s->queue.length);
   } else {
     // Connections queued on a server that went down go back to the backend queue, as HAProxy
     // redistributes them (pendconn_redistribute).
@@ -691,10 +702,15 @@ void Backend::setServerUp(ServerState* s, bool up) {
       s->queue.remove(w);
       w->queued_on = nullptr;
       queue_.push(w);
+      ++t.xferred;
     }
     for (auto& o : servers_)
       if (o->usable()) dispatchLocked(o.get());
   }
+  count();
+  t.sessions = s->served.load();
+  t.queued = s->queue.length;
+  return t;
 }
 
 }  // namespace lbc::rt

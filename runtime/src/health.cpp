@@ -32,7 +32,7 @@ struct HealthChecker::Expect {
       case CheckExpectKind::RStatus:
       case CheckExpectKind::RString: {
         if (!re) return false;
-        char code[4];
+        char code[8];
         std::snprintf(code, sizeof code, "%03d", status % 1000);
         std::string_view s = kind == CheckExpectKind::RStatus ? std::string_view(code, 3) : body;
         pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
@@ -50,6 +50,7 @@ struct alignas(16) HealthChecker::Check {
   const HttpCheckSpec* http = nullptr;           // null: a connect is the whole check
   const std::vector<Expect>* expects = nullptr;  // with http
   uint64_t next_at = 0, deadline = 0;
+  uint64_t started = 0;  // when the check began (its duration in the state-change messages)
   int fd = -1;
   uint32_t health = 0;  // HAProxy's counter: up while >= rise, 0..rise+fall-1
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
@@ -174,7 +175,7 @@ void HealthChecker::run(uint64_t now, bool stopping) {
           io_uring_prep_cancel64(q, ud(&c, kCheck), 0);
           io_uring_sqe_set_data64(q, ud(nullptr, kIgnore));
         } else {
-          complete(c, false, now);
+          complete(c, timeoutResult(c), now);
         }
       } else {
         wake_ = std::min(wake_, c.deadline);
@@ -192,10 +193,11 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   c.deadline = now + (t.check && t.connect ? std::min(t.connect, inter) : inter);
   c.expired = false;
   c.sent = c.len = 0;
+  c.started = now;
   const sockaddr_storage& a = c.srv->check_addr;
   c.fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.fd < 0) {
-    complete(c, false, now);
+    complete(c, {CheckStatus::SockErr, 0, strerror(errno)}, now);
     return;
   }
   c.op = Check::Op::Connect;
@@ -230,7 +232,7 @@ void HealthChecker::onCompletion(void* p, int res, uint64_t now) {
   c.pending = false;
   if (c.fd < 0) return;
   if (c.expired) {
-    complete(c, false, now);
+    complete(c, timeoutResult(c), now);
     return;
   }
   switch (c.op) {
@@ -249,8 +251,12 @@ void HealthChecker::onCompletion(void* p, int res, uint64_t now) {
 }
 
 void HealthChecker::onConnect(Check& c, int res, uint64_t now) {
-  if (res < 0 || !c.http) {
-    complete(c, res == 0, now);
+  if (res < 0) {  // refused, unreachable...: HAProxy's info is the errno text
+    complete(c, {CheckStatus::L4Con, 0, strerror(-res)}, now);
+    return;
+  }
+  if (!c.http) {
+    complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
   }
   const TimeoutSpec& t = c.srv->be->spec().timeouts;
@@ -264,7 +270,7 @@ void HealthChecker::onConnect(Check& c, int res, uint64_t now) {
 
 void HealthChecker::onSend(Check& c, int res, uint64_t now) {
   if (res <= 0) {
-    complete(c, false, now);
+    complete(c, {CheckStatus::SockErr, 0, res < 0 ? strerror(-res) : ""}, now);
     return;
   }
   c.sent += uint32_t(res);
@@ -273,36 +279,43 @@ void HealthChecker::onSend(Check& c, int res, uint64_t now) {
 }
 
 void HealthChecker::onRecv(Check& c, int res, uint64_t now) {
-  if (res < 0) {
-    complete(c, false, now);
+  if (res < 0) {  // a reset: HAProxy's "Socket error, info: "Connection reset by peer""
+    complete(c, {CheckStatus::SockErr, 0, strerror(-res)}, now);
     return;
   }
   c.len += uint32_t(res);
-  int v = evaluate(c, res == 0 || c.len >= bufsize_);
-  if (v < 0) {
+  CheckResult r;
+  if (!evaluate(c, res == 0 || c.len >= bufsize_, r)) {
     submit(c);  // more of the response
     return;
   }
-  complete(c, v == 1, now);
+  complete(c, std::move(r), now);
 }
 
 // HAProxy's default expectation is a 2xx or 3xx status; the expect rules, when present, must all
-// hold. Rules on the body wait for the whole response (or the buffer full, or the server's close).
-int HealthChecker::evaluate(Check& c, bool final) {
+// hold, the first that fails giving the result (HAProxy 2.6's texts: a status rule fails as "wrong
+// status" with the reason phrase, a body rule as "invalid response"). Rules on the body wait for
+// the whole response (or the buffer full, or the server's close); an empty body fails them all,
+// negated ones included, as in HAProxy.
+bool HealthChecker::evaluate(Check& c, bool final, CheckResult& r) {
   http1::Parser parser(http1::Kind::kResponse, headers_.get(), limits_);
   parser.setRequestMethod(c.http->head, false);
-  http1::Result r = parser.feed(c.buf.get(), c.len);
-  if (r.outcome == http1::Outcome::kNeedMore) return final ? 0 : -1;
-  if (r.outcome == http1::Outcome::kError) return 0;
+  http1::Result pr = parser.feed(c.buf.get(), c.len);
+  if (pr.outcome == http1::Outcome::kNeedMore && !final) return false;
+  if (pr.outcome != http1::Outcome::kDone) {
+    r.status = CheckStatus::L7Rsp;
+    return true;
+  }
   const http1::Message& m = parser.message();
+  r.code = m.status;
   bool need_body = false;
   for (const auto& e : *c.expects)
     need_body |= e.kind == CheckExpectKind::String || e.kind == CheckExpectKind::RString;
   std::string_view body;
   std::string dechunked;
   if (need_body) {
-    const char* b = c.buf.get() + r.length;
-    size_t n = c.len - r.length;
+    const char* b = c.buf.get() + pr.length;
+    size_t n = c.len - pr.length;
     bool whole = false;
     switch (m.body) {
       case http1::Body::kNone:
@@ -315,15 +328,18 @@ int HealthChecker::evaluate(Check& c, bool final) {
       case http1::Body::kChunked: {
         http1::ChunkedDecoder d(limits_, true);
         for (size_t off = 0; off < n;) {
-          http1::ChunkedDecoder::Step s = d.next(b + off, n - off);
-          if (s.kind == http1::ChunkedDecoder::Kind::kError) return 0;
-          if (s.kind == http1::ChunkedDecoder::Kind::kData) dechunked.append(b + off, s.length);
-          off += s.length;
-          if (s.kind == http1::ChunkedDecoder::Kind::kDone) {
+          http1::ChunkedDecoder::Step st = d.next(b + off, n - off);
+          if (st.kind == http1::ChunkedDecoder::Kind::kError) {
+            r.status = CheckStatus::L7Rsp;
+            return true;
+          }
+          if (st.kind == http1::ChunkedDecoder::Kind::kData) dechunked.append(b + off, st.length);
+          off += st.length;
+          if (st.kind == http1::ChunkedDecoder::Kind::kDone) {
             whole = true;
             break;
           }
-          if (s.kind == http1::ChunkedDecoder::Kind::kNeedMore) break;
+          if (st.kind == http1::ChunkedDecoder::Kind::kNeedMore) break;
         }
         body = dechunked;
         break;
@@ -332,15 +348,41 @@ int HealthChecker::evaluate(Check& c, bool final) {
         body = {b, n};
         break;
     }
-    if (!whole && !final) return -1;
+    if (!whole && !final) return false;
   }
-  if (c.expects->empty()) return m.status >= 200 && m.status < 400 ? 1 : 0;
-  for (const auto& e : *c.expects)
-    if (e.matches(m.status, body) == e.negate) return 0;
-  return 1;
+  const std::string_view reason = m.reasonPhrase.in(c.buf.get());
+  if (c.expects->empty()) {
+    r.status = m.status >= 200 && m.status < 400 ? CheckStatus::L7Ok : CheckStatus::L7Sts;
+    if (r.status == CheckStatus::L7Sts) r.info = reason;
+    return true;
+  }
+  for (const auto& e : *c.expects) {
+    const bool on_body = e.kind == CheckExpectKind::String || e.kind == CheckExpectKind::RString;
+    if (on_body && body.empty()) {
+      r.status = CheckStatus::L7Rsp;
+      r.info = "HTTP content check could not find a response body";
+      return true;
+    }
+    if (e.matches(m.status, body) != e.negate) continue;
+    if (on_body) {
+      r.status = CheckStatus::L7Rsp;
+      r.info = e.negate ? "HTTP check matched unwanted content" : "HTTP content check did not match";
+    } else {
+      r.status = CheckStatus::L7Sts;
+      r.info = reason;
+    }
+    return true;
+  }
+  r.status = CheckStatus::L7Ok;
+  return true;
 }
 
-void HealthChecker::complete(Check& c, bool ok, uint64_t now) {
+// An expired check: HAProxy tells a connect that did not complete from an answer that did not come.
+CheckResult HealthChecker::timeoutResult(const Check& c) {
+  return {c.op == Check::Op::Connect ? CheckStatus::L4Timeout : CheckStatus::L7Timeout, 0, ""};
+}
+
+void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   if (c.fd >= 0) {
     linger lg{1, 0};  // HAProxy closes checks with a reset so the server keeps no TIME_WAIT
     setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -348,24 +390,30 @@ void HealthChecker::complete(Check& c, bool ok, uint64_t now) {
     c.fd = -1;
   }
   c.op = Check::Op::None;
+  r.duration = int64_t(now - c.started);
   const CheckSpec& k = c.srv->spec->check;
-  bool up = c.srv->up.load();
-  if (ok) {
+  const bool up = c.srv->up.load();
+  int change = -1;  // the state to switch to, if any
+  if (checkPassed(r.status)) {
     if (up) {
       c.health = std::min(c.health + 1, k.rise + k.fall - 1);
     } else if (++c.health >= k.rise) {
       c.health = k.rise + k.fall - 1;
-      c.srv->be->setServerUp(c.srv, true);
+      change = 1;
     }
   } else {
     if (up && c.health > k.rise) {
       --c.health;
     } else if (up) {
       c.health = 0;
-      c.srv->be->setServerUp(c.srv, false);
+      change = 0;
     } else if (c.health > 0) {
       --c.health;
     }
+  }
+  if (change >= 0) {
+    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
+    if (t.changed) reportServerState(shared_, *c.srv, change == 1, r, t);
   }
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);

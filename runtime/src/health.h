@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lbc/rt/http1.h"
+#include "server_events.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -44,9 +45,12 @@ class HealthChecker {
   void onConnect(Check& c, int res, uint64_t now);
   void onSend(Check& c, int res, uint64_t now);
   void onRecv(Check& c, int res, uint64_t now);
-  // 1 pass, 0 fail, -1 not decided yet (more bytes needed).
-  int evaluate(Check& c, bool final);
-  void complete(Check& c, bool ok, uint64_t now);
+  // False: not decided yet (more bytes needed); true: `r` holds the result.
+  bool evaluate(Check& c, bool final, CheckResult& r);
+  static CheckResult timeoutResult(const Check& c);
+  // Ends the check: counts it towards rise/fall, and on a transition switches the server and
+  // reports it as HAProxy does.
+  void complete(Check& c, CheckResult r, uint64_t now);
   uint64_t interval(const Check& c) const;
 
   Shared& shared_;

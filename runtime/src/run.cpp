@@ -99,6 +99,7 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   Shared shared;
   shared.topo = topo.get();
   shared.program = program;
+  shared.quiet = flags.quiet;
   shared.pages.resize(topo->proxies.size());
   shared.forwardfor.resize(topo->proxies.size());
   for (size_t i = 0; i < topo->proxies.size(); ++i) {

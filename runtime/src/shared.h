@@ -15,6 +15,7 @@
 #include "lbc/abi.h"
 #include "lbc/rt/http.h"
 #include "lbc/rt/topology.h"
+#include "server_events.h"
 
 namespace lbc::rt {
 
@@ -102,7 +103,8 @@ class Backend {
   // meanwhile: the wake-up is on its way and the caller must release that slot.
   bool leaveQueue(QueueLink* link);
   // Health transitions: rebuild the balancing state, let waiters in when a server comes up.
-  void setServerUp(ServerState* s, bool up);
+  // Returns what changed, for the state-change messages.
+  ServerTransition setServerUp(ServerState* s, bool up);
   uint32_t activeUsable() const;
 
  private:
@@ -142,6 +144,7 @@ struct Shared {
   // True when some proxy has rules, a rule-chosen backend or stick rules: connections then carry
   // a transaction (lbc::rt::Txn) through the analysis stages; otherwise they skip it entirely.
   bool analyse = false;
+  bool quiet = false;  // -q: no state-change messages on stderr (HAProxy's MODE_QUIET)
   std::vector<std::unique_ptr<StickTable>> tables;  // indexed like topo->proxies (null: no table)
   Limit global;
   std::vector<std::unique_ptr<Backend>> backends;  // indexed like topo->proxies (null if not a backend)

@@ -149,8 +149,8 @@ std::string frameLog(const LogFrame& fr, std::string_view message) {
     }
   }
   s += message;
-  // `len` bounds the line without its newline.
-  if (s.size() > fr.maxLen) s.resize(fr.maxLen);
+  // `len` bounds the line with its newline: HAProxy keeps len - 1 characters of the text.
+  if (fr.maxLen && s.size() >= fr.maxLen) s.resize(fr.maxLen - 1);
   s += '\n';
   return s;
 }

@@ -190,7 +190,7 @@ struct LogFrame {
   std::string_view tag = "lbc";
   int pid = 0;
   int64_t nowMs = 0;     // for the rfc3164 date
-  size_t maxLen = 1024;  // `log ... len N`: the line is cut there
+  size_t maxLen = 1024;  // `log ... len N`: the line with its newline is cut there
 };
 // The line written to stdout/stderr, with its trailing newline.
 std::string frameLog(const LogFrame& frame, std::string_view message);

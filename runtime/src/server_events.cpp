@@ -1,0 +1,146 @@
+#include "server_events.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "lbc/rt/http.h"
+#include "shared.h"
+
+namespace lbc::rt {
+
+const char* checkStatusText(CheckStatus s) {
+  switch (s) {
+    case CheckStatus::SockErr:
+      return "Socket error";
+    case CheckStatus::L4Ok:
+      return "Layer4 check passed";
+    case CheckStatus::L4Timeout:
+      return "Layer4 timeout";
+    case CheckStatus::L4Con:
+      return "Layer4 connection problem";
+    case CheckStatus::L7Timeout:
+      return "Layer7 timeout";
+    case CheckStatus::L7Rsp:
+      return "Layer7 invalid response";
+    case CheckStatus::L7Ok:
+      return "Layer7 check passed";
+    case CheckStatus::L7Sts:
+      return "Layer7 wrong status";
+  }
+  return "Unknown";
+}
+
+namespace {
+
+// HAProxy quotes the check description with chunk_asciiencode: bytes that are not printable
+// ASCII, the quote and the angle brackets of its own escapes become <XX>.
+void asciiEncode(std::string& out, std::string_view v) {
+  static const char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : v) {
+    if (c < 32 || c >= 127 || c == '"' || c == '<' || c == '>') {
+      out += '<';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      out += '>';
+    } else {
+      out += char(c);
+    }
+  }
+}
+
+bool hasCode(CheckStatus s) {  // HAProxy: status >= HCHK_STATUS_L57DATA (a status line was read)
+  return s == CheckStatus::L7Ok || s == CheckStatus::L7Sts;
+}
+
+}  // namespace
+
+std::string formatServerState(std::string_view proxy, std::string_view server, bool backup, bool up,
+                              const CheckResult& r, const ServerTransition& t) {
+  std::string m;
+  m.reserve(256);
+  if (backup) m += "Backup ";
+  m += "Server ";
+  m += proxy;
+  m += '/';
+  m += server;
+  m += up ? " is UP" : " is DOWN";
+  m += ", reason: ";
+  m += checkStatusText(r.status);
+  if (hasCode(r.status)) m += ", code: " + std::to_string(r.code);
+  if (!r.info.empty()) {
+    m += ", info: \"";
+    asciiEncode(m, r.info);
+    m += '"';
+  }
+  if (r.duration >= 0) m += ", check duration: " + std::to_string(r.duration) + "ms";
+  const char* on_backup = t.bck && !t.act ? " Running on backup." : "";
+  char b[200];
+  if (up)
+    std::snprintf(b, sizeof b,
+                  ". %u active and %u backup servers online.%s %u sessions requeued, %u total in queue",
+                  t.act, t.bck, on_backup, t.xferred, t.queued);
+  else
+    std::snprintf(
+        b, sizeof b,
+        ". %u active and %u backup servers left.%s %u sessions active, %u requeued, %u remaining in queue",
+        t.act, t.bck, on_backup, t.sessions, t.xferred, t.queued);
+  m += b;
+  return m;
+}
+
+std::string stderrLine(std::string_view label, int pid, std::string_view message) {
+  // HAProxy pads "[LABEL]" to ten columns.
+  std::string s = "[";
+  s += label;
+  s += ']';
+  if (s.size() < 10) s.append(10 - s.size(), ' ');
+  s += " (" + std::to_string(pid) + ") : ";
+  s += message;
+  s += '\n';
+  return s;
+}
+
+void sendLog(const std::vector<LogTargetSpec>& targets, int level, std::string_view message) {
+  for (const LogTargetSpec& t : targets) {
+    int l = level;
+    if (l > t.max_level) continue;
+    if (l < t.min_level) l = t.min_level;
+    http::LogFrame fr;
+    fr.format = t.format == 2 ? http::LogFormat::kShort : http::LogFormat::kRaw;
+    fr.facility = t.facility;
+    fr.level = l;
+    fr.pid = int(getpid());
+    fr.maxLen = t.len;
+    const std::string line = http::frameLog(fr, message);
+    ssize_t w = write(t.fd, line.data(), line.size());  // a failed write drops the line, as HAProxy
+    (void)w;
+  }
+}
+
+void reportServerState(const Shared& shared, const ServerState& s, bool up, const CheckResult& r,
+                       const ServerTransition& t) {
+  const ProxySpec& ps = s.be->spec();
+  const int pid = int(getpid());
+  const std::string msg = formatServerState(ps.name, s.spec->name, s.spec->backup, up, r, t) + ".";
+  // One write per line: several threads may report at once.
+  if (!shared.quiet) {
+    const std::string line = stderrLine("WARNING", pid, msg);
+    ssize_t w = write(2, line.data(), line.size());
+    (void)w;
+  }
+  sendLog(ps.logs, up ? 5 : 1, msg);  // notice / alert
+  if (!up && t.prev_usable && !t.act && !t.bck) {
+    // HAProxy's proxy_type_str: a listen section is a "proxy".
+    const char* type = ps.frontend ? "proxy" : "backend";
+    if (!shared.quiet) {
+      const std::string line =
+          stderrLine("ALERT", pid, std::string(type) + " '" + ps.name + "' has no server available!");
+      ssize_t w = write(2, line.data(), line.size());
+      (void)w;
+    }
+    sendLog(ps.logs, 0, std::string(type) + " " + ps.name + " has no server available!");  // emerg
+  }
+}
+
+}  // namespace lbc::rt
