@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import socketserver
@@ -19,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import run_tests, Proxy, free_port, wait_for  # noqa: E402
+from harness import run_tests, Proxy, can_connect, free_port, wait_for  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -861,6 +862,173 @@ def httpchk_expect_string_and_status():
         wait_for(lambda: served_by(fe2)[0] == "503", 10, "b down on a 5xx")
     finally:
         st.close()
+
+
+class LoggedProxy:
+    """A proxy whose stdout and stderr go to files, so a test can wait for a line while it runs."""
+
+    def __init__(self, cmd, cfg, ready_port):
+        self.dir = tempfile.mkdtemp(prefix="lbc-e2e-")
+        path = os.path.join(self.dir, "test.cfg")
+        with open(path, "w") as f:
+            f.write(cfg)
+        self.out_path, self.err_path = os.path.join(self.dir, "out"), os.path.join(self.dir, "err")
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.proc = subprocess.Popen(shlex.split(cmd) + [path], stdout=out, stderr=err)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError("proxy exited early: " + self.read(self.err_path))
+            return can_connect(ready_port)
+        wait_for(ready, 20, "the proxy to accept on %d" % ready_port)
+
+    @staticmethod
+    def read(path):
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def lines(self, which):
+        return self.read(self.err_path if which == "err" else self.out_path).splitlines()
+
+    def wait_line(self, text, which="err"):
+        wait_for(lambda: any(text in l for l in self.lines(which)), 10, "%r on std%s" % (text, which))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        return code
+
+
+class Toggled:
+    """A TCP listener that can be closed (connections refused) and opened again on its port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.sock = None
+        self.open()
+
+    def open(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(64)  # checks only connect: the backlog holds them, nobody accepts
+
+    def close(self):
+        self.sock.close()
+
+
+# `timeout check` lets a slow answer of the Python servers count as an answer (inter still bounds
+# the connect), so only the test's own changes move the servers.
+STATE_CFG = """global
+    maxconn 100
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+    timeout check 5s
+frontend web
+    bind 127.0.0.1:{fe}
+    default_backend app
+backend app
+    log stdout format raw local0
+    log stdout format short local0 alert
+    option httpchk GET /health
+    server a 127.0.0.1:{a} check inter 100 fall 2 rise 2
+    server bk 127.0.0.1:{bk} check inter 100 fall 1 rise 1 backup
+backend tcpb
+    log stdout len 100 format short local0 info err
+    server t 127.0.0.1:{t} check inter 100 fall 1 rise 1
+    server d 127.0.0.1:{t} check disabled
+backend quiet
+    option httpchk GET /health
+    http-check expect ! string BAD
+    server q 127.0.0.1:{q} check inter 100 fall 1 rise 1
+"""
+
+
+def state_messages(lines):
+    """The state-change lines, with what varies from run to run (pid, check duration) masked."""
+    out = []
+    for l in lines:
+        if "Server " in l or "has no server available" in l:
+            l = re.sub(r"\(\d+\) : ", "(PID) : ", l)
+            out.append(re.sub(r"check duration: \d+ms", "check duration: Nms", l))
+    return out
+
+
+@test
+def server_state_changes_are_reported_as_haproxy():
+    """Health checks take servers down and up: the stderr warnings/alerts and the lines sent to the
+    backends' log targets (raw, short with level filters, len) are HAProxy's, in the same order."""
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    got = {}
+    for name, cmd in (("haproxy", ARGS.haproxy + " -db -f"), ("lbc", ARGS.proxy)):
+        a, bk, q, t = CheckedServer("a"), CheckedServer("bk"), CheckedServer("q"), Toggled()
+        q.health = (200, b"")  # an empty body fails a body rule, negated or not
+        fe = free_port()
+        p = LoggedProxy(cmd, STATE_CFG.format(fe=fe, a=a.port, bk=bk.port, t=t.port, q=q.port), fe)
+        try:
+            p.wait_line("Server quiet/q is DOWN")
+            q.health = (200, b"GOOD")
+            p.wait_line("Server quiet/q is UP")
+            a.health = (500, b"broken")  # two failures (fall 2): running on the backup
+            p.wait_line("Server app/a is DOWN")
+            a.health = (200, b"fine")
+            p.wait_line("Server app/a is UP")
+            t.close()  # refused: the backend's only server is gone
+            p.wait_line("backend 'tcpb' has no server available!")
+            t.open()
+            p.wait_line("Server tcpb/t is UP")
+            bk.health = (503, b"")
+            p.wait_line("Backup Server app/bk is DOWN")
+            a.shutdown()
+            a.server_close()
+            p.wait_line("backend 'app' has no server available!")
+            p.wait_line("backend app has no server available!", "out")
+            code = p.stop()
+            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
+            got[name] = (state_messages(p.lines("err")), state_messages(p.lines("out")))
+        finally:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            for s in (a, bk, q):
+                s.shutdown()
+            t.close()
+    err, out = got["lbc"]
+    assert err == got["haproxy"][0], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(err), "\n".join(got["haproxy"][0]))
+    assert out == got["haproxy"][1], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(out), "\n".join(got["haproxy"][1]))
+    # the comparison saw what it is about
+    assert any("reason: Layer7 wrong status, code: 500" in l and "Running on backup." in l for l in err), err
+    assert any("reason: Layer4 connection problem, info: \"Connection refused\"" in l for l in err), err
+    assert any(l.startswith("<3>Server tcpb/t is DOWN") and len(l) == 99 for l in out), out
+    assert not any("tcpb/d" in l for l in err), err  # a disabled server says nothing
+
+
+@test
+def quiet_keeps_server_state_changes_off_stderr():
+    """-q (HAProxy's quiet mode) silences the stderr messages; the log targets still get them."""
+    t = Toggled()
+    fe = free_port()
+    cfg = ("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+           "frontend web\n    bind 127.0.0.1:%d\n    default_backend b\n"
+           "backend b\n    log stdout format raw local0\n    server t 127.0.0.1:%d check inter 100 fall 1 rise 1\n"
+           % (fe, t.port))
+    p = LoggedProxy(ARGS.proxy + " -q", cfg, fe)
+    try:
+        t.close()
+        p.wait_line("backend b has no server available!", "out")
+        assert p.stop() == 0
+        assert not state_messages(p.lines("err")), p.lines("err")
+        assert p.lines("out")[0].startswith("Server b/t is DOWN, reason: Layer4 connection problem"), p.lines("out")
+    finally:
+        if p.proc.poll() is None:
+            p.proc.kill()
 
 
 def haproxy_available():
