@@ -74,6 +74,32 @@ uint64_t idleTimeout(const ProxySpec& be) {
   return be.timeouts.http_keep_alive ? be.timeouts.http_keep_alive : 5000;
 }
 
+// The end of the request (head and body) when all of it is among the first `avail` bytes, else
+// 0. A chunked body that is already malformed there sets `status` (400).
+uint32_t bodyWithHead(const HttpStream& h, uint32_t head, uint32_t avail, uint16_t* status) {
+  const http1::Message& m = h.reqp.message();
+  switch (m.body) {
+    case http1::Body::kContentLength:
+      return m.contentLength <= avail - head ? head + uint32_t(m.contentLength) : 0;
+    case http1::Body::kChunked: {
+      http1::ChunkedDecoder d = h.reqdec;  // a copy: the bytes are decoded again when forwarded
+      for (uint32_t pos = head; pos < avail;) {
+        http1::ChunkedDecoder::Step s = d.next(h.in.get() + pos, avail - pos);
+        pos += s.length;
+        if (s.kind == http1::ChunkedDecoder::Kind::kError) {
+          *status = s.status;
+          return 0;
+        }
+        if (s.kind == http1::ChunkedDecoder::Kind::kDone) return pos;
+        if (s.length == 0) break;
+      }
+      return 0;
+    }
+    default:
+      return head;
+  }
+}
+
 }  // namespace
 
 void Worker::httpStart(Conn* c) {
@@ -191,6 +217,7 @@ void Worker::httpRequest(Conn* c) {
   http1::Result r = h.reqp.feed(h.in.get(), fed);
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
+      h.native = true;
       httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 400), true);
       return;
     }
@@ -198,9 +225,21 @@ void Worker::httpRequest(Conn* c) {
     return;
   }
   const uint32_t fe = proxyIndex(*c->fe->spec);
+  if (r.outcome == http1::Outcome::kDone) {
+    // HAProxy's H1 layer parses the body bytes that came with the head (its buffer: bufsize)
+    // before the stream sees the request: bad chunking there makes it a bad request like a bad
+    // head, and a body complete there lets a rule's reply keep the connection.
+    uint16_t status = 0;
+    h.ireq_end = bodyWithHead(h, r.length, fed, &status);
+    if (status) {
+      r.outcome = http1::Outcome::kError;
+      r.status = status;
+    }
+  }
   if (r.outcome == http1::Outcome::kError) {
     h.term[0] = 'P';
     h.term[1] = 'R';
+    h.native = true;
     httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
     return;
   }
@@ -240,8 +279,12 @@ void Worker::httpRequest(Conn* c) {
       x.verdict = verdict;
       h.term[0] = verdict == LBC_HOOK_DENY ? 'P' : 'L';  // denied, or answered locally
       h.term[1] = 'R';
-      http::Rendered rd = http::renderReply(x, shared_.pages[proxy], h.rq, modeOf(fs));
-      httpRaw(c, std::move(rd.bytes), rd.close || !h.req_done);
+      // HAProxy keeps the connection when the whole request was received (the next one follows
+      // it); otherwise the reply says close and the connection ends after it.
+      http::RequestState rq = h.rq;
+      if (!h.ireq_end) rq.clientClose = true;
+      http::Rendered rd = http::renderReply(x, shared_.pages[proxy], rq, modeOf(fs));
+      httpRaw(c, std::move(rd.bytes), rd.close);
       return true;
     }
     return false;
@@ -274,6 +317,7 @@ void Worker::httpRequest(Conn* c) {
   }
   h.ws.resize(n);
   h.ws_off = 0;
+  h.ws_head = uint32_t(n);
   toBackend(c, nullptr);
 }
 
@@ -288,117 +332,6 @@ void Worker::httpEstablished(Conn* c) {
   httpRecvArm(c, 1);
   httpPump(c);
   arm(c);
-}
-
-// Finds the body bytes among the unscanned ones, with the message's framing. False: bad chunking.
-bool Worker::httpScan(HttpStream& h, bool request) {
-  char* buf = request ? h.in.get() : h.res.get();
-  uint32_t& scan = request ? h.iscan : h.rscan;
-  uint32_t len = request ? h.ilen : h.rlen;
-  bool& done = request ? h.req_done : h.res_done;
-  http1::Body body = request ? h.rq.body : h.rs.body;
-  if (request && h.tunnel) {
-    scan = len;
-    return true;
-  }
-  if (done) return true;
-  if (!request && h.until_close) {
-    scan = len;
-    return true;
-  }
-  if (body == http1::Body::kContentLength) {
-    http1::LengthCounter& lc = request ? h.reqlen : h.reslen;
-    scan += uint32_t(lc.take(len - scan));
-    done = lc.done();
-    return true;
-  }
-  http1::ChunkedDecoder& d = request ? h.reqdec : h.resdec;
-  while (scan < len) {
-    http1::ChunkedDecoder::Step s = d.next(buf + scan, len - scan);
-    scan += s.length;
-    if (s.kind == http1::ChunkedDecoder::Kind::kError) return false;
-    if (s.kind == http1::ChunkedDecoder::Kind::kDone) {
-      done = true;
-      break;
-    }
-    if (s.kind == http1::ChunkedDecoder::Kind::kNeedMore) break;
-  }
-  return true;
-}
-
-// Moves bytes: request body to the server, response head and body to the client; reads more where
-// a side is waiting for data; ends the transaction once both messages are complete.
-void Worker::httpPump(Conn* c) {
-  HttpStream& h = *c->hs;
-  if (c->st != ConnState::Established) return;
-  // ---- client -> server ----
-  if (!httpScan(h, true)) {
-    finish(c, true);  // bad chunked request body after the head was forwarded
-    return;
-  }
-  if (!h.send_s) {
-    const char* p = nullptr;
-    uint32_t n = 0;
-    if (h.ws_off < h.ws.size()) {
-      p = h.ws.data() + h.ws_off;
-      n = uint32_t(h.ws.size() - h.ws_off);
-    } else if (h.isent < h.iscan) {
-      p = h.in.get() + h.isent;
-      n = h.iscan - h.isent;
-    } else if (h.iscan > h.ihead && h.iscan == h.isent) {
-      // Everything scanned is sent: the body area is free again (the head stays in place).
-      std::memmove(h.in.get() + h.ihead, h.in.get() + h.iscan, h.ilen - h.iscan);
-      h.ilen -= h.iscan - h.ihead;
-      h.isent = h.iscan = h.ihead;
-    }
-    if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->sfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendS));
-      ++c->inflight;
-      h.send_s = true;
-    } else if (!h.req_done) {
-      httpRecvArm(c, 0);
-    } else if (h.eof_c && c->sfd >= 0) {
-      shutdown(c->sfd, SHUT_WR);
-      h.eof_c = false;  // done once
-    }
-  }
-  // ---- server -> client ----
-  if (!h.res_head) return;
-  if (!httpScan(h, false)) {
-    finish(c, true);
-    return;
-  }
-  if (!h.send_c) {
-    const char* p = nullptr;
-    uint32_t n = 0;
-    if (h.wc_off < h.wc.size()) {
-      p = h.wc.data() + h.wc_off;
-      n = uint32_t(h.wc.size() - h.wc_off);
-    } else if (h.rsent < h.rscan) {
-      p = h.res.get() + h.rsent;
-      n = h.rscan - h.rsent;
-    } else {
-      if (h.rscan > 0) {
-        std::memmove(h.res.get(), h.res.get() + h.rscan, h.rlen - h.rscan);
-        h.rlen -= h.rscan;
-        h.rsent = h.rscan = 0;
-      }
-      if (h.res_done) {
-        httpEnd(c);
-        return;
-      }
-      httpRecvArm(c, 1);
-    }
-    if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->cfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendC));
-      ++c->inflight;
-      h.send_c = true;
-    }
-  }
 }
 
 // The response head: interim responses go through as they are; the final one runs the
@@ -585,7 +518,8 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   h.rlen = h.rsent = h.rscan = 0;
   h.ws.clear();
   h.ws_off = 0;
-  h.isent = h.iscan = h.ilen;  // nothing more goes to a server
+  // Nothing more goes to a server; a kept connection goes on after the request's last byte.
+  h.isent = h.iscan = !close && h.ireq_end ? h.ireq_end : h.ilen;
   if (!h.send_c) {
     io_uring_sqe* q = sqe();
     io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
@@ -617,10 +551,17 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
   }
   if (dir == 0) {
     c->act_s = now_;
-    if (h.ws_off < h.ws.size())
+    if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
-    else
+      if (h.ws_off > h.ws_head) h.body_sent = true;
+      if (h.ws_off == h.ws.size() && h.body_sent) {  // re-encoded body sent: room for more
+        h.ws.clear();
+        h.ws_off = h.ws_head = 0;
+      }
+    } else {
       h.isent += uint32_t(res);
+      h.body_sent = true;
+    }
   } else {
     c->act_c = now_;
     if (h.wc_off < h.wc.size()) {
@@ -632,7 +573,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     } else {
       h.rsent += uint32_t(res);
     }
-    h.bytes_out += uint32_t(res);
+    if (!h.native) h.bytes_out += uint32_t(res);
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
@@ -691,10 +632,12 @@ void Worker::httpEnd(Conn* c) {
   c->st = ConnState::Analysing;
   c->act_c = now_;
   h.req_start = now_;
-  if (h.ilen)
-    httpRequest(c);  // a pipelined request is already there
-  else
+  if (h.ilen) {
+    h.t_first = now_;  // its first byte is here already (HAProxy logs TR 0)
+    httpRequest(c);    // a pipelined request
+  } else {
     httpRecvArm(c, 0);
+  }
   if (c->st != ConnState::Closing) arm(c);
 }
 
@@ -743,6 +686,7 @@ void Worker::httpTimeout(Conn* c) {
       } else {
         h.term[0] = 'c';
         h.term[1] = 'R';
+        h.native = true;
         httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
       }
       break;
