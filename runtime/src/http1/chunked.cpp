@@ -144,6 +144,8 @@ ChunkedDecoder::Step ChunkedDecoder::step(const char* p, size_t n, std::string* 
           // bounded by lineMax, well below the caller's buffer).
           uint32_t j = i;
           while (j < m && is(p[j], kSpHt)) ++j;
+          const uint32_t room = lineMax - trailerBytes_;  // the byte-wise limit check, at once
+          if (j - i > room) return error(Reason::kBadTrailer, i + room);
           if (j == m) return {Kind::kFraming, i};
           if (p[j] != '\r' && p[j] != '\n') out->append(p + i, j - i);
           trailerBytes_ += j - i - 1;  // the last one is counted below
