@@ -58,11 +58,12 @@ void Worker::httpPump(Conn* c) {
   // ---- client -> server ----
   if (!httpScan(h, true)) {
     // Bad chunking after the head went to the server: as HAProxy, a 400 when no response came
-    // yet (the server connection closes; logged PH), else the client's connection is cut (PD).
+    // yet (the server connection closes; logged PH), else the connection ends (PD): closed after
+    // a complete response, cut in the middle of one.
     h.term[0] = 'P';
     h.term[1] = h.res_head ? 'D' : 'H';
     if (h.res_head)
-      finish(c, true);
+      finish(c, !(h.res_done && !h.send_c && h.wc_off == h.wc.size() && h.rsent == h.rscan));
     else
       httpError(c, 400);
     return;
@@ -117,10 +118,17 @@ void Worker::httpPump(Conn* c) {
         h.rsent = h.rscan = 0;
       }
       if (h.res_done) {
-        httpEnd(c);
-        return;
+        // A response that came before the end of the request body: as HAProxy, the body still
+        // goes to the server and the connection is kept once it ended (when both sides keep it).
+        const bool flushed = h.req_done && !h.send_s && h.ws_off == h.ws.size() && h.isent == h.iscan;
+        if (flushed || !h.keep_alive || h.close_after || !h.rs.serverKeepAlive || h.rq.serverClose ||
+            c->sfd < 0) {
+          httpEnd(c);
+          return;
+        }
+      } else {
+        httpRecvArm(c, 1);
       }
-      httpRecvArm(c, 1);
     }
     if (n) {
       io_uring_sqe* q = sqe();

@@ -357,6 +357,28 @@ class KeepAlive:
 
 
 @test
+def response_before_request_body_end_keeps_connection():
+    # A server that answers after the head: as haproxy, the rest of the body still goes to it and
+    # the client connection carries the next request once the body ended.
+    k = KeepAlive()
+    st = Setup(SIMPLE.replace("{a}", "{k}") % "", [k])
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+        first = b""
+        while not first.endswith(b"\r\n\r\nok"):
+            d = s.recv(4096)
+            assert d, first
+            first += d
+        assert first == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", first
+        s.sendall(b"abcGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert read_to_eof(s) == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+    finally:
+        st.close()
+
+
+@test
 def idle_server_connection_closes_at_keep_alive_timeout():
     k = KeepAlive()
     st = Setup(SIMPLE.replace("{a}", "{k}") % "", [k], defaults="    timeout http-keep-alive 500ms")
