@@ -212,6 +212,61 @@ def errors_503_502():
 
 
 @test
+def pipelined_request_after_error_page():
+    # 502 (invalid response), 503 (no server), 504 (timeout server) and http-response deny: haproxy
+    # keeps the client connection when the request came whole and serves the next one.
+    g = Garbage()
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    http-request set-var(txn.p) path\n"
+               "    http-response deny if {{ var(txn.p) -m str /rdeny }}\n"
+               "    use_backend bad if {{ path /bad }}\n    use_backend down if {{ path /down }}\n"
+               "    use_backend slow if {{ path /slow }}\n    default_backend app\n"
+               "backend app\n    server a 127.0.0.1:{a}\nbackend bad\n    server g 127.0.0.1:{g}\n"
+               "backend down\n    retries 0\n    server b 127.0.0.1:{closed}\n"
+               "backend slow\n    timeout server 300ms\n    server k 127.0.0.1:{k}\n",
+               [EchoServer("a"), g, Hang()])
+    try:
+        nxt = b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        for path, status in [(b"/bad", b"502"), (b"/down", b"503"), (b"/slow", b"504"), (b"/rdeny", b"502")]:
+            out = raw(st.fe, b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n%s" % (path, nxt))
+            page, _, rest = out.partition(b"</body></html>\n")
+            assert page.startswith(b"HTTP/1.1 " + status) and b"connection: close" not in page, out
+            assert rest.startswith(b"HTTP/1.1 200 OK\r\n") and b'"path": "/next"' in rest, out
+        # Not all of the body came: the page says close and the connection ends with it.
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.sendall(b"POST /down HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        out = read_to_eof(s)
+        assert out.startswith(b"HTTP/1.1 503 ") and b"\r\nconnection: close\r\n" in out, out
+    finally:
+        st.close()
+
+
+class Hang:
+    """Reads requests and never answers."""
+
+    def __init__(self):
+        self.name = "k"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)  # kept open, unanswered, until shutdown
+
+    def shutdown(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@test
 def garbage_response_is_502():
     g = Garbage()
     st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    default_backend app\nbackend app\n    server g 127.0.0.1:{g}\n",
