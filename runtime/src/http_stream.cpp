@@ -514,6 +514,9 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   wheelRemove(c);
   h.phase = HttpStream::Phase::kReply;
   if (bytes.size() > 12 && bytes.compare(0, 5, "HTTP/") == 0) h.log_status = std::atoi(bytes.c_str() + 9);
+  // Nothing more goes to a server; a kept connection goes on after the request's last byte (the
+  // body scanned to its end, or found whole with the head and not scanned yet).
+  h.isent = h.iscan = close ? h.ilen : h.req_done ? h.iscan : h.ireq_end;
   h.close_after = close;
   h.keep_alive = !close;
   h.res_head = h.res_done = true;
@@ -521,15 +524,12 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   if (h.send_c) {  // a previous send (an interim response) is in flight: the reply follows it
     h.wc.append(bytes);
   } else {
-    h.wc = std::move(bytes);
+    h.wc.assign(bytes);  // keeps the reserved capacity (see HttpStream)
     h.wc_off = 0;
   }
   h.rlen = h.rsent = h.rscan = 0;
   h.ws.clear();
   h.ws_off = 0;
-  // Nothing more goes to a server; a kept connection goes on after the request's last byte (the
-  // body scanned to its end, or found whole with the head and not scanned yet).
-  h.isent = h.iscan = close ? h.ilen : h.req_done ? h.iscan : h.ireq_end;
   if (!h.send_c) {
     io_uring_sqe* q = sqe();
     io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
