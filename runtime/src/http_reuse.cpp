@@ -68,8 +68,8 @@ bool Worker::httpReuse(Conn* c) {
 // response byte came.
 bool Worker::httpRetryFresh(Conn* c) {
   HttpStream& h = *c->hs;
-  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off ||
-      !h.wc.empty() || !c->srv || c->sfd < 0)
+  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
+      !c->srv || c->sfd < 0)
     return false;
   io_uring_sqe* q = sqe();
   io_uring_prep_close(q, c->sfd);

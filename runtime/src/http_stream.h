@@ -68,11 +68,11 @@ struct HttpStream {
   // A chunked body is re-encoded into these too (http_stream_body.cpp).
   std::string wc, ws;
   uint32_t wc_off = 0, ws_off = 0;
-  uint32_t ws_head = 0;     // the request head at the start of ws (sent again by a retry)
-  bool body_sent = false;   // a byte of the request body went to the server: no retry
-  uint32_t ireq_end = 0;    // past the request's last byte, when the whole body came with the head
-  bool native = false;      // the reply is the H1 layer's error (parse error, 408): HAProxy logs
-                            // no bytes for it
+  uint32_t ws_head = 0;    // the request head at the start of ws (sent again by a retry)
+  bool body_sent = false;  // a byte of the request body went to the server: no retry
+  uint32_t ireq_end = 0;   // past the request's last byte, when the whole body came with the head
+  bool native = false;     // the reply is the H1 layer's error (parse error, 408): HAProxy logs
+                           // no bytes for it
   bool recv_c = false, recv_s = false, send_c = false, send_s = false;  // operations pending
   bool close_after = false;  // close the client once everything is sent
   bool keep_alive = false;   // another request may follow on this connection

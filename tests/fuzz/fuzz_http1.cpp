@@ -80,7 +80,8 @@ Framed decodeChunked(const char* p, size_t n, size_t step, const Limits& limits,
 // recode() as the runtime drives it: bytes it leaves unconsumed stay at the front of a growing
 // buffer. Its verdict must be next()'s, its output a valid chunked body with the same payload,
 // within a bounded size.
-void checkRecode(const char* p, size_t n, size_t step, const Limits& limits, bool response, const Framed& ref) {
+void checkRecode(const char* p, size_t n, size_t step, const Limits& limits, bool response,
+                 const Framed& ref) {
   ChunkedDecoder d(limits, response);
   std::string pending, out;
   size_t fed = 0, consumed = 0, calls = 0;
@@ -105,9 +106,11 @@ void checkRecode(const char* p, size_t n, size_t step, const Limits& limits, boo
   if (last == ChunkedDecoder::Kind::kError) return;
   const Limits roomy{1u << 24, 0, 1u << 16};  // the output's lines may be longer than the input's
   Framed back = decodeChunked(out.data(), out.size(), out.size() ? out.size() : 1, roomy, response);
-  if (last == ChunkedDecoder::Kind::kDone && (back.last != ChunkedDecoder::Kind::kDone || back.consumed != out.size()))
+  if (last == ChunkedDecoder::Kind::kDone &&
+      (back.last != ChunkedDecoder::Kind::kDone || back.consumed != out.size()))
     mismatch("recoded body does not end");
-  if (back.last == ChunkedDecoder::Kind::kError || back.payload != d.payloadBytes()) mismatch("recoded payload");
+  if (back.last == ChunkedDecoder::Kind::kError || back.payload != d.payloadBytes())
+    mismatch("recoded payload");
 }
 
 }  // namespace

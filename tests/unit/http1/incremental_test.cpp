@@ -166,7 +166,10 @@ TEST(Http1Chunked, RecodesAsHaproxy) {
   EXPECT_EQ(recode("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n3\r\nabc\r\n0\r\n\r\n", 100).out,
             "1D\r\nabcdefghijklmnopqrstuvwxyzabc\r\n0\r\n\r\n");
   EXPECT_EQ(recode("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n", 14).out,
-            "A\r\nabcdefghij\r\n" "E\r\nklmnopqrstuvwx\r\n" "2\r\nyz\r\n" "0\r\n\r\n");
+            "A\r\nabcdefghij\r\n"
+            "E\r\nklmnopqrstuvwx\r\n"
+            "2\r\nyz\r\n"
+            "0\r\n\r\n");
   // Trailer values trimmed (inner whitespace kept, even when a read ends inside it), names
   // lower-cased, an empty value kept as "name: ".
   const std::string tr = "0\r\nX-T:\r\nX-U: \t a \t b \t\r\nX-V:c\nContent-Length: 5\r\n\r\n";

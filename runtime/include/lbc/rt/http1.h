@@ -253,7 +253,7 @@ class ChunkedDecoder {
   uint64_t payload_ = 0;
   uint32_t trailers_ = 0;
   uint32_t trailerBytes_ = 0;
-  uint32_t lineLen_ = 0;  // of the current chunk-size line or trailer name
+  uint32_t lineLen_ = 0;       // of the current chunk-size line or trailer name
   bool valueStarted_ = false;  // a trailer value's first non-blank byte was seen
 };
 
