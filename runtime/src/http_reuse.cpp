@@ -64,11 +64,12 @@ bool Worker::httpReuse(Conn* c) {
 
 // A reused idle connection the server closed just before (or while) it got the request: as
 // HAProxy, the request goes again on a new connection, when nothing of it is lost (no body byte
-// left the buffer yet) and no response byte came.
+// was sent yet: ws still holds the head and whatever chunked body was re-encoded behind it) and no
+// response byte came.
 bool Worker::httpRetryFresh(Conn* c) {
   HttpStream& h = *c->hs;
-  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.isent != h.ihead || h.wc_off ||
-      !h.wc.empty() || !c->srv || c->sfd < 0)
+  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
+      !c->srv || c->sfd < 0)
     return false;
   io_uring_sqe* q = sqe();
   io_uring_prep_close(q, c->sfd);

@@ -72,6 +72,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
 class EchoServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # a proxy closing (or resetting) a kept-alive connection is expected; other errors are not
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def __init__(self, name):
         super().__init__(("127.0.0.1", 0), Echo)
         self.name = name
@@ -957,6 +962,230 @@ def cookie_persistence_matches_haproxy():
     finally:
         a.shutdown()
         b.shutdown()
+
+
+@test
+def pipelined_request_after_error_page():
+    # 502 (invalid response), 503 (no server), 504 (timeout server) and http-response deny: haproxy
+    # keeps the client connection when the request came whole and serves the next one.
+    g = Garbage()
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    http-request set-var(txn.p) path\n"
+               "    http-response deny if {{ var(txn.p) -m str /rdeny }}\n"
+               "    use_backend bad if {{ path /bad }}\n    use_backend down if {{ path /down }}\n"
+               "    use_backend slow if {{ path /slow }}\n    default_backend app\n"
+               "backend app\n    server a 127.0.0.1:{a}\nbackend bad\n    server g 127.0.0.1:{g}\n"
+               "backend down\n    retries 0\n    server b 127.0.0.1:{closed}\n"
+               "backend slow\n    timeout server 300ms\n    server k 127.0.0.1:{k}\n",
+               [EchoServer("a"), g, Hang()])
+    try:
+        nxt = b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        for path, status in [(b"/bad", b"502"), (b"/down", b"503"), (b"/slow", b"504"), (b"/rdeny", b"502")]:
+            out = raw(st.fe, b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n%s" % (path, nxt))
+            page, _, rest = out.partition(b"</body></html>\n")
+            assert page.startswith(b"HTTP/1.1 " + status) and b"connection: close" not in page, out
+            assert rest.startswith(b"HTTP/1.1 200 OK\r\n") and b'"path": "/next"' in rest, out
+        # Not all of the body came: the page says close and the connection ends with it.
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.sendall(b"POST /down HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        out = read_to_eof(s)
+        assert out.startswith(b"HTTP/1.1 503 ") and b"\r\nconnection: close\r\n" in out, out
+    finally:
+        st.close()
+
+
+class Hang:
+    """Reads requests and never answers."""
+
+    def __init__(self):
+        self.name = "k"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)  # kept open, unanswered, until shutdown
+
+    def shutdown(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@test
+def response_before_request_body_end_keeps_connection():
+    # A server that answers after the head: as haproxy, the rest of the body still goes to it and
+    # the client connection carries the next request once the body ended.
+    k = KeepAlive()
+    st = Setup(SIMPLE.replace("{a}", "{k}") % "", [k])
+    try:
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.settimeout(10)
+        s.sendall(b"POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+        first = b""
+        while not first.endswith(b"\r\n\r\nok"):
+            d = s.recv(4096)
+            assert d, first
+            first += d
+        assert first == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", first
+        s.sendall(b"abcGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert read_to_eof(s) == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+    finally:
+        st.close()
+
+
+@test
+def httplog_bad_chunked_body():
+    # As haproxy 2.6 logs them: bad chunking that came with the head is a bad request of the H1
+    # layer (PR--, <BADREQ>, 0 bytes); after the head went to the server, the stream's 400 (PH--).
+    rec = Recorder()
+    fe = free_port()
+    cfg = LOGCFG.format(fmt="raw", null="    option dontlognull\n", fe=fe, a=rec.port, closed=free_port())
+    proxy = Proxy(ARGS.proxy, cfg, fe)
+    head = b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    try:
+        assert raw(fe, head + b"zz\r\nabc\r\n0\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+        s = socket.create_connection(("127.0.0.1", fe))
+        s.sendall(head + b"3\r\nabc\r\n")
+        wait_for(lambda: rec.got and rec.got[0].endswith(b"3\r\nabc\r\n"), what="the head at the server")
+        s.sendall(b"zz\r\n")
+        assert read_to_eof(s).startswith(b"HTTP/1.1 400 ")
+    finally:
+        code = proxy.stop()
+        rec.shutdown()
+    assert code == 0, (code, proxy.err[-2000:])
+    out = [ln for ln in proxy.out.splitlines() if ln]
+    parsed = [re.match(LOGLINE, ln) for ln in out]
+    assert len(out) == 2 and all(parsed), out
+    early, late = [m.groups()[1:] for m in parsed]
+    assert early == ("web", "<NOSRV>", "-1", "-1", "-1", "-1", "400", "0", "PR--", "<BADREQ>"), early
+    assert late[:2] == ("app", "a") and late[5:7] == ("-1", "400") and int(late[7]) > 0, late
+    assert late[8:] == ("PH--", "POST /c HTTP/1.1"), late
+
+
+def read_to_eof(s, timeout=10):
+    """Everything the proxy sends until it closes; fails if it keeps the connection open."""
+    s.settimeout(timeout)
+    out = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            break
+        except socket.timeout:
+            raise AssertionError("the proxy kept the connection open: %r" % out)
+        if not d:
+            break
+        out += d
+    s.close()
+    return out
+
+
+@test
+def pipelined_request_after_rule_reply():
+    # HAProxy 2.6 keeps the connection after deny / return / redirect when the whole request
+    # (body included) came with the head, and serves the next request pipelined behind it.
+    st = Setup(SIMPLE % "\n".join(["    http-request deny if {{ path /deny }}",
+                                   "    http-request return status 200 content-type text/plain string ok if {{ path /ret }}",
+                                   "    http-request redirect location /new code 301 if {{ path /old }}"]),
+               [EchoServer("a")])
+    try:
+        nxt = b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        for first, status in [(b"GET /deny HTTP/1.1\r\nHost: x\r\n\r\n", b"403"),
+                              (b"GET /ret HTTP/1.1\r\nHost: x\r\n\r\n", b"200"),
+                              (b"GET /old HTTP/1.1\r\nHost: x\r\n\r\n", b"301"),
+                              (b"POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", b"403"),
+                              (b"POST /deny HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"3\r\nabc\r\n0\r\n\r\n", b"403")]:
+            out = raw(st.fe, first + nxt)
+            reply, _, rest = out.partition(b"\r\n\r\n")
+            assert reply.startswith(b"HTTP/1.1 " + status) and b"connection: close" not in reply, out
+            assert out.count(b"HTTP/1.1 200 OK\r\n") == 1 + (status == b"200") and b'"path": "/next"' in rest, out
+        out = raw(st.fe, b"GET /deny HTTP/1.1\r\nHost: x\r\n\r\n" + nxt)
+        assert out.startswith(FORBIDDEN + b"HTTP/1.1 200 OK\r\n"), out
+        # The body is not all there: the reply says close and the connection ends with it.
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.sendall(b"POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        assert read_to_eof(s) == FORBIDDEN.replace(b"content-type: text/html\r\n",
+                                                   b"content-type: text/html\r\nconnection: close\r\n")
+    finally:
+        st.close()
+
+
+class Recorder:
+    """Records the bytes of each connection; answers 200 once a request's chunked body ended."""
+
+    def __init__(self):
+        self.name = "r"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.got = []  # per connection, as received so far
+        self.closed = set()  # the connections the proxy closed
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.got.append(b"")
+            threading.Thread(target=self._serve, args=(c, len(self.got) - 1), daemon=True).start()
+
+    def _serve(self, c, i):
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            self.got[i] += d
+            head, sep, body = self.got[i].partition(b"\r\n\r\n")
+            if sep and body.endswith(b"\r\n\r\n"):
+                c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        c.close()
+        self.closed.add(i)
+
+    def shutdown(self):
+        self.sock.close()
+
+
+@test
+def chunked_request_bodies_as_haproxy():
+    rec = Recorder()
+    st = Setup(SIMPLE.replace("{a}", "{r}") % "", [rec])
+    head = b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    native_400 = (b"HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\n"
+                  b"Connection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>400 Bad request</h1>\n"
+                  b"Your browser sent an invalid request.\n</body></html>\n")
+    try:
+        # Re-encoded as haproxy forwards it: bare LF, extensions and trailer spacing normalised.
+        out = raw(st.fe, head.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + b"3;x=1\nabc\n0\nT:  1 \n\n")
+        assert out == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok", out
+        assert rec.got[0].partition(b"\r\n\r\n")[2] == b"3\r\nabc\r\n0\r\nt: 1\r\n\r\n", rec.got
+        # Bad chunking that came with the head: a bad request, as a bad head (no server involved).
+        for bad in (b"zz", b"-3", b" 3", b"ffffffffffffffffff", b"3\r\nabcd"):
+            assert raw(st.fe, head + bad + b"\r\nabc\r\n0\r\n\r\n") == native_400, bad
+        assert len(rec.got) == 1, rec.got
+        # Bad chunking after the head went to the server: 400 through the response path, and the
+        # server connection closes.
+        s = socket.create_connection(("127.0.0.1", st.fe))
+        s.sendall(head + b"3\r\nabc\r\n")
+        wait_for(lambda: len(rec.got) == 2 and rec.got[1].endswith(b"3\r\nabc\r\n"), what="the head at the server")
+        s.sendall(b"zz\r\n")
+        out = read_to_eof(s)
+        assert out.startswith(b"HTTP/1.1 400 Bad request\r\ncontent-length: 90\r\n") and \
+            b"\r\nconnection: close\r\n" in out and out.endswith(native_400.split(b"\r\n\r\n")[1]), out
+        wait_for(lambda: 1 in rec.closed, what="the server connection to close")
+    finally:
+        st.close()
 
 
 def main():
