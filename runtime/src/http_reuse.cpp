@@ -34,7 +34,11 @@ bool Worker::httpReuse(Conn* c) {
   int fd = -1;
   if (h.fresh) return false;
   if (h.own.fd >= 0) {
-    if (h.own.srv == s && h.own.expire > now_ && idleAlive(h.own.fd)) {
+    // The session's own connection, idle since its last response: a request without a body skips
+    // the MSG_PEEK probe (a syscall per request): should the server have closed it meanwhile,
+    // httpRetryFresh sends the request again on a new connection, nothing of it being lost.
+    const bool bodyless = h.req_done;
+    if (h.own.srv == s && h.own.expire > now_ && (bodyless || idleAlive(h.own.fd))) {
       fd = h.own.fd;
     } else if (h.own.srv != s) {
       httpPark(h.own.fd, h.own.srv, h.own.expire);

@@ -196,9 +196,12 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
         httpPump(c);
     }
   } else {
-    if (res <= 0) {
+    if (h.server_lost) {  // the send failed first: this recv only had to end
+      if (res > 0) h.rlen += uint32_t(res);
+      httpServerLost(c);
+    } else if (res <= 0) {
       if (!h.res_head) {
-        if (!httpRetryFresh(c)) httpError(c, 502);  // closed or reset before a complete response head
+        httpServerLost(c);  // closed or reset before a complete response head
       } else if (h.until_close && res == 0) {
         h.res_done = true;
         h.close_after = true;
@@ -556,6 +559,19 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   arm(c);
 }
 
+// The server connection failed before a response head (EOF or reset on the recv, an error on the
+// send). A reused connection the server had closed is retried on a new one (httpRetryFresh), which
+// needs both operations ended: with the other one still pending, this waits for its completion.
+void Worker::httpServerLost(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (h.send_s || h.recv_s) {
+    h.server_lost = true;
+    return;
+  }
+  h.server_lost = false;
+  if (!httpRetryFresh(c)) httpError(c, 502);
+}
+
 void Worker::httpOnSend(Conn* c, int dir, int res) {
   HttpStream& h = *c->hs;
   --c->inflight;
@@ -564,11 +580,16 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     maybeFree(c);
     return;
   }
+  if (dir == 0 && h.server_lost) {  // the recv saw the server go first: this send only had to end
+    httpServerLost(c);
+    maybeFree(c);
+    return;
+  }
   if (res <= 0) {
     if (dir == 1) {
       finish(c, true);
     } else if (!h.res_head) {
-      if (!httpRetryFresh(c)) httpError(c, 502);  // the server went away while the request was sent
+      httpServerLost(c);  // the server went away while the request was sent
     } else {
       finish(c, true);
     }

@@ -91,6 +91,7 @@ struct HttpStream {
   bool logged = false;        // this transaction's line was written
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
   bool fresh = false;         // connect anew: a reused connection failed
+  bool server_lost = false;   // the server side failed while its other operation was pending
   const std::string* srv_name = nullptr;
   CookieState ck;  // cookie persistence of this transaction
   uint8_t dst[16] = {};
@@ -124,7 +125,7 @@ struct HttpStream {
     bytes_out = 0;
     log_status = -1;
     term[0] = term[1] = '-';
-    logged = reused = fresh = false;
+    logged = reused = fresh = server_lost = false;
     srv_name = nullptr;
     ck = {};
   }

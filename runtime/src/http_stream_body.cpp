@@ -12,6 +12,9 @@
 #include "worker.h"
 
 namespace lbc::rt {
+namespace {
+constexpr uint32_t kCoalesceBytes = 4096;
+}  // namespace
 
 // Finds the body bytes among the unscanned ones, with the message's framing. False: bad chunking.
 bool Worker::httpScan(HttpStream& h, bool request) {
@@ -103,6 +106,12 @@ void Worker::httpPump(Conn* c) {
     return;
   }
   if (!h.send_c) {
+    // A head and a small body go in one send: copying a few KiB costs less than a second send
+    // (and its completion) per response, the common case of keep-alive traffic.
+    if (h.wc_off < h.wc.size() && h.rsent < h.rscan && h.rscan - h.rsent <= kCoalesceBytes) {
+      h.wc.append(h.res.get() + h.rsent, h.rscan - h.rsent);
+      h.rsent = h.rscan;
+    }
     const char* p = nullptr;
     uint32_t n = 0;
     if (h.wc_off < h.wc.size()) {

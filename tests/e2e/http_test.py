@@ -326,6 +326,37 @@ def reused_connection_closed_by_server_is_retried():
         st.close()
 
 
+class CloseAfterAnswer(OneShot):
+    """Answers without `Connection: close` and closes the connection right after: the next reuse
+    finds it already closed (FIN received), the case the idle-connection probe is skipped for."""
+
+    def _serve(self, c, n):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        body = b"conn %d" % n
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        c.close()
+
+
+@test
+def reused_connection_already_closed_is_retried():
+    o = CloseAfterAnswer()
+    st = Setup(SIMPLE.replace("{a}", "{o}") % "", [o])
+    try:
+        out = curl(st.url("/1"), st.url("/2"), st.url("/3"))
+        assert out == b"conn 1conn 2conn 3", out
+        # with a body the probe runs: the closed connection is seen before the request goes
+        out = curl("--data-binary", "abc", st.url("/4"), "--data-binary", "def", st.url("/5"))
+        assert out == b"conn 4conn 5", out
+    finally:
+        st.close()
+
+
 class KeepAlive:
     """Answers every request of a connection (keep-alive) and records when each connection ends."""
 
