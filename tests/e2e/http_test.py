@@ -1219,6 +1219,91 @@ def chunked_request_bodies_as_haproxy():
         st.close()
 
 
+class ChunkedServer:
+    """Answers each request with a chunked response: small chunks with extensions, a bare-LF chunk
+    line, a trailer; or, for /big, 200 KiB in 1000-byte chunks."""
+
+    BIG = bytes(range(256)) * 800
+
+    def __init__(self):
+        self.name = "ch"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        if buf.startswith(b"GET /big "):
+            body = b"".join(b"%x\r\n%s\r\n" % (len(self.BIG[i:i + 1000]), self.BIG[i:i + 1000])
+                            for i in range(0, len(self.BIG), 1000))
+            c.sendall(head + body + b"0\r\n\r\n")
+        else:
+            c.sendall(head + b"5;ext=1\r\nhello\r\n6\n world\n0\r\nX-Trailer:  t \r\n\r\n")
+        c.close()
+
+    def shutdown(self):
+        self.sock.close()
+
+
+def dechunk(data):
+    """(head, body, trailers) of a chunked response, strictly parsed (CRLF only, hex sizes)."""
+    head, _, rest = data.partition(b"\r\n\r\n")
+    body = b""
+    while True:
+        line, _, rest = rest.partition(b"\r\n")
+        size = int(line, 16)
+        if size == 0:
+            return head, body, rest
+        body += rest[:size]
+        assert rest[size:size + 2] == b"\r\n", rest[:size + 2]
+        rest = rest[size + 2:]
+
+
+@test
+def chunked_responses_as_haproxy():
+    # A chunked response crosses the proxy re-encoded as haproxy 2.6 forwards it: upper-case hex
+    # sizes, no chunk extensions, CRLF (a bare LF from the server accepted), trailers kept.
+    got = {}
+    for label, cmd in (("lbc", ARGS.proxy), ("haproxy", ARGS.haproxy + " -db -f")):
+        if label == "haproxy" and not os.path.exists(ARGS.haproxy):
+            continue
+        srv = ChunkedServer()
+        fe = free_port()
+        p = Proxy(cmd, "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n"
+                       "    timeout server 10s\nfrontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
+                       "backend app\n    server ch 127.0.0.1:%d\n" % (fe, srv.port), fe)
+        try:
+            small = raw(fe, b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            big = raw(fe, b"GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        finally:
+            p.stop()
+            srv.shutdown()
+        head, body, trailers = dechunk(small)
+        assert body == b"hello world" and b";" not in small and trailers.lower() == b"x-trailer: t\r\n\r\n", (label, small)
+        bhead, bbody, _ = dechunk(big)
+        assert bbody == ChunkedServer.BIG, (label, len(bbody))
+        got[label] = (head, body, trailers, bhead)
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))
