@@ -350,9 +350,8 @@ def reused_connection_already_closed_is_retried():
     try:
         out = curl(st.url("/1"), st.url("/2"), st.url("/3"))
         assert out == b"conn 1conn 2conn 3", out
-        # with a body the probe runs: the closed connection is seen before the request goes
-        out = curl("--data-binary", "abc", st.url("/4"), "--data-binary", "def", st.url("/5"))
-        assert out == b"conn 4conn 5", out
+        # (Not tested with a body: whether the server's close reaches the proxy before the next
+        # request is a race, and a request whose body left cannot be retried: a 502, as haproxy.)
     finally:
         st.close()
 
