@@ -134,6 +134,7 @@ class Lowering {
     if (p.mode == ir::Mode::Http) http(p, out);
     out.retries = p.retries;
     out.redispatch = p.redispatch;
+    out.abortonclose = p.abortonclose;
     out.redispatch_interval = p.redispatch_interval;
     out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
@@ -251,8 +252,6 @@ class Lowering {
 
   void unsupportedFeatures(const ir::Proxy& p) {
     if (p.cookie) refuse(p.cookie->loc, "'cookie' persistence");
-    if (p.abortonclose)
-      refuse(p.loc, "'option abortonclose' in " + std::string(p.kind()) + " '" + p.name + "'");
     if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + std::string(p.kind()) + " '" + p.name + "'");
     if (p.http_check.enabled)
       refuse(p.loc,

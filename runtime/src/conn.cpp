@@ -64,6 +64,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
 }
 
 void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
+  watchClient(c);  // a client closing from now on may abort the request (abort_on_close.cpp)
   switch (c->be->assign(&c->link, avoid, &c->src, force, c->hs && c->tx ? &c->tx->txn : nullptr)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
@@ -163,6 +164,10 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   if (--c->retries_left < 0) {
     if (c->hs) {
+      if (timeout && c->hs->term[0] == '-') {  // timeout connect: HAProxy logs sC, a refusal SC
+        c->hs->term[0] = 's';
+        c->hs->term[1] = 'C';
+      }
       httpNoServer(c);
       return;
     }

@@ -407,6 +407,9 @@ void Worker::dispatch(io_uring_cqe* cqe) {
     case kIgnore:
       if (p) opDone(static_cast<Conn*>(p));
       break;
+    case kPollC:
+      onClientPoll(static_cast<Conn*>(p), cqe->res);
+      break;
   }
 }
 
