@@ -254,21 +254,24 @@ class SlowServer(FixedNamedServer):
     request_queue_size = 512
 
 
-def start_sample(cfg, port):
-    """The proxy on a sample, or None (reason printed) when lbc refuses the configuration."""
+def start_sample(cfg, port, pending=()):
+    """The proxy on a sample. A sample lbc refuses fails the test (with lbc's reason), unless every
+    refusal names one of the `pending` features (known, not yet supported: None is returned)."""
     try:
         return Proxy(ARGS.proxy, cfg, ready_port=port)
     except AssertionError as e:
-        if "exited early" in str(e):
-            print("  SKIP: lbc refuses it: " + str(e).split(": ", 1)[-1].strip().splitlines()[0])
+        errors = [ln for ln in str(e).splitlines() if ": error: " in ln]
+        if pending and errors and all(any(f in ln for f in pending) for ln in errors):
+            print("  PENDING (refused until supported): " + "; ".join(sorted(set(pending))))
             return None
         raise
 
 
-def serve_sample(cfg_name, servers, check):
+def serve_sample(cfg_name, servers, check, pending=()):
     made = [FixedNamedServer(n, port) for n, port in servers]
-    p = start_sample(sample(cfg_name), 8080)
+    p = None
     try:
+        p = start_sample(sample(cfg_name), 8080, pending)
         if p:
             check(made)
     finally:
@@ -298,16 +301,16 @@ def sample_news_content_switching():
         assert got[0] != got[2] and got[0] in ("APP1", "APP2") and got[1] in ("APP1", "APP2"), got
         assert got[3] == got[4] and got[3] in ("CACHE1", "CACHE2"), got
     serve_sample("news_content_switching.cfg", [("APP1", 8001), ("APP2", 8002), ("CACHE1", 8101),
-                                                ("CACHE2", 8102)], check)
+                                                ("CACHE2", 8102)], check,
+                 pending=("'option httpchk'", "'cookie' persistence", "'cookie' is not supported"))
 
 
 @test
 def sample_maxconn_queue_250_requests():
     servers = [SlowServer("server1", 8001, 0.05), SlowServer("server2", 8002, 0.05)]
-    p = start_sample(sample("maxconn_queue.cfg"), 8080)
+    p = None
     try:
-        if not p:
-            return
+        p = start_sample(sample("maxconn_queue.cfg"), 8080)
         results = []
         lock = threading.Lock()
 
@@ -336,35 +339,39 @@ def sample_maxconn_queue_250_requests():
 
 @test
 def slowloris_bounded():
-    # 200 clients send their request head 1 byte per second; timeout http-request 3s answers them
-    # 408 while an ordinary client is still served at once.
-    srv = NamedServer("a")
-    fe = free_port()
-    cfg = ("global\n    maxconn 1000\ndefaults\n    mode http\n    timeout connect 2s\n"
-           "    timeout client 30s\n    timeout server 30s\n    timeout http-request 3s\n"
-           "frontend web\n    bind 127.0.0.1:%d\n    default_backend app\n"
-           "backend app\n    server a 127.0.0.1:%d\n" % (fe, srv.port))
-    p = Proxy(ARGS.proxy, cfg, ready_port=fe)
+    # samples/slowloris.cfg: 200 clients send their request head 1 byte per second; its
+    # 'timeout http-request 5s' answers them 408 while an ordinary client is still served at once
+    # (with the sample's forwardfor, and httpclose closing the connection after the answer).
+    srv = FixedNamedServer("apache", 8001)
+    p = None
     socks = []
     try:
+        p = start_sample(sample("slowloris.cfg"), 8080)
         for _ in range(200):
-            socks.append(socket.create_connection(("127.0.0.1", fe), timeout=10))
+            socks.append(socket.create_connection(("127.0.0.1", 8080), timeout=10))
         head = b"GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100
         t0 = time.monotonic()
-        answers = {}
-        for k in range(6):  # 1 byte per second per connection, for longer than the timeout
-            for i, s in enumerate(socks):
-                if i in answers:
-                    continue
+        for k in range(8):  # 1 byte per second per connection, for longer than the timeout
+            for s in socks:
                 try:
                     s.sendall(head[k:k + 1])
                 except OSError:
                     pass
             t1 = time.monotonic()
-            st, body = get(fe, "/fast", timeout=5)
-            assert st == 200 and body == "a", (st, body)
+            # a keep-alive request: httpclose still ends the connection after the answer
+            c = socket.create_connection(("127.0.0.1", 8080), timeout=5)
+            c.sendall(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                data += d
+            c.close()
+            assert data.startswith(b"HTTP/1.1 200") and data.endswith(b"apache"), data
             assert time.monotonic() - t1 < 2.0, "an ordinary request waited %.1fs" % (time.monotonic() - t1)
             time.sleep(max(0.0, t0 + k + 1 - time.monotonic()))  # the client's pace, not synchronisation
+        answers = {}
         for i, s in enumerate(socks):
             s.settimeout(15)
             data = b""
@@ -379,11 +386,12 @@ def slowloris_bounded():
             answers[i] = data
         bad = [i for i, d in answers.items() if not d.startswith(b"HTTP/1.1 408")]
         assert not bad, "%d slow clients did not get 408: %r" % (len(bad), answers[bad[0]][:80])
-        assert "/slow" not in srv.paths, "a slow request reached the server"
+        assert "/slow" not in srv.paths and srv.paths.count("/fast") == 8, srv.paths
     finally:
         for s in socks:
             s.close()
-        p.stop()
+        if p:
+            p.stop()
         srv.shutdown()
         srv.server_close()
 

@@ -259,6 +259,38 @@ def timeout_queue_closes_the_client():
         st.close()
 
 
+
+@test
+def abortonclose_drops_a_queued_connection_the_client_closed():
+    # The only slot is held; a second client sends data and half-closes while queued. With
+    # option abortonclose it is closed (cleanly: its data was read) and never reaches the server;
+    # without it its data and FIN go to the server once the slot frees. Same checks on haproxy.
+    for cmd in (ARGS.proxy, ARGS.haproxy + " -db -f"):
+        for option in (True, False):
+            lines = ["server s 127.0.0.1:{s} maxconn 1"] + (["option abortonclose"] if option else [])
+            srv = Backend("s", "hold")
+            st = Setup(listen("aoc", lines), [srv], cmd=cmd, defaults="    timeout queue 10s")
+            try:
+                a = socket.create_connection(("127.0.0.1", st.fe))
+                assert recv_exact(a, 1) == b"s"
+                b = socket.create_connection(("127.0.0.1", st.fe))
+                b.sendall(b"queued data")
+                b.shutdown(socket.SHUT_WR)
+                if option:
+                    assert recv_all(b, 10) == b"", cmd  # closed while queued, no reset
+                a.close()
+                if not option:
+                    assert recv_all(b, 10) == b"s", cmd  # served once the slot freed
+                c = socket.create_connection(("127.0.0.1", st.fe))
+                assert recv_exact(c, 1) == b"s", cmd
+                # a still-queued b would have reached the server before c
+                assert srv.accepted == (2 if option else 3), (cmd, option, srv.accepted)
+                c.close()
+                b.close()
+            finally:
+                st.close()
+
+
 # ---- timeouts ----------------------------------------------------------------------------------
 
 def closed_after(sock, lo, hi):
