@@ -177,8 +177,7 @@ class Lowering {
         (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
          p.balance.algo == ir::Balance::Algo::Hdr) &&
         p.hash.function == "none")
-      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc,
-             "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who);
+      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who);
     if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 

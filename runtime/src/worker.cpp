@@ -94,7 +94,8 @@ void Worker::flushBuffers() {
     starved_.clear();
     for (auto [c, dir] : list) {
       c->p[dir].starved = false;
-      if (recvActive(c, dir) && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused) armRecv(c, dir);
+      if (recvActive(c, dir) && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused)
+        armRecv(c, dir);
       opDone(c);  // the starved list held a reference
     }
   }

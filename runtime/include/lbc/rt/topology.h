@@ -107,17 +107,7 @@ struct ErrorFileSpec {
   int32_t status = 0;
   std::string content;
 };
-enum class BalanceAlgo : uint8_t {
-  RoundRobin,
-  StaticRr,
-  LeastConn,
-  First,
-  Source,
-  Random,
-  Uri,
-  UrlParam,
-  Hdr
-};
+enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random, Uri, UrlParam, Hdr };
 // hash-type's function for uri / url_param / hdr (HAProxy's gen_hash).
 enum class HashFn : uint8_t { Sdbm, Djb2, Wt6, Crc32 };
 
