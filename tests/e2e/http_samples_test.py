@@ -129,9 +129,7 @@ def compare(balance, hash_type, requests, weights=None):
     ours = choices(ARGS.proxy, balance, hash_type, requests, weights)
     again = choices(ARGS.proxy, balance, hash_type, requests, weights)
     assert ours == again, "not stable across runs: %s vs %s" % (ours, again)
-    # hash-type consistent: lbc's ring (HAProxy 1.x's placement) is not yet the one haproxy 2.6
-    # builds, so only stability is checked there.
-    if ARGS.haproxy and "consistent" not in hash_type:
+    if ARGS.haproxy:
         ref = choices(ARGS.haproxy + " -db -f", balance, hash_type, requests, weights)
         diff = [(r, a, b) for r, a, b in zip(requests, ours, ref) if a != b]
         assert not diff, "balance %s / %s: lbc and haproxy differ on %s" % (balance, hash_type, diff)
