@@ -118,21 +118,32 @@ def leastconn_with_long_lived_connections():
 
 
 @test
-def source_hash_is_sticky():
-    for hash_type in ("map-based", "consistent"):
-        st = Setup(listen("src", ["hash-type " + hash_type] +
-                          ["server %s 127.0.0.1:{%s}" % (n, n) for n in ("a", "b", "c")], "source"),
-                   [Backend("a"), Backend("b"), Backend("c")])
-        try:
-            seen = {}
-            for src in ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
-                names = {connect_name(st.fe, src=src) for _ in range(8)}
-                assert len(names) == 1 and "" not in names, (hash_type, src, names)
-                seen[src] = names.pop()
-            if hash_type == "map-based":  # neighbouring addresses land on different servers
-                assert len(set(seen.values())) >= 2, (hash_type, seen)
-        finally:
-            st.close()
+def source_hash_is_sticky_and_matches_haproxy():
+    # Every source address keeps its server, and reaches the one haproxy 2.6 picks with the same
+    # configuration (map or consistent ring, with and without avalanche, unequal weights).
+    srcs = ["127.0.0.%d" % i for i in range(1, 25)] + ["127.1.2.3", "127.200.0.9"]
+    for hash_type in ("map-based", "consistent", "consistent sdbm", "consistent wt6 avalanche",
+                      "map-based sdbm avalanche"):
+        picks = {}
+        for label, cmd in (("lbc", ARGS.proxy), ("haproxy", ARGS.haproxy + " -db -f")):
+            st = Setup(listen("src", ["hash-type " + hash_type] +
+                              ["server %s 127.0.0.1:{%s} weight %d" % (n, n, w)
+                               for n, w in (("a", 1), ("b", 2), ("c", 3))], "source"),
+                       [Backend("a"), Backend("b"), Backend("c")], cmd=cmd)
+            try:
+                seen = {}
+                for src in srcs:
+                    names = {connect_name(st.fe, src=src) for _ in range(3)}
+                    assert len(names) == 1 and "" not in names, (label, hash_type, src, names)
+                    seen[src] = names.pop()
+                picks[label] = seen
+            finally:
+                st.close()
+        diff = {s: (picks["lbc"][s], picks["haproxy"][s]) for s in srcs if picks["lbc"][s] != picks["haproxy"][s]}
+        assert not diff, "hash-type %s: lbc and haproxy differ on %s" % (hash_type, diff)
+        # neighbouring addresses spread, except on a ring without avalanche (close keys, close points)
+        if hash_type != "consistent sdbm":
+            assert len(set(picks["lbc"].values())) >= 2, (hash_type, picks["lbc"])
 
 
 @test
