@@ -152,6 +152,10 @@ def balance_uri_matches_haproxy():
                 assert got[4] == got[5] and got[6] == got[7], got  # the query string is not hashed
     got = compare("uri", "", uri_requests(), weights=[1, 2, 3, 4])
     got = compare("uri", "consistent", uri_requests(), weights=[1, 2, 3, 4])
+    # every hash function on the ring, with unequal weights (the ring's points depend on them)
+    for ht in ["consistent djb2", "consistent wt6", "consistent crc32", "consistent djb2 avalanche",
+               "consistent wt6 avalanche", "consistent crc32 avalanche"]:
+        compare("uri", ht, uri_requests(), weights=[3, 1, 2, 5])
     assert len(set(compare("uri", "", uri_requests()))) > 1, "everything on one server"
 
 
@@ -339,7 +343,7 @@ def sample_maxconn_queue_250_requests():
 def slowloris_bounded():
     # samples/slowloris.cfg: 200 clients send their request head 1 byte per second; its
     # 'timeout http-request 5s' answers them 408 while an ordinary client is still served at once
-    # (with the sample's forwardfor, and httpclose closing the connection after the answer).
+    # (and the sample's httpclose closes that client's keep-alive connection after the answer).
     srv = FixedNamedServer("apache", 8001)
     p = None
     socks = []
