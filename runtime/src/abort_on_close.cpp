@@ -1,7 +1,8 @@
 // A client that closes while its request waits for a server, as HAProxy 2.6 handles it (checked
 // against haproxy 2.6.12 on loopback):
-// - TCP mode: a client reset while queued or connecting always aborts the connection (no server
-//   connection is made or the attempt is dropped); a client FIN does only with `option
+// - TCP mode: a client reset while queued (or connecting, HAProxy checks there too; lbc watches
+//   a connection that did not queue only with the option) aborts the connection: no server
+//   connection is made or the attempt is dropped. A client FIN does only with `option
 //   abortonclose` (else its data is still forwarded, then the FIN).
 // - HTTP mode, only with `option abortonclose`: a FIN or reset while queued (log CQ, status -1) or
 //   connecting (CC) closes the client with no answer; while the server's response is awaited
@@ -37,11 +38,10 @@ void drain(int fd) {
 }
 }  // namespace
 
-// Called as a server is about to be chosen for c (c->be is set).
+// From the choice of a server on with `option abortonclose`; only while queued in TCP mode without
+// it (no cost for connections that never wait). c->be is set.
 void Worker::watchClient(Conn* c) {
   if (c->watching || c->cfd < 0) return;
-  const bool option = c->be->spec().abortonclose;
-  if (c->hs && !option) return;  // HTTP without the option: nothing aborts the request
   io_uring_sqe* q = sqe();
   // POLLERR/POLLHUP (a reset) are always reported; the kernel reports POLLRDHUP too.
   io_uring_prep_poll_add(q, c->cfd, POLLRDHUP);
@@ -59,14 +59,15 @@ void Worker::onClientPoll(Conn* c, int res) {
   }
   const bool waiting =
       c->st == ConnState::Queued || c->st == ConnState::Connecting || c->st == ConnState::TurnAround;
-  if (c->st == ConnState::Connecting && connected(c->sfd)) {
+  const bool option = c->be->spec().abortonclose;
+  if (option && c->st == ConnState::Connecting && connected(c->sfd)) {
     watchClient(c);  // looked at again once the connection is established
     maybeFree(c);
     return;
   }
   if (c->hs) {
     httpClientShut(c);
-  } else if (waiting && ((res & (POLLERR | POLLHUP)) || c->be->spec().abortonclose)) {
+  } else if (waiting && ((res & (POLLERR | POLLHUP)) || option)) {
     const bool reset = (res & (POLLERR | POLLHUP)) != 0;
     if (!reset) drain(c->cfd);
     finish(c, reset);

@@ -302,6 +302,51 @@ def abortonclose_drops_a_queued_connection_the_client_closed():
                 st.close()
 
 
+
+@test
+def queued_connection_reset_by_its_client_never_reaches_the_server():
+    # A client that resets while queued leaves the queue, with or without option abortonclose
+    # (HAProxy's back_may_abort_req in TCP mode). The proxy closing its descriptor for that client
+    # says the reset was seen; then the slot frees and the next client gets it.
+    for cmd in (ARGS.proxy, ARGS.haproxy + " -db -f"):
+        for option in (True, False):
+            lines = ["server s 127.0.0.1:{s} maxconn 1"] + (["option abortonclose"] if option else [])
+            srv = Backend("s", "hold")
+            st = Setup(listen("rst", lines), [srv], cmd=cmd, defaults="    timeout queue 10s")
+            try:
+                a = socket.create_connection(("127.0.0.1", st.fe))
+                assert recv_exact(a, 1) == b"s"
+                b = socket.create_connection(("127.0.0.1", st.fe))
+                b.sendall(b"queued data")
+                port = "%04X" % b.getsockname()[1]
+
+                def proxy_end():  # the proxy's descriptor for b: (fd, socket inode) or None
+                    for fd, what in st.proxy.fd_snapshot().items():
+                        if what.startswith("tcp ") and what.split("->")[1].startswith("0100007F:" + port):
+                            return fd, os.readlink("/proc/%d/fd/%d" % (st.proxy.pid, fd))
+                    return None
+
+                wait_for(lambda: proxy_end() is not None, 10, "the proxy to accept the queued client")
+                fd, link = proxy_end()
+
+                def closed():
+                    try:
+                        return os.readlink("/proc/%d/fd/%d" % (st.proxy.pid, fd)) != link
+                    except OSError:
+                        return True
+
+                b.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                b.close()
+                wait_for(closed, 10, "the proxy to close the reset client")
+                a.close()
+                c = socket.create_connection(("127.0.0.1", st.fe))
+                assert recv_exact(c, 1) == b"s", cmd
+                assert srv.accepted == 2, (cmd, option, srv.accepted)
+                c.close()
+            finally:
+                st.close()
+
+
 # ---- timeouts ----------------------------------------------------------------------------------
 
 def closed_after(sock, lo, hi):
