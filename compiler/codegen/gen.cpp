@@ -297,7 +297,7 @@ llvm::Value* FnGen::logFormat(const ir::LogFormat& lf, llvm::Value** ok) {
         break;
       case ir::LogFormat::Item::Kind::Sample:
         sample(*it.sample, tmp);
-        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(stdlib::lfFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(stdlib::lfRuleFlags(it.flags))});
         break;
       case ir::LogFormat::Item::Kind::Alias: {
         int id = stdlib::lfAlias(it.text);
@@ -305,7 +305,7 @@ llvm::Value* FnGen::logFormat(const ir::LogFormat& lf, llvm::Value** ok) {
           g.fail({}, "log-format alias '%" + it.text + "' in '" + lf.text + "' cannot be compiled yet");
           break;
         }
-        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(stdlib::lfFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(stdlib::lfRuleFlags(it.flags))});
         break;
       }
     }

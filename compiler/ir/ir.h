@@ -284,6 +284,12 @@ struct ErrorFile {
   int status = 0;
   std::string path;
   std::string content;  // loaded at check time, as HAProxy does
+  // `errorfiles SECTION [CODE...]` until the cross-reference pass replaces it, in place, by the
+  // section's error files (all of them, or those of the listed codes): the section may be
+  // defined further down the file, and the order of errorfile/errorfiles lines decides which
+  // page wins.
+  std::string import_section;
+  std::vector<int> import_codes;
 };
 
 struct LogTarget {

@@ -1,5 +1,7 @@
 #include "lower/lower.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 #include <variant>
 
@@ -145,6 +147,8 @@ class Lowering {
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
+    httpCheck(p, out);
+    cookie(p, out);
   }
 
   // What the HTTP stream needs: connection mode, forwardfor, error pages; and a refusal for each
@@ -251,11 +255,142 @@ class Lowering {
   }
 
   void unsupportedFeatures(const ir::Proxy& p) {
-    if (p.cookie) refuse(p.cookie->loc, "'cookie' persistence");
     if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + std::string(p.kind()) + " '" + p.name + "'");
-    if (p.http_check.enabled)
-      refuse(p.loc,
-             "'option httpchk' in " + std::string(p.kind()) + " '" + p.name + "' (only plain TCP checks)");
+  }
+
+  // `cookie NAME ...`: persistence in mode http; HAProxy ignores it in a TCP proxy.
+  void cookie(const ir::Proxy& p, rt::ProxySpec& out) {
+    if (!p.cookie || !p.isBackend()) return;
+    const ir::Cookie& c = *p.cookie;
+    if (p.mode != ir::Mode::Http) {
+      diags_.warning(c.loc, "'cookie' is ignored in " + std::string(p.kind()) + " '" + p.name +
+                                "': persistence cookies need 'mode http' (HAProxy ignores it too)");
+      return;
+    }
+    rt::CookieSpec& k = out.cookie;
+    k.enabled = true;
+    k.name = c.name;
+    k.mode = static_cast<rt::CookieMode>(c.mode);
+    k.indirect = c.indirect, k.nocache = c.nocache, k.postonly = c.postonly, k.preserve = c.preserve;
+    k.httponly = c.httponly, k.secure = c.secure;
+    for (const auto& d : c.domains) k.domain += (k.domain.empty() ? "" : "; domain=") + d;
+    for (const auto& a : c.attrs) k.attrs += (k.attrs.empty() ? "" : "; ") + a;
+    // HAProxy keeps these in seconds (the cookie dates have a 4-second resolution).
+    if (c.maxidle_ms) k.maxidle_s = uint32_t(std::max<uint64_t>(1, *c.maxidle_ms / 1000));
+    if (c.maxlife_ms) k.maxlife_s = uint32_t(std::max<uint64_t>(1, *c.maxlife_ms / 1000));
+  }
+
+  static std::string lower(std::string s) {
+    for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  }
+
+  // `option httpchk` and its `http-check send|expect` rules: the request bytes as HAProxy 2.6
+  // writes them (lower-case header names, content-length for a body, `connection: close` from
+  // HTTP/1.1 on), and the expect rules.
+  void httpCheck(const ir::Proxy& p, rt::ProxySpec& out) {
+    const ir::HttpCheck& hc = p.http_check;
+    const std::string who = std::string(p.kind()) + " '" + p.name + "'";
+    if (!hc.enabled) {
+      if (!hc.rules.empty() && p.isBackend())
+        diags_.warning(hc.rules.front().loc,
+                       who + " uses http-check rules without 'option httpchk', so the rules are ignored");
+      return;
+    }
+    if (!p.isBackend()) return;
+    std::string meth = hc.method, uri = hc.uri, ver = hc.version, body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    // The legacy form hides headers (and a body) in the version: `HTTP/1.1\r\nHost:\ x`.
+    if (size_t eol = ver.find("\r\n"); eol != std::string::npos) {
+      std::string rest = ver.substr(eol + 2);
+      ver.resize(eol);
+      while (!rest.empty()) {
+        size_t e = rest.find("\r\n");
+        std::string line = rest.substr(0, e);
+        rest = e == std::string::npos ? "" : rest.substr(e + 2);
+        if (line.empty()) {  // an empty line: the body follows
+          body = rest;
+          break;
+        }
+        size_t colon = line.find(':');
+        std::string name = line.substr(0, colon), value;
+        if (colon != std::string::npos) {
+          value = line.substr(colon + 1);
+          value.erase(0, value.find_first_not_of(" \t"));
+        }
+        headers.emplace_back(name, value);
+      }
+    }
+    bool sent = false;
+    for (const auto& r : hc.rules) {
+      if (r.kind == ir::HttpCheckRule::Kind::Send) {
+        if (sent) {
+          diags_.error(r.loc,
+                       "'http-check send': a second request needs an 'http-check connect' rule before "
+                       "it (HAProxy refuses it too); only one 'http-check send' per check");
+          continue;
+        }
+        sent = true;
+        if (!r.meth.empty()) meth = r.meth;
+        if (!r.uri.empty()) uri = r.uri;
+        if (!r.ver.empty()) ver = r.ver;
+        if (!r.headers.empty()) headers = r.headers;
+        if (!r.body.empty()) body = r.body;
+        continue;
+      }
+      rt::CheckExpectSpec e;
+      e.negate = r.negate;
+      e.pattern = r.pattern;
+      if (r.match == "status") {
+        e.kind = rt::CheckExpectKind::Status;
+        if (!validStatusList(r.pattern))
+          diags_.error(r.loc, "'http-check expect status': '" + r.pattern +
+                                  "' is not a list of status codes or ranges (e.g. '200,300-399')");
+      } else if (r.match == "rstatus") {
+        e.kind = rt::CheckExpectKind::RStatus;
+      } else if (r.match == "string") {
+        e.kind = rt::CheckExpectKind::String;
+      } else if (r.match == "rstring") {
+        e.kind = rt::CheckExpectKind::RString;
+      } else {
+        refuse(r.loc, "'http-check expect " + r.match + "'");
+        continue;
+      }
+      out.httpchk.expects.push_back(std::move(e));
+    }
+    std::string req = meth + " " + uri + " " + ver + "\r\n";
+    bool has_conn = false;
+    for (const auto& [n, v] : headers) {
+      std::string ln = lower(n);
+      has_conn |= ln == "connection";
+      req += ln + ": " + v + "\r\n";
+    }
+    if (!body.empty()) req += "content-length: " + std::to_string(body.size()) + "\r\n";
+    const bool http11 = ver.size() == 8 && ver.compare(0, 5, "HTTP/") == 0 &&
+                        (ver[5] > '1' || (ver[5] == '1' && ver[7] >= '1'));
+    if (http11 && !has_conn) req += "connection: close\r\n";
+    req += "\r\n" + body;
+    out.httpchk.enabled = true;
+    out.httpchk.request = std::move(req);
+    out.httpchk.head = meth == "HEAD";
+  }
+
+  static bool validStatusList(const std::string& s) {
+    size_t i = 0;
+    auto code = [&]() {
+      size_t b = i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      return i > b && i - b <= 3;
+    };
+    while (true) {
+      if (!code()) return false;
+      if (i < s.size() && s[i] == '-') {
+        ++i;
+        if (!code()) return false;
+      }
+      if (i == s.size()) return true;
+      if (s[i++] != ',') return false;
+    }
   }
 
   void frontend(const ir::Proxy& p, uint32_t self, const std::vector<uint32_t>& index, rt::ProxySpec& out) {
@@ -369,7 +504,7 @@ class Lowering {
     if (o.ssl) refuse(s.loc, who + "'ssl' to servers");
     if (o.send_proxy) refuse(s.loc, who + "'send-proxy'");
     if (!o.resolvers.empty()) refuse(s.loc, who + "'resolvers'");
-    if (!o.cookie.empty() && p.cookie) refuse(s.loc, who + "'cookie'");
+    if (p.cookie && p.mode == ir::Mode::Http) ss.cookie = o.cookie;
     ss.addr = endpoint(s.addr);
     ss.weight = o.weight;
     ss.maxconn = o.maxconn;

@@ -100,6 +100,7 @@ class Sema {
   void stickTable(const Line& l);
   void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
   void errorfile(const Line& l, std::vector<ir::ErrorFile>& out);
+  void errorfiles(const Line& l, std::vector<ir::ErrorFile>& out);
   void httpReuse(const Line& l);
   void maxconnProxy(const Line& l);
   void retries(const Line& l);
@@ -130,6 +131,7 @@ class Sema {
 
   // ---- cross references and lint (xref.cpp) ----
   void crossReference(ir::Program& p);
+  void importErrorFiles(ir::Program& p);
   void checkProxy(ir::Proxy& p, ProxyState& st);
 
  private:

@@ -207,6 +207,7 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::acl: acl(l); break;
     case DirectiveId::log: logLine(l, cur_->logs, &cur_->log_global); break;
     case DirectiveId::errorfile: errorfile(l, cur_->errorfiles); break;
+    case DirectiveId::errorfiles: errorfiles(l, cur_->errorfiles); break;
     case DirectiveId::http_reuse: httpReuse(l); break;
     default:
       error(l.words[0], "internal error: supported keyword '" + l.words[0].text + "' has no handler");

@@ -213,6 +213,16 @@ void Sema::cookie(const Line& l) {
     error(l.words[0], "'cookie' options 'prefix' and 'indirect' cannot be combined");
     return;
   }
+  // As HAProxy 2.6 (cfgparse): rewrite needs the server to see its cookie, and preserve only
+  // means something where the cookie is inserted or hidden.
+  if (c.mode == ir::Cookie::Mode::Rewrite && mode_set && c.indirect) {
+    error(l.words[0], "'cookie' modes 'rewrite' and 'indirect' cannot be combined");
+    return;
+  }
+  if (c.preserve && c.mode != ir::Cookie::Mode::Insert && !c.indirect) {
+    error(l.words[0], "'cookie' option 'preserve' requires at least 'insert' or 'indirect'");
+    return;
+  }
   if ((c.maxidle_ms || c.maxlife_ms) && c.mode != ir::Cookie::Mode::Insert) {
     error(l.words[0], "'cookie' options 'maxidle' and 'maxlife' need 'insert' mode");
     return;
@@ -557,6 +567,27 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
                         "such as 'HTTP/1.0 503 Service Unavailable'");
       return;
     }
+  }
+  out.push_back(std::move(e));
+}
+
+// errorfiles <name> [<code> ...]: resolved by the cross-reference pass (the http-errors section
+// may come later in the file).
+void Sema::errorfiles(const Line& l, std::vector<ir::ErrorFile>& out) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 1, "<name> [<code> ...]")) return;
+  ir::ErrorFile e;
+  e.loc = l.words[1].loc;  // diagnostics of the import point at the section's name
+  e.import_section = l.words[1].text;
+  for (size_t i = 2; i < l.words.size(); ++i) {
+    int64_t code = 0;
+    if (!integer(l.words[i], code, 100, 599)) return;
+    if (!hasDefaultErrorPage(code)) {
+      error(l.words[i], "status code " + l.words[i].text + " cannot be customized: 'errorfiles' supports 200, 400, "
+                        "401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
+      return;
+    }
+    e.import_codes.push_back(static_cast<int>(code));
   }
   out.push_back(std::move(e));
 }

@@ -1,6 +1,8 @@
 // The cross-reference pass (backends, stick tables) and the per-proxy checks HAProxy makes
 // once a section is complete, plus lbc's own lint.
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "sema/context.h"
 
@@ -106,7 +108,51 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
   }
 }
 
+// `errorfiles SECTION [CODE...]` entries become the section's error files, in place. An entry
+// inherited from a defaults section is checked once, not once per proxy that inherits it.
+void Sema::importErrorFiles(ir::Program& prog) {
+  std::set<std::tuple<uint32_t, uint32_t, uint32_t, int>> reported;  // file, line, col, code (0: section)
+  auto once = [&](const SourceLoc& loc, int code) { return reported.insert({loc.file, loc.line, loc.col, code}).second; };
+  for (ir::Proxy& p : prog.proxies) {
+    std::vector<ir::ErrorFile> out;
+    for (ir::ErrorFile& e : p.errorfiles) {
+      if (e.import_section.empty()) {
+        out.push_back(std::move(e));
+        continue;
+      }
+      const ir::HttpErrorsSection* sec = nullptr;
+      for (const auto& h : prog.http_errors)
+        if (h.name == e.import_section) sec = &h;
+      if (!sec) {
+        if (once(e.loc, 0)) {
+          std::vector<std::string_view> names;
+          for (const auto& h : prog.http_errors) names.push_back(h.name);
+          diags_.error(e.loc, "errorfiles refers to http-errors section '" + e.import_section + "', which does not exist" +
+                                  front::didYouMean(e.import_section, names));
+        }
+        continue;
+      }
+      if (e.import_codes.empty()) {
+        for (const auto& f : sec->errorfiles) out.push_back(f);
+        continue;
+      }
+      for (int code : e.import_codes) {
+        const ir::ErrorFile* found = nullptr;
+        for (const auto& f : sec->errorfiles)
+          if (f.status == code) found = &f;  // the last one of the section, as HAProxy
+        if (found)
+          out.push_back(*found);
+        else if (once(e.loc, code))
+          diags_.warning(e.loc, "status " + std::to_string(code) + " is not declared in http-errors section '" +
+                                    sec->name + "': 'errorfiles' imports nothing for it");
+      }
+    }
+    p.errorfiles = std::move(out);
+  }
+}
+
 void Sema::crossReference(ir::Program& prog) {
+  importErrorFiles(prog);
   std::vector<bool> backend_used(prog.proxies.size(), false);
   bool dynamic_routing = false;
   auto resolveBackend = [&](ir::Proxy& fe, ir::UseBackend& u, const char* kw) {

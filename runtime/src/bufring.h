@@ -45,7 +45,7 @@ class BufRing {
   void put(uint16_t bid) { free_.push_back(bid); }
 
   // Once per loop round, before submitting: adapts the window and posts free buffers up to it.
-  // Returns how many were posted (receives stopped by ENOBUFS may be re-armed when > 0).
+  // Returns how many were posted.
   uint32_t refill(uint64_t now_ms);
 
   // Milliseconds until the next trim could give pages back, kNever when nothing can be.
@@ -57,6 +57,7 @@ class BufRing {
 
   // Figures for tests and benchmarks.
   uint32_t window() const { return target_; }
+  uint32_t posted() const { return posted_; }
   uint32_t touched() const { return touched_; }
 
  private:

@@ -180,9 +180,12 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   bool hashed = be.balance == BalanceAlgo::Source || be.balance == BalanceAlgo::Random;
   int32_t every =
       be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
+  // A server chosen by a persistence cookie is not left at once (HAProxy's SF_DIRECT).
+  const bool direct = c->hs && c->hs->ck.direct;
   bool redisp = be.redispatch && (!c->srv->usable() || (every > 0 && done % every == 0) ||
-                                  (!hashed && c->be->activeUsable() > 1));
+                                  (!hashed && !direct && c->be->activeUsable() > 1));
   if (redisp) {
+    if (c->hs) c->hs->ck.direct = false;  // the response then carries a new cookie
     ServerState* old = c->srv;
     c->srv = nullptr;
     c->be->release(old);

@@ -32,7 +32,8 @@ enum Tag : uint64_t {
   kConnect = 5,
   kIgnore = 6,
   kEvent = 7,
-  kPollC = 8,  // the client socket shut or reset (abort_on_close.cpp)
+  kCheck = 8,  // a health check's operation (health.cpp)
+  kPollC = 9,  // the client socket shut or reset (abort_on_close.cpp)
 };
 inline constexpr uint64_t kTagMask = 15;
 

@@ -1,41 +1,62 @@
-// Plain TCP connect health checks (`check`, inter/fastinter/downinter, fall/rise), run by
-// one thread for the whole process: they are few and slow, so they stay off the engines.
+// Health checks (`check`, inter/fastinter/downinter, fall/rise; `option httpchk` with
+// `http-check send|expect`), run on the engine threads like every other socket: each checked
+// server belongs to one worker (spread round robin), and its connect, send and recv are
+// operations on that worker's io_uring. A check is bounded by HAProxy's timeouts: `inter` for
+// the whole check, or with `timeout check`, min(timeout connect, inter) to connect and then
+// `timeout check` to get the answer.
 #pragma once
-#include <atomic>
-#include <thread>
+#include <liburing.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "lbc/rt/http1.h"
 #include "shared.h"
 
 namespace lbc::rt {
 
 class HealthChecker {
  public:
-  explicit HealthChecker(Shared& shared);
+  // The checks of worker `index` out of `nthreads`; `ring` is that worker's (same thread only).
+  HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uint32_t nthreads, uint32_t bufsize);
   ~HealthChecker();
+  HealthChecker(const HealthChecker&) = delete;
+  HealthChecker& operator=(const HealthChecker&) = delete;
+
   bool empty() const { return checks_.empty(); }
-  void start();
-  void stop();
+  void start(uint64_t now);
+  // Launches the checks that are due and cancels the overdue ones.
+  void run(uint64_t now, bool stopping);
+  // When run() has something to do next (ms, monotonic); ~0 = nothing.
+  uint64_t nextWake() const { return wake_; }
+  // A completion tagged kCheck.
+  void onCompletion(void* check, int res, uint64_t now);
+
+  struct Check;
+  struct Expect;
 
  private:
-  struct Check {
-    ServerState* srv;
-    uint64_t next_at = 0;
-    uint64_t deadline = 0;
-    int fd = -1;
-    uint32_t health = 0;  // HAProxy's counter: up while >= rise, 0..rise+fall-1
-  };
-  void loop();
+  io_uring_sqe* sqe();
   void launch(Check& c, uint64_t now);
+  void submit(Check& c);
+  void onConnect(Check& c, int res, uint64_t now);
+  void onSend(Check& c, int res, uint64_t now);
+  void onRecv(Check& c, int res, uint64_t now);
+  // 1 pass, 0 fail, -1 not decided yet (more bytes needed).
+  int evaluate(Check& c, bool final);
   void complete(Check& c, bool ok, uint64_t now);
   uint64_t interval(const Check& c) const;
-  uint64_t timeout(const Check& c) const;
 
   Shared& shared_;
-  std::vector<Check> checks_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  int wake_fd_ = -1;
+  io_uring* ring_;
+  uint32_t bufsize_;
+  std::vector<std::unique_ptr<Check>> checks_;
+  std::vector<std::unique_ptr<std::vector<Expect>>> expects_;  // per backend with httpchk
+  std::unique_ptr<http1::Header[]> headers_;                   // parser scratch
+  http1::Limits limits_;
+  uint64_t wake_ = ~0ull;
 };
 
 }  // namespace lbc::rt

@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "analyse.h"
 #include "conn.h"
@@ -262,19 +263,24 @@ void Worker::httpRequest(Conn* c) {
   x.backend = int32_t(bi);
   if (bi != fe && (bs.hooks & kHasHttpReq) && prog->http_req && reply(prog->http_req(toAbi(&x), bi), bi))
     return;
+  // Persistence cookie (HAProxy's http_process_request step 7): after the rules, before forwardfor.
+  ServerState* force = nullptr;
+  if (bs.cookie.enabled && !cookieRequest(bs, *be, x, h.ck, int64_t(time(nullptr)), &force)) {
+    httpError(c, 500);
+    return;
+  }
   if (http::applyForwardfor(x, shared_.forwardfor[fe], shared_.forwardfor[bi]) < 0) {
     httpError(c, 500);
     return;
   }
-  h.ws.resize(h.cap);
-  size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, h.ws.data(), h.ws.size());
+  size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, head_scratch_.get(), h.cap);
   if (!n) {
     httpError(c, 500);
     return;
   }
-  h.ws.resize(n);
+  h.ws.assign(head_scratch_.get(), n);
   h.ws_off = 0;
-  toBackend(c, nullptr);
+  toBackend(c, force);
 }
 
 void Worker::httpEstablished(Conn* c) {
@@ -448,6 +454,10 @@ void Worker::httpResponse(Conn* c) {
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
     const lbc_program* prog = shared_.program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
+    if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
+      httpError(c, 500);
+      return;
+    }
     x.in_response = true;
     uint32_t order[2] = {bi, fe};
     for (uint32_t k = 0; k < (bi == fe ? 1u : 2u); ++k) {
@@ -474,15 +484,18 @@ void Worker::httpResponse(Conn* c) {
       }
     }
     x.in_response = false;
+    if (bs.cookie.enabled && !cookieInsert(bs.cookie, c->srv, x, h.ck, int64_t(time(nullptr)))) {
+      httpError(c, 500);
+      return;
+    }
     h.t_resp = now_;
     h.log_status = m.status;
-    std::string head(h.cap, '\0');
-    size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head.data(), head.size());
+    size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
       httpError(c, 500);
       return;
     }
-    h.wc.append(head.data(), n);
+    h.wc.append(head_scratch_.get(), n);
     std::memmove(h.res.get(), h.res.get() + r.length, h.rlen - r.length);
     h.rlen -= r.length;
     h.res_head = true;

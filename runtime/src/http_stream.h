@@ -11,6 +11,7 @@
 
 #include "lbc/rt/http.h"
 #include "lbc/rt/http1.h"
+#include "http_cookie.h"
 
 namespace lbc::rt {
 
@@ -79,6 +80,7 @@ struct HttpStream {
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
   bool fresh = false;         // connect anew: a reused connection failed
   const std::string* srv_name = nullptr;
+  CookieState ck;  // cookie persistence of this transaction
   uint8_t dst[16] = {};
   bool dst_v6 = false;
   uint16_t dst_port = 0;
@@ -111,6 +113,7 @@ struct HttpStream {
     term[0] = term[1] = '-';
     logged = reused = fresh = false;
     srv_name = nullptr;
+    ck = {};
   }
   void reset() {
     ilen = 0;

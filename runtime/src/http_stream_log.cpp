@@ -51,6 +51,10 @@ void Worker::httpLog(Conn* c) {
   f.bytesOut = h.bytes_out;
   f.term[0] = h.term[0];
   f.term[1] = h.term[1];
+  if (c->be && c->be->spec().cookie.enabled) {  // the persistence cookie's fate (%tsc chars 3-4)
+    f.term[2] = h.ck.cli;
+    f.term[3] = h.ck.srv;
+  }
   f.ac = shared_.global.cur.load(std::memory_order_relaxed);
   f.fc = c->fe->limit.cur.load(std::memory_order_relaxed);
   // Counted after this stream's own server slot is given back, as HAProxy logs them.

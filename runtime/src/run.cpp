@@ -14,7 +14,6 @@
 #include <memory>
 #include <thread>
 
-#include "health.h"
 #include "lbc/rt/run.h"
 #include "net.h"
 #include "stick_table.h"
@@ -245,7 +244,6 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   g_workers = &workers;
   for (uint32_t t = 0; t < g.nbthread; ++t)
     workers.push_back(std::make_unique<Worker>(shared, t, std::move(per_thread[t])));
-  HealthChecker checker(shared);
   // A SINGLE_ISSUER ring belongs to the thread that creates it: each worker creates its own
   // and reports here before the first connection.
   std::atomic<uint32_t> ready{0}, done{0};
@@ -268,7 +266,6 @@ int serve(const lbc_program* program, const RunFlags& flags) {
       for (int fd : shared_fds) close(fd);
       return 1;
     }
-  checker.start();
 
   // SIGUSR1 (soft stop), SIGTERM and SIGINT stop accepting and let live connections finish,
   // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once.
@@ -294,7 +291,6 @@ int serve(const lbc_program* program, const RunFlags& flags) {
     }
   }
   for (auto& t : threads) t.join();
-  checker.stop();
   for (int fd : shared_fds) close(fd);
   workers.clear();
   g_workers = nullptr;

@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 6;
+constexpr uint32_t kTopoVersion = 7;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -121,7 +121,20 @@ void fields(Ar& a, CheckSpec& c) {
 template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check);
+      a(s.disabled), a(s.check), a(s.cookie);
+}
+template <typename Ar>
+void fields(Ar& a, CheckExpectSpec& e) {
+  a(e.kind), a(e.negate), a(e.pattern);
+}
+template <typename Ar>
+void fields(Ar& a, HttpCheckSpec& h) {
+  a(h.enabled), a(h.request), a(h.head), a(h.expects);
+}
+template <typename Ar>
+void fields(Ar& a, CookieSpec& c) {
+  a(c.enabled), a(c.name), a(c.mode), a(c.indirect), a(c.nocache), a(c.postonly), a(c.preserve), a(c.httponly),
+      a(c.secure), a(c.domain), a(c.attrs), a(c.maxidle_s), a(c.maxlife_s);
 }
 template <typename Ar>
 void fields(Ar& a, TimeoutSpec& t) {
@@ -157,7 +170,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
-      a(p.tcplog), a(p.dontlognull), a(p.abortonclose);
+      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose);
 }
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
@@ -221,10 +234,16 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
         static_cast<uint8_t>(p.hash_fn) > static_cast<uint8_t>(HashFn::Crc32) ||
         static_cast<uint8_t>(p.mode) > static_cast<uint8_t>(ProxyMode::Http) ||
         static_cast<uint8_t>(p.http_mode) > static_cast<uint8_t>(HttpConnMode::Close) ||
+        static_cast<uint8_t>(p.cookie.mode) > static_cast<uint8_t>(CookieMode::Prefix) ||
         (p.forwardfor.has_except && p.forwardfor.except_prefix > (p.forwardfor.except_v6 ? 128 : 32))) {
       err = "topology: bad enum";
       return false;
     }
+    for (const auto& e : p.httpchk.expects)
+      if (static_cast<uint8_t>(e.kind) > static_cast<uint8_t>(CheckExpectKind::RString)) {
+        err = "topology: bad enum";
+        return false;
+      }
     for (const auto& l : p.logs)
       if ((l.fd != 1 && l.fd != 2) || l.format < 1 || l.format > 2 || l.facility > 23 || l.max_level > 7 ||
           l.min_level > 7) {

@@ -59,6 +59,7 @@ bool Worker::init(std::string& err) {
   uint32_t nthreads = std::max<uint32_t>(1, topo_.global.nbthread);
   uint32_t per_thread = topo_.global.maxconn / nthreads + 1;
   bufsize_ = topo_.global.bufsize;
+  head_scratch_ = std::make_unique_for_overwrite<char[]>(size_t(2) * bufsize_);
   uint64_t budget = std::max<uint64_t>(256, (uint64_t(1) << 30) / nthreads / bufsize_);
   uint32_t count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
   if (!pool_.init(&ring_, kBgid, bufsize_, count, err)) return false;
@@ -87,9 +88,12 @@ void Worker::recycle(uint16_t bid) {
 }
 
 void Worker::flushBuffers() {
-  if (!pool_.refill(now_)) return;
-  // Connections stopped by ENOBUFS get their recv back now that buffers exist again.
-  if (!starved_.empty()) {
+  pool_.refill(now_);
+  // Connections stopped by ENOBUFS get their recv back as soon as the ring holds buffers, even
+  // when this refill posted none: an ENOBUFS reaped after an earlier refill had already filled
+  // the window (at its maximum, so a starved round cannot grow it) would otherwise wait for a
+  // refill that never comes, and its connection (a FIN never read) for its timeout.
+  if (!starved_.empty() && pool_.posted() > 0) {
     auto list = std::move(starved_);
     starved_.clear();
     for (auto [c, dir] : list) {
@@ -257,6 +261,7 @@ void Worker::wheelInsert(Conn* c, uint64_t when) {
   c->tnext = head;
   if (head) head->tprev = c;
   head = c;
+  markSlot(tick);
   c->twhen = tick * kTickMs;
   c->in_wheel = true;
   ++timed_;
@@ -301,6 +306,7 @@ void Worker::runTimers() {
         c->tnext = wheel_[tick % kSlots];
         if (c->tnext) c->tnext->tprev = c;
         wheel_[tick % kSlots] = c;
+        markSlot(tick);
       } else {
         c->in_wheel = false;
         c->tprev = c->tnext = nullptr;
@@ -317,16 +323,36 @@ void Worker::runTimers() {
   if (!timed_) wheel_tick_ = now_tick + 1;
 }
 
+// The first tick from wheel_tick_ on whose slot holds a list (wheel_tick_ + kSlots if none).
+uint64_t Worker::nextTimedTick() {
+  const uint32_t start = uint32_t(wheel_tick_ % kSlots);
+  for (uint32_t k = 0; k <= kSlotWords; ++k) {
+    const uint32_t w = (start / 64 + k) % kSlotWords;
+    uint64_t bits = occupied_[w];
+    if (k == 0) bits &= ~uint64_t(0) << (start % 64);  // the start word: from `start` on
+    if (k == kSlotWords) bits &= (uint64_t(1) << (start % 64)) - 1;  // wrapped: below `start`
+    while (bits) {
+      const uint32_t slot = w * 64 + uint32_t(__builtin_ctzll(bits));
+      if (wheel_[slot]) return wheel_tick_ + (slot + kSlots - start) % kSlots;
+      occupied_[w] &= ~(uint64_t(1) << (slot % 64));  // stale: emptied by removals
+      bits &= bits - 1;
+    }
+  }
+  return wheel_tick_ + kSlots;
+}
+
 bool Worker::nextWait(__kernel_timespec& ts) {
   // Also wake to give idle buffers' pages back, or RSS would stay at the last burst's peak.
   uint64_t wait = pool_.msToTrim(now_);
   if (timed_) {
-    uint64_t t = wheel_tick_;
-    for (uint32_t i = 0; i < kSlots && !wheel_[t % kSlots]; ++i) ++t;
-    uint64_t at = t * kTickMs;
+    uint64_t at = nextTimedTick() * kTickMs;
     wait = std::min(wait, at > now_ ? at - now_ : 0);
   }
   if (!idle_srv_.empty()) wait = std::min<uint64_t>(wait, 250);  // parked server connections expire
+  if (checker_ && !stopping_) {
+    uint64_t at = checker_->nextWake();
+    if (at != ~0ull) wait = std::min(wait, at > now_ ? at - now_ : 0);
+  }
   if (wait == kNever) return false;
   ts.tv_sec = int64_t(wait / 1000);
   ts.tv_nsec = int64_t(wait % 1000) * 1000000;
@@ -341,6 +367,12 @@ void Worker::run() {
   wheel_tick_ = now_ / kTickMs + 1;
   for (auto& l : listeners_) armAccept(l);
   armEvent();
+  checker_ = std::make_unique<HealthChecker>(shared_, &ring_, index_,
+                                             std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
+  if (checker_->empty())
+    checker_.reset();
+  else
+    checker_->start(now_);
   while (true) {
     flushBuffers();
     for (size_t i = 0; i < local_.size(); ++i) handoff(local_[i]);
@@ -360,12 +392,14 @@ void Worker::run() {
     io_uring_cq_advance(&ring_, n);
     runTimers();
     httpSweepIdle(stopping_);
+    if (checker_ && !stopping_ && now_ >= checker_->nextWake()) checker_->run(now_, stopping_);
   }
   // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
   // lets go of its listening socket when this thread reaps it, and an idle worker leaves the
   // loop at once, so the port would keep accepting into a queue nobody serves.
   io_uring_queue_exit(&ring_);
   ring_ok_ = false;
+  checker_.reset();  // after the ring: no operation can still use its buffers or descriptors
   tl_worker = nullptr;
 }
 
@@ -406,6 +440,9 @@ void Worker::dispatch(io_uring_cqe* cqe) {
       break;
     case kIgnore:
       if (p) opDone(static_cast<Conn*>(p));
+      break;
+    case kCheck:
+      if (checker_) checker_->onCompletion(p, cqe->res, now_);
       break;
     case kPollC:
       onClientPoll(static_cast<Conn*>(p), cqe->res);

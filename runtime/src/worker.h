@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bufring.h"
+#include "health.h"
 #include "http_stream.h"
 #include "shared.h"
 
@@ -139,6 +140,9 @@ class Worker {
   BufRing pool_;
   uint8_t* bufs_ = nullptr;
   uint32_t bufsize_ = 0;
+  // Where a request or response head is written before it joins a stream's output: one per
+  // worker, never zeroed (a zero-filled 2*bufsize string per message cost 6% of http-ka's CPU).
+  std::unique_ptr<char[]> head_scratch_;
   std::vector<uint32_t> buf_len_;
   std::vector<uint16_t> buf_next_;
   std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
@@ -158,6 +162,13 @@ class Worker {
   static constexpr uint32_t kSlots = 1024;
   static constexpr uint64_t kTickMs = 4;
   std::vector<Conn*> wheel_;
+  // Which wheel slots hold a list: nextWait finds the next one in 16 words instead of walking
+  // up to 1024 slots each loop round (1.7% of http-ka's CPU). A set bit may be stale (its
+  // list emptied by removals); nextWait clears those as it meets them.
+  static constexpr uint32_t kSlotWords = kSlots / 64;
+  uint64_t occupied_[kSlotWords] = {};
+  uint64_t nextTimedTick();
+  void markSlot(uint64_t tick) { occupied_[(tick % kSlots) / 64] |= uint64_t(1) << (tick % 64); }
   uint64_t wheel_tick_ = 0;  // next tick to run
   uint32_t timed_ = 0;
   uint64_t now_ = 0;
@@ -171,6 +182,7 @@ class Worker {
   std::atomic<int> stop_{0};  // 1 soft, 2 hard
   bool stopping_ = false;
   std::atomic<bool> released_{false};
+  std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
 };
 
 }  // namespace lbc::rt

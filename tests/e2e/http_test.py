@@ -13,6 +13,7 @@ import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -103,7 +104,7 @@ class Garbage:
 
 
 class Setup:
-    def __init__(self, body, servers=(), defaults="", proxy=None):
+    def __init__(self, body, servers=(), defaults=""):
         self.fe = free_port()
         self.servers = {s.name if hasattr(s, "name") else "g": s for s in servers}
         ports = {k: v.port for k, v in self.servers.items()}
@@ -111,7 +112,7 @@ class Setup:
         ports["closed"] = free_port()
         cfg = ("global\n    maxconn 200\ndefaults\n    mode http\n    timeout connect 2s\n"
                "    timeout client 10s\n    timeout server 10s\n%s\n" % defaults) + body.format(**ports)
-        self.proxy = Proxy(proxy or ARGS.proxy, cfg, self.fe)
+        self.proxy = Proxy(ARGS.proxy, cfg, self.fe)
 
     def url(self, path="/"):
         return "http://127.0.0.1:%d%s" % (self.fe, path)
@@ -581,6 +582,346 @@ def tunnel_idle_closes_at_timeout_tunnel():
         st.close()
 
 
+class Hold:
+    """Accepts connections and reads them, never answers (for timeout server)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def shutdown(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+ERRCFG = """global
+    maxconn 200
+http-errors myerrs
+    errorfile 504 {dir}/504.http
+    errorfile 403 {dir}/403.http
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 1s
+frontend web
+    bind 127.0.0.1:{fe}
+    errorfile 400 {dir}/400.http
+    http-request deny if {{ path /deny }}
+    http-request deny deny_status 429 if {{ path /deny429 }}
+    use_backend down if {{ path /down }}
+    use_backend slow if {{ path /slow }}
+    use_backend slow2 if {{ path /slow2 }}
+    use_backend garbage if {{ path /garbage }}
+    use_backend custom if {{ path_beg /custom }}
+    default_backend app
+backend app
+    server a 127.0.0.1:{a}
+backend down
+    retries 0
+    errorfile 503 {dir}/503.http
+    server s 127.0.0.1:{closed}
+backend slow
+    server s 127.0.0.1:{hold}
+backend slow2
+    errorfiles myerrs 504
+    server s 127.0.0.1:{hold}
+backend garbage
+    server s 127.0.0.1:{garbage}
+backend custom
+    retries 0
+    errorfiles myerrs
+    http-request deny if {{ path /custom/deny }}
+    server s 127.0.0.1:{closed}
+"""
+
+
+@test
+def error_pages_and_errorfiles_match_haproxy():
+    # Every error status lbc answers itself (400 403 429 502 503 504), with HAProxy's built-in pages,
+    # `errorfile` in a frontend and a backend, and an `http-errors` section imported with
+    # `errorfiles` (all of it, or listed codes): byte for byte what haproxy 2.6 sends.
+    d = tempfile.mkdtemp(prefix="lbc-errfiles-")
+    pages = {400: "HTTP/1.0 400 Bad request\r\nContent-Type: text/plain\r\nX-Page: f400\r\n\r\nbad, says the file\n",
+             403: "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nCache-Control: no-cache\r\n\r\nsection 403\n",
+             503: "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nX-Custom: file503\r\n\r\nfile 503\n",
+             504: "HTTP/1.1 504 Gateway Time-out\r\nContent-Type: text/plain\r\n\r\nsection 504\n"}
+    for code, text in pages.items():
+        with open(os.path.join(d, "%d.http" % code), "w") as f:
+            f.write(text)
+    requests = [b"GET /deny HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b"GET /deny429 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                b"GET /down HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b"GET /slow HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                b"GET /slow2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b"GET /garbage HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                b"GET /custom/deny HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b"GET /custom/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                b"GET /bad request HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"]
+    got = {}
+    for label, cmd in (("lbc", ARGS.proxy), ("haproxy", ARGS.haproxy + " -db -f")):
+        if label == "haproxy" and not os.path.exists(ARGS.haproxy):
+            continue
+        a, hold, garbage = EchoServer("a"), Hold(), Garbage()
+        fe = free_port()
+        cfg = ERRCFG.format(dir=d, fe=fe, a=a.port, closed=free_port(), hold=hold.port, garbage=garbage.port)
+        p = Proxy(cmd, cfg, fe)
+        try:
+            got[label] = [raw(fe, r) for r in requests]
+        finally:
+            p.stop()
+            for s in (a, hold, garbage):
+                s.shutdown()
+    ours = got["lbc"]
+    assert [r.split(b"\r\n", 1)[0] for r in ours] == [
+        b"HTTP/1.1 403 Forbidden", b"HTTP/1.1 429 Too Many Requests", b"HTTP/1.1 503 Service Unavailable",
+        b"HTTP/1.1 504 Gateway Time-out", b"HTTP/1.1 504 Gateway Time-out", b"HTTP/1.1 502 Bad Gateway",
+        b"HTTP/1.1 403 Forbidden", b"HTTP/1.1 503 Service Unavailable", b"HTTP/1.1 400 Bad request"], ours
+    assert ours[2].endswith(b"file 503\n") and ours[4].endswith(b"section 504\n") and ours[6].endswith(b"section 403\n")
+    # a request head that does not parse gets the built-in 400 whatever `errorfile 400` says: haproxy
+    # answers it from its H1 layer, before the proxy's error files apply
+    assert b"<h1>504 Gateway Time-out</h1>" in ours[3] and b"<h1>400 Bad request</h1>" in ours[8], ours
+    if "haproxy" in got:
+        for req, a, b in zip(requests, ours, got["haproxy"]):
+            assert a == b, "%r: lbc %r, haproxy %r" % (req, a, b)
+
+
+# ---- health checks (option httpchk) and cookie persistence -----------------------------------------
+
+class Checked(http.server.BaseHTTPRequestHandler):
+    """A backend whose health endpoint answers what the test sets (server.health: status, body);
+    other paths answer with the server's name and the cookies it saw. Every request is recorded
+    raw (server.seen), so the check requests themselves can be compared."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body_in = self.rfile.read(n) if n else b""
+        raw_head = self.raw_requestline + bytes(self.headers)
+        with self.server.lock:
+            self.server.seen.append(raw_head + body_in)
+        if self.path == self.server.health_path:
+            status, body = self.server.health
+            if status is None:  # the endpoint is gone
+                status, body = 404, b"no such page"
+        else:
+            status, body = 200, b"ok"
+        self.send_response(status)
+        self.send_header("X-Server", self.server.name)
+        self.send_header("X-Saw-Cookie", " | ".join(self.headers.get_all("Cookie") or ["-"]))
+        for h in (self.headers.get("X-Resp") or "").split("|"):
+            if h:
+                k, v = h.split(": ", 1)
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_HEAD = do_OPTIONS = do_PUT = _answer
+
+    def log_message(self, *a):
+        pass
+
+
+class CheckedServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def __init__(self, name, health_path="/health"):
+        super().__init__(("127.0.0.1", 0), Checked)
+        self.name = name
+        self.port = self.server_address[1]
+        self.health_path = health_path
+        self.health = (200, b"GOOD")
+        self.lock = threading.Lock()
+        self.seen = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def handle_error(self, *a):  # the proxies close checks with a reset
+        pass
+
+    def checks(self):
+        with self.lock:
+            return [r for r in self.seen if r.split(b" ")[1].startswith(self.health_path.encode())]
+
+
+def served_by(port, path="/x", cookie=None):
+    hdr = "Cookie: %s\r\n" % cookie if cookie else ""
+    out = raw(port, ("GET %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n" % (path, hdr)).encode())
+    m = re.search(rb"\r\nx-server: (\w+)", out)
+    return (m.group(1).decode() if m else out[9:12].decode()), out  # the server, else the status
+
+
+def all_served_by(port, name, n=8):
+    return all(served_by(port)[0] == name for _ in range(n))
+
+
+@test
+def httpchk_takes_a_server_down_and_back_up():
+    a, b = CheckedServer("a"), CheckedServer("b")
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    default_backend app\n"
+               "backend app\n    option httpchk GET /health\n"
+               "    cookie SRV insert indirect\n"
+               "    server a 127.0.0.1:{a} check inter 100 fall 2 rise 2 cookie ca\n"
+               "    server b 127.0.0.1:{b} check inter 100 cookie cb\n", [a, b])
+    try:
+        wait_for(lambda: len(a.checks()) >= 2, 10, "checks on a")
+        assert {served_by(st.fe)[0] for _ in range(6)} == {"a", "b"}
+        assert a.checks()[0].startswith(b"GET /health HTTP/1.0\r\n"), a.checks()[0]
+        # a 500 fails the check: after `fall` of them the server is down, b takes everything
+        a.health = (500, b"broken")
+        wait_for(lambda: all_served_by(st.fe, "b"), 10, "a to be taken down by its 500s")
+        # its cookie no longer counts: balanced to b with a new cookie (client state D)
+        name, out = served_by(st.fe, cookie="SRV=ca")
+        assert name == "b" and b"\r\nset-cookie: SRV=cb; path=/\r\n" in out, out
+        # back to 200: after `rise` good checks, a serves again (and its cookie works)
+        a.health = (200, b"GOOD")
+        wait_for(lambda: served_by(st.fe, cookie="SRV=ca")[0] == "a", 10, "a to come back up")
+        # a missing endpoint (404) takes it down too
+        a.health = (None, b"")
+        wait_for(lambda: all_served_by(st.fe, "b"), 10, "a to be taken down by a 404")
+    finally:
+        st.close()
+
+
+@test
+def httpchk_expect_string_and_status():
+    a, b = CheckedServer("a"), CheckedServer("b")
+    st = Setup("frontend web\n    bind 127.0.0.1:{fe}\n    default_backend app\n"
+               "backend app\n    option httpchk /health\n    http-check expect string GOOD\n"
+               "    server a 127.0.0.1:{a} check inter 100 fall 1 rise 1\n"
+               "backend st\n    option httpchk\n    http-check send meth GET uri /health ver HTTP/1.1 hdr Host chk\n"
+               "    http-check expect ! status 500-599\n"
+               "    server b 127.0.0.1:{b} check inter 100 fall 1 rise 1\n"
+               "frontend web2\n    bind 127.0.0.1:{closed}\n    default_backend st\n", [a, b])
+    try:
+        wait_for(lambda: a.checks() and b.checks(), 10, "checks")
+        # (the handler's record of the head is normalised by Python; httpchk_requests_match_haproxy
+        # compares the requests with HAProxy's)
+        assert a.checks()[0].startswith(b"OPTIONS /health HTTP/1.0\r\n"), a.checks()[0]
+        assert b.checks()[0].startswith(b"GET /health HTTP/1.1\r\nhost: chk\nconnection: close\n"), b.checks()[0]
+        assert served_by(st.fe)[0] == "a"
+        a.health = (200, b"BAD")  # a 200 without the expected string fails
+        wait_for(lambda: served_by(st.fe)[0] == "503", 10, "a down on a body without GOOD")
+        a.health = (200, b"xxGOODxx")
+        wait_for(lambda: served_by(st.fe)[0] == "a", 10, "a back up")
+        a.health = (500, b"GOOD")  # the string alone decides, as HAProxy
+        n = len(a.checks())
+        wait_for(lambda: len(a.checks()) >= n + 3, 10, "more checks")
+        assert served_by(st.fe)[0] == "a"
+        fe2 = int(re.search(r"bind 127.0.0.1:(\d+)\n    default_backend st", open(st.proxy.cfg).read()).group(1))
+        assert served_by(fe2)[0] == "b"
+        b.health = (503, b"")
+        wait_for(lambda: served_by(fe2)[0] == "503", 10, "b down on a 5xx")
+    finally:
+        st.close()
+
+
+def haproxy_available():
+    return os.path.exists("/usr/sbin/haproxy")
+
+
+def run_both(cfg_tmpl, ports, reqs, fe_key="fe"):
+    """The same configuration under haproxy and lbc; the raw responses to `reqs` (one connection
+    each), with the backend's Date header left out."""
+    outs = {}
+    for name, cmd in (("haproxy", "/usr/sbin/haproxy -db -f"), ("lbc", ARGS.proxy)):
+        fe = free_port()
+        p = Proxy(cmd, cfg_tmpl.format(fe=fe, **ports), fe)
+        try:
+            outs[name] = [re.sub(rb"\r\ndate: [^\r]*", b"", raw(fe, r)) for r in reqs]
+        finally:
+            p.stop()
+    return outs
+
+
+@test
+def httpchk_requests_match_haproxy():
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    got = {}
+    for name, cmd in (("haproxy", "/usr/sbin/haproxy -db -f"), ("lbc", ARGS.proxy)):
+        srv = {k: CheckedServer(k, "/h") for k in ("a", "b", "c", "d")}
+        fe = free_port()
+        cfg = ("global\n    maxconn 100\ndefaults\n    mode http\n    timeout connect 2s\n"
+               "    timeout client 5s\n    timeout server 5s\nfrontend web\n    bind 127.0.0.1:%d\n"
+               "    default_backend a\n"
+               "backend a\n    option httpchk\n    server s 127.0.0.1:%d check inter 200 cookie x\n"
+               "backend b\n    option httpchk HEAD /h HTTP/1.1\\r\\nHost:\\ www\\r\\nX-A:\\ b\n"
+               "    server s 127.0.0.1:%d check inter 200\n"
+               "backend c\n    option httpchk GET /h\n    http-check send hdr X-Y z body hello\n"
+               "    server s 127.0.0.1:%d check inter 200\n"
+               "backend d\n    option httpchk POST /h HTTP/1.1\\r\\nHost:\\ x\\r\\n\\r\\nBODY\n"
+               "    server s 127.0.0.1:%d check inter 200\n"
+               % (fe, srv["a"].port, srv["b"].port, srv["c"].port, srv["d"].port))
+        srv["a"].health_path = "/"
+        p = Proxy(cmd, cfg, fe)
+        try:
+            wait_for(lambda: all(s.seen for s in srv.values()), 10, name + "'s checks")
+            got[name] = {k: s.seen[0] for k, s in srv.items()}
+        finally:
+            p.stop()
+            for s in srv.values():
+                s.shutdown()
+    assert got["haproxy"] == got["lbc"], got
+
+
+@test
+def cookie_persistence_matches_haproxy():
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    a, b = CheckedServer("a"), CheckedServer("b")
+    modes = {"ins": "SRV insert indirect nocache httponly secure domain .example.com domain .x.org attr SameSite=Lax",
+             "insd": "SRV insert", "post": "SRV insert postonly nocache", "pres": "SRV insert indirect preserve nocache",
+             "pfx": "JS prefix", "rw": "SRV rewrite", "nc": "SRV insert nocache"}
+    cfg = ("global\n    maxconn 100\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n"
+           "    timeout server 5s\nfrontend fe\n    bind 127.0.0.1:{fe}\n    use_backend %[path,field(2,/)]\n")
+    for be, opts in modes.items():
+        cfg += ("backend %s\n    cookie %s\n    server a 127.0.0.1:{a} cookie ca\n"
+                "    server b 127.0.0.1:{b} cookie cb\n" % (be, opts))
+    cfg += "backend nock\n    cookie SRV insert\n    server a 127.0.0.1:{a}\n"
+    reqs = []
+
+    def req(path, hdrs="", method="GET"):
+        reqs.append(("%s %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n" % (method, path, hdrs)).encode())
+
+    for be in list(modes) + ["nock"]:
+        req("/%s/1" % be)
+        req("/%s/2" % be, "Cookie: SRV=cb\r\n")
+        req("/%s/3" % be, "Cookie: x=1; SRV=cb; y=2\r\n")
+        req("/%s/4" % be, "Cookie: SRV=cb; y=2\r\nCookie: z=3\r\n")
+        req("/%s/5" % be, "Cookie: SRV=zzz\r\n")
+        req("/%s/6" % be, "", "POST")
+        req("/%s/7" % be, "Cookie: SRV=ca\r\nX-Resp: Set-Cookie: SRV=srvset; path=/\r\n")
+        req("/%s/8" % be, "X-Resp: Set-Cookie: SRV=srvset; path=/|Cache-Control: max-age=60\r\n")
+        req("/%s/9" % be, "X-Resp: Cache-Control: private|ETag: x\r\n")
+        req("/%s/10" % be, "Cookie: JS=cb~abc; SRV=cb\r\nX-Resp: Set-Cookie: JS=xyz; path=/|Set-Cookie: other=1\r\n")
+        req("/%s/11" % be, "Cookie: JS=abc\r\nX-Resp: Set-Cookie: JS=xyz|Set-Cookie: SRV=foo\r\n")
+        req("/%s/12" % be, "Cookie: a=1;SRV=cb;b=2, c=3\r\nX-Resp: Expires: x\r\n")
+        req("/%s/13" % be, "X-Resp: Pragma: no-cache|Last-Modified: x\r\n", "HEAD")
+        req("/%s/14" % be, "Cookie: SRV=\r\nX-Resp: Cache-Control: max-age=0\r\n")
+        req("/%s/15" % be, "Cookie: SRV=cb|abcde\r\n")
+        req("/%s/16" % be, "Cookie: SRV=cb, SRV=ca\r\nX-Resp: Cache-Control: no-cache=\"set-cookie\", max-age=5\r\n")
+        req("/%s/17" % be, "Cookie: JS=ca~q; JS=cb~r\r\n", "POST")
+    try:
+        outs = run_both(cfg, {"a": a.port, "b": b.port}, reqs)
+        diffs = [(r, h, l) for r, h, l in zip(reqs, outs["haproxy"], outs["lbc"]) if h != l]
+        assert not diffs, diffs[:3]
+        assert sum(b"set-cookie: SRV=c" in o for o in outs["lbc"]) > 20  # the comparison saw insertions
+    finally:
+        a.shutdown()
+        b.shutdown()
+
+
 class Held:
     """Records each request line; a request for /hold* is answered only once `release` is set,
     the others at once (Connection: close)."""
@@ -806,7 +1147,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
     ap.add_argument("--only", default="")
+    ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
+    ap.add_argument("--build", default="", help="lbc binary: serve with `lbc build` executables")
     ARGS = ap.parse_args()
+    if ARGS.build:
+        ARGS.proxy = "%s %s %s" % (sys.executable, os.path.join(here, "build_run.py"), ARGS.build)
     return run_tests(TESTS, ARGS.only)
 
 

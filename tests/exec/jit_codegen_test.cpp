@@ -446,4 +446,52 @@ TEST(JitCodegen, DeadRulesReported) {
   EXPECT_EQ(warnings[1].loc.line, 10u);
 }
 
+// Rule formats render as HAProxy 2.6's HTTP context (LOG_OPT_HTTP; values captured from
+// /usr/sbin/haproxy by tests/http_diff): a sample that fetches nothing is empty (not "-"), +Q and +X
+// do not apply to samples, CTLs but HT become %XX, +E backslashes '"', '\\' and ']'. replace-value
+// replaces a matching list value with the blanks around it and leaves the others as written.
+// The compiled program and the interpreter give the same bytes.
+TEST(JitCodegen, RuleFormatsAndReplaceValueAsHaproxy) {
+  auto c = compileCfg(std::string(kHead) +
+                      "frontend fe\n  bind :8080\n"
+                      "  http-request set-header X-A a%[req.hdr(x)]e\n"
+                      "  http-request set-header X-Q a%{+Q}[req.hdr(x)]e\n"
+                      "  http-request set-header X-C a%[req.hdr(x),url_dec]e\n"
+                      "  http-request set-header X-E a%{+E}[req.hdr(x),url_dec]e\n"
+                      "  http-request set-header X-H a%{+X}[req.hdr(n)]e\n"
+                      "  http-request replace-value X-List ^b.*$ z\n"
+                      "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n");
+  ASSERT_TRUE(c.prog);
+  lbc::interp::Interpreter in(c.comp->program);
+  auto run = [&](std::vector<lbc::rt::Header> hs) {
+    std::vector<std::vector<std::string>> out;
+    for (bool compiled : {true, false}) {
+      auto t = request(c, "fe", "GET", "/", hs);
+      if (compiled) {
+        EXPECT_EQ(c.p()->http_req(lbc::rt::toAbi(t.get()), t->frontend), LBC_HOOK_CONTINUE);
+      } else {
+        t->program = in.descriptor();
+        EXPECT_EQ(in.hook(lbc::interp::Hook::HttpReq, *t, t->frontend), LBC_HOOK_CONTINUE);
+      }
+      std::vector<std::string> vs;
+      for (const auto& h : t->req_headers) vs.push_back(std::string(h.name) + "=" + std::string(h.value));
+      out.push_back(vs);
+    }
+    EXPECT_EQ(out[0], out[1]);
+    return out[0];
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(run({}), (V{"X-A=ae", "X-Q=ae", "X-C=ae", "X-E=ae", "X-H=ae"}));
+  EXPECT_EQ(run({{"X", "zz"}, {"N", "255"}}),
+            (V{"X=zz", "N=255", "X-A=azze", "X-Q=azze", "X-C=azze", "X-E=azze", "X-H=a255e"}));
+  EXPECT_EQ(run({{"X", "%01z%09z%7fz%22z%5c%5dz%c3%a9%25"}}),
+            (V{"X=%01z%09z%7fz%22z%5c%5dz%c3%a9%25", "X-A=a%01z%09z%7fz%22z%5c%5dz%c3%a9%25e",
+               "X-Q=a%01z%09z%7fz%22z%5c%5dz%c3%a9%25e", "X-C=a%01z\tz%7Fz\"z\\]z\xc3\xa9%e",
+               "X-E=a%01z\tz%7Fz\\\"z\\\\\\]z\xc3\xa9%e", "X-H=ae"}));
+  V lists = run({{"X-List", "a1, b2, c3, bb"}, {"X-List", "  b  ,b,  \t b\t, \"b,\\\"c\" , \"x\\\",b\" ,b"}});
+  ASSERT_EQ(lists.size(), 7u);
+  EXPECT_EQ(lists[0], "X-List=a1,z, c3,z");
+  EXPECT_EQ(lists[1], "X-List=z,z,z, \"b,\\\"c\" , \"x\\\",b\" ,z");
+}
+
 }  // namespace

@@ -114,6 +114,55 @@ frontend fe
     use_backend b3 if { path /sq }
     default_backend b1
 """,
+    # every fetch and converter of issue 5's list, each into a header the backend records
+    "fx": """
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request set-var(txn.meth) method
+    http-request set-header X-Method %[method]
+    http-request set-header X-Path %[path]
+    http-request set-header X-Url %[url]
+    http-request set-header X-Query %[query]
+    http-request set-header X-Param %[url_param(user)]
+    http-request set-header X-Hdr %[hdr(x-list)]
+    http-request set-header X-Hdr-2 %[hdr(x-list,2)]
+    http-request set-header X-Hdr-Last %[hdr(x-list,-1)]
+    http-request set-header X-Req-Hdr %[req.hdr(x-list,1)]
+    http-request set-header X-Fhdr %[req.fhdr(x-list)]
+    http-request set-header X-Cnt %[hdr_cnt(x-list)]
+    http-request set-header X-Ip %[hdr_ip(x-ip)]
+    http-request set-header X-Cook %[req.cook(sid)]
+    http-request set-header X-Cook-2 %[cook(lang)]
+    http-request set-header X-Src %[src]
+    http-request set-header X-Dst %[dst]
+    http-request set-header X-Ports ok if { src_port gt 1023 } { dst_port gt 1023 }
+    http-request set-header X-Base %[base]
+    http-request set-header X-Ssl %[ssl_fc]
+    http-request set-header X-Var %[var(txn.meth)]
+    http-request set-header X-Lower %[req.hdr(host),lower]
+    http-request set-header X-Upper %[path,upper]
+    http-request set-header X-Regsub %[path,regsub(/+,_,g)]
+    http-request set-header X-Field %[path,field(2,/)]
+    http-request set-header X-Word %[path,word(1,/)]
+    http-request set-header X-Bytes %[path,bytes(1,3)]
+    http-request set-header X-Length %[path,length]
+    http-request set-header X-Hex %[method,hex]
+    http-request set-header X-Base64 %[path,base64]
+    http-request set-header X-Mask %[src,ipmask(24)]
+    http-request set-header X-Map-Str %[path,map_str({maps}/paths.map,none)]
+    http-request set-header X-Map-Beg %[path,map_beg({maps}/prefixes.map,none)]
+    http-request set-header X-Map-Reg %[path,map_reg({maps}/regex.map,none)]
+    http-request set-header X-Acl-Dir 1 if { path_dir fx }
+    http-request set-header X-Acl-Sub 1 if { path_sub one }
+    http-request set-header X-Acl-Reg 1 if { path_reg ^/fx/[0-9]+$ }
+    http-request set-header X-Acl-Hdr-Dom 1 if { hdr_dom(host) example.com }
+    http-request set-header X-Acl-Hdr-Sub 1 if { hdr_sub(user-agent) curl }
+    http-request set-header X-Acl-Url-Beg 1 if { url_beg /fx }
+    http-request set-header X-Acl-Hdr-End 1 if { hdr_end(host) .com }
+    http-response set-header X-Res-Hdr %[res.hdr(x-backend)]
+    http-response set-header X-Status %[status]
+    default_backend b1
+""",
 }
 
 HOP = ()  # no header is excluded from the comparison; see allowlist.txt for documented ones
@@ -286,6 +335,7 @@ class Side:
         text = (HEAD + cfg_text + BACKENDS).replace("{port}", str(self.port))
         for n, b in self.backends.items():
             text = text.replace("{%s}" % n, str(b.port))
+        text = text.replace("{maps}", os.path.join(HERE, "maps"))
         self.cfg = os.path.join(workdir, "%s.cfg" % kind)
         with open(self.cfg, "w") as f:
             f.write(text)

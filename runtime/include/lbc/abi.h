@@ -187,8 +187,11 @@ enum { LBC_REDIR_DROP_QUERY = 1, LBC_REDIR_APPEND_SLASH = 2 };
  * (string, file contents, rendered lf-string). NONE = HAProxy's default error page of the status. */
 enum { LBC_BODY_NONE = 0, LBC_BODY_TEXT = 1, LBC_BODY_ERRORFILE = 2 /* full HTTP response as written */ };
 
-/* Log-format flags (%{+Q}[...]) for lbc_lf_smp / lbc_lf_alias. */
-enum { LBC_LF_QUOTE = 1, LBC_LF_HEX = 2, LBC_LF_ESC = 4 };
+/* Log-format flags (%{+Q}[...]) for lbc_lf_smp / lbc_lf_alias. LBC_LF_HTTP is the rendering context
+ * of a rule's format (HAProxy's LOG_OPT_HTTP: set-header, redirect, return, set-path, use_backend...):
+ * a sample that fetches nothing is written as nothing (a log line writes "-"), +Q and +X do not apply
+ * to samples, and control characters other than HT are written %XX. */
+enum { LBC_LF_QUOTE = 1, LBC_LF_HEX = 2, LBC_LF_ESC = 4, LBC_LF_HTTP = 8 };
 
 /* Log-format aliases usable in rule formats (lbc_lf_alias). */
 enum {

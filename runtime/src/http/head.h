@@ -9,7 +9,7 @@
 
 namespace lbc::rt::http::detail {
 
-inline constexpr uint32_t kTokClose = 1, kTokKeepAlive = 2;
+inline constexpr uint32_t kTokClose = 1, kTokKeepAlive = 2, kTokUpgrade = 4;
 // HAProxy's HTX accounting (tests/http1_haproxy/README.md): a 48-byte buffer header, 8 bytes per
 // block, 20 bytes of start-line structure, 1 byte for the end-of-headers block.
 inline constexpr uint64_t kHtxHeader = 48, kHtxStartLine = kHtxHeader + 8 + 20, kHtxEoh = 8 + 1;

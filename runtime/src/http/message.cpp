@@ -33,6 +33,7 @@ bool ieq(std::string_view a, std::string_view b) {
 
 // Removes the `close` and `keep-alive` tokens from a Connection value in place (HAProxy's
 // CLEAN_CONN_HDR): the other tokens stay, joined by ", " (or "," where the input had no space).
+// *found reports close, keep-alive and upgrade.
 size_t cleanConnection(char* v, size_t n, uint32_t* found) {
   size_t w = 0, i = 0;
   while (i < n) {
@@ -49,6 +50,7 @@ size_t cleanConnection(char* v, size_t n, uint32_t* found) {
     } else if (ieq(tok, "keep-alive")) {
       *found |= kTokKeepAlive;
     } else if (!tok.empty()) {
+      if (ieq(tok, "upgrade")) *found |= kTokUpgrade;
       if (w) {  // the token's own separator in the input is at least as long: never grows
         bool space = v[b - 1] == ' ' || v[b - 1] == '\t';
         v[w++] = ',';
@@ -68,9 +70,25 @@ using namespace detail;
 
 namespace {
 
-void fillHeaders(std::vector<Header>& out, char* buf, const http1::Message& m, const http1::Header* hs) {
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// The last value of a Content-Length list ("3, 3" -> "3"), as written: the parser checked that
+// every item is the same number, and HAProxy indexes the last one it read.
+std::string_view lastContentLength(std::string_view v) {
+  size_t e = v.size();
+  while (e > 0 && !isDigit(v[e - 1])) --e;
+  size_t b = e;
+  while (b > 0 && isDigit(v[b - 1])) --b;
+  return e > b ? v.substr(b, e - b) : v;
+}
+
+void fillHeaders(std::vector<Header>& out, char* buf, const http1::Message& m, const http1::Header* hs,
+                 bool request) {
   out.clear();
   out.reserve(m.headerCount + 2);
+  bool host = false;
   for (uint32_t i = 0; i < m.headerCount; ++i) {
     const http1::Header& h = hs[i];
     if (h.drop) continue;
@@ -80,9 +98,70 @@ void fillHeaders(std::vector<Header>& out, char* buf, const http1::Message& m, c
       size_t n = cleanConnection(buf + h.value.off, h.value.len, &found);
       if (n == 0) continue;
       value = {buf + h.value.off, n};
+    } else if (h.id == HeaderId::kContentLength) {
+      value = lastContentLength(value);
+    } else if (h.id == HeaderId::kHost && request) {
+      // The parser refused a second Host with another value; HAProxy keeps only the first.
+      if (host) continue;
+      host = true;
     }
     out.push_back({h.name.in(buf), value});
   }
+}
+
+// The port of an authority: the digits after its last ':' (possibly none: "a:" has an empty port),
+// or npos when there is no such ':' ("[::1]", "a").
+size_t portColon(std::string_view a) {
+  size_t i = a.size();
+  while (i > 0 && isDigit(a[i - 1])) --i;
+  return i > 0 && a[i - 1] == ':' ? i - 1 : std::string_view::npos;
+}
+
+// HAProxy 2.6's http_is_default_port(): an empty port is the default one; without a scheme (the
+// authority-form of CONNECT) both 80 and 443 are.
+bool isDefaultPort(std::string_view scheme, std::string_view port) {
+  if (port.empty()) return true;
+  if (scheme.empty()) return port == "80" || port == "443";
+  return (port == "80" && ieq(scheme, "http://")) || (port == "443" && ieq(scheme, "https://"));
+}
+
+// Scheme-based normalisation (RFC 3986 6.3.2) that HAProxy's H1 multiplexer applies to a request
+// before any rule sees it: an absolute-form URI with the scheme's default port (http 80, https 443)
+// or an empty one (any scheme) loses it, and every Host header takes the URI's host; for CONNECT, a Host
+// header carrying a default port loses it (the authority-form target itself is kept).
+void normalizeAuthority(Txn& t, const http1::Message& m) {
+  if (m.isConnect) {
+    for (Header& h : t.req_headers) {
+      if (!ieq(h.name, "host")) continue;
+      size_t c = portColon(h.value);
+      if (c != std::string_view::npos && c + 1 < h.value.size() && isDefaultPort({}, h.value.substr(c + 1)))
+        h.value = h.value.substr(0, c);
+    }
+    return;
+  }
+  if (m.uriForm != http1::UriForm::kAbsolute) return;
+  const std::string_view uri = t.uri;
+  size_t s = uri.find("://");
+  if (s == std::string_view::npos) return;
+  const std::string_view scheme = uri.substr(0, s + 3);
+  // HAProxy's authority ends at the first '/' (a '?' does not end it) and skips a userinfo.
+  size_t a = s + 3, z = uri.find('/', a);
+  if (z == std::string_view::npos) z = uri.size();
+  size_t at = uri.substr(a, z - a).rfind('@');
+  if (at != std::string_view::npos) a += at + 1;
+  std::string_view auth = uri.substr(a, z - a);
+  size_t c = portColon(auth);
+  if (c == std::string_view::npos || !isDefaultPort(scheme, auth.substr(c + 1))) return;
+  // The URI only shrinks; the new one goes to the arena so the received head stays as it came
+  // (the log's %r reads it). A URI is bounded by tune.bufsize, far below the arena's limit.
+  char* p = t.arena.alloc(uri.size() - (auth.size() - c));
+  if (!p) return;
+  std::memcpy(p, uri.data(), a + c);
+  std::memcpy(p + a + c, uri.data() + z, uri.size() - z);
+  t.uri = {p, uri.size() - (auth.size() - c)};
+  const std::string_view host(p + a, c);
+  for (Header& h : t.req_headers)
+    if (ieq(h.name, "host")) h.value = host;
 }
 
 }  // namespace
@@ -92,10 +171,12 @@ RequestState fillRequest(Txn& t, char* buf, const http1::Message& m, const http1
   t.method = m.method.in(buf);
   t.uri = m.uri.in(buf);
   t.version = m.version.in(buf);
-  fillHeaders(t.req_headers, buf, m, headers);
+  fillHeaders(t.req_headers, buf, m, headers, true);
+  normalizeAuthority(t, m);
   RequestState r;
   r.http11 = m.has(http1::kHttp11);
-  r.clientClose = !m.keepAlive();
+  // HAProxy also closes after a chunked HTTP/1.0 request, even one asking for keep-alive.
+  r.clientClose = !m.keepAlive() || (m.body == Body::kChunked && !r.http11);
   r.head = m.isHead;
   r.connect = m.isConnect;
   r.body = m.body;
@@ -108,7 +189,7 @@ ResponseState fillResponse(Txn& t, char* buf, const http1::Message& m, const htt
   t.has_response = true;
   t.status = m.status;
   t.reason = m.reasonPhrase.in(buf);
-  fillHeaders(t.res_headers, buf, m, headers);
+  fillHeaders(t.res_headers, buf, m, headers, false);
   ResponseState r;
   r.http11 = m.has(http1::kHttp11);
   r.version = m.version.in(buf);
@@ -210,20 +291,29 @@ size_t writeRequestHead(const Txn& t, RequestState& req, HttpMode fe, HttpMode b
   w.put(" ");
   w.put(t.uri);
   w.put(" ");
-  w.put(t.version);
+  // HAProxy's H1 output writes "HTTP/1.1" for any version above 1.0 (1.2, 2.0, 9.1...); 1.0 stays.
+  w.put(req.http11 ? std::string_view("HTTP/1.1") : t.version);
   w.put("\r\n");
   uint32_t found = 0;
   uint64_t htx = kHtxStartLine + t.method.size() + t.uri.size() + t.version.size();
   w.headers(t.req_headers, &found, &htx);
+  bool te = false, cl = false;
+  for (const Header& h : t.req_headers) {
+    te = te || ieq(h.name, "transfer-encoding");
+    cl = cl || ieq(h.name, "content-length");
+  }
   // Server side: close when a rule asked for it, or under server-close/httpclose on either proxy
-  // unless a rule asked for keep-alive.
+  // unless a rule asked for keep-alive; also for Transfer-Encoding with Content-Length (a rule put
+  // one back) and for Transfer-Encoding in HTTP/1.0, which HAProxy never keeps alive.
   bool close = (found & kTokClose) ||
-               (!(found & kTokKeepAlive) && (fe != HttpMode::kKeepAlive || be != HttpMode::kKeepAlive));
+               (!(found & kTokKeepAlive) && (fe != HttpMode::kKeepAlive || be != HttpMode::kKeepAlive)) ||
+               (te && (cl || !req.http11));
   req.serverClose = close;
-  if (!close && !req.http11) {
+  // With an Upgrade token the Connection header is left as it is (HAProxy adds nothing).
+  if (!(found & kTokUpgrade) && !close && !req.http11) {
     w.put("connection: keep-alive\r\n");
     htx += 8 + 10 + 10;
-  } else if (close && req.http11) {
+  } else if (!(found & kTokUpgrade) && close && req.http11) {
     w.put("connection: close\r\n");
     htx += 8 + 10 + 5;
   }

@@ -99,11 +99,39 @@ bool parseContentLength(std::string_view v, uint64_t* out) {
   return ok;
 }
 
-// Host and absolute-URI authority compare case-insensitively, without the scheme's default port.
-std::string_view withoutDefaultPort(std::string_view h, std::string_view port) {
-  if (!port.empty() && h.size() > port.size() && h.substr(h.size() - port.size()) == port)
-    return h.substr(0, h.size() - port.size());
-  return h;
+// The ':' before the port of a host[:port] (digits only, possibly none: "a:" has an empty port),
+// or npos when there is none ("a", "[::1]").
+size_t portColon(std::string_view a) {
+  size_t i = a.size();
+  while (i > 0 && a[i - 1] >= '0' && a[i - 1] <= '9') --i;
+  return i > 0 && a[i - 1] == ':' ? i - 1 : std::string_view::npos;
+}
+
+// HAProxy 2.6's http_is_default_port(): an empty port is the default one; without a scheme (the
+// authority-form of CONNECT) both 80 and 443 are.
+bool isDefaultPort(std::string_view scheme, std::string_view port) {
+  if (port.empty()) return true;
+  if (scheme.empty()) return port == "80" || port == "443";
+  return (port == "80" && ieq(scheme, "http://")) || (port == "443" && ieq(scheme, "https://"));
+}
+
+// HAProxy 2.6's checks of Host against the request target (h1_validate_connect_authority and
+// h1_validate_mismatch_authority): true when they agree.
+bool hostMatchesConnect(std::string_view auth, std::string_view host) {
+  size_t uc = portColon(auth), hc = portColon(host);
+  std::string_view uhost = auth.substr(0, uc), uport = auth.substr(uc + 1);
+  std::string_view hhost = host.substr(0, hc),
+                   hport = hc == std::string_view::npos ? "" : host.substr(hc + 1);
+  if (!hport.empty()) return ieq(hhost, uhost) && hport == uport;
+  return isDefaultPort({}, uport) && ieq(hhost, uhost);
+}
+bool hostMatchesAbsolute(std::string_view scheme, std::string_view auth, std::string_view host) {
+  if (ieq(host, auth)) return true;
+  size_t uc = portColon(auth), hc = portColon(host);
+  if (uc == std::string_view::npos && hc == std::string_view::npos) return false;
+  if (uc != std::string_view::npos && !isDefaultPort(scheme, auth.substr(uc + 1))) return false;
+  if (hc != std::string_view::npos && !isDefaultPort(scheme, host.substr(hc + 1))) return false;
+  return ieq(auth.substr(0, uc), host.substr(0, hc));
 }
 
 }  // namespace
@@ -286,7 +314,8 @@ bool Parser::parseRequestLine(char* buf, uint32_t b, uint32_t e, Reason* why) {
       *why = Reason::kBadUri;
       return false;
     }
-    size_t a = s + 3, z = uri.find_first_of("/?", a);
+    // HAProxy's authority runs up to the first '/' (a '?' does not end it).
+    size_t a = s + 3, z = uri.find('/', a);
     if (z == std::string_view::npos) z = uri.size();
     size_t at = uri.substr(a, z - a).rfind('@');
     if (at != std::string_view::npos) a += at + 1;
@@ -483,17 +512,22 @@ bool Parser::finishHead(char* buf, Reason* why, uint16_t* status) {
       *why = Reason::kBadWebSocketKey;
       return false;
     }
-    if (msg_.has(kHasHost) && (msg_.uriForm == UriForm::kAbsolute || msg_.uriForm == UriForm::kAuthority)) {
-      std::string_view host = headers_[msg_.hostIndex].value.in(buf), auth = msg_.authority.in(buf);
-      if (msg_.uriForm == UriForm::kAbsolute) {
-        std::string_view uri = msg_.uri.in(buf);
-        std::string_view port = ieq(uri.substr(0, 7), "http://")    ? ":80"
-                                : ieq(uri.substr(0, 8), "https://") ? ":443"
-                                                                    : "";
-        host = withoutDefaultPort(host, port);
-        auth = withoutDefaultPort(auth, port);
+    const std::string_view auth = msg_.authority.in(buf);
+    if (msg_.uriForm == UriForm::kAuthority) {
+      // A CONNECT target needs a port.
+      size_t c = portColon(auth);
+      if (c == std::string_view::npos || c + 1 == auth.size()) {
+        *why = Reason::kBadUri;
+        return false;
       }
-      if (!ieq(host, auth)) {
+    }
+    if (msg_.has(kHasHost) && (msg_.uriForm == UriForm::kAbsolute || msg_.uriForm == UriForm::kAuthority)) {
+      std::string_view host = headers_[msg_.hostIndex].value.in(buf);
+      bool ok =
+          msg_.uriForm == UriForm::kAuthority
+              ? hostMatchesConnect(auth, host)
+              : hostMatchesAbsolute(msg_.uri.in(buf).substr(0, msg_.uri.in(buf).find("://") + 3), auth, host);
+      if (!ok) {
         *why = Reason::kHostMismatch;
         return false;
       }

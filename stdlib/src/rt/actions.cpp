@@ -54,6 +54,32 @@ bool substitute(const lbc_regex* re, std::string_view in, std::string_view repl,
   return true;
 }
 
+bool isLws(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// The end of the list value starting at `i` (HAProxy's http_find_hdr_value_end): the next comma
+// outside a quoted string (where a backslash quotes the next character), or the end.
+size_t valueEnd(std::string_view v, size_t i) {
+  bool quoted = false, pair = false;
+  for (; i < v.size(); ++i) {
+    char c = v[i];
+    if (pair) {
+      pair = false;
+    } else if (quoted) {
+      if (c == '\\')
+        pair = true;
+      else if (c == '"')
+        quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      return i;
+    }
+  }
+  return v.size();
+}
+
 int32_t setUriPart(Txn& t, std::string_view uri) {
   bool ok = false;
   std::string_view v = t.arena.copy(uri, &ok);
@@ -114,28 +140,26 @@ int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint6
   std::string out;
   for (Header& h : headersOf(t, dir)) {
     if (!ieq(h.name, sv(name, nlen))) continue;
-    // Each comma-delimited value is replaced in place; delimiters and spaces around stay.
+    // HAProxy's http_replace_hdrs() over http_find_header(): each comma-delimited value (a comma
+    // inside a quoted string does not delimit), without the blanks around it, is matched; a
+    // matching one is replaced together with those blanks, the others stay exactly as they were
+    // ("a1, b2, c3, bb" with ^b.*$ -> z gives "a1,z, c3,z").
     std::string nv;
     std::string_view v = h.value;
     bool changed = false;
-    size_t start = 0;
-    for (size_t i = 0; i <= v.size(); ++i) {
-      if (i < v.size() && v[i] != ',') continue;
-      std::string_view item = v.substr(start, i - start);
-      size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-      if (b == std::string_view::npos) {
+    for (size_t start = 0;;) {
+      size_t end = valueEnd(v, start);
+      std::string_view item = v.substr(start, end - start);
+      size_t b = 0, e = item.size();
+      while (b < e && isLws(item[b])) ++b;
+      while (e > b && isLws(item[e - 1])) --e;
+      if (substitute(re, item.substr(b, e - b), view(*replacement), out))
+        nv += out, changed = true;
+      else
         nv.append(item);
-      } else {
-        std::string_view core = item.substr(b, e - b + 1);
-        nv.append(item.substr(0, b));
-        if (substitute(re, core, view(*replacement), out))
-          nv += out, changed = true;
-        else
-          nv.append(core);
-        nv.append(item.substr(e + 1));
-      }
-      if (i < v.size()) nv += ',';
-      start = i + 1;
+      if (end == v.size()) break;
+      nv += ',';
+      start = end + 1;
     }
     if (!changed) continue;
     bool ok = false;

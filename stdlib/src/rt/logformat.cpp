@@ -28,6 +28,23 @@ void append(std::string& out, std::string_view v, int32_t flags) {
   if (flags & LBC_LF_QUOTE) out += '"';
 }
 
+// A sample in a rule's format (HAProxy's lf_encode_chunk with http_encode_map): the characters a
+// header value cannot hold (CTLs but HT) become %XX; with +E, '"', '\\' and ']' get a backslash.
+void appendHttp(std::string& out, std::string_view v, int32_t flags) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      if ((flags & LBC_LF_ESC) && (c == '"' || c == '\\' || c == ']')) out += '\\';
+      out += ch;
+    }
+  }
+}
+
 std::string_view proxyName(const Txn& t, int64_t idx) {
   if (!t.program || idx < 0 || idx >= static_cast<int64_t>(t.program->nproxies)) return "-";
   return t.program->proxy_names[idx];
@@ -47,6 +64,11 @@ void lbc_lf_text(lbc_txn* txn, const char* s, uint64_t n) {
 
 void lbc_lf_smp(lbc_txn* txn, const lbc_smp* smp, int32_t flags) {
   Txn& t = T(txn);
+  if (flags & LBC_LF_HTTP) {
+    std::string_view v;
+    if (smp->type != LBC_SMP_NONE && toStr(t, *smp, v)) appendHttp(t.lf, v, flags);
+    return;
+  }
   if (smp->type == LBC_SMP_NONE) {
     t.lf += '-';
     return;

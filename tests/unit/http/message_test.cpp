@@ -138,6 +138,99 @@ TEST(Views, RuleAddedConnectionCloseClosesTheServerSide) {
   EXPECT_TRUE(rs.serverClose);
 }
 
+// What HAProxy 2.6's H1 multiplexer does to a request before any rule sees it, and its H1 output
+// (each case was compared with /usr/sbin/haproxy by tests/http_diff).
+// The views of `t` point into the parsed text, gone on return: only the written head is kept.
+std::string head(const std::string& text, Txn& t, RequestState* state = nullptr) {
+  Parsed req(Kind::kRequest, text);
+  EXPECT_EQ(req.result.outcome, http1::Outcome::kDone) << text;
+  RequestState rs = fillRequest(t, req.buf.data(), req.msg(), req.hs);
+  char out[1024];
+  size_t n = writeRequestHead(t, rs, HttpMode::kKeepAlive, HttpMode::kKeepAlive, {}, out, sizeof out);
+  if (state) *state = rs;
+  return std::string(out, n);
+}
+std::string head(const std::string& text) {
+  Txn t;
+  return head(text, t);
+}
+
+TEST(Normalise, VersionAbove10IsWrittenHttp11) {
+  EXPECT_EQ(head("GET / HTTP/1.2\r\nHost: a\r\n\r\n"), "GET / HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), "GET / HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("GET / HTTP/9.1\r\nHost: a\r\n\r\n"), "GET / HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("GET / HTTP/1.0\r\n\r\n"), "GET / HTTP/1.0\r\nconnection: keep-alive\r\n\r\n");
+  Parsed req(Kind::kRequest, "GET / HTTP/1.2\r\nHost: a\r\n\r\n");
+  Txn t;
+  fillRequest(t, req.buf.data(), req.msg(), req.hs);
+  EXPECT_EQ(t.version, "HTTP/1.2");  // the rules (req.ver) and the log see the client's version
+}
+
+TEST(Normalise, AbsoluteUriDefaultPort) {
+  EXPECT_EQ(head("GET http://a:80/ HTTP/1.1\r\nHost: a:80\r\n\r\n"),
+            "GET http://a/ HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("GET https://a:443/x HTTP/1.1\r\nHost: a:443\r\n\r\n"),
+            "GET https://a/x HTTP/1.1\r\nhost: a\r\n\r\n");
+  // Host takes the URI's host, whatever case it had.
+  EXPECT_EQ(head("GET http://a:80/ HTTP/1.1\r\nHost: A\r\n\r\n"),
+            "GET http://a/ HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("GET HTTP://A:80 HTTP/1.1\r\n\r\n"), "GET HTTP://A HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET https://a:/x HTTP/1.1\r\n\r\n"), "GET https://a/x HTTP/1.1\r\n\r\n");  // empty port
+  EXPECT_EQ(head("GET http://u@a:80/ HTTP/1.1\r\n\r\n"), "GET http://u@a/ HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET http://[::1]:80/ HTTP/1.1\r\n\r\n"), "GET http://[::1]/ HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET http://a:80/p?q=http://b:80/ HTTP/1.1\r\n\r\n"),
+            "GET http://a/p?q=http://b:80/ HTTP/1.1\r\n\r\n");
+  // Not the scheme's default port, not http(s), or a '?' inside what HAProxy takes as the
+  // authority: unchanged.
+  EXPECT_EQ(head("GET https://a:80/ HTTP/1.1\r\nHost: a:80\r\n\r\n"),
+            "GET https://a:80/ HTTP/1.1\r\nhost: a:80\r\n\r\n");
+  EXPECT_EQ(head("GET ftp://a:80/ HTTP/1.1\r\n\r\n"), "GET ftp://a:80/ HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET ftp://a:/ HTTP/1.1\r\n\r\n"), "GET ftp://a/ HTTP/1.1\r\n\r\n");  // empty: any scheme
+  EXPECT_EQ(head("GET http://a:80?x HTTP/1.1\r\n\r\n"), "GET http://a:80?x HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head("GET http://a:8080/ HTTP/1.1\r\n\r\n"), "GET http://a:8080/ HTTP/1.1\r\n\r\n");
+}
+
+TEST(Normalise, ConnectHostLosesADefaultPort) {
+  EXPECT_EQ(head("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n"),
+            "CONNECT a:443 HTTP/1.1\r\nhost: a\r\n\r\n");
+  EXPECT_EQ(head("CONNECT a:80 HTTP/1.1\r\nHost: A:80\r\n\r\n"), "CONNECT a:80 HTTP/1.1\r\nhost: A\r\n\r\n");
+  EXPECT_EQ(head("CONNECT a:8443 HTTP/1.1\r\nHost: a:8443\r\n\r\n"),
+            "CONNECT a:8443 HTTP/1.1\r\nhost: a:8443\r\n\r\n");
+}
+
+TEST(Normalise, OneHostAndOneContentLength) {
+  EXPECT_EQ(head("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nHost: A\r\n\r\n"),
+            "GET / HTTP/1.1\r\nhost: a\r\nx: 1\r\n\r\n");
+  EXPECT_EQ(head("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n"),
+            "POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\n\r\n");
+  EXPECT_EQ(head("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 03,3 \r\n\r\n"),
+            "POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\n\r\n");
+}
+
+TEST(Normalise, ConnectionHeaderForUpgradeAndChunked10) {
+  // An Upgrade token: HAProxy adds no connection header (the client's stays, cleaned).
+  EXPECT_EQ(head("GET / HTTP/1.0\r\nConnection: keep-alive, Upgrade\r\n\r\n"),
+            "GET / HTTP/1.0\r\nconnection: Upgrade\r\n\r\n");
+  // Transfer-Encoding in HTTP/1.0: both sides close after it, and nothing is added.
+  Txn t;
+  RequestState rs;
+  EXPECT_EQ(head("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n", t, &rs),
+            "POST / HTTP/1.0\r\ntransfer-encoding: chunked\r\n\r\n");
+  EXPECT_TRUE(rs.serverClose);
+  EXPECT_TRUE(rs.clientClose);
+  // A rule putting a Content-Length next to Transfer-Encoding closes the server side.
+  Txn u;
+  Parsed req(Kind::kRequest, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+  RequestState q = fillRequest(u, req.buf.data(), req.msg(), req.hs);
+  u.req_headers.push_back({"Content-Length", "3"});
+  char out[256];
+  size_t n = writeRequestHead(u, q, HttpMode::kKeepAlive, HttpMode::kKeepAlive, {}, out, sizeof out);
+  EXPECT_EQ(std::string(out, n),
+            "POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\ncontent-length: 3\r\nconnection: "
+            "close\r\n\r\n");
+  EXPECT_TRUE(q.serverClose);
+}
+
 TEST(Limits, TooBigHeadFails) {
   Parsed req(Kind::kRequest, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   Txn t;

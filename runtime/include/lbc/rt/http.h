@@ -32,7 +32,7 @@ struct RequestState {
   bool http11 = false;       // request version >= 1.1
   bool clientClose = false;  // the client connection closes after this transaction (HTTP/1.0
                              // without keep-alive, Connection: close, Content-Length with
-                             // Transfer-Encoding)
+                             // Transfer-Encoding, Transfer-Encoding in HTTP/1.0)
   bool head = false, connect = false;
   http1::Body body = http1::Body::kNone;  // request body framing, forwarded as received
   bool serverClose = false;               // set by writeRequestHead: the server connection closes after this
@@ -52,9 +52,12 @@ struct ResponseState {
 
 // Sets txn.http, method, uri, version and req_headers from a parsed request head. The views point
 // into `buf`, which must stay unchanged until the request head has been written to the server
-// (writeRequestHead). Headers the parser marked `drop` are left out. Connection headers are cleaned
-// as HAProxy does before any rule sees them: the `close` and `keep-alive` tokens are removed (in
-// place in `buf`, the result is never longer) and a header left empty disappears. Never fails.
+// (writeRequestHead). Headers the parser marked `drop` are left out. As HAProxy's H1 multiplexer
+// does before any rule sees the request: Connection headers lose their `close` and `keep-alive`
+// tokens (in place in `buf`, the result is never longer) and one left empty disappears; a second
+// (identical) Host goes; a Content-Length list ("3, 3") becomes its last value; an absolute-form
+// URI of http/https loses the scheme's default port, and Host becomes the URI's host (the new URI
+// is in txn.arena); a CONNECT's Host loses a default port (80, 443). Never fails.
 RequestState fillRequest(Txn& t, char* buf, const http1::Message& m, const http1::Header* headers);
 
 // Same for a response: txn.has_response, status, reason, res_headers (Connection cleaned the same
@@ -90,10 +93,12 @@ int applyForwardfor(Txn& t, const Forwardfor& fe, const Forwardfor& be);
 
 // ---- writing heads --------------------------------------------------------------------------------
 
-// Writes the request head for the server: "METHOD URI VERSION", every header of txn.req_headers in
-// order with its name in lower case (HAProxy 2.6's H1 output), the connection header the server
-// side needs (`connection: close` for 1.1 under http-server-close/httpclose or when a rule asked for
-// close, `connection: keep-alive` for 1.0 otherwise), then the empty line. The body framing
+// Writes the request head for the server: "METHOD URI VERSION" (any version above 1.0 is written
+// HTTP/1.1), every header of txn.req_headers in order with its name in lower case (HAProxy 2.6's
+// H1 output), the connection header the server side needs (`connection: close` for 1.1 under
+// http-server-close/httpclose or when a rule asked for close, `connection: keep-alive` for 1.0
+// otherwise; none when Connection holds `upgrade`), then the empty line. Transfer-Encoding with
+// HTTP/1.0 or with Content-Length closes the server side. The body framing
 // headers are forwarded as they are (chunked stays chunked). Returns the bytes written, or 0 when
 // the head does not fit in `cap` or its HTX form exceeds HAProxy's buffer (tune.bufsize): answer
 // 500. Sets req.serverClose: the server connection must close after this exchange.

@@ -48,6 +48,35 @@ struct ServerSpec {
   uint32_t weight = 1, maxconn = 0, maxqueue = 0;
   bool backup = false, disabled = false;
   CheckSpec check;
+  std::string cookie;  // `cookie VALUE` (format 6): the persistence cookie's value for this server
+};
+
+// `option httpchk` with `http-check send` / `http-check expect` (format 6). The request is built
+// by the compiler, byte for byte as HAProxy 2.6 sends it.
+enum class CheckExpectKind : uint8_t { Status, RStatus, String, RString };
+struct CheckExpectSpec {
+  CheckExpectKind kind = CheckExpectKind::Status;
+  bool negate = false;
+  std::string pattern;  // status: "200,300-399"; rstatus/rstring: a PCRE; string: the text
+};
+struct HttpCheckSpec {
+  bool enabled = false;
+  std::string request;  // the whole request: line, headers, empty line, body
+  bool head = false;    // method HEAD: the response has no body
+  std::vector<CheckExpectSpec> expects;  // empty: a 2xx or 3xx status passes
+};
+
+// `cookie NAME insert|rewrite|prefix ...` of a backend (format 6).
+enum class CookieMode : uint8_t { Rewrite, Insert, Prefix };
+struct CookieSpec {
+  bool enabled = false;
+  std::string name;
+  CookieMode mode = CookieMode::Rewrite;
+  bool indirect = false, nocache = false, postonly = false, preserve = false, httponly = false,
+       secure = false;
+  std::string domain;  // "a; domain=b" for several `domain` options, as HAProxy joins them
+  std::string attrs;   // `attr` values joined with "; "
+  uint32_t maxidle_s = 0, maxlife_s = 0;  // 0 = not set
 };
 
 // Milliseconds; 0 = not set (infinite), as in HAProxy.
@@ -162,6 +191,9 @@ struct ProxySpec {
   // ---- logs (format 4) ----
   std::vector<LogTargetSpec> logs;
   bool httplog = false, tcplog = false, dontlognull = false;
+  // ---- health checks and persistence (format 6) ----
+  HttpCheckSpec httpchk;
+  CookieSpec cookie;
 };
 
 struct GlobalSpec {

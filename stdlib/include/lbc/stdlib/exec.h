@@ -46,6 +46,12 @@ inline int32_t lfFlags(std::string_view text) {
   return f;
 }
 
+// The flags of an item of a rule's format: every format lbc compiles today is a rule argument,
+// rendered in HAProxy's HTTP context (LBC_LF_HTTP). A log line's format would use lfFlags() alone.
+inline int32_t lfRuleFlags(std::string_view text) {
+  return lfFlags(text) | LBC_LF_HTTP;
+}
+
 // A log-format alias usable in rule formats -> LBC_ALIAS_*, or -1 when lbc does not render it.
 inline int32_t lfAlias(std::string_view name) {
   static constexpr std::string_view kNames[LBC_ALIAS_COUNT] = {"ci", "cp", "fi", "fp", "f",  "ft", "b",
