@@ -67,10 +67,9 @@ void Worker::httpLog(Conn* c) {
   }
   if (c->be && c->retries_left >= 0 && uint32_t(c->retries_left) < c->be->spec().retries)
     f.rc = c->be->spec().retries - uint32_t(c->retries_left);
-  // %r: the request line as received; a request that did not parse is <BADREQ>.
+  // %r: "METHOD URI VERSION" of the parsed head; a request that did not parse is <BADREQ>.
   if (h.ihead) {
-    std::string_view head(h.in.get(), h.ihead);
-    f.requestLine = head.substr(0, head.find_first_of("\r\n"));
+    f.requestLine = h.log_line;
   } else {
     f.badRequest = true;
   }

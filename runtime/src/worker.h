@@ -118,6 +118,7 @@ class Worker {
   void httpSweepIdle(bool all);
   void httpLog(Conn* c);
   bool httpRetryFresh(Conn* c);
+  void httpServerLost(Conn* c);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
