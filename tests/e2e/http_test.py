@@ -1303,6 +1303,225 @@ def chunked_responses_as_haproxy():
         assert got["lbc"] == got["haproxy"], got
 
 
+class Held:
+    """Records each request line; a request for /hold* is answered only once `release` is set,
+    the others at once (Connection: close)."""
+
+    def __init__(self):
+        self.name = "h"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.lines = []
+        self.release = threading.Event()
+        self.reset = []  # request lines whose answer could not be written (the proxy reset it)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close()
+                return
+            buf += d
+        line = buf.split(b"\r\n")[0].decode()
+        self.lines.append(line)
+        if line.startswith("GET /hold"):
+            self.release.wait(30)
+        try:
+            c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+        except OSError:
+            self.reset.append(line)
+        c.close()
+
+    def shutdown(self):
+        self.release.set()
+        self.sock.close()
+
+
+# The reference proxies: lbc, and haproxy 2.6 where it is installed (same configuration, same checks).
+def reference_proxies():
+    return [ARGS.proxy] + (["/usr/sbin/haproxy -db -f"] if os.path.exists("/usr/sbin/haproxy") else [])
+
+
+LOGGED = ("global\n    log stdout format raw local0\n    maxconn 200\ndefaults\n    mode http\n    log global\n"
+          "    option httplog\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+          "    timeout queue 10s\n%s\nlisten l\n    bind 127.0.0.1:{fe}\n    server h 127.0.0.1:{h} maxconn 1\n")
+
+
+def stopped_clean(p, proxy):
+    """Stops the proxy; lbc must exit 0 without sanitizer reports (haproxy exits 143 on SIGTERM)."""
+    code = p.stop()
+    if "haproxy" not in proxy:
+        assert code == 0 and "Sanitizer" not in p.err and "runtime error" not in p.err, (code, p.err[-3000:])
+
+
+def read_all(s):
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return out
+        out += d
+
+
+@test
+def abortonclose_drops_a_queued_request_the_client_closed():
+    # One request holds the only slot; a second one is queued and its client half-closes. With
+    # the option it never reaches the server (the client is closed without an answer, logged CQ);
+    # without it the request is served once the slot frees, as HTTP wants. A third request, queued
+    # after, proves the second is not still waiting in the queue.
+    for proxy in reference_proxies():
+        for option in (True, False):
+            srv = Held()
+            fe = free_port()
+            cfg = LOGGED % ("    option abortonclose" if option else "")
+            p = Proxy(proxy, cfg.format(fe=fe, h=srv.port), fe)
+            late = False
+            try:
+                c1 = socket.create_connection(("127.0.0.1", fe))
+                c1.sendall(b"GET /hold HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                wait_for(lambda: srv.lines, 10, "the first request at the server")
+                c2 = socket.create_connection(("127.0.0.1", fe))
+                c2.settimeout(10)
+                c2.sendall(b"GET /q HTTP/1.1\r\nhost: x\r\n\r\n")
+                c2.shutdown(socket.SHUT_WR)
+                if option:
+                    # closed, unanswered, while still queued. haproxy sometimes notices a FIN that
+                    # came right behind the request only when the request leaves the queue (then
+                    # aborts it all the same): for it alone, the slot is freed after a generous wait.
+                    c2.settimeout(3 if "haproxy" in proxy else 10)
+                    try:
+                        assert read_all(c2) == b"", proxy
+                    except socket.timeout:
+                        if "haproxy" not in proxy:
+                            raise
+                        late = True
+                    c2.settimeout(10)
+                srv.release.set()
+                if late:
+                    assert read_all(c2) == b"", proxy
+                got1 = read_all(c1)
+                assert got1.endswith(b"ok"), (proxy, got1)
+                got3 = raw(fe, b"GET /third HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                assert got3.endswith(b"ok"), (proxy, got3)
+                want = ["GET /hold HTTP/1.1"] + ([] if option else ["GET /q HTTP/1.1"]) + ["GET /third HTTP/1.1"]
+                assert srv.lines == want, (proxy, option, srv.lines)
+                if not option:
+                    got2 = read_all(c2)
+                    assert got2.startswith(b"HTTP/1.1 200 OK\r\n") and got2.endswith(b"ok"), (proxy, got2)
+                c1.close()
+                c2.close()
+            finally:
+                stopped_clean(p, proxy)
+                srv.shutdown()
+            line = [ln for ln in p.out.splitlines() if '"GET /q ' in ln]
+            assert len(line) == 1, (proxy, p.out)
+            if option:  # no server, -1 status, nothing sent, client closed while queued
+                want = r" l/(<NOSRV>|h) 0/\d+/-1/-1/\d+ -1 0 - - C[QC]-- " if late else r" l/<NOSRV> 0/\d+/-1/-1/\d+ -1 0 - - CQ-- "
+                assert re.search(want, line[0]), (proxy, line)
+            else:
+                assert re.search(r" l/h 0/\d+/\d+/\d+/\d+ 200 \d+ - - ---- ", line[0]), (proxy, line)
+
+
+@test
+def abortonclose_client_closing_while_the_response_is_awaited_gets_400():
+    # The request is at the server; the client half-closes before the answer: with the option the
+    # client gets a 400 and the server connection is reset (CH); without it the answer comes.
+    for proxy in reference_proxies():
+        for option in (True, False):
+            srv = Held()
+            fe = free_port()
+            cfg = LOGGED % ("    option abortonclose" if option else "")
+            p = Proxy(proxy, cfg.format(fe=fe, h=srv.port), fe)
+            try:
+                c = socket.create_connection(("127.0.0.1", fe))
+                c.settimeout(10)
+                c.sendall(b"GET /hold HTTP/1.1\r\nhost: x\r\n\r\n")
+                wait_for(lambda: srv.lines, 10, "the request at the server")
+                c.shutdown(socket.SHUT_WR)
+                if option:
+                    got = read_all(c)
+                    assert got.startswith(b"HTTP/1.1 400 Bad request\r\n") and b"connection: close\r\n" in got, got
+                    srv.release.set()
+                    wait_for(lambda: srv.reset, 10, "the server's answer to fail")
+                else:
+                    srv.release.set()
+                    got = read_all(c)
+                    assert got.startswith(b"HTTP/1.1 200 OK\r\n") and got.endswith(b"ok"), (proxy, got)
+                c.close()
+            finally:
+                stopped_clean(p, proxy)
+                srv.shutdown()
+            line = [ln for ln in p.out.splitlines() if '"GET /hold ' in ln]
+            assert len(line) == 1, (proxy, p.out)
+            want = r" l/h 0/0/\d+/-1/\d+ 400 \d+ - - CH-- " if option else r" l/h 0/0/\d+/\d+/\d+ 200 \d+ - - ---- "
+            assert re.search(want, line[0]), (proxy, line)
+
+
+class Unanswered:
+    """A listener whose accept queue is full: connection attempts to it stay unacknowledged."""
+
+    def __init__(self):
+        self.name = "u"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(0)
+        self.port = self.sock.getsockname()[1]
+        self.fill = []
+        for _ in range(3):  # the queue (backlog 0 holds one) and a pending handshake
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", self.port))
+            self.fill.append(s)
+
+    def shutdown(self):
+        for s in self.fill:
+            s.close()
+        self.sock.close()
+
+
+@test
+def abortonclose_drops_a_connection_attempt_the_client_closed():
+    # The server never acknowledges the connection: with the option, the client's half-close ends
+    # the attempt at once (CC, no answer); without it the client waits for timeout connect (503).
+    for proxy in reference_proxies():
+        for option in (True, False):
+            u = Unanswered()
+            fe = free_port()
+            cfg = (LOGGED % ("    option abortonclose\n    retries 0" if option else "    retries 0")).replace(
+                "timeout connect 2s", "timeout connect 1500ms")
+            p = Proxy(proxy, cfg.format(fe=fe, h=u.port), fe)
+            try:
+                c = socket.create_connection(("127.0.0.1", fe))
+                c.settimeout(10)
+                c.sendall(b"GET /c HTTP/1.1\r\nhost: x\r\n\r\n")
+                c.shutdown(socket.SHUT_WR)
+                got = read_all(c)
+                if option:
+                    assert got == b"", (proxy, got)
+                else:
+                    assert got.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), (proxy, got)
+                c.close()
+            finally:
+                stopped_clean(p, proxy)
+                u.shutdown()
+            line = [ln for ln in p.out.splitlines() if '"GET /c ' in ln]
+            assert len(line) == 1, (proxy, p.out)
+            want = r" l/h 0/0/-1/-1/\d+ -1 0 - - CC-- " if option else r" l/h 0/0/-1/-1/\d+ 503 \d+ - - sC-- "
+            assert re.search(want, line[0]), (proxy, line)
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))
