@@ -136,6 +136,7 @@ class Lowering {
     if (p.mode == ir::Mode::Http) http(p, out);
     out.retries = p.retries;
     out.redispatch = p.redispatch;
+    out.abortonclose = p.abortonclose;
     out.redispatch_interval = p.redispatch_interval;
     out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
@@ -254,8 +255,6 @@ class Lowering {
   }
 
   void unsupportedFeatures(const ir::Proxy& p) {
-    if (p.abortonclose)
-      refuse(p.loc, "'option abortonclose' in " + std::string(p.kind()) + " '" + p.name + "'");
     if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + std::string(p.kind()) + " '" + p.name + "'");
   }
 

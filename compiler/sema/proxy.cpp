@@ -397,6 +397,8 @@ void Sema::hashType(const Line& l) {
       return;
     }
   }
+  // HAProxy: "consistent hash uses sdbm and avalanche if no hash function is specified".
+  if (h.method == ir::HashType::Method::Consistent && l.words.size() == 2) h.avalanche = true;
   cur_->hash = h;
 }
 

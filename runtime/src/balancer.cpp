@@ -43,7 +43,9 @@ constexpr int64_t kWeightScale = 16;                 // BE_WEIGHT_SCALE
 constexpr int64_t kEweightMax = 256 * kWeightScale;  // SRV_EWGHT_MAX
 constexpr int64_t kUweightRange = 256;               // SRV_UWGHT_RANGE
 
-// Bob Jenkins' 32-bit integer avalanche (the one HAProxy calls full_hash).
+// HAProxy 2.6's full_hash: Bob Jenkins' 32-bit integer avalanche, then a product with a large prime
+// near 3/4 of 2^32 that spreads the values over the whole ring (it changes nothing modulo a power
+// of two, so only consistent-hash rings and maps of other sizes show it).
 uint32_t fullHash(uint32_t a) {
   a = (a + 0x7ed55d16) + (a << 12);
   a = (a ^ 0xc761c23c) ^ (a >> 19);
@@ -51,7 +53,7 @@ uint32_t fullHash(uint32_t a) {
   a = (a + 0xd3a2646c) ^ (a << 9);
   a = (a + 0xfd7046c5) + (a << 3);
   a = (a ^ 0xb55a4f09) ^ (a >> 16);
-  return a;
+  return a * 3221225473u;
 }
 
 // A sorted list where equal keys keep insertion order, as ebtree duplicates do.
@@ -221,7 +223,8 @@ void Backend::rebuildLocked() {
     map_.push_back(pool[best]);
     score[best] -= tot;
   }
-  // consistent hashing ring: weight*16 points per server keyed by its id.
+  // consistent hashing ring (chash_init_server_tree): weight*16 points per server, the n-th one at
+  // full_hash(id * SRV_EWGHT_RANGE + n); equal keys keep insertion order, as the ebtree does.
   chash_.clear();
   for (auto* s : pool)
     for (uint32_t i = 0; i < s->spec->weight * kWeightScale; ++i)
@@ -371,20 +374,26 @@ ServerState* Backend::mapNextRr(ServerState* avoid, bool& all_full) {
 }
 
 ServerState* Backend::chashNextRr(ServerState* avoid, bool& all_full) {
-  // chash_get_next_server: walk the ring from the last position, skipping full servers.
+  // chash_get_next_server: walk the ring from the node after the last one taken (the first node
+  // at the start), skipping full servers; `avoid` only as a last resort, and then the walk
+  // resumes from its node.
   if (chash_.empty()) return nullptr;
-  ServerState* avoided = nullptr;
-  for (size_t n = 0; n < chash_.size(); ++n) {
-    chash_rr_ = (chash_rr_ + 1) % chash_.size();
+  const size_t n = chash_.size();
+  size_t avoided = SIZE_MAX;
+  for (size_t k = 0; k < n; ++k) {
+    chash_rr_ = chash_rr_ == SIZE_MAX || chash_rr_ + 1 >= n ? 0 : chash_rr_ + 1;
     ServerState* s = chash_[chash_rr_].second;
     if (!hasRoom(s)) continue;
-    if (s == avoid && !avoided) {
-      avoided = s;
+    if (s == avoid) {
+      avoided = chash_rr_;
       continue;
     }
     return s;
   }
-  if (avoided) return avoided;
+  if (avoided != SIZE_MAX) {
+    chash_rr_ = avoided;
+    return chash_[avoided].second;
+  }
   all_full = true;
   return nullptr;
 }

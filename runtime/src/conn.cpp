@@ -64,6 +64,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
 }
 
 void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
+  if (c->be->spec().abortonclose) watchClient(c);  // a client closing may abort it (abort_on_close.cpp)
   switch (c->be->assign(&c->link, avoid, &c->src, force, c->hs && c->tx ? &c->tx->txn : nullptr)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
@@ -71,6 +72,7 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     case Backend::Result::Queued: {
       c->st = ConnState::Queued;
+      if (!c->hs) watchClient(c);  // TCP mode: a client reset leaves the queue even without the option
       const TimeoutSpec& t = c->be->spec().timeouts;
       uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
       c->state_deadline = wait ? now_ + wait : 0;
@@ -163,6 +165,10 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   if (--c->retries_left < 0) {
     if (c->hs) {
+      if (timeout && c->hs->term[0] == '-') {  // timeout connect: HAProxy logs sC, a refusal SC
+        c->hs->term[0] = 's';
+        c->hs->term[1] = 'C';
+      }
       httpNoServer(c);
       return;
     }

@@ -32,7 +32,8 @@ enum Tag : uint64_t {
   kConnect = 5,
   kIgnore = 6,
   kEvent = 7,
-  kCheck = 8  // a health check's operation (health.cpp)
+  kCheck = 8,  // a health check's operation (health.cpp)
+  kPollC = 9,  // the client socket shut or reset (abort_on_close.cpp)
 };
 inline constexpr uint64_t kTagMask = 15;
 
@@ -59,6 +60,7 @@ struct alignas(16) Conn {
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
   bool counted = false;        // holds global/frontend/listener slots
+  bool watching = false;       // a poll for the client's close is pending (abort_on_close.cpp)
   int32_t retries_left = 0;
   Pipe p[2];
   uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
@@ -80,7 +82,7 @@ struct alignas(16) Conn {
     li = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
     cfd = sfd = -1;
     inflight = 0;
-    awaiting_wake = counted = false;
+    awaiting_wake = counted = watching = false;
     retries_left = 0;
     p[0] = Pipe{}, p[1] = Pipe{};
     act_c = act_s = state_deadline = inspect_deadline = 0;

@@ -34,7 +34,11 @@ bool Worker::httpReuse(Conn* c) {
   int fd = -1;
   if (h.fresh) return false;
   if (h.own.fd >= 0) {
-    if (h.own.srv == s && h.own.expire > now_ && idleAlive(h.own.fd)) {
+    // The session's own connection, idle since its last response: a request without a body skips
+    // the MSG_PEEK probe (a syscall per request): should the server have closed it meanwhile,
+    // httpRetryFresh sends the request again on a new connection, nothing of it being lost.
+    const bool bodyless = h.req_done;
+    if (h.own.srv == s && h.own.expire > now_ && (bodyless || idleAlive(h.own.fd))) {
       fd = h.own.fd;
     } else if (h.own.srv != s) {
       httpPark(h.own.fd, h.own.srv, h.own.expire);
@@ -64,11 +68,12 @@ bool Worker::httpReuse(Conn* c) {
 
 // A reused idle connection the server closed just before (or while) it got the request: as
 // HAProxy, the request goes again on a new connection, when nothing of it is lost (no body byte
-// left the buffer yet) and no response byte came.
+// was sent yet: ws still holds the head and whatever chunked body was re-encoded behind it) and no
+// response byte came.
 bool Worker::httpRetryFresh(Conn* c) {
   HttpStream& h = *c->hs;
-  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.isent != h.ihead || h.wc_off ||
-      !h.wc.empty() || !c->srv || c->sfd < 0)
+  if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
+      !c->srv || c->sfd < 0)
     return false;
   io_uring_sqe* q = sqe();
   io_uring_prep_close(q, c->sfd);

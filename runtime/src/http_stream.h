@@ -41,7 +41,12 @@ struct HttpStream {
         reqp(http1::Kind::kRequest, reqh.get(), lim),
         resp(http1::Kind::kResponse, resh.get(), lim),
         reqdec(lim, false),
-        resdec(lim, true) {}
+        resdec(lim, true) {
+    // Appends to these may happen while a send from them is in flight (a reply behind an interim
+    // response): within this capacity the bytes do not move.
+    wc.reserve(cap);
+    ws.reserve(cap);
+  }
 
   const uint32_t cap;  // of each buffer: bufsize for the head, as much again for body streaming
   std::unique_ptr<char[]> in, res;
@@ -61,8 +66,14 @@ struct HttpStream {
   bool tunnel = false;  // after a 101 (or 2xx to CONNECT): bytes both ways under timeout tunnel
   bool eof_c = false;   // tunnel: the client shut its side; the server's write side follows
   // Bytes for each side written by lbc (heads, replies), sent before any forwarded bytes.
+  // A chunked body is re-encoded into these too (http_stream_body.cpp).
   std::string wc, ws;
   uint32_t wc_off = 0, ws_off = 0;
+  uint32_t ws_head = 0;    // the request head at the start of ws (sent again by a retry)
+  bool body_sent = false;  // a byte of the request body went to the server: no retry
+  uint32_t ireq_end = 0;   // past the request's last byte, when the whole body came with the head
+  bool native = false;     // the reply is the H1 layer's error (parse error, 408): HAProxy logs
+                           // no bytes for it
   bool recv_c = false, recv_s = false, send_c = false, send_s = false;  // operations pending
   bool close_after = false;  // close the client once everything is sent
   bool keep_alive = false;   // another request may follow on this connection
@@ -80,6 +91,7 @@ struct HttpStream {
   bool logged = false;        // this transaction's line was written
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
   bool fresh = false;         // connect anew: a reused connection failed
+  bool server_lost = false;   // the server side failed while its other operation was pending
   const std::string* srv_name = nullptr;
   CookieState ck;  // cookie persistence of this transaction
   uint8_t dst[16] = {};
@@ -105,14 +117,15 @@ struct HttpStream {
     req_done = res_head = res_done = until_close = tunnel = eof_c = false;
     wc.clear();
     ws.clear();
-    wc_off = ws_off = 0;
+    wc_off = ws_off = ws_head = ireq_end = 0;
+    body_sent = native = false;
     close_after = keep_alive = false;
-    t_first = ilen ? 1 : 0;  // pipelined: set to the wait's start by the caller
+    t_first = 0;  // a pipelined request (ilen > 0): set by the caller
     t_head = t_conn = t_est = t_resp = 0;
     bytes_out = 0;
     log_status = -1;
     term[0] = term[1] = '-';
-    logged = reused = fresh = false;
+    logged = reused = fresh = server_lost = false;
     srv_name = nullptr;
     ck = {};
   }

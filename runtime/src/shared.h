@@ -135,7 +135,7 @@ class Backend {
   uint32_t map_idx_ = 0;
   std::vector<std::pair<uint32_t, ServerState*>> chash_;
   uint64_t rnd_ = 0x9E3779B97F4A7C15ull;
-  size_t chash_rr_ = 0;  // consistent hashing's round-robin fallback position on the ring
+  size_t chash_rr_ = SIZE_MAX;  // the ring node the round-robin fallback took last (none yet)
 };
 
 struct Shared {

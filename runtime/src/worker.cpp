@@ -444,6 +444,9 @@ void Worker::dispatch(io_uring_cqe* cqe) {
     case kCheck:
       if (checker_) checker_->onCompletion(p, cqe->res, now_);
       break;
+    case kPollC:
+      onClientPoll(static_cast<Conn*>(p), cqe->res);
+      break;
   }
 }
 

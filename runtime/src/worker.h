@@ -74,6 +74,9 @@ class Worker {
   void abort(Conn* c);
   void finish(Conn* c, bool reset);
   void handoff(QueueLink* link);
+  void watchClient(Conn* c);
+  void onClientPoll(Conn* c, int res);
+  void httpClientShut(Conn* c);
   void maybeFree(Conn* c);
   void releaseLimits(Conn* c);
   void resumeListeners();
@@ -115,6 +118,7 @@ class Worker {
   void httpSweepIdle(bool all);
   void httpLog(Conn* c);
   bool httpRetryFresh(Conn* c);
+  void httpServerLost(Conn* c);
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);

@@ -3,7 +3,8 @@
 // split points. The rest is the message: it is parsed whole and again in pieces in one growing
 // buffer, and both must agree exactly (outcome, status, reason, length, every span and flag,
 // the obs-fold rewrites). After a complete head, the body framing (chunked decoder or length
-// counter) runs on the remainder, whole and in pieces, and must agree too. Any mismatch aborts.
+// counter) runs on the remainder, whole and in pieces, and must agree too; so must the chunked
+// re-encoding the runtime forwards (recode), whose output must decode back. Any mismatch aborts.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -76,6 +77,42 @@ Framed decodeChunked(const char* p, size_t n, size_t step, const Limits& limits,
   return f;
 }
 
+// recode() as the runtime drives it: bytes it leaves unconsumed stay at the front of a growing
+// buffer. Its verdict must be next()'s, its output a valid chunked body with the same payload,
+// within a bounded size.
+void checkRecode(const char* p, size_t n, size_t step, const Limits& limits, bool response,
+                 const Framed& ref) {
+  ChunkedDecoder d(limits, response);
+  std::string pending, out;
+  size_t fed = 0, consumed = 0, calls = 0;
+  ChunkedDecoder::Kind last = ChunkedDecoder::Kind::kNeedMore;
+  while (fed < n) {
+    const size_t k = std::min(step, n - fed);
+    pending.append(p + fed, k);
+    fed += k;
+    ChunkedDecoder::Step s = d.recode(pending.data(), pending.size(), out);
+    ++calls;
+    if (s.length > pending.size()) mismatch("recode past the input");
+    consumed += s.length;
+    pending.erase(0, s.length);
+    last = s.kind;
+    if (s.kind != ChunkedDecoder::Kind::kNeedMore) break;
+  }
+  const bool ended = ref.last == ChunkedDecoder::Kind::kDone || ref.last == ChunkedDecoder::Kind::kError;
+  if (last != (ended ? ref.last : ChunkedDecoder::Kind::kNeedMore)) mismatch("recode verdict");
+  if (last == ChunkedDecoder::Kind::kNeedMore ? consumed > ref.consumed : consumed != ref.consumed)
+    mismatch("recode consumed");
+  if (out.size() > 2 * consumed + 24 * calls) mismatch("recode growth");
+  if (last == ChunkedDecoder::Kind::kError) return;
+  const Limits roomy{1u << 24, 0, 1u << 16};  // the output's lines may be longer than the input's
+  Framed back = decodeChunked(out.data(), out.size(), out.size() ? out.size() : 1, roomy, response);
+  if (last == ChunkedDecoder::Kind::kDone &&
+      (back.last != ChunkedDecoder::Kind::kDone || back.consumed != out.size()))
+    mismatch("recoded body does not end");
+  if (back.last == ChunkedDecoder::Kind::kError || back.payload != d.payloadBytes())
+    mismatch("recoded payload");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -126,6 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (f1.payload != f2.payload || f1.consumed != f2.consumed || f1.last != f2.last ||
         f1.reason != f2.reason)
       mismatch("chunked");
+    checkRecode(rest, restLen, restLen ? restLen : 1, limits, kind == Kind::kResponse, f1);
+    checkRecode(rest, restLen, 1 + splitSeed % 5, limits, kind == Kind::kResponse, f1);
   } else if (a.body == Body::kContentLength) {
     LengthCounter c(a.contentLength);
     if (c.take(restLen) > a.contentLength) mismatch("length counter");

@@ -244,6 +244,7 @@ namespace detail {
 
 bool HeadWriter::put(std::string_view s) {
   if (s.size() > cap_ - len_) return ok_ = false;
+  if (s.empty()) return true;  // an empty sample's view may have no data pointer: memcpy(_, null, 0) is UB
   std::memcpy(out_ + len_, s.data(), s.size());
   len_ += s.size();
   return true;
@@ -267,7 +268,7 @@ void HeadWriter::headers(const std::vector<Header>& hs, uint32_t* found, uint64_
       if (v.size() > sizeof tmp) {
         big.assign(v);
         p = big.data();
-      } else {
+      } else if (!v.empty()) {
         std::memcpy(tmp, v.data(), v.size());
       }
       size_t n = cleanConnection(p, v.size(), found);

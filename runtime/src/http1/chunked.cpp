@@ -1,5 +1,8 @@
 // Chunked transfer coding (RFC 9112 7.1) as a byte-wise state machine, so that framing split
 // anywhere across reads needs no buffering by the caller.
+#include <cstring>
+#include <string>
+
 #include "chars.h"
 #include "lbc/rt/http1.h"
 
@@ -19,6 +22,12 @@ ChunkedDecoder::Step ChunkedDecoder::error(Reason r, uint32_t consumed) {
 }
 
 ChunkedDecoder::Step ChunkedDecoder::next(const char* p, size_t n) {
+  return step(p, n, nullptr);
+}
+
+// `out`, when given, receives the trailer section as HAProxy re-encodes it (names lower-cased,
+// values trimmed, ": " and CRLF), from the trailer lines' bytes as they are consumed.
+ChunkedDecoder::Step ChunkedDecoder::step(const char* p, size_t n, std::string* out) {
   if (state_ == State::kError) return error(Reason::kBadChunkSize, 0);
   if (state_ == State::kDone) return {Kind::kDone, 0};
   if (n == 0) return {Kind::kNeedMore, 0};
@@ -96,36 +105,62 @@ ChunkedDecoder::Step ChunkedDecoder::next(const char* p, size_t n) {
           state_ = State::kFinalLf;
         } else if (c == '\n') {
           state_ = State::kDone;
+          if (out) *out += "\r\n";
           return {Kind::kDone, i + 1};
         } else if (is(c, kToken)) {
           if (++trailers_ >= limits_.maxhdr) return error(Reason::kBadTrailer, i);
           lineLen_ = 1;
           state_ = State::kTrailerName;
+          if (out) *out += lower(c);
         } else {
           return error(Reason::kBadTrailer, i);  // obs-fold or garbage
         }
         break;
       case State::kTrailerName:
-        if (c == ':')
+        if (c == ':') {
           state_ = State::kTrailerValue;
-        else if (!is(c, kToken) || ++lineLen_ > kMaxTrailerName)
+          valueStarted_ = false;
+          if (out) *out += ": ";
+        } else if (!is(c, kToken) || ++lineLen_ > kMaxTrailerName) {
           return error(Reason::kBadTrailer, i);
+        } else if (out) {
+          *out += lower(c);
+        }
         break;
       case State::kTrailerValue:
-        if (c == '\r')
+        if (c == '\r') {
           state_ = State::kTrailerLf;
-        else if (c == '\n')
+        } else if (c == '\n') {
           state_ = State::kTrailerStart;
-        else if (c == '\0')
+          if (out) *out += "\r\n";
+        } else if (c == '\0') {
           return error(Reason::kBadTrailer, i);
+        } else if (!is(c, kSpHt)) {
+          valueStarted_ = true;
+          if (out) *out += c;
+        } else if (valueStarted_ && out) {
+          // Whitespace inside the value is kept, at its end dropped: what follows the run
+          // decides, so a run cut by the end of the input is left for the next call (the line is
+          // bounded by lineMax, well below the caller's buffer).
+          uint32_t j = i;
+          while (j < m && is(p[j], kSpHt)) ++j;
+          const uint32_t room = lineMax - trailerBytes_;  // the byte-wise limit check, at once
+          if (j - i > room) return error(Reason::kBadTrailer, i + room);
+          if (j == m) return {Kind::kFraming, i};
+          if (p[j] != '\r' && p[j] != '\n') out->append(p + i, j - i);
+          trailerBytes_ += j - i - 1;  // the last one is counted below
+          i = j - 1;
+        }  // else leading whitespace: dropped
         break;
       case State::kTrailerLf:
         if (c != '\n') return error(Reason::kBadTrailer, i);
         state_ = State::kTrailerStart;
+        if (out) *out += "\r\n";
         break;
       case State::kFinalLf:
         if (c != '\n') return error(Reason::kBadChunkEnd, i);
         state_ = State::kDone;
+        if (out) *out += "\r\n";
         return {Kind::kDone, i + 1};
       case State::kData:
       case State::kDone:
@@ -139,15 +174,58 @@ ChunkedDecoder::Step ChunkedDecoder::next(const char* p, size_t n) {
     }
     continue;
   size_done:
+    // Returns after every chunk-size line, so that recode() can place the last chunk.
     if (size_ == 0) {
       state_ = State::kTrailerStart;
-      continue;
+      trailerBytes_ = 0;
+    } else {
+      remaining_ = size_;
+      state_ = State::kData;
     }
-    remaining_ = size_;
-    state_ = State::kData;
     return {Kind::kFraming, i + 1};
   }
   return {Kind::kFraming, m};
+}
+
+ChunkedDecoder::Step ChunkedDecoder::recode(char* p, size_t n, std::string& out) {
+  size_t pos = 0, payload = 0;
+  // The payload of this call, gathered in place at p[0..payload): never ahead of what was read.
+  auto flush = [&] {
+    if (!payload) return;
+    char hex[17];
+    int k = 16;
+    hex[k] = '\0';
+    for (uint64_t v = payload; v; v >>= 4) hex[--k] = "0123456789ABCDEF"[v & 15];
+    out.append(hex + k, size_t(16 - k));
+    out += "\r\n";
+    out.append(p, payload);
+    out += "\r\n";
+    payload = 0;
+  };
+  Step s;
+  while (pos < n) {
+    const bool trailers = state_ >= State::kTrailerStart;
+    s = step(p + pos, n - pos, trailers ? &out : nullptr);
+    if (s.kind == Kind::kData) {
+      if (payload != pos) std::memmove(p + payload, p + pos, s.length);
+      payload += s.length;
+    }
+    pos += s.length;
+    if (s.length == 0 && s.kind != Kind::kError && s.kind != Kind::kDone) break;  // needs more
+    if (s.kind == Kind::kError) {
+      s.length = uint32_t(pos);
+      return s;
+    }
+    if (!trailers && state_ == State::kTrailerStart) {  // the last chunk's size line
+      flush();
+      out += "0\r\n";
+    }
+    if (s.kind == Kind::kDone) break;
+  }
+  flush();
+  if (s.kind != Kind::kDone) s.kind = Kind::kNeedMore;
+  s.length = uint32_t(pos);
+  return s;
 }
 
 }  // namespace lbc::rt::http1

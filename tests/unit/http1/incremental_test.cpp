@@ -125,6 +125,81 @@ TEST(Http1Chunked, Errors) {
   EXPECT_EQ(kind("5\r\nab").kind, K::kData);  // waits for the rest of the chunk
 }
 
+// Feeds `in` to recode() `step` bytes at a time as the runtime does: bytes not consumed stay at
+// the front of the buffer and the next read is appended to them.
+struct Recoded {
+  std::string out;
+  ChunkedDecoder::Kind kind = ChunkedDecoder::Kind::kNeedMore;
+  size_t consumed = 0;
+  Reason reason = Reason::kNone;
+};
+
+Recoded recode(const std::string& in, size_t step, bool response = false) {
+  Recoded r;
+  ChunkedDecoder dec({}, response);
+  std::string buf;
+  size_t next = 0;
+  while (next < in.size()) {
+    buf.append(in, next, step);
+    next = std::min(in.size(), next + step);
+    ChunkedDecoder::Step s = dec.recode(buf.data(), buf.size(), r.out);
+    r.consumed += s.length;
+    r.kind = s.kind;
+    r.reason = s.reason;
+    buf.erase(0, s.length);
+    if (s.kind != ChunkedDecoder::Kind::kNeedMore) break;
+  }
+  return r;
+}
+
+TEST(Http1Chunked, RecodesAsHaproxy) {
+  using K = ChunkedDecoder::Kind;
+  // Extensions, whitespace and bare LFs go; the payload of one call becomes one chunk with an
+  // upper-case size (haproxy 2.6 forwards "1D\r\n..." for "1a" + "3" received together).
+  const std::string body =
+      "4\r\nWiki\r\n5;ext=1;q=\"x\"\r\npedia\r\nE \r\n in\r\n\r\nchunks.\r\n0\r\nT: v\r\nU: w\r\n\r\nNEXT";
+  Recoded whole = recode(body, body.size());
+  EXPECT_EQ(whole.kind, K::kDone);
+  EXPECT_EQ(whole.consumed, body.size() - 4);
+  EXPECT_EQ(whole.out, "17\r\nWikipedia in\r\n\r\nchunks.\r\n0\r\nt: v\r\nu: w\r\n\r\n");
+  EXPECT_EQ(recode("3\nabc\n0\n\n", 100).out, "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(recode("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n3\r\nabc\r\n0\r\n\r\n", 100).out,
+            "1D\r\nabcdefghijklmnopqrstuvwxyzabc\r\n0\r\n\r\n");
+  EXPECT_EQ(recode("1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n", 14).out,
+            "A\r\nabcdefghij\r\n"
+            "E\r\nklmnopqrstuvwx\r\n"
+            "2\r\nyz\r\n"
+            "0\r\n\r\n");
+  // Trailer values trimmed (inner whitespace kept, even when a read ends inside it), names
+  // lower-cased, an empty value kept as "name: ".
+  const std::string tr = "0\r\nX-T:\r\nX-U: \t a \t b \t\r\nX-V:c\nContent-Length: 5\r\n\r\n";
+  for (size_t step = 1; step <= tr.size(); ++step) {
+    Recoded r = recode(tr, step);
+    EXPECT_EQ(r.kind, K::kDone) << step;
+    EXPECT_EQ(r.consumed, tr.size()) << step;
+    EXPECT_EQ(r.out, "0\r\nx-t: \r\nx-u: a \t b\r\nx-v: c\r\ncontent-length: 5\r\n\r\n") << step;
+  }
+  for (size_t step = 1; step < 20; ++step) {
+    Recoded r = recode(body, step);
+    EXPECT_EQ(r.kind, K::kDone) << step;
+    EXPECT_EQ(r.consumed, whole.consumed) << step;
+    // Chunk boundaries follow the reads; what they carry does not.
+    EXPECT_EQ(decode(r.out, r.out.size()).payload, "Wikipedia in\r\n\r\nchunks.") << step;
+    EXPECT_EQ(r.out.substr(r.out.size() - 17), "0\r\nt: v\r\nu: w\r\n\r\n") << step;
+  }
+  // haproxy answers 400 to each of these (tests/http_diff: smug_chunk_bad_size, chunk_lead_space,
+  // chunk_neg, smug_chunk_overflow, chunk_data_long).
+  for (const char* bad : {"zz\r\nabc\r\n0\r\n\r\n", " 3\r\nabc\r\n0\r\n\r\n", "-3\r\nabc\r\n0\r\n\r\n",
+                          "ffffffffffffffffff\r\nabc\r\n0\r\n\r\n", "3\r\nabcd\r\n0\r\n\r\n"}) {
+    for (size_t step : {size_t(1), size_t(3), size_t(100)}) {
+      Recoded r = recode(bad, step);
+      EXPECT_EQ(r.kind, K::kError) << bad << " " << step;
+      EXPECT_EQ(decode(bad, step).last.kind, K::kError) << bad << " " << step;
+    }
+  }
+  EXPECT_EQ(recode("3\r\nabcd\r\n", 100).reason, Reason::kBadChunkEnd);
+}
+
 TEST(Http1Chunked, LengthCounter) {
   LengthCounter c(10);
   EXPECT_EQ(c.take(4), 4u);

@@ -32,6 +32,7 @@ Topology sample() {
   be.balance = BalanceAlgo::Source;
   be.hash_consistent = true;
   be.timeouts.queue = 777;
+  be.abortonclose = true;
   ServerSpec s;
   s.name = "s1";
   s.addr.kind = Endpoint::Kind::Host;
@@ -64,6 +65,7 @@ TEST(Topology, RoundTrip) {
   EXPECT_EQ(d.proxies[0].backend_index, 1u);
   EXPECT_EQ(d.proxies[1].balance, BalanceAlgo::Source);
   EXPECT_EQ(d.proxies[1].timeouts.queue, 777u);
+  EXPECT_TRUE(d.proxies[1].abortonclose && !d.proxies[0].abortonclose);
   const ServerSpec& s = d.proxies[1].servers[0];
   EXPECT_EQ(s.addr.host, "localhost");
   EXPECT_EQ(s.weight, 7u);

@@ -161,3 +161,20 @@ TEST(Sema, RepeatedExpressionsReportAtEachUse) {
   EXPECT_EQ(at[0], std::make_pair(8u, 30u));
   EXPECT_EQ(at[1], std::make_pair(9u, 32u));
 }
+
+// HAProxy: "consistent hash uses sdbm and avalanche if no hash function is specified"; a named
+// function takes the modifier only when written.
+TEST(Sema, ConsistentHashDefaultsToSdbmAvalanche) {
+  auto avalanche = [](const std::string& hash_type) {
+    auto c = compile(std::string(kDefaults) + "listen be\n bind :8080\n balance uri\n hash-type " +
+                     hash_type + "\n server s 127.0.0.1:80\n");
+    EXPECT_TRUE(c->ok()) << messages(*c);
+    const auto& be = c->program.proxies[0];
+    EXPECT_EQ(be.hash.function, "sdbm") << hash_type;
+    return be.hash.avalanche;
+  };
+  EXPECT_TRUE(avalanche("consistent"));
+  EXPECT_FALSE(avalanche("consistent sdbm"));
+  EXPECT_TRUE(avalanche("consistent sdbm avalanche"));
+  EXPECT_FALSE(avalanche("map-based"));
+}

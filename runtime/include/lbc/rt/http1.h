@@ -11,6 +11,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace lbc::rt::http1 {
@@ -211,6 +212,13 @@ class ChunkedDecoder {
     bool operator==(const Step&) const = default;
   };
   Step next(const char* p, size_t n);
+  // Decodes `p[0..n)` and appends to `out` the chunked encoding HAProxy 2.6 forwards for it: the
+  // payload of the call as one chunk ("<HEX>\r\n...\r\n"), extensions dropped, CRLF line ends,
+  // the last chunk "0\r\n", trailers with lower-cased names and trimmed values, the final CRLF.
+  // The payload is gathered in place at the start of `p` first (the bytes are consumed). Returns
+  // kNeedMore or kDone with the bytes consumed (all of them, or up to the end of the body, or short
+  // of a trailer value's whitespace run that the next bytes decide), or kError.
+  Step recode(char* p, size_t n, std::string& out);
   bool done() const { return state_ == State::kDone; }
   uint64_t payloadBytes() const { return payload_; }
   uint32_t trailerCount() const { return trailers_; }
@@ -235,6 +243,7 @@ class ChunkedDecoder {
     kError
   };
   Step error(Reason r, uint32_t consumed);
+  Step step(const char* p, size_t n, std::string* out);
 
   Limits limits_;
   bool response_;
@@ -244,7 +253,8 @@ class ChunkedDecoder {
   uint64_t payload_ = 0;
   uint32_t trailers_ = 0;
   uint32_t trailerBytes_ = 0;
-  uint32_t lineLen_ = 0;  // of the current chunk-size line or trailer name
+  uint32_t lineLen_ = 0;       // of the current chunk-size line or trailer name
+  bool valueStarted_ = false;  // a trailer value's first non-blank byte was seen
 };
 
 // Counts a Content-Length body down.

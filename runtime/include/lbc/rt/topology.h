@@ -161,6 +161,7 @@ struct ProxySpec {
   TimeoutSpec timeouts;
   uint32_t retries = 3;
   bool redispatch = false;
+  bool abortonclose = false;  // option abortonclose: drop queued/connecting requests the client closed
   int32_t redispatch_interval = -1;
   BalanceAlgo balance = BalanceAlgo::RoundRobin;
   bool hash_consistent = false, hash_avalanche = false;
