@@ -256,23 +256,7 @@ class Proxy:
 
     def open_connections(self):
         """Sockets of the proxy that are TCP connections (not listeners)."""
-        inodes = set()
-        for fd in os.listdir("/proc/%d/fd" % self.pid):
-            try:
-                link = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
-            except OSError:
-                continue
-            if link.startswith("socket:["):
-                inodes.add(link[8:-1])
-        n = 0
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if parts[9] in inodes and parts[3] != "0A":
-                        n += 1
-        return n
+        return sum(1 for v in self.fd_snapshot().values() if v.startswith("tcp ") and not v.endswith("st=0A"))
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.pid) as f:
