@@ -56,6 +56,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
     return;
   }
   c->retries_left = int32_t(c->be->spec().retries);
+  c->redispatched = false;
   if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
     socklen_t len = sizeof c->src;
     getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
@@ -68,6 +69,9 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
   switch (c->be->assign(&c->link, avoid, &c->src, force, c->hs && c->tx ? &c->tx->txn : nullptr)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
+      // A redispatch that really moved it (HAProxy's SF_REDISP: the '+' of %rc); a hash that
+      // lands on the same server again is no move.
+      if (avoid && c->srv != avoid) c->redispatched = true;
       connectServer(c);
       break;
     case Backend::Result::Queued: {
@@ -177,7 +181,11 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   const ProxySpec& be = c->be->spec();
   int32_t done = int32_t(be.retries) - c->retries_left;
-  bool hashed = be.balance == BalanceAlgo::Source || be.balance == BalanceAlgo::Random;
+  // HAProxy's BE_LB_KIND_HI: a hash (or random) choice is retried on its server, not redispatched
+  // at the first failure while other servers are up.
+  const bool hashed = be.balance == BalanceAlgo::Source || be.balance == BalanceAlgo::Random ||
+                      be.balance == BalanceAlgo::Uri || be.balance == BalanceAlgo::UrlParam ||
+                      be.balance == BalanceAlgo::Hdr;
   int32_t every =
       be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
   // A server chosen by a persistence cookie is not left at once (HAProxy's SF_DIRECT).

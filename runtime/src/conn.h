@@ -62,6 +62,7 @@ struct alignas(16) Conn {
   bool counted = false;        // holds global/frontend/listener slots
   bool watching = false;       // a poll for the client's close is pending (abort_on_close.cpp)
   int32_t retries_left = 0;
+  bool redispatched = false;  // a connect failure moved it to another server (%rc's '+')
   Pipe p[2];
   uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
@@ -84,6 +85,7 @@ struct alignas(16) Conn {
     inflight = 0;
     awaiting_wake = counted = watching = false;
     retries_left = 0;
+    redispatched = false;
     p[0] = Pipe{}, p[1] = Pipe{};
     act_c = act_s = state_deadline = inspect_deadline = 0;
     tx = nullptr;

@@ -6,6 +6,8 @@
 
 #include <ctime>
 
+#include <algorithm>
+
 #include "conn.h"
 #include "http_stream.h"
 #include "worker.h"
@@ -65,8 +67,10 @@ void Worker::httpLog(Conn* c) {
     f.sc -= f.sc > 0;
     f.bc -= f.bc > 0;
   }
-  if (c->be && c->retries_left >= 0 && uint32_t(c->retries_left) < c->be->spec().retries)
-    f.rc = c->be->spec().retries - uint32_t(c->retries_left);
+  if (c->be) {  // retries made (all of them when they ran out), '+' after a redispatch
+    f.rc = c->be->spec().retries - uint32_t(std::max<int32_t>(c->retries_left, 0));
+    f.redispatched = c->redispatched;
+  }
   // %r: "METHOD URI VERSION" of the parsed head; a request that did not parse is <BADREQ>.
   if (h.ihead) {
     f.requestLine = h.log_line;

@@ -1690,6 +1690,45 @@ def abortonclose_drops_a_connection_attempt_the_client_closed():
             assert re.search(want, line[0]), (proxy, line)
 
 
+@test
+def redispatch_of_hashed_choices_matches_haproxy():
+    # A server chosen by a hash (balance uri) that refuses connections keeps the request: a
+    # redispatch hashes it to the same server again (HAProxy's BE_LB_KIND_HI); roundrobin moves
+    # it at the first failure. Statuses, servers and %rc ('+' only when the server changed) are
+    # compared with haproxy's log lines.
+    got = {}
+    for label, cmd in (("lbc", ARGS.proxy), ("haproxy", ARGS.haproxy + " -db -f")):
+        if label == "haproxy" and not os.path.exists(ARGS.haproxy):
+            continue
+        a = EchoServer("a")
+        fe = free_port()
+        cfg = ("global\n    log stdout format raw local0\ndefaults\n    mode http\n    log global\n"
+               "    option httplog\n    option dontlognull\n    option redispatch\n    retries 2\n"
+               "    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+               "frontend web\n    bind 127.0.0.1:%d\n    use_backend rr if { path_beg /rr }\n"
+               "    default_backend hashed\n"
+               "backend hashed\n    balance uri\n    server dead 127.0.0.1:%d\n    server a 127.0.0.1:%d\n"
+               "backend rr\n    server dead 127.0.0.1:%d\n    server a 127.0.0.1:%d\n"
+               % (fe, free_port(), a.port, free_port(), a.port))
+        p = Proxy(cmd, cfg, fe)
+        try:
+            codes = [raw(fe, b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % u.encode())[9:12]
+                     for u in ("/a", "/b", "/c", "/d", "/rr1", "/rr2")]
+        finally:
+            p.stop(sig=signal.SIGUSR1)
+            a.shutdown()
+        lines = [ln for ln in p.out.splitlines() if '"GET ' in ln]
+        # backend/server, and the retry counter (%rc, "+N" after a redispatch)
+        got[label] = (codes, [(ln.split()[3], ln.split()[-5].split("/")[-1]) for ln in lines])
+    codes, served = got["lbc"]
+    # the hash picks the refusing server again on every retry (the request ends in 503 after
+    # 2 retries, no '+'); roundrobin moves the request at the first failure ('+1')
+    assert all((c, rc) == (b"503", "2") for c, (srv, rc) in zip(codes, served) if srv == "hashed/dead"), got
+    assert served[4:] == [("rr/a", "+1")] * 2 and codes[4:] == [b"200"] * 2, got
+    if "haproxy" in got:
+        assert got["lbc"] == got["haproxy"], got
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))
