@@ -16,10 +16,13 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
   ir::Global& g = prog_.global;
   int64_t v = 0;
   uint64_t u = 0;
+  // True when the line gave its argument (then in `out`); a line without one keeps what an
+  // earlier line set, so callers must not look at l.words[1] on false.
   auto oneWord = [&](std::string& out, const char* usage) {
-    if (!needArgs(l, 1, usage)) return;
+    if (!needArgs(l, 1, usage)) return false;
     if (l.words.size() > 2) error(l.words[2], "unexpected '" + l.words[2].text + "': '" + l.words[0].text + "' takes one argument");
     out = l.words[1].text;
+    return true;
   };
   switch (d.id) {
     case DirectiveId::daemon:
@@ -37,13 +40,11 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     case DirectiveId::global_log: logLine(l, g.logs, nullptr); break;
     case DirectiveId::global_user:
-      oneWord(g.user, "a user name");
-      if (!g.user.empty() && !getpwnam(g.user.c_str()))
+      if (oneWord(g.user, "a user name") && !g.user.empty() && !getpwnam(g.user.c_str()))
         error(l.words[1], "user '" + g.user + "' does not exist on this machine");
       break;
     case DirectiveId::global_group:
-      oneWord(g.group, "a group name");
-      if (!g.group.empty() && !getgrnam(g.group.c_str()))
+      if (oneWord(g.group, "a group name") && !g.group.empty() && !getgrnam(g.group.c_str()))
         error(l.words[1], "group '" + g.group + "' does not exist on this machine");
       break;
     case DirectiveId::chroot: oneWord(g.chroot, "a directory"); break;
@@ -92,7 +93,7 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     }
     case DirectiveId::ssl_default_bind_ciphers:
-      oneWord(g.ssl_default_bind_ciphers, "a cipher list");
+      if (!oneWord(g.ssl_default_bind_ciphers, "a cipher list")) break;
       if (std::string e = checkCipherList(g.ssl_default_bind_ciphers); !g.ssl_default_bind_ciphers.empty() && !e.empty())
         error(l.words[1], e);
       break;

@@ -393,7 +393,7 @@ def sample_maxconn_queue_250_requests():
 
 @test
 def slowloris_bounded():
-    # samples/slowloris.cfg: 200 clients send their request head 1 byte per second; its
+    # samples/slowloris.cfg: 500 clients send their request head 1 byte per second; its
     # 'timeout http-request 5s' answers them 408 while an ordinary client is still served at once
     # (and the sample's httpclose closes that client's keep-alive connection after the answer).
     srv = FixedNamedServer("apache", 8001)
@@ -401,7 +401,7 @@ def slowloris_bounded():
     socks = []
     try:
         p = start_sample(sample("slowloris.cfg"), 8080)
-        for _ in range(200):
+        for _ in range(500):
             socks.append(socket.create_connection(("127.0.0.1", 8080), timeout=10))
         head = b"GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100
         t0 = time.monotonic()
