@@ -266,8 +266,10 @@ void Worker::httpRequest(Conn* c) {
   Txn& x = t.txn;
   h.rq = http::fillRequest(x, h.in.get(), h.reqp.message(), h.reqp.headers());
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
-  // dropped), single spaces, the client's version.
-  h.log_line.assign(x.method).append(" ").append(x.uri).append(" ").append(x.version);
+  // dropped), single spaces, the client's version. Only when a line will be written (httpLog's
+  // own condition): no copy per request for frontends that do not log.
+  if (const ProxySpec& ls = *c->fe->spec; ls.httplog && !ls.logs.empty())
+    h.log_line.assign(x.method).append(" ").append(x.uri).append(" ").append(x.version);
   const http1::Message& m = h.reqp.message();
   switch (h.rq.body) {
     case http1::Body::kContentLength:
