@@ -2,30 +2,13 @@
 
 #include <netinet/in.h>
 
-#include <cctype>
 #include <cstring>
 
+#include "http1/chars.h"
 #include "lbc/rt/txn.h"
 #include "upstream/hash.h"
 
 namespace lbc::rt {
-namespace {
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-}  // namespace
 
 uint32_t sourceHash(const sockaddr_storage* src) {
   uint32_t h = 0;
@@ -82,12 +65,12 @@ std::optional<std::string_view> urlParamKey(const ProxySpec& p, std::string_view
 std::optional<std::string_view> hdrKey(const ProxySpec& p, const Txn& txn) {
   const Header* h = nullptr;
   for (const Header& x : txn.req_headers)
-    if (ieq(x.name, p.balance_arg)) {
+    if (http1::detail::ieq(x.name, p.balance_arg)) {
       h = &x;
       break;
     }
   if (!h) return std::nullopt;
-  std::string_view v = trim(h->value.substr(0, h->value.find(',')));
+  std::string_view v = http1::detail::trim(h->value.substr(0, h->value.find(',')));
   if (v.empty()) return std::nullopt;
   if (!p.hdr_domain_only) return v;
   // Only the label before the last dot ("example" of "www.example.com"); no dot: all.
