@@ -24,7 +24,7 @@
 #include <cstring>
 
 #include "conn.h"
-#include "stick_table.h"
+#include "state/stick_table.h"
 #include "worker.h"
 
 namespace lbc::rt {

@@ -14,6 +14,7 @@
 #include "analyse.h"
 #include "conn.h"
 #include "http_stream.h"
+#include "stream/lb_key.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -66,7 +67,8 @@ void Worker::toBackend(Conn* c, ServerState* force) {
 
 void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
   if (c->be->spec().abortonclose) watchClient(c);  // a client closing may abort it (abort_on_close.cpp)
-  switch (c->be->assign(&c->link, avoid, &c->src, force, c->hs && c->tx ? &c->tx->txn : nullptr)) {
+  const std::optional<uint32_t> key = lbKey(c->be->spec(), &c->src, c->hs && c->tx ? &c->tx->txn : nullptr);
+  switch (c->be->assign(&c->link, avoid, key, force)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
       // A redispatch that really moved it (HAProxy's SF_REDISP: the '+' of %rc); a hash that

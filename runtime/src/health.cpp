@@ -413,7 +413,7 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   }
   if (change >= 0) {
     ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
-    if (t.changed) reportServerState(shared_, *c.srv, change == 1, r, t);
+    if (t.changed) reportServerState(shared_.quiet, *c.srv, change == 1, r, t);
   }
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "lbc/rt/http1.h"
-#include "server_events.h"
 #include "shared.h"
+#include "upstream/server_events.h"
 
 namespace lbc::rt {
 

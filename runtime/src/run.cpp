@@ -16,7 +16,7 @@
 
 #include "lbc/rt/run.h"
 #include "net.h"
-#include "stick_table.h"
+#include "state/stick_table.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -142,7 +142,7 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   for (size_t i = 0; i < topo->proxies.size(); ++i) {
     ProxySpec& p = topo->proxies[i];
     if (!p.backend) continue;
-    auto be = std::make_unique<Backend>(shared, p);
+    auto be = std::make_unique<Backend>(p, shared.wake);
     for (auto& s : be->servers()) {
       const ServerSpec& ss = *s->spec;
       if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {

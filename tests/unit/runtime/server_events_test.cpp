@@ -1,6 +1,6 @@
 // The state-change texts, against lines haproxy 2.6 printed (checks on loopback: a closed port,
 // a 500, a reason phrase with quotes and control bytes, a backup server).
-#include "../../../runtime/src/server_events.h"
+#include "../../../runtime/src/upstream/server_events.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The stick table on its own: keys per type (HAProxy's conversions), size bound with LRU
 // eviction, nopurge, expiry, refresh on lookup; and the lowering of rules into the topology.
-#include "../../../runtime/src/stick_table.h"
+#include "../../../runtime/src/state/stick_table.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -13,7 +13,6 @@
 namespace lbc::rt {
 
 struct ServerState;
-struct Shared;
 
 // The check statuses lbc produces, with HAProxy's descriptions (get_check_status_description).
 enum class CheckStatus : uint8_t {
@@ -57,8 +56,9 @@ std::string stderrLine(std::string_view label, int pid, std::string_view message
 // Sends `message` at syslog `level` to each target, filtered and framed as `log` asks.
 void sendLog(const std::vector<LogTargetSpec>& targets, int level, std::string_view message);
 
-// Tells stderr (unless quiet) and the backend's log targets that `s` went up or down.
-void reportServerState(const Shared& shared, const ServerState& s, bool up, const CheckResult& r,
+// Tells stderr (unless `quiet`, HAProxy's -q) and the backend's log targets that `s` went up or
+// down.
+void reportServerState(bool quiet, const ServerState& s, bool up, const CheckResult& r,
                        const ServerTransition& t);
 
 }  // namespace lbc::rt

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
+#include "backend.h"
 #include "lbc/rt/http.h"
-#include "shared.h"
 
 namespace lbc::rt {
 
@@ -118,13 +118,13 @@ void sendLog(const std::vector<LogTargetSpec>& targets, int level, std::string_v
   }
 }
 
-void reportServerState(const Shared& shared, const ServerState& s, bool up, const CheckResult& r,
+void reportServerState(bool quiet, const ServerState& s, bool up, const CheckResult& r,
                        const ServerTransition& t) {
   const ProxySpec& ps = s.be->spec();
   const int pid = int(getpid());
   const std::string msg = formatServerState(ps.name, s.spec->name, s.spec->backup, up, r, t) + ".";
   // One write per line: several threads may report at once.
-  if (!shared.quiet) {
+  if (!quiet) {
     const std::string line = stderrLine("WARNING", pid, msg);
     ssize_t w = write(2, line.data(), line.size());
     (void)w;
@@ -133,7 +133,7 @@ void reportServerState(const Shared& shared, const ServerState& s, bool up, cons
   if (!up && t.prev_usable && !t.act && !t.bck) {
     // HAProxy's proxy_type_str: a listen section is a "proxy".
     const char* type = ps.frontend ? "proxy" : "backend";
-    if (!shared.quiet) {
+    if (!quiet) {
       const std::string line =
           stderrLine("ALERT", pid, std::string(type) + " '" + ps.name + "' has no server available!");
       ssize_t w = write(2, line.data(), line.size());

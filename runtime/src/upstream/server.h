@@ -1,0 +1,61 @@
+// A backend's server as the balancing algorithms, the queues and the health checks see it: its
+// resolved addresses, its live load and health, and the per-algorithm bookkeeping.
+#pragma once
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lbc/rt/topology.h"
+#include "queue.h"
+
+namespace lbc::rt {
+
+class Backend;
+
+// HAProxy's weight scales: a server's effective weight is its weight * 16 (BE_WEIGHT_SCALE), at
+// most 256 * 16 (SRV_EWGHT_MAX); fwrr positions are counted in units of 256 (SRV_UWGHT_RANGE).
+constexpr int64_t kWeightScale = 16;
+constexpr int64_t kEweightMax = 256 * kWeightScale;
+constexpr int64_t kUweightRange = 256;
+
+struct ServerState {
+  const ServerSpec* spec = nullptr;
+  Backend* be = nullptr;
+  uint32_t index = 0;
+  sockaddr_storage addr{};
+  socklen_t addrlen = 0;
+  sockaddr_storage check_addr{};
+  socklen_t check_addrlen = 0;
+  std::atomic<uint32_t> served{0};    // connections assigned (connecting or established)
+  std::atomic<bool> up{true};         // health; disabled servers are never up
+  std::atomic<uint64_t> lc_stamp{0};  // leastconn: servers with equal load rotate by this
+  Fifo queue;                         // under the backend lock
+  // fwrr state, under the backend lock
+  uint64_t key = 0;
+  void* tree = nullptr;
+  int64_t npos = 0, lpos = 0, rweight = 0;
+  uint32_t eweight = 0;
+
+  bool usable() const { return up.load(std::memory_order_relaxed) && spec->weight > 0; }
+  // A new connection may take a slot now: no maxconn, or below it with nobody waiting.
+  bool hasRoom() const {
+    uint32_t max = spec->maxconn;
+    return !max || (queue.length == 0 && served.load() < max);
+  }
+};
+
+using Servers = std::vector<std::unique_ptr<ServerState>>;
+
+// Usable active servers.
+uint32_t activeUsable(const Servers& servers);
+// Without `option allbackups` HAProxy sends everything to the first usable backup.
+ServerState* firstBackup(const Servers& servers);
+// What the map and the consistent-hash ring are built from: the usable active servers, or the
+// first usable backup when none is.
+std::vector<ServerState*> hashPool(const Servers& servers);
+
+}  // namespace lbc::rt
