@@ -82,7 +82,7 @@ void Worker::httpClientShut(Conn* c) {
     case ConnState::Queued:
       h.term[0] = 'C';
       h.term[1] = 'Q';
-      h.t_conn = now_;  // %Tw: the time spent queued
+      h.t_conn = now();  // %Tw: the time spent queued
       drain(c->cfd);
       finish(c, false);
       return;

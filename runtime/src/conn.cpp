@@ -33,7 +33,7 @@ void Worker::startConn(int fd, Listener& l) {
   c->cfd = fd;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  c->act_c = c->act_s = now_;
+  c->act_c = c->act_s = now();
   if (l.fe->spec->mode == ProxyMode::Http) {
     httpStart(c);  // http_stream.cpp
     return;
@@ -79,7 +79,7 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       if (!c->hs) watchClient(c);  // TCP mode: a client reset leaves the queue even without the option
       const TimeoutSpec& t = c->be->spec().timeouts;
       uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
-      c->state_deadline = wait ? now_ + wait : 0;
+      c->state_deadline = wait ? now() + wait : 0;
       arm(c);
       break;
     }
@@ -113,8 +113,8 @@ void Worker::connectServer(Conn* c) {
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
-  if (c->hs && !c->hs->t_conn) c->hs->t_conn = now_;  // the log's %Tw ends, %Tc starts
-  if (c->hs && httpReuse(c)) return;                  // an idle keep-alive connection to this server
+  if (c->hs && !c->hs->t_conn) c->hs->t_conn = now();  // the log's %Tw ends, %Tc starts
+  if (c->hs && httpReuse(c)) return;                   // an idle keep-alive connection to this server
   c->sfd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c->sfd < 0) {
     connectFailed(c, false);
@@ -163,7 +163,7 @@ void Worker::connectFailed(Conn* c, bool timeout) {
     close(c->sfd);
     c->sfd = -1;
   }
-  if (stopping_ && stop_.load() == 2) {
+  if (stopping_ && loop_.stopLevel() == 2) {
     finish(c, true);
     return;
   }
@@ -206,7 +206,7 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   c->st = ConnState::TurnAround;
   uint64_t delay = be.timeouts.connect ? std::min<uint64_t>(be.timeouts.connect, 1000) : 1000;
-  c->state_deadline = now_ + delay;
+  c->state_deadline = now() + delay;
   arm(c);
 }
 
@@ -216,7 +216,7 @@ void Worker::established(Conn* c) {
     return;
   }
   c->st = ConnState::Established;
-  c->act_c = c->act_s = now_;
+  c->act_c = c->act_s = now();
   if (c->tx) startResponse(c);
   // The client may already be read (tcp-request inspect-delay): its recv stays as it is.
   Pipe& p = c->p[0];
@@ -266,7 +266,7 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
         p.head = bid;
       p.tail = bid;
       ++p.count;
-      (dir == 0 ? c->act_c : c->act_s) = now_;
+      (dir == 0 ? c->act_c : c->act_s) = now();
       pump(c, dir);
       if (p.count >= kPauseBufs && p.armed && !p.paused) {
         p.paused = true;
@@ -357,7 +357,7 @@ void Worker::onSend(Conn* c, int dir, int res) {
     maybeFree(c);
     return;
   }
-  (dir == 0 ? c->act_s : c->act_c) = now_;
+  (dir == 0 ? c->act_s : c->act_c) = now();
   uint32_t* inspected = nullptr;  // the send came from an inspection buffer
   if (c->tx) {
     TxnSlot& t = *c->tx;
@@ -507,14 +507,14 @@ void Worker::onTimeout(Conn* c) {
       connectServer(c);
       break;
     case ConnState::Analysing:  // the inspect delay ended (rules see final data), or timeout client
-      if (c->inspect_deadline && now_ >= c->inspect_deadline)
+      if (c->inspect_deadline && now() >= c->inspect_deadline)
         analyse(c);
       else
         finish(c, false);
       maybeFree(c);
       break;
     case ConnState::Established:
-      if (c->tx && c->tx->res_pending && c->inspect_deadline && now_ >= c->inspect_deadline) {
+      if (c->tx && c->tx->res_pending && c->inspect_deadline && now() >= c->inspect_deadline) {
         analyseResponse(c);  // tcp-response inspect-delay over
         maybeFree(c);
         break;

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/io_handler.h"
+#include "core/timer_wheel.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -22,20 +24,24 @@ enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround
 struct TxnSlot;
 struct HttpStream;
 
-// Completion tags, in the low bits of user_data (objects are 16-byte aligned).
-enum Tag : uint64_t {
-  kAccept = 0,
+// A connection's operations, as its IoHandler numbers them.
+enum ConnOp : uint32_t {
   kRecvC = 1,
   kRecvS = 2,
   kSendC = 3,
   kSendS = 4,
   kConnect = 5,
-  kIgnore = 6,
-  kEvent = 7,
-  kCheck = 8,  // a health check's operation (health.cpp)
-  kPollC = 9,  // the client socket shut or reset (abort_on_close.cpp)
+  kIgnore = 6,  // bookkeeping (cancel, close, link timeout): only counted
+  kPollC = 9,   // the client socket shut or reset (abort_on_close.cpp)
 };
-inline constexpr uint64_t kTagMask = 15;
+
+struct Conn;
+
+// Where the loop delivers a connection's completions.
+struct ConnIo final : IoHandler {
+  void onCompletion(io_uring_cqe& cqe, uint32_t op) override;
+  Conn* conn = nullptr;
+};
 
 struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   uint16_t head = kNoBuf, tail = kNoBuf;
@@ -71,11 +77,8 @@ struct alignas(16) Conn {
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
   HttpStream* hs = nullptr;       // mode http frontends (http_stream.cpp)
-  // timer wheel
-  Conn* tprev = nullptr;
-  Conn* tnext = nullptr;
-  uint64_t twhen = 0;
-  bool in_wheel = false;
+  TimerEntry timer;
+  ConnIo io;
   Conn* free_next = nullptr;
 
   void reset() {
@@ -90,15 +93,15 @@ struct alignas(16) Conn {
     act_c = act_s = state_deadline = inspect_deadline = 0;
     tx = nullptr;
     hs = nullptr;
-    tprev = tnext = nullptr;
-    twhen = 0;
-    in_wheel = false;
+    timer = TimerEntry{};
+    timer.owner = this;
+    io.conn = this;
   }
   static Conn* fromLink(QueueLink* l) { return reinterpret_cast<Conn*>(l); }  // link is first
 };
 
-inline uint64_t ud(const void* p, Tag t) {
-  return reinterpret_cast<uint64_t>(p) | t;
+inline uint64_t ud(const Conn* c, ConnOp op) {
+  return c->io.ioData(op);
 }
 
 }  // namespace lbc::rt

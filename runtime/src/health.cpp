@@ -10,8 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "conn.h"
-
 namespace lbc::rt {
 
 struct HealthChecker::Expect {
@@ -45,7 +43,12 @@ struct HealthChecker::Expect {
   }
 };
 
-struct alignas(16) HealthChecker::Check {
+struct HealthChecker::Check final : IoHandler {
+  void onCompletion(io_uring_cqe& cqe, uint32_t) override {
+    owner->onCompletion(*this, cqe.res, owner->loop_.now());
+  }
+
+  HealthChecker* owner = nullptr;
   ServerState* srv = nullptr;
   const HttpCheckSpec* http = nullptr;           // null: a connect is the whole check
   const std::vector<Expect>* expects = nullptr;  // with http
@@ -79,9 +82,8 @@ std::vector<std::pair<int, int>> parseRanges(const std::string& s) {
 }
 }  // namespace
 
-HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uint32_t nthreads,
-                             uint32_t bufsize)
-    : shared_(shared), ring_(ring), bufsize_(bufsize) {
+HealthChecker::HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize)
+    : shared_(shared), loop_(loop), bufsize_(bufsize) {
   limits_.bufsize = bufsize;
   limits_.maxrewrite = shared.topo->global.maxrewrite;
   headers_ = std::make_unique<http1::Header[]>(limits_.maxhdr);
@@ -114,6 +116,7 @@ HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uin
         expects_.push_back(std::move(list));
       }
       auto c = std::make_unique<Check>();
+      c->owner = this;
       c->srv = s.get();
       if (ps.httpchk.enabled) {
         c->http = &ps.httpchk;
@@ -144,15 +147,6 @@ void HealthChecker::start(uint64_t now) {
   }
 }
 
-io_uring_sqe* HealthChecker::sqe() {
-  io_uring_sqe* s = io_uring_get_sqe(ring_);
-  while (!s) {
-    io_uring_submit(ring_);
-    s = io_uring_get_sqe(ring_);
-  }
-  return s;
-}
-
 uint64_t HealthChecker::interval(const Check& c) const {
   const CheckSpec& k = c.srv->spec->check;
   bool up = c.srv->up.load();
@@ -172,8 +166,8 @@ void HealthChecker::run(uint64_t now, bool stopping) {
         c.expired = true;
         if (c.pending) {  // its completion (cancelled) ends the check
           io_uring_sqe* q = sqe();
-          io_uring_prep_cancel64(q, ud(&c, kCheck), 0);
-          io_uring_sqe_set_data64(q, ud(nullptr, kIgnore));
+          io_uring_prep_cancel64(q, c.ioData(0), 0);
+          io_uring_sqe_set_data64(q, kNoHandler);
         } else {
           complete(c, timeoutResult(c), now);
         }
@@ -223,12 +217,11 @@ void HealthChecker::submit(Check& c) {
       io_uring_prep_nop(q);
       break;
   }
-  io_uring_sqe_set_data64(q, ud(&c, kCheck));
+  io_uring_sqe_set_data64(q, c.ioData(0));
   c.pending = true;
 }
 
-void HealthChecker::onCompletion(void* p, int res, uint64_t now) {
-  Check& c = *static_cast<Check*>(p);
+void HealthChecker::onCompletion(Check& c, int res, uint64_t now) {
   c.pending = false;
   if (c.fd < 0) return;
   if (c.expired) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/loop.h"
 #include "lbc/rt/http1.h"
 #include "server_events.h"
 #include "shared.h"
@@ -20,8 +21,8 @@ namespace lbc::rt {
 
 class HealthChecker {
  public:
-  // The checks of worker `index` out of `nthreads`; `ring` is that worker's (same thread only).
-  HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uint32_t nthreads, uint32_t bufsize);
+  // The checks of worker `index` out of `nthreads`; `loop` is that worker's (same thread only).
+  HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -32,14 +33,14 @@ class HealthChecker {
   void run(uint64_t now, bool stopping);
   // When run() has something to do next (ms, monotonic); ~0 = nothing.
   uint64_t nextWake() const { return wake_; }
-  // A completion tagged kCheck.
-  void onCompletion(void* check, int res, uint64_t now);
-
   struct Check;
   struct Expect;
 
+  // A completion of check `c`'s operation.
+  void onCompletion(Check& c, int res, uint64_t now);
+
  private:
-  io_uring_sqe* sqe();
+  io_uring_sqe* sqe() { return loop_.sqe(); }
   void launch(Check& c, uint64_t now);
   void submit(Check& c);
   void onConnect(Check& c, int res, uint64_t now);
@@ -54,7 +55,7 @@ class HealthChecker {
   uint64_t interval(const Check& c) const;
 
   Shared& shared_;
-  io_uring* ring_;
+  Loop& loop_;
   uint32_t bufsize_;
   std::vector<std::unique_ptr<Check>> checks_;
   std::vector<std::unique_ptr<std::vector<Expect>>> expects_;  // per backend with httpchk

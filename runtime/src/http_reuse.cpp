@@ -38,7 +38,7 @@ bool Worker::httpReuse(Conn* c) {
     // the MSG_PEEK probe (a syscall per request): should the server have closed it meanwhile,
     // httpRetryFresh sends the request again on a new connection, nothing of it being lost.
     const bool bodyless = h.req_done;
-    if (h.own.srv == s && h.own.expire > now_ && (bodyless || idleAlive(h.own.fd))) {
+    if (h.own.srv == s && h.own.expire > now() && (bodyless || idleAlive(h.own.fd))) {
       fd = h.own.fd;
     } else if (h.own.srv != s) {
       httpPark(h.own.fd, h.own.srv, h.own.expire);
@@ -52,7 +52,7 @@ bool Worker::httpReuse(Conn* c) {
       IdleServerConn e = idle_srv_[i];
       if (e.srv != s) continue;
       idle_srv_.erase(idle_srv_.begin() + ptrdiff_t(i));
-      if (e.expire > now_ && idleAlive(e.fd)) {
+      if (e.expire > now() && idleAlive(e.fd)) {
         fd = e.fd;
         break;
       }
@@ -90,7 +90,7 @@ bool Worker::httpRetryFresh(Conn* c) {
 }
 
 void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
-  if (stopping_ || expire <= now_ || !idleAlive(fd)) {
+  if (stopping_ || expire <= now() || !idleAlive(fd)) {
     close(fd);
     return;
   }
@@ -119,11 +119,11 @@ void Worker::httpDetach(Conn* c) {
 // Closes parked connections past their timeout or closed by their server (checked at most every
 // 250 ms), or all of them when the worker stops.
 void Worker::httpSweepIdle(bool all) {
-  if (idle_srv_.empty() || (!all && now_ < idle_sweep_)) return;
-  idle_sweep_ = now_ + 250;
+  if (idle_srv_.empty() || (!all && now() < idle_sweep_)) return;
+  idle_sweep_ = now() + 250;
   size_t k = 0;
   for (const IdleServerConn& e : idle_srv_) {
-    if (all || stopping_ || e.expire <= now_ || !idleAlive(e.fd))
+    if (all || stopping_ || e.expire <= now() || !idleAlive(e.fd))
       close(e.fd);
     else
       idle_srv_[k++] = e;

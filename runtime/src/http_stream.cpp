@@ -144,7 +144,7 @@ void Worker::httpStart(Conn* c) {
     finish(c, false);
     return;
   }
-  h->req_start = now_;
+  h->req_start = now();
   httpRecvArm(c, 0);
   arm(c);
 }
@@ -187,9 +187,9 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       // The client left. Nothing to answer any more.
       finish(c, res < 0);
     } else {
-      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now_;
+      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now();
       h.ilen += uint32_t(res);
-      c->act_c = now_;
+      c->act_c = now();
       if (h.phase == HttpStream::Phase::kReqHead)
         httpRequest(c);
       else if (h.phase == HttpStream::Phase::kExchange)
@@ -211,7 +211,7 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       }
     } else {
       h.rlen += uint32_t(res);
-      c->act_s = now_;
+      c->act_s = now();
       if (!h.res_head)
         httpResponse(c);
       else
@@ -258,7 +258,7 @@ void Worker::httpRequest(Conn* c) {
   }
   h.first = false;
   ++h.nreq;
-  h.t_head = now_;
+  h.t_head = now();
   if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
@@ -343,9 +343,9 @@ void Worker::httpRequest(Conn* c) {
 void Worker::httpEstablished(Conn* c) {
   HttpStream& h = *c->hs;
   c->st = ConnState::Established;
-  c->act_c = c->act_s = now_;
+  c->act_c = c->act_s = now();
   h.phase = HttpStream::Phase::kExchange;
-  h.t_est = now_;
+  h.t_est = now();
   if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
   httpRecvArm(c, 1);
@@ -425,7 +425,7 @@ void Worker::httpResponse(Conn* c) {
       }
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
-        h.t_resp = now_;
+        h.t_resp = now();
         h.term[0] = v == LBC_HOOK_DENY ? 'P' : 'L';
         h.term[1] = 'H';
         http::Rendered rd = http::renderReply(x, shared_.pages[px], replyRequest(h), modeOf(fs));
@@ -438,7 +438,7 @@ void Worker::httpResponse(Conn* c) {
       httpError(c, 500);
       return;
     }
-    h.t_resp = now_;
+    h.t_resp = now();
     h.log_status = m.status;
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
@@ -599,7 +599,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     return;
   }
   if (dir == 0) {
-    c->act_s = now_;
+    c->act_s = now();
     if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
       if (h.ws_off > h.ws_head) h.body_sent = true;
@@ -612,7 +612,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
       h.body_sent = true;
     }
   } else {
-    c->act_c = now_;
+    c->act_c = now();
     if (h.wc_off < h.wc.size()) {
       h.wc_off += uint32_t(res);
       if (h.wc_off == h.wc.size()) {
@@ -655,7 +655,7 @@ void Worker::httpEnd(Conn* c) {
                         !stopping_;
   if (!keep) {
     if (reusable) {  // the session ends; its server connection goes to the pool
-      httpPark(c->sfd, c->srv, now_ + idleTimeout(c->be->spec()));
+      httpPark(c->sfd, c->srv, now() + idleTimeout(c->be->spec()));
       c->sfd = -1;
     }
     finish(c, false);
@@ -664,7 +664,7 @@ void Worker::httpEnd(Conn* c) {
   if (c->sfd >= 0) {
     if (reusable) {
       if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
-      h.own = {c->sfd, c->srv, now_ + idleTimeout(c->be->spec())};
+      h.own = {c->sfd, c->srv, now() + idleTimeout(c->be->spec())};
     } else {
       closeServerFd(c);
     }
@@ -679,11 +679,11 @@ void Worker::httpEnd(Conn* c) {
   t.txn.program = shared_.program;
   fillConn(t.txn, c, h, proxyIndex(*c->fe->spec));
   c->st = ConnState::Analysing;
-  c->act_c = now_;
-  h.req_start = now_;
+  c->act_c = now();
+  h.req_start = now();
   if (h.ilen) {
-    h.t_first = now_;  // its first byte is here already (HAProxy logs TR 0)
-    httpRequest(c);    // a pipelined request
+    h.t_first = now();  // its first byte is here already (HAProxy logs TR 0)
+    httpRequest(c);     // a pipelined request
   } else {
     httpRecvArm(c, 0);
   }
@@ -750,7 +750,7 @@ void Worker::httpTimeout(Conn* c) {
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      bool server = bt && bt->server && c->sfd >= 0 && now_ >= c->act_s + bt->server;
+      bool server = bt && bt->server && c->sfd >= 0 && now() >= c->act_s + bt->server;
       h.term[0] = server ? 's' : 'c';
       h.term[1] = h.res_head ? 'D' : 'H';
       if (server && !h.res_head)

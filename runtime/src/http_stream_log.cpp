@@ -21,7 +21,7 @@ void Worker::httpLog(Conn* c) {
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
   if (null_conn && (fs.dontlognull || !h.first)) return;  // an idle keep-alive close is no request
-  const uint64_t end = now_;
+  const uint64_t end = now();
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   const int64_t wall = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;

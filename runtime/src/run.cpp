@@ -14,6 +14,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/clock.h"
 #include "lbc/rt/run.h"
 #include "net.h"
 #include "stick_table.h"
@@ -28,11 +29,6 @@ void alert(const std::string& where, const std::string& msg) {
   std::fprintf(stderr, "lbc: [ALERT] %s%s%s\n", where.c_str(), where.empty() ? "" : ": ", msg.c_str());
 }
 
-uint64_t monoMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
 
 void wakeOwner(QueueLink* link) {
   link->owner->post(link);
