@@ -122,11 +122,9 @@ void Worker::startTxn(Conn* c) {
   c->tx = t;
   Txn& x = t->txn;
   x.program = shared_.program;
-  socklen_t len = sizeof c->src;
-  getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
-  len = sizeof dst;
-  getsockname(c->cfd, reinterpret_cast<sockaddr*>(&dst), &len);
+  c->tr[kClientSide].localAddr(dst);
   fillAddr(c->src, x.src, x.src_v6, x.src_port);
   fillAddr(dst, x.dst, x.dst_v6, x.dst_port);
   const ProxySpec& fs = *c->fe->spec;
@@ -311,10 +309,7 @@ void Worker::analyseResponse(Conn* c) {
     }
     if (stops(r)) {
       // HAProxy kills the server side and closes the client.
-      if (c->sfd >= 0) {
-        linger lg{1, 0};
-        setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      }
+      c->tr[kServerSide].resetOnClose();
       finish(c, false);
       return;
     }

@@ -19,7 +19,6 @@
 namespace lbc::rt {
 namespace {
 constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is not read (backpressure)
-constexpr uint16_t kBgid = 0;
 }  // namespace
 
 void Worker::startConn(int fd, Listener& l) {
@@ -30,9 +29,7 @@ void Worker::startConn(int fd, Listener& l) {
   c->counted = true;
   c->li = &l;
   c->fe = l.fe;
-  c->cfd = fd;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->tr[kClientSide].adopt(fd, true);
   c->act_c = c->act_s = now();
   if (l.fe->spec->mode == ProxyMode::Http) {
     httpStart(c);  // http_stream.cpp
@@ -58,8 +55,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
   c->retries_left = int32_t(c->be->spec().retries);
   c->redispatched = false;
   if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
-    socklen_t len = sizeof c->src;
-    getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+    c->tr[kClientSide].peerAddr(c->src);
   }
   assignServer(c, nullptr, force);
 }
@@ -115,33 +111,12 @@ void Worker::connectServer(Conn* c) {
   wheelRemove(c);
   if (c->hs && !c->hs->t_conn) c->hs->t_conn = now();  // the log's %Tw ends, %Tc starts
   if (c->hs && httpReuse(c)) return;                   // an idle keep-alive connection to this server
-  c->sfd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c->sfd < 0) {
+  const uint64_t to = c->be->spec().timeouts.connect;
+  if (!c->tr[kServerSide].connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
     connectFailed(c, false);
-    return;
-  }
-  if (s->addr.ss_family != AF_UNIX) {
-    int one = 1;
-    setsockopt(c->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  uint64_t to = c->be->spec().timeouts.connect;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_connect(q, c->sfd, reinterpret_cast<sockaddr*>(&s->addr), s->addrlen);
-  io_uring_sqe_set_data64(q, ud(c, kConnect));
-  ++c->inflight;
-  if (to) {
-    q->flags |= IOSQE_IO_LINK;
-    c->connect_ts.tv_sec = int64_t(to / 1000);
-    c->connect_ts.tv_nsec = int64_t(to % 1000) * 1000000;
-    io_uring_sqe* t = sqe();
-    io_uring_prep_link_timeout(t, &c->connect_ts, 0);
-    io_uring_sqe_set_data64(t, ud(c, kIgnore));
-    ++c->inflight;
-  }
 }
 
 void Worker::onConnect(Conn* c, int res) {
-  --c->inflight;
   if (c->st != ConnState::Connecting) {
     maybeFree(c);
     return;
@@ -159,10 +134,7 @@ void Worker::onConnect(Conn* c, int res) {
 // Otherwise the same server is retried, after a turn-around of min(timeout connect, 1s) when
 // the failure was immediate.
 void Worker::connectFailed(Conn* c, bool timeout) {
-  if (c->sfd >= 0) {
-    close(c->sfd);
-    c->sfd = -1;
-  }
+  c->tr[kServerSide].closeNow(false);
   if (stopping_ && loop_.stopLevel() == 2) {
     finish(c, true);
     return;
@@ -227,28 +199,18 @@ void Worker::established(Conn* c) {
 }
 
 void Worker::armRecv(Conn* c, int dir) {
-  io_uring_sqe* q = sqe();
-  io_uring_prep_recv_multishot(q, dir == 0 ? c->cfd : c->sfd, nullptr, 0, 0);
-  q->flags |= IOSQE_BUFFER_SELECT;
-  q->buf_group = kBgid;
-  io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kRecvC : kRecvS));
-  ++c->inflight;
+  c->tr[dir].recvMultishot();
   c->p[dir].armed = true;
 }
 
-void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
+void Worker::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
   if (c->hs) {
     httpOnRecv(c, dir, res);
     return;
   }
   Pipe& p = c->p[dir];
-  bool more = flags & IORING_CQE_F_MORE;
-  if (!more) {
-    p.armed = false;
-    --c->inflight;
-  }
+  if (!more) p.armed = false;
   if (res > 0) {
-    uint16_t bid = uint16_t(flags >> IORING_CQE_BUFFER_SHIFT);
     if (!recvActive(c, dir)) {
       recycle(bid);
     } else if (c->st == ConnState::Analysing && c->tx->inspecting) {
@@ -270,10 +232,7 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
       pump(c, dir);
       if (p.count >= kPauseBufs && p.armed && !p.paused) {
         p.paused = true;
-        io_uring_sqe* q = sqe();
-        io_uring_prep_cancel64(q, ud(c, dir == 0 ? kRecvC : kRecvS), 0);
-        io_uring_sqe_set_data64(q, ud(c, kIgnore));
-        ++c->inflight;
+        c->tr[dir].stopRecv();
       }
     }
   } else if (recvActive(c, dir)) {
@@ -306,36 +265,26 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
 void Worker::pump(Conn* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.sending || c->st != ConnState::Established) return;
-  int dst = dir == 0 ? c->sfd : c->cfd;
+  Transport& dst = c->tr[dir == 0 ? kServerSide : kClientSide];
   if (c->tx) {  // inspected bytes first; the response waits while it is being analysed
     TxnSlot& t = *c->tx;
     const char* b = dir == 0 ? t.req.get() : t.res.get();
     uint32_t len = dir == 0 ? t.req_len : t.res_len, sent = dir == 0 ? t.req_sent : t.res_sent;
     if (dir == 1 && t.res_pending) return;
     if (sent < len) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, dst, b + sent, len - sent, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
-      ++c->inflight;
+      dst.send(b + sent, len - sent);
       p.sending = true;
       return;
     }
   }
   if (p.count) {
-    io_uring_sqe* q = sqe();
-    io_uring_prep_send(q, dst, bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off,
-                       MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
-    ++c->inflight;
+    dst.send(bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off);
     p.sending = true;
     return;
   }
   if (p.eof && !p.shut) {
     p.shut = true;
-    // A plain syscall on purpose: IORING_OP_SHUTDOWN always runs in io-wq and looks its fd
-    // up late, so once this connection's fds are closed and their numbers reused it would
-    // shut down somebody else's socket.
-    shutdown(dst, SHUT_WR);
+    dst.shutdownWrite();
     if (c->p[0].shut && c->p[1].shut) finish(c, false);
   }
 }
@@ -346,7 +295,6 @@ void Worker::onSend(Conn* c, int dir, int res) {
     return;
   }
   Pipe& p = c->p[dir];
-  --c->inflight;
   p.sending = false;
   if (c->st != ConnState::Established) {
     maybeFree(c);
@@ -403,21 +351,8 @@ void Worker::finish(Conn* c, bool reset) {
     p.tail = kNoBuf;
     p.count = 0;
   }
-  for (int fd : {c->cfd, c->sfd}) {
-    if (fd < 0) continue;
-    if (reset) {
-      linger lg{1, 0};  // an abort is forwarded as a reset, as the peer would have seen it
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    }
-    io_uring_sqe* q = sqe();
-    io_uring_prep_cancel_fd(q, fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    q = sqe();
-    io_uring_prep_close(q, fd);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    c->inflight += 2;
-  }
-  c->cfd = c->sfd = -1;
+  // An abort is forwarded as a reset, as the peer would have seen it.
+  for (Transport& t : c->tr) t.close(reset);
   if (c->srv) {
     ServerState* s = c->srv;
     c->srv = nullptr;
@@ -440,7 +375,7 @@ void Worker::releaseLimits(Conn* c) {
 }
 
 void Worker::maybeFree(Conn* c) {
-  if (c->st != ConnState::Closing || c->inflight || c->awaiting_wake) return;
+  if (c->st != ConnState::Closing || !c->idle() || c->awaiting_wake) return;
   c->st = ConnState::Free;
   if (c->tx) {  // only now: a send from its buffers may have been in flight until here
     freeTxn(c->tx);

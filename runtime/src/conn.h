@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "core/io_handler.h"
 #include "core/timer_wheel.h"
+#include "net/raw_transport.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -24,24 +24,15 @@ enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround
 struct TxnSlot;
 struct HttpStream;
 
-// A connection's operations, as its IoHandler numbers them.
-enum ConnOp : uint32_t {
-  kRecvC = 1,
-  kRecvS = 2,
-  kSendC = 3,
-  kSendS = 4,
-  kConnect = 5,
-  kIgnore = 6,  // bookkeeping (cancel, close, link timeout): only counted
-  kPollC = 9,   // the client socket shut or reset (abort_on_close.cpp)
-};
-
 struct Conn;
 
-// Where the loop delivers a connection's completions.
-struct ConnIo final : IoHandler {
-  void onCompletion(io_uring_cqe& cqe, uint32_t op) override;
+// Where the connection's two transports report.
+struct ConnIo final : TransportUser {
+  void onTransport(Transport& t, const TransportEvent& ev) override;
   Conn* conn = nullptr;
 };
+
+inline constexpr int kClientSide = 0, kServerSide = 1;
 
 struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   uint16_t head = kNoBuf, tail = kNoBuf;
@@ -61,8 +52,8 @@ struct alignas(16) Conn {
   Frontend* fe = nullptr;
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set
-  int cfd = -1, sfd = -1;
-  uint32_t inflight = 0;  // submitted operations whose last completion has not arrived
+  RawTransport tr[2];          // kClientSide, kServerSide
+  uint32_t inflight = 0;       // references held outside the transports (the starved list)
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
   bool counted = false;        // holds global/frontend/listener slots
@@ -72,7 +63,6 @@ struct alignas(16) Conn {
   Pipe p[2];
   uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
-  __kernel_timespec connect_ts{};
   sockaddr_storage src{};
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
@@ -84,7 +74,6 @@ struct alignas(16) Conn {
   void reset() {
     link = QueueLink{};
     li = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
-    cfd = sfd = -1;
     inflight = 0;
     awaiting_wake = counted = watching = false;
     retries_left = 0;
@@ -96,12 +85,11 @@ struct alignas(16) Conn {
     timer = TimerEntry{};
     timer.owner = this;
     io.conn = this;
+    tr[0].setUser(&io);
+    tr[1].setUser(&io);
   }
+  bool idle() const { return !inflight && !tr[0].busy() && !tr[1].busy(); }
   static Conn* fromLink(QueueLink* l) { return reinterpret_cast<Conn*>(l); }  // link is first
 };
-
-inline uint64_t ud(const Conn* c, ConnOp op) {
-  return c->io.ioData(op);
-}
 
 }  // namespace lbc::rt

@@ -1,11 +1,10 @@
 // Health checks (`check`, inter/fastinter/downinter, fall/rise; `option httpchk` with
 // `http-check send|expect`), run on the engine threads like every other socket: each checked
 // server belongs to one worker (spread round robin), and its connect, send and recv are
-// operations on that worker's io_uring. A check is bounded by HAProxy's timeouts: `inter` for
+// operations of its transport on that worker's loop. A check is bounded by HAProxy's timeouts: `inter` for
 // the whole check, or with `timeout check`, min(timeout connect, inter) to connect and then
 // `timeout check` to get the answer.
 #pragma once
-#include <liburing.h>
 
 #include <cstdint>
 #include <memory>
@@ -14,6 +13,7 @@
 
 #include "core/loop.h"
 #include "lbc/rt/http1.h"
+#include "net/raw_transport.h"
 #include "server_events.h"
 #include "shared.h"
 
@@ -40,7 +40,6 @@ class HealthChecker {
   void onCompletion(Check& c, int res, uint64_t now);
 
  private:
-  io_uring_sqe* sqe() { return loop_.sqe(); }
   void launch(Check& c, uint64_t now);
   void submit(Check& c);
   void onConnect(Check& c, int res, uint64_t now);

@@ -17,9 +17,11 @@ namespace lbc::rt {
 namespace {
 // An idle connection is still usable when the server neither closed it nor sent anything.
 bool idleAlive(int fd) {
-  char b;
-  ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  return RawTransport::probeIdle(fd);
+}
+
+void closeIdle(int fd) {
+  RawTransport::closeDetached(fd);
 }
 
 constexpr size_t kIdleMax = 64;  // parked server connections per worker thread
@@ -43,7 +45,7 @@ bool Worker::httpReuse(Conn* c) {
     } else if (h.own.srv != s) {
       httpPark(h.own.fd, h.own.srv, h.own.expire);
     } else {
-      close(h.own.fd);
+      closeIdle(h.own.fd);
     }
     h.own = {};
   }
@@ -56,11 +58,11 @@ bool Worker::httpReuse(Conn* c) {
         fd = e.fd;
         break;
       }
-      close(e.fd);
+      closeIdle(e.fd);
     }
   }
   if (fd < 0) return false;
-  c->sfd = fd;
+  c->tr[kServerSide].adopt(fd, false);
   h.reused = true;
   established(c);
   return true;
@@ -73,13 +75,9 @@ bool Worker::httpReuse(Conn* c) {
 bool Worker::httpRetryFresh(Conn* c) {
   HttpStream& h = *c->hs;
   if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
-      !c->srv || c->sfd < 0)
+      !c->srv || !c->tr[1].open())
     return false;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_close(q, c->sfd);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  ++c->inflight;
-  c->sfd = -1;
+  c->tr[kServerSide].close(false);
   h.reused = false;
   h.fresh = true;
   h.ws_off = 0;
@@ -91,11 +89,11 @@ bool Worker::httpRetryFresh(Conn* c) {
 
 void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
   if (stopping_ || expire <= now() || !idleAlive(fd)) {
-    close(fd);
+    closeIdle(fd);
     return;
   }
   if (idle_srv_.size() >= kIdleMax) {  // the oldest makes room
-    close(idle_srv_.front().fd);
+    closeIdle(idle_srv_.front().fd);
     idle_srv_.erase(idle_srv_.begin());
   }
   idle_srv_.push_back({fd, srv, expire});
@@ -124,7 +122,7 @@ void Worker::httpSweepIdle(bool all) {
   size_t k = 0;
   for (const IdleServerConn& e : idle_srv_) {
     if (all || stopping_ || e.expire <= now() || !idleAlive(e.fd))
-      close(e.fd);
+      closeIdle(e.fd);
     else
       idle_srv_[k++] = e;
   }

@@ -123,11 +123,9 @@ void Worker::httpStart(Conn* c) {
   h->reset();
   c->hs = h;
   c->tx = allocTxn();
-  socklen_t len = sizeof c->src;
-  getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
-  len = sizeof dst;
-  getsockname(c->cfd, reinterpret_cast<sockaddr*>(&dst), &len);
+  c->tr[kClientSide].localAddr(dst);
   addrOf(dst, h->dst, h->dst_v6, h->dst_port);
   Txn& x = c->tx->txn;
   x.program = shared_.program;
@@ -154,17 +152,12 @@ void Worker::httpRecvArm(Conn* c, int dir) {
   bool& pending = dir == 0 ? h.recv_c : h.recv_s;
   uint32_t used = dir == 0 ? h.ilen : h.rlen;
   if (pending || used >= h.cap) return;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_recv(q, dir == 0 ? c->cfd : c->sfd, (dir == 0 ? h.in.get() : h.res.get()) + used,
-                     h.cap - used, 0);
-  io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kRecvC : kRecvS));
-  ++c->inflight;
+  c->tr[dir].recvInto((dir == 0 ? h.in.get() : h.res.get()) + used, h.cap - used);
   pending = true;
 }
 
 void Worker::httpOnRecv(Conn* c, int dir, int res) {
   HttpStream& h = *c->hs;
-  --c->inflight;
   (dir == 0 ? h.recv_c : h.recv_s) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
     maybeFree(c);
@@ -389,10 +382,7 @@ void Worker::httpResponse(Conn* c) {
       h.resp.reset();
       h.resp.setRequestMethod(h.rq.head, h.rq.connect);
       if (!h.send_c) {
-        io_uring_sqe* q = sqe();
-        io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-        io_uring_sqe_set_data64(q, ud(c, kSendC));
-        ++c->inflight;
+        c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
         h.send_c = true;
       }
       continue;
@@ -500,15 +490,9 @@ void Worker::httpError(Conn* c, int status) {
   httpRaw(c, std::move(rd.bytes), rd.close);
 }
 
-// Cancels what is pending on the server socket and closes it (the caller forgets c->sfd).
+// Cancels what is pending on the server socket and closes it.
 void Worker::closeServerFd(Conn* c) {
-  io_uring_sqe* q = sqe();
-  io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  q = sqe();
-  io_uring_prep_close(q, c->sfd);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  c->inflight += 2;
+  c->tr[kServerSide].close(false);
 }
 
 // Gives the connection's server slot back to its backend (which may wake a queued one).
@@ -522,13 +506,10 @@ void Worker::releaseServer(Conn* c) {
 // Sends `bytes` to the client in place of any response, then closes or waits for the next request.
 void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   HttpStream& h = *c->hs;
-  if (c->sfd >= 0 || c->srv || c->st == ConnState::Queued) {
+  if (c->tr[1].open() || c->srv || c->st == ConnState::Queued) {
     // Leaves the server side: a queued connection leaves its queue, a server slot is released.
     if (c->st == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
-    if (c->sfd >= 0) {
-      closeServerFd(c);
-      c->sfd = -1;
-    }
+    if (c->tr[1].open()) closeServerFd(c);
     releaseServer(c);
   }
   c->st = ConnState::Established;  // only the client side is left
@@ -552,10 +533,7 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   h.ws.clear();
   h.ws_off = 0;
   if (!h.send_c) {
-    io_uring_sqe* q = sqe();
-    io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(q, ud(c, kSendC));
-    ++c->inflight;
+    c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
     h.send_c = true;
   }
   arm(c);
@@ -576,7 +554,6 @@ void Worker::httpServerLost(Conn* c) {
 
 void Worker::httpOnSend(Conn* c, int dir, int res) {
   HttpStream& h = *c->hs;
-  --c->inflight;
   (dir == 0 ? h.send_s : h.send_c) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
     maybeFree(c);
@@ -626,10 +603,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendC));
-      ++c->inflight;
+      c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
       h.send_c = true;
     } else if (!h.send_s) {
       httpEnd(c);
@@ -649,26 +623,24 @@ void Worker::httpEnd(Conn* c) {
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
   // The server connection may serve another request: a complete keep-alive exchange with nothing
   // of it still in flight (a pending read would race with the next user).
-  const bool reusable = c->sfd >= 0 && c->srv && h.phase == HttpStream::Phase::kExchange &&
+  const bool reusable = c->tr[1].open() && c->srv && h.phase == HttpStream::Phase::kExchange &&
                         h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
                         h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
                         !stopping_;
   if (!keep) {
     if (reusable) {  // the session ends; its server connection goes to the pool
-      httpPark(c->sfd, c->srv, now() + idleTimeout(c->be->spec()));
-      c->sfd = -1;
+      httpPark(c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec()));
     }
     finish(c, false);
     return;
   }
-  if (c->sfd >= 0) {
+  if (c->tr[1].open()) {
     if (reusable) {
       if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
-      h.own = {c->sfd, c->srv, now() + idleTimeout(c->be->spec())};
+      h.own = {c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec())};
     } else {
       closeServerFd(c);
     }
-    c->sfd = -1;
   }
   releaseServer(c);
   h.recv_s = false;  // cancelled with the descriptor
@@ -715,7 +687,7 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
       uint64_t d = 0;
       if (ft.client && (!h.req_done || h.send_c)) d = c->act_c + ft.client;
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      if (bt && bt->server && c->sfd >= 0 && !h.res_done) {
+      if (bt && bt->server && c->tr[1].open() && !h.res_done) {
         uint64_t s = c->act_s + bt->server;
         d = d ? std::min(d, s) : s;
       }
@@ -750,7 +722,7 @@ void Worker::httpTimeout(Conn* c) {
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      bool server = bt && bt->server && c->sfd >= 0 && now() >= c->act_s + bt->server;
+      bool server = bt && bt->server && c->tr[1].open() && now() >= c->act_s + bt->server;
       h.term[0] = server ? 's' : 'c';
       h.term[1] = h.res_head ? 'D' : 'H';
       if (server && !h.res_head)

@@ -87,15 +87,12 @@ void Worker::httpPump(Conn* c) {
       h.isent = h.iscan = h.ihead;
     }
     if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->sfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendS));
-      ++c->inflight;
+      c->tr[1].send(p, n);
       h.send_s = true;
     } else if (!h.req_done) {
       httpRecvArm(c, 0);
-    } else if (h.eof_c && c->sfd >= 0) {
-      shutdown(c->sfd, SHUT_WR);
+    } else if (h.eof_c && c->tr[1].open()) {
+      c->tr[kServerSide].shutdownWrite();
       h.eof_c = false;  // done once
     }
   }
@@ -131,7 +128,7 @@ void Worker::httpPump(Conn* c) {
         // goes to the server and the connection is kept once it ended (when both sides keep it).
         const bool flushed = h.req_done && !h.send_s && h.ws_off == h.ws.size() && h.isent == h.iscan;
         if (flushed || !h.keep_alive || h.close_after || !h.rs.serverKeepAlive || h.rq.serverClose ||
-            c->sfd < 0) {
+            !c->tr[1].open()) {
           httpEnd(c);
           return;
         }
@@ -140,10 +137,7 @@ void Worker::httpPump(Conn* c) {
       }
     }
     if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->cfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendC));
-      ++c->inflight;
+      c->tr[0].send(p, n);
       h.send_c = true;
     }
   }

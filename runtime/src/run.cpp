@@ -16,7 +16,7 @@
 
 #include "core/clock.h"
 #include "lbc/rt/run.h"
-#include "net.h"
+#include "net/sockets.h"
 #include "stick_table.h"
 #include "worker.h"
 
@@ -28,7 +28,6 @@ std::vector<std::unique_ptr<Worker>>* g_workers = nullptr;
 void alert(const std::string& where, const std::string& msg) {
   std::fprintf(stderr, "lbc: [ALERT] %s%s%s\n", where.c_str(), where.empty() ? "" : ": ", msg.c_str());
 }
-
 
 void wakeOwner(QueueLink* link) {
   link->owner->post(link);
@@ -172,7 +171,7 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   auto closeAll = [&] {
     for (auto& v : per_thread)
       for (auto& l : v)
-        if (l.owned) close(l.fd);
+        if (l.owned) l.closeSocket();
     for (int fd : shared_fds) close(fd);
   };
   for (size_t i = 0; i < topo->proxies.size(); ++i) {

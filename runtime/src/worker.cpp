@@ -16,15 +16,14 @@
 namespace lbc::rt {
 namespace {
 thread_local Worker* tl_worker = nullptr;
-enum ListenerOp : uint32_t { kAccept = 0 };
 }  // namespace
 
-void Listener::onCompletion(io_uring_cqe& cqe, uint32_t) {
-  worker->onAccept(*this, cqe.res, cqe.flags & IORING_CQE_F_MORE);
+void Listener::onAccepted(int res, bool more) {
+  worker->onAccept(*this, res, more);
 }
 
-void ConnIo::onCompletion(io_uring_cqe& cqe, uint32_t op) {
-  conn->link.owner->onConnIo(conn, cqe, op);
+void ConnIo::onTransport(Transport& t, const TransportEvent& ev) {
+  conn->link.owner->onConnIo(conn, &t == &conn->tr[kClientSide] ? kClientSide : kServerSide, ev);
 }
 
 Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
@@ -35,7 +34,7 @@ Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
 Worker::~Worker() {
   loop_.shutdown();
   for (auto& l : listeners_)
-    if (l.owned && !l.closed && l.fd >= 0) close(l.fd);
+    if (l.owned && !l.closed) l.closeSocket();
 }
 
 bool Worker::init(std::string& err) {
@@ -78,13 +77,6 @@ void Worker::flushBuffers() {
       opDone(c);  // the starved list held a reference
     }
   }
-}
-
-void Worker::armAccept(Listener& l) {
-  io_uring_sqe* s = sqe();
-  io_uring_prep_multishot_accept(s, l.fd, nullptr, nullptr, SOCK_CLOEXEC);
-  io_uring_sqe_set_data64(s, l.ioData(kAccept));
-  l.armed = true;
 }
 
 void Worker::post(QueueLink* link) {
@@ -131,17 +123,13 @@ void Worker::onEvent() {
 void Worker::beginStop() {
   stopping_ = true;
   for (auto& l : listeners_) {
-    if (l.armed) {
-      io_uring_sqe* s = sqe();
-      io_uring_prep_cancel64(s, l.ioData(kAccept), 0);
-      io_uring_sqe_set_data64(s, kNoHandler);
-    }
+    l.cancel(loop_);
     if (l.owned && !l.closed) {
-      close(l.fd);
+      l.closeSocket();
       l.closed = true;
     }
   }
-  for (auto [fd, l] : held_) close(fd);
+  for (auto [fd, l] : held_) RawTransport::closeDetached(fd);
   held_.clear();
   loop_.submit();
   released_.store(true);
@@ -153,10 +141,10 @@ bool Worker::limitsFull(const Listener& l) const {
 }
 
 void Worker::onAccept(Listener& l, int res, bool more) {
-  if (!more) l.armed = false;
+  (void)more;
   if (res >= 0) {
     if (stopping_) {
-      close(res);
+      RawTransport::closeDetached(res);
     } else if (!held_.empty() || limitsFull(l)) {
       held_.emplace_back(res, &l);
     } else {
@@ -169,14 +157,10 @@ void Worker::onAccept(Listener& l, int res, bool more) {
   if (limitsFull(l)) {
     if (!l.paused) {
       l.paused = true;
-      if (l.armed) {
-        io_uring_sqe* s = sqe();
-        io_uring_prep_cancel64(s, l.ioData(kAccept), 0);
-        io_uring_sqe_set_data64(s, kNoHandler);
-      }
+      l.cancel(loop_);
     }
-  } else if (!l.armed && !l.paused) {
-    armAccept(l);
+  } else if (!l.armed() && !l.paused) {
+    l.arm(loop_);
   }
 }
 
@@ -191,7 +175,7 @@ void Worker::resumeListeners() {
   for (auto& l : listeners_) {
     if (!l.paused || limitsFull(l)) continue;
     l.paused = false;
-    if (!l.armed) armAccept(l);
+    if (!l.armed()) l.arm(loop_);
   }
 }
 
@@ -208,6 +192,8 @@ Conn* Worker::allocConn() {
   free_ = c->free_next;
   c->reset();
   c->link.owner = this;
+  c->tr[kClientSide].setLoop(&loop_);
+  c->tr[kServerSide].setLoop(&loop_);
   ++live_;
   return c;
 }
@@ -255,7 +241,7 @@ void Worker::run() {
   tl_worker = this;
   loop_.readClock();
   wheel_.start(now());
-  for (auto& l : listeners_) armAccept(l);
+  for (auto& l : listeners_) l.arm(loop_);
   loop_.armMailbox();
   checker_ = std::make_unique<HealthChecker>(shared_, loop_, index_,
                                              std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
@@ -281,30 +267,27 @@ void Worker::run() {
   tl_worker = nullptr;
 }
 
-// A connection's completion, by the operation its handler numbered.
-void Worker::onConnIo(Conn* c, io_uring_cqe& cqe, uint32_t op) {
-  switch (op) {
-    case kRecvC:
-    case kRecvS: {
-      int dir = op == kRecvC ? 0 : 1;
+// What a connection's transport reports: `side` is the transport's (client or server); a pipe's
+// direction is the side it reads from (0: client -> server).
+void Worker::onConnIo(Conn* c, int side, const TransportEvent& ev) {
+  switch (ev.kind) {
+    case TransportEvent::kRecv:
       // A pipe already paused by backpressure would not have taken more: its ENOBUFS says
       // nothing about the window being too small.
-      if (cqe.res == -ENOBUFS && !c->p[dir].paused) loop_.bufs().starved();
-      onRecv(c, dir, cqe.res, cqe.flags);
+      if (ev.res == -ENOBUFS && !c->p[side].paused) loop_.bufs().starved();
+      onRecv(c, side, ev.res, ev.more, ev.bid);
       break;
-    }
-    case kSendS:
-    case kSendC:
-      onSend(c, op == kSendS ? 0 : 1, cqe.res);
+    case TransportEvent::kSent:
+      onSend(c, side == kServerSide ? 0 : 1, ev.res);
       break;
-    case kConnect:
-      onConnect(c, cqe.res);
+    case TransportEvent::kReady:
+      onConnect(c, ev.res);
       break;
-    case kIgnore:
-      opDone(c);
+    case TransportEvent::kPeerClosed:
+      onClientPoll(c, ev.res);
       break;
-    case kPollC:
-      onClientPoll(c, cqe.res);
+    case TransportEvent::kDone:
+      maybeFree(c);
       break;
   }
 }

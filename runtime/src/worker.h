@@ -1,7 +1,6 @@
 // One engine thread: its loop (core/), its listeners, its connections and its timers.
 // Connections never migrate; other threads reach a worker only through its mailbox.
 #pragma once
-#include <liburing.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -15,23 +14,23 @@
 #include "core/timer_wheel.h"
 #include "health.h"
 #include "http_stream.h"
+#include "net/acceptor.h"
 #include "shared.h"
 
 namespace lbc::rt {
 
 class Worker;
 
-struct Listener final : IoHandler {
-  Listener(int fd_, bool owned_, Frontend* fe_, Limit* limit_)
-      : fd(fd_), owned(owned_), fe(fe_), limit(limit_) {}
-  void onCompletion(io_uring_cqe& cqe, uint32_t op) override;  // the multishot accept
+// A bind's socket on this thread: the accept (net/) plus what the worker counts against it.
+struct Listener final : Acceptor {
+  Listener(int fd, bool owned_, Frontend* fe_, Limit* limit_)
+      : Acceptor(fd), owned(owned_), fe(fe_), limit(limit_) {}
+  void onAccepted(int res, bool more) override;
 
   Worker* worker = nullptr;
-  int fd = -1;
   bool owned = true;  // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
   Frontend* fe = nullptr;
   Limit* limit = nullptr;  // the bind's own maxconn (shared by its sockets)
-  bool armed = false;      // a multishot accept is pending
   bool paused = false;     // a limit is reached: accept stops until it frees
   bool closed = false;
 };
@@ -51,7 +50,7 @@ class Worker {
   // Any thread.
   void post(QueueLink* link);
   void onAccept(Listener& l, int res, bool more);
-  void onConnIo(Conn* c, io_uring_cqe& cqe, uint32_t op);
+  void onConnIo(Conn* c, int side, const TransportEvent& ev);
   void postResume();
   void requestStop(bool hard);
   bool listenersReleased() const { return released_.load(); }
@@ -59,14 +58,12 @@ class Worker {
  private:
   friend struct Conn;
   // submission
-  io_uring_sqe* sqe() { return loop_.sqe(); }
-  void armAccept(Listener& l);
   void armRecv(Conn* c, int dir);
   void flushBuffers();
   // completions
   static void onWake(void* self) { static_cast<Worker*>(self)->onEvent(); }
   void onEvent();
-  void onRecv(Conn* c, int dir, int res, uint32_t flags);
+  void onRecv(Conn* c, int dir, int res, bool more, uint16_t bid);
   void onSend(Conn* c, int dir, int res);
   void onConnect(Conn* c, int res);
   void opDone(Conn* c);
