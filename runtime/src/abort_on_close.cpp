@@ -62,16 +62,14 @@ void Worker::httpClientShut(Conn* c) {
   HttpStream& h = *c->hs;
   switch (c->st) {
     case ConnState::Queued:
-      h.term[0] = 'C';
-      h.term[1] = 'Q';
+      h.term.set(TermCause::kClientAbort, TermState::kQueue);
       h.t_conn = now();  // %Tw: the time spent queued
       c->tr[kClientSide].discardUnread();
       finish(c, false);
       return;
     case ConnState::Connecting:
     case ConnState::TurnAround:
-      h.term[0] = 'C';
-      h.term[1] = 'C';
+      h.term.set(TermCause::kClientAbort, TermState::kConnect);
       if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
       c->tr[kClientSide].discardUnread();
       finish(c, false);
@@ -80,8 +78,7 @@ void Worker::httpClientShut(Conn* c) {
       // The request is with the server and no answer came yet: HAProxy answers 400 and resets the
       // server connection. A request still sending its body is left to the stream's reads.
       if (h.phase != HttpStream::Phase::kExchange || h.res_head || !h.req_done || h.tunnel) return;
-      h.term[0] = 'C';
-      h.term[1] = 'H';
+      h.term.set(TermCause::kClientAbort, TermState::kHeaders);
       h.rq.clientClose = true;  // the page says "connection: close"
       c->tr[kServerSide].resetOnClose();
       httpError(c, 400);

@@ -141,9 +141,8 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   if (--c->retries_left < 0) {
     if (c->hs) {
-      if (timeout && c->hs->term[0] == '-') {  // timeout connect: HAProxy logs sC, a refusal SC
-        c->hs->term[0] = 's';
-        c->hs->term[1] = 'C';
+      if (timeout && !c->hs->term.known()) {  // timeout connect: HAProxy logs sC, a refusal SC
+        c->hs->term.set(TermCause::kServerTimeout, TermState::kConnect);
       }
       httpNoServer(c);
       return;

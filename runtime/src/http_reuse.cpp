@@ -102,12 +102,11 @@ void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
 // The session ends (finish): its idle server connection goes to the pool.
 void Worker::httpDetach(Conn* c) {
   HttpStream& h = *c->hs;
-  if (h.term[0] == '-') {  // closed under a transaction: by the client unless a timeout said else
-    h.term[0] = 'C';
-    h.term[1] = h.phase == HttpStream::Phase::kReqHead  ? 'R'
-                : h.phase == HttpStream::Phase::kServer ? 'C'
-                : h.res_head                            ? 'D'
-                                                        : 'H';
+  if (!h.term.known()) {  // closed under a transaction: by the client unless a timeout said else
+    h.term.set(TermCause::kClientAbort, h.phase == HttpStream::Phase::kReqHead  ? TermState::kRequest
+                                        : h.phase == HttpStream::Phase::kServer ? TermState::kConnect
+                                        : h.res_head                            ? TermState::kData
+                                                                                : TermState::kHeaders);
   }
   httpLog(c);
   if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);

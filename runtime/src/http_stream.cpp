@@ -243,8 +243,7 @@ void Worker::httpRequest(Conn* c) {
     }
   }
   if (r.outcome == http1::Outcome::kError) {
-    h.term[0] = 'P';
-    h.term[1] = 'R';
+    h.term.set(TermCause::kProxy, TermState::kRequest);
     h.native = true;
     httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
     return;
@@ -288,8 +287,8 @@ void Worker::httpRequest(Conn* c) {
     }
     if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
       x.verdict = verdict;
-      h.term[0] = verdict == LBC_HOOK_DENY ? 'P' : 'L';  // denied, or answered locally
-      h.term[1] = 'R';
+      // Denied, or answered locally.
+      h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
       http::Rendered rd = http::renderReply(x, shared_.pages[proxy], replyRequest(h), modeOf(fs));
       httpRaw(c, std::move(rd.bytes), rd.close);
       return true;
@@ -356,8 +355,7 @@ void Worker::httpResponse(Conn* c) {
     http1::Result r = h.resp.feed(h.res.get(), fed);
     if (r.outcome == http1::Outcome::kNeedMore) {
       if (fed >= lim.bufsize) {
-        h.term[0] = 'P';  // an invalid response, as HAProxy logs it
-        h.term[1] = 'H';
+        h.term.set(TermCause::kProxy, TermState::kHeaders);  // an invalid response, as HAProxy logs it
         httpError(c, 502);
         return;
       }
@@ -365,8 +363,7 @@ void Worker::httpResponse(Conn* c) {
       return;
     }
     if (r.outcome == http1::Outcome::kError) {
-      h.term[0] = 'P';
-      h.term[1] = 'H';
+      h.term.set(TermCause::kProxy, TermState::kHeaders);
       httpError(c, 502);
       return;
     }
@@ -416,8 +413,7 @@ void Worker::httpResponse(Conn* c) {
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
         h.t_resp = now();
-        h.term[0] = v == LBC_HOOK_DENY ? 'P' : 'L';
-        h.term[1] = 'H';
+        h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
         http::Rendered rd = http::renderReply(x, shared_.pages[px], replyRequest(h), modeOf(fs));
         httpRaw(c, std::move(rd.bytes), rd.close);
         return;
@@ -476,9 +472,11 @@ void Worker::httpError(Conn* c, int status) {
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &shared_.pages[fe];
   if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
-  if (h.term[0] == '-') {  // who ended the transaction, and where, for the log's %tsc
-    h.term[0] = status == 504 ? 's' : status == 500 ? 'P' : 'S';
-    h.term[1] = status == 503 && !h.t_est ? 'C' : 'H';
+  if (!h.term.known()) {  // who ended the transaction, and where, for the log's %tsc
+    h.term.set(status == 504   ? TermCause::kServerTimeout
+               : status == 500 ? TermCause::kProxy
+                               : TermCause::kServerAbort,
+               status == 503 && !h.t_est ? TermState::kConnect : TermState::kHeaders);
   }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
@@ -705,8 +703,7 @@ void Worker::httpTimeout(Conn* c) {
       if (!h.first && h.ilen == 0) {
         finish(c, false);  // an idle keep-alive connection closes silently
       } else {
-        h.term[0] = 'c';
-        h.term[1] = 'R';
+        h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;
         httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
       }
@@ -716,15 +713,14 @@ void Worker::httpTimeout(Conn* c) {
       connectServer(c);
       break;
     case ConnState::Queued:
-      h.term[0] = 's';
-      h.term[1] = 'Q';
+      h.term.set(TermCause::kServerTimeout, TermState::kQueue);
       httpError(c, 503);  // timeout queue
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
       bool server = bt && bt->server && c->tr[1].open() && now() >= c->act_s + bt->server;
-      h.term[0] = server ? 's' : 'c';
-      h.term[1] = h.res_head ? 'D' : 'H';
+      h.term.set(server ? TermCause::kServerTimeout : TermCause::kClientTimeout,
+                 h.res_head ? TermState::kData : TermState::kHeaders);
       if (server && !h.res_head)
         httpError(c, 504);
       else

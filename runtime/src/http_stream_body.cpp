@@ -63,8 +63,7 @@ void Worker::httpPump(Conn* c) {
     // Bad chunking after the head went to the server: as HAProxy, a 400 when no response came
     // yet (the server connection closes; logged PH), else the connection ends (PD): closed after
     // a complete response, cut in the middle of one.
-    h.term[0] = 'P';
-    h.term[1] = h.res_head ? 'D' : 'H';
+    h.term.set(TermCause::kProxy, h.res_head ? TermState::kData : TermState::kHeaders);
     if (h.res_head)
       finish(c, !(h.res_done && !h.send_c && h.wc_off == h.wc.size() && h.rsent == h.rscan));
     else
