@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "http_stream.h"
+#include "stream/session.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -47,13 +48,7 @@ void Worker::onClientPoll(Conn* c, int res) {
     maybeFree(c);
     return;
   }
-  if (c->hs) {
-    httpClientShut(c);
-  } else if (waiting && ((res & (POLLERR | POLLHUP)) || option)) {
-    const bool reset = (res & (POLLERR | POLLHUP)) != 0;
-    if (!reset) c->tr[kClientSide].discardUnread();
-    finish(c, reset);
-  }
+  c->session->clientShut(c, res, waiting, option);
   maybeFree(c);
 }
 

@@ -14,6 +14,7 @@
 #include "analyse.h"
 #include "conn.h"
 #include "http_stream.h"
+#include "stream/session.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -31,15 +32,8 @@ void Worker::startConn(int fd, Listener& l) {
   c->fe = l.fe;
   c->tr[kClientSide].adopt(fd, true);
   c->act_c = c->act_s = now();
-  if (l.fe->spec->mode == ProxyMode::Http) {
-    httpStart(c);  // http_stream.cpp
-    return;
-  }
-  if (shared_.analyse) {
-    startTxn(c);  // rules run first; they end in toBackend() or close the connection
-    return;
-  }
-  toBackend(c, nullptr);
+  c->session = l.fe->spec->mode == ProxyMode::Http ? http1_session_.get() : relay_session_.get();
+  c->session->start(c);
 }
 
 // The backend is known (c->be, or the frontend's static one): server selection starts.
@@ -72,7 +66,7 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     case Backend::Result::Queued: {
       c->st = ConnState::Queued;
-      if (!c->hs) watchClient(c);  // TCP mode: a client reset leaves the queue even without the option
+      if (c->session->watchWhileQueued()) watchClient(c);  // (TCP: without the option too)
       const TimeoutSpec& t = c->be->spec().timeouts;
       uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
       c->state_deadline = wait ? now() + wait : 0;
@@ -80,12 +74,7 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     }
     case Backend::Result::Failed:
-      if (c->hs) {
-        httpNoServer(c);
-        break;
-      }
-      if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
-      finish(c, false);
+      c->session->noServer(c, false);
       break;
   }
 }
@@ -109,8 +98,7 @@ void Worker::connectServer(Conn* c) {
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
-  if (c->hs && !c->hs->t_conn) c->hs->t_conn = now();  // the log's %Tw ends, %Tc starts
-  if (c->hs && httpReuse(c)) return;                   // an idle keep-alive connection to this server
+  if (c->session->beforeConnect(c)) return;  // an idle connection took the exchange
   const uint64_t to = c->be->spec().timeouts.connect;
   if (!c->tr[kServerSide].connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
     connectFailed(c, false);
@@ -140,14 +128,7 @@ void Worker::connectFailed(Conn* c, bool timeout) {
     return;
   }
   if (--c->retries_left < 0) {
-    if (c->hs) {
-      if (timeout && !c->hs->term.known()) {  // timeout connect: HAProxy logs sC, a refusal SC
-        c->hs->term.set(TermCause::kServerTimeout, TermState::kConnect);
-      }
-      httpNoServer(c);
-      return;
-    }
-    finish(c, false);
+    c->session->noServer(c, timeout);
     return;
   }
   const ProxySpec& be = c->be->spec();
@@ -160,11 +141,11 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   int32_t every =
       be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
   // A server chosen by a persistence cookie is not left at once (HAProxy's SF_DIRECT).
-  const bool direct = c->hs && c->hs->ck.direct;
+  const bool direct = c->session->pinned(c);
   bool redisp = be.redispatch && (!c->srv->usable() || (every > 0 && done % every == 0) ||
                                   (!hashed && !direct && c->be->activeUsable() > 1));
   if (redisp) {
-    if (c->hs) c->hs->ck.direct = false;  // the response then carries a new cookie
+    c->session->redispatching(c);
     ServerState* old = c->srv;
     c->srv = nullptr;
     c->be->release(old);
@@ -181,11 +162,19 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   arm(c);
 }
 
+void Worker::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
+  c->session->onRecv(c, dir, res, more, bid);
+}
+
+void Worker::onSend(Conn* c, int dir, int res) {
+  c->session->onSent(c, dir, res);
+}
+
 void Worker::established(Conn* c) {
-  if (c->hs) {
-    httpEstablished(c);
-    return;
-  }
+  c->session->established(c);
+}
+
+void Worker::relayEstablished(Conn* c) {
   c->st = ConnState::Established;
   c->act_c = c->act_s = now();
   if (c->tx) startResponse(c);
@@ -202,11 +191,7 @@ void Worker::armRecv(Conn* c, int dir) {
   c->p[dir].armed = true;
 }
 
-void Worker::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
-  if (c->hs) {
-    httpOnRecv(c, dir, res);
-    return;
-  }
+void Worker::relayRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
   Pipe& p = c->p[dir];
   if (!more) p.armed = false;
   if (res > 0) {
@@ -288,11 +273,7 @@ void Worker::pump(Conn* c, int dir) {
   }
 }
 
-void Worker::onSend(Conn* c, int dir, int res) {
-  if (c->hs) {
-    httpOnSend(c, dir, res);
-    return;
-  }
+void Worker::relaySent(Conn* c, int dir, int res) {
   Pipe& p = c->p[dir];
   p.sending = false;
   if (c->st != ConnState::Established) {
@@ -338,7 +319,7 @@ void Worker::finish(Conn* c, bool reset) {
   if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
   ConnState was = c->st;
   c->st = ConnState::Closing;
-  if (c->hs) httpDetach(c);
+  c->session->closing(c);
   wheelRemove(c);
   if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
   for (Pipe& p : c->p) {
@@ -380,11 +361,8 @@ void Worker::maybeFree(Conn* c) {
     freeTxn(c->tx);
     c->tx = nullptr;
   }
-  if (c->hs) {
-    c->hs->next_free = stream_free_;
-    stream_free_ = c->hs;
-    c->hs = nullptr;
-  }
+  c->session->freed(c);
+  c->session = nullptr;
   c->free_next = free_;
   free_ = c;
   --live_;
@@ -401,7 +379,10 @@ void Worker::abort(Conn* c) {
 // timeout on write activity unless independent-streams); `timeout tunnel` replaces both once
 // established, and client-fin/server-fin replace them on a half-closed side.
 uint64_t Worker::deadline(const Conn* c) const {
-  if (c->hs) return httpDeadline(c);
+  return c->session->deadline(c);
+}
+
+uint64_t Worker::relayDeadline(const Conn* c) const {
   const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
@@ -431,10 +412,10 @@ uint64_t Worker::deadline(const Conn* c) const {
 }
 
 void Worker::onTimeout(Conn* c) {
-  if (c->hs) {
-    httpTimeout(c);
-    return;
-  }
+  c->session->onTimeout(c);
+}
+
+void Worker::relayTimeout(Conn* c) {
   switch (c->st) {
     case ConnState::TurnAround:
       c->state_deadline = 0;

@@ -23,6 +23,7 @@ enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround
 
 struct TxnSlot;
 struct HttpStream;
+class Session;
 
 struct Conn;
 
@@ -66,6 +67,7 @@ struct alignas(16) Conn {
   sockaddr_storage src{};
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
+  Session* session = nullptr;     // chosen at accept (stream/session.h)
   HttpStream* hs = nullptr;       // mode http frontends (http_stream.cpp)
   TimerEntry timer;
   ConnIo io;

@@ -11,7 +11,9 @@
 #include "analyse.h"
 #include "conn.h"
 #include "core/clock.h"
+#include "health.h"
 #include "http_stream.h"
+#include "sessions.h"
 
 namespace lbc::rt {
 namespace {
@@ -52,6 +54,8 @@ bool Worker::init(std::string& err) {
   o.buf_count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
   if (!loop_.init(o, err)) return false;
   loop_.setWakeHandler(&Worker::onWake, this);
+  relay_session_ = std::make_unique<RelaySession>(*this);
+  http1_session_ = std::make_unique<Http1Session>(*this);
   bufs_ = loop_.bufBase();
   buf_len_.assign(loop_.bufs().count(), 0);
   buf_next_.assign(loop_.bufs().count(), kNoBuf);

@@ -12,9 +12,8 @@
 
 #include "core/loop.h"
 #include "core/timer_wheel.h"
-#include "health.h"
-#include "http_stream.h"
 #include "net/acceptor.h"
+#include "net/transport.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -38,6 +37,9 @@ struct Listener final : Acceptor {
 struct Conn;
 struct TxnSlot;
 struct HttpStream;
+struct IdleServerConn;
+class HealthChecker;
+class Session;
 
 class Worker {
  public:
@@ -57,6 +59,8 @@ class Worker {
 
  private:
   friend struct Conn;
+  friend class RelaySession;
+  friend class Http1Session;
   // submission
   void armRecv(Conn* c, int dir);
   void flushBuffers();
@@ -75,6 +79,12 @@ class Worker {
   void connectServer(Conn* c);
   void connectFailed(Conn* c, bool timeout);
   void established(Conn* c);
+  // the TCP relay (conn.cpp), under RelaySession
+  void relayEstablished(Conn* c);
+  void relayRecv(Conn* c, int dir, int res, bool more, uint16_t bid);
+  void relaySent(Conn* c, int dir, int res);
+  uint64_t relayDeadline(const Conn* c) const;
+  void relayTimeout(Conn* c);
   void pump(Conn* c, int dir);
   void abort(Conn* c);
   void finish(Conn* c, bool reset);
@@ -170,7 +180,8 @@ class Worker {
   std::atomic<bool> resume_{false};
   bool stopping_ = false;
   std::atomic<bool> released_{false};
-  std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
+  std::unique_ptr<HealthChecker> checker_;
+  std::unique_ptr<Session> relay_session_, http1_session_;  // this thread's share of the health checks
 };
 
 }  // namespace lbc::rt
