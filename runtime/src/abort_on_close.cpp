@@ -17,41 +17,24 @@
 
 #include "conn.h"
 #include "http_stream.h"
+#include "stream/session.h"
 #include "worker.h"
 
 namespace lbc::rt {
-namespace {
-// The server accepted the connection already (its completion is not processed yet): HAProxy,
-// whose loopback connects complete at once, would be past the connection stage here.
-bool connected(int fd) {
-  if (fd < 0) return false;
-  pollfd p{fd, POLLOUT, 0};
-  return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP));
-}
-
-// What the client sent and nobody read: closing over unread bytes would send a reset where HAProxy
-// (which had read them) closes cleanly. Bounded: at most what the socket buffer holds.
-void drain(int fd) {
-  char buf[4096];
-  for (int i = 0; i < 64 && recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0; ++i) {
-  }
-}
-}  // namespace
+// Two answers come from the transports at once: whether the server accepted the connection
+// already (its completion is not processed yet: HAProxy, whose loopback connects complete at once,
+// would be past the connection stage), and the client's unread bytes, discarded before closing
+// (closing over them would send a reset where HAProxy, which had read them, closes cleanly).
 
 // From the choice of a server on with `option abortonclose`; only while queued in TCP mode without
 // it (no cost for connections that never wait). c->be is set.
 void Worker::watchClient(Conn* c) {
-  if (c->watching || c->cfd < 0) return;
-  io_uring_sqe* q = sqe();
-  // POLLERR/POLLHUP (a reset) are always reported; the kernel reports POLLRDHUP too.
-  io_uring_prep_poll_add(q, c->cfd, POLLRDHUP);
-  io_uring_sqe_set_data64(q, ud(c, kPollC));
-  ++c->inflight;
+  if (c->watching || !c->tr[0].open()) return;
+  c->tr[kClientSide].watchPeerClose();
   c->watching = true;
 }
 
 void Worker::onClientPoll(Conn* c, int res) {
-  --c->inflight;
   c->watching = false;
   if (res <= 0 || c->st == ConnState::Closing || c->st == ConnState::Free || !c->be) {
     maybeFree(c);
@@ -60,18 +43,12 @@ void Worker::onClientPoll(Conn* c, int res) {
   const bool waiting =
       c->st == ConnState::Queued || c->st == ConnState::Connecting || c->st == ConnState::TurnAround;
   const bool option = c->be->spec().abortonclose;
-  if (option && c->st == ConnState::Connecting && connected(c->sfd)) {
+  if (option && c->st == ConnState::Connecting && c->tr[kServerSide].connectedNow()) {
     watchClient(c);  // looked at again once the connection is established
     maybeFree(c);
     return;
   }
-  if (c->hs) {
-    httpClientShut(c);
-  } else if (waiting && ((res & (POLLERR | POLLHUP)) || option)) {
-    const bool reset = (res & (POLLERR | POLLHUP)) != 0;
-    if (!reset) drain(c->cfd);
-    finish(c, reset);
-  }
+  c->session->clientShut(c, res, waiting, option);
   maybeFree(c);
 }
 
@@ -80,31 +57,25 @@ void Worker::httpClientShut(Conn* c) {
   HttpStream& h = *c->hs;
   switch (c->st) {
     case ConnState::Queued:
-      h.term[0] = 'C';
-      h.term[1] = 'Q';
-      h.t_conn = now_;  // %Tw: the time spent queued
-      drain(c->cfd);
+      h.term.set(TermCause::kClientAbort, TermState::kQueue);
+      h.t_conn = now();  // %Tw: the time spent queued
+      c->tr[kClientSide].discardUnread();
       finish(c, false);
       return;
     case ConnState::Connecting:
     case ConnState::TurnAround:
-      h.term[0] = 'C';
-      h.term[1] = 'C';
+      h.term.set(TermCause::kClientAbort, TermState::kConnect);
       if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
-      drain(c->cfd);
+      c->tr[kClientSide].discardUnread();
       finish(c, false);
       return;
     case ConnState::Established:
       // The request is with the server and no answer came yet: HAProxy answers 400 and resets the
       // server connection. A request still sending its body is left to the stream's reads.
       if (h.phase != HttpStream::Phase::kExchange || h.res_head || !h.req_done || h.tunnel) return;
-      h.term[0] = 'C';
-      h.term[1] = 'H';
+      h.term.set(TermCause::kClientAbort, TermState::kHeaders);
       h.rq.clientClose = true;  // the page says "connection: close"
-      if (c->sfd >= 0) {
-        linger lg{1, 0};
-        setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      }
+      c->tr[kServerSide].resetOnClose();
       httpError(c, 400);
       return;
     default:

@@ -122,11 +122,9 @@ void Worker::startTxn(Conn* c) {
   c->tx = t;
   Txn& x = t->txn;
   x.program = shared_.program;
-  socklen_t len = sizeof c->src;
-  getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
-  len = sizeof dst;
-  getsockname(c->cfd, reinterpret_cast<sockaddr*>(&dst), &len);
+  c->tr[kClientSide].localAddr(dst);
   fillAddr(c->src, x.src, x.src_v6, x.src_port);
   fillAddr(dst, x.dst, x.dst_v6, x.dst_port);
   const ProxySpec& fs = *c->fe->spec;
@@ -198,7 +196,7 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
   TxnSlot& t = *c->tx;
   if (!t.stage_started) {
     t.stage_started = true;
-    c->inspect_deadline = ps.tcp_inspect_delay_ms ? now_ + ps.tcp_inspect_delay_ms : 0;
+    c->inspect_deadline = ps.tcp_inspect_delay_ms ? now() + ps.tcp_inspect_delay_ms : 0;
     if (ps.tcp_inspect_delay_ms && !t.early_recv) {
       t.early_recv = true;
       if (!t.req) t.req = std::make_unique<char[]>(bufsize_);
@@ -207,7 +205,7 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
     t.inspecting = t.early_recv;
   }
   bool full = t.req_len >= bufsize_;
-  bool expired = c->inspect_deadline && now_ >= c->inspect_deadline;
+  bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
   bool final = !ps.tcp_inspect_delay_ms || c->p[0].eof || full || expired;
   Txn& x = t.txn;
   x.req_payload = {t.req.get(), t.req_len};
@@ -250,7 +248,7 @@ void Worker::stickRequest(Conn* c) {
     if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
     if (!tb->makeKey(key, t.scratch)) continue;
     if (match && !t.sticky) {
-      int32_t id = tb->lookup(t.scratch, now_);
+      int32_t id = tb->lookup(t.scratch, now());
       ServerState* s = id ? c->be->serverById(id) : nullptr;
       // A server that is down is ignored unless `option persist`, as HAProxy.
       if (s && (s->up.load(std::memory_order_relaxed) || bs.persist)) t.sticky = s;
@@ -271,7 +269,7 @@ void Worker::commitStores(Conn* c) {
     TxnSlot::Store& st = t.stores[i];
     if (st.done) continue;
     st.done = true;
-    if (StickTable* tb = shared_.tables[st.table].get()) tb->store(st.key, c->srv->spec->id, now_);
+    if (StickTable* tb = shared_.tables[st.table].get()) tb->store(st.key, c->srv->spec->id, now());
   }
 }
 
@@ -286,7 +284,7 @@ void Worker::startResponse(Conn* c) {
   if (!(bs.hooks & kHasTcpResCont) && !store_res) return;
   t.res_pending = true;
   if (!t.res) t.res = std::make_unique<char[]>(bufsize_);
-  c->inspect_deadline = bs.tcp_res_inspect_delay_ms ? now_ + bs.tcp_res_inspect_delay_ms : 0;
+  c->inspect_deadline = bs.tcp_res_inspect_delay_ms ? now() + bs.tcp_res_inspect_delay_ms : 0;
 }
 
 void Worker::analyseResponse(Conn* c) {
@@ -295,7 +293,7 @@ void Worker::analyseResponse(Conn* c) {
   const lbc_program* prog = shared_.program;
   const uint32_t be = proxyIndex(bs);
   bool full = t.res_len >= bufsize_;
-  bool expired = c->inspect_deadline && now_ >= c->inspect_deadline;
+  bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
   bool final = !bs.tcp_res_inspect_delay_ms || c->p[1].eof || full || expired;
   Txn& x = t.txn;
   x.in_response = true;
@@ -311,10 +309,7 @@ void Worker::analyseResponse(Conn* c) {
     }
     if (stops(r)) {
       // HAProxy kills the server side and closes the client.
-      if (c->sfd >= 0) {
-        linger lg{1, 0};
-        setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      }
+      c->tr[kServerSide].resetOnClose();
       finish(c, false);
       return;
     }
@@ -360,7 +355,7 @@ void Worker::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
   uint32_t n = p.count ? 0 : std::min(len, bufsize_ - used);
   std::memcpy(buf + used, bufs_ + size_t(bid) * bufsize_, n);
   used += n;
-  (dir == 0 ? c->act_c : c->act_s) = now_;
+  (dir == 0 ? c->act_c : c->act_s) = now();
   if (n == len) {
     recycle(bid);
     return;

@@ -15,12 +15,12 @@
 #include "conn.h"
 #include "http_stream.h"
 #include "stream/lb_key.h"
+#include "stream/session.h"
 #include "worker.h"
 
 namespace lbc::rt {
 namespace {
 constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is not read (backpressure)
-constexpr uint16_t kBgid = 0;
 }  // namespace
 
 void Worker::startConn(int fd, Listener& l) {
@@ -31,19 +31,10 @@ void Worker::startConn(int fd, Listener& l) {
   c->counted = true;
   c->li = &l;
   c->fe = l.fe;
-  c->cfd = fd;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  c->act_c = c->act_s = now_;
-  if (l.fe->spec->mode == ProxyMode::Http) {
-    httpStart(c);  // http_stream.cpp
-    return;
-  }
-  if (shared_.analyse) {
-    startTxn(c);  // rules run first; they end in toBackend() or close the connection
-    return;
-  }
-  toBackend(c, nullptr);
+  c->tr[kClientSide].adopt(fd, true);
+  c->act_c = c->act_s = now();
+  c->session = l.fe->spec->mode == ProxyMode::Http ? http1_session_.get() : relay_session_.get();
+  c->session->start(c);
 }
 
 // The backend is known (c->be, or the frontend's static one): server selection starts.
@@ -59,8 +50,7 @@ void Worker::toBackend(Conn* c, ServerState* force) {
   c->retries_left = int32_t(c->be->spec().retries);
   c->redispatched = false;
   if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
-    socklen_t len = sizeof c->src;
-    getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+    c->tr[kClientSide].peerAddr(c->src);
   }
   assignServer(c, nullptr, force);
 }
@@ -78,20 +68,15 @@ void Worker::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     case Backend::Result::Queued: {
       c->st = ConnState::Queued;
-      if (!c->hs) watchClient(c);  // TCP mode: a client reset leaves the queue even without the option
+      if (c->session->watchWhileQueued()) watchClient(c);  // (TCP: without the option too)
       const TimeoutSpec& t = c->be->spec().timeouts;
       uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
-      c->state_deadline = wait ? now_ + wait : 0;
+      c->state_deadline = wait ? now() + wait : 0;
       arm(c);
       break;
     }
     case Backend::Result::Failed:
-      if (c->hs) {
-        httpNoServer(c);
-        break;
-      }
-      if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
-      finish(c, false);
+      c->session->noServer(c, false);
       break;
   }
 }
@@ -115,35 +100,13 @@ void Worker::connectServer(Conn* c) {
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
-  if (c->hs && !c->hs->t_conn) c->hs->t_conn = now_;  // the log's %Tw ends, %Tc starts
-  if (c->hs && httpReuse(c)) return;                  // an idle keep-alive connection to this server
-  c->sfd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c->sfd < 0) {
+  if (c->session->beforeConnect(c)) return;  // an idle connection took the exchange
+  const uint64_t to = c->be->spec().timeouts.connect;
+  if (!c->tr[kServerSide].connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
     connectFailed(c, false);
-    return;
-  }
-  if (s->addr.ss_family != AF_UNIX) {
-    int one = 1;
-    setsockopt(c->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  uint64_t to = c->be->spec().timeouts.connect;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_connect(q, c->sfd, reinterpret_cast<sockaddr*>(&s->addr), s->addrlen);
-  io_uring_sqe_set_data64(q, ud(c, kConnect));
-  ++c->inflight;
-  if (to) {
-    q->flags |= IOSQE_IO_LINK;
-    c->connect_ts.tv_sec = int64_t(to / 1000);
-    c->connect_ts.tv_nsec = int64_t(to % 1000) * 1000000;
-    io_uring_sqe* t = sqe();
-    io_uring_prep_link_timeout(t, &c->connect_ts, 0);
-    io_uring_sqe_set_data64(t, ud(c, kIgnore));
-    ++c->inflight;
-  }
 }
 
 void Worker::onConnect(Conn* c, int res) {
-  --c->inflight;
   if (c->st != ConnState::Connecting) {
     maybeFree(c);
     return;
@@ -161,24 +124,13 @@ void Worker::onConnect(Conn* c, int res) {
 // Otherwise the same server is retried, after a turn-around of min(timeout connect, 1s) when
 // the failure was immediate.
 void Worker::connectFailed(Conn* c, bool timeout) {
-  if (c->sfd >= 0) {
-    close(c->sfd);
-    c->sfd = -1;
-  }
-  if (stopping_ && stop_.load() == 2) {
+  c->tr[kServerSide].closeNow(false);
+  if (stopping_ && loop_.stopLevel() == 2) {
     finish(c, true);
     return;
   }
   if (--c->retries_left < 0) {
-    if (c->hs) {
-      if (timeout && c->hs->term[0] == '-') {  // timeout connect: HAProxy logs sC, a refusal SC
-        c->hs->term[0] = 's';
-        c->hs->term[1] = 'C';
-      }
-      httpNoServer(c);
-      return;
-    }
-    finish(c, false);
+    c->session->noServer(c, timeout);
     return;
   }
   const ProxySpec& be = c->be->spec();
@@ -191,11 +143,11 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   int32_t every =
       be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
   // A server chosen by a persistence cookie is not left at once (HAProxy's SF_DIRECT).
-  const bool direct = c->hs && c->hs->ck.direct;
+  const bool direct = c->session->pinned(c);
   bool redisp = be.redispatch && (!c->srv->usable() || (every > 0 && done % every == 0) ||
                                   (!hashed && !direct && c->be->activeUsable() > 1));
   if (redisp) {
-    if (c->hs) c->hs->ck.direct = false;  // the response then carries a new cookie
+    c->session->redispatching(c);
     ServerState* old = c->srv;
     c->srv = nullptr;
     c->be->release(old);
@@ -208,17 +160,25 @@ void Worker::connectFailed(Conn* c, bool timeout) {
   }
   c->st = ConnState::TurnAround;
   uint64_t delay = be.timeouts.connect ? std::min<uint64_t>(be.timeouts.connect, 1000) : 1000;
-  c->state_deadline = now_ + delay;
+  c->state_deadline = now() + delay;
   arm(c);
 }
 
+void Worker::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
+  c->session->onRecv(c, dir, res, more, bid);
+}
+
+void Worker::onSend(Conn* c, int dir, int res) {
+  c->session->onSent(c, dir, res);
+}
+
 void Worker::established(Conn* c) {
-  if (c->hs) {
-    httpEstablished(c);
-    return;
-  }
+  c->session->established(c);
+}
+
+void Worker::relayEstablished(Conn* c) {
   c->st = ConnState::Established;
-  c->act_c = c->act_s = now_;
+  c->act_c = c->act_s = now();
   if (c->tx) startResponse(c);
   // The client may already be read (tcp-request inspect-delay): its recv stays as it is.
   Pipe& p = c->p[0];
@@ -229,28 +189,14 @@ void Worker::established(Conn* c) {
 }
 
 void Worker::armRecv(Conn* c, int dir) {
-  io_uring_sqe* q = sqe();
-  io_uring_prep_recv_multishot(q, dir == 0 ? c->cfd : c->sfd, nullptr, 0, 0);
-  q->flags |= IOSQE_BUFFER_SELECT;
-  q->buf_group = kBgid;
-  io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kRecvC : kRecvS));
-  ++c->inflight;
+  c->tr[dir].recvMultishot();
   c->p[dir].armed = true;
 }
 
-void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
-  if (c->hs) {
-    httpOnRecv(c, dir, res);
-    return;
-  }
+void Worker::relayRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
   Pipe& p = c->p[dir];
-  bool more = flags & IORING_CQE_F_MORE;
-  if (!more) {
-    p.armed = false;
-    --c->inflight;
-  }
+  if (!more) p.armed = false;
   if (res > 0) {
-    uint16_t bid = uint16_t(flags >> IORING_CQE_BUFFER_SHIFT);
     if (!recvActive(c, dir)) {
       recycle(bid);
     } else if (c->st == ConnState::Analysing && c->tx->inspecting) {
@@ -268,14 +214,11 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
         p.head = bid;
       p.tail = bid;
       ++p.count;
-      (dir == 0 ? c->act_c : c->act_s) = now_;
+      (dir == 0 ? c->act_c : c->act_s) = now();
       pump(c, dir);
       if (p.count >= kPauseBufs && p.armed && !p.paused) {
         p.paused = true;
-        io_uring_sqe* q = sqe();
-        io_uring_prep_cancel64(q, ud(c, dir == 0 ? kRecvC : kRecvS), 0);
-        io_uring_sqe_set_data64(q, ud(c, kIgnore));
-        ++c->inflight;
+        c->tr[dir].stopRecv();
       }
     }
   } else if (recvActive(c, dir)) {
@@ -308,47 +251,32 @@ void Worker::onRecv(Conn* c, int dir, int res, uint32_t flags) {
 void Worker::pump(Conn* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.sending || c->st != ConnState::Established) return;
-  int dst = dir == 0 ? c->sfd : c->cfd;
+  Transport& dst = c->tr[dir == 0 ? kServerSide : kClientSide];
   if (c->tx) {  // inspected bytes first; the response waits while it is being analysed
     TxnSlot& t = *c->tx;
     const char* b = dir == 0 ? t.req.get() : t.res.get();
     uint32_t len = dir == 0 ? t.req_len : t.res_len, sent = dir == 0 ? t.req_sent : t.res_sent;
     if (dir == 1 && t.res_pending) return;
     if (sent < len) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, dst, b + sent, len - sent, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
-      ++c->inflight;
+      dst.send(b + sent, len - sent);
       p.sending = true;
       return;
     }
   }
   if (p.count) {
-    io_uring_sqe* q = sqe();
-    io_uring_prep_send(q, dst, bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off,
-                       MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kSendS : kSendC));
-    ++c->inflight;
+    dst.send(bufs_ + size_t(p.head) * bufsize_ + p.off, buf_len_[p.head] - p.off);
     p.sending = true;
     return;
   }
   if (p.eof && !p.shut) {
     p.shut = true;
-    // A plain syscall on purpose: IORING_OP_SHUTDOWN always runs in io-wq and looks its fd
-    // up late, so once this connection's fds are closed and their numbers reused it would
-    // shut down somebody else's socket.
-    shutdown(dst, SHUT_WR);
+    dst.shutdownWrite();
     if (c->p[0].shut && c->p[1].shut) finish(c, false);
   }
 }
 
-void Worker::onSend(Conn* c, int dir, int res) {
-  if (c->hs) {
-    httpOnSend(c, dir, res);
-    return;
-  }
+void Worker::relaySent(Conn* c, int dir, int res) {
   Pipe& p = c->p[dir];
-  --c->inflight;
   p.sending = false;
   if (c->st != ConnState::Established) {
     maybeFree(c);
@@ -359,7 +287,7 @@ void Worker::onSend(Conn* c, int dir, int res) {
     maybeFree(c);
     return;
   }
-  (dir == 0 ? c->act_s : c->act_c) = now_;
+  (dir == 0 ? c->act_s : c->act_c) = now();
   uint32_t* inspected = nullptr;  // the send came from an inspection buffer
   if (c->tx) {
     TxnSlot& t = *c->tx;
@@ -393,7 +321,7 @@ void Worker::finish(Conn* c, bool reset) {
   if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
   ConnState was = c->st;
   c->st = ConnState::Closing;
-  if (c->hs) httpDetach(c);
+  c->session->closing(c);
   wheelRemove(c);
   if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
   for (Pipe& p : c->p) {
@@ -405,21 +333,8 @@ void Worker::finish(Conn* c, bool reset) {
     p.tail = kNoBuf;
     p.count = 0;
   }
-  for (int fd : {c->cfd, c->sfd}) {
-    if (fd < 0) continue;
-    if (reset) {
-      linger lg{1, 0};  // an abort is forwarded as a reset, as the peer would have seen it
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    }
-    io_uring_sqe* q = sqe();
-    io_uring_prep_cancel_fd(q, fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    q = sqe();
-    io_uring_prep_close(q, fd);
-    io_uring_sqe_set_data64(q, ud(c, kIgnore));
-    c->inflight += 2;
-  }
-  c->cfd = c->sfd = -1;
+  // An abort is forwarded as a reset, as the peer would have seen it.
+  for (Transport& t : c->tr) t.close(reset);
   if (c->srv) {
     ServerState* s = c->srv;
     c->srv = nullptr;
@@ -442,17 +357,14 @@ void Worker::releaseLimits(Conn* c) {
 }
 
 void Worker::maybeFree(Conn* c) {
-  if (c->st != ConnState::Closing || c->inflight || c->awaiting_wake) return;
+  if (c->st != ConnState::Closing || !c->idle() || c->awaiting_wake) return;
   c->st = ConnState::Free;
   if (c->tx) {  // only now: a send from its buffers may have been in flight until here
     freeTxn(c->tx);
     c->tx = nullptr;
   }
-  if (c->hs) {
-    c->hs->next_free = stream_free_;
-    stream_free_ = c->hs;
-    c->hs = nullptr;
-  }
+  c->session->freed(c);
+  c->session = nullptr;
   c->free_next = free_;
   free_ = c;
   --live_;
@@ -469,7 +381,10 @@ void Worker::abort(Conn* c) {
 // timeout on write activity unless independent-streams); `timeout tunnel` replaces both once
 // established, and client-fin/server-fin replace them on a half-closed side.
 uint64_t Worker::deadline(const Conn* c) const {
-  if (c->hs) return httpDeadline(c);
+  return c->session->deadline(c);
+}
+
+uint64_t Worker::relayDeadline(const Conn* c) const {
   const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
@@ -499,24 +414,24 @@ uint64_t Worker::deadline(const Conn* c) const {
 }
 
 void Worker::onTimeout(Conn* c) {
-  if (c->hs) {
-    httpTimeout(c);
-    return;
-  }
+  c->session->onTimeout(c);
+}
+
+void Worker::relayTimeout(Conn* c) {
   switch (c->st) {
     case ConnState::TurnAround:
       c->state_deadline = 0;
       connectServer(c);
       break;
     case ConnState::Analysing:  // the inspect delay ended (rules see final data), or timeout client
-      if (c->inspect_deadline && now_ >= c->inspect_deadline)
+      if (c->inspect_deadline && now() >= c->inspect_deadline)
         analyse(c);
       else
         finish(c, false);
       maybeFree(c);
       break;
     case ConnState::Established:
-      if (c->tx && c->tx->res_pending && c->inspect_deadline && now_ >= c->inspect_deadline) {
+      if (c->tx && c->tx->res_pending && c->inspect_deadline && now() >= c->inspect_deadline) {
         analyseResponse(c);  // tcp-response inspect-delay over
         maybeFree(c);
         break;

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/timer_wheel.h"
+#include "net/raw_transport.h"
 #include "shared.h"
 
 namespace lbc::rt {
@@ -21,21 +23,17 @@ enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround
 
 struct TxnSlot;
 struct HttpStream;
+class Session;
 
-// Completion tags, in the low bits of user_data (objects are 16-byte aligned).
-enum Tag : uint64_t {
-  kAccept = 0,
-  kRecvC = 1,
-  kRecvS = 2,
-  kSendC = 3,
-  kSendS = 4,
-  kConnect = 5,
-  kIgnore = 6,
-  kEvent = 7,
-  kCheck = 8,  // a health check's operation (health.cpp)
-  kPollC = 9,  // the client socket shut or reset (abort_on_close.cpp)
+struct Conn;
+
+// Where the connection's two transports report.
+struct ConnIo final : TransportUser {
+  void onTransport(Transport& t, const TransportEvent& ev) override;
+  Conn* conn = nullptr;
 };
-inline constexpr uint64_t kTagMask = 15;
+
+inline constexpr int kClientSide = 0, kServerSide = 1;
 
 struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   uint16_t head = kNoBuf, tail = kNoBuf;
@@ -55,8 +53,8 @@ struct alignas(16) Conn {
   Frontend* fe = nullptr;
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set
-  int cfd = -1, sfd = -1;
-  uint32_t inflight = 0;  // submitted operations whose last completion has not arrived
+  RawTransport tr[2];          // kClientSide, kServerSide
+  uint32_t inflight = 0;       // references held outside the transports (the starved list)
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
   bool counted = false;        // holds global/frontend/listener slots
@@ -66,22 +64,18 @@ struct alignas(16) Conn {
   Pipe p[2];
   uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
-  __kernel_timespec connect_ts{};
   sockaddr_storage src{};
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
+  Session* session = nullptr;     // chosen at accept (stream/session.h)
   HttpStream* hs = nullptr;       // mode http frontends (http_stream.cpp)
-  // timer wheel
-  Conn* tprev = nullptr;
-  Conn* tnext = nullptr;
-  uint64_t twhen = 0;
-  bool in_wheel = false;
+  TimerEntry timer;
+  ConnIo io;
   Conn* free_next = nullptr;
 
   void reset() {
     link = QueueLink{};
     li = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
-    cfd = sfd = -1;
     inflight = 0;
     awaiting_wake = counted = watching = false;
     retries_left = 0;
@@ -90,15 +84,14 @@ struct alignas(16) Conn {
     act_c = act_s = state_deadline = inspect_deadline = 0;
     tx = nullptr;
     hs = nullptr;
-    tprev = tnext = nullptr;
-    twhen = 0;
-    in_wheel = false;
+    timer = TimerEntry{};
+    timer.owner = this;
+    io.conn = this;
+    tr[0].setUser(&io);
+    tr[1].setUser(&io);
   }
+  bool idle() const { return !inflight && !tr[0].busy() && !tr[1].busy(); }
   static Conn* fromLink(QueueLink* l) { return reinterpret_cast<Conn*>(l); }  // link is first
 };
-
-inline uint64_t ud(const void* p, Tag t) {
-  return reinterpret_cast<uint64_t>(p) | t;
-}
 
 }  // namespace lbc::rt

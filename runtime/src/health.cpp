@@ -10,8 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "conn.h"
-
 namespace lbc::rt {
 
 struct HealthChecker::Expect {
@@ -45,14 +43,19 @@ struct HealthChecker::Expect {
   }
 };
 
-struct alignas(16) HealthChecker::Check {
+struct HealthChecker::Check final : TransportUser {
+  void onTransport(Transport&, const TransportEvent& ev) override {
+    if (ev.kind != TransportEvent::kDone) owner->onCompletion(*this, ev.res, owner->loop_.now());
+  }
+
+  HealthChecker* owner = nullptr;
   ServerState* srv = nullptr;
   const HttpCheckSpec* http = nullptr;           // null: a connect is the whole check
   const std::vector<Expect>* expects = nullptr;  // with http
   uint64_t next_at = 0, deadline = 0;
   uint64_t started = 0;  // when the check began (its duration in the state-change messages)
-  int fd = -1;
-  uint32_t health = 0;  // HAProxy's counter: up while >= rise, 0..rise+fall-1
+  RawTransport t;        // the check's socket
+  uint32_t health = 0;   // HAProxy's counter: up while >= rise, 0..rise+fall-1
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
   bool pending = false;  // an operation is in flight on the ring
   bool expired = false;  // the deadline passed: the pending operation was cancelled
@@ -79,9 +82,8 @@ std::vector<std::pair<int, int>> parseRanges(const std::string& s) {
 }
 }  // namespace
 
-HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uint32_t nthreads,
-                             uint32_t bufsize)
-    : shared_(shared), ring_(ring), bufsize_(bufsize) {
+HealthChecker::HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize)
+    : shared_(shared), loop_(loop), bufsize_(bufsize) {
   limits_.bufsize = bufsize;
   limits_.maxrewrite = shared.topo->global.maxrewrite;
   headers_ = std::make_unique<http1::Header[]>(limits_.maxhdr);
@@ -114,6 +116,9 @@ HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uin
         expects_.push_back(std::move(list));
       }
       auto c = std::make_unique<Check>();
+      c->owner = this;
+      c->t.setLoop(&loop_);
+      c->t.setUser(c.get());
       c->srv = s.get();
       if (ps.httpchk.enabled) {
         c->http = &ps.httpchk;
@@ -131,8 +136,7 @@ HealthChecker::HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uin
 HealthChecker::~HealthChecker() {
   // The ring is gone by now (the worker tears it down first): nothing can still write into the
   // buffers or use the descriptors.
-  for (auto& c : checks_)
-    if (c->fd >= 0) close(c->fd);
+  for (auto& c : checks_) c->t.closeNow(false);
 }
 
 void HealthChecker::start(uint64_t now) {
@@ -142,15 +146,6 @@ void HealthChecker::start(uint64_t now) {
     c.next_at = now + (c.srv->spec->check.inter_ms * i) / checks_.size();
     wake_ = std::min(wake_, c.next_at);
   }
-}
-
-io_uring_sqe* HealthChecker::sqe() {
-  io_uring_sqe* s = io_uring_get_sqe(ring_);
-  while (!s) {
-    io_uring_submit(ring_);
-    s = io_uring_get_sqe(ring_);
-  }
-  return s;
 }
 
 uint64_t HealthChecker::interval(const Check& c) const {
@@ -166,14 +161,12 @@ void HealthChecker::run(uint64_t now, bool stopping) {
   wake_ = ~0ull;
   for (auto& cp : checks_) {
     Check& c = *cp;
-    if (c.fd < 0 && !stopping && c.next_at <= now) launch(c, now);
-    if (c.fd >= 0 && !c.expired) {
+    if (!c.t.open() && !stopping && c.next_at <= now) launch(c, now);
+    if (c.t.open() && !c.expired) {
       if (c.deadline <= now) {
         c.expired = true;
         if (c.pending) {  // its completion (cancelled) ends the check
-          io_uring_sqe* q = sqe();
-          io_uring_prep_cancel64(q, ud(&c, kCheck), 0);
-          io_uring_sqe_set_data64(q, ud(nullptr, kIgnore));
+          c.t.cancelPending();
         } else {
           complete(c, timeoutResult(c), now);
         }
@@ -181,7 +174,7 @@ void HealthChecker::run(uint64_t now, bool stopping) {
         wake_ = std::min(wake_, c.deadline);
       }
     }
-    if (c.fd < 0 && !stopping) wake_ = std::min(wake_, c.next_at);
+    if (!c.t.open() && !stopping) wake_ = std::min(wake_, c.next_at);
   }
 }
 
@@ -194,43 +187,27 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   c.expired = false;
   c.sent = c.len = 0;
   c.started = now;
-  const sockaddr_storage& a = c.srv->check_addr;
-  c.fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) {
+  c.op = Check::Op::Connect;
+  if (!c.t.connect(reinterpret_cast<const sockaddr*>(&c.srv->check_addr), c.srv->check_addrlen, 0, false)) {
     complete(c, {CheckStatus::SockErr, 0, strerror(errno)}, now);
     return;
   }
-  c.op = Check::Op::Connect;
-  submit(c);
+  c.pending = true;
   wake_ = std::min(wake_, c.deadline);
 }
 
 void HealthChecker::submit(Check& c) {
-  io_uring_sqe* q = sqe();
-  switch (c.op) {
-    case Check::Op::Connect:
-      io_uring_prep_connect(q, c.fd, reinterpret_cast<const sockaddr*>(&c.srv->check_addr),
-                            c.srv->check_addrlen);
-      break;
-    case Check::Op::Send:
-      io_uring_prep_send(q, c.fd, c.http->request.data() + c.sent, c.http->request.size() - c.sent,
-                         MSG_NOSIGNAL);
-      break;
-    case Check::Op::Recv:
-      io_uring_prep_recv(q, c.fd, c.buf.get() + c.len, bufsize_ - c.len, 0);
-      break;
-    case Check::Op::None:
-      io_uring_prep_nop(q);
-      break;
-  }
-  io_uring_sqe_set_data64(q, ud(&c, kCheck));
+  // (The connect is launch's.)
+  if (c.op == Check::Op::Send)
+    c.t.send(c.http->request.data() + c.sent, c.http->request.size() - c.sent);
+  else if (c.op == Check::Op::Recv)
+    c.t.recvInto(c.buf.get() + c.len, bufsize_ - c.len);
   c.pending = true;
 }
 
-void HealthChecker::onCompletion(void* p, int res, uint64_t now) {
-  Check& c = *static_cast<Check*>(p);
+void HealthChecker::onCompletion(Check& c, int res, uint64_t now) {
   c.pending = false;
-  if (c.fd < 0) return;
+  if (!c.t.open()) return;
   if (c.expired) {
     complete(c, timeoutResult(c), now);
     return;
@@ -383,12 +360,7 @@ CheckResult HealthChecker::timeoutResult(const Check& c) {
 }
 
 void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
-  if (c.fd >= 0) {
-    linger lg{1, 0};  // HAProxy closes checks with a reset so the server keeps no TIME_WAIT
-    setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(c.fd);
-    c.fd = -1;
-  }
+  c.t.closeNow(true);  // HAProxy closes checks with a reset so the server keeps no TIME_WAIT
   c.op = Check::Op::None;
   r.duration = int64_t(now - c.started);
   const CheckSpec& k = c.srv->spec->check;

@@ -1,18 +1,19 @@
 // Health checks (`check`, inter/fastinter/downinter, fall/rise; `option httpchk` with
 // `http-check send|expect`), run on the engine threads like every other socket: each checked
 // server belongs to one worker (spread round robin), and its connect, send and recv are
-// operations on that worker's io_uring. A check is bounded by HAProxy's timeouts: `inter` for
+// operations of its transport on that worker's loop. A check is bounded by HAProxy's timeouts: `inter` for
 // the whole check, or with `timeout check`, min(timeout connect, inter) to connect and then
 // `timeout check` to get the answer.
 #pragma once
-#include <liburing.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/loop.h"
 #include "lbc/rt/http1.h"
+#include "net/raw_transport.h"
 #include "shared.h"
 #include "upstream/server_events.h"
 
@@ -20,8 +21,8 @@ namespace lbc::rt {
 
 class HealthChecker {
  public:
-  // The checks of worker `index` out of `nthreads`; `ring` is that worker's (same thread only).
-  HealthChecker(Shared& shared, io_uring* ring, uint32_t index, uint32_t nthreads, uint32_t bufsize);
+  // The checks of worker `index` out of `nthreads`; `loop` is that worker's (same thread only).
+  HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -32,14 +33,13 @@ class HealthChecker {
   void run(uint64_t now, bool stopping);
   // When run() has something to do next (ms, monotonic); ~0 = nothing.
   uint64_t nextWake() const { return wake_; }
-  // A completion tagged kCheck.
-  void onCompletion(void* check, int res, uint64_t now);
-
   struct Check;
   struct Expect;
 
+  // A completion of check `c`'s operation.
+  void onCompletion(Check& c, int res, uint64_t now);
+
  private:
-  io_uring_sqe* sqe();
   void launch(Check& c, uint64_t now);
   void submit(Check& c);
   void onConnect(Check& c, int res, uint64_t now);
@@ -54,7 +54,7 @@ class HealthChecker {
   uint64_t interval(const Check& c) const;
 
   Shared& shared_;
-  io_uring* ring_;
+  Loop& loop_;
   uint32_t bufsize_;
   std::vector<std::unique_ptr<Check>> checks_;
   std::vector<std::unique_ptr<std::vector<Expect>>> expects_;  // per backend with httpchk

@@ -17,9 +17,11 @@ namespace lbc::rt {
 namespace {
 // An idle connection is still usable when the server neither closed it nor sent anything.
 bool idleAlive(int fd) {
-  char b;
-  ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  return RawTransport::probeIdle(fd);
+}
+
+void closeIdle(int fd) {
+  RawTransport::closeDetached(fd);
 }
 
 constexpr size_t kIdleMax = 64;  // parked server connections per worker thread
@@ -38,12 +40,12 @@ bool Worker::httpReuse(Conn* c) {
     // the MSG_PEEK probe (a syscall per request): should the server have closed it meanwhile,
     // httpRetryFresh sends the request again on a new connection, nothing of it being lost.
     const bool bodyless = h.req_done;
-    if (h.own.srv == s && h.own.expire > now_ && (bodyless || idleAlive(h.own.fd))) {
+    if (h.own.srv == s && h.own.expire > now() && (bodyless || idleAlive(h.own.fd))) {
       fd = h.own.fd;
     } else if (h.own.srv != s) {
       httpPark(h.own.fd, h.own.srv, h.own.expire);
     } else {
-      close(h.own.fd);
+      closeIdle(h.own.fd);
     }
     h.own = {};
   }
@@ -52,15 +54,15 @@ bool Worker::httpReuse(Conn* c) {
       IdleServerConn e = idle_srv_[i];
       if (e.srv != s) continue;
       idle_srv_.erase(idle_srv_.begin() + ptrdiff_t(i));
-      if (e.expire > now_ && idleAlive(e.fd)) {
+      if (e.expire > now() && idleAlive(e.fd)) {
         fd = e.fd;
         break;
       }
-      close(e.fd);
+      closeIdle(e.fd);
     }
   }
   if (fd < 0) return false;
-  c->sfd = fd;
+  c->tr[kServerSide].adopt(fd, false);
   h.reused = true;
   established(c);
   return true;
@@ -73,13 +75,9 @@ bool Worker::httpReuse(Conn* c) {
 bool Worker::httpRetryFresh(Conn* c) {
   HttpStream& h = *c->hs;
   if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
-      !c->srv || c->sfd < 0)
+      !c->srv || !c->tr[1].open())
     return false;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_close(q, c->sfd);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  ++c->inflight;
-  c->sfd = -1;
+  c->tr[kServerSide].close(false);
   h.reused = false;
   h.fresh = true;
   h.ws_off = 0;
@@ -90,12 +88,12 @@ bool Worker::httpRetryFresh(Conn* c) {
 }
 
 void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
-  if (stopping_ || expire <= now_ || !idleAlive(fd)) {
-    close(fd);
+  if (stopping_ || expire <= now() || !idleAlive(fd)) {
+    closeIdle(fd);
     return;
   }
   if (idle_srv_.size() >= kIdleMax) {  // the oldest makes room
-    close(idle_srv_.front().fd);
+    closeIdle(idle_srv_.front().fd);
     idle_srv_.erase(idle_srv_.begin());
   }
   idle_srv_.push_back({fd, srv, expire});
@@ -104,12 +102,11 @@ void Worker::httpPark(int fd, const ServerState* srv, uint64_t expire) {
 // The session ends (finish): its idle server connection goes to the pool.
 void Worker::httpDetach(Conn* c) {
   HttpStream& h = *c->hs;
-  if (h.term[0] == '-') {  // closed under a transaction: by the client unless a timeout said else
-    h.term[0] = 'C';
-    h.term[1] = h.phase == HttpStream::Phase::kReqHead  ? 'R'
-                : h.phase == HttpStream::Phase::kServer ? 'C'
-                : h.res_head                            ? 'D'
-                                                        : 'H';
+  if (!h.term.known()) {  // closed under a transaction: by the client unless a timeout said else
+    h.term.set(TermCause::kClientAbort, h.phase == HttpStream::Phase::kReqHead  ? TermState::kRequest
+                                        : h.phase == HttpStream::Phase::kServer ? TermState::kConnect
+                                        : h.res_head                            ? TermState::kData
+                                                                                : TermState::kHeaders);
   }
   httpLog(c);
   if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
@@ -119,12 +116,12 @@ void Worker::httpDetach(Conn* c) {
 // Closes parked connections past their timeout or closed by their server (checked at most every
 // 250 ms), or all of them when the worker stops.
 void Worker::httpSweepIdle(bool all) {
-  if (idle_srv_.empty() || (!all && now_ < idle_sweep_)) return;
-  idle_sweep_ = now_ + 250;
+  if (idle_srv_.empty() || (!all && now() < idle_sweep_)) return;
+  idle_sweep_ = now() + 250;
   size_t k = 0;
   for (const IdleServerConn& e : idle_srv_) {
-    if (all || stopping_ || e.expire <= now_ || !idleAlive(e.fd))
-      close(e.fd);
+    if (all || stopping_ || e.expire <= now() || !idleAlive(e.fd))
+      closeIdle(e.fd);
     else
       idle_srv_[k++] = e;
   }

@@ -123,11 +123,9 @@ void Worker::httpStart(Conn* c) {
   h->reset();
   c->hs = h;
   c->tx = allocTxn();
-  socklen_t len = sizeof c->src;
-  getpeername(c->cfd, reinterpret_cast<sockaddr*>(&c->src), &len);
+  c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
-  len = sizeof dst;
-  getsockname(c->cfd, reinterpret_cast<sockaddr*>(&dst), &len);
+  c->tr[kClientSide].localAddr(dst);
   addrOf(dst, h->dst, h->dst_v6, h->dst_port);
   Txn& x = c->tx->txn;
   x.program = shared_.program;
@@ -144,7 +142,7 @@ void Worker::httpStart(Conn* c) {
     finish(c, false);
     return;
   }
-  h->req_start = now_;
+  h->req_start = now();
   httpRecvArm(c, 0);
   arm(c);
 }
@@ -154,17 +152,12 @@ void Worker::httpRecvArm(Conn* c, int dir) {
   bool& pending = dir == 0 ? h.recv_c : h.recv_s;
   uint32_t used = dir == 0 ? h.ilen : h.rlen;
   if (pending || used >= h.cap) return;
-  io_uring_sqe* q = sqe();
-  io_uring_prep_recv(q, dir == 0 ? c->cfd : c->sfd, (dir == 0 ? h.in.get() : h.res.get()) + used,
-                     h.cap - used, 0);
-  io_uring_sqe_set_data64(q, ud(c, dir == 0 ? kRecvC : kRecvS));
-  ++c->inflight;
+  c->tr[dir].recvInto((dir == 0 ? h.in.get() : h.res.get()) + used, h.cap - used);
   pending = true;
 }
 
 void Worker::httpOnRecv(Conn* c, int dir, int res) {
   HttpStream& h = *c->hs;
-  --c->inflight;
   (dir == 0 ? h.recv_c : h.recv_s) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
     maybeFree(c);
@@ -187,9 +180,9 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       // The client left. Nothing to answer any more.
       finish(c, res < 0);
     } else {
-      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now_;
+      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now();
       h.ilen += uint32_t(res);
-      c->act_c = now_;
+      c->act_c = now();
       if (h.phase == HttpStream::Phase::kReqHead)
         httpRequest(c);
       else if (h.phase == HttpStream::Phase::kExchange)
@@ -211,7 +204,7 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       }
     } else {
       h.rlen += uint32_t(res);
-      c->act_s = now_;
+      c->act_s = now();
       if (!h.res_head)
         httpResponse(c);
       else
@@ -250,15 +243,14 @@ void Worker::httpRequest(Conn* c) {
     }
   }
   if (r.outcome == http1::Outcome::kError) {
-    h.term[0] = 'P';
-    h.term[1] = 'R';
+    h.term.set(TermCause::kProxy, TermState::kRequest);
     h.native = true;
     httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
   ++h.nreq;
-  h.t_head = now_;
+  h.t_head = now();
   if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
@@ -295,8 +287,8 @@ void Worker::httpRequest(Conn* c) {
     }
     if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
       x.verdict = verdict;
-      h.term[0] = verdict == LBC_HOOK_DENY ? 'P' : 'L';  // denied, or answered locally
-      h.term[1] = 'R';
+      // Denied, or answered locally.
+      h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
       http::Rendered rd = http::renderReply(x, shared_.pages[proxy], replyRequest(h), modeOf(fs));
       httpRaw(c, std::move(rd.bytes), rd.close);
       return true;
@@ -343,9 +335,9 @@ void Worker::httpRequest(Conn* c) {
 void Worker::httpEstablished(Conn* c) {
   HttpStream& h = *c->hs;
   c->st = ConnState::Established;
-  c->act_c = c->act_s = now_;
+  c->act_c = c->act_s = now();
   h.phase = HttpStream::Phase::kExchange;
-  h.t_est = now_;
+  h.t_est = now();
   if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
   httpRecvArm(c, 1);
@@ -363,8 +355,7 @@ void Worker::httpResponse(Conn* c) {
     http1::Result r = h.resp.feed(h.res.get(), fed);
     if (r.outcome == http1::Outcome::kNeedMore) {
       if (fed >= lim.bufsize) {
-        h.term[0] = 'P';  // an invalid response, as HAProxy logs it
-        h.term[1] = 'H';
+        h.term.set(TermCause::kProxy, TermState::kHeaders);  // an invalid response, as HAProxy logs it
         httpError(c, 502);
         return;
       }
@@ -372,8 +363,7 @@ void Worker::httpResponse(Conn* c) {
       return;
     }
     if (r.outcome == http1::Outcome::kError) {
-      h.term[0] = 'P';
-      h.term[1] = 'H';
+      h.term.set(TermCause::kProxy, TermState::kHeaders);
       httpError(c, 502);
       return;
     }
@@ -389,10 +379,7 @@ void Worker::httpResponse(Conn* c) {
       h.resp.reset();
       h.resp.setRequestMethod(h.rq.head, h.rq.connect);
       if (!h.send_c) {
-        io_uring_sqe* q = sqe();
-        io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-        io_uring_sqe_set_data64(q, ud(c, kSendC));
-        ++c->inflight;
+        c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
         h.send_c = true;
       }
       continue;
@@ -425,9 +412,8 @@ void Worker::httpResponse(Conn* c) {
       }
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
-        h.t_resp = now_;
-        h.term[0] = v == LBC_HOOK_DENY ? 'P' : 'L';
-        h.term[1] = 'H';
+        h.t_resp = now();
+        h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
         http::Rendered rd = http::renderReply(x, shared_.pages[px], replyRequest(h), modeOf(fs));
         httpRaw(c, std::move(rd.bytes), rd.close);
         return;
@@ -438,7 +424,7 @@ void Worker::httpResponse(Conn* c) {
       httpError(c, 500);
       return;
     }
-    h.t_resp = now_;
+    h.t_resp = now();
     h.log_status = m.status;
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
@@ -486,9 +472,11 @@ void Worker::httpError(Conn* c, int status) {
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &shared_.pages[fe];
   if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
-  if (h.term[0] == '-') {  // who ended the transaction, and where, for the log's %tsc
-    h.term[0] = status == 504 ? 's' : status == 500 ? 'P' : 'S';
-    h.term[1] = status == 503 && !h.t_est ? 'C' : 'H';
+  if (!h.term.known()) {  // who ended the transaction, and where, for the log's %tsc
+    h.term.set(status == 504   ? TermCause::kServerTimeout
+               : status == 500 ? TermCause::kProxy
+                               : TermCause::kServerAbort,
+               status == 503 && !h.t_est ? TermState::kConnect : TermState::kHeaders);
   }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
@@ -500,15 +488,9 @@ void Worker::httpError(Conn* c, int status) {
   httpRaw(c, std::move(rd.bytes), rd.close);
 }
 
-// Cancels what is pending on the server socket and closes it (the caller forgets c->sfd).
+// Cancels what is pending on the server socket and closes it.
 void Worker::closeServerFd(Conn* c) {
-  io_uring_sqe* q = sqe();
-  io_uring_prep_cancel_fd(q, c->sfd, IORING_ASYNC_CANCEL_ALL);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  q = sqe();
-  io_uring_prep_close(q, c->sfd);
-  io_uring_sqe_set_data64(q, ud(c, kIgnore));
-  c->inflight += 2;
+  c->tr[kServerSide].close(false);
 }
 
 // Gives the connection's server slot back to its backend (which may wake a queued one).
@@ -522,13 +504,10 @@ void Worker::releaseServer(Conn* c) {
 // Sends `bytes` to the client in place of any response, then closes or waits for the next request.
 void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   HttpStream& h = *c->hs;
-  if (c->sfd >= 0 || c->srv || c->st == ConnState::Queued) {
+  if (c->tr[1].open() || c->srv || c->st == ConnState::Queued) {
     // Leaves the server side: a queued connection leaves its queue, a server slot is released.
     if (c->st == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
-    if (c->sfd >= 0) {
-      closeServerFd(c);
-      c->sfd = -1;
-    }
+    if (c->tr[1].open()) closeServerFd(c);
     releaseServer(c);
   }
   c->st = ConnState::Established;  // only the client side is left
@@ -552,10 +531,7 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
   h.ws.clear();
   h.ws_off = 0;
   if (!h.send_c) {
-    io_uring_sqe* q = sqe();
-    io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(q, ud(c, kSendC));
-    ++c->inflight;
+    c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
     h.send_c = true;
   }
   arm(c);
@@ -576,7 +552,6 @@ void Worker::httpServerLost(Conn* c) {
 
 void Worker::httpOnSend(Conn* c, int dir, int res) {
   HttpStream& h = *c->hs;
-  --c->inflight;
   (dir == 0 ? h.send_s : h.send_c) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
     maybeFree(c);
@@ -599,7 +574,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
     return;
   }
   if (dir == 0) {
-    c->act_s = now_;
+    c->act_s = now();
     if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
       if (h.ws_off > h.ws_head) h.body_sent = true;
@@ -612,7 +587,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
       h.body_sent = true;
     }
   } else {
-    c->act_c = now_;
+    c->act_c = now();
     if (h.wc_off < h.wc.size()) {
       h.wc_off += uint32_t(res);
       if (h.wc_off == h.wc.size()) {
@@ -626,10 +601,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->cfd, h.wc.data() + h.wc_off, h.wc.size() - h.wc_off, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendC));
-      ++c->inflight;
+      c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
       h.send_c = true;
     } else if (!h.send_s) {
       httpEnd(c);
@@ -649,26 +621,24 @@ void Worker::httpEnd(Conn* c) {
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
   // The server connection may serve another request: a complete keep-alive exchange with nothing
   // of it still in flight (a pending read would race with the next user).
-  const bool reusable = c->sfd >= 0 && c->srv && h.phase == HttpStream::Phase::kExchange &&
+  const bool reusable = c->tr[1].open() && c->srv && h.phase == HttpStream::Phase::kExchange &&
                         h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
                         h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
                         !stopping_;
   if (!keep) {
     if (reusable) {  // the session ends; its server connection goes to the pool
-      httpPark(c->sfd, c->srv, now_ + idleTimeout(c->be->spec()));
-      c->sfd = -1;
+      httpPark(c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec()));
     }
     finish(c, false);
     return;
   }
-  if (c->sfd >= 0) {
+  if (c->tr[1].open()) {
     if (reusable) {
       if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
-      h.own = {c->sfd, c->srv, now_ + idleTimeout(c->be->spec())};
+      h.own = {c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec())};
     } else {
       closeServerFd(c);
     }
-    c->sfd = -1;
   }
   releaseServer(c);
   h.recv_s = false;  // cancelled with the descriptor
@@ -679,11 +649,11 @@ void Worker::httpEnd(Conn* c) {
   t.txn.program = shared_.program;
   fillConn(t.txn, c, h, proxyIndex(*c->fe->spec));
   c->st = ConnState::Analysing;
-  c->act_c = now_;
-  h.req_start = now_;
+  c->act_c = now();
+  h.req_start = now();
   if (h.ilen) {
-    h.t_first = now_;  // its first byte is here already (HAProxy logs TR 0)
-    httpRequest(c);    // a pipelined request
+    h.t_first = now();  // its first byte is here already (HAProxy logs TR 0)
+    httpRequest(c);     // a pipelined request
   } else {
     httpRecvArm(c, 0);
   }
@@ -715,7 +685,7 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
       uint64_t d = 0;
       if (ft.client && (!h.req_done || h.send_c)) d = c->act_c + ft.client;
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      if (bt && bt->server && c->sfd >= 0 && !h.res_done) {
+      if (bt && bt->server && c->tr[1].open() && !h.res_done) {
         uint64_t s = c->act_s + bt->server;
         d = d ? std::min(d, s) : s;
       }
@@ -733,8 +703,7 @@ void Worker::httpTimeout(Conn* c) {
       if (!h.first && h.ilen == 0) {
         finish(c, false);  // an idle keep-alive connection closes silently
       } else {
-        h.term[0] = 'c';
-        h.term[1] = 'R';
+        h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;
         httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
       }
@@ -744,15 +713,14 @@ void Worker::httpTimeout(Conn* c) {
       connectServer(c);
       break;
     case ConnState::Queued:
-      h.term[0] = 's';
-      h.term[1] = 'Q';
+      h.term.set(TermCause::kServerTimeout, TermState::kQueue);
       httpError(c, 503);  // timeout queue
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      bool server = bt && bt->server && c->sfd >= 0 && now_ >= c->act_s + bt->server;
-      h.term[0] = server ? 's' : 'c';
-      h.term[1] = h.res_head ? 'D' : 'H';
+      bool server = bt && bt->server && c->tr[1].open() && now() >= c->act_s + bt->server;
+      h.term.set(server ? TermCause::kServerTimeout : TermCause::kClientTimeout,
+                 h.res_head ? TermState::kData : TermState::kHeaders);
       if (server && !h.res_head)
         httpError(c, 504);
       else

@@ -12,6 +12,7 @@
 #include "lbc/rt/http.h"
 #include "lbc/rt/http1.h"
 #include "http_cookie.h"
+#include "stream/termination.h"
 
 namespace lbc::rt {
 
@@ -86,7 +87,7 @@ struct HttpStream {
   uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
   uint64_t bytes_out = 0;     // sent to the client for this transaction
   int log_status = -1;        // the status sent to the client
-  char term[2] = {'-', '-'};  // %tsc's first two characters (who ended it, in which state)
+  Termination term;           // %tsc's first two characters (who ended it, in which state)
   std::string log_line;       // %r, set when the request head parsed (its capacity is reused)
   bool logged = false;        // this transaction's line was written
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
@@ -124,7 +125,7 @@ struct HttpStream {
     t_head = t_conn = t_est = t_resp = 0;
     bytes_out = 0;
     log_status = -1;
-    term[0] = term[1] = '-';
+    term = {};
     logged = reused = fresh = server_lost = false;
     srv_name = nullptr;
     ck = {};

@@ -63,8 +63,7 @@ void Worker::httpPump(Conn* c) {
     // Bad chunking after the head went to the server: as HAProxy, a 400 when no response came
     // yet (the server connection closes; logged PH), else the connection ends (PD): closed after
     // a complete response, cut in the middle of one.
-    h.term[0] = 'P';
-    h.term[1] = h.res_head ? 'D' : 'H';
+    h.term.set(TermCause::kProxy, h.res_head ? TermState::kData : TermState::kHeaders);
     if (h.res_head)
       finish(c, !(h.res_done && !h.send_c && h.wc_off == h.wc.size() && h.rsent == h.rscan));
     else
@@ -87,15 +86,12 @@ void Worker::httpPump(Conn* c) {
       h.isent = h.iscan = h.ihead;
     }
     if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->sfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendS));
-      ++c->inflight;
+      c->tr[1].send(p, n);
       h.send_s = true;
     } else if (!h.req_done) {
       httpRecvArm(c, 0);
-    } else if (h.eof_c && c->sfd >= 0) {
-      shutdown(c->sfd, SHUT_WR);
+    } else if (h.eof_c && c->tr[1].open()) {
+      c->tr[kServerSide].shutdownWrite();
       h.eof_c = false;  // done once
     }
   }
@@ -131,7 +127,7 @@ void Worker::httpPump(Conn* c) {
         // goes to the server and the connection is kept once it ended (when both sides keep it).
         const bool flushed = h.req_done && !h.send_s && h.ws_off == h.ws.size() && h.isent == h.iscan;
         if (flushed || !h.keep_alive || h.close_after || !h.rs.serverKeepAlive || h.rq.serverClose ||
-            c->sfd < 0) {
+            !c->tr[1].open()) {
           httpEnd(c);
           return;
         }
@@ -140,10 +136,7 @@ void Worker::httpPump(Conn* c) {
       }
     }
     if (n) {
-      io_uring_sqe* q = sqe();
-      io_uring_prep_send(q, c->cfd, p, n, MSG_NOSIGNAL);
-      io_uring_sqe_set_data64(q, ud(c, kSendC));
-      ++c->inflight;
+      c->tr[0].send(p, n);
       h.send_c = true;
     }
   }

@@ -21,7 +21,7 @@ void Worker::httpLog(Conn* c) {
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
   if (null_conn && (fs.dontlognull || !h.first)) return;  // an idle keep-alive close is no request
-  const uint64_t end = now_;
+  const uint64_t end = now();
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   const int64_t wall = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
@@ -51,8 +51,8 @@ void Worker::httpLog(Conn* c) {
   // A request that never completed, with nothing answered: HAProxy's H1 layer reports it as 400.
   f.status = h.log_status < 0 && h.t_head == 0 ? 400 : h.log_status;
   f.bytesOut = h.bytes_out;
-  f.term[0] = h.term[0];
-  f.term[1] = h.term[1];
+  f.term[0] = h.term.causeChar();
+  f.term[1] = h.term.stateChar();
   if (c->be && c->be->spec().cookie.enabled) {  // the persistence cookie's fate (%tsc chars 3-4)
     f.term[2] = h.ck.cli;
     f.term[3] = h.ck.srv;

@@ -14,8 +14,9 @@
 #include <memory>
 #include <thread>
 
+#include "core/clock.h"
 #include "lbc/rt/run.h"
-#include "net.h"
+#include "net/sockets.h"
 #include "state/stick_table.h"
 #include "worker.h"
 
@@ -26,12 +27,6 @@ std::vector<std::unique_ptr<Worker>>* g_workers = nullptr;
 
 void alert(const std::string& where, const std::string& msg) {
   std::fprintf(stderr, "lbc: [ALERT] %s%s%s\n", where.c_str(), where.empty() ? "" : ": ", msg.c_str());
-}
-
-uint64_t monoMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
 
 void wakeOwner(QueueLink* link) {
@@ -176,7 +171,7 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   auto closeAll = [&] {
     for (auto& v : per_thread)
       for (auto& l : v)
-        if (l.owned) close(l.fd);
+        if (l.owned) l.closeSocket();
     for (int fd : shared_fds) close(fd);
   };
   for (size_t i = 0; i < topo->proxies.size(); ++i) {

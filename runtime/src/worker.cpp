@@ -1,11 +1,8 @@
-// The engine loop: one ring per thread (SINGLE_ISSUER | DEFER_TASKRUN), multishot accept on
-// this thread's listeners, a provided-buffer ring for every recv, a hashed timer wheel, and a
-// mailbox (eventfd) through which other threads hand over queued connections.
+// A worker: the engine thread around its loop (core/loop.h): multishot accept on this thread's
+// listeners, connections, their timers (core/timer_wheel.h), and the mailbox through which other
+// threads hand over queued connections.
 #include "worker.h"
 
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,45 +10,36 @@
 
 #include "analyse.h"
 #include "conn.h"
+#include "core/clock.h"
+#include "health.h"
 #include "http_stream.h"
+#include "sessions.h"
 
 namespace lbc::rt {
 namespace {
 thread_local Worker* tl_worker = nullptr;
-constexpr uint16_t kBgid = 0;
-
-uint64_t monoMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
 }  // namespace
 
+void Listener::onAccepted(int res, bool more) {
+  worker->onAccept(*this, res, more);
+}
+
+void ConnIo::onTransport(Transport& t, const TransportEvent& ev) {
+  conn->link.owner->onConnIo(conn, &t == &conn->tr[kClientSide] ? kClientSide : kServerSide, ev);
+}
+
 Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
-    : shared_(shared),
-      topo_(*shared.topo),
-      index_(index),
-      listeners_(std::move(listeners)),
-      wheel_(kSlots, nullptr) {}
+    : shared_(shared), topo_(*shared.topo), index_(index), listeners_(std::move(listeners)) {
+  for (auto& l : listeners_) l.worker = this;
+}
 
 Worker::~Worker() {
-  if (ring_ok_) io_uring_queue_exit(&ring_);
-  if (efd_ >= 0) close(efd_);
+  loop_.shutdown();
   for (auto& l : listeners_)
-    if (l.owned && !l.closed && l.fd >= 0) close(l.fd);
+    if (l.owned && !l.closed) l.closeSocket();
 }
 
 bool Worker::init(std::string& err) {
-  io_uring_params params{};
-  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL;
-  params.flags |= IORING_SETUP_CQSIZE;
-  params.cq_entries = 16384;
-  int r = io_uring_queue_init_params(2048, &ring_, &params);
-  if (r < 0) {
-    err = std::string("io_uring_queue_init: ") + strerror(-r);
-    return false;
-  }
-  ring_ok_ = true;
   // Buffers hold data in flight, not connections: an idle connection holds none (a multishot
   // recv takes one only when bytes arrive). The pool is address space until used (BufRing);
   // its bound leaves room for two buffers per connection, within 1 GiB for the process.
@@ -61,61 +49,38 @@ bool Worker::init(std::string& err) {
   bufsize_ = topo_.global.bufsize;
   head_scratch_ = std::make_unique_for_overwrite<char[]>(size_t(2) * bufsize_);
   uint64_t budget = std::max<uint64_t>(256, (uint64_t(1) << 30) / nthreads / bufsize_);
-  uint32_t count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
-  if (!pool_.init(&ring_, kBgid, bufsize_, count, err)) return false;
-  bufs_ = pool_.base();
-  buf_len_.assign(pool_.count(), 0);
-  buf_next_.assign(pool_.count(), kNoBuf);
-  efd_ = eventfd(0, EFD_CLOEXEC);
-  if (efd_ < 0) {
-    err = std::string("eventfd: ") + strerror(errno);
-    return false;
-  }
+  LoopOptions o;
+  o.buf_size = bufsize_;
+  o.buf_count = uint32_t(std::min<uint64_t>(uint64_t(per_thread) * 2 + 256, budget));
+  if (!loop_.init(o, err)) return false;
+  loop_.setWakeHandler(&Worker::onWake, this);
+  relay_session_ = std::make_unique<RelaySession>(*this);
+  http1_session_ = std::make_unique<Http1Session>(*this);
+  bufs_ = loop_.bufBase();
+  buf_len_.assign(loop_.bufs().count(), 0);
+  buf_next_.assign(loop_.bufs().count(), kNoBuf);
   return true;
 }
 
-io_uring_sqe* Worker::sqe() {
-  io_uring_sqe* s = io_uring_get_sqe(&ring_);
-  while (!s) {
-    io_uring_submit(&ring_);
-    s = io_uring_get_sqe(&ring_);
-  }
-  return s;
-}
-
 void Worker::recycle(uint16_t bid) {
-  pool_.put(bid);
+  loop_.bufs().put(bid);
 }
 
 void Worker::flushBuffers() {
-  pool_.refill(now_);
+  loop_.bufs().refill(now());
   // Connections stopped by ENOBUFS get their recv back as soon as the ring holds buffers, even
   // when this refill posted none: an ENOBUFS reaped after an earlier refill had already filled
   // the window (at its maximum, so a starved round cannot grow it) would otherwise wait for a
   // refill that never comes, and its connection (a FIN never read) for its timeout.
-  if (!starved_.empty() && pool_.posted() > 0) {
+  if (!starved_.empty() && loop_.bufs().posted() > 0) {
     auto list = std::move(starved_);
     starved_.clear();
     for (auto [c, dir] : list) {
       c->p[dir].starved = false;
-      if (recvActive(c, dir) && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused)
-        armRecv(c, dir);
+      if (recvActive(c, dir) && !c->p[dir].armed && !c->p[dir].eof && !c->p[dir].paused) armRecv(c, dir);
       opDone(c);  // the starved list held a reference
     }
   }
-}
-
-void Worker::armAccept(Listener& l) {
-  io_uring_sqe* s = sqe();
-  io_uring_prep_multishot_accept(s, l.fd, nullptr, nullptr, SOCK_CLOEXEC);
-  io_uring_sqe_set_data64(s, ud(&l, kAccept));
-  l.armed = true;
-}
-
-void Worker::armEvent() {
-  io_uring_sqe* s = sqe();
-  io_uring_prep_read(s, efd_, &ev_buf_, sizeof ev_buf_, 0);
-  io_uring_sqe_set_data64(s, ud(this, kEvent));
 }
 
 void Worker::post(QueueLink* link) {
@@ -127,23 +92,17 @@ void Worker::post(QueueLink* link) {
     std::lock_guard g(mbox_lock_);
     mbox_.push_back(link);
   }
-  uint64_t one = 1;
-  (void)!write(efd_, &one, sizeof one);
+  loop_.wake();
 }
 
 void Worker::postResume() {
   resume_.store(true);
   if (tl_worker == this) return;
-  uint64_t one = 1;
-  (void)!write(efd_, &one, sizeof one);
+  loop_.wake();
 }
 
 void Worker::requestStop(bool hard) {
-  int cur = stop_.load();
-  while (cur < (hard ? 2 : 1) && !stop_.compare_exchange_weak(cur, hard ? 2 : 1)) {
-  }
-  uint64_t one = 1;
-  (void)!write(efd_, &one, sizeof one);
+  loop_.requestStop(hard);
 }
 
 void Worker::onEvent() {
@@ -154,8 +113,8 @@ void Worker::onEvent() {
   }
   for (QueueLink* l : in) handoff(l);
   if (resume_.exchange(false)) resumeListeners();
-  if (stop_.load() && !stopping_) beginStop();
-  if (stop_.load() == 2) {
+  if (loop_.stopLevel() && !stopping_) beginStop();
+  if (loop_.stopLevel() == 2) {
     // Hard stop: every live connection is cut.
     for (auto& chunk : chunks_)
       for (size_t i = 0; i < 256; ++i) {
@@ -163,25 +122,20 @@ void Worker::onEvent() {
         if (c->st != ConnState::Free && c->st != ConnState::Closing) finish(c, true);
       }
   }
-  armEvent();
 }
 
 void Worker::beginStop() {
   stopping_ = true;
   for (auto& l : listeners_) {
-    if (l.armed) {
-      io_uring_sqe* s = sqe();
-      io_uring_prep_cancel64(s, ud(&l, kAccept), 0);
-      io_uring_sqe_set_data64(s, ud(nullptr, kIgnore));
-    }
+    l.cancel(loop_);
     if (l.owned && !l.closed) {
-      close(l.fd);
+      l.closeSocket();
       l.closed = true;
     }
   }
-  for (auto [fd, l] : held_) close(fd);
+  for (auto [fd, l] : held_) RawTransport::closeDetached(fd);
   held_.clear();
-  io_uring_submit(&ring_);
+  loop_.submit();
   released_.store(true);
   released_.notify_all();
 }
@@ -191,10 +145,10 @@ bool Worker::limitsFull(const Listener& l) const {
 }
 
 void Worker::onAccept(Listener& l, int res, bool more) {
-  if (!more) l.armed = false;
+  (void)more;
   if (res >= 0) {
     if (stopping_) {
-      close(res);
+      RawTransport::closeDetached(res);
     } else if (!held_.empty() || limitsFull(l)) {
       held_.emplace_back(res, &l);
     } else {
@@ -207,14 +161,10 @@ void Worker::onAccept(Listener& l, int res, bool more) {
   if (limitsFull(l)) {
     if (!l.paused) {
       l.paused = true;
-      if (l.armed) {
-        io_uring_sqe* s = sqe();
-        io_uring_prep_cancel64(s, ud(&l, kAccept), 0);
-        io_uring_sqe_set_data64(s, ud(nullptr, kIgnore));
-      }
+      l.cancel(loop_);
     }
-  } else if (!l.armed && !l.paused) {
-    armAccept(l);
+  } else if (!l.armed() && !l.paused) {
+    l.arm(loop_);
   }
 }
 
@@ -229,7 +179,7 @@ void Worker::resumeListeners() {
   for (auto& l : listeners_) {
     if (!l.paused || limitsFull(l)) continue;
     l.paused = false;
-    if (!l.armed) armAccept(l);
+    if (!l.armed()) l.arm(loop_);
   }
 }
 
@@ -246,206 +196,102 @@ Conn* Worker::allocConn() {
   free_ = c->free_next;
   c->reset();
   c->link.owner = this;
+  c->tr[kClientSide].setLoop(&loop_);
+  c->tr[kServerSide].setLoop(&loop_);
   ++live_;
   return c;
 }
 
 // ---- timers --------------------------------------------------------------------------------------
 
-void Worker::wheelInsert(Conn* c, uint64_t when) {
-  uint64_t tick = (when + kTickMs - 1) / kTickMs;
-  if (tick < wheel_tick_) tick = wheel_tick_;
-  if (tick >= wheel_tick_ + kSlots) tick = wheel_tick_ + kSlots - 1;  // beyond the horizon: look again then
-  Conn*& head = wheel_[tick % kSlots];
-  c->tprev = nullptr;
-  c->tnext = head;
-  if (head) head->tprev = c;
-  head = c;
-  markSlot(tick);
-  c->twhen = tick * kTickMs;
-  c->in_wheel = true;
-  ++timed_;
-}
-
 void Worker::wheelRemove(Conn* c) {
-  if (!c->in_wheel) return;
-  Conn*& head = wheel_[(c->twhen / kTickMs) % kSlots];
-  if (c->tprev)
-    c->tprev->tnext = c->tnext;
-  else
-    head = c->tnext;
-  if (c->tnext) c->tnext->tprev = c->tprev;
-  c->tprev = c->tnext = nullptr;
-  c->in_wheel = false;
-  --timed_;
+  wheel_.remove(&c->timer);
 }
 
 void Worker::arm(Conn* c) {
-  uint64_t d = deadline(c);
-  if (!d) {
-    wheelRemove(c);
-    return;
-  }
   // Lazy: an earlier wheel position is kept and re-evaluated when it comes, so activity never
   // touches the wheel.
-  if (c->in_wheel && c->twhen <= d) return;
-  wheelRemove(c);
-  wheelInsert(c, d);
+  wheel_.schedule(&c->timer, deadline(c));
 }
 
 void Worker::runTimers() {
-  uint64_t now_tick = now_ / kTickMs;
-  while (wheel_tick_ <= now_tick && timed_) {
-    Conn* c = wheel_[wheel_tick_ % kSlots];
-    wheel_[wheel_tick_ % kSlots] = nullptr;
-    uint64_t tick = wheel_tick_++;
-    while (c) {
-      Conn* next = c->tnext;
-      if (c->twhen / kTickMs != tick) {  // a later round in the same slot: keep it
-        c->tprev = nullptr;
-        c->tnext = wheel_[tick % kSlots];
-        if (c->tnext) c->tnext->tprev = c;
-        wheel_[tick % kSlots] = c;
-        markSlot(tick);
-      } else {
-        c->in_wheel = false;
-        c->tprev = c->tnext = nullptr;
-        --timed_;
-        uint64_t d = deadline(c);
-        if (d && d <= now_)
-          onTimeout(c);
-        else if (d)
-          wheelInsert(c, d);
-      }
-      c = next;
-    }
-  }
-  if (!timed_) wheel_tick_ = now_tick + 1;
+  wheel_.expire(now(), [this](TimerEntry* e) {
+    Conn* c = static_cast<Conn*>(e->owner);
+    uint64_t d = deadline(c);
+    if (d && d <= now())
+      onTimeout(c);
+    else if (d)
+      wheel_.insert(e, d);
+  });
 }
 
-// The first tick from wheel_tick_ on whose slot holds a list (wheel_tick_ + kSlots if none).
-uint64_t Worker::nextTimedTick() {
-  const uint32_t start = uint32_t(wheel_tick_ % kSlots);
-  for (uint32_t k = 0; k <= kSlotWords; ++k) {
-    const uint32_t w = (start / 64 + k) % kSlotWords;
-    uint64_t bits = occupied_[w];
-    if (k == 0) bits &= ~uint64_t(0) << (start % 64);  // the start word: from `start` on
-    if (k == kSlotWords) bits &= (uint64_t(1) << (start % 64)) - 1;  // wrapped: below `start`
-    while (bits) {
-      const uint32_t slot = w * 64 + uint32_t(__builtin_ctzll(bits));
-      if (wheel_[slot]) return wheel_tick_ + (slot + kSlots - start) % kSlots;
-      occupied_[w] &= ~(uint64_t(1) << (slot % 64));  // stale: emptied by removals
-      bits &= bits - 1;
-    }
-  }
-  return wheel_tick_ + kSlots;
-}
-
-bool Worker::nextWait(__kernel_timespec& ts) {
+uint64_t Worker::nextWait() {
   // Also wake to give idle buffers' pages back, or RSS would stay at the last burst's peak.
-  uint64_t wait = pool_.msToTrim(now_);
-  if (timed_) {
-    uint64_t at = nextTimedTick() * kTickMs;
-    wait = std::min(wait, at > now_ ? at - now_ : 0);
-  }
+  const uint64_t now_ms = now();
+  uint64_t wait = loop_.bufs().msToTrim(now_ms);
+  uint64_t at = wheel_.nextDue();
+  if (at != TimerWheel::kNoTimer) wait = std::min(wait, at > now_ms ? at - now_ms : 0);
   if (!idle_srv_.empty()) wait = std::min<uint64_t>(wait, 250);  // parked server connections expire
   if (checker_ && !stopping_) {
-    uint64_t at = checker_->nextWake();
-    if (at != ~0ull) wait = std::min(wait, at > now_ ? at - now_ : 0);
+    at = checker_->nextWake();
+    if (at != ~0ull) wait = std::min(wait, at > now_ms ? at - now_ms : 0);
   }
-  if (wait == kNever) return false;
-  ts.tv_sec = int64_t(wait / 1000);
-  ts.tv_nsec = int64_t(wait % 1000) * 1000000;
-  return true;
+  return wait;
 }
 
 // ---- the loop ------------------------------------------------------------------------------------
 
 void Worker::run() {
   tl_worker = this;
-  now_ = monoMs();
-  wheel_tick_ = now_ / kTickMs + 1;
-  for (auto& l : listeners_) armAccept(l);
-  armEvent();
-  checker_ = std::make_unique<HealthChecker>(shared_, &ring_, index_,
+  loop_.readClock();
+  wheel_.start(now());
+  for (auto& l : listeners_) l.arm(loop_);
+  loop_.armMailbox();
+  checker_ = std::make_unique<HealthChecker>(shared_, loop_, index_,
                                              std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
   if (checker_->empty())
     checker_.reset();
   else
-    checker_->start(now_);
+    checker_->start(now());
   while (true) {
     flushBuffers();
     for (size_t i = 0; i < local_.size(); ++i) handoff(local_[i]);
     local_.clear();
     if (stopping_ && live_ == 0) break;
-    __kernel_timespec ts{};
-    bool timed = nextWait(ts);
-    io_uring_cqe* cqe = nullptr;
-    int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, timed ? &ts : nullptr, nullptr);
-    (void)r;
-    now_ = monoMs();
-    unsigned head, n = 0;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      dispatch(cqe);
-      ++n;
-    }
-    io_uring_cq_advance(&ring_, n);
+    loop_.waitAndDispatch(nextWait());
     runTimers();
     httpSweepIdle(stopping_);
-    if (checker_ && !stopping_ && now_ >= checker_->nextWake()) checker_->run(now_, stopping_);
+    if (checker_ && !stopping_ && now() >= checker_->nextWake()) checker_->run(now(), stopping_);
   }
   // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
   // lets go of its listening socket when this thread reaps it, and an idle worker leaves the
   // loop at once, so the port would keep accepting into a queue nobody serves.
-  io_uring_queue_exit(&ring_);
-  ring_ok_ = false;
+  loop_.shutdown();
   checker_.reset();  // after the ring: no operation can still use its buffers or descriptors
   tl_worker = nullptr;
 }
 
-void Worker::dispatch(io_uring_cqe* cqe) {
-  uint64_t data = io_uring_cqe_get_data64(cqe);
-  Tag tag = static_cast<Tag>(data & kTagMask);
-  void* p = reinterpret_cast<void*>(data & ~kTagMask);
-  bool more = cqe->flags & IORING_CQE_F_MORE;
-  switch (tag) {
-    case kAccept:
-      onAccept(*static_cast<Listener*>(p), cqe->res, more);
-      break;
-    case kEvent:
-      onEvent();
-      break;
-    case kRecvC:
-    case kRecvS: {
-      int dir = tag == kRecvC ? 0 : 1;
-      if (cqe->flags & IORING_CQE_F_BUFFER) {
-        pool_.taken();
-        if (cqe->res <= 0) {  // no data in it after all: straight back to the pool
-          recycle(uint16_t(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
-          cqe->flags &= ~IORING_CQE_F_BUFFER;
-        }
-      }
+// What a connection's transport reports: `side` is the transport's (client or server); a pipe's
+// direction is the side it reads from (0: client -> server).
+void Worker::onConnIo(Conn* c, int side, const TransportEvent& ev) {
+  switch (ev.kind) {
+    case TransportEvent::kRecv:
       // A pipe already paused by backpressure would not have taken more: its ENOBUFS says
       // nothing about the window being too small.
-      if (cqe->res == -ENOBUFS && !static_cast<Conn*>(p)->p[dir].paused) pool_.starved();
-      onRecv(static_cast<Conn*>(p), dir, cqe->res, cqe->flags);
+      if (ev.res == -ENOBUFS && !c->p[side].paused) loop_.bufs().starved();
+      onRecv(c, side, ev.res, ev.more, ev.bid);
       break;
-    }
-    case kSendS:
-    case kSendC:
-      onSend(static_cast<Conn*>(p), tag == kSendS ? 0 : 1, cqe->res);
+    case TransportEvent::kSent:
+      onSend(c, side == kServerSide ? 0 : 1, ev.res);
       break;
-    case kConnect:
-      onConnect(static_cast<Conn*>(p), cqe->res);
+    case TransportEvent::kReady:
+      onConnect(c, ev.res);
       break;
-    case kIgnore:
-      if (p) opDone(static_cast<Conn*>(p));
+    case TransportEvent::kPeerClosed:
+      onClientPoll(c, ev.res);
       break;
-    case kCheck:
-      if (checker_) checker_->onCompletion(p, cqe->res, now_);
-      break;
-    case kPollC:
-      onClientPoll(static_cast<Conn*>(p), cqe->res);
+    case TransportEvent::kDone:
+      maybeFree(c);
       break;
   }
 }

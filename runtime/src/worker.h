@@ -1,7 +1,6 @@
-// One engine thread: its io_uring, its listeners, its connections and its timer wheel.
+// One engine thread: its loop (core/), its listeners, its connections and its timers.
 // Connections never migrate; other threads reach a worker only through its mailbox.
 #pragma once
-#include <liburing.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -11,19 +10,26 @@
 #include <string>
 #include <vector>
 
-#include "bufring.h"
-#include "health.h"
-#include "http_stream.h"
+#include "core/loop.h"
+#include "core/timer_wheel.h"
+#include "net/acceptor.h"
+#include "net/transport.h"
 #include "shared.h"
 
 namespace lbc::rt {
 
-struct Listener {
-  int fd = -1;
+class Worker;
+
+// A bind's socket on this thread: the accept (net/) plus what the worker counts against it.
+struct Listener final : Acceptor {
+  Listener(int fd, bool owned_, Frontend* fe_, Limit* limit_)
+      : Acceptor(fd), owned(owned_), fe(fe_), limit(limit_) {}
+  void onAccepted(int res, bool more) override;
+
+  Worker* worker = nullptr;
   bool owned = true;  // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
   Frontend* fe = nullptr;
   Limit* limit = nullptr;  // the bind's own maxconn (shared by its sockets)
-  bool armed = false;      // a multishot accept is pending
   bool paused = false;     // a limit is reached: accept stops until it frees
   bool closed = false;
 };
@@ -31,6 +37,9 @@ struct Listener {
 struct Conn;
 struct TxnSlot;
 struct HttpStream;
+struct IdleServerConn;
+class HealthChecker;
+class Session;
 
 class Worker {
  public:
@@ -42,23 +51,23 @@ class Worker {
 
   // Any thread.
   void post(QueueLink* link);
+  void onAccept(Listener& l, int res, bool more);
+  void onConnIo(Conn* c, int side, const TransportEvent& ev);
   void postResume();
   void requestStop(bool hard);
   bool listenersReleased() const { return released_.load(); }
 
  private:
   friend struct Conn;
+  friend class RelaySession;
+  friend class Http1Session;
   // submission
-  io_uring_sqe* sqe();
-  void armAccept(Listener& l);
-  void armEvent();
   void armRecv(Conn* c, int dir);
   void flushBuffers();
   // completions
-  void dispatch(io_uring_cqe* cqe);
-  void onAccept(Listener& l, int res, bool more);
+  static void onWake(void* self) { static_cast<Worker*>(self)->onEvent(); }
   void onEvent();
-  void onRecv(Conn* c, int dir, int res, uint32_t flags);
+  void onRecv(Conn* c, int dir, int res, bool more, uint16_t bid);
   void onSend(Conn* c, int dir, int res);
   void onConnect(Conn* c, int res);
   void opDone(Conn* c);
@@ -70,6 +79,12 @@ class Worker {
   void connectServer(Conn* c);
   void connectFailed(Conn* c, bool timeout);
   void established(Conn* c);
+  // the TCP relay (conn.cpp), under RelaySession
+  void relayEstablished(Conn* c);
+  void relayRecv(Conn* c, int dir, int res, bool more, uint16_t bid);
+  void relaySent(Conn* c, int dir, int res);
+  uint64_t relayDeadline(const Conn* c) const;
+  void relayTimeout(Conn* c);
   void pump(Conn* c, int dir);
   void abort(Conn* c);
   void finish(Conn* c, bool reset);
@@ -122,11 +137,11 @@ class Worker {
   // timers
   uint64_t deadline(const Conn* c) const;
   void arm(Conn* c);
-  void wheelInsert(Conn* c, uint64_t when);
   void wheelRemove(Conn* c);
   void runTimers();
   void onTimeout(Conn* c);
-  bool nextWait(__kernel_timespec& ts);
+  uint64_t nextWait();
+  uint64_t now() const { return loop_.now(); }
   // stop
   void beginStop();
   Conn* allocConn();
@@ -135,10 +150,8 @@ class Worker {
   const Topology& topo_;
   uint32_t index_;
   std::vector<Listener> listeners_;
-  io_uring ring_{};
-  bool ring_ok_ = false;
-  // provided buffers (bufs_ and bufsize_ mirror pool_ for the relay's hot path)
-  BufRing pool_;
+  Loop loop_;
+  // provided buffers (bufs_ and bufsize_ mirror the loop's for the relay's hot path)
   uint8_t* bufs_ = nullptr;
   uint32_t bufsize_ = 0;
   // Where a request or response head is written before it joins a stream's output: one per
@@ -159,31 +172,16 @@ class Worker {
   Conn* free_ = nullptr;
   uint32_t live_ = 0;
   std::vector<std::pair<int, Listener*>> held_;  // accepted past a limit, started when it frees
-  // timer wheel
-  static constexpr uint32_t kSlots = 1024;
-  static constexpr uint64_t kTickMs = 4;
-  std::vector<Conn*> wheel_;
-  // Which wheel slots hold a list: nextWait finds the next one in 16 words instead of walking
-  // up to 1024 slots each loop round (1.7% of http-ka's CPU). A set bit may be stale (its
-  // list emptied by removals); nextWait clears those as it meets them.
-  static constexpr uint32_t kSlotWords = kSlots / 64;
-  uint64_t occupied_[kSlotWords] = {};
-  uint64_t nextTimedTick();
-  void markSlot(uint64_t tick) { occupied_[(tick % kSlots) / 64] |= uint64_t(1) << (tick % 64); }
-  uint64_t wheel_tick_ = 0;  // next tick to run
-  uint32_t timed_ = 0;
-  uint64_t now_ = 0;
+  TimerWheel wheel_;
   // mailbox
-  int efd_ = -1;
-  uint64_t ev_buf_ = 0;
   std::mutex mbox_lock_;
   std::vector<QueueLink*> mbox_;
   std::vector<QueueLink*> local_;  // handoffs from this thread to itself
   std::atomic<bool> resume_{false};
-  std::atomic<int> stop_{0};  // 1 soft, 2 hard
   bool stopping_ = false;
   std::atomic<bool> released_{false};
-  std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
+  std::unique_ptr<HealthChecker> checker_;
+  std::unique_ptr<Session> relay_session_, http1_session_;  // this thread's share of the health checks
 };
 
 }  // namespace lbc::rt

@@ -1,4 +1,4 @@
-#include "net.h"
+#include "sockets.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
