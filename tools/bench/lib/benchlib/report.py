@@ -58,3 +58,14 @@ def table(metrics, results, proxies):
                     " | ".join(fmt(meds[p], m.spec) for p in proxies) + " | " +
                     fmt(ratio(meds.get("lbc"), meds.get("haproxy")), "{:.2f}") + " |")
     return "\n".join(rows)
+
+
+def counts_table(results, proxies):
+    """Markdown rows of `--counts`: each kernel event's median count per request (or connection)."""
+    events = sorted({e for p in proxies for r in results.get(p, []) for e in r.get("per_unit", {})})
+    rows = ["| kernel events per request (perf stat) | " + " | ".join(proxies) + " |",
+            "|---|" + "---:|" * len(proxies)]
+    for e in events:
+        meds = [median([r["per_unit"][e] for r in results.get(p, []) if e in r.get("per_unit", {})]) for p in proxies]
+        rows.append(f"| {e} | " + " | ".join(fmt(m, "{:.2f}") for m in meds) + " |")
+    return "\n".join(rows)
