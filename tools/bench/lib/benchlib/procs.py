@@ -235,16 +235,42 @@ def start_loadgen(cmd, cpus):
                             text=True, preexec_fn=_affinity(cpus))
 
 
-class Profiler:
-    """`perf record -g` attached to the proxy for one run; stop() also writes the top symbols."""
+class _PerfAttached:
+    """perf (record or stat) attached to the proxy, counting only between start and stop: perf starts
+    with its events disabled and is enabled through its control pipe, acknowledged, so no event of
+    the load is missed while perf attaches (under --fifo a plain perf would be the last to run). Under
+    FIFO, perf itself runs at a higher SCHED_FIFO priority than the benchmark."""
 
-    def __init__(self, pid, prefix):
-        self.prefix = prefix
-        self.proc = subprocess.Popen(["perf", "record", "-g", "-F", "999", "-p", str(pid), "-o",
-                                      prefix + ".perf.data"], stdout=subprocess.DEVNULL,
-                                     stderr=open(prefix + ".perf.log", "w"))
+    def __init__(self, args):
+        ctl_r, self.ctl_w = os.pipe()
+        self.ack_r, ack_w = os.pipe()
+        prio = (lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(2))) if FIFO else None
+        self.proc = subprocess.Popen(["perf"] + args[:1] + ["-D", "-1", "--control", f"fd:{ctl_r},{ack_w}"] + args[1:],
+                                     stdout=subprocess.DEVNULL, stderr=self.log, pass_fds=(ctl_r, ack_w),
+                                     preexec_fn=prio)
+        os.close(ctl_r)
+        os.close(ack_w)
+        self._command("enable")
 
-    def stop(self):
+    def _command(self, cmd):
+        """Sends a control command and waits for perf's ack (or for perf to exit)."""
+        import select
+        try:
+            os.write(self.ctl_w, (cmd + "\n").encode())
+        except OSError:
+            return
+        deadline = time.monotonic() + 30
+        got = b""
+        while b"ack" not in got and time.monotonic() < deadline and self.proc.poll() is None:
+            ready, _, _ = select.select([self.ack_r], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.ack_r, 64)
+                if not chunk:
+                    break
+                got += chunk
+
+    def _finish(self):
+        self._command("disable")
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -252,6 +278,21 @@ class Profiler:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        os.close(self.ctl_w)
+        os.close(self.ack_r)
+        self.log.close()
+
+
+class Profiler(_PerfAttached):
+    """`perf record -g` attached to the proxy for one run; stop() also writes the top symbols."""
+
+    def __init__(self, pid, prefix):
+        self.prefix = prefix
+        self.log = open(prefix + ".perf.log", "w")
+        super().__init__(["record", "-g", "-F", "999", "-p", str(pid), "-o", prefix + ".perf.data"])
+
+    def stop(self):
+        self._finish()
         with open(self.prefix + ".perf.txt", "w") as out:
             for sort in ("dso", "dso,symbol"):  # kernel/user split first, then the hot symbols
                 out.flush()
@@ -267,25 +308,19 @@ COUNTED_EVENTS = ["raw_syscalls:sys_enter", "sched:sched_switch", "io_uring:io_u
                   "io_uring:io_uring_queue_async_work"]
 
 
-class Counter:
+class Counter(_PerfAttached):
     """`perf stat` of COUNTED_EVENTS attached to the proxy for one run (tracepoints: a little overhead
     per event, so the run's CPU figures are a few per cent higher than without it)."""
 
     def __init__(self, pid, path):
         self.path = path
-        self.proc = subprocess.Popen(["perf", "stat", "-x", ",", "--no-big-num", "-e", ",".join(COUNTED_EVENTS),
-                                      "-p", str(pid), "-o", path], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.log = open(path + ".log", "w")
+        super().__init__(["stat", "-x", ",", "--no-big-num", "-e", ",".join(COUNTED_EVENTS), "-p", str(pid),
+                          "-o", path])
 
     def stop(self):
         """{event: count} (events perf could not count are left out)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self._finish()
         counts = {}
         try:
             with open(self.path) as f:
