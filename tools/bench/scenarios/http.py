@@ -78,7 +78,8 @@ class Http:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, preexec_fn=preexec)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu1, back1 = proxy.cpu(), ctx.backend.cpu()
-        load_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime) + back1 - back0
+        wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        load_cpu = wrk_cpu + back1 - back0
         r = parse_wrk(p.stdout)
         if p.returncode != 0 or not r.get("requests"):
             return {"ok": False, "error": f"wrk: exit {p.returncode}: {(p.stderr or p.stdout)[:300]}"}
@@ -88,6 +89,9 @@ class Http:
                 "cpu_s": cpu1 - cpu0, "cpu_us_per_req": (cpu1 - cpu0) / r["requests"] * 1e6,
                 "busy_pct": _busy(cpu1 - cpu0, r["elapsed_s"], ctx),
                 "load_cpu_us_per_req": load_cpu / r["requests"] * 1e6,
+                # in the --json file only: the two halves of the load side
+                "wrk_cpu_us_per_req": wrk_cpu / r["requests"] * 1e6,
+                "backend_cpu_us_per_req": (back1 - back0) / r["requests"] * 1e6,
                 "latency_p50_us": r.get("latency_p50_us"), "latency_p99_us": r.get("latency_p99_us"),
                 "socket_errors": r["socket_errors"]}
 

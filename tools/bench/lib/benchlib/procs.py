@@ -331,3 +331,24 @@ class Counter(_PerfAttached):
         except OSError:
             pass
         return counts
+
+
+def tcp_counters():
+    """Machine-wide TCP counters (all of loopback's traffic, both ends of every connection): segments
+    sent, the data-carrying ones among them, pure ACKs received and delayed ACKs sent. Divided by the
+    requests of a run they show how many packets one request costs, whoever sends them."""
+    out = {}
+    for path, names in (("/proc/net/snmp", {"OutSegs": "tcp segments"}),
+                        ("/proc/net/netstat", {"TCPOrigDataSent": "tcp data segments",
+                                               "TCPPureAcks": "tcp pure ACKs",
+                                               "DelayedACKs": "tcp delayed ACKs"})):
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for head, vals in zip(lines[::2], lines[1::2]):
+            for k, v in zip(head.split()[1:], vals.split()[1:]):
+                if k in names:
+                    out[names[k]] = int(v)
+    return out

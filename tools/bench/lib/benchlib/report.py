@@ -63,7 +63,7 @@ def table(metrics, results, proxies):
 def counts_table(results, proxies):
     """Markdown rows of `--counts`: each kernel event's median count per request (or connection)."""
     events = sorted({e for p in proxies for r in results.get(p, []) for e in r.get("per_unit", {})})
-    rows = ["| kernel events per request (perf stat) | " + " | ".join(proxies) + " |",
+    rows = ["| kernel events per request (proxy: perf stat; tcp: /proc/net, machine-wide) | " + " | ".join(proxies) + " |",
             "|---|" + "---:|" * len(proxies)]
     for e in events:
         meds = [median([r["per_unit"][e] for r in results.get(p, []) if e in r.get("per_unit", {})]) for p in proxies]
