@@ -41,6 +41,15 @@ def machine(haproxy):
         hv = subprocess.run([haproxy, "-v"], capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         hv = "haproxy version unknown"
+    for cmd, pick in ((["wrk", "-v"], lambda out: out.split()[1] if out.startswith("wrk ") else None),
+                      (["nginx", "-v"], lambda out: out.split("/", 1)[1].strip() if "/" in out else None)):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            version = pick((p.stdout + p.stderr).strip().splitlines()[0])
+        except (OSError, IndexError):
+            version = None
+        if version:
+            hv += f", {cmd[0]} {version}"
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     virt = f", {hypervisor} guest" if hypervisor else ""
     return (f"{cpus} CPUs ({model}{virt}), Linux {platform.release()} {platform.machine()}, {hv}, "
