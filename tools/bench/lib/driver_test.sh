@@ -43,6 +43,13 @@ both() {  # both SCENARIO ARGS...: stand-in lbc = haproxy; all runs valid, both 
 both tcp-conn --duration 0.5
 both tcp-stream --duration 0.5
 both tcp-idle --connections 300
+# nginx (its own instance in a temp dir) and wrk pinned with taskset: the scenario of standard tools
+if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+    both wrk-nginx --duration 1
+    expect wrk-nginx "$TMP/wrk-nginx.out" '^\| wrk \+ backend CPU µs per request \| [0-9.]+ \| [0-9.]+ \|'
+else
+    echo "bench driver: nginx not installed, wrk-nginx skipped"
+fi
 
 if ! "$RUN" tcp-conn --build "$BUILD" --lbc "$TMP/lbc-missing" --runs 1 --duration 0.5 \
         >"$TMP/missing.out" 2>"$TMP/missing.err"; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """One markdown table from several `tools/bench/run ... --json FILE` results, for docs/benchmarks.md:
 a row per figure (median of each proxy's valid runs, ratio lbc/haproxy), and the range of each.
+Files of the same scenario (one command run in several sittings) are pooled: the median of all runs.
 usage: summarize.py RESULT.json..."""
 
 import json
@@ -12,19 +13,31 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scenarios"))
 
-from tcp import SCENARIOS  # noqa: E402
+from http import SCENARIOS as HTTP  # noqa: E402
+from nginx import SCENARIOS as NGINX  # noqa: E402
+from tcp import SCENARIOS as TCP  # noqa: E402
+
+SCENARIOS = {**TCP, **HTTP, **NGINX}
 
 
 class _Args:
-    concurrency = message_size = connections = None
+    concurrency = message_size = connections = nginx_headers = nginx_keepalive_requests = None
     direction = "up"
 
 
 def main():
     print("| scenario | figure | lbc | haproxy 2.6 | lbc/haproxy | lbc range | haproxy range |")
     print("|---|---|---:|---:|---:|---:|---:|")
+    pooled = {}
     for path in sys.argv[1:]:
         data = json.load(open(path))
+        key = (data["scenario"], data.get("direction", "up"))
+        if key in pooled:
+            for proxy, runs in data["results"].items():
+                pooled[key]["results"].setdefault(proxy, []).extend(runs)
+        else:
+            pooled[key] = data
+    for data in pooled.values():
         args = _Args()
         args.direction = data.get("direction", "up")
         scenario = SCENARIOS[data["scenario"]](args)

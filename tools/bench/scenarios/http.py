@@ -3,6 +3,7 @@
 completed (as in tcp.py)."""
 
 import re
+import resource
 import subprocess
 
 from benchlib.procs import _affinity
@@ -40,6 +41,7 @@ class Http:
         Metric("req_per_s", "requests/s", "higher", "{:.0f}"),
         Metric("cpu_us_per_req", "proxy CPU µs per request", "lower", "{:.1f}"),
         Metric("busy_pct", "proxy CPU busy % of nbthread cores", "n/a", "{:.0f}"),
+        Metric("load_cpu_us_per_req", "wrk + backend CPU µs per request", "n/a", "{:.1f}"),
         Metric("latency_p50_us", "latency p50 µs", "lower", "{:.0f}"),
         Metric("latency_p99_us", "latency p99 µs", "lower", "{:.0f}"),
     ]
@@ -60,16 +62,24 @@ class Http:
         return (f"wrk -c {self.connections} -t {threads} --latency"
                 + (" -H 'Connection: close'" if self.close else ""))
 
-    def measure(self, ctx, proxy, duration):
+    def wrk_cmd(self, ctx, proxy, duration):
+        """The wrk command line and its preexec_fn."""
         threads = max(1, min(ctx.loadgen_threads, self.connections))
         cmd = ["wrk", "-c", str(self.connections), "-t", str(threads), "-d", f"{max(1, round(duration))}s",
                "--latency", f"http://127.0.0.1:{proxy.port}/"]
         if self.close:
             cmd[1:1] = ["-H", "Connection: close"]
-        cpu0 = proxy.cpu()
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60,
-                           preexec_fn=_affinity(ctx.other_cpus))
-        cpu1 = proxy.cpu()
+        return cmd, _affinity(ctx.other_cpus)
+
+    def measure(self, ctx, proxy, duration):
+        cmd, preexec = self.wrk_cmd(ctx, proxy, duration)
+        cpu0, back0 = proxy.cpu(), ctx.backend.cpu()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)  # only wrk is reaped during the call
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, preexec_fn=preexec)
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu1, back1 = proxy.cpu(), ctx.backend.cpu()
+        wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        load_cpu = wrk_cpu + back1 - back0
         r = parse_wrk(p.stdout)
         if p.returncode != 0 or not r.get("requests"):
             return {"ok": False, "error": f"wrk: exit {p.returncode}: {(p.stderr or p.stdout)[:300]}"}
@@ -78,6 +88,10 @@ class Http:
         return {"ok": True, "req_per_s": r["requests"] / r["elapsed_s"], "requests": r["requests"],
                 "cpu_s": cpu1 - cpu0, "cpu_us_per_req": (cpu1 - cpu0) / r["requests"] * 1e6,
                 "busy_pct": _busy(cpu1 - cpu0, r["elapsed_s"], ctx),
+                "load_cpu_us_per_req": load_cpu / r["requests"] * 1e6,
+                # in the --json file only: the two halves of the load side
+                "wrk_cpu_us_per_req": wrk_cpu / r["requests"] * 1e6,
+                "backend_cpu_us_per_req": (back1 - back0) / r["requests"] * 1e6,
                 "latency_p50_us": r.get("latency_p50_us"), "latency_p99_us": r.get("latency_p99_us"),
                 "socket_errors": r["socket_errors"]}
 

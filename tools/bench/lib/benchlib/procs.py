@@ -93,10 +93,24 @@ def rss_kib(pid):
     return sum(_rss_one(p) for p in process_tree(pid))
 
 
+# `--fifo`: every process of a run (proxy, backend, load generator) under SCHED_FIFO priority 1, so
+# that on a machine busy with other work (compilers of other sessions) a wake-up runs at once instead
+# of waiting for the running task's time slice (milliseconds under EEVDF). A nice value does not do
+# that. Root only; the kernel's RT throttling still leaves other tasks 5% of each CPU.
+FIFO = False
+
+
 def _affinity(cpus):
-    if not cpus:
+    """preexec_fn of a benchmark process: pinned to `cpus` (if any), SCHED_FIFO under FIFO."""
+    if not cpus and not FIFO:
         return None
-    return lambda: os.sched_setaffinity(0, cpus)
+
+    def setup():
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        if FIFO:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    return setup
 
 
 class Backend:
@@ -221,16 +235,42 @@ def start_loadgen(cmd, cpus):
                             text=True, preexec_fn=_affinity(cpus))
 
 
-class Profiler:
-    """`perf record -g` attached to the proxy for one run; stop() also writes the top symbols."""
+class _PerfAttached:
+    """perf (record or stat) attached to the proxy, counting only between start and stop: perf starts
+    with its events disabled and is enabled through its control pipe, acknowledged, so no event of
+    the load is missed while perf attaches (under --fifo a plain perf would be the last to run). Under
+    FIFO, perf itself runs at a higher SCHED_FIFO priority than the benchmark."""
 
-    def __init__(self, pid, prefix):
-        self.prefix = prefix
-        self.proc = subprocess.Popen(["perf", "record", "-g", "-F", "999", "-p", str(pid), "-o",
-                                      prefix + ".perf.data"], stdout=subprocess.DEVNULL,
-                                     stderr=open(prefix + ".perf.log", "w"))
+    def __init__(self, args):
+        ctl_r, self.ctl_w = os.pipe()
+        self.ack_r, ack_w = os.pipe()
+        prio = (lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(2))) if FIFO else None
+        self.proc = subprocess.Popen(["perf"] + args[:1] + ["-D", "-1", "--control", f"fd:{ctl_r},{ack_w}"] + args[1:],
+                                     stdout=subprocess.DEVNULL, stderr=self.log, pass_fds=(ctl_r, ack_w),
+                                     preexec_fn=prio)
+        os.close(ctl_r)
+        os.close(ack_w)
+        self._command("enable")
 
-    def stop(self):
+    def _command(self, cmd):
+        """Sends a control command and waits for perf's ack (or for perf to exit)."""
+        import select
+        try:
+            os.write(self.ctl_w, (cmd + "\n").encode())
+        except OSError:
+            return
+        deadline = time.monotonic() + 30
+        got = b""
+        while b"ack" not in got and time.monotonic() < deadline and self.proc.poll() is None:
+            ready, _, _ = select.select([self.ack_r], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.ack_r, 64)
+                if not chunk:
+                    break
+                got += chunk
+
+    def _finish(self):
+        self._command("disable")
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -238,9 +278,77 @@ class Profiler:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        os.close(self.ctl_w)
+        os.close(self.ack_r)
+        self.log.close()
+
+
+class Profiler(_PerfAttached):
+    """`perf record -g` attached to the proxy for one run; stop() also writes the top symbols."""
+
+    def __init__(self, pid, prefix):
+        self.prefix = prefix
+        self.log = open(prefix + ".perf.log", "w")
+        super().__init__(["record", "-g", "-F", "999", "-p", str(pid), "-o", prefix + ".perf.data"])
+
+    def stop(self):
+        self._finish()
         with open(self.prefix + ".perf.txt", "w") as out:
             for sort in ("dso", "dso,symbol"):  # kernel/user split first, then the hot symbols
                 out.flush()
                 subprocess.run(["perf", "report", "-i", self.prefix + ".perf.data", "--stdio", "--no-children",
                                 "--percent-limit", "0.5", "--sort", sort, "-g", "none", "-q"],
                                stdout=out, stderr=subprocess.DEVNULL)
+
+
+# Kernel events counted per request by `--counts`: how often the proxy enters the kernel, how often it
+# sleeps (a context switch is a wait for work), and what io_uring does for it.
+COUNTED_EVENTS = ["raw_syscalls:sys_enter", "sched:sched_switch", "io_uring:io_uring_submit_req",
+                  "io_uring:io_uring_complete", "io_uring:io_uring_poll_arm", "io_uring:io_uring_task_work_run",
+                  "io_uring:io_uring_queue_async_work"]
+
+
+class Counter(_PerfAttached):
+    """`perf stat` of COUNTED_EVENTS attached to the proxy for one run (tracepoints: a little overhead
+    per event, so the run's CPU figures are a few per cent higher than without it)."""
+
+    def __init__(self, pid, path):
+        self.path = path
+        self.log = open(path + ".log", "w")
+        super().__init__(["stat", "-x", ",", "--no-big-num", "-e", ",".join(COUNTED_EVENTS), "-p", str(pid),
+                          "-o", path])
+
+    def stop(self):
+        """{event: count} (events perf could not count are left out)."""
+        self._finish()
+        counts = {}
+        try:
+            with open(self.path) as f:
+                for line in f:
+                    fields = line.strip().split(",")
+                    if len(fields) > 2 and fields[0].isdigit():
+                        counts[fields[2]] = int(fields[0])
+        except OSError:
+            pass
+        return counts
+
+
+def tcp_counters():
+    """Machine-wide TCP counters (all of loopback's traffic, both ends of every connection): segments
+    sent, the data-carrying ones among them, pure ACKs received and delayed ACKs sent. Divided by the
+    requests of a run they show how many packets one request costs, whoever sends them."""
+    out = {}
+    for path, names in (("/proc/net/snmp", {"OutSegs": "tcp segments"}),
+                        ("/proc/net/netstat", {"TCPOrigDataSent": "tcp data segments",
+                                               "TCPPureAcks": "tcp pure ACKs",
+                                               "DelayedACKs": "tcp delayed ACKs"})):
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for head, vals in zip(lines[::2], lines[1::2]):
+            for k, v in zip(head.split()[1:], vals.split()[1:]):
+                if k in names:
+                    out[names[k]] = int(v)
+    return out

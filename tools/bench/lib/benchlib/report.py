@@ -41,6 +41,15 @@ def machine(haproxy):
         hv = subprocess.run([haproxy, "-v"], capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         hv = "haproxy version unknown"
+    for cmd, pick in ((["wrk", "-v"], lambda out: out.split()[1] if out.startswith("wrk ") else None),
+                      (["nginx", "-v"], lambda out: out.split("/", 1)[1].strip() if "/" in out else None)):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            version = pick((p.stdout + p.stderr).strip().splitlines()[0])
+        except (OSError, IndexError):
+            version = None
+        if version:
+            hv += f", {cmd[0]} {version}"
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     virt = f", {hypervisor} guest" if hypervisor else ""
     return (f"{cpus} CPUs ({model}{virt}), Linux {platform.release()} {platform.machine()}, {hv}, "
@@ -57,4 +66,15 @@ def table(metrics, results, proxies):
         rows.append(f"| {m.label}{better} | " +
                     " | ".join(fmt(meds[p], m.spec) for p in proxies) + " | " +
                     fmt(ratio(meds.get("lbc"), meds.get("haproxy")), "{:.2f}") + " |")
+    return "\n".join(rows)
+
+
+def counts_table(results, proxies):
+    """Markdown rows of `--counts`: each kernel event's median count per request (or connection)."""
+    events = sorted({e for p in proxies for r in results.get(p, []) for e in r.get("per_unit", {})})
+    rows = ["| kernel events per request (proxy: perf stat; tcp: /proc/net, machine-wide) | " + " | ".join(proxies) + " |",
+            "|---|" + "---:|" * len(proxies)]
+    for e in events:
+        meds = [median([r["per_unit"][e] for r in results.get(p, []) if e in r.get("per_unit", {})]) for p in proxies]
+        rows.append(f"| {e} | " + " | ".join(fmt(m, "{:.2f}") for m in meds) + " |")
     return "\n".join(rows)
