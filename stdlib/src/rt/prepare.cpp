@@ -14,10 +14,8 @@ using namespace lbc::rt::detail;
 namespace lbc::rt::detail {
 
 namespace {
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+std::string trim(std::string_view s) {
+  return std::string(stdlib::trim(s));
 }
 }  // namespace
 
