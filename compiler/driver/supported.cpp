@@ -119,7 +119,6 @@ class ServingCheck {
     if (p.isFrontend()) binds(p);
     if (p.isBackend())
       for (const auto& s : p.servers) server(s);
-    httpCheck(p);
   }
 
   void http(const ir::Proxy& p) {
@@ -129,7 +128,7 @@ class ServingCheck {
     using A = ir::Balance::Algo;
     if (p.isBackend() &&
         (p.balance.algo == A::Uri || p.balance.algo == A::UrlParam || p.balance.algo == A::Hdr) &&
-        p.hash.function == "none")
+        p.hash.function == ir::HashType::Function::None)
       refuse(p.balance.loc.valid() ? p.balance.loc : p.loc,
              "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who(p));
     if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who(p));
@@ -206,16 +205,6 @@ class ServingCheck {
     if (o.ssl) refuse(s.loc, who + "'ssl' to servers");
     if (o.send_proxy) refuse(s.loc, who + "'send-proxy'");
     if (!o.resolvers.empty()) refuse(s.loc, who + "'resolvers'");
-  }
-
-  // `http-check expect` kinds the health checker implements: status, rstatus, string, rstring.
-  void httpCheck(const ir::Proxy& p) {
-    if (!p.http_check.enabled || !p.isBackend()) return;
-    for (const auto& r : p.http_check.rules) {
-      if (r.kind != ir::HttpCheckRule::Kind::Expect) continue;
-      if (r.match != "status" && r.match != "rstatus" && r.match != "string" && r.match != "rstring")
-        refuse(r.loc, "'http-check expect " + r.match + "'");
-    }
   }
 
   const ir::Program& prog_;

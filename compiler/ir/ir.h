@@ -247,8 +247,9 @@ struct Balance {
 struct HashType {
   enum class Method : uint8_t { MapBased, Consistent } method = Method::MapBased;
   bool avalanche = false;
-  std::string function = "sdbm";
+  enum class Function : uint8_t { Sdbm, Djb2, Wt6, Crc32, None } function = Function::Sdbm;
 };
+const char* hashFunctionName(HashType::Function f);  // "sdbm", ...
 
 // ---- persistence, checks -------------------------------------------------------------------------
 
@@ -292,9 +293,11 @@ struct HttpCheckRule {
   std::vector<std::pair<std::string, std::string>> headers;
   // expect
   bool negate = false;
-  std::string match;  // status rstatus string rstring hdr fhdr
+  enum class Match : uint8_t { Status, RStatus, String, RString } match = Match::Status;
   std::string pattern;
 };
+
+const char* checkMatchName(HttpCheckRule::Match m);  // "status", ...
 
 struct HttpCheck {
   bool enabled = false;  // option httpchk

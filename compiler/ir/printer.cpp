@@ -24,6 +24,16 @@ std::optional<VarScope> parseVarScope(std::string_view s) {
   return std::nullopt;
 }
 
+const char* hashFunctionName(HashType::Function f) {
+  static constexpr const char* kNames[] = {"sdbm", "djb2", "wt6", "crc32", "none"};
+  return kNames[static_cast<size_t>(f)];
+}
+
+const char* checkMatchName(HttpCheckRule::Match m) {
+  static constexpr const char* kNames[] = {"status", "rstatus", "string", "rstring"};
+  return kNames[static_cast<size_t>(m)];
+}
+
 std::string formatDuration(uint64_t ms) {
   if (ms && ms % 86400000 == 0) return std::to_string(ms / 86400000) + "d";
   if (ms && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
@@ -307,8 +317,8 @@ class Printer {
       }
       for (const auto& r : p.http_check.rules) {
         if (r.kind == HttpCheckRule::Kind::Expect)
-          out_ << "  http-check expect " << (r.negate ? "! " : "") << r.match << " " << quote(r.pattern)
-               << loc(r.loc) << "\n";
+          out_ << "  http-check expect " << (r.negate ? "! " : "") << checkMatchName(r.match) << " "
+               << quote(r.pattern) << loc(r.loc) << "\n";
         else
           out_ << "  http-check send" << (r.meth.empty() ? "" : " meth " + r.meth)
                << (r.uri.empty() ? "" : " uri " + r.uri) << loc(r.loc) << "\n";

@@ -285,20 +285,24 @@ class Lowering {
       rt::CheckExpectSpec e;
       e.negate = r.negate;
       e.pattern = r.pattern;
-      if (r.match == "status") {
-        e.kind = rt::CheckExpectKind::Status;
-        if (!validStatusList(r.pattern))
-          diags_.error(r.loc, "'http-check expect status': '" + r.pattern +
-                                  "' is not a list of status codes or ranges (e.g. '200,300-399')");
-      } else if (r.match == "rstatus") {
-        e.kind = rt::CheckExpectKind::RStatus;
-      } else if (r.match == "string") {
-        e.kind = rt::CheckExpectKind::String;
-      } else if (r.match == "rstring") {
-        e.kind = rt::CheckExpectKind::RString;
-      } else {
-        continue;  // refused by the supported-check
+      using M = ir::HttpCheckRule::Match;
+      switch (r.match) {
+        case M::Status:
+          e.kind = rt::CheckExpectKind::Status;
+          break;
+        case M::RStatus:
+          e.kind = rt::CheckExpectKind::RStatus;
+          break;
+        case M::String:
+          e.kind = rt::CheckExpectKind::String;
+          break;
+        case M::RString:
+          e.kind = rt::CheckExpectKind::RString;
+          break;
       }
+      if (r.match == M::Status && !validStatusList(r.pattern))
+        diags_.error(r.loc, "'http-check expect status': '" + r.pattern +
+                                "' is not a list of status codes or ranges (e.g. '200,300-399')");
       out.httpchk.expects.push_back(std::move(e));
     }
     std::string req = meth + " " + uri + " " + ver + "\r\n";
@@ -404,10 +408,11 @@ class Lowering {
         out.hdr_domain_only = p.balance.hdr_use_domain_only;
         break;
     }
-    out.hash_fn = p.hash.function == "djb2"    ? rt::HashFn::Djb2
-                  : p.hash.function == "wt6"   ? rt::HashFn::Wt6
-                  : p.hash.function == "crc32" ? rt::HashFn::Crc32
-                                               : rt::HashFn::Sdbm;
+    using F = ir::HashType::Function;
+    out.hash_fn = p.hash.function == F::Djb2    ? rt::HashFn::Djb2
+                  : p.hash.function == F::Wt6   ? rt::HashFn::Wt6
+                  : p.hash.function == F::Crc32 ? rt::HashFn::Crc32
+                                                : rt::HashFn::Sdbm;
     out.hash_consistent = p.hash.method == ir::HashType::Method::Consistent;
     out.hash_avalanche = p.hash.avalanche;
     out.random_draws = p.balance.random_draws;

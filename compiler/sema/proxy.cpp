@@ -367,7 +367,16 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
   return true;
 }
 
-// ---- balance, hash-type -----------------------------------------------------------------------
+// ---- balance, hash-type
+
+namespace {
+std::optional<ir::HashType::Function> hashFunction(std::string_view w) {
+  using F = ir::HashType::Function;
+  for (F f : {F::Sdbm, F::Djb2, F::Wt6, F::Crc32, F::None})
+    if (w == ir::hashFunctionName(f)) return f;
+  return std::nullopt;
+}
+}  // namespace
 
 void Sema::balance(const Line& l) {
   if (!noCondition(l)) return;
@@ -487,12 +496,12 @@ void Sema::hashType(const Line& l) {
         return;
       }
       h.avalanche = true;
-    } else if (w == "sdbm" || w == "djb2" || w == "wt6" || w == "crc32" || w == "none") {
+    } else if (auto f = hashFunction(w)) {
       if (i != 2) {
         error(l.words[i], "the hash function must come right after the hash method");
         return;
       }
-      h.function = w;
+      h.function = *f;
     } else {
       error(l.words[i],
             "unexpected '" + w +
