@@ -198,13 +198,13 @@ class ServingCheck {
 
   void server(const ir::Server& s) {
     const ir::ServerOpts& o = s.opts;
-    const std::string who = "server '" + s.name + "': ";
+    const std::string at = "server '" + s.name + "': ";
     bool inet = s.addr.kind != ir::Address::Kind::Unix && s.addr.kind != ir::Address::Kind::Abns;
     if (inet && (!s.addr.has_port || s.addr.relative_port || s.addr.port_lo == 0))
-      refuse(s.loc, who + "an address without an absolute port (the client's destination port)");
-    if (o.ssl) refuse(s.loc, who + "'ssl' to servers");
-    if (o.send_proxy) refuse(s.loc, who + "'send-proxy'");
-    if (!o.resolvers.empty()) refuse(s.loc, who + "'resolvers'");
+      refuse(s.loc, at + "an address without an absolute port (the client's destination port)");
+    if (o.ssl) refuse(s.loc, at + "'ssl' to servers");
+    if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
+    if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
   }
 
   const ir::Program& prog_;
