@@ -28,11 +28,11 @@ class RuleCheck {
         d_.error(c.loc, "converter '" + c.name + "' has no implementation in lbc's back end yet");
   }
 
-  // A log-format alias that rule arguments cannot render (stdlib::lfAlias knows the others).
+  // A log-format alias that rule arguments cannot render (sema set the others' LBC_ALIAS_* id).
   void format(const ir::LogFormat& lf, ir::SourceLoc at) {
     for (const auto& it : lf.items) {
       if (it.kind == ir::LogFormat::Item::Kind::Sample && it.sample) sample(*it.sample);
-      if (it.kind == ir::LogFormat::Item::Kind::Alias && stdlib::lfAlias(it.text) < 0)
+      if (it.kind == ir::LogFormat::Item::Kind::Alias && it.alias < 0)
         d_.error(at, "log-format alias '%" + it.text +
                          "' is not supported in rule arguments by lbc yet (supported: "
                          "%ci %cp %fi %fp %f %ft %b %HM %HU %HP %HQ %HV %r %ST)");

@@ -95,10 +95,10 @@ bool Interpreter::render(rt::Txn& t, const ir::LogFormat& lf, lbc_smp& out) {
         lbc_lf_text(x, it.text.data(), it.text.size());
         break;
       case ir::LogFormat::Item::Kind::Sample:
-        lbc_lf_smp(x, &vals[i], stdlib::lfRuleFlags(it.flags));
+        lbc_lf_smp(x, &vals[i], it.lf_flags);
         break;
       case ir::LogFormat::Item::Kind::Alias:
-        lbc_lf_alias(x, stdlib::lfAlias(it.text), stdlib::lfRuleFlags(it.flags));
+        lbc_lf_alias(x, it.alias, it.lf_flags);
         break;
     }
   }

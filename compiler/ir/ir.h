@@ -68,8 +68,10 @@ struct SampleExpr {
 struct LogFormat {
   struct Item {
     enum class Kind : uint8_t { Text, Sample, Alias } kind = Kind::Text;
-    std::string text;  // literal text or alias name
-    std::string flags;
+    std::string text;      // literal text or alias name
+    std::string flags;     // as written (`+Q`...)
+    int32_t lf_flags = 0;  // LBC_LF_* of `flags` in a rule's (HTTP) context
+    int32_t alias = -1;    // Alias: LBC_ALIAS_*, -1 when lbc does not render it in rule formats
     std::optional<SampleExpr> sample;
   };
   std::string text;  // as written

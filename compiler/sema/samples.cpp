@@ -8,6 +8,7 @@
 #include <algorithm>
 #include "front/parse.h"
 
+#include "lbc/stdlib/exec.h"
 #include "lbc/stdlib/text.h"
 #include "sema/context.h"
 #include "sema/values.h"
@@ -332,10 +333,12 @@ std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) 
     ir::LogFormat::Item item;
     item.text = it.text;
     item.flags = it.flags;
+    item.lf_flags = stdlib::lfRuleFlags(it.flags);
     if (it.kind == front::LogFormatItem::Kind::Text) {
       item.kind = ir::LogFormat::Item::Kind::Text;
     } else if (it.kind == front::LogFormatItem::Kind::Alias) {
       item.kind = ir::LogFormat::Item::Kind::Alias;
+      item.alias = stdlib::lfAlias(it.text);
       const auto names = stdlib::logFormatAliases();
       if (std::find(names.begin(), names.end(), it.text) == names.end()) {
         Word at{it.text, it.loc, false};
