@@ -38,19 +38,14 @@ struct TempDir {
 
 }  // namespace
 
-std::unique_ptr<interp::Engine> makeEngine(const ir::Program& p, std::string& err) {
-  codegen::Result r = codegen::generate(p, {});
-  if (!r.ok()) {
-    err = r.error;
-    return nullptr;
-  }
+std::unique_ptr<interp::Engine> makeEngine(codegen::Module& module, std::string& err) {
   char tmpl[] = "/tmp/lbc-aot-XXXXXX";
   if (!mkdtemp(tmpl)) {
     err = "cannot create a temporary directory";
     return nullptr;
   }
   TempDir dir{tmpl};
-  err = emit(*r.module, EmitKind::Obj, dir.obj());
+  err = emit(module, EmitKind::Obj, dir.obj());
   if (!err.empty()) return nullptr;
   LinkOptions lo;
   lo.objects = {dir.obj()};

@@ -6,9 +6,10 @@
 #include <memory>
 #include <string>
 
+#include "codegen/codegen.h"
 #include "interp/engine.h"
-#include "ir/ir.h"
 
 namespace lbc::aot {
-std::unique_ptr<interp::Engine> makeEngine(const ir::Program& p, std::string& err);
+// `module` is codegen's output, made by the driver (driver::makeEngine).
+std::unique_ptr<interp::Engine> makeEngine(codegen::Module& module, std::string& err);
 }  // namespace lbc::aot

@@ -24,6 +24,17 @@ struct DeadRule {
 };
 // Rules (tcp/http rules, use_backend, default_backend) that can never run, in file order.
 std::vector<DeadRule> deadRules(const ir::Program& p);
+
+// The dead-rule lint, one warning per rule that can never run: after an unconditional final
+// rule of the same list (named, with a note where that rule is), then, when `fixed_conditions`
+// (the IR has no errors, so conditions can be evaluated), every other rule deadRules finds.
+struct Lint {
+  ir::SourceLoc loc;
+  std::string message;
+  ir::SourceLoc note_loc;  // invalid: no note
+  std::string note;
+};
+std::vector<Lint> deadRuleLint(const ir::Program& p, bool fixed_conditions);
 // Per proxy: which of Proxy::rules / Proxy::use_backends are dead.
 std::vector<bool> deadActionRules(const ir::Proxy& px);
 std::vector<bool> deadUseBackends(const ir::Proxy& px);

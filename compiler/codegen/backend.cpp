@@ -14,6 +14,7 @@
 #include "codegen/gen.h"
 #include "codegen/strset.h"
 #include "lbc/stdlib/exec.h"
+#include "lbc/stdlib/text.h"
 
 namespace lbc::codegen {
 
@@ -271,8 +272,7 @@ void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index) {
       bool clash = false;
       for (const auto& p : t->patterns) {
         std::string pre = regexPrefix(p.text);
-        if (t->icase)
-          std::transform(pre.begin(), pre.end(), pre.begin(), [](char c) { return char(tolower(c)); });
+        if (t->icase) pre = stdlib::lowerCopy(std::move(pre));
         clash |= taken.count(pre) != 0;
         mine.push_back(pre);
       }

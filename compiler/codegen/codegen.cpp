@@ -1,6 +1,8 @@
 // Entry point of codegen: builds the module, the hook functions and the descriptor.
 #include "codegen/codegen.h"
 
+#include <cstddef>
+
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Verifier.h>
@@ -31,8 +33,7 @@ Result generate(const ir::Program& program, const Options& opts) {
   auto* i64 = g.i64;
   auto* ptr = g.ptr;
 
-  llvm::Constant* hooks[9];
-  genHooks(g, hooks);
+  HookConstants hooks = genHooks(g);
   llvm::Function* init = g.finishInit();
   llvm::Function* fini = g.finishFini();
   if (!g.error.empty()) {
@@ -59,10 +60,17 @@ Result generate(const ir::Program& program, const Options& opts) {
                                            caps_init, "lbc.proxy_caps");
   (void)i8;
 
-  // Mirrors lbc_program field by field; the static_assert catches an ABI change not made here.
-  static_assert(sizeof(lbc_program) == 4 + 4 + 8 + 8 + 4 + 4 + 8 * 4 + 8 * 9, "lbc_program layout changed");
+  // Mirrors lbc_program field by field; the static_asserts catch an ABI change not made here.
+  static_assert(sizeof(lbc_program) == 4 + 4 + 8 + 8 + 4 + 4 + 8 * 4 + 8 * stdlib::kHookCount,
+                "lbc_program layout changed");
+#define LBC_CODEGEN_HOOK_AT(field, Name, KIND, text)                                               \
+  static_assert(offsetof(lbc_program, field) ==                                                    \
+                    offsetof(lbc_program, fini) + 8 + 8 * static_cast<size_t>(stdlib::Hook::Name), \
+                "lbc_program hooks are not in LBC_HOOKS order");
+  LBC_HOOKS(LBC_CODEGEN_HOOK_AT)
+#undef LBC_CODEGEN_HOOK_AT
   std::vector<llvm::Type*> fields{i32, i32, ptr, i64, i32, i32, ptr, ptr, ptr, ptr};
-  for (int k = 0; k < 9; ++k) fields.push_back(ptr);
+  for (size_t k = 0; k < stdlib::kHookCount; ++k) fields.push_back(ptr);
   auto* desc_ty = llvm::StructType::create(c, fields, "lbc_program");
   std::vector<llvm::Constant*> vals{llvm::ConstantInt::get(i32, LBC_PROGRAM_MAGIC),
                                     llvm::ConstantInt::get(i32, LBC_ABI_VERSION),

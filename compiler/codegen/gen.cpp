@@ -297,15 +297,15 @@ llvm::Value* FnGen::logFormat(const ir::LogFormat& lf, llvm::Value** ok) {
         break;
       case ir::LogFormat::Item::Kind::Sample:
         sample(*it.sample, tmp);
-        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(stdlib::lfRuleFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_smp"), {txn, tmp, b.getInt32(it.lf_flags)});
         break;
       case ir::LogFormat::Item::Kind::Alias: {
-        int id = stdlib::lfAlias(it.text);
+        int id = it.alias;
         if (id < 0) {
           g.fail({}, "log-format alias '%" + it.text + "' in '" + lf.text + "' cannot be compiled yet");
           break;
         }
-        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(stdlib::lfRuleFlags(it.flags))});
+        b.CreateCall(g.helper("lbc_lf_alias"), {txn, b.getInt32(id), b.getInt32(it.lf_flags)});
         break;
       }
     }

@@ -5,6 +5,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -137,6 +138,8 @@ std::string fetchHelper(stdlib::FetchId id);
 std::string convHelper(stdlib::ConvId id);
 
 // Rules, backend selection, stick rules (rules.cpp).
-void genHooks(Gen& g, llvm::Constant* hooks[9]);
+// The entry points of lbc_program's hooks, in LBC_HOOKS order (indexed by stdlib::Hook).
+using HookConstants = std::array<llvm::Constant*, stdlib::kHookCount>;
+HookConstants genHooks(Gen& g);
 
 }  // namespace lbc::codegen

@@ -30,14 +30,6 @@ bool readFile(const std::string& path, std::string& out) {
   return true;
 }
 
-int varScope(const std::string& s) {
-  if (s == "proc") return LBC_VAR_PROC;
-  if (s == "sess") return LBC_VAR_SESS;
-  if (s == "req") return LBC_VAR_REQ;
-  if (s == "res") return LBC_VAR_RES;
-  return LBC_VAR_TXN;
-}
-
 class RuleGen {
  public:
   RuleGen(FnGen& fg, const ir::Proxy& px) : fg_(fg), g_(fg.g), b_(fg.b), px_(px) {}
@@ -67,7 +59,7 @@ class RuleGen {
 
   // Emits the action of rule `r`; leaves the builder where evaluation continues (non-final).
   void action(const ir::Rule& r) {
-    const int dir = r.set == ir::RuleSet::HttpReq ? LBC_DIR_REQ : LBC_DIR_RES;
+    const int dir = ir::isResponseSide(r.set) ? LBC_DIR_RES : LBC_DIR_REQ;
     auto fnCall = [&](const char* h, std::vector<llvm::Value*> args) {
       return b_.CreateCall(g_.helper(h), args);
     };
@@ -126,9 +118,7 @@ class RuleGen {
       case ActionId::redirect: {
         const auto& ra = std::get<ir::RedirectArgs>(r.args);
         llvm::Value* target = format(ra.target);
-        int type = ra.type == ir::RedirectArgs::Type::Location ? LBC_REDIR_LOCATION
-                   : ra.type == ir::RedirectArgs::Type::Prefix ? LBC_REDIR_PREFIX
-                                                               : LBC_REDIR_SCHEME;
+        int type = static_cast<int>(ra.type);
         int flags =
             (ra.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (ra.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
         errorIfFailed(fnCall("lbc_act_redirect",
@@ -182,8 +172,8 @@ class RuleGen {
         const auto& va = std::get<ir::VarArgs>(r.args);
         llvm::Value* smp = fg_.local(g_.smp_ty, "var.smp");
         fg_.sample(va.expr, smp);
-        errorIfFailed(fnCall("lbc_act_set_var", {txn, b_.getInt32(varScope(va.scope)), g_.bytes(va.name),
-                                                 b_.getInt64(va.name.size()), smp}));
+        errorIfFailed(fnCall("lbc_act_set_var", {txn, b_.getInt32(static_cast<int32_t>(va.scope)),
+                                                 g_.bytes(va.name), b_.getInt64(va.name.size()), smp}));
         break;
       }
       case ActionId::track_sc0:
@@ -270,31 +260,28 @@ llvm::Constant* dispatcher(Gen& g, const std::string& name,
 void genBackend(Gen& g, FnGen& fg, const ir::Proxy& px, uint32_t index);  // backend.cpp
 void genStick(Gen& g, FnGen& fg, const ir::Proxy& px);                    // backend.cpp
 
-void genHooks(Gen& g, llvm::Constant* hooks[9]) {
-  static const ir::RuleSet kSets[] = {
-      ir::RuleSet::TcpReqConn, ir::RuleSet::TcpReqSess, ir::RuleSet::TcpReqCont,  ir::RuleSet::TcpResCont,
-      ir::RuleSet::HttpReq,    ir::RuleSet::HttpRes,    ir::RuleSet::HttpAfterRes};
-  static const int kSlot[] = {0, 1, 2, 3, 4, 7, 8};  // position in lbc_program after select_backend, stick
-  for (size_t s = 0; s < 7; ++s) {
-    std::vector<std::pair<uint32_t, llvm::Function*>> fns;
-    for (uint32_t p = 0; p < g.prog.proxies.size(); ++p) {
-      const ir::Proxy& px = g.prog.proxies[p];
-      if (px.caps == 0) continue;
-      auto dead = deadActionRules(px);
-      bool any = false;
-      for (size_t i = 0; i < px.rules.size(); ++i) any |= px.rules[i].set == kSets[s] && !dead[i];
-      if (!any) continue;
-      auto* f =
-          llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage,
-                                 std::string("lbc.rules.") + ir::ruleSetName(kSets[s]) + "." + px.name, g.m);
-      FnGen fg(g, f, p);
-      RuleGen(fg, px).ruleList(kSets[s]);
-      fns.push_back({p, f});
-    }
-    hooks[kSlot[s]] =
-        dispatcher(g, std::string("lbc.hook.") + ir::ruleSetName(kSets[s]), fns, LBC_HOOK_CONTINUE);
-  }
+namespace {
 
+// One rule set's hook: a dispatcher over the per-proxy rule lists.
+llvm::Constant* genRuleHook(Gen& g, ir::RuleSet set) {
+  std::vector<std::pair<uint32_t, llvm::Function*>> fns;
+  for (uint32_t p = 0; p < g.prog.proxies.size(); ++p) {
+    const ir::Proxy& px = g.prog.proxies[p];
+    if (px.caps == 0) continue;
+    auto dead = deadActionRules(px);
+    bool any = false;
+    for (size_t i = 0; i < px.rules.size(); ++i) any |= px.rules[i].set == set && !dead[i];
+    if (!any) continue;
+    auto* f = llvm::Function::Create(hookTy(g), llvm::GlobalValue::InternalLinkage,
+                                     std::string("lbc.rules.") + ir::ruleSetName(set) + "." + px.name, g.m);
+    FnGen fg(g, f, p);
+    RuleGen(fg, px).ruleList(set);
+    fns.push_back({p, f});
+  }
+  return dispatcher(g, std::string("lbc.hook.") + ir::ruleSetName(set), fns, LBC_HOOK_CONTINUE);
+}
+
+llvm::Constant* genSelectBackendHook(Gen& g) {
   std::vector<std::pair<uint32_t, llvm::Function*>> be;
   for (uint32_t p = 0; p < g.prog.proxies.size(); ++p) {
     const ir::Proxy& px = g.prog.proxies[p];
@@ -305,9 +292,11 @@ void genHooks(Gen& g, llvm::Constant* hooks[9]) {
     genBackend(g, fg, px, p);
     be.push_back({p, f});
   }
-  hooks[5] = dispatcher(g, "lbc.select_backend", be, LBC_BACKEND_NONE);
+  return dispatcher(g, "lbc.select_backend", be, LBC_BACKEND_NONE);
+}
 
-  // stick: i32 (txn, proxy, rule, key*)
+// stick: i32 (txn, proxy, rule, key*)
+llvm::Constant* genStickHook(Gen& g) {
   std::vector<std::pair<uint32_t, llvm::Function*>> st;
   auto* sty = llvm::FunctionType::get(g.i32, {g.ptr, g.i32, g.i32, g.ptr}, false);
   for (uint32_t p = 0; p < g.prog.proxies.size(); ++p) {
@@ -318,23 +307,37 @@ void genHooks(Gen& g, llvm::Constant* hooks[9]) {
     genStick(g, fg, px);
     st.push_back({p, f});
   }
-  if (st.empty()) {
-    hooks[6] = llvm::ConstantPointerNull::get(g.ptr);
-  } else {
-    auto* f = llvm::Function::Create(sty, llvm::GlobalValue::InternalLinkage, "lbc.stick", g.m);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(g.c, "entry", f));
-    auto* other = llvm::BasicBlock::Create(g.c, "other", f);
-    auto* sw = b.CreateSwitch(f->getArg(1), other, st.size());
-    for (auto& [idx, fn] : st) {
-      auto* bb = llvm::BasicBlock::Create(g.c, "proxy", f);
-      sw->addCase(b.getInt32(idx), bb);
-      llvm::IRBuilder<> cb(bb);
-      cb.CreateRet(cb.CreateCall(fn, {f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3)}));
-    }
-    b.SetInsertPoint(other);
-    b.CreateRet(b.getInt32(LBC_FAIL));
-    hooks[6] = f;
+  if (st.empty()) return llvm::ConstantPointerNull::get(g.ptr);
+  auto* f = llvm::Function::Create(sty, llvm::GlobalValue::InternalLinkage, "lbc.stick", g.m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(g.c, "entry", f));
+  auto* other = llvm::BasicBlock::Create(g.c, "other", f);
+  auto* sw = b.CreateSwitch(f->getArg(1), other, st.size());
+  for (auto& [idx, fn] : st) {
+    auto* bb = llvm::BasicBlock::Create(g.c, "proxy", f);
+    sw->addCase(b.getInt32(idx), bb);
+    llvm::IRBuilder<> cb(bb);
+    cb.CreateRet(cb.CreateCall(fn, {f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3)}));
   }
+  b.SetInsertPoint(other);
+  b.CreateRet(b.getInt32(LBC_FAIL));
+  return f;
+}
+
+}  // namespace
+
+HookConstants genHooks(Gen& g) {
+  HookConstants hooks{};
+#define LBC_CODEGEN_HOOK_RULES(Name) genRuleHook(g, ir::RuleSet::Name)
+#define LBC_CODEGEN_HOOK_BACKEND(Name) genSelectBackendHook(g)
+#define LBC_CODEGEN_HOOK_STICK(Name) genStickHook(g)
+#define LBC_CODEGEN_HOOK(field, Name, KIND, text) \
+  hooks[static_cast<size_t>(stdlib::Hook::Name)] = LBC_CODEGEN_HOOK_##KIND(Name);
+  LBC_HOOKS(LBC_CODEGEN_HOOK)
+#undef LBC_CODEGEN_HOOK
+#undef LBC_CODEGEN_HOOK_RULES
+#undef LBC_CODEGEN_HOOK_BACKEND
+#undef LBC_CODEGEN_HOOK_STICK
+  return hooks;
 }
 
 }  // namespace lbc::codegen

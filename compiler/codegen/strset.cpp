@@ -10,6 +10,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "lbc/stdlib/text.h"
+
 namespace lbc::codegen {
 
 namespace {
@@ -25,10 +27,6 @@ uint64_t mix(uint64_t h) {
   h ^= h >> 33;
   h *= kMixPrime;
   return h ^ (h >> 33);
-}
-
-char fold(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c | 0x20) : c;
 }
 
 using llvm::IRBuilder;
@@ -587,7 +585,7 @@ llvm::Function* buildStrSetMatcher(llvm::Module& m, const std::string& name, std
   // Fold once here, then keep the smallest value of each distinct pattern.
   std::map<std::string, uint32_t> uniq;
   for (auto& p : patterns) {
-    if (icase) std::transform(p.bytes.begin(), p.bytes.end(), p.bytes.begin(), fold);
+    if (icase) p.bytes = stdlib::lowerCopy(std::move(p.bytes));
     auto [it, fresh] = uniq.emplace(p.bytes, p.value);
     if (!fresh) it->second = std::min(it->second, p.value);
   }

@@ -29,19 +29,16 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std:
   return out;
 }
 
-// Rules the back end would drop because they can never run (a condition fixed at compile time,
-// or an earlier rule that always stops the list). Sema's lint already names rules after an
-// unconditional final rule; only what it did not see is added, so no line is reported twice.
-static void reportDeadRules(Compilation& c) {
-  for (const auto& d : codegen::deadRules(c.program)) {
-    bool known = false;
-    for (const auto& w : c.diags->all())
-      known |= w.severity == front::Severity::Warning && w.loc.file == d.loc.file && w.loc.line == d.loc.line;
-    if (!known) c.diags->warning(d.loc, d.message);
+// The dead-rule lint: one pass, each dead rule reported once. Conditions are evaluated only on
+// a program without errors (a wrong reference leaves the IR incomplete).
+static void lintDeadRules(Compilation& c) {
+  for (auto& l : codegen::deadRuleLint(c.program, c.diags->errorCount() == 0)) {
+    c.diags->warning(l.loc, std::move(l.message));
+    if (l.note_loc.valid()) c.diags->note(l.note_loc, std::move(l.note));
   }
 }
 
-static void analyse(Compilation& c, std::vector<uint32_t> ids, const sema::Options& opts,
+static void analyse(Compilation& c, std::vector<uint32_t> ids, const Options& opts,
                     const front::EnvLookup& env) {
   std::vector<front::File> parsed;
   for (uint32_t id : ids) {
@@ -49,11 +46,12 @@ static void analyse(Compilation& c, std::vector<uint32_t> ids, const sema::Optio
     front::preprocess(f, *c.diags, env);
     parsed.push_back(std::move(f));
   }
-  c.program = sema::analyze(parsed, *c.diags, opts);
-  if (opts.lint && c.diags->errorCount() == 0) reportDeadRules(c);
+  c.program = sema::analyze(parsed, *c.diags, opts.sema);
+  if (opts.sema.lint) lintDeadRules(c);
+  if (opts.goal != Goal::Check && c.ok()) checkSupported(c.program, Need::Rules, *c.diags);
 }
 
-std::unique_ptr<Compilation> compile(const std::vector<std::string>& paths, const sema::Options& opts,
+std::unique_ptr<Compilation> compile(const std::vector<std::string>& paths, const Options& opts,
                                      const front::EnvLookup& env) {
   auto c = std::make_unique<Compilation>();
   std::string err;
@@ -74,12 +72,22 @@ std::unique_ptr<Compilation> compile(const std::vector<std::string>& paths, cons
   return c;
 }
 
-std::unique_ptr<Compilation> compileText(const std::string& name, const std::string& text, const sema::Options& opts,
-                                         const front::EnvLookup& env) {
+std::unique_ptr<Compilation> compileText(const std::string& name, const std::string& text,
+                                         const Options& opts, const front::EnvLookup& env) {
   auto c = std::make_unique<Compilation>();
   c->files.push_back(name);
   analyse(*c, {c->sources.add(name, text)}, opts, env);
   return c;
+}
+
+std::unique_ptr<Compilation> compile(const std::vector<std::string>& paths, const sema::Options& opts,
+                                     const front::EnvLookup& env) {
+  return compile(paths, Options{opts, Goal::Check}, env);
+}
+
+std::unique_ptr<Compilation> compileText(const std::string& name, const std::string& text,
+                                         const sema::Options& opts, const front::EnvLookup& env) {
+  return compileText(name, text, Options{opts, Goal::Check}, env);
 }
 
 }  // namespace lbc::driver

@@ -2,26 +2,6 @@
 
 namespace lbc::interp {
 
-const char* hookName(Hook h) {
-  switch (h) {
-    case Hook::TcpReqConn:
-      return "tcp-request connection";
-    case Hook::TcpReqSess:
-      return "tcp-request session";
-    case Hook::TcpReqCont:
-      return "tcp-request content";
-    case Hook::TcpResCont:
-      return "tcp-response content";
-    case Hook::HttpReq:
-      return "http-request";
-    case Hook::HttpRes:
-      return "http-response";
-    case Hook::HttpAfterRes:
-      return "http-after-response";
-  }
-  return "?";
-}
-
 namespace {
 
 bool isFinal(int32_t r) {
@@ -38,7 +18,7 @@ Outcome Engine::evaluate(const ir::Program& p, rt::Txn& t) {
     int32_t r = hook(h, t, proxy);
     if (isFinal(r)) {
       o.verdict = r;
-      o.stage = std::string(hookName(h)) + " " + p.proxies[proxy].name;
+      o.stage = std::string(ir::ruleSetName(h)) + " " + p.proxies[proxy].name;
     }
     return !isFinal(r);
   };
@@ -98,27 +78,10 @@ Outcome Engine::evaluate(const ir::Program& p, rt::Txn& t) {
 int32_t ProgramEngine::hook(Hook h, rt::Txn& t, uint32_t proxy) {
   lbc_hook_fn f = nullptr;
   switch (h) {
-    case Hook::TcpReqConn:
-      f = prog_->tcp_req_conn;
-      break;
-    case Hook::TcpReqSess:
-      f = prog_->tcp_req_sess;
-      break;
-    case Hook::TcpReqCont:
-      f = prog_->tcp_req_cont;
-      break;
-    case Hook::TcpResCont:
-      f = prog_->tcp_res_cont;
-      break;
-    case Hook::HttpReq:
-      f = prog_->http_req;
-      break;
-    case Hook::HttpRes:
-      f = prog_->http_res;
-      break;
-    case Hook::HttpAfterRes:
-      f = prog_->http_after_res;
-      break;
+#define LBC_ENGINE_HOOK(field, Name, KIND, text) \
+  LBC_HOOK_IF_RULES_##KIND(case Hook::Name : f = prog_->field; break;)
+    LBC_HOOKS(LBC_ENGINE_HOOK)
+#undef LBC_ENGINE_HOOK
   }
   int32_t r = f ? f(rt::toAbi(&t), proxy) : LBC_HOOK_CONTINUE;
   if (r != LBC_HOOK_CONTINUE && r != LBC_HOOK_ALLOW) t.verdict = r;

@@ -13,8 +13,8 @@
 
 namespace lbc::interp {
 
-enum class Hook : uint8_t { TcpReqConn, TcpReqSess, TcpReqCont, TcpResCont, HttpReq, HttpRes, HttpAfterRes };
-const char* hookName(Hook h);
+// A rule hook of lbc_program: one of LBC_HOOKS' RULES entries (abi.h).
+using Hook = ir::RuleSet;
 
 class Engine {
  public:

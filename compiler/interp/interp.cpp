@@ -16,34 +16,6 @@ int32_t neg(int32_t r) {
   return r == LBC_PASS ? LBC_FAIL : r == LBC_FAIL ? LBC_PASS : LBC_MISS;
 }
 
-Hook hookOf(ir::RuleSet s) {
-  switch (s) {
-    case ir::RuleSet::TcpReqConn:
-      return Hook::TcpReqConn;
-    case ir::RuleSet::TcpReqSess:
-      return Hook::TcpReqSess;
-    case ir::RuleSet::TcpReqCont:
-      return Hook::TcpReqCont;
-    case ir::RuleSet::TcpResCont:
-      return Hook::TcpResCont;
-    case ir::RuleSet::HttpReq:
-      return Hook::HttpReq;
-    case ir::RuleSet::HttpRes:
-      return Hook::HttpRes;
-    case ir::RuleSet::HttpAfterRes:
-      return Hook::HttpAfterRes;
-  }
-  return Hook::HttpReq;
-}
-
-int32_t scopeOf(const std::string& s) {
-  return s == "proc"   ? LBC_VAR_PROC
-         : s == "sess" ? LBC_VAR_SESS
-         : s == "txn"  ? LBC_VAR_TXN
-         : s == "req"  ? LBC_VAR_REQ
-                       : LBC_VAR_RES;
-}
-
 std::string unhex(const std::string& h) {
   std::string out;
   for (size_t i = 0; i + 1 < h.size(); i += 2)
@@ -58,55 +30,7 @@ std::string readFile(const std::string& path) {
   return s.str();
 }
 
-void checkSample(const ir::SampleExpr& e, front::DiagEngine& d);
-
-void checkFormat(const ir::LogFormat& lf, ir::SourceLoc at, front::DiagEngine& d) {
-  for (const auto& it : lf.items) {
-    if (it.kind == ir::LogFormat::Item::Kind::Sample && it.sample) checkSample(*it.sample, d);
-    if (it.kind == ir::LogFormat::Item::Kind::Alias && stdlib::lfAlias(it.text) < 0)
-      d.error(at, "log-format alias '%" + it.text +
-                      "' is not supported in rule arguments by lbc yet (supported: "
-                      "%ci %cp %fi %fp %f %ft %b %HM %HU %HP %HQ %HV %r %ST)");
-  }
-}
-
-void checkSample(const ir::SampleExpr& e, front::DiagEngine& d) {
-  if (!stdlib::fetchHelper(e.fetch).fn)
-    d.error(e.loc, "sample fetch '" + e.fetch_name + "' has no implementation in lbc's back end yet");
-  for (const ir::Converter& c : e.convs)
-    if (!stdlib::convHelper(c.id).fn)
-      d.error(c.loc, "converter '" + c.name + "' has no implementation in lbc's back end yet");
-}
-
 }  // namespace
-
-bool checkSupported(const ir::Program& p, front::DiagEngine& d) {
-  size_t before = d.errorCount();
-  for (const ir::Proxy& px : p.proxies) {
-    for (const ir::Acl& a : px.acls)
-      for (const ir::AclTerm& t : a.terms) checkSample(t.expr, d);
-    for (const ir::Rule& r : px.rules) {
-      if (const auto* h = std::get_if<ir::HeaderArgs>(&r.args)) checkFormat(h->value, r.loc, d);
-      if (const auto* f = std::get_if<ir::FormatArgs>(&r.args)) checkFormat(f->value, r.loc, d);
-      if (const auto* rd = std::get_if<ir::RedirectArgs>(&r.args)) checkFormat(rd->target, r.loc, d);
-      if (const auto* v = std::get_if<ir::VarArgs>(&r.args)) checkSample(v->expr, d);
-      if (const auto* t = std::get_if<ir::TrackArgs>(&r.args)) checkSample(t->key, d);
-      if (const auto* ret = std::get_if<ir::ReturnArgs>(&r.args)) {
-        if (ret->body == ir::ReturnArgs::Body::LfFile)
-          d.error(r.loc,
-                  "'" + r.action_name + " lf-file' is not supported by lbc yet: use 'lf-string' or 'file'");
-        checkFormat(ret->lf, r.loc, d);
-        for (const auto& [n, v] : ret->headers) checkFormat(v, r.loc, d);
-      }
-    }
-    for (const ir::UseBackend& u : px.use_backends)
-      if (u.dynamic) checkFormat(*u.dynamic, u.loc, d);
-    if (px.default_backend && px.default_backend->dynamic)
-      checkFormat(*px.default_backend->dynamic, px.default_backend->loc, d);
-    for (const ir::StickRule& s : px.stick_rules) checkSample(s.expr, d);
-  }
-  return d.errorCount() == before;
-}
 
 Interpreter::Interpreter(const ir::Program& p) : p_(p) {
   for (const ir::Proxy& px : p.proxies) {
@@ -171,10 +95,10 @@ bool Interpreter::render(rt::Txn& t, const ir::LogFormat& lf, lbc_smp& out) {
         lbc_lf_text(x, it.text.data(), it.text.size());
         break;
       case ir::LogFormat::Item::Kind::Sample:
-        lbc_lf_smp(x, &vals[i], stdlib::lfRuleFlags(it.flags));
+        lbc_lf_smp(x, &vals[i], it.lf_flags);
         break;
       case ir::LogFormat::Item::Kind::Alias:
-        lbc_lf_alias(x, stdlib::lfAlias(it.text), stdlib::lfRuleFlags(it.flags));
+        lbc_lf_alias(x, it.alias, it.lf_flags);
         break;
     }
   }
@@ -296,7 +220,7 @@ int32_t Interpreter::hook(Hook h, rt::Txn& t, uint32_t proxy) {
   const ir::Proxy& px = p_.proxies[proxy];
   for (uint32_t i = 0; i < px.rules.size(); ++i) {
     const ir::Rule& r = px.rules[i];
-    if (hookOf(r.set) != h) continue;
+    if (r.set != h) continue;
     int32_t c = APPLY_COND(t, px, r.cond, true);
     if (c == LBC_MISS) return LBC_HOOK_MISS;
     if (c != LBC_PASS) continue;
@@ -313,91 +237,108 @@ int32_t Interpreter::hook(Hook h, rt::Txn& t, uint32_t proxy) {
 int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
   (void)proxy;
   lbc_txn* x = rt::toAbi(&t);
-  const std::string& n = r.action_name;
-  const int32_t dir =
-      (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes) ? LBC_DIR_RES : LBC_DIR_REQ;
+  using A = ir::ActionId;
+  const int32_t dir = ir::isResponseSide(r.set) ? LBC_DIR_RES : LBC_DIR_REQ;
   auto done = [](int32_t rc) { return rc < 0 ? LBC_HOOK_ERROR : LBC_HOOK_CONTINUE; };
   lbc_smp v{};
-  if (n == "set-header" || n == "add-header") {
-    const auto& h = std::get<ir::HeaderArgs>(r.args);
-    if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
-    return done((n == "set-header" ? lbc_act_set_header : lbc_act_add_header)(x, dir, h.name.data(),
-                                                                              h.name.size(), &v));
-  }
-  if (n == "del-header") {
-    const auto& h = std::get<ir::HeaderArgs>(r.args);
-    int32_t m = static_cast<int32_t>(h.method.value_or(MatchMethod::Str));
-    const lbc_regex* re = m == LBC_MATCH_REG ? regex(h.name, false) : nullptr;
-    return done(lbc_act_del_header(x, dir, h.name.data(), h.name.size(), m, re));
-  }
-  if (n == "replace-header" || n == "replace-value") {
-    const auto& h = std::get<ir::HeaderArgs>(r.args);
-    if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
-    auto fn = n == "replace-header" ? lbc_act_replace_header : lbc_act_replace_value;
-    return done(fn(x, dir, h.name.data(), h.name.size(), regex(h.regex, false), &v));
-  }
-  if (n == "set-path" || n == "set-uri" || n == "set-query") {
-    if (!render(t, std::get<ir::FormatArgs>(r.args).value, v)) return LBC_HOOK_ERROR;
-    return done(n == "set-path"  ? lbc_act_set_path(x, &v)
-                : n == "set-uri" ? lbc_act_set_uri(x, &v)
-                                 : lbc_act_set_query(x, &v));
-  }
-  if (n == "set-var") {
-    const auto& a = std::get<ir::VarArgs>(r.args);
-    if (sample(t, a.expr, v) != LBC_FETCH_OK) v = lbc_smp{};
-    return done(lbc_act_set_var(x, scopeOf(a.scope), a.name.data(), a.name.size(), &v));
-  }
-  if (n == "track-sc0" || n == "track-sc1" || n == "track-sc2") {
-    const auto& a = std::get<ir::TrackArgs>(r.args);
-    if (sample(t, a.key, v) != LBC_FETCH_OK) v = lbc_smp{};
-    return done(lbc_act_track_sc(x, a.slot, &v, a.table.data(), a.table.size()));
-  }
-  if (n == "set-status") {
-    const auto& a = std::get<ir::StatusArgs>(r.args);
-    return done(lbc_act_set_status(x, a.status, a.reason.data(), a.reason.size()));
-  }
-  if (n == "redirect") {
-    const auto& a = std::get<ir::RedirectArgs>(r.args);
-    if (!render(t, a.target, v)) return LBC_HOOK_ERROR;
-    int32_t type = a.type == ir::RedirectArgs::Type::Location ? LBC_REDIR_LOCATION
-                   : a.type == ir::RedirectArgs::Type::Prefix ? LBC_REDIR_PREFIX
-                                                              : LBC_REDIR_SCHEME;
-    int32_t flags = (a.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (a.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
-    if (lbc_act_redirect(x, type, &v, a.code, flags, a.set_cookie.data(), a.set_cookie.size(),
-                         a.clear_cookie.data(), a.clear_cookie.size()) < 0)
-      return LBC_HOOK_ERROR;
-    return LBC_HOOK_REDIRECT;
-  }
-  if (n == "deny" || n == "return") {
-    const auto& a = std::get<ir::ReturnArgs>(r.args);
-    using B = ir::ReturnArgs::Body;
-    int32_t kind = LBC_BODY_NONE;
-    lbc_smp body{};
-    std::string text;
-    if (a.body == B::String || a.body == B::File || a.body == B::Errorfile) {
-      if (a.body == B::String)
-        text = a.text;
-      else {
-        auto [it, fresh] = files_.try_emplace(a.text);
-        if (fresh) it->second = readFile(a.text);
-        text = it->second;
-      }
-      kind = a.body == B::Errorfile ? LBC_BODY_ERRORFILE : LBC_BODY_TEXT;
-      body.type = LBC_SMP_STR, body.ptr = text.data(), body.len = text.size();
-    } else if (a.body == B::LfString) {
-      if (!render(t, a.lf, body)) return LBC_HOOK_ERROR;
-      kind = LBC_BODY_TEXT;
+  switch (r.action) {
+    case A::set_header:
+    case A::add_header: {
+      const auto& h = std::get<ir::HeaderArgs>(r.args);
+      if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
+      return done((r.action == A::set_header ? lbc_act_set_header : lbc_act_add_header)(x, dir, h.name.data(),
+                                                                                        h.name.size(), &v));
     }
-    if (lbc_act_reply(x, a.status, a.content_type.data(), a.content_type.size(), kind, &body) < 0)
-      return LBC_HOOK_ERROR;
-    for (const auto& [hn, hv] : a.headers) {
-      if (!render(t, hv, v) || lbc_act_reply_header(x, hn.data(), hn.size(), &v) < 0) return LBC_HOOK_ERROR;
+    case A::del_header: {
+      const auto& h = std::get<ir::HeaderArgs>(r.args);
+      int32_t m = static_cast<int32_t>(h.method.value_or(MatchMethod::Str));
+      const lbc_regex* re = m == LBC_MATCH_REG ? regex(h.name, false) : nullptr;
+      return done(lbc_act_del_header(x, dir, h.name.data(), h.name.size(), m, re));
     }
-    return n == "deny" ? LBC_HOOK_DENY : LBC_HOOK_RETURN;
+    case A::replace_header:
+    case A::replace_value: {
+      const auto& h = std::get<ir::HeaderArgs>(r.args);
+      if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
+      auto fn = r.action == A::replace_header ? lbc_act_replace_header : lbc_act_replace_value;
+      return done(fn(x, dir, h.name.data(), h.name.size(), regex(h.regex, false), &v));
+    }
+    case A::set_path:
+    case A::set_uri:
+    case A::set_query:
+      if (!render(t, std::get<ir::FormatArgs>(r.args).value, v)) return LBC_HOOK_ERROR;
+      return done(r.action == A::set_path  ? lbc_act_set_path(x, &v)
+                  : r.action == A::set_uri ? lbc_act_set_uri(x, &v)
+                                           : lbc_act_set_query(x, &v));
+    case A::set_var: {
+      const auto& a = std::get<ir::VarArgs>(r.args);
+      if (sample(t, a.expr, v) != LBC_FETCH_OK) v = lbc_smp{};
+      return done(lbc_act_set_var(x, static_cast<int32_t>(a.scope), a.name.data(), a.name.size(), &v));
+    }
+    case A::track_sc0:
+    case A::track_sc1:
+    case A::track_sc2: {
+      const auto& a = std::get<ir::TrackArgs>(r.args);
+      if (sample(t, a.key, v) != LBC_FETCH_OK) v = lbc_smp{};
+      return done(lbc_act_track_sc(x, a.slot, &v, a.table.data(), a.table.size()));
+    }
+    case A::set_status: {
+      const auto& a = std::get<ir::StatusArgs>(r.args);
+      return done(lbc_act_set_status(x, a.status, a.reason.data(), a.reason.size()));
+    }
+    case A::redirect: {
+      const auto& a = std::get<ir::RedirectArgs>(r.args);
+      if (!render(t, a.target, v)) return LBC_HOOK_ERROR;
+      int32_t flags =
+          (a.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (a.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
+      if (lbc_act_redirect(x, static_cast<int32_t>(a.type), &v, a.code, flags, a.set_cookie.data(),
+                           a.set_cookie.size(), a.clear_cookie.data(), a.clear_cookie.size()) < 0)
+        return LBC_HOOK_ERROR;
+      return LBC_HOOK_REDIRECT;
+    }
+    case A::deny:
+    case A::return_:
+      return reply(t, r);
+    case A::allow:
+    case A::accept:
+      return LBC_HOOK_ALLOW;
+    case A::reject:
+      return LBC_HOOK_REJECT;
+    default:
+      return LBC_HOOK_ERROR;  // sema and the driver's supported-check keep this unreachable
   }
-  if (n == "allow" || n == "accept") return LBC_HOOK_ALLOW;
-  if (n == "reject") return LBC_HOOK_REJECT;
-  return LBC_HOOK_ERROR;  // checkSupported and sema keep this unreachable
+}
+
+// deny / return: the reply, then DENY or RETURN.
+int32_t Interpreter::reply(rt::Txn& t, const ir::Rule& r) {
+  lbc_txn* x = rt::toAbi(&t);
+  ir::ReturnArgs def;  // a plain `deny`: HAProxy's 403 page
+  def.status = 403;
+  const auto* ap = std::get_if<ir::ReturnArgs>(&r.args);
+  const ir::ReturnArgs& a = ap ? *ap : def;
+  using B = ir::ReturnArgs::Body;
+  int32_t kind = LBC_BODY_NONE;
+  lbc_smp body{}, v{};
+  std::string text;
+  if (a.body == B::String || a.body == B::File || a.body == B::Errorfile) {
+    if (a.body == B::String)
+      text = a.text;
+    else {
+      auto [it, fresh] = files_.try_emplace(a.text);
+      if (fresh) it->second = readFile(a.text);
+      text = it->second;
+    }
+    kind = a.body == B::Errorfile ? LBC_BODY_ERRORFILE : LBC_BODY_TEXT;
+    body.type = LBC_SMP_STR, body.ptr = text.data(), body.len = text.size();
+  } else if (a.body == B::LfString) {
+    if (!render(t, a.lf, body)) return LBC_HOOK_ERROR;
+    kind = LBC_BODY_TEXT;
+  }
+  if (lbc_act_reply(x, a.status, a.content_type.data(), a.content_type.size(), kind, &body) < 0)
+    return LBC_HOOK_ERROR;
+  for (const auto& [hn, hv] : a.headers) {
+    if (!render(t, hv, v) || lbc_act_reply_header(x, hn.data(), hn.size(), &v) < 0) return LBC_HOOK_ERROR;
+  }
+  return r.action == ir::ActionId::deny ? LBC_HOOK_DENY : LBC_HOOK_RETURN;
 }
 
 int32_t Interpreter::backendOf(rt::Txn& t, const ir::UseBackend& u) {

@@ -13,14 +13,9 @@
 
 namespace lbc::interp {
 
-// Reports (as errors at their file:line) every construct the IR can hold but the back end does not
-// execute: a fetch or converter without a helper, a log-format alias lbc does not render,
-// `lf-file` bodies. Every engine calls it before running a program. Returns true when none.
-bool checkSupported(const ir::Program& p, front::DiagEngine& diags);
-
 class Interpreter : public Engine {
  public:
-  // `p` must outlive the interpreter. Call checkSupported first.
+  // `p` must outlive the interpreter and have passed the driver's goal Evaluate (supported-check).
   explicit Interpreter(const ir::Program& p);
   ~Interpreter() override;
   const char* name() const override { return "interp"; }
@@ -39,6 +34,7 @@ class Interpreter : public Engine {
   int32_t sample(rt::Txn& t, const ir::SampleExpr& e, lbc_smp& smp);
   bool render(rt::Txn& t, const ir::LogFormat& lf, lbc_smp& out);
   int32_t action(rt::Txn& t, uint32_t proxy, const ir::Rule& r);
+  int32_t reply(rt::Txn& t, const ir::Rule& r);
   const lbc_regex* regex(const std::string& text, bool icase);
   std::vector<lbc_arg>& argsOf(const std::vector<ir::Arg>& args, const char* helper);
   int32_t backendOf(rt::Txn& t, const ir::UseBackend& u);

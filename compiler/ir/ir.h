@@ -27,15 +27,15 @@ enum class Mode : uint8_t { Tcp, Http };
 struct Address {
   enum class Kind : uint8_t { Ipv4, Ipv6, Unix, Abns, Fd, Host };
   Kind kind = Kind::Ipv4;
-  std::string text;        // as written
-  std::string host;        // literal address, host name, socket path; empty = wildcard
-  uint8_t ip[16] = {};     // network order (Ipv4: first 4 bytes)
-  bool wildcard = false;   // `:80`, `*:80`, `0.0.0.0`, `::`
+  std::string text;       // as written
+  std::string host;       // literal address, host name, socket path; empty = wildcard
+  uint8_t ip[16] = {};    // network order (Ipv4: first 4 bytes)
+  bool wildcard = false;  // `:80`, `*:80`, `0.0.0.0`, `::`
   bool has_port = false;
   uint16_t port_lo = 0, port_hi = 0;  // ranges on bind lines (`:8000-8010`)
-  int port_offset = 0;     // server `+N` / `-N` relative ports (0 = absolute)
+  int port_offset = 0;                // server `+N` / `-N` relative ports (0 = absolute)
   bool relative_port = false;
-  int fd = -1;             // fd@N
+  int fd = -1;  // fd@N
 };
 
 // ---- samples, ACLs, conditions ---------------------------------------------------------------
@@ -68,8 +68,10 @@ struct SampleExpr {
 struct LogFormat {
   struct Item {
     enum class Kind : uint8_t { Text, Sample, Alias } kind = Kind::Text;
-    std::string text;    // literal text or alias name
-    std::string flags;
+    std::string text;      // literal text or alias name
+    std::string flags;     // as written (`+Q`...)
+    int32_t lf_flags = 0;  // LBC_LF_* of `flags` in a rule's (HTTP) context
+    int32_t alias = -1;    // Alias: LBC_ALIAS_*, -1 when lbc does not render it in rule formats
     std::optional<SampleExpr> sample;
   };
   std::string text;  // as written
@@ -104,8 +106,8 @@ struct AclTerm {
 };
 
 struct Acl {
-  std::string name;        // empty for anonymous ACLs
-  SourceLoc loc;           // first definition
+  std::string name;            // empty for anonymous ACLs
+  SourceLoc loc;               // first definition
   std::vector<AclTerm> terms;  // several `acl` lines with the same name are OR'ed
   bool predefined = false;
   bool used = false;
@@ -121,47 +123,70 @@ struct Condition {
   SourceLoc loc;
   bool unless = false;
   std::vector<std::vector<CondRef>> alternatives;  // OR of ANDs
-  uint32_t usage = ~0u;  // intersection of where every fetch it uses exists
+  uint32_t usage = ~0u;                            // intersection of where every fetch it uses exists
 };
 
 // ---- rules -------------------------------------------------------------------------------------
 
-enum class RuleSet : uint8_t { TcpReqConn, TcpReqSess, TcpReqCont, TcpResCont, HttpReq, HttpRes, HttpAfterRes };
-const char* ruleSetName(RuleSet s);
+// The rule sets are the RULES hooks of LBC_HOOKS (abi.h), declared once in stdlib/types.h.
+using stdlib::Hook;
+using stdlib::hookName;
+using stdlib::RuleSet;
+using stdlib::ruleSetName;
+// The rule sets that run on the response (header actions address LBC_DIR_RES).
+constexpr bool isResponseSide(RuleSet s) {
+  return s == RuleSet::TcpResCont || s == RuleSet::HttpRes || s == RuleSet::HttpAfterRes;
+}
 
-struct HeaderArgs {        // set-header add-header del-header replace-header replace-value
+struct HeaderArgs {  // set-header add-header del-header replace-header replace-value
   std::string name;
-  LogFormat value;         // set/add: value; replace-*: replacement
-  std::string regex;       // replace-*: the match
+  LogFormat value;                    // set/add: value; replace-*: replacement
+  std::string regex;                  // replace-*: the match
   std::optional<MatchMethod> method;  // del-header -m
 };
-struct FormatArgs {        // set-path set-uri set-query
+struct FormatArgs {  // set-path set-uri set-query
   LogFormat value;
 };
 struct RedirectArgs {
-  enum class Type : uint8_t { Location, Prefix, Scheme } type = Type::Location;
+  // The ABI's values (LBC_REDIR_*): every engine passes them on as they are.
+  enum class Type : uint8_t {
+    Location = LBC_REDIR_LOCATION,
+    Prefix = LBC_REDIR_PREFIX,
+    Scheme = LBC_REDIR_SCHEME
+  } type = Type::Location;
   LogFormat target;
   int code = 302;
   bool drop_query = false, append_slash = false;
   std::string set_cookie, clear_cookie;
 };
-struct ReturnArgs {        // return, and the payload of deny
+struct ReturnArgs {  // return, and the payload of deny
   int status = 200;
   std::string content_type;
   enum class Body : uint8_t { None, String, LfString, File, LfFile, Errorfile } body = Body::None;
-  std::string text;        // string / file name
-  LogFormat lf;            // lf-string
+  std::string text;  // string / file name
+  LogFormat lf;      // lf-string
   std::vector<std::pair<std::string, LogFormat>> headers;
 };
+// Variable scopes, with the ABI's values (LBC_VAR_*): every engine passes them on as they are.
+enum class VarScope : uint8_t {
+  Proc = LBC_VAR_PROC,
+  Sess = LBC_VAR_SESS,
+  Txn = LBC_VAR_TXN,
+  Req = LBC_VAR_REQ,
+  Res = LBC_VAR_RES
+};
+const char* varScopeName(VarScope s);                       // "proc", "sess", ...
+std::optional<VarScope> parseVarScope(std::string_view s);  // nullopt: not a scope
+
 struct VarArgs {
-  std::string scope;  // proc sess txn req res
+  VarScope scope = VarScope::Txn;
   std::string name;
   SampleExpr expr;
 };
 struct TrackArgs {
   int slot = 0;
   SampleExpr key;
-  std::string table;          // empty: the proxy's own
+  std::string table;  // empty: the proxy's own
   SourceLoc table_loc;
   uint32_t table_proxy = kNone;
 };
@@ -216,7 +241,7 @@ struct Balance {
   Algo algo = Algo::RoundRobin;
   bool uri_whole = false;
   uint32_t uri_len = 0, uri_depth = 0;
-  std::string param;          // url_param name / hdr name
+  std::string param;  // url_param name / hdr name
   bool hdr_use_domain_only = false;
   uint32_t random_draws = 2;
   SourceLoc loc;
@@ -224,8 +249,9 @@ struct Balance {
 struct HashType {
   enum class Method : uint8_t { MapBased, Consistent } method = Method::MapBased;
   bool avalanche = false;
-  std::string function = "sdbm";
+  enum class Function : uint8_t { Sdbm, Djb2, Wt6, Crc32, None } function = Function::Sdbm;
 };
+const char* hashFunctionName(HashType::Function f);  // "sdbm", ...
 
 // ---- persistence, checks -------------------------------------------------------------------------
 
@@ -244,9 +270,9 @@ struct StickRule {
   SourceLoc loc;
   enum class Kind : uint8_t { On, Match, StoreRequest, StoreResponse } kind = Kind::On;
   SampleExpr expr;
-  std::string table;               // as written; empty = own table
+  std::string table;  // as written; empty = own table
   SourceLoc table_loc;
-  uint32_t table_proxy = kNone;    // resolved
+  uint32_t table_proxy = kNone;  // resolved
   std::optional<Condition> cond;
 };
 
@@ -254,7 +280,8 @@ struct Cookie {
   SourceLoc loc;
   std::string name;
   enum class Mode : uint8_t { Rewrite, Insert, Prefix } mode = Mode::Rewrite;
-  bool indirect = false, nocache = false, postonly = false, preserve = false, httponly = false, secure = false;
+  bool indirect = false, nocache = false, postonly = false, preserve = false, httponly = false,
+       secure = false;
   std::vector<std::string> domains;
   std::optional<uint64_t> maxidle_ms, maxlife_ms;
   std::vector<std::string> attrs;
@@ -268,12 +295,14 @@ struct HttpCheckRule {
   std::vector<std::pair<std::string, std::string>> headers;
   // expect
   bool negate = false;
-  std::string match;  // status rstatus string rstring hdr fhdr
+  enum class Match : uint8_t { Status, RStatus, String, RString } match = Match::Status;
   std::string pattern;
 };
 
+const char* checkMatchName(HttpCheckRule::Match m);  // "status", ...
+
 struct HttpCheck {
-  bool enabled = false;      // option httpchk
+  bool enabled = false;  // option httpchk
   std::string method = "OPTIONS", uri = "/", version = "HTTP/1.0";
   std::string extra_headers;
   std::vector<HttpCheckRule> rules;
@@ -294,10 +323,10 @@ struct ErrorFile {
 
 struct LogTarget {
   SourceLoc loc;
-  std::string target;     // address, "stdout", "stderr", "ring@name", unix path
+  std::string target;  // address, "stdout", "stderr", "ring@name", unix path
   std::string facility = "local0";
   std::string level, min_level;
-  std::string format;     // rfc3164 (default), rfc5424, short, raw, ...
+  std::string format;  // rfc3164 (default), rfc5424, short, raw, ...
   uint32_t len = 1024;
 };
 
@@ -305,13 +334,13 @@ struct Forwardfor {
   SourceLoc loc;
   bool enabled = false;
   std::string header = "X-Forwarded-For";
-  std::string except;   // network, as written
+  std::string except;  // network, as written
   bool if_none = false;
 };
 
 struct Timeouts {
-  std::optional<uint64_t> client, server, connect, queue, http_request, http_keep_alive, tunnel,
-      client_fin, server_fin, check, tarpit;
+  std::optional<uint64_t> client, server, connect, queue, http_request, http_keep_alive, tunnel, client_fin,
+      server_fin, check, tarpit;
 };
 
 struct UseBackend {
@@ -339,8 +368,8 @@ enum Caps : uint8_t { kCapFe = 1, kCapBe = 2 };
 struct Proxy {
   SourceLoc loc;
   std::string name;
-  uint8_t caps = 0;             // kCapFe | kCapBe; 0 for a defaults section
-  std::string defaults;         // name of the defaults section it inherited from ("" = anonymous)
+  uint8_t caps = 0;      // kCapFe | kCapBe; 0 for a defaults section
+  std::string defaults;  // name of the defaults section it inherited from ("" = anonymous)
   Mode mode = Mode::Tcp;
   bool disabled = false;
 
@@ -362,7 +391,7 @@ struct Proxy {
   std::vector<Server> servers;
   ServerOpts default_server;
 
-  std::vector<Acl> acls;  // named and anonymous; conditions refer to them by index
+  std::vector<Acl> acls;    // named and anonymous; conditions refer to them by index
   std::vector<Rule> rules;  // every tcp-/http- rule, in file order per rule set
   std::optional<uint64_t> tcp_inspect_delay, tcp_res_inspect_delay;
   std::vector<UseBackend> use_backends;
@@ -378,10 +407,12 @@ struct Proxy {
   bool isFrontend() const { return caps & kCapFe; }
   bool isBackend() const { return caps & kCapBe; }
   const char* kind() const {
-    return caps == (kCapFe | kCapBe) ? "listen" : caps == kCapFe ? "frontend" : caps == kCapBe ? "backend" : "defaults";
+    return caps == (kCapFe | kCapBe) ? "listen"
+           : caps == kCapFe          ? "frontend"
+           : caps == kCapBe          ? "backend"
+                                     : "defaults";
   }
 };
-
 
 struct StatsSocket {
   SourceLoc loc;

@@ -8,17 +8,30 @@
 
 namespace lbc::ir {
 
-const char* ruleSetName(RuleSet s) {
-  switch (s) {
-    case RuleSet::TcpReqConn: return "tcp-request connection";
-    case RuleSet::TcpReqSess: return "tcp-request session";
-    case RuleSet::TcpReqCont: return "tcp-request content";
-    case RuleSet::TcpResCont: return "tcp-response content";
-    case RuleSet::HttpReq: return "http-request";
-    case RuleSet::HttpRes: return "http-response";
-    case RuleSet::HttpAfterRes: return "http-after-response";
-  }
-  return "?";
+namespace {
+constexpr std::string_view kVarScopes[] = {"proc", "sess", "txn", "req", "res"};
+static_assert(LBC_VAR_PROC == 0 && LBC_VAR_RES == 4, "kVarScopes follows LBC_VAR_*");
+}  // namespace
+
+const char* varScopeName(VarScope s) {
+  auto i = static_cast<size_t>(s);
+  return i < std::size(kVarScopes) ? kVarScopes[i].data() : "?";
+}
+
+std::optional<VarScope> parseVarScope(std::string_view s) {
+  for (size_t i = 0; i < std::size(kVarScopes); ++i)
+    if (kVarScopes[i] == s) return static_cast<VarScope>(i);
+  return std::nullopt;
+}
+
+const char* hashFunctionName(HashType::Function f) {
+  static constexpr const char* kNames[] = {"sdbm", "djb2", "wt6", "crc32", "none"};
+  return kNames[static_cast<size_t>(f)];
+}
+
+const char* checkMatchName(HttpCheckRule::Match m) {
+  static constexpr const char* kNames[] = {"status", "rstatus", "string", "rstring"};
+  return kNames[static_cast<size_t>(m)];
 }
 
 std::string formatDuration(uint64_t ms) {
@@ -33,16 +46,23 @@ std::string formatAddress(const Address& a) {
   char buf[INET6_ADDRSTRLEN] = {};
   std::string host;
   switch (a.kind) {
-    case Address::Kind::Unix: return "unix@" + a.host;
-    case Address::Kind::Abns: return "abns@" + a.host;
-    case Address::Kind::Fd: return "fd@" + std::to_string(a.fd);
-    case Address::Kind::Host: host = a.host + "(unresolved)"; break;
+    case Address::Kind::Unix:
+      return "unix@" + a.host;
+    case Address::Kind::Abns:
+      return "abns@" + a.host;
+    case Address::Kind::Fd:
+      return "fd@" + std::to_string(a.fd);
+    case Address::Kind::Host:
+      host = a.host + "(unresolved)";
+      break;
     case Address::Kind::Ipv4:
-      host = a.wildcard && a.host.empty() ? "0.0.0.0" : (inet_ntop(AF_INET, a.ip, buf, sizeof buf), std::string(buf));
+      host = a.wildcard && a.host.empty() ? "0.0.0.0"
+                                          : (inet_ntop(AF_INET, a.ip, buf, sizeof buf), std::string(buf));
       if (!a.host.empty() && a.host != host) host = a.host + "=" + host;
       break;
     case Address::Kind::Ipv6:
-      host = a.wildcard && a.host.empty() ? "::" : (inet_ntop(AF_INET6, a.ip, buf, sizeof buf), std::string(buf));
+      host = a.wildcard && a.host.empty() ? "::"
+                                          : (inet_ntop(AF_INET6, a.ip, buf, sizeof buf), std::string(buf));
       if (!a.host.empty() && a.host != host) host = a.host + "=" + host;
       host = "[" + host + "]";
       break;
@@ -107,9 +127,12 @@ class Printer {
     for (size_t i = 0; i < lf.items.size(); ++i) {
       const auto& it = lf.items[i];
       if (i) s += " ";
-      if (it.kind == LogFormat::Item::Kind::Text) s += quote(it.text);
-      else if (it.kind == LogFormat::Item::Kind::Alias) s += "%" + it.text;
-      else s += "%[" + sample(*it.sample) + "]";
+      if (it.kind == LogFormat::Item::Kind::Text)
+        s += quote(it.text);
+      else if (it.kind == LogFormat::Item::Kind::Alias)
+        s += "%" + it.text;
+      else
+        s += "%[" + sample(*it.sample) + "]";
     }
     return s + "]";
   }
@@ -133,11 +156,13 @@ class Printer {
     out_ << "  acl " << (a.name.empty() ? "#" + std::to_string(idx) + " (anonymous)" : a.name)
          << (a.predefined ? " (predefined)" : "") << loc(a.loc) << "\n";
     for (const auto& t : a.terms) {
-      out_ << "    " << sample(t.expr) << " -m " << stdlib::matchMethodName(t.method) << (t.icase ? " -i" : "");
+      out_ << "    " << sample(t.expr) << " -m " << stdlib::matchMethodName(t.method)
+           << (t.icase ? " -i" : "");
       for (const auto& f : t.files) out_ << " -f " << f;
       for (const auto& pat : t.patterns) {
         if (t.method == MatchMethod::Int || t.method == MatchMethod::Len) {
-          out_ << " " << (pat.has_lo ? std::to_string(pat.lo) : "") << ":" << (pat.has_hi ? std::to_string(pat.hi) : "");
+          out_ << " " << (pat.has_lo ? std::to_string(pat.lo) : "") << ":"
+               << (pat.has_hi ? std::to_string(pat.hi) : "");
         } else {
           out_ << " " << quote(pat.text);
         }
@@ -160,18 +185,21 @@ class Printer {
             out_ << " " << logFormat(a.value);
           } else if constexpr (std::is_same_v<T, RedirectArgs>) {
             const char* t = a.type == RedirectArgs::Type::Location ? "location"
-                            : a.type == RedirectArgs::Type::Prefix ? "prefix" : "scheme";
+                            : a.type == RedirectArgs::Type::Prefix ? "prefix"
+                                                                   : "scheme";
             out_ << " " << t << " " << logFormat(a.target) << " code " << a.code;
             if (a.drop_query) out_ << " drop-query";
             if (a.append_slash) out_ << " append-slash";
           } else if constexpr (std::is_same_v<T, ReturnArgs>) {
             out_ << " status " << a.status;
             if (!a.content_type.empty()) out_ << " content-type " << quote(a.content_type);
-            if (a.body == ReturnArgs::Body::LfString) out_ << " lf-string " << logFormat(a.lf);
-            else if (a.body != ReturnArgs::Body::None) out_ << " body " << quote(a.text);
+            if (a.body == ReturnArgs::Body::LfString)
+              out_ << " lf-string " << logFormat(a.lf);
+            else if (a.body != ReturnArgs::Body::None)
+              out_ << " body " << quote(a.text);
             for (const auto& [n, v] : a.headers) out_ << " hdr " << quote(n) << " " << logFormat(v);
           } else if constexpr (std::is_same_v<T, VarArgs>) {
-            out_ << " " << a.scope << "." << a.name << " = " << sample(a.expr);
+            out_ << " " << varScopeName(a.scope) << "." << a.name << " = " << sample(a.expr);
           } else if constexpr (std::is_same_v<T, TrackArgs>) {
             out_ << " key " << sample(a.key) << " table "
                  << (a.table_proxy == kNone ? "?" : all[a.table_proxy].name);
@@ -186,7 +214,8 @@ class Printer {
   }
 
   void serverOpts(const ServerOpts& o) {
-    if (o.check) out_ << " check inter " << formatDuration(o.inter_ms) << " fall " << o.fall << " rise " << o.rise;
+    if (o.check)
+      out_ << " check inter " << formatDuration(o.inter_ms) << " fall " << o.fall << " rise " << o.rise;
     if (o.fastinter_ms) out_ << " fastinter " << formatDuration(o.fastinter_ms);
     if (o.downinter_ms) out_ << " downinter " << formatDuration(o.downinter_ms);
     out_ << " weight " << o.weight;
@@ -272,7 +301,8 @@ class Printer {
     if (p.log_global) out_ << "  log global\n";
     for (const auto& l : p.logs) out_ << "  log " << l.target << " " << l.facility << "\n";
     if (p.isBackend()) {
-      static const char* kAlgos[] = {"roundrobin", "static-rr", "leastconn", "first", "source", "uri", "url_param", "hdr", "random"};
+      static const char* kAlgos[] = {"roundrobin", "static-rr", "leastconn", "first", "source",
+                                     "uri",        "url_param", "hdr",       "random"};
       out_ << "  balance " << kAlgos[static_cast<int>(p.balance.algo)];
       if (!p.balance.param.empty()) out_ << " " << p.balance.param;
       if (p.balance.uri_whole) out_ << " whole";
@@ -282,14 +312,16 @@ class Printer {
            << (p.hash.avalanche ? " avalanche" : "") << "\n";
       out_ << "  retries " << p.retries << "\n";
       if (p.http_check.enabled) {
-        out_ << "  httpchk " << p.http_check.method << " " << p.http_check.uri << " " << p.http_check.version << "\n";
+        out_ << "  httpchk " << p.http_check.method << " " << p.http_check.uri << " " << p.http_check.version
+             << "\n";
       }
       for (const auto& r : p.http_check.rules) {
         if (r.kind == HttpCheckRule::Kind::Expect)
-          out_ << "  http-check expect " << (r.negate ? "! " : "") << r.match << " " << quote(r.pattern) << loc(r.loc) << "\n";
+          out_ << "  http-check expect " << (r.negate ? "! " : "") << checkMatchName(r.match) << " "
+               << quote(r.pattern) << loc(r.loc) << "\n";
         else
-          out_ << "  http-check send" << (r.meth.empty() ? "" : " meth " + r.meth) << (r.uri.empty() ? "" : " uri " + r.uri)
-               << loc(r.loc) << "\n";
+          out_ << "  http-check send" << (r.meth.empty() ? "" : " meth " + r.meth)
+               << (r.uri.empty() ? "" : " uri " + r.uri) << loc(r.loc) << "\n";
       }
       if (p.cookie) {
         static const char* kModes[] = {"rewrite", "insert", "prefix"};
@@ -314,8 +346,10 @@ class Printer {
       out_ << loc(t.loc) << "\n";
     }
     for (uint32_t i = 0; i < p.acls.size(); ++i) acl(p.acls[i], i);
-    if (p.tcp_inspect_delay) out_ << "  tcp-request inspect-delay " << formatDuration(*p.tcp_inspect_delay) << "\n";
-    if (p.tcp_res_inspect_delay) out_ << "  tcp-response inspect-delay " << formatDuration(*p.tcp_res_inspect_delay) << "\n";
+    if (p.tcp_inspect_delay)
+      out_ << "  tcp-request inspect-delay " << formatDuration(*p.tcp_inspect_delay) << "\n";
+    if (p.tcp_res_inspect_delay)
+      out_ << "  tcp-response inspect-delay " << formatDuration(*p.tcp_res_inspect_delay) << "\n";
     for (const auto& r : p.rules) rule(r, p, all);
     for (const auto& r : p.stick_rules) {
       static const char* kKinds[] = {"on", "match", "store-request", "store-response"};
@@ -353,7 +387,9 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
   if (g.daemon) out << "  daemon\n";
   if (g.nbthread) out << "  nbthread " << *g.nbthread << "\n";
   if (g.maxconn) out << "  maxconn " << *g.maxconn << "\n";
-  for (const auto& l : g.logs) out << "  log " << l.target << " " << l.facility << (l.format.empty() ? "" : " format " + l.format) << "\n";
+  for (const auto& l : g.logs)
+    out << "  log " << l.target << " " << l.facility << (l.format.empty() ? "" : " format " + l.format)
+        << "\n";
   if (!g.user.empty()) out << "  user " << g.user << "\n";
   if (!g.group.empty()) out << "  group " << g.group << "\n";
   if (!g.chroot.empty()) out << "  chroot " << g.chroot << "\n";
@@ -364,8 +400,10 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
   if (g.stats_timeout) out << "  stats timeout " << formatDuration(*g.stats_timeout) << "\n";
   out << "  tune.bufsize " << g.tune_bufsize << "\n  tune.maxrewrite " << g.tune_maxrewrite << "\n";
   if (g.hard_stop_after) out << "  hard-stop-after " << formatDuration(*g.hard_stop_after) << "\n";
-  if (!g.ssl_default_bind_options.empty()) out << "  ssl-default-bind-options " << g.ssl_default_bind_options << "\n";
-  if (!g.ssl_default_bind_ciphers.empty()) out << "  ssl-default-bind-ciphers " << g.ssl_default_bind_ciphers << "\n";
+  if (!g.ssl_default_bind_options.empty())
+    out << "  ssl-default-bind-options " << g.ssl_default_bind_options << "\n";
+  if (!g.ssl_default_bind_ciphers.empty())
+    out << "  ssl-default-bind-ciphers " << g.ssl_default_bind_ciphers << "\n";
   for (const auto& h : p.http_errors) {
     out << "http-errors " << h.name << "\n";
     for (const auto& e : h.errorfiles) out << "  errorfile " << e.status << " \"" << e.path << "\"\n";

@@ -16,8 +16,8 @@ class JitEngine : public interp::ProgramEngine {
 
 }  // namespace
 
-std::unique_ptr<interp::Engine> makeEngine(const ir::Program& p, std::string& err) {
-  LoadResult r = compile(p);
+std::unique_ptr<interp::Engine> makeEngine(codegen::ModulePtr module, std::string& err) {
+  LoadResult r = load(std::move(module));
   if (!r.program) {
     err = r.error;
     return nullptr;

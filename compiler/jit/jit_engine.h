@@ -4,10 +4,11 @@
 #include <memory>
 #include <string>
 
+#include "codegen/codegen.h"
 #include "interp/engine.h"
 #include "ir/ir.h"
 
 namespace lbc::jit {
-// JIT-compiles `p` (which must outlive the engine) and runs the program's init.
-std::unique_ptr<interp::Engine> makeEngine(const ir::Program& p, std::string& err);
+// JIT-compiles `module` (codegen's output, made by the driver) and runs the program's init.
+std::unique_ptr<interp::Engine> makeEngine(codegen::ModulePtr module, std::string& err);
 }  // namespace lbc::jit

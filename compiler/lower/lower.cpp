@@ -5,6 +5,7 @@
 #include <set>
 #include <variant>
 
+#include "lbc/stdlib/text.h"
 #include "sema/values.h"
 
 namespace lbc::lower {
@@ -38,13 +39,9 @@ class Lowering {
     if (!loc.valid()) return "";
     return sm_.path(loc.file) + ":" + std::to_string(loc.line);
   }
-  void refuse(const ir::SourceLoc& loc, const std::string& what) {
-    diags_.error(loc, what + " is not supported by 'lbc run' yet");
-  }
-
-  // The log targets lbc writes: stdout/stderr in the raw or short format (HAProxy writes them
-  // without a syslog header or with only <PRI>). Anything else is refused.
-  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l, bool quiet = false) {
+  // The log targets lbc writes: stdout/stderr in the raw or short format (the supported-check
+  // refused the others).
+  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l) {
     static const char* const kFacilities[] = {"kern",   "user",   "mail",   "daemon", "auth",   "syslog",
                                               "lpr",    "news",   "uucp",   "cron",   "auth2",  "ftp",
                                               "ntp",    "audit",  "alert",  "cron2",  "local0", "local1",
@@ -52,12 +49,8 @@ class Lowering {
     static const char* const kLevels[] = {"emerg",   "alert",  "crit", "err",
                                           "warning", "notice", "info", "debug"};
     rt::LogTargetSpec t;
-    if ((l.target != "stdout" && l.target != "stderr") || (l.format != "raw" && l.format != "short")) {
-      if (quiet) return std::nullopt;  // `log global`: the global line was refused already
-      refuse(l.loc, "logging ('log " + l.target + (l.format.empty() ? "" : " format " + l.format) +
-                        "'; only 'log stdout|stderr format raw|short')");
+    if ((l.target != "stdout" && l.target != "stderr") || (l.format != "raw" && l.format != "short"))
       return std::nullopt;
-    }
     t.fd = l.target == "stdout" ? 1 : 2;
     t.format = l.format == "raw" ? 1 : 2;
     t.len = l.len;
@@ -72,22 +65,16 @@ class Lowering {
   }
 
   // A proxy's log targets (its own, or the global ones for `log global`) and log options.
-  void logs(const ir::Proxy& p, rt::ProxySpec& out, const std::string& who) {
+  void logs(const ir::Proxy& p, rt::ProxySpec& out) {
     if (p.log_global)
       for (const auto& l : prog_.global.logs)
-        if (auto t = logTarget(l, true)) out.logs.push_back(*t);
+        if (auto t = logTarget(l)) out.logs.push_back(*t);
     for (const auto& l : p.logs)
       if (auto t = logTarget(l)) out.logs.push_back(*t);
-    if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who);
     const bool http = p.mode == ir::Mode::Http;
     out.httplog = p.httplog && http;
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
     out.dontlognull = p.dontlognull;
-    // A frontend logging without httplog/tcplog uses HAProxy's legacy format, not written yet.
-    if (p.isFrontend() && !out.logs.empty() && !out.httplog && !out.tcplog)
-      refuse(p.loc, "logging without 'option httplog' or 'option tcplog' in " + who);
-    if (!http && out.tcplog && !out.logs.empty() && p.isFrontend())
-      refuse(p.loc, "'option tcplog' logging of TCP connections in " + who);
   }
 
   void global(rt::GlobalSpec& g) {
@@ -99,12 +86,6 @@ class Lowering {
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
-    for (const auto& l : in.logs) logTarget(l);  // refused unless stdout/stderr raw|short
-    for (const auto& s : in.stats_sockets) refuse(s.loc, "the stats socket");
-    // user/group/chroot change privileges: running without them would be a silent security
-    // difference, so they are refused until implemented. (The IR keeps no location for them.)
-    if (!in.user.empty() || !in.group.empty() || !in.chroot.empty())
-      diags_.error({}, "global 'user', 'group' and 'chroot' are not supported by 'lbc run' yet");
   }
 
   rt::Endpoint endpoint(const ir::Address& a) {
@@ -141,8 +122,7 @@ class Lowering {
     out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
     out.persist = p.persist;
-    unsupportedFeatures(p);
-    logs(p, out, std::string(p.kind()) + " '" + p.name + "'");
+    logs(p, out);
     rules(p, self, out);
     if (p.table) table(*p.table, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
@@ -151,8 +131,7 @@ class Lowering {
     cookie(p, out);
   }
 
-  // What the HTTP stream needs: connection mode, forwardfor, error pages; and a refusal for each
-  // HTTP feature the runtime does not implement yet.
+  // What the HTTP stream needs: connection mode, forwardfor, error pages.
   void http(const ir::Proxy& p, rt::ProxySpec& out) {
     // The strongest mode of the proxy wins (the IR keeps no order between the three options).
     out.http_mode = p.httpclose           ? rt::HttpConnMode::Close
@@ -172,22 +151,12 @@ class Lowering {
       }
     }
     for (const auto& e : p.errorfiles) out.errorfiles.push_back({e.status, e.content});
-    const std::string who = std::string(p.kind()) + " '" + p.name + "'";
-    if (p.http_reuse == ir::Proxy::HttpReuse::Aggressive || p.http_reuse == ir::Proxy::HttpReuse::Always)
-      refuse(p.loc, "'http-reuse aggressive|always' in " + who);
-    // uri / url_param / hdr hash with sdbm, djb2, wt6 or crc32; 'none' (the key used as the hash)
-    // is not implemented.
-    if (p.isBackend() && p.mode == ir::Mode::Http &&
-        (p.balance.algo == ir::Balance::Algo::Uri || p.balance.algo == ir::Balance::Algo::UrlParam ||
-         p.balance.algo == ir::Balance::Algo::Hdr) &&
-        p.hash.function == "none")
-      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc, "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who);
-    if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who);
   }
 
   // The rule lists run as compiled hooks; the runtime needs to know which ones exist (to buffer
   // data for tcp-request content, or to wait for the server's first data) and what the stick
-  // rules refer to. http-* rules are ignored in TCP proxies, as HAProxy does (sema warned).
+  // rules refer to. http-* rules are ignored in TCP proxies, as HAProxy does (sema warned). What
+  // the runtime cannot run yet was refused by the supported-check (driver/supported.cpp).
   void rules(const ir::Proxy& p, uint32_t self, rt::ProxySpec& out) {
     for (const auto& r : p.rules) {
       switch (r.set) {
@@ -210,24 +179,10 @@ class Lowering {
           if (p.mode == ir::Mode::Http) out.hooks |= rt::kHasHttpRes;
           continue;
         case ir::RuleSet::HttpAfterRes:
-          if (p.mode == ir::Mode::Http) refuse(r.loc, "'http-after-response' rules");
           continue;
       }
-      if (p.mode == ir::Mode::Http &&
-          (r.set == ir::RuleSet::TcpReqCont || r.set == ir::RuleSet::TcpResCont)) {
-        refuse(r.loc, "'" + std::string(ir::ruleSetName(r.set)) + "' rules in a 'mode http' proxy");
-        continue;
-      }
-      // Sticky counters need counter storage in the stick tables, which 'lbc run' does not keep.
-      if (std::holds_alternative<ir::TrackArgs>(r.args))
-        refuse(r.loc,
-               "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
     }
     for (const auto& s : p.stick_rules) {
-      if (p.mode == ir::Mode::Http) {
-        refuse(s.loc, "'stick' rules in a 'mode http' proxy");
-        continue;
-      }
       rt::StickRuleSpec rs;
       rs.kind = static_cast<rt::StickKind>(s.kind);
       rs.table = s.table.empty() ? self : s.table_proxy;  // no `table`: the proxy's own
@@ -236,7 +191,6 @@ class Lowering {
         diags_.error(s.loc, "this 'stick' rule has no stick-table to use");
         continue;
       }
-      if (tp->disabled) refuse(s.loc, "a 'stick' rule using the table of disabled proxy '" + tp->name + "'");
       out.stick_rules.push_back(rs);
     }
   }
@@ -248,14 +202,7 @@ class Lowering {
     out.size = t.size;
     out.expire_ms = t.expire_ms.value_or(0);
     out.nopurge = t.nopurge;
-    if (!t.store.empty())
-      refuse(t.loc, "'store " + t.store.front() + "' in a stick-table (only server affinity is kept)");
-    if (!t.peers.empty()) refuse(t.loc, "'peers' in a stick-table");
     if (t.size == 0) diags_.error(t.loc, "stick-table: 'size' must be greater than 0");
-  }
-
-  void unsupportedFeatures(const ir::Proxy& p) {
-    if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + std::string(p.kind()) + " '" + p.name + "'");
   }
 
   // `cookie NAME ...`: persistence in mode http; HAProxy ignores it in a TCP proxy.
@@ -280,10 +227,7 @@ class Lowering {
     if (c.maxlife_ms) k.maxlife_s = uint32_t(std::max<uint64_t>(1, *c.maxlife_ms / 1000));
   }
 
-  static std::string lower(std::string s) {
-    for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  }
+  static std::string lower(std::string s) { return stdlib::lowerCopy(std::move(s)); }
 
   // `option httpchk` and its `http-check send|expect` rules: the request bytes as HAProxy 2.6
   // writes them (lower-case header names, content-length for a body, `connection: close` from
@@ -341,21 +285,24 @@ class Lowering {
       rt::CheckExpectSpec e;
       e.negate = r.negate;
       e.pattern = r.pattern;
-      if (r.match == "status") {
-        e.kind = rt::CheckExpectKind::Status;
-        if (!validStatusList(r.pattern))
-          diags_.error(r.loc, "'http-check expect status': '" + r.pattern +
-                                  "' is not a list of status codes or ranges (e.g. '200,300-399')");
-      } else if (r.match == "rstatus") {
-        e.kind = rt::CheckExpectKind::RStatus;
-      } else if (r.match == "string") {
-        e.kind = rt::CheckExpectKind::String;
-      } else if (r.match == "rstring") {
-        e.kind = rt::CheckExpectKind::RString;
-      } else {
-        refuse(r.loc, "'http-check expect " + r.match + "'");
-        continue;
+      using M = ir::HttpCheckRule::Match;
+      switch (r.match) {
+        case M::Status:
+          e.kind = rt::CheckExpectKind::Status;
+          break;
+        case M::RStatus:
+          e.kind = rt::CheckExpectKind::RStatus;
+          break;
+        case M::String:
+          e.kind = rt::CheckExpectKind::String;
+          break;
+        case M::RString:
+          e.kind = rt::CheckExpectKind::RString;
+          break;
       }
+      if (r.match == M::Status && !validStatusList(r.pattern))
+        diags_.error(r.loc, "'http-check expect status': '" + r.pattern +
+                                "' is not a list of status codes or ranges (e.g. '200,300-399')");
       out.httpchk.expects.push_back(std::move(e));
     }
     std::string req = meth + " " + uri + " " + ver + "\r\n";
@@ -395,11 +342,6 @@ class Lowering {
 
   void frontend(const ir::Proxy& p, uint32_t self, const std::vector<uint32_t>& index, rt::ProxySpec& out) {
     for (const auto& b : p.binds) {
-      if (b.ssl || !b.crt.empty())
-        refuse(b.loc, "'ssl' on a bind line");
-      else if (!b.alpn.empty())
-        refuse(b.loc, "'alpn' on a bind line");
-      if (b.accept_proxy) refuse(b.loc, "'accept-proxy'");
       rt::BindSpec bs;
       bs.where = where(b.loc);
       bs.addr = endpoint(b.addr);
@@ -466,10 +408,11 @@ class Lowering {
         out.hdr_domain_only = p.balance.hdr_use_domain_only;
         break;
     }
-    out.hash_fn = p.hash.function == "djb2"    ? rt::HashFn::Djb2
-                  : p.hash.function == "wt6"   ? rt::HashFn::Wt6
-                  : p.hash.function == "crc32" ? rt::HashFn::Crc32
-                                               : rt::HashFn::Sdbm;
+    using F = ir::HashType::Function;
+    out.hash_fn = p.hash.function == F::Djb2    ? rt::HashFn::Djb2
+                  : p.hash.function == F::Wt6   ? rt::HashFn::Wt6
+                  : p.hash.function == F::Crc32 ? rt::HashFn::Crc32
+                                                : rt::HashFn::Sdbm;
     out.hash_consistent = p.hash.method == ir::HashType::Method::Consistent;
     out.hash_avalanche = p.hash.avalanche;
     out.random_draws = p.balance.random_draws;
@@ -498,12 +441,6 @@ class Lowering {
     const std::string who = "server '" + s.name + "': ";
     if (s.addr.kind == ir::Address::Kind::Fd)
       diags_.error(s.loc, who + "an fd@ address cannot be connected to");
-    bool inet = s.addr.kind != ir::Address::Kind::Unix && s.addr.kind != ir::Address::Kind::Abns;
-    if (inet && (!s.addr.has_port || s.addr.relative_port || s.addr.port_lo == 0))
-      refuse(s.loc, who + "an address without an absolute port (the client's destination port)");
-    if (o.ssl) refuse(s.loc, who + "'ssl' to servers");
-    if (o.send_proxy) refuse(s.loc, who + "'send-proxy'");
-    if (!o.resolvers.empty()) refuse(s.loc, who + "'resolvers'");
     if (p.cookie && p.mode == ir::Mode::Http) ss.cookie = o.cookie;
     ss.addr = endpoint(s.addr);
     ss.weight = o.weight;

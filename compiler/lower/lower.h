@@ -1,5 +1,5 @@
-// IR -> the runtime's topology (runtime/include/lbc/rt/topology.h). What the runtime cannot
-// serve yet is refused here as an error at the configuration line (never silently dropped).
+// IR -> the runtime's topology (runtime/include/lbc/rt/topology.h). The driver runs the
+// supported-check (driver/supported.cpp) first: what the runtime cannot serve is refused there.
 #pragma once
 #include "front/diag.h"
 #include "front/source.h"

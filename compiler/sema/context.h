@@ -15,15 +15,15 @@
 namespace lbc::sema {
 
 using front::CondAst;
-using ir::SourceLoc;
 using front::Line;
 using front::Word;
+using ir::SourceLoc;
 using stdlib::SectionMask;
 
 // Where a sample expression or condition is evaluated; decides which fetches have data.
 struct Phase {
-  uint32_t usage = 0;        // stdlib::UsagePoint bits
-  std::string what;          // e.g. "frontend http-request rule"
+  uint32_t usage = 0;  // stdlib::UsagePoint bits
+  std::string what;    // e.g. "frontend http-request rule"
 };
 
 // A reference to a named ACL that was not declared before its use (HAProxy requires that);
@@ -39,10 +39,10 @@ struct ProxyState {
   std::unordered_map<std::string, uint32_t> acl_index;  // named ACL -> Proxy::acls index
   std::unordered_map<std::string, SourceLoc> server_names;
   std::vector<UnresolvedAcl> unresolved;
-  bool bind_seen = false;         // a bind line was written (even one with an error)
-  bool table_seen = false;        // a stick-table line was written (even one with an error)
-  size_t errors_at_start = 0;     // error count when the section began
-  SourceLoc first_use_backend;    // for "http-request after use_backend"
+  bool bind_seen = false;       // a bind line was written (even one with an error)
+  bool table_seen = false;      // a stick-table line was written (even one with an error)
+  size_t errors_at_start = 0;   // error count when the section began
+  SourceLoc first_use_backend;  // for "http-request after use_backend"
   bool warned_rule_order = false;
 };
 
@@ -90,6 +90,7 @@ class Sema {
   // ---- proxy directives (proxy.cpp) ----
   void bind(const Line& l);
   void server(const Line& l, bool is_default);
+  bool serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, bool is_default, ir::Server& s);
   void balance(const Line& l);
   void hashType(const Line& l);
   void timeout(const Line& l);
@@ -145,7 +146,7 @@ class Sema {
   std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
   std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;
   ir::Proxy* last_defaults_ = nullptr;
-  ir::Proxy* cur_ = nullptr;   // proxy or defaults being filled
+  ir::Proxy* cur_ = nullptr;  // proxy or defaults being filled
   ProxyState* st_ = nullptr;
   std::vector<std::unique_ptr<ir::Proxy>> proxies_;  // moved into prog_.proxies by finish()
   std::vector<std::unique_ptr<ProxyState>> states_;  // parallel to proxies_

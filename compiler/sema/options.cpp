@@ -25,7 +25,8 @@ void Sema::option(const Line& l, bool negated) {
     if (o->replacement.empty())
       error(nw, "'option " + nw.text + "' was removed from HAProxy and has no replacement: delete the line");
     else
-      error(nw, "'option " + nw.text + "' was removed from HAProxy; use '" + std::string(o->replacement) + "' instead");
+      error(nw, "'option " + nw.text + "' was removed from HAProxy; use '" + std::string(o->replacement) +
+                    "' instead");
     return;
   }
   SectionMask where = st_->section;
@@ -41,8 +42,10 @@ void Sema::option(const Line& l, bool negated) {
   bool on = !negated;
   if (negated && (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
                   o->id == OptionId::httpchk || o->id == OptionId::tcp_check)) {
-    error(l.words[0], "'no option " + nw.text + "' is not supported: this option cannot be negated; remove the "
-                      "'option " + nw.text + "' line (or the defaults section it comes from) instead");
+    error(l.words[0], "'no option " + nw.text +
+                          "' is not supported: this option cannot be negated; remove the "
+                          "'option " +
+                          nw.text + "' line (or the defaults section it comes from) instead");
     return;
   }
   auto noArgs = [&]() {
@@ -55,8 +58,10 @@ void Sema::option(const Line& l, bool negated) {
   ir::Proxy& p = *cur_;
   switch (o->id) {
     case OptionId::httplog:
-      if (l.words.size() > 2 && l.words[2].text == "clf") p.httplog_clf = on;
-      else if (!noArgs()) return;
+      if (l.words.size() > 2 && l.words[2].text == "clf")
+        p.httplog_clf = on;
+      else if (!noArgs())
+        return;
       p.httplog = on;
       if (on) p.tcplog = false;
       break;
@@ -65,7 +70,9 @@ void Sema::option(const Line& l, bool negated) {
       p.tcplog = on;
       if (on) p.httplog = false;
       break;
-    case OptionId::dontlognull: if (noArgs()) p.dontlognull = on; break;
+    case OptionId::dontlognull:
+      if (noArgs()) p.dontlognull = on;
+      break;
     // The HTTP connection modes exclude each other: the last one wins, as in HAProxy.
     case OptionId::httpclose:
       if (!noArgs()) return;
@@ -82,9 +89,15 @@ void Sema::option(const Line& l, bool negated) {
       p.http_keep_alive = on;
       if (on) p.httpclose = p.http_server_close = false;
       break;
-    case OptionId::abortonclose: if (noArgs()) p.abortonclose = on; break;
-    case OptionId::persist: if (noArgs()) p.persist = on; break;
-    case OptionId::tcp_check: if (noArgs()) p.tcp_check = on; break;
+    case OptionId::abortonclose:
+      if (noArgs()) p.abortonclose = on;
+      break;
+    case OptionId::persist:
+      if (noArgs()) p.persist = on;
+      break;
+    case OptionId::tcp_check:
+      if (noArgs()) p.tcp_check = on;
+      break;
     case OptionId::redispatch: {
       p.redispatch = on;
       if (l.words.size() > 2) {
@@ -108,7 +121,8 @@ void Sema::option(const Line& l, bool negated) {
           f.if_none = true;
         } else if (w == "except" || w == "header") {
           if (i + 1 >= l.words.size()) {
-            error(l.words[i], "'option forwardfor " + w + "' expects " + (w == "except" ? "a network" : "a header name"));
+            error(l.words[i],
+                  "'option forwardfor " + w + "' expects " + (w == "except" ? "a network" : "a header name"));
             return;
           }
           const Word& a = l.words[++i];
@@ -126,7 +140,8 @@ void Sema::option(const Line& l, bool negated) {
             f.header = a.text;
           }
         } else {
-          error(l.words[i], "unknown 'option forwardfor' argument '" + w + "': expected 'except <network>', "
+          error(l.words[i], "unknown 'option forwardfor' argument '" + w +
+                                "': expected 'except <network>', "
                                 "'header <name>' or 'if-none'");
           return;
         }
@@ -145,12 +160,14 @@ void Sema::option(const Line& l, bool negated) {
         p.http_check.uri = l.words[3].text;
         if (n >= 3) p.http_check.version = l.words[4].text;
         if (n > 3) {
-          error(l.words[5], "unexpected '" + l.words[5].text + "': 'option httpchk' takes [<method>] [<uri>] [<version>]");
+          error(l.words[5], "unexpected '" + l.words[5].text +
+                                "': 'option httpchk' takes [<method>] [<uri>] [<version>]");
           return;
         }
       }
       if (!p.http_check.uri.empty() && p.http_check.uri[0] != '/' && p.http_check.uri != "*" && n >= 1)
-        warning(l.words[n == 1 ? 2 : 3], "health check URI '" + p.http_check.uri + "' does not start with '/'");
+        warning(l.words[n == 1 ? 2 : 3],
+                "health check URI '" + p.http_check.uri + "' does not start with '/'");
       break;
     }
     default:
@@ -176,23 +193,34 @@ void Sema::cookie(const Line& l) {
       mode_set = true;
       return true;
     };
-    if (w == "rewrite") { if (!setMode(ir::Cookie::Mode::Rewrite)) return; }
-    else if (w == "insert") { if (!setMode(ir::Cookie::Mode::Insert)) return; }
-    else if (w == "prefix") { if (!setMode(ir::Cookie::Mode::Prefix)) return; }
-    else if (w == "indirect") c.indirect = true;
-    else if (w == "nocache") c.nocache = true;
-    else if (w == "postonly") c.postonly = true;
-    else if (w == "preserve") c.preserve = true;
-    else if (w == "httponly") c.httponly = true;
-    else if (w == "secure") c.secure = true;
+    if (w == "rewrite") {
+      if (!setMode(ir::Cookie::Mode::Rewrite)) return;
+    } else if (w == "insert") {
+      if (!setMode(ir::Cookie::Mode::Insert)) return;
+    } else if (w == "prefix") {
+      if (!setMode(ir::Cookie::Mode::Prefix)) return;
+    } else if (w == "indirect")
+      c.indirect = true;
+    else if (w == "nocache")
+      c.nocache = true;
+    else if (w == "postonly")
+      c.postonly = true;
+    else if (w == "preserve")
+      c.preserve = true;
+    else if (w == "httponly")
+      c.httponly = true;
+    else if (w == "secure")
+      c.secure = true;
     else if (w == "domain" || w == "maxidle" || w == "maxlife" || w == "attr") {
       if (i + 1 >= l.words.size()) {
         error(l.words[i], "'cookie " + w + "' expects an argument");
         return;
       }
       const Word& a = l.words[++i];
-      if (w == "domain") c.domains.push_back(a.text);
-      else if (w == "attr") c.attrs.push_back(a.text);
+      if (w == "domain")
+        c.domains.push_back(a.text);
+      else if (w == "attr")
+        c.attrs.push_back(a.text);
       else {
         uint64_t ms = 0;
         if (!duration(a, ms, 1000)) return;  // bare numbers are seconds here, as in HAProxy
@@ -202,9 +230,9 @@ void Sema::cookie(const Line& l) {
       error(l.words[i], "unsupported cookie option 'dynamic': lbc does not support it yet");
       return;
     } else {
-      static const std::vector<std::string_view> kOpts = {"rewrite", "insert", "prefix", "indirect", "nocache",
-                                                          "postonly", "preserve", "httponly", "secure", "domain",
-                                                          "maxidle", "maxlife", "attr", "dynamic"};
+      static const std::vector<std::string_view> kOpts = {
+          "rewrite",  "insert", "prefix", "indirect", "nocache", "postonly", "preserve",
+          "httponly", "secure", "domain", "maxidle",  "maxlife", "attr",     "dynamic"};
       error(l.words[i], "unknown cookie option '" + w + "'" + front::didYouMean(w, kOpts));
       return;
     }
@@ -244,10 +272,14 @@ void Sema::httpCheck(const Line& l) {
         error(l.words[i], "'http-check send " + w + "' expects an argument");
         return;
       }
-      if (w == "meth") r.meth = l.words[++i].text;
-      else if (w == "uri") r.uri = l.words[++i].text;
-      else if (w == "ver") r.ver = l.words[++i].text;
-      else if (w == "body") r.body = l.words[++i].text;
+      if (w == "meth")
+        r.meth = l.words[++i].text;
+      else if (w == "uri")
+        r.uri = l.words[++i].text;
+      else if (w == "ver")
+        r.ver = l.words[++i].text;
+      else if (w == "body")
+        r.body = l.words[++i].text;
       else if (w == "hdr") {
         if (i + 2 >= l.words.size()) {
           error(l.words[i], "'http-check send hdr' expects a name and a value");
@@ -271,32 +303,40 @@ void Sema::httpCheck(const Line& l) {
       r.negate = true;
       ++i;
     }
-    static const std::vector<std::string_view> kMatches = {"status", "rstatus", "string", "rstring", "hdr", "fhdr"};
+    static const std::vector<std::string_view> kMatches = {"status",  "rstatus", "string",
+                                                           "rstring", "hdr",     "fhdr"};
     if (i >= l.words.size()) {
-      error(l.words[1], "'http-check expect' expects a match type (status, rstatus, string, rstring) and a pattern");
+      error(l.words[1],
+            "'http-check expect' expects a match type (status, rstatus, string, rstring) and a pattern");
       return;
     }
     const Word& m = l.words[i];
     static const std::vector<std::string_view> kUnsupported = {
-        "hdr", "fhdr", "string-lf", "status-lf", "min-recv", "comment", "ok-status", "error-status",
-        "tout-status", "on-success", "on-error", "status-code"};
+        "hdr",       "fhdr",         "string-lf",   "status-lf",  "min-recv", "comment",
+        "ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code"};
     if (std::find(kUnsupported.begin(), kUnsupported.end(), m.text) != kUnsupported.end()) {
       error(m, "unsupported 'http-check expect' option '" + m.text + "': lbc does not support it yet");
       return;
     }
     if (std::find(kMatches.begin(), kMatches.end(), m.text) == kMatches.end()) {
       std::string hint = front::didYouMean(m.text, kMatches);
-      error(m, "unknown 'http-check expect' match '" + m.text + "' (expected 'status <codes>', 'rstatus <regex>', "
-                   "'string <text>' or 'rstring <regex>')" + hint);
+      error(m, "unknown 'http-check expect' match '" + m.text +
+                   "' (expected 'status <codes>', 'rstatus <regex>', "
+                   "'string <text>' or 'rstring <regex>')" +
+                   hint);
       return;
     }
     if (i + 1 >= l.words.size()) {
       error(m, "'http-check expect " + m.text + "' expects a pattern");
       return;
     }
-    r.match = m.text;
+    using M = ir::HttpCheckRule::Match;
+    r.match = m.text == "status"    ? M::Status
+              : m.text == "rstatus" ? M::RStatus
+              : m.text == "string"  ? M::String
+                                    : M::RString;
     r.pattern = l.words[i + 1].text;
-    if (r.match == "rstatus" || r.match == "rstring") {
+    if (r.match == M::RStatus || r.match == M::RString) {
       if (std::string e = compileRegex(r.pattern, false); !e.empty()) {
         error(l.words[i + 1], e);
         return;
@@ -305,18 +345,22 @@ void Sema::httpCheck(const Line& l) {
     if (i + 2 < l.words.size()) {
       const Word& extra = l.words[i + 2];
       if (std::find(kUnsupported.begin(), kUnsupported.end(), extra.text) != kUnsupported.end())
-        error(extra, "unsupported 'http-check expect' option '" + extra.text + "': lbc does not support it yet");
+        error(extra,
+              "unsupported 'http-check expect' option '" + extra.text + "': lbc does not support it yet");
       else
         error(extra, "unexpected '" + extra.text + "' after the 'http-check expect' pattern");
       return;
     }
   } else if (sub == "connect" || sub == "comment" || sub == "disable-on-404" || sub == "send-state" ||
-             sub == "set-var" || sub == "unset-var" || sub.starts_with("set-var(") || sub.starts_with("unset-var(")) {
-    error(l.words[1], "unsupported keyword 'http-check " + sub + "': HAProxy knows it, lbc does not support it yet");
+             sub == "set-var" || sub == "unset-var" || sub.starts_with("set-var(") ||
+             sub.starts_with("unset-var(")) {
+    error(l.words[1],
+          "unsupported keyword 'http-check " + sub + "': HAProxy knows it, lbc does not support it yet");
     return;
   } else {
     error(l.words[1], "unknown 'http-check' keyword '" + sub + "'" +
-                          front::didYouMean(sub, {"send", "expect", "connect", "comment", "disable-on-404", "send-state"}));
+                          front::didYouMean(
+                              sub, {"send", "expect", "connect", "comment", "disable-on-404", "send-state"}));
     return;
   }
   cur_->http_check.rules.push_back(std::move(r));
@@ -341,9 +385,12 @@ void Sema::stickTable(const Line& l) {
       const Word* a = arg();
       if (!a) return;
       using T = ir::StickTable::Type;
-      if (a->text == "ip") t.type = T::Ip;
-      else if (a->text == "ipv6") t.type = T::Ipv6;
-      else if (a->text == "integer") t.type = T::Integer;
+      if (a->text == "ip")
+        t.type = T::Ip;
+      else if (a->text == "ipv6")
+        t.type = T::Ipv6;
+      else if (a->text == "integer")
+        t.type = T::Integer;
       else if (a->text == "string" || a->text == "binary") {
         t.type = a->text == "string" ? T::String : T::Binary;
         t.key_len = 32;
@@ -379,10 +426,12 @@ void Sema::stickTable(const Line& l) {
       const Word* a = arg();
       if (!a) return;
       static const std::vector<std::string_view> kData = {
-          "server_id", "gpc0", "gpc0_rate", "gpc1", "gpc1_rate", "conn_cnt", "conn_cur", "conn_rate",
-          "sess_cnt", "sess_rate", "http_req_cnt", "http_req_rate", "http_err_cnt", "http_err_rate",
-          "http_fail_cnt", "http_fail_rate", "bytes_in_cnt", "bytes_in_rate", "bytes_out_cnt", "bytes_out_rate",
-          "gpt0", "gpt", "gpc", "gpc_rate", "server_key", "glitch_cnt"};
+          "server_id",      "gpc0",          "gpc0_rate",     "gpc1",          "gpc1_rate",
+          "conn_cnt",       "conn_cur",      "conn_rate",     "sess_cnt",      "sess_rate",
+          "http_req_cnt",   "http_req_rate", "http_err_cnt",  "http_err_rate", "http_fail_cnt",
+          "http_fail_rate", "bytes_in_cnt",  "bytes_in_rate", "bytes_out_cnt", "bytes_out_rate",
+          "gpt0",           "gpt",           "gpc",           "gpc_rate",      "server_key",
+          "glitch_cnt"};
       for (const std::string& d : [&] {
              std::vector<std::string> v;
              std::string cur;
@@ -492,8 +541,8 @@ void Sema::logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_
         if (!integer(a, v, 80, 65535)) return;
         t.len = static_cast<uint32_t>(v);
       } else if (w == "format") {
-        static const std::vector<std::string_view> kFormats = {"rfc3164", "rfc5424", "short", "raw", "timed",
-                                                               "iso", "local", "priority"};
+        static const std::vector<std::string_view> kFormats = {"rfc3164", "rfc5424", "short", "raw",
+                                                               "timed",   "iso",     "local", "priority"};
         if (std::find(kFormats.begin(), kFormats.end(), a.text) == kFormats.end()) {
           error(a, "unknown log format '" + a.text + "'" + front::didYouMean(a.text, kFormats));
           return;
@@ -509,9 +558,11 @@ void Sema::logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_
     break;
   }
   static const std::vector<std::string_view> kFacilities = {
-      "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2", "ftp",
-      "ntp", "audit", "alert", "cron2", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-  static const std::vector<std::string_view> kLevels = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
+      "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+      "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
+      "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+  static const std::vector<std::string_view> kLevels = {"emerg",   "alert",  "crit", "err",
+                                                        "warning", "notice", "info", "debug"};
   if (i >= l.words.size()) {
     SourceLoc at = l.words.back().loc;
     at.col += at.len;
@@ -545,8 +596,10 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
   int64_t code = 0;
   if (!integer(l.words[1], code, 100, 599)) return;
   if (!hasDefaultErrorPage(code)) {
-    error(l.words[1], "status code " + l.words[1].text + " cannot be customized: 'errorfile' supports 200, 400, 401, "
-                      "403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
+    error(l.words[1],
+          "status code " + l.words[1].text +
+              " cannot be customized: 'errorfile' supports 200, 400, 401, "
+              "403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
     return;
   }
   ir::ErrorFile e;
@@ -563,8 +616,9 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
     ss << in.rdbuf();
     e.content = ss.str();
     if (!e.content.empty() && !e.content.starts_with("HTTP/")) {
-      error(l.words[2], "error file '" + e.path + "' is not an HTTP response: it must start with a status line "
-                        "such as 'HTTP/1.0 503 Service Unavailable'");
+      error(l.words[2], "error file '" + e.path +
+                            "' is not an HTTP response: it must start with a status line "
+                            "such as 'HTTP/1.0 503 Service Unavailable'");
       return;
     }
   }
@@ -583,8 +637,10 @@ void Sema::errorfiles(const Line& l, std::vector<ir::ErrorFile>& out) {
     int64_t code = 0;
     if (!integer(l.words[i], code, 100, 599)) return;
     if (!hasDefaultErrorPage(code)) {
-      error(l.words[i], "status code " + l.words[i].text + " cannot be customized: 'errorfiles' supports 200, 400, "
-                        "401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
+      error(l.words[i],
+            "status code " + l.words[i].text +
+                " cannot be customized: 'errorfiles' supports 200, 400, "
+                "401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503 and 504");
       return;
     }
     e.import_codes.push_back(static_cast<int>(code));

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 
-#include "sema/context.h"
 #include "front/words.h"
+#include "sema/context.h"
 #include "sema/values.h"
 
 namespace lbc::sema {
@@ -44,10 +44,13 @@ void Sema::bind(const Line& l) {
     size_t close = addr_text.find('}', p);
     if (close == std::string::npos) break;
     std::string var = addr_text.substr(p + 2, close - p - 2);
-    if (var.empty() || var.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                           std::string::npos || std::isdigit(static_cast<unsigned char>(var[0]))) {
-      error(l.words[1], "invalid address '" + l.words[1].text + "': an unquoted bind address only expands plain "
-                        "'${NAME}' (no default value); quote the word to use '${NAME-default}'");
+    if (var.empty() ||
+        var.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+            std::string::npos ||
+        std::isdigit(static_cast<unsigned char>(var[0]))) {
+      error(l.words[1], "invalid address '" + l.words[1].text +
+                            "': an unquoted bind address only expands plain "
+                            "'${NAME}' (no default value); quote the word to use '${NAME-default}'");
       return;
     }
     auto v = front::processEnv()(var);
@@ -55,7 +58,8 @@ void Sema::bind(const Line& l) {
     p += v ? v->size() : 0;
   }
   if (addr_text.empty()) {
-    error(l.words[1], "bind address '" + l.words[1].text + "' is empty after environment expansion (is the variable set?)");
+    error(l.words[1], "bind address '" + l.words[1].text +
+                          "' is empty after environment expansion (is the variable set?)");
     return;
   }
   for (const std::string& a : splitList(addr_text, ',')) {
@@ -93,32 +97,57 @@ void Sema::bind(const Line& l) {
       }
       arg = &l.words[++i];
     }
-    const std::string_view n = o->name;
-    if (n == "ssl") opts.ssl = true;
-    else if (n == "crt") {
-      crt_given = true;
-      std::string e = opts_.check_files ? checkCertificateFile(arg->text) : std::string();
-      if (!e.empty()) error(*arg, e);
-      else opts.crt.push_back(arg->text);
-    } else if (n == "alpn") {
-      opts.alpn = splitList(arg->text, ',');
-      for (const auto& p : opts.alpn)
-        if (p.empty() || p.size() > 255) error(*arg, "invalid ALPN protocol list '" + arg->text + "'");
-    } else if (n == "accept-proxy") opts.accept_proxy = true;
-    else if (n == "name") opts.name = arg->text;
-    else if (n == "v4v6") opts.v4v6 = true;
-    else if (n == "v6only") opts.v6only = true;
-    else if (n == "backlog" || n == "maxconn") {
-      int64_t v = 0;
-      if (!(n == "backlog" ? lenientInteger(*arg, v, 0, 0x7fffffff) : integer(*arg, v, 1, 0x7fffffff))) return;
-      (n == "backlog" ? opts.backlog : opts.maxconn) = static_cast<uint32_t>(v);
+    using B = stdlib::BindOptId;
+    int64_t v = 0;
+    switch (o->id) {
+      case B::ssl:
+        opts.ssl = true;
+        break;
+      case B::crt: {
+        crt_given = true;
+        std::string e = opts_.check_files ? checkCertificateFile(arg->text) : std::string();
+        if (!e.empty())
+          error(*arg, e);
+        else
+          opts.crt.push_back(arg->text);
+        break;
+      }
+      case B::alpn:
+        opts.alpn = splitList(arg->text, ',');
+        for (const auto& p : opts.alpn)
+          if (p.empty() || p.size() > 255) error(*arg, "invalid ALPN protocol list '" + arg->text + "'");
+        break;
+      case B::accept_proxy:
+        opts.accept_proxy = true;
+        break;
+      case B::name:
+        opts.name = arg->text;
+        break;
+      case B::v4v6:
+        opts.v4v6 = true;
+        break;
+      case B::v6only:
+        opts.v6only = true;
+        break;
+      case B::backlog:
+        if (!lenientInteger(*arg, v, 0, 0x7fffffff)) return;
+        opts.backlog = static_cast<uint32_t>(v);
+        break;
+      case B::maxconn:
+        if (!integer(*arg, v, 1, 0x7fffffff)) return;
+        opts.maxconn = static_cast<uint32_t>(v);
+        break;
+      default:
+        break;  // every other option is Unsupported (refused above)
     }
   }
-  if (opts.v4v6 && opts.v6only) error(l.words[0], "'v4v6' and 'v6only' are mutually exclusive on the same bind line");
+  if (opts.v4v6 && opts.v6only)
+    error(l.words[0], "'v4v6' and 'v6only' are mutually exclusive on the same bind line");
   if (opts.ssl && !crt_given)
     error(l.words[1], "bind '" + l.words[1].text + "' uses 'ssl' but has no certificate: add 'crt <file>'");
   if (!opts.ssl && !opts.crt.empty())
-    warning(l.words[1], "bind '" + l.words[1].text + "' has a 'crt' but no 'ssl': the certificate is not used");
+    warning(l.words[1],
+            "bind '" + l.words[1].text + "' has a 'crt' but no 'ssl': the certificate is not used");
   for (auto& b : binds) {
     SourceLoc loc = b.loc;
     ir::Address addr = std::move(b.addr);
@@ -151,7 +180,8 @@ void Sema::server(const Line& l, bool is_default) {
         at.col += at.len + 1;
         at.len = 1;
       }
-      std::string msg = "server '" + s.name + "' has no address: expected 'server <name> <address>[:port] [options]'";
+      std::string msg =
+          "server '" + s.name + "' has no address: expected 'server <name> <address>[:port] [options]'";
       if (l.words.size() >= 3) msg += "; '" + l.words[2].text + "' is a server option, not an address";
       diags_.error(at, msg);
       return;
@@ -192,87 +222,23 @@ void Sema::server(const Line& l, bool is_default) {
       }
       arg = &l.words[++i];
     }
-    const std::string_view n = info->name;
-    int64_t v = 0;
-    uint64_t ms = 0;
-    if (n == "check") o.check = true;
-    else if (n == "no-check") o.check = false;
-    else if (n == "inter" || n == "fastinter" || n == "downinter") {
-      if (!duration(*arg, ms)) return;
-      if (ms == 0) {
-        error(*arg, "server option '" + w.text + "' expects a positive delay");
-        return;
-      }
-      (n == "inter" ? o.inter_ms : n == "fastinter" ? o.fastinter_ms : o.downinter_ms) = ms;
-    } else if (n == "fall" || n == "rise") {
-      if (!integer(*arg, v, 1, 0x7fffffff)) return;
-      (n == "fall" ? o.fall : o.rise) = static_cast<uint32_t>(v);
-    } else if (n == "weight") {
-      if (!lenientInteger(*arg, v, 0, 256)) return;
-      o.weight = static_cast<uint32_t>(v);
-    } else if (n == "maxconn" || n == "maxqueue") {
-      if (!lenientInteger(*arg, v, 0, 0x7fffffff)) return;
-      (n == "maxconn" ? o.maxconn : o.maxqueue) = static_cast<uint32_t>(v);
-    } else if (n == "backup") o.backup = true;
-    else if (n == "no-backup") o.backup = false;
-    else if (n == "disabled") o.disabled = true;
-    else if (n == "enabled") o.disabled = false;
-    else if (n == "id") {
-      if (is_default) {
-        error(w, "'id' is not allowed on a 'default-server' line: each server needs its own");
-        return;
-      }
-      if (!integer(*arg, v, 1, 0x7fffffff)) return;
-      s.id = static_cast<int32_t>(v);
-    } else if (n == "cookie") o.cookie = arg->text;
-    else if (n == "ssl") o.ssl = true;
-    else if (n == "no-ssl") o.ssl = false;
-    else if (n == "verify") {
-      if (arg->text == "none") o.verify = ir::ServerOpts::Verify::None;
-      else if (arg->text == "required") o.verify = ir::ServerOpts::Verify::Required;
-      else {
-        error(*arg, "'verify' expects 'none' or 'required', not '" + arg->text + "'");
-        return;
-      }
-    } else if (n == "ca-file") {
-      if (fileExists(*arg, arg->text, "CA")) o.ca_file = arg->text;
-    } else if (n == "sni") {
-      Phase ph{1u << stdlib::kUseSrvSource, "server sni"};
-      if (!sample(*arg, &ph)) return;
-      o.sni = arg->text;
-    } else if (n == "alpn") o.alpn = splitList(arg->text, ',');
-    else if (n == "send-proxy") o.send_proxy = true;
-    else if (n == "no-send-proxy") o.send_proxy = false;
-    else if (n == "port") {
-      if (!lenientInteger(*arg, v, 0, 65535)) return;
-      o.check_port = static_cast<uint16_t>(v);
-    } else if (n == "addr") {
-      ir::Address a;
-      std::string e = parseAddress(arg->text, AddrUse::Other, opts_.resolve_hosts, a);
-      if (!e.empty()) {
-        error(*arg, e);
-        return;
-      }
-      o.check_addr = a;
-    } else if (n == "resolvers") {
-      error(*arg, "resolvers section '" + arg->text + "' not found: 'resolvers' sections are not supported by lbc yet");
-      return;
-    }
+    if (!serverOption(info->id, w, arg, is_default, s)) return;
   }
   if (is_default) {
     cur_->default_server = o;
     return;
   }
   if (o.ssl && o.verify != ir::ServerOpts::Verify::None && o.ca_file.empty()) {
-    error(l.words[1], "server '" + s.name + "' uses 'ssl' with certificate verification but no 'ca-file': add "
-                      "'ca-file <file>', or 'verify none' if the network to this server is trusted");
+    error(l.words[1], "server '" + s.name +
+                          "' uses 'ssl' with certificate verification but no 'ca-file': add "
+                          "'ca-file <file>', or 'verify none' if the network to this server is trusted");
     return;
   }
   if (s.id) {
     for (const auto& other : cur_->servers) {
       if (other.id == s.id) {
-        error(l.words[1], "server '" + s.name + "' has the same id " + std::to_string(*s.id) + " as server '" +
-                              other.name + "' in " + sectionDesc());
+        error(l.words[1], "server '" + s.name + "' has the same id " + std::to_string(*s.id) +
+                              " as server '" + other.name + "' in " + sectionDesc());
         diags_.note(other.loc, "server '" + other.name + "' is here");
         return;
       }
@@ -281,21 +247,158 @@ void Sema::server(const Line& l, bool is_default) {
   cur_->servers.push_back(std::move(s));
 }
 
-// ---- balance, hash-type -----------------------------------------------------------------------
+// One server option (registry id `id`, its word `w` and argument `arg`) into `s`. False after an
+// error that ends the line.
+bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, bool is_default,
+                        ir::Server& s) {
+  using S = stdlib::ServerOptId;
+  ir::ServerOpts& o = s.opts;
+  int64_t v = 0;
+  uint64_t ms = 0;
+  switch (id) {
+    case S::check:
+      o.check = true;
+      break;
+    case S::no_check:
+      o.check = false;
+      break;
+    case S::inter:
+    case S::fastinter:
+    case S::downinter:
+      if (!duration(*arg, ms)) return false;
+      if (ms == 0) {
+        error(*arg, "server option '" + w.text + "' expects a positive delay");
+        return false;
+      }
+      (id == S::inter ? o.inter_ms : id == S::fastinter ? o.fastinter_ms : o.downinter_ms) = ms;
+      break;
+    case S::fall:
+    case S::rise:
+      if (!integer(*arg, v, 1, 0x7fffffff)) return false;
+      (id == S::fall ? o.fall : o.rise) = static_cast<uint32_t>(v);
+      break;
+    case S::weight:
+      if (!lenientInteger(*arg, v, 0, 256)) return false;
+      o.weight = static_cast<uint32_t>(v);
+      break;
+    case S::maxconn:
+    case S::maxqueue:
+      if (!lenientInteger(*arg, v, 0, 0x7fffffff)) return false;
+      (id == S::maxconn ? o.maxconn : o.maxqueue) = static_cast<uint32_t>(v);
+      break;
+    case S::backup:
+      o.backup = true;
+      break;
+    case S::no_backup:
+      o.backup = false;
+      break;
+    case S::disabled:
+      o.disabled = true;
+      break;
+    case S::enabled:
+      o.disabled = false;
+      break;
+    case S::id:
+      if (is_default) {
+        error(w, "'id' is not allowed on a 'default-server' line: each server needs its own");
+        return false;
+      }
+      if (!integer(*arg, v, 1, 0x7fffffff)) return false;
+      s.id = static_cast<int32_t>(v);
+      break;
+    case S::cookie:
+      o.cookie = arg->text;
+      break;
+    case S::ssl:
+      o.ssl = true;
+      break;
+    case S::no_ssl:
+      o.ssl = false;
+      break;
+    case S::verify:
+      if (arg->text == "none")
+        o.verify = ir::ServerOpts::Verify::None;
+      else if (arg->text == "required")
+        o.verify = ir::ServerOpts::Verify::Required;
+      else {
+        error(*arg, "'verify' expects 'none' or 'required', not '" + arg->text + "'");
+        return false;
+      }
+      break;
+    case S::ca_file:
+      if (fileExists(*arg, arg->text, "CA")) o.ca_file = arg->text;
+      break;
+    case S::sni: {
+      Phase ph{1u << stdlib::kUseSrvSource, "server sni"};
+      if (!sample(*arg, &ph)) return false;
+      o.sni = arg->text;
+      break;
+    }
+    case S::alpn:
+      o.alpn = splitList(arg->text, ',');
+      break;
+    case S::send_proxy:
+      o.send_proxy = true;
+      break;
+    case S::no_send_proxy:
+      o.send_proxy = false;
+      break;
+    case S::port:
+      if (!lenientInteger(*arg, v, 0, 65535)) return false;
+      o.check_port = static_cast<uint16_t>(v);
+      break;
+    case S::addr: {
+      ir::Address a;
+      std::string e = parseAddress(arg->text, AddrUse::Other, opts_.resolve_hosts, a);
+      if (!e.empty()) {
+        error(*arg, e);
+        return false;
+      }
+      o.check_addr = a;
+      break;
+    }
+    case S::resolvers:
+      error(*arg, "resolvers section '" + arg->text +
+                      "' not found: 'resolvers' sections are not supported by lbc yet");
+      return false;
+    default:
+      break;  // every other option is Unsupported (refused before)
+  }
+  return true;
+}
+
+// ---- balance, hash-type
+
+namespace {
+std::optional<ir::HashType::Function> hashFunction(std::string_view w) {
+  using F = ir::HashType::Function;
+  for (F f : {F::Sdbm, F::Djb2, F::Wt6, F::Crc32, F::None})
+    if (w == ir::hashFunctionName(f)) return f;
+  return std::nullopt;
+}
+}  // namespace
 
 void Sema::balance(const Line& l) {
   if (!noCondition(l)) return;
-  if (!needArgs(l, 1, "an algorithm: roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random")) return;
+  if (!needArgs(l, 1,
+                "an algorithm: roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) "
+                "or random"))
+    return;
   using Algo = ir::Balance::Algo;
   ir::Balance b;
   b.loc = l.words[1].loc;
   const std::string& a = l.words[1].text;
   size_t extra = 2;
-  if (a == "roundrobin") b.algo = Algo::RoundRobin;
-  else if (a == "static-rr") b.algo = Algo::StaticRr;
-  else if (a == "leastconn") b.algo = Algo::LeastConn;
-  else if (a == "first") b.algo = Algo::First;
-  else if (a == "source") b.algo = Algo::Source;
+  if (a == "roundrobin")
+    b.algo = Algo::RoundRobin;
+  else if (a == "static-rr")
+    b.algo = Algo::StaticRr;
+  else if (a == "leastconn")
+    b.algo = Algo::LeastConn;
+  else if (a == "first")
+    b.algo = Algo::First;
+  else if (a == "source")
+    b.algo = Algo::Source;
   else if (a == "random" || a.starts_with("random(")) {
     b.algo = Algo::Random;
     if (a != "random") {
@@ -311,7 +414,8 @@ void Sema::balance(const Line& l) {
     for (; extra < l.words.size(); ++extra) {
       const std::string& o = l.words[extra].text;
       int64_t v = 0;
-      if (o == "whole") b.uri_whole = true;
+      if (o == "whole")
+        b.uri_whole = true;
       else if ((o == "len" || o == "depth") && extra + 1 < l.words.size()) {
         if (!integer(l.words[extra + 1], v, 1, 0x7fffffff)) return;
         (o == "len" ? b.uri_len : b.uri_depth) = static_cast<uint32_t>(v);
@@ -320,7 +424,8 @@ void Sema::balance(const Line& l) {
         error(l.words[extra], "'balance uri " + o + "' expects a number");
         return;
       } else {
-        error(l.words[extra], "unknown 'balance uri' option '" + o + "': expected 'whole', 'len <n>' or 'depth <n>'");
+        error(l.words[extra],
+              "unknown 'balance uri' option '" + o + "': expected 'whole', 'len <n>' or 'depth <n>'");
         return;
       }
     }
@@ -333,7 +438,8 @@ void Sema::balance(const Line& l) {
     b.param = l.words[2].text;
     extra = 3;
     if (extra < l.words.size() && l.words[extra].text == "check_post") {
-      error(l.words[extra], "unsupported 'balance url_param' option 'check_post': lbc does not support it yet");
+      error(l.words[extra],
+            "unsupported 'balance url_param' option 'check_post': lbc does not support it yet");
       return;
     }
   } else if (a.starts_with("hdr(")) {
@@ -348,13 +454,15 @@ void Sema::balance(const Line& l) {
       ++extra;
     }
   } else if (a == "rdp-cookie" || a.starts_with("rdp-cookie(") || a == "hash") {
-    error(l.words[1], "unsupported balance algorithm '" + a + "': HAProxy knows it, lbc does not support it yet");
+    error(l.words[1],
+          "unsupported balance algorithm '" + a + "': HAProxy knows it, lbc does not support it yet");
     return;
   } else {
-    static const std::vector<std::string_view> kAlgos = {"roundrobin", "static-rr", "leastconn", "first", "source",
-                                                         "uri", "url_param", "hdr", "random"};
+    static const std::vector<std::string_view> kAlgos = {
+        "roundrobin", "static-rr", "leastconn", "first", "source", "uri", "url_param", "hdr", "random"};
     error(l.words[1], "unknown balance algorithm '" + a + "'" + front::didYouMean(a, kAlgos) +
-                          " (expected roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) or random; "
+                          " (expected roundrobin, static-rr, leastconn, first, source, uri, url_param, "
+                          "hdr(<name>) or random; "
                           "rdp-cookie and hash are not supported by lbc yet)");
     return;
   }
@@ -370,8 +478,10 @@ void Sema::hashType(const Line& l) {
   if (!needArgs(l, 1, "'map-based' or 'consistent'")) return;
   ir::HashType h;
   const std::string& m = l.words[1].text;
-  if (m == "map-based") h.method = ir::HashType::Method::MapBased;
-  else if (m == "consistent") h.method = ir::HashType::Method::Consistent;
+  if (m == "map-based")
+    h.method = ir::HashType::Method::MapBased;
+  else if (m == "consistent")
+    h.method = ir::HashType::Method::Consistent;
   else {
     error(l.words[1], "unknown hash method '" + m + "': expected 'map-based' or 'consistent'" +
                           front::didYouMean(m, {"map-based", "consistent"}));
@@ -381,19 +491,21 @@ void Sema::hashType(const Line& l) {
     const std::string& w = l.words[i].text;
     if (w == "avalanche") {
       if (i == 2) {
-        error(l.words[i], "'avalanche' must follow a hash function: 'hash-type " + m + " sdbm|djb2|wt6|crc32 avalanche'");
+        error(l.words[i],
+              "'avalanche' must follow a hash function: 'hash-type " + m + " sdbm|djb2|wt6|crc32 avalanche'");
         return;
       }
       h.avalanche = true;
-    }
-    else if (w == "sdbm" || w == "djb2" || w == "wt6" || w == "crc32" || w == "none") {
+    } else if (auto f = hashFunction(w)) {
       if (i != 2) {
         error(l.words[i], "the hash function must come right after the hash method");
         return;
       }
-      h.function = w;
+      h.function = *f;
     } else {
-      error(l.words[i], "unexpected '" + w + "' in 'hash-type': expected a function (sdbm, djb2, wt6, crc32, none) or 'avalanche'");
+      error(l.words[i],
+            "unexpected '" + w +
+                "' in 'hash-type': expected a function (sdbm, djb2, wt6, crc32, none) or 'avalanche'");
       return;
     }
   }
@@ -427,7 +539,8 @@ void Sema::timeout(const Line& l) {
       {"check", &ir::Timeouts::check, ir::kCapBe},
       {"tarpit", &ir::Timeouts::tarpit, ir::kCapFe | ir::kCapBe},
   };
-  static const std::vector<std::string_view> kRemoved = {"clitimeout", "srvtimeout", "contimeout", "appsession"};
+  static const std::vector<std::string_view> kRemoved = {"clitimeout", "srvtimeout", "contimeout",
+                                                         "appsession"};
   const Entry* e = nullptr;
   for (const auto& k : kTimeouts)
     if (n == k.name) e = &k;
@@ -445,7 +558,8 @@ void Sema::timeout(const Line& l) {
   }
   if (!needArgs(l, 2, "a duration after 'timeout " + n + "'")) return;
   if (l.words.size() > 3) {
-    error(l.words[3], "unexpected '" + l.words[3].text + "' after 'timeout " + n + " " + l.words[2].text + "'");
+    error(l.words[3],
+          "unexpected '" + l.words[3].text + "' after 'timeout " + n + " " + l.words[2].text + "'");
     return;
   }
   uint64_t ms = 0;
@@ -464,16 +578,20 @@ void Sema::mode(const Line& l) {
   if (!noCondition(l)) return;
   if (!needArgs(l, 1, "'http' or 'tcp'")) return;
   const std::string& m = l.words[1].text;
-  if (m == "http") cur_->mode = ir::Mode::Http;
-  else if (m == "tcp") cur_->mode = ir::Mode::Tcp;
+  if (m == "http")
+    cur_->mode = ir::Mode::Http;
+  else if (m == "tcp")
+    cur_->mode = ir::Mode::Tcp;
   else if (m == "health") {
-    error(l.words[1], "'mode health' was removed from HAProxy; use 'monitor-uri' in an http frontend instead");
+    error(l.words[1],
+          "'mode health' was removed from HAProxy; use 'monitor-uri' in an http frontend instead");
     return;
   } else if (m == "log") {
     error(l.words[1], "unsupported mode 'log': lbc does not support it yet");
     return;
   } else {
-    error(l.words[1], "unknown mode '" + m + "': expected 'http' or 'tcp'" + front::didYouMean(m, {"http", "tcp"}));
+    error(l.words[1],
+          "unknown mode '" + m + "': expected 'http' or 'tcp'" + front::didYouMean(m, {"http", "tcp"}));
     return;
   }
 }
@@ -494,11 +612,17 @@ void Sema::httpReuse(const Line& l) {
   if (!noCondition(l) || !needArgs(l, 1, "'never', 'safe', 'aggressive' or 'always'")) return;
   using R = ir::Proxy::HttpReuse;
   const std::string& m = l.words[1].text;
-  if (m == "never") cur_->http_reuse = R::Never;
-  else if (m == "safe") cur_->http_reuse = R::Safe;
-  else if (m == "aggressive") cur_->http_reuse = R::Aggressive;
-  else if (m == "always") cur_->http_reuse = R::Always;
-  else error(l.words[1], "unknown 'http-reuse' mode '" + m + "': expected 'never', 'safe', 'aggressive' or 'always'");
+  if (m == "never")
+    cur_->http_reuse = R::Never;
+  else if (m == "safe")
+    cur_->http_reuse = R::Safe;
+  else if (m == "aggressive")
+    cur_->http_reuse = R::Aggressive;
+  else if (m == "always")
+    cur_->http_reuse = R::Always;
+  else
+    error(l.words[1],
+          "unknown 'http-reuse' mode '" + m + "': expected 'never', 'safe', 'aggressive' or 'always'");
 }
 
 }  // namespace lbc::sema

@@ -8,22 +8,7 @@ namespace lbc::sema {
 
 using stdlib::Status;
 
-namespace {
-
-stdlib::RuleSetMask maskOf(ir::RuleSet s) {
-  switch (s) {
-    case ir::RuleSet::TcpReqConn: return stdlib::kTcpReqConn;
-    case ir::RuleSet::TcpReqSess: return stdlib::kTcpReqSess;
-    case ir::RuleSet::TcpReqCont: return stdlib::kTcpReqCont;
-    case ir::RuleSet::TcpResCont: return stdlib::kTcpResCont;
-    case ir::RuleSet::HttpReq: return stdlib::kHttpReq;
-    case ir::RuleSet::HttpRes: return stdlib::kHttpRes;
-    case ir::RuleSet::HttpAfterRes: return stdlib::kHttpAfterRes;
-  }
-  return stdlib::kHttpReq;
-}
-
-}  // namespace
+using stdlib::maskOf;
 
 // Parses the action words of a rule (words[first] is the action). Returns false after an error.
 static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const Phase& phase) {
@@ -39,18 +24,22 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
   const stdlib::ActionInfo* a = stdlib::findAction(name, set);
   const std::string where = ir::ruleSetName(r.set);
   if (!a) {
-    s.error(aw, "unknown '" + where + "' action '" + name + "'" + front::didYouMean(name, stdlib::actionNames(set)));
+    s.error(aw, "unknown '" + where + "' action '" + name + "'" +
+                    front::didYouMean(name, stdlib::actionNames(set)));
     return false;
   }
   if (!(a->rulesets & set)) {
     std::string valid;
     for (uint32_t b = 1; b <= stdlib::kHttpAfterRes; b <<= 1)
-      if (a->rulesets & b) valid += std::string(valid.empty() ? "" : ", ") + stdlib::ruleSetName(static_cast<stdlib::RuleSetMask>(b));
+      if (a->rulesets & b)
+        valid +=
+            std::string(valid.empty() ? "" : ", ") + stdlib::ruleSetName(static_cast<stdlib::RuleSetMask>(b));
     s.error(aw, "'" + name + "' is not a valid '" + where + "' action (it is valid in: " + valid + ")");
     return false;
   }
   if (a->status != Status::Supported) {
-    s.error(aw, "unsupported '" + where + "' action '" + name + "': HAProxy knows it, lbc does not support it yet");
+    s.error(aw, "unsupported '" + where + "' action '" + name +
+                    "': HAProxy knows it, lbc does not support it yet");
     return false;
   }
   if (a->prefix && paren.empty()) {
@@ -99,11 +88,16 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       if (!need(2, "<name> -m <str|beg|end|sub|reg>")) return false;
       const std::string& m = w[i + 1].text;
       using M = stdlib::MatchMethod;
-      if (m == "str") h.method = M::Str;
-      else if (m == "beg") h.method = M::Beg;
-      else if (m == "end") h.method = M::End;
-      else if (m == "sub") h.method = M::Sub;
-      else if (m == "reg") h.method = M::Reg;
+      if (m == "str")
+        h.method = M::Str;
+      else if (m == "beg")
+        h.method = M::Beg;
+      else if (m == "end")
+        h.method = M::End;
+      else if (m == "sub")
+        h.method = M::Sub;
+      else if (m == "reg")
+        h.method = M::Reg;
       else {
         s.error(w[i + 1], "'del-header -m' expects str, beg, end, sub or reg, not '" + m + "'");
         return false;
@@ -145,16 +139,18 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     }
     std::string var = inner.substr(0, inner.find(','));
     size_t dot = var.find('.');
-    v.scope = var.substr(0, dot);
-    if (dot == std::string::npos || dot + 1 >= var.size() ||
-        (v.scope != "proc" && v.scope != "sess" && v.scope != "txn" && v.scope != "req" && v.scope != "res")) {
-      s.error(aw, "invalid variable name '" + var + "': expected <scope>.<name> with scope proc, sess, txn, req or res");
+    std::optional<ir::VarScope> scope = ir::parseVarScope(std::string_view(var).substr(0, dot));
+    if (dot == std::string::npos || dot + 1 >= var.size() || !scope) {
+      s.error(aw, "invalid variable name '" + var +
+                      "': expected <scope>.<name> with scope proc, sess, txn, req or res");
       return false;
     }
     if (inner.find(',') != std::string::npos) {
-      s.error(aw, "unsupported 'set-var' conditions ('" + inner.substr(inner.find(',') + 1) + "'): lbc does not support them yet");
+      s.error(aw, "unsupported 'set-var' conditions ('" + inner.substr(inner.find(',') + 1) +
+                      "'): lbc does not support them yet");
       return false;
     }
+    v.scope = *scope;
     v.name = var.substr(dot + 1);
     if (!need(1, "a sample expression")) return false;
     auto e = s.sample(w[i++], &phase);
@@ -184,9 +180,12 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     ir::RedirectArgs rd;
     const std::string& type = w[i].text;
     using T = ir::RedirectArgs::Type;
-    if (type == "location") rd.type = T::Location;
-    else if (type == "prefix") rd.type = T::Prefix;
-    else if (type == "scheme") rd.type = T::Scheme;
+    if (type == "location")
+      rd.type = T::Location;
+    else if (type == "prefix")
+      rd.type = T::Prefix;
+    else if (type == "scheme")
+      rd.type = T::Scheme;
     else {
       s.error(w[i], "'redirect' expects 'location', 'prefix' or 'scheme', not '" + type + "'" +
                         front::didYouMean(type, {"location", "prefix", "scheme"}));
@@ -203,7 +202,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         int64_t c = 0;
         if (!s.integer(w[i + 1], c, 0, 999)) return false;
         if (c != 301 && c != 302 && c != 303 && c != 307 && c != 308) {
-          s.error(w[i + 1], "invalid redirect code " + w[i + 1].text + ": expected 301, 302, 303, 307 or 308");
+          s.error(w[i + 1],
+                  "invalid redirect code " + w[i + 1].text + ": expected 301, 302, 303, 307 or 308");
           return false;
         }
         rd.code = static_cast<int>(c);
@@ -222,7 +222,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         ++i;
       } else {
         s.error(w[i], "unknown redirect option '" + o + "'" +
-                          front::didYouMean(o, {"code", "drop-query", "append-slash", "set-cookie", "clear-cookie", "ignore-empty"}));
+                          front::didYouMean(o, {"code", "drop-query", "append-slash", "set-cookie",
+                                                "clear-cookie", "ignore-empty"}));
         return false;
       }
     }
@@ -233,7 +234,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
   if (n == "deny" || n == "return") {
     ir::ReturnArgs ret;
     // HAProxy: a denied request gets 403, a denied response 502 (the server answered something unacceptable).
-    ret.status = n == "deny" ? (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes ? 502 : 403) : 200;
+    ret.status =
+        n == "deny" ? (r.set == ir::RuleSet::HttpRes || r.set == ir::RuleSet::HttpAfterRes ? 502 : 403) : 200;
     bool has_body = false;
     while (i < w.size()) {
       const std::string& o = w[i].text;
@@ -242,7 +244,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         int64_t c = 0;
         if (!s.integer(w[i + 1], c, 100, 999)) return false;
         if (c < 200 || c > 599) {  // HAProxy: "Unexpected status code"
-          s.error(w[i + 1], "unexpected status code '" + w[i + 1].text + "' for '" + name + "': expected 200 to 599");
+          s.error(w[i + 1],
+                  "unexpected status code '" + w[i + 1].text + "' for '" + name + "': expected 200 to 599");
           return false;
         }
         ret.status = static_cast<int>(c);
@@ -254,12 +257,15 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       } else if (o == "string" || o == "lf-string" || o == "file" || o == "lf-file" || o == "errorfile") {
         if (!need(2, "an argument after '" + o + "'")) return false;
         if (has_body) {
-          s.error(w[i], "'" + name + "' accepts only one body ('string', 'lf-string', 'file', 'lf-file' or 'errorfile')");
+          s.error(w[i],
+                  "'" + name +
+                      "' accepts only one body ('string', 'lf-string', 'file', 'lf-file' or 'errorfile')");
           return false;
         }
         has_body = true;
         using B = ir::ReturnArgs::Body;
-        if (o == "string") ret.body = B::String, ret.text = w[i + 1].text;
+        if (o == "string")
+          ret.body = B::String, ret.text = w[i + 1].text;
         else if (o == "lf-string") {
           ret.body = B::LfString;
           auto lf = s.logFormat(w[i + 1], &phase);
@@ -282,8 +288,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         return false;
       } else {
         s.error(w[i], "unknown '" + name + "' option '" + o + "'" +
-                          front::didYouMean(o, {"status", "deny_status", "content-type", "string", "lf-string", "file",
-                                                "lf-file", "errorfile", "hdr"}));
+                          front::didYouMean(o, {"status", "deny_status", "content-type", "string",
+                                                "lf-string", "file", "lf-file", "errorfile", "hdr"}));
         return false;
       }
     }
@@ -296,7 +302,8 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     // `return` without a body answers an empty response; `deny` without one sends the default page.
     if (n == "deny" && !has_body && !hasDefaultErrorPage(ret.status)) {
       s.error(aw, "status " + std::to_string(ret.status) + " has no default error page: give '" + name +
-                      "' a body ('string', 'file', ...) or use one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, "
+                      "' a body ('string', 'file', ...) or use one of 200, 400, 401, 403, 404, 405, 407, "
+                      "408, 410, 413, "
                       "421, 422, 425, 429, 500, 501, 502, 503, 504");
       return false;
     }
@@ -333,8 +340,9 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
 
 bool Sema::rulesAllowedHere(const Line& l) {
   if (sec_ != Sec::Defaults || !cur_->name.empty()) return true;
-  error(l.words[0], "'" + l.words[0].text + "' rules are not allowed in an anonymous 'defaults' section: name it "
-                    "('defaults NAME') and inherit it explicitly with 'from NAME'");
+  error(l.words[0], "'" + l.words[0].text +
+                        "' rules are not allowed in an anonymous 'defaults' section: name it "
+                        "('defaults NAME') and inherit it explicitly with 'from NAME'");
   return false;
 }
 
@@ -349,8 +357,9 @@ void Sema::httpRule(const Line& l, bool response) {
   condition(l, r.cond, ph);
   if (!response && st_->first_use_backend.valid() && !st_->warned_rule_order) {
     st_->warned_rule_order = true;
-    diags_.warning(l.loc, "this 'http-request' rule comes after a 'use_backend' rule but runs before it: "
-                          "http-request rules are always evaluated before backend selection");
+    diags_.warning(l.loc,
+                   "this 'http-request' rule comes after a 'use_backend' rule but runs before it: "
+                   "http-request rules are always evaluated before backend selection");
     diags_.note(st_->first_use_backend, "the first 'use_backend' is here");
   }
   cur_->rules.push_back(std::move(r));
@@ -358,7 +367,9 @@ void Sema::httpRule(const Line& l, bool response) {
 
 void Sema::tcpRule(const Line& l, bool response) {
   const std::string kw = response ? "tcp-response" : "tcp-request";
-  if (!needArgs(l, 1, response ? "'content' or 'inspect-delay'" : "'connection', 'session', 'content' or 'inspect-delay'"))
+  if (!needArgs(l, 1,
+                response ? "'content' or 'inspect-delay'"
+                         : "'connection', 'session', 'content' or 'inspect-delay'"))
     return;
   const Word& sub = l.words[1];
   if (sub.text == "inspect-delay") {
@@ -371,18 +382,24 @@ void Sema::tcpRule(const Line& l, bool response) {
   if (!rulesAllowedHere(l)) return;
   ir::Rule r;
   r.loc = l.loc;
-  if (sub.text == "content") r.set = response ? ir::RuleSet::TcpResCont : ir::RuleSet::TcpReqCont;
-  else if (!response && sub.text == "connection") r.set = ir::RuleSet::TcpReqConn;
-  else if (!response && sub.text == "session") r.set = ir::RuleSet::TcpReqSess;
+  if (sub.text == "content")
+    r.set = response ? ir::RuleSet::TcpResCont : ir::RuleSet::TcpReqCont;
+  else if (!response && sub.text == "connection")
+    r.set = ir::RuleSet::TcpReqConn;
+  else if (!response && sub.text == "session")
+    r.set = ir::RuleSet::TcpReqSess;
   else {
     error(sub, "unknown '" + kw + "' rule set '" + sub.text + "'" +
-                   front::didYouMean(sub.text, response ? std::vector<std::string_view>{"content", "inspect-delay"}
-                                                        : std::vector<std::string_view>{"connection", "session", "content", "inspect-delay"}));
+                   front::didYouMean(
+                       sub.text, response ? std::vector<std::string_view>{"content", "inspect-delay"}
+                                          : std::vector<std::string_view>{"connection", "session", "content",
+                                                                          "inspect-delay"}));
     return;
   }
   if ((r.set == ir::RuleSet::TcpReqConn || r.set == ir::RuleSet::TcpReqSess) && cur_->caps &&
       !(cur_->caps & ir::kCapFe)) {
-    error(sub, "'" + kw + " " + sub.text + "' is not allowed in " + sectionDesc() + ": it applies to frontends only");
+    error(sub, "'" + kw + " " + sub.text + "' is not allowed in " + sectionDesc() +
+                   ": it applies to frontends only");
     return;
   }
   if (!needArgs(l, 2, "an action after '" + kw + " " + sub.text + "'")) return;
@@ -397,8 +414,8 @@ void Sema::useBackend(const Line& l, bool is_default) {
   if (!needArgs(l, 1, "a backend name")) return;
   if (is_default && !noCondition(l)) return;
   if (l.words.size() > 2) {
-    error(l.words[2], std::string("unexpected '") + l.words[2].text + "' after the backend name in '" + kw + "'" +
-                          (is_default ? "" : " (a condition starts with 'if' or 'unless')"));
+    error(l.words[2], std::string("unexpected '") + l.words[2].text + "' after the backend name in '" + kw +
+                          "'" + (is_default ? "" : " (a condition starts with 'if' or 'unless')"));
     return;
   }
   ir::UseBackend u;
@@ -425,10 +442,14 @@ void Sema::stick(const Line& l) {
   r.loc = l.loc;
   const std::string& k = l.words[1].text;
   using K = ir::StickRule::Kind;
-  if (k == "on") r.kind = K::On;
-  else if (k == "match") r.kind = K::Match;
-  else if (k == "store-request") r.kind = K::StoreRequest;
-  else if (k == "store-response") r.kind = K::StoreResponse;
+  if (k == "on")
+    r.kind = K::On;
+  else if (k == "match")
+    r.kind = K::Match;
+  else if (k == "store-request")
+    r.kind = K::StoreRequest;
+  else if (k == "store-response")
+    r.kind = K::StoreResponse;
   else {
     error(l.words[1], "unknown 'stick' rule '" + k + "'" +
                           front::didYouMean(k, {"on", "match", "store-request", "store-response"}));

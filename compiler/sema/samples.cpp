@@ -5,9 +5,11 @@
 
 #include <fstream>
 
-#include "front/parse.h"
 #include <algorithm>
+#include "front/parse.h"
 
+#include "lbc/stdlib/exec.h"
+#include "lbc/stdlib/text.h"
 #include "sema/context.h"
 #include "sema/values.h"
 
@@ -30,9 +32,8 @@ std::vector<ArgSpec> parseSignature(std::string_view sig) {
   bool opt = false;
   std::string cur;
   auto flush = [&] {
-    size_t b = cur.find_first_not_of(' ');
-    size_t e = cur.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back({cur.substr(b, e - b + 1), opt});
+    std::string_view name = stdlib::trim(cur, " ");
+    if (!name.empty()) out.push_back({std::string(name), opt});
     cur.clear();
   };
   for (char c : sig) {
@@ -54,7 +55,8 @@ std::vector<ArgSpec> parseSignature(std::string_view sig) {
 bool castable(SmpType from, SmpType to) {
   if (from == to || from == SmpType::Any || to == SmpType::Any) return true;
   switch (from) {
-    case SmpType::Bool: return to == SmpType::Sint || to == SmpType::Str || to == SmpType::Bin;
+    case SmpType::Bool:
+      return to == SmpType::Sint || to == SmpType::Str || to == SmpType::Bin;
     case SmpType::Sint:
       return to == SmpType::Bool || to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv4 ||
              to == SmpType::Ipv6 || to == SmpType::Addr;
@@ -62,11 +64,16 @@ bool castable(SmpType from, SmpType to) {
     case SmpType::Addr:
       return to == SmpType::Sint || to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv6 ||
              to == SmpType::Ipv4 || to == SmpType::Addr;
-    case SmpType::Ipv6: return to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv4 || to == SmpType::Addr;
-    case SmpType::Str: return true;
-    case SmpType::Bin: return to == SmpType::Str || to == SmpType::Meth;
-    case SmpType::Meth: return to == SmpType::Str || to == SmpType::Bin;
-    default: return false;
+    case SmpType::Ipv6:
+      return to == SmpType::Str || to == SmpType::Bin || to == SmpType::Ipv4 || to == SmpType::Addr;
+    case SmpType::Str:
+      return true;
+    case SmpType::Bin:
+      return to == SmpType::Str || to == SmpType::Meth;
+    case SmpType::Meth:
+      return to == SmpType::Str || to == SmpType::Bin;
+    default:
+      return false;
   }
 }
 
@@ -84,15 +91,16 @@ std::string describeUsage(uint32_t usage) {
 std::string compileRegex(const std::string& re, bool icase) {
   int err = 0;
   PCRE2_SIZE off = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(), icase ? PCRE2_CASELESS : 0,
-                                   &err, &off, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(),
+                                   icase ? PCRE2_CASELESS : 0, &err, &off, nullptr);
   if (code) {
     pcre2_code_free(code);
     return {};
   }
   PCRE2_UCHAR buf[256];
   pcre2_get_error_message(err, buf, sizeof buf);
-  return "invalid regular expression '" + re + "': " + reinterpret_cast<char*>(buf) + " at offset " + std::to_string(off);
+  return "invalid regular expression '" + re + "': " + reinterpret_cast<char*>(buf) + " at offset " +
+         std::to_string(off);
 }
 
 // Checks call arguments against a registry signature; fills `out`.
@@ -105,14 +113,15 @@ static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view s
   std::string usage = std::string(call.name.text) + (sig.empty() ? "" : "(" + std::string(sig) + ")");
   if (call.args.size() < required) {
     s.error(call.name, std::string(what) + " '" + call.name.text + "' expects " + std::to_string(required) +
-                           " argument" + (required == 1 ? "" : "s") + ", got " + std::to_string(call.args.size()) +
-                           ": " + usage);
+                           " argument" + (required == 1 ? "" : "s") + ", got " +
+                           std::to_string(call.args.size()) + ": " + usage);
     return false;
   }
   if (call.args.size() > spec.size()) {
     s.error(call.args[spec.size()], std::string(what) + " '" + call.name.text + "' takes " +
-                                        (spec.empty() ? "no argument" : "at most " + std::to_string(spec.size()) +
-                                                                            " argument" + (spec.size() == 1 ? "" : "s")) +
+                                        (spec.empty() ? "no argument"
+                                                      : "at most " + std::to_string(spec.size()) +
+                                                            " argument" + (spec.size() == 1 ? "" : "s")) +
                                         ": " + usage);
     return false;
   }
@@ -139,15 +148,16 @@ static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view s
       bool v6 = false;
       const bool want_v6 = t.find("IPv6") != std::string::npos;
       if (parseInt(w.text, v, 0, 1 << 20).empty() && v > (want_v6 ? 128 : 32)) {
-        s.error(w, "'" + w.text + "' is not a valid " + (want_v6 ? "IPv6" : "IPv4") + " mask: the prefix length is at most " +
-                       (want_v6 ? "128" : "32"));
+        s.error(w, "'" + w.text + "' is not a valid " + (want_v6 ? "IPv6" : "IPv4") +
+                       " mask: the prefix length is at most " + (want_v6 ? "128" : "32"));
         return false;
       }
       if (parseInt(w.text, v, 0, 128).empty()) {
         a.num = v;
         a.is_num = true;
       } else if (!parseNetwork(w.text, ip, len, v6).empty()) {
-        s.error(w, "'" + w.text + "' is not a netmask: expected a prefix length (24) or a mask (255.255.255.0)");
+        s.error(w,
+                "'" + w.text + "' is not a netmask: expected a prefix length (24) or a mask (255.255.255.0)");
         return false;
       }
     }
@@ -171,7 +181,8 @@ bool Sema::checkMapFile(const Word& w, const std::string& conv) {
     std::string key = line.substr(b, e == std::string::npos ? std::string::npos : e - b);
     if (!key.empty() && key.back() == '\r') key.pop_back();
     std::string err;
-    if (kind == "reg" || kind == "regm") err = compileRegex(key, false);
+    if (kind == "reg" || kind == "regm")
+      err = compileRegex(key, false);
     else if (kind == "ip") {
       uint8_t ip[16], len = 0;
       bool v6 = false;
@@ -237,7 +248,8 @@ std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
   return resolveSample(*ast, w, phase);
 }
 
-std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_ref, const Word& w, const Phase* phase) {
+std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_ref, const Word& w,
+                                                  const Phase* phase) {
   const front::SampleAst* ast = &ast_ref;
   ir::SampleExpr e;
   e.loc = w.loc;
@@ -248,11 +260,13 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
     std::string hint;
     if (const auto* kw = stdlib::findAclKeyword(f.name.text))
       hint = " ('" + f.name.text + "' is an ACL keyword; as a sample use '" + std::string(kw->fetch) + "')";
-    error(f.name, "unknown sample fetch '" + f.name.text + "'" + front::didYouMean(f.name.text, stdlib::fetchNames()) + hint);
+    error(f.name, "unknown sample fetch '" + f.name.text + "'" +
+                      front::didYouMean(f.name.text, stdlib::fetchNames()) + hint);
     return std::nullopt;
   }
   if (fi->status != Status::Supported) {
-    error(f.name, "unsupported sample fetch '" + f.name.text + "': HAProxy knows it, lbc does not support it yet");
+    error(f.name,
+          "unsupported sample fetch '" + f.name.text + "': HAProxy knows it, lbc does not support it yet");
     return std::nullopt;
   }
   if (!checkArgs(*this, f, fi->args, "sample fetch", e.args)) return std::nullopt;
@@ -260,8 +274,10 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
     const std::string& v = e.args[0].str;
     size_t dot = v.find('.');
     std::string scope = v.substr(0, dot);
-    if (dot == std::string::npos || (scope != "proc" && scope != "sess" && scope != "txn" && scope != "req" && scope != "res")) {
-      error(f.args[0], "invalid variable name '" + v + "': expected <scope>.<name> with scope proc, sess, txn, req or res");
+    if (dot == std::string::npos ||
+        (scope != "proc" && scope != "sess" && scope != "txn" && scope != "req" && scope != "res")) {
+      error(f.args[0], "invalid variable name '" + v +
+                           "': expected <scope>.<name> with scope proc, sess, txn, req or res");
       return std::nullopt;
     }
   }
@@ -277,11 +293,13 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
   for (const front::SampleCall& c : ast->convs) {
     const stdlib::ConvInfo* ci = stdlib::findConverter(c.name.text);
     if (!ci) {
-      error(c.name, "unknown converter '" + c.name.text + "'" + front::didYouMean(c.name.text, stdlib::converterNames()));
+      error(c.name, "unknown converter '" + c.name.text + "'" +
+                        front::didYouMean(c.name.text, stdlib::converterNames()));
       return std::nullopt;
     }
     if (ci->status != Status::Supported) {
-      error(c.name, "unsupported converter '" + c.name.text + "': HAProxy knows it, lbc does not support it yet");
+      error(c.name,
+            "unsupported converter '" + c.name.text + "': HAProxy knows it, lbc does not support it yet");
       return std::nullopt;
     }
     ir::Converter conv;
@@ -290,9 +308,10 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
     conv.name = std::string(ci->name);
     if (!checkArgs(*this, c, ci->args, "converter", conv.args)) return std::nullopt;
     if (!castable(e.type, ci->in)) {
-      error(c.name, "converter '" + c.name.text + "' expects " + stdlib::smpTypeName(ci->in) + " input, but '" +
-                        e.text.substr(0, e.text.find(c.name.text) ? e.text.find(c.name.text) - 1 : 0) + "' gives " +
-                        stdlib::smpTypeName(e.type));
+      error(c.name, "converter '" + c.name.text + "' expects " + stdlib::smpTypeName(ci->in) +
+                        " input, but '" +
+                        e.text.substr(0, e.text.find(c.name.text) ? e.text.find(c.name.text) - 1 : 0) +
+                        "' gives " + stdlib::smpTypeName(e.type));
       return std::nullopt;
     }
     if (conv.name.starts_with("map") && !conv.args.empty()) {
@@ -314,10 +333,12 @@ std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) 
     ir::LogFormat::Item item;
     item.text = it.text;
     item.flags = it.flags;
+    item.lf_flags = stdlib::lfRuleFlags(it.flags);
     if (it.kind == front::LogFormatItem::Kind::Text) {
       item.kind = ir::LogFormat::Item::Kind::Text;
     } else if (it.kind == front::LogFormatItem::Kind::Alias) {
       item.kind = ir::LogFormat::Item::Kind::Alias;
+      item.alias = stdlib::lfAlias(it.text);
       const auto names = stdlib::logFormatAliases();
       if (std::find(names.begin(), names.end(), it.text) == names.end()) {
         Word at{it.text, it.loc, false};
@@ -343,13 +364,18 @@ std::optional<ir::LogFormat> Sema::logFormat(const Word& w, const Phase* phase) 
 
 static MatchMethod defaultMethod(SmpType t) {
   switch (t) {
-    case SmpType::Bool: return MatchMethod::Bool;
-    case SmpType::Sint: return MatchMethod::Int;
+    case SmpType::Bool:
+      return MatchMethod::Bool;
+    case SmpType::Sint:
+      return MatchMethod::Int;
     case SmpType::Ipv4:
     case SmpType::Ipv6:
-    case SmpType::Addr: return MatchMethod::Ip;
-    case SmpType::Bin: return MatchMethod::Bin;
-    default: return MatchMethod::Str;
+    case SmpType::Addr:
+      return MatchMethod::Ip;
+    case SmpType::Bin:
+      return MatchMethod::Bin;
+    default:
+      return MatchMethod::Str;
   }
 }
 
@@ -367,12 +393,18 @@ static std::optional<MatchMethod> methodByName(const std::string& n) {
 
 static SmpType methodInput(MatchMethod m) {
   switch (m) {
-    case MatchMethod::Int: return SmpType::Sint;
-    case MatchMethod::Ip: return SmpType::Addr;
-    case MatchMethod::Bin: return SmpType::Bin;
-    case MatchMethod::Bool: return SmpType::Bool;
-    case MatchMethod::Found: return SmpType::Any;
-    default: return SmpType::Str;
+    case MatchMethod::Int:
+      return SmpType::Sint;
+    case MatchMethod::Ip:
+      return SmpType::Addr;
+    case MatchMethod::Bin:
+      return SmpType::Bin;
+    case MatchMethod::Bool:
+      return SmpType::Bool;
+    case MatchMethod::Found:
+      return SmpType::Any;
+    default:
+      return SmpType::Str;
   }
 }
 
@@ -386,11 +418,16 @@ static std::string parsePattern(const std::string& text, MatchMethod m, bool ica
         int64_t v = 0;
         std::string e = parseInt(text, v, INT64_MIN / 2, INT64_MAX / 2);
         if (!e.empty()) return e;
-        if (*op == "eq") p.lo = p.hi = v, p.has_lo = p.has_hi = true;
-        else if (*op == "ge") p.lo = v, p.has_lo = true;
-        else if (*op == "gt") p.lo = v + 1, p.has_lo = true;
-        else if (*op == "le") p.hi = v, p.has_hi = true;
-        else if (*op == "lt") p.hi = v - 1, p.has_hi = true;
+        if (*op == "eq")
+          p.lo = p.hi = v, p.has_lo = p.has_hi = true;
+        else if (*op == "ge")
+          p.lo = v, p.has_lo = true;
+        else if (*op == "gt")
+          p.lo = v + 1, p.has_lo = true;
+        else if (*op == "le")
+          p.hi = v, p.has_hi = true;
+        else if (*op == "lt")
+          p.hi = v - 1, p.has_hi = true;
         return {};
       }
       size_t colon = text.find(':');
@@ -412,13 +449,16 @@ static std::string parsePattern(const std::string& text, MatchMethod m, bool ica
       if (!p.has_lo && !p.has_hi) return "'" + text + "' is not an integer or a range (lo:hi)";
       return {};
     }
-    case MatchMethod::Ip: return parseNetwork(text, p.ip, p.prefix_len, p.ipv6);
-    case MatchMethod::Reg: return compileRegex(text, icase);
+    case MatchMethod::Ip:
+      return parseNetwork(text, p.ip, p.prefix_len, p.ipv6);
+    case MatchMethod::Reg:
+      return compileRegex(text, icase);
     case MatchMethod::Bin:
       if (text.size() % 2 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
         return "'" + text + "' is not a binary pattern: expected an even number of hexadecimal digits";
       return {};
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -452,8 +492,10 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
       ++i;
       break;
     }
-    if (f == "-i") t.icase = true;
-    else if (f == "-n") t.no_dns = true;
+    if (f == "-i")
+      t.icase = true;
+    else if (f == "-n")
+      t.no_dns = true;
     else if (f == "-m" || f == "-f") {
       if (i + 1 >= words.size()) {
         error(words[i], "ACL flag '" + f + "' expects an argument");
@@ -464,8 +506,8 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
         auto m = methodByName(a.text);
         if (!m) {
           error(a, "unknown match method '" + a.text + "'" +
-                       front::didYouMean(a.text, {"found", "bool", "int", "ip", "bin", "len", "str", "sub", "reg",
-                                                  "beg", "end", "dir", "dom"}) +
+                       front::didYouMean(a.text, {"found", "bool", "int", "ip", "bin", "len", "str", "sub",
+                                                  "reg", "beg", "end", "dir", "dom"}) +
                        " (expected found, bool, int, ip, bin, len, str, sub, reg, beg, end, dir or dom)");
           return std::nullopt;
         }
@@ -527,12 +569,11 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
     }
     std::string line;
     while (std::getline(in, line)) {
-      size_t b = line.find_first_not_of(" \t");
-      if (b == std::string::npos || line[b] == '#') continue;
-      size_t e2 = line.find_last_not_of(" \t\r");
+      std::string_view text = stdlib::trim(line, " \t\r");
+      if (text.empty() || text[0] == '#') continue;
       ir::Pattern p;
       p.loc = loc;
-      std::string err = parsePattern(line.substr(b, e2 - b + 1), t.method, t.icase, p, nullptr);
+      std::string err = parsePattern(std::string(text), t.method, t.icase, p, nullptr);
       if (!err.empty()) {
         diags_.error(file_locs[k], "in pattern file '" + path + "': " + err);
         return std::nullopt;
@@ -540,16 +581,20 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
       t.patterns.push_back(std::move(p));
     }
   }
-  if (t.patterns.empty() && t.files.empty() && t.method != MatchMethod::Found && t.method != MatchMethod::Bool) {
-    diags_.warning(crit.loc, "no pattern to match against: this ACL will never match; use '-m found' to test "
-                             "that '" + crit.text + "' exists");
+  if (t.patterns.empty() && t.files.empty() && t.method != MatchMethod::Found &&
+      t.method != MatchMethod::Bool) {
+    diags_.warning(crit.loc,
+                   "no pattern to match against: this ACL will never match; use '-m found' to test "
+                   "that '" +
+                       crit.text + "' exists");
   }
   return t;
 }
 
 void Sema::acl(const Line& l) {
   if (l.cond) {
-    diags_.error(l.cond->loc, "'acl' lines take no condition: '" + std::string(l.cond->unless ? "unless" : "if") +
+    diags_.error(l.cond->loc, "'acl' lines take no condition: '" +
+                                  std::string(l.cond->unless ? "unless" : "if") +
                                   "' cannot be an ACL pattern");
     return;
   }
@@ -643,9 +688,12 @@ void Sema::condition(const Line& l, std::optional<ir::Condition>& out, Phase pha
           r.acl = pd;
         } else {
           if (n.starts_with("{") || n.ends_with("}")) {
-            error(t.name, "'" + n + "' is not an ACL name: the braces of an anonymous ACL must be separate words, "
-                              "as in '{ " + n.substr(n.starts_with("{") ? 1 : 0,
-                                                      n.size() - (n.starts_with("{") ? 1 : 0) - (n.ends_with("}") ? 1 : 0)) + " }'");
+            error(t.name, "'" + n +
+                              "' is not an ACL name: the braces of an anonymous ACL must be separate words, "
+                              "as in '{ " +
+                              n.substr(n.starts_with("{") ? 1 : 0,
+                                       n.size() - (n.starts_with("{") ? 1 : 0) - (n.ends_with("}") ? 1 : 0)) +
+                              " }'");
           } else {
             st_->unresolved.push_back(UnresolvedAcl{n, t.name.loc});
           }
@@ -667,7 +715,8 @@ void Sema::condition(const Line& l, std::optional<ir::Condition>& out, Phase pha
       for (const auto& term : a.terms) usage |= term.expr.usage;
       if (!(usage & phase.usage)) {
         diags_.warning(r.loc, "ACL '" + (a.name.empty() ? "{ " + a.terms[0].expr.text + " ... }" : a.name) +
-                                  "' will never match: it only involves data that is not available in a " + phase.what);
+                                  "' will never match: it only involves data that is not available in a " +
+                                  phase.what);
       }
       c.usage &= usage;
     }
@@ -683,10 +732,12 @@ void Sema::reportUnresolvedAcls() {
     for (const auto& p : stdlib::predefinedAcls()) names.push_back(p.name);
     if (auto it = st_->acl_index.find(u.name); it != st_->acl_index.end()) {
       diags_.error(u.loc, "ACL '" + u.name + "' is used before it is declared");
-      diags_.note(cur_->acls[it->second].loc, "'" + u.name + "' is declared here; HAProxy requires an ACL to be "
-                                                "declared before the rules that use it");
+      diags_.note(cur_->acls[it->second].loc, "'" + u.name +
+                                                  "' is declared here; HAProxy requires an ACL to be "
+                                                  "declared before the rules that use it");
     } else {
-      diags_.error(u.loc, "no such ACL '" + u.name + "' in " + sectionDesc() + front::didYouMean(u.name, names));
+      diags_.error(u.loc,
+                   "no such ACL '" + u.name + "' in " + sectionDesc() + front::didYouMean(u.name, names));
     }
   }
   st_->unresolved.clear();
@@ -703,8 +754,14 @@ Phase Sema::phaseFor(ir::RuleSet set) const {
   Phase p;
   auto bit = [](UsagePoint u) { return 1u << u; };
   switch (set) {
-    case ir::RuleSet::TcpReqConn: p.usage = bit(kUseFeTcpReqConn); what = " tcp-request connection rule"; break;
-    case ir::RuleSet::TcpReqSess: p.usage = bit(kUseFeTcpReqSess); what = " tcp-request session rule"; break;
+    case ir::RuleSet::TcpReqConn:
+      p.usage = bit(kUseFeTcpReqConn);
+      what = " tcp-request connection rule";
+      break;
+    case ir::RuleSet::TcpReqSess:
+      p.usage = bit(kUseFeTcpReqSess);
+      what = " tcp-request session rule";
+      break;
     case ir::RuleSet::TcpReqCont:
       p.usage = (fe ? bit(kUseFeTcpReqCont) : 0) | (be ? bit(kUseBeTcpReqCont) : 0);
       what = " tcp-request content rule";
@@ -734,10 +791,14 @@ Phase Sema::phaseUseBackend() const {
 Phase Sema::phaseStick(ir::StickRule::Kind k) const {
   using K = ir::StickRule::Kind;
   switch (k) {
-    case K::Match: return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick match rule"};
-    case K::On: return Phase{(1u << stdlib::kUseBeSwitchStick), "backend stick on rule"};
-    case K::StoreRequest: return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick store-request rule"};
-    case K::StoreResponse: return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-response rule"};
+    case K::Match:
+      return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick match rule"};
+    case K::On:
+      return Phase{(1u << stdlib::kUseBeSwitchStick), "backend stick on rule"};
+    case K::StoreRequest:
+      return Phase{1u << stdlib::kUseBeSwitchStick, "backend stick store-request rule"};
+    case K::StoreResponse:
+      return Phase{1u << stdlib::kUseBeStickStore, "backend stick store-response rule"};
   }
   return Phase{};
 }

@@ -21,11 +21,16 @@ bool keyFitsTable(stdlib::SmpType t, ir::StickTable::Type tt) {
   using S = stdlib::SmpType;
   using T = ir::StickTable::Type;
   switch (tt) {
-    case T::Ip: return t == S::Ipv4 || t == S::Addr || t == S::Ipv6 || t == S::Str || t == S::Sint || t == S::Any;
-    case T::Ipv6: return t == S::Ipv4 || t == S::Ipv6 || t == S::Addr || t == S::Str || t == S::Any;
-    case T::Integer: return t == S::Sint || t == S::Bool || t == S::Str || t == S::Ipv4 || t == S::Any;
-    case T::String: return t != S::Bool;
-    case T::Binary: return true;
+    case T::Ip:
+      return t == S::Ipv4 || t == S::Addr || t == S::Ipv6 || t == S::Str || t == S::Sint || t == S::Any;
+    case T::Ipv6:
+      return t == S::Ipv4 || t == S::Ipv6 || t == S::Addr || t == S::Str || t == S::Any;
+    case T::Integer:
+      return t == S::Sint || t == S::Bool || t == S::Str || t == S::Ipv4 || t == S::Any;
+    case T::String:
+      return t != S::Bool;
+    case T::Binary:
+      return true;
   }
   return true;
 }
@@ -42,14 +47,17 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
   if (p.isBackend() && !p.timeouts.server) missing.push_back("'timeout server'");
   if (!missing.empty()) {
     std::string list;
-    for (size_t i = 0; i < missing.size(); ++i) list += (i ? (i + 1 == missing.size() ? " and " : ", ") : "") + missing[i];
+    for (size_t i = 0; i < missing.size(); ++i)
+      list += (i ? (i + 1 == missing.size() ? " and " : ", ") : "") + missing[i];
     diags_.warning(p.loc, "missing timeouts for " + desc + ": set " + list +
                               " (in this section or in 'defaults'), or idle connections may never be closed");
   }
   if (p.isFrontend() && (p.httplog || p.tcplog) && p.logs.empty() &&
       !(p.log_global && !prog_.global.logs.empty())) {
-    diags_.warning(p.loc, std::string("'option ") + (p.httplog ? "httplog" : "tcplog") + "' has no effect in " + desc +
-                              ": it has no log target (add 'log global' with a global 'log' line, or 'log <target> <facility>')");
+    diags_.warning(p.loc, std::string("'option ") + (p.httplog ? "httplog" : "tcplog") +
+                              "' has no effect in " + desc +
+                              ": it has no log target (add 'log global' with a global 'log' line, or 'log "
+                              "<target> <facility>')");
   }
   if (!http) {
     const ir::Rule* first_http = nullptr;
@@ -59,40 +67,27 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
       diags_.warning(first_http->loc, "'http-request'/'http-response' rules are ignored in " + desc +
                                           ": they need 'mode http'");
     if (p.isFrontend() && p.httplog)
-      diags_.warning(p.loc, "'option httplog' is not usable in " + desc + " (it needs 'mode http'); 'option tcplog' is used instead");
+      diags_.warning(p.loc, "'option httplog' is not usable in " + desc +
+                                " (it needs 'mode http'); 'option tcplog' is used instead");
     if (p.forwardfor.enabled)
       diags_.warning(p.forwardfor.loc.valid() ? p.forwardfor.loc : p.loc,
                      "'option forwardfor' is ignored in " + desc + ": it needs 'mode http'");
     if (p.isBackend() && p.cookie)
-      diags_.warning(p.cookie->loc, "'cookie' is ignored in " + desc + ": cookie persistence needs 'mode http'");
+      diags_.warning(p.cookie->loc,
+                     "'cookie' is ignored in " + desc + ": cookie persistence needs 'mode http'");
     using A = ir::Balance::Algo;
-    if (p.isBackend() && (p.balance.algo == A::Uri || p.balance.algo == A::UrlParam || p.balance.algo == A::Hdr))
-      diags_.warning(p.balance.loc.valid() ? p.balance.loc : p.loc,
-                     "layer 7 balancing is not possible in " + desc + " (mode tcp): round robin is used instead");
+    if (p.isBackend() &&
+        (p.balance.algo == A::Uri || p.balance.algo == A::UrlParam || p.balance.algo == A::Hdr))
+      diags_.warning(
+          p.balance.loc.valid() ? p.balance.loc : p.loc,
+          "layer 7 balancing is not possible in " + desc + " (mode tcp): round robin is used instead");
   }
   if (!opts_.lint) return;
-  // lbc lint: rules that can never run after an unconditional final rule in the same set.
-  for (size_t i = 0; i < p.rules.size(); ++i) {
-    const ir::Rule& r = p.rules[i];
-    if (!r.final || r.cond) continue;
-    for (size_t j = i + 1; j < p.rules.size(); ++j) {
-      if (p.rules[j].set != r.set) continue;
-      diags_.warning(p.rules[j].loc, "this rule can never run: the unconditional '" + r.action_name +
-                                         "' above stops the evaluation of " + ir::ruleSetName(r.set) + " rules");
-      diags_.note(r.loc, "unconditional '" + r.action_name + "' is here");
-      break;
-    }
-  }
-  for (size_t i = 0; i + 1 < p.use_backends.size(); ++i) {
-    if (p.use_backends[i].cond) continue;
-    diags_.warning(p.use_backends[i + 1].loc, "this 'use_backend' can never be chosen: the unconditional "
-                                              "'use_backend' above always matches first");
-    diags_.note(p.use_backends[i].loc, "unconditional 'use_backend' is here");
-    break;
-  }
+  // Rules that can never run are one pass of their own (codegen::deadRuleLint, run by the driver).
   if (diags_.errorCount() == st.errors_at_start) {
     for (const auto& a : p.acls)
-      if (!a.used && !a.name.empty() && !a.predefined) diags_.warning(a.loc, "ACL '" + a.name + "' is never used");
+      if (!a.used && !a.name.empty() && !a.predefined)
+        diags_.warning(a.loc, "ACL '" + a.name + "' is never used");
   }
   if (p.isBackend() && !p.servers.empty()) {
     bool all_disabled = true;
@@ -104,7 +99,8 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
     for (const auto& s : p.servers)
       if (s.opts.maxconn > *p.maxconn)
         diags_.warning(s.loc, "server '" + s.name + "' has maxconn " + std::to_string(s.opts.maxconn) +
-                                  ", above the proxy's maxconn " + std::to_string(*p.maxconn) + ": it can never be reached");
+                                  ", above the proxy's maxconn " + std::to_string(*p.maxconn) +
+                                  ": it can never be reached");
   }
 }
 
@@ -112,7 +108,9 @@ void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
 // inherited from a defaults section is checked once, not once per proxy that inherits it.
 void Sema::importErrorFiles(ir::Program& prog) {
   std::set<std::tuple<uint32_t, uint32_t, uint32_t, int>> reported;  // file, line, col, code (0: section)
-  auto once = [&](const SourceLoc& loc, int code) { return reported.insert({loc.file, loc.line, loc.col, code}).second; };
+  auto once = [&](const SourceLoc& loc, int code) {
+    return reported.insert({loc.file, loc.line, loc.col, code}).second;
+  };
   for (ir::Proxy& p : prog.proxies) {
     std::vector<ir::ErrorFile> out;
     for (ir::ErrorFile& e : p.errorfiles) {
@@ -127,8 +125,8 @@ void Sema::importErrorFiles(ir::Program& prog) {
         if (once(e.loc, 0)) {
           std::vector<std::string_view> names;
           for (const auto& h : prog.http_errors) names.push_back(h.name);
-          diags_.error(e.loc, "errorfiles refers to http-errors section '" + e.import_section + "', which does not exist" +
-                                  front::didYouMean(e.import_section, names));
+          diags_.error(e.loc, "errorfiles refers to http-errors section '" + e.import_section +
+                                  "', which does not exist" + front::didYouMean(e.import_section, names));
         }
         continue;
       }
@@ -143,8 +141,9 @@ void Sema::importErrorFiles(ir::Program& prog) {
         if (found)
           out.push_back(*found);
         else if (once(e.loc, code))
-          diags_.warning(e.loc, "status " + std::to_string(code) + " is not declared in http-errors section '" +
-                                    sec->name + "': 'errorfiles' imports nothing for it");
+          diags_.warning(e.loc, "status " + std::to_string(code) +
+                                    " is not declared in http-errors section '" + sec->name +
+                                    "': 'errorfiles' imports nothing for it");
       }
     }
     p.errorfiles = std::move(out);
@@ -164,20 +163,23 @@ void Sema::crossReference(ir::Program& prog) {
     if (idx == ir::kNone) {
       std::string hint = front::didYouMean(u.name, proxyNames(prog, ir::kCapBe));
       uint32_t fe_only = prog.findProxy(u.name, ir::kCapFe);
-      diags_.error(u.loc, std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to backend '" + u.name +
-                              "', which does not exist" + hint +
-                              (fe_only != ir::kNone ? " ('" + u.name + "' is a frontend, not a backend)" : ""));
+      diags_.error(u.loc,
+                   std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to backend '" + u.name +
+                       "', which does not exist" + hint +
+                       (fe_only != ir::kNone ? " ('" + u.name + "' is a frontend, not a backend)" : ""));
       return;
     }
     u.backend = idx;
     backend_used[idx] = true;
     const ir::Proxy& be = prog.proxies[idx];
     if (&be == &fe) {
-      diags_.error(u.loc, std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to itself: a loop");
+      diags_.error(u.loc,
+                   std::string(kw) + " in " + fe.kind() + " '" + fe.name + "' refers to itself: a loop");
       return;
     }
     if (fe.mode == ir::Mode::Http && be.mode == ir::Mode::Tcp) {
-      diags_.error(u.loc, std::string(fe.kind()) + " '" + fe.name + "' (mode http) cannot use backend '" + be.name +
+      diags_.error(u.loc, std::string(fe.kind()) + " '" + fe.name + "' (mode http) cannot use backend '" +
+                              be.name +
                               "' (mode tcp): set 'mode http' in the backend or 'mode tcp' in the frontend");
       diags_.note(be.loc, "backend '" + be.name + "' is here");
     }
@@ -200,10 +202,13 @@ void Sema::crossReference(ir::Program& prog) {
       for (const auto& px : prog.proxies)
         if (px.table) names.push_back(px.name);
       if (name.empty())
-        diags_.error(loc, std::string(owner.kind()) + " '" + owner.name +
-                              "' has no 'stick-table': declare one, or name another proxy's table with 'table <name>'");
+        diags_.error(
+            loc,
+            std::string(owner.kind()) + " '" + owner.name +
+                "' has no 'stick-table': declare one, or name another proxy's table with 'table <name>'");
       else
-        diags_.error(loc, "stick-table '" + name + "' not found: no proxy of that name declares a 'stick-table'" +
+        diags_.error(loc, "stick-table '" + name +
+                              "' not found: no proxy of that name declares a 'stick-table'" +
                               front::didYouMean(name, names));
       return;
     }
@@ -221,12 +226,10 @@ void Sema::crossReference(ir::Program& prog) {
       for (auto& u : p.use_backends) resolveBackend(p, u, "use_backend");
       if (p.default_backend) resolveBackend(p, *p.default_backend, "default_backend");
     }
-    if (p.isBackend()) {
-      for (auto& r : p.stick_rules)
-        resolveTable(p, r.table, r.table_loc.valid() ? r.table_loc : r.loc, r.table_proxy, r.expr.type);
-      if (!p.stick_rules.empty() && !p.isBackend())
-        diags_.error(p.stick_rules[0].loc, "'stick' rules are only valid in backends");
-    }
+    // Only backends hold stick rules: sema ignores `stick` in a frontend with a warning, as
+    // HAProxy does (the registry's section mask, tests/diag 139_stick_in_frontend).
+    for (auto& r : p.stick_rules)
+      resolveTable(p, r.table, r.table_loc.valid() ? r.table_loc : r.loc, r.table_proxy, r.expr.type);
     for (auto& r : p.rules) {
       if (auto* t = std::get_if<ir::TrackArgs>(&r.args))
         resolveTable(p, t->table, t->table_loc.valid() ? t->table_loc : r.loc, t->table_proxy, t->key.type);

@@ -1,14 +1,15 @@
 #include "lbc/stdlib/registry.h"
 
+#include <bit>
 #include <string>
 #include <unordered_map>
 
 namespace lbc::stdlib {
 namespace {
 
-
 constexpr DirectiveInfo kDirectives[] = {
-#define LBC_DIRECTIVE(Id, Name, Sections, St, Repl, Doc) {DirectiveId::Id, Name, Sections, Status::St, Repl, Doc},
+#define LBC_DIRECTIVE(Id, Name, Sections, St, Repl, Doc) \
+  {DirectiveId::Id, Name, Sections, Status::St, Repl, Doc},
 #include "registry/directives.def"
 #undef LBC_DIRECTIVE
 };
@@ -28,12 +29,14 @@ constexpr ServerOptInfo kServerOpts[] = {
 #undef LBC_SERVER_OPT
 };
 constexpr FetchInfo kFetches[] = {
-#define LBC_FETCH(Id, Name, Args, Out, Usage, St, Doc) {FetchId::Id, Name, Args, SmpType::Out, usageMask(Usage), Status::St, Doc},
+#define LBC_FETCH(Id, Name, Args, Out, Usage, St, Doc) \
+  {FetchId::Id, Name, Args, SmpType::Out, usageMask(Usage), Status::St, Doc},
 #include "registry/fetches.def"
 #undef LBC_FETCH
 };
 constexpr ConvInfo kConvs[] = {
-#define LBC_CONV(Id, Name, Args, In, Out, St, Doc) {ConvId::Id, Name, Args, SmpType::In, SmpType::Out, Status::St, Doc},
+#define LBC_CONV(Id, Name, Args, In, Out, St, Doc) \
+  {ConvId::Id, Name, Args, SmpType::In, SmpType::Out, Status::St, Doc},
 #include "registry/converters.def"
 #undef LBC_CONV
 };
@@ -74,81 +77,155 @@ const T* findOne(std::span<const T> table, std::string_view name) {
 
 const char* smpTypeName(SmpType t) {
   switch (t) {
-    case SmpType::Bool: return "bool";
-    case SmpType::Sint: return "integer";
-    case SmpType::Addr: return "address";
-    case SmpType::Ipv4: return "ipv4";
-    case SmpType::Ipv6: return "ipv6";
-    case SmpType::Str: return "string";
-    case SmpType::Bin: return "binary";
-    case SmpType::Meth: return "method";
-    case SmpType::Any: return "any";
+    case SmpType::Bool:
+      return "bool";
+    case SmpType::Sint:
+      return "integer";
+    case SmpType::Addr:
+      return "address";
+    case SmpType::Ipv4:
+      return "ipv4";
+    case SmpType::Ipv6:
+      return "ipv6";
+    case SmpType::Str:
+      return "string";
+    case SmpType::Bin:
+      return "binary";
+    case SmpType::Meth:
+      return "method";
+    case SmpType::Any:
+      return "any";
   }
   return "?";
 }
 
 const char* matchMethodName(MatchMethod m) {
   switch (m) {
-    case MatchMethod::Found: return "found";
-    case MatchMethod::Bool: return "bool";
-    case MatchMethod::Int: return "int";
-    case MatchMethod::Ip: return "ip";
-    case MatchMethod::Bin: return "bin";
-    case MatchMethod::Len: return "len";
-    case MatchMethod::Str: return "str";
-    case MatchMethod::Sub: return "sub";
-    case MatchMethod::Reg: return "reg";
-    case MatchMethod::Beg: return "beg";
-    case MatchMethod::End: return "end";
-    case MatchMethod::Dir: return "dir";
-    case MatchMethod::Dom: return "dom";
+    case MatchMethod::Found:
+      return "found";
+    case MatchMethod::Bool:
+      return "bool";
+    case MatchMethod::Int:
+      return "int";
+    case MatchMethod::Ip:
+      return "ip";
+    case MatchMethod::Bin:
+      return "bin";
+    case MatchMethod::Len:
+      return "len";
+    case MatchMethod::Str:
+      return "str";
+    case MatchMethod::Sub:
+      return "sub";
+    case MatchMethod::Reg:
+      return "reg";
+    case MatchMethod::Beg:
+      return "beg";
+    case MatchMethod::End:
+      return "end";
+    case MatchMethod::Dir:
+      return "dir";
+    case MatchMethod::Dom:
+      return "dom";
   }
   return "?";
 }
 
 const char* sectionName(SectionMask s) {
   switch (s) {
-    case kGlobal: return "global";
-    case kDefaults: return "defaults";
-    case kFrontend: return "frontend";
-    case kListen: return "listen";
-    case kBackend: return "backend";
-    case kPeers: return "peers";
-    case kResolvers: return "resolvers";
-    case kUserlist: return "userlist";
-    case kCache: return "cache";
-    case kHttpErrors: return "http-errors";
-    case kRing: return "ring";
-    case kMailers: return "mailers";
-    case kProgram: return "program";
-    case kFcgiApp: return "fcgi-app";
-    case kLogForward: return "log-forward";
+    case kGlobal:
+      return "global";
+    case kDefaults:
+      return "defaults";
+    case kFrontend:
+      return "frontend";
+    case kListen:
+      return "listen";
+    case kBackend:
+      return "backend";
+    case kPeers:
+      return "peers";
+    case kResolvers:
+      return "resolvers";
+    case kUserlist:
+      return "userlist";
+    case kCache:
+      return "cache";
+    case kHttpErrors:
+      return "http-errors";
+    case kRing:
+      return "ring";
+    case kMailers:
+      return "mailers";
+    case kProgram:
+      return "program";
+    case kFcgiApp:
+      return "fcgi-app";
+    case kLogForward:
+      return "log-forward";
   }
   return "?";
+}
+
+const char* hookName(Hook h) {
+  static constexpr const char* kNames[] = {
+#define LBC_HOOK_NAME(field, Name, KIND, text) text,
+      LBC_HOOKS(LBC_HOOK_NAME)
+#undef LBC_HOOK_NAME
+  };
+  auto i = static_cast<uint32_t>(h);
+  return i < kHookCount ? kNames[i] : "?";
+}
+
+Hook hookOf(RuleSet s) {
+  static constexpr Hook kHooks[] = {
+#define LBC_HOOK_ENTRY(Name) Hook::Name,
+#define LBC_HOOK_OF(field, Name, KIND, text) LBC_HOOK_IF_RULES_##KIND(LBC_HOOK_ENTRY(Name))
+      LBC_HOOKS(LBC_HOOK_OF)
+#undef LBC_HOOK_OF
+#undef LBC_HOOK_ENTRY
+  };
+  return kHooks[static_cast<uint32_t>(s)];
+}
+
+const char* ruleSetName(RuleSet s) {
+  return hookName(hookOf(s));
 }
 
 const char* ruleSetName(RuleSetMask s) {
-  switch (s) {
-    case kTcpReqConn: return "tcp-request connection";
-    case kTcpReqSess: return "tcp-request session";
-    case kTcpReqCont: return "tcp-request content";
-    case kTcpResCont: return "tcp-response content";
-    case kHttpReq: return "http-request";
-    case kHttpRes: return "http-response";
-    case kHttpAfterRes: return "http-after-response";
-  }
-  return "?";
+  auto m = static_cast<uint32_t>(s);
+  if (std::popcount(m) != 1) return "?";
+  auto i = static_cast<uint32_t>(std::countr_zero(m));
+  return i < kRuleSetCount ? ruleSetName(static_cast<RuleSet>(i)) : "?";
 }
 
-std::span<const DirectiveInfo> directives() { return kDirectives; }
-std::span<const OptionInfo> options() { return kOptions; }
-std::span<const BindOptInfo> bindOptions() { return kBindOpts; }
-std::span<const ServerOptInfo> serverOptions() { return kServerOpts; }
-std::span<const FetchInfo> fetches() { return kFetches; }
-std::span<const ConvInfo> converters() { return kConvs; }
-std::span<const AclKwInfo> aclKeywords() { return kAclKws; }
-std::span<const PredefAclInfo> predefinedAcls() { return kPredefAcls; }
-std::span<const ActionInfo> actions() { return kActions; }
+std::span<const DirectiveInfo> directives() {
+  return kDirectives;
+}
+std::span<const OptionInfo> options() {
+  return kOptions;
+}
+std::span<const BindOptInfo> bindOptions() {
+  return kBindOpts;
+}
+std::span<const ServerOptInfo> serverOptions() {
+  return kServerOpts;
+}
+std::span<const FetchInfo> fetches() {
+  return kFetches;
+}
+std::span<const ConvInfo> converters() {
+  return kConvs;
+}
+std::span<const AclKwInfo> aclKeywords() {
+  return kAclKws;
+}
+std::span<const PredefAclInfo> predefinedAcls() {
+  return kPredefAcls;
+}
+std::span<const ActionInfo> actions() {
+  return kActions;
+}
 
 const DirectiveInfo* findDirective(std::string_view name, SectionMask section) {
   const auto& m = indexOf(directives());
@@ -166,16 +243,36 @@ const DirectiveInfo* findDirective(std::string_view name, SectionMask section) {
   }
   return same_family ? same_family : any;
 }
-const DirectiveInfo& directive(DirectiveId id) { return kDirectives[static_cast<size_t>(id)]; }
-const OptionInfo* findOption(std::string_view name) { return findOne(options(), name); }
-const BindOptInfo* findBindOption(std::string_view name) { return findOne(bindOptions(), name); }
-const ServerOptInfo* findServerOption(std::string_view name) { return findOne(serverOptions(), name); }
-const FetchInfo* findFetch(std::string_view name) { return findOne(fetches(), name); }
-const FetchInfo& fetch(FetchId id) { return kFetches[static_cast<size_t>(id)]; }
-const ConvInfo* findConverter(std::string_view name) { return findOne(converters(), name); }
-const ConvInfo& converter(ConvId id) { return kConvs[static_cast<size_t>(id)]; }
-const AclKwInfo* findAclKeyword(std::string_view name) { return findOne(aclKeywords(), name); }
-const PredefAclInfo* findPredefinedAcl(std::string_view name) { return findOne(predefinedAcls(), name); }
+const DirectiveInfo& directive(DirectiveId id) {
+  return kDirectives[static_cast<size_t>(id)];
+}
+const OptionInfo* findOption(std::string_view name) {
+  return findOne(options(), name);
+}
+const BindOptInfo* findBindOption(std::string_view name) {
+  return findOne(bindOptions(), name);
+}
+const ServerOptInfo* findServerOption(std::string_view name) {
+  return findOne(serverOptions(), name);
+}
+const FetchInfo* findFetch(std::string_view name) {
+  return findOne(fetches(), name);
+}
+const FetchInfo& fetch(FetchId id) {
+  return kFetches[static_cast<size_t>(id)];
+}
+const ConvInfo* findConverter(std::string_view name) {
+  return findOne(converters(), name);
+}
+const ConvInfo& converter(ConvId id) {
+  return kConvs[static_cast<size_t>(id)];
+}
+const AclKwInfo* findAclKeyword(std::string_view name) {
+  return findOne(aclKeywords(), name);
+}
+const PredefAclInfo* findPredefinedAcl(std::string_view name) {
+  return findOne(predefinedAcls(), name);
+}
 const ActionInfo* findAction(std::string_view name, RuleSetMask set) {
   const auto& m = indexOf(actions());
   auto [b, e] = m.equal_range(name);
@@ -186,7 +283,9 @@ const ActionInfo* findAction(std::string_view name, RuleSetMask set) {
   }
   return any;
 }
-const ActionInfo& action(ActionId id) { return kActions[static_cast<size_t>(id)]; }
+const ActionInfo& action(ActionId id) {
+  return kActions[static_cast<size_t>(id)];
+}
 
 std::vector<std::string_view> directiveNames(SectionMask section) {
   std::vector<std::string_view> v;
@@ -220,11 +319,11 @@ std::vector<std::string_view> actionNames(RuleSetMask set) {
 
 std::span<const std::string_view> logFormatAliases() {
   static constexpr std::string_view kAliases[] = {
-      "o",   "B",   "CC",  "CS",  "H",   "ID",  "ST",  "T",    "Ta",   "Tc", "Td",  "Th",  "Ti",  "Tl",
-      "Tq",  "TR",  "Tr",  "Ts",  "Tt",  "Tu",  "Tw",  "U",    "ac",   "b",  "bc",  "bi",  "bp",  "bq",
-      "ci",  "cp",  "f",   "fc",  "fi",  "fp",  "ft",  "hr",   "hrl",  "hs", "hsl", "HM",  "HP",  "HPO",
-      "HQ",  "HU",  "HV",  "lc",  "ms",  "pid", "r",   "rc",   "rt",   "s",  "sc",  "si",  "sp",  "sq",
-      "sslc", "sslv", "t", "tr",  "trg", "trl", "ts",  "tsc"};
+      "o",  "B",  "CC",  "CS", "H",    "ID",   "ST", "T",  "Ta",  "Tc",  "Td",  "Th", "Ti",
+      "Tl", "Tq", "TR",  "Tr", "Ts",   "Tt",   "Tu", "Tw", "U",   "ac",  "b",   "bc", "bi",
+      "bp", "bq", "ci",  "cp", "f",    "fc",   "fi", "fp", "ft",  "hr",  "hrl", "hs", "hsl",
+      "HM", "HP", "HPO", "HQ", "HU",   "HV",   "lc", "ms", "pid", "r",   "rc",  "rt", "s",
+      "sc", "si", "sp",  "sq", "sslc", "sslv", "t",  "tr", "trg", "trl", "ts",  "tsc"};
   return kAliases;
 }
 

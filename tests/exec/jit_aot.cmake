@@ -13,7 +13,7 @@ add_test(NAME aot_build COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/exec/aot_build_
 
 # exec_diff over interp, JIT and AOT (see exec/jit_aot_diff.cpp).
 add_executable(exec_diff_compiled exec/jit_aot_diff.cpp exec/gen.cpp)
-target_link_libraries(exec_diff_compiled PRIVATE lbc_driver lbc_interp lbc_jit_engine lbc_aot_engine)
+target_link_libraries(exec_diff_compiled PRIVATE lbc_driver_backend)
 target_include_directories(exec_diff_compiled PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/exec ${PROJECT_SOURCE_DIR}/compiler)
 # The AOT engine's shared objects resolve the ABI helpers against this executable.
 set_target_properties(exec_diff_compiled PROPERTIES ENABLE_EXPORTS ON)

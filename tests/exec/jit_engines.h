@@ -2,15 +2,14 @@
 #pragma once
 #include <vector>
 
-#include "aot/aot_engine.h"
+#include "driver/pipeline.h"
 #include "engines.h"
-#include "jit/jit_engine.h"
 
 namespace lbc::exec {
 
 inline std::vector<EngineFactory> compiledEngines() {
-  return {{"jit", [](const ir::Program& p, std::string& err) { return jit::makeEngine(p, err); }},
-          {"aot", [](const ir::Program& p, std::string& err) { return aot::makeEngine(p, err); }}};
+  return {{"jit", [](const ir::Program& p, std::string& err) { return driver::makeEngine("jit", p, err); }},
+          {"aot", [](const ir::Program& p, std::string& err) { return driver::makeEngine("aot", p, err); }}};
 }
 
 }  // namespace lbc::exec

@@ -7,12 +7,8 @@
 #include <iostream>
 
 #include "aot/aot.h"
-#include "codegen/codegen.h"
 #include "commands.h"
-#include "driver/driver.h"
-#include "interp/interp.h"
-#include "lbc/rt/topology.h"
-#include "lower/lower.h"
+#include "driver/pipeline.h"
 
 namespace lbc::cli {
 
@@ -27,7 +23,7 @@ void buildUsage(std::ostream& o) {
 int cmdBuild(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   std::string output, emit = "exe", cpu, main_override;
-  sema::Options opts;
+  driver::Options opts;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-o" && i + 1 < args.size())
@@ -40,7 +36,7 @@ int cmdBuild(const std::vector<std::string>& args) {
     else if (a.rfind("--main=", 0) == 0)
       main_override = a.substr(7);
     else if (a == "--no-resolve")
-      opts.resolve_hosts = false;
+      opts.sema.resolve_hosts = false;
     else if (a == "-h" || a == "--help") {
       buildUsage(std::cout);
       return 0;
@@ -66,43 +62,21 @@ int cmdBuild(const std::vector<std::string>& args) {
     return 2;
   }
 
-  auto c = driver::compile(paths, opts, front::processEnv());
-  if (!c->ok()) {
-    c->diags->render(std::cerr, front::DiagFormat::Text);
-    std::cerr << "lbc: configuration is invalid: " << c->diags->errorCount() << " error(s)\n";
-    return 1;
-  }
   // The executable serves like `lbc run`: the same checks and the same topology, embedded in the
   // program. Emitting an intermediate, or linking another main (tests), only embeds the topology
   // when the configuration lowers; lowering errors (e.g. 'mode http') are then not fatal.
-  bool serving = emit == "exe" && main_override.empty();
-  codegen::Options copts;
-  {
-    front::DiagEngine scratch(c->sources);
-    front::DiagEngine& ld = serving ? *c->diags : scratch;
-    rt::Topology topo;
-    bool lowered =
-        interp::checkSupported(c->program, ld) && lower::lowerProgram(c->program, c->sources, ld, topo);
-    if (lowered) copts.topology = rt::encodeTopology(topo);
-    if (serving && !lowered) {
-      c->diags->render(std::cerr, front::DiagFormat::Text);
-      std::cerr << "lbc: cannot build: " << c->diags->errorCount() << " error"
-                << (c->diags->errorCount() == 1 ? "" : "s") << "\n";
-      return 1;
-    }
-  }
-  codegen::Result r = codegen::generate(c->program, copts);
-  // Sema already warns about rules after an unconditional final rule: add only what it did not
-  // see (e.g. conditions that are always false).
-  for (const auto& w : r.warnings) {
-    bool known = false;
-    for (const auto& d : c->diags->all())
-      known |= d.severity == front::Severity::Warning && d.loc.file == w.loc.file && d.loc.line == w.loc.line;
-    if (!known) c->diags->warning(w.loc, w.message);
-  }
-  if (!r.ok()) c->diags->error(r.error_loc, r.error);
+  const bool serving = emit == "exe" && main_override.empty();
+  opts.goal = serving ? driver::Goal::Compile : driver::Goal::Emit;
+  driver::Product built = driver::build(paths, opts, front::processEnv());
+  auto& c = built.c;
   c->diags->render(std::cerr, front::DiagFormat::Text);
-  if (!r.ok()) return 1;
+  if (built.failed == driver::Goal::Check)
+    std::cerr << "lbc: configuration is invalid: " << c->diags->errorCount() << " error(s)\n";
+  else if (built.failed && built.failed != driver::Goal::Compile)
+    std::cerr << "lbc: cannot build: " << c->diags->errorCount() << " error"
+              << (c->diags->errorCount() == 1 ? "" : "s") << "\n";
+  if (!built.ok()) return 1;
+  codegen::Module& module = *built.module;
 
   aot::EmitOptions eo;
   eo.cpu = cpu;
@@ -110,7 +84,7 @@ int cmdBuild(const std::vector<std::string>& args) {
     aot::EmitKind kind = emit == "obj"   ? aot::EmitKind::Obj
                          : emit == "asm" ? aot::EmitKind::Asm
                                          : aot::EmitKind::Llvm;
-    std::string err = aot::emit(*r.module, kind, output, eo);
+    std::string err = aot::emit(module, kind, output, eo);
     if (!err.empty()) {
       std::cerr << "lbc: " << err << "\n";
       return 1;
@@ -118,7 +92,7 @@ int cmdBuild(const std::vector<std::string>& args) {
     return 0;
   }
   std::string obj = output + ".lbc-tmp.o";
-  std::string err = aot::emit(*r.module, aot::EmitKind::Obj, obj, eo);
+  std::string err = aot::emit(module, aot::EmitKind::Obj, obj, eo);
   if (err.empty()) {
     aot::LinkOptions lo;
     lo.objects = {obj};

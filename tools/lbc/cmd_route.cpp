@@ -8,11 +8,9 @@
 #include <iostream>
 #include <memory>
 
-#include "aot/aot_engine.h"
 #include "commands.h"
-#include "driver/driver.h"
-#include "jit/jit_engine.h"
-#include "interp/interp.h"
+#include "driver/pipeline.h"
+#include "interp/outcome.h"
 
 namespace lbc::cli {
 
@@ -22,17 +20,6 @@ void routeUsage(std::ostream& o) {
   o << "usage: lbc route CONFIG... [--frontend NAME] 'METHOD URI [VERSION]' [-H 'Name: value']...\n"
        "                 [--src IP[:PORT]] [--dst IP[:PORT]] [--ssl] [--sni NAME] "
        "[--engine=interp|jit|aot]\n";
-}
-
-// The one place an execution engine is chosen. The JIT and AOT engines plug in here: each only
-// needs to turn the compiled program into an lbc_program (interp::ProgramEngine runs it).
-std::unique_ptr<interp::Engine> makeEngine(const std::string& name, driver::Compilation& c,
-                                           std::string& err) {
-  if (name == "interp") return std::make_unique<interp::Interpreter>(c.program);
-  if (name == "jit") return jit::makeEngine(c.program, err);
-  if (name == "aot") return aot::makeEngine(c.program, err);
-  err = "unknown engine '" + name + "' (expected interp, jit or aot)";
-  return nullptr;
 }
 
 bool parseAddr(const std::string& s, uint8_t ip[16], bool& v6, uint16_t& port) {
@@ -106,10 +93,11 @@ int cmdRoute(const std::vector<std::string>& args) {
     routeUsage(std::cerr);
     return 2;
   }
-  sema::Options opts;
-  opts.lint = false;
-  auto c = driver::compile(paths, opts, front::processEnv());
-  if (c->ok()) interp::checkSupported(c->program, *c->diags);
+  driver::Options opts;
+  opts.sema.lint = false;
+  opts.goal = driver::Goal::Evaluate;
+  driver::Product built = driver::build(paths, opts, front::processEnv());
+  auto& c = built.c;
   if (!c->ok()) {
     c->diags->render(std::cerr, front::DiagFormat::Text);
     return 1;
@@ -129,7 +117,7 @@ int cmdRoute(const std::vector<std::string>& args) {
     return 2;
   }
   std::string err;
-  auto eng = makeEngine(engine, *c, err);
+  auto eng = driver::makeEngine(engine, c->program, err);
   if (!eng) {
     std::cerr << "lbc route: " << err << "\n";
     return 2;

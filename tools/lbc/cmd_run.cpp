@@ -4,13 +4,11 @@
 #include <iostream>
 #include <mutex>
 
-#include "codegen/codegen.h"
 #include "commands.h"
-#include "driver/driver.h"
+#include "driver/pipeline.h"
 #include "interp/interp.h"
 #include "jit/jit.h"
 #include "lbc/rt/run.h"
-#include "lower/lower.h"
 
 namespace lbc::cli {
 
@@ -45,15 +43,16 @@ lbc_program interpProgram(const interp::Interpreter& in, const std::vector<uint8
   p.topology_size = topo.size();
   p.init = nullptr;  // the interpreter prepares arguments as it goes
   p.fini = nullptr;
-  p.tcp_req_conn = interpHook<interp::Hook::TcpReqConn>;
-  p.tcp_req_sess = interpHook<interp::Hook::TcpReqSess>;
-  p.tcp_req_cont = interpHook<interp::Hook::TcpReqCont>;
-  p.tcp_res_cont = interpHook<interp::Hook::TcpResCont>;
-  p.http_req = interpHook<interp::Hook::HttpReq>;
-  p.http_res = interpHook<interp::Hook::HttpRes>;
-  p.http_after_res = interpHook<interp::Hook::HttpAfterRes>;
-  p.select_backend = interpSelect;
-  p.stick = interpStick;
+  // Every hook of LBC_HOOKS, by kind: a rule set, backend selection or the stick rules.
+#define LBC_RUN_ADAPTER_RULES(Name) interpHook<interp::Hook::Name>
+#define LBC_RUN_ADAPTER_BACKEND(Name) interpSelect
+#define LBC_RUN_ADAPTER_STICK(Name) interpStick
+#define LBC_RUN_HOOK(field, Name, KIND, text) p.field = LBC_RUN_ADAPTER_##KIND(Name);
+  LBC_HOOKS(LBC_RUN_HOOK)
+#undef LBC_RUN_HOOK
+#undef LBC_RUN_ADAPTER_RULES
+#undef LBC_RUN_ADAPTER_BACKEND
+#undef LBC_RUN_ADAPTER_STICK
   return p;
 }
 
@@ -89,23 +88,11 @@ int cmdRun(const std::vector<std::string>& all) {
     usage(std::cerr);
     return 2;
   }
-  sema::Options opts;
-  auto c = driver::compile(flags.rest, opts, front::processEnv());
-  rt::Topology topo;
-  bool ok = c->ok() && interp::checkSupported(c->program, *c->diags) &&
-            lower::lowerProgram(c->program, c->sources, *c->diags, topo);
-  std::vector<uint8_t> bytes;
-  codegen::Result gen;
-  if (ok && engine == "jit") {
-    bytes = rt::encodeTopology(topo);
-    codegen::Options copts;
-    copts.topology = bytes;
-    gen = codegen::generate(c->program, copts);
-    if (!gen.ok()) {
-      c->diags->error(gen.error_loc, gen.error);
-      ok = false;
-    }
-  }
+  driver::Options opts;
+  opts.goal = engine == "jit" ? driver::Goal::Compile : driver::Goal::Serve;
+  driver::Product built = driver::build(flags.rest, opts, front::processEnv());
+  auto& c = built.c;
+  bool ok = built.ok();
   if (!ok || (c->diags->warningCount() && !flags.quiet)) c->diags->render(std::cerr, front::DiagFormat::Text);
   if (!ok) {
     std::cerr << "lbc: cannot run: " << c->diags->errorCount() << " error"
@@ -115,16 +102,15 @@ int cmdRun(const std::vector<std::string>& all) {
 
   if (engine == "jit") {
     c.reset();  // the IR and sources are no longer needed while serving
-    jit::LoadResult lr = jit::load(std::move(gen.module));  // runs the program's init
+    jit::LoadResult lr = jit::load(std::move(built.module));  // runs the program's init
     if (!lr.program) {
       std::cerr << "lbc: run: " << lr.error << "\n";
       return 1;
     }
     return rt::serve(lr.program->program(), flags);  // the reference keeps code and data alive
   }
-  bytes = rt::encodeTopology(topo);
   interp::Interpreter in(c->program);
-  lbc_program program = interpProgram(in, bytes);
+  lbc_program program = interpProgram(in, built.topology);
   g_interp = &in;
   int code = rt::serve(&program, flags);
   g_interp = nullptr;

@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ABI changelog (bump LBC_ABI_VERSION on every incompatible change, and add a line here):
+ *   1  lbc_program with magic, abi_version and the encoded topology.
+ *   2  proxy names and caps, init/fini, and the hook entry points (LBC_HOOKS).
+ * Unchanged by the LBC_HOOKS table itself: it spells the same fields in the same order. */
 #define LBC_ABI_VERSION 2u
 #define LBC_PROGRAM_MAGIC 0x4C42433Fu /* "LBC?" */
 
@@ -137,6 +141,32 @@ typedef int32_t (*lbc_stick_fn)(lbc_txn* txn, uint32_t proxy, uint32_t rule, lbc
 typedef int32_t (*lbc_init_fn)(void); /* 0 = ok; prepares regexes and maps */
 typedef void (*lbc_fini_fn)(void);
 
+/* The hooks, ONCE, in HAProxy's analyser order: X(field, Name, KIND, "text").
+ * `field` is the lbc_program member, `Name` the C++ id (lbc::stdlib::Hook, and lbc::ir::RuleSet for
+ * the RULES hooks), KIND the entry point's type: RULES runs one rule set (lbc_hook_fn), BACKEND is
+ * use_backend/default_backend (lbc_backend_fn), STICK the stick rules (lbc_stick_fn). The IR's
+ * rule sets, this descriptor, codegen, the interpreter and `lbc run --engine=interp` derive from
+ * it. Reordering or inserting an entry changes the layout: bump LBC_ABI_VERSION. */
+#define LBC_HOOKS(X)                                           \
+  X(tcp_req_conn, TcpReqConn, RULES, "tcp-request connection") \
+  X(tcp_req_sess, TcpReqSess, RULES, "tcp-request session")    \
+  X(tcp_req_cont, TcpReqCont, RULES, "tcp-request content")    \
+  X(tcp_res_cont, TcpResCont, RULES, "tcp-response content")   \
+  X(http_req, HttpReq, RULES, "http-request")                  \
+  X(select_backend, SelectBackend, BACKEND, "use_backend")     \
+  X(stick, Stick, STICK, "stick")                              \
+  X(http_res, HttpRes, RULES, "http-response")                 \
+  X(http_after_res, HttpAfterRes, RULES, "http-after-response")
+
+/* KIND -> entry point type. */
+#define LBC_HOOK_FN_RULES lbc_hook_fn
+#define LBC_HOOK_FN_BACKEND lbc_backend_fn
+#define LBC_HOOK_FN_STICK lbc_stick_fn
+/* LBC_HOOK_IF_RULES_##KIND(x): x for a RULES hook, nothing for the others. */
+#define LBC_HOOK_IF_RULES_RULES(x) x
+#define LBC_HOOK_IF_RULES_BACKEND(x)
+#define LBC_HOOK_IF_RULES_STICK(x)
+
 typedef struct lbc_program {
   uint32_t magic;       /* LBC_PROGRAM_MAGIC */
   uint32_t abi_version; /* LBC_ABI_VERSION */
@@ -149,15 +179,10 @@ typedef struct lbc_program {
   const uint8_t* proxy_caps;      /* nproxies: 1 = frontend, 2 = backend, 3 = listen */
   lbc_init_fn init;               /* may be NULL */
   lbc_fini_fn fini;               /* may be NULL */
-  lbc_hook_fn tcp_req_conn;       /* tcp-request connection */
-  lbc_hook_fn tcp_req_sess;       /* tcp-request session */
-  lbc_hook_fn tcp_req_cont;       /* tcp-request content */
-  lbc_hook_fn tcp_res_cont;       /* tcp-response content */
-  lbc_hook_fn http_req;           /* http-request */
-  lbc_backend_fn select_backend;  /* use_backend / default_backend */
-  lbc_stick_fn stick;             /* stick on / match / store-request / store-response */
-  lbc_hook_fn http_res;           /* http-response */
-  lbc_hook_fn http_after_res;     /* http-after-response */
+  /* The hook entry points, NULL where the configuration has none. */
+#define LBC_HOOK_FIELD(field, Name, KIND, text) LBC_HOOK_FN_##KIND field;
+  LBC_HOOKS(LBC_HOOK_FIELD)
+#undef LBC_HOOK_FIELD
 } lbc_program;
 
 /* ---- constants used by helpers -------------------------------------------------------------- */
@@ -170,8 +195,19 @@ enum { LBC_VAR_PROC = 0, LBC_VAR_SESS = 1, LBC_VAR_TXN = 2, LBC_VAR_REQ = 3, LBC
 /* Name-match methods of del-header -m (and lbc_match_* selectors). Same values as
  * lbc::stdlib::MatchMethod. */
 enum {
-  LBC_MATCH_FOUND = 0, LBC_MATCH_BOOL, LBC_MATCH_INT, LBC_MATCH_IP, LBC_MATCH_BIN, LBC_MATCH_LEN,
-  LBC_MATCH_STR, LBC_MATCH_SUB, LBC_MATCH_REG, LBC_MATCH_BEG, LBC_MATCH_END, LBC_MATCH_DIR, LBC_MATCH_DOM
+  LBC_MATCH_FOUND = 0,
+  LBC_MATCH_BOOL,
+  LBC_MATCH_INT,
+  LBC_MATCH_IP,
+  LBC_MATCH_BIN,
+  LBC_MATCH_LEN,
+  LBC_MATCH_STR,
+  LBC_MATCH_SUB,
+  LBC_MATCH_REG,
+  LBC_MATCH_BEG,
+  LBC_MATCH_END,
+  LBC_MATCH_DIR,
+  LBC_MATCH_DOM
 };
 
 enum { LBC_RE_ICASE = 1 }; /* lbc_rt_regex_new flags */
@@ -217,98 +253,124 @@ enum {
  *   v void   i int32_t   l int64_t/uint64_t   p any pointer
  * Every helper is listed here once: X(name, "signature"). The comment above each group is its
  * contract. A helper never fails by crashing: bad input gives NONE / 0 / an error code. */
-#define LBC_ABI_HELPERS(X)                                                                           \
-  /* Runtime services. */                                                                            \
+#define LBC_ABI_HELPERS(X)                                                                          \
+  /* Runtime services. */                                                                           \
   /* 1 when a fetch may still return MISS (partial data and the inspect delay not expired). */      \
-  X(lbc_rt_more_data, "ip")                                                                          \
+  X(lbc_rt_more_data, "ip")                                                                         \
   /* Records that a rule fired: (txn, proxy, LBC_RULE_* kind, index). Call before its action. */    \
-  X(lbc_rt_fired, "vpiii")                                                                           \
+  X(lbc_rt_fired, "vpiii")                                                                          \
   /* Allocates n bytes in the txn arena (freed with the txn); NULL past the arena limit. */         \
-  X(lbc_rt_alloc, "ppl")                                                                             \
+  X(lbc_rt_alloc, "ppl")                                                                            \
   /* Casts *smp in place to an LBC_SMP_* type as HAProxy's sample casts do (int->str decimal, */    \
-  /* ip->str text, str->int leading digits, str->ip parse...). 1 = ok, 0 = impossible. */            \
-  X(lbc_rt_smp_cast, "ippi")                                                                         \
+  /* ip->str text, str->int leading digits, str->ip parse...). 1 = ok, 0 = impossible. */           \
+  X(lbc_rt_smp_cast, "ippi")                                                                        \
   /* Proxy index of the backend named (ptr,len), or -1 (used by dynamic use_backend). */            \
-  X(lbc_rt_find_backend, "ippl")                                                                     \
+  X(lbc_rt_find_backend, "ippl")                                                                    \
   /* Compiles a regex (PCRE2, JIT when available); NULL when it does not compile. */                \
-  X(lbc_rt_regex_new, "ppli")                                                                        \
-  X(lbc_rt_regex_free, "vp")                                                                         \
+  X(lbc_rt_regex_new, "ppli")                                                                       \
+  X(lbc_rt_regex_free, "vp")                                                                        \
   /* Prepares the constant arguments of helper `name` (a NUL-terminated helper name such as */      \
   /* "lbc_conv_regsub"): compiles regexes, loads map files into args[i].obj. 0 = ok, -1 = error */  \
   /* (reason on stderr). A no-op returning 0 for helpers that need nothing. Call from init. */      \
-  X(lbc_rt_args_prepare, "ippi")                                                                     \
-  X(lbc_rt_args_release, "vppi")                                                                     \
+  X(lbc_rt_args_prepare, "ippi")                                                                    \
+  X(lbc_rt_args_release, "vppi")                                                                    \
   /* Matchers, one pattern at a time (codegen may inline or build sets instead). Strings: */        \
   /* (s, slen, pattern, plen, icase) -> 1 match / 0 no match. icase folds ASCII only. */            \
-  X(lbc_match_str, "iplpli")                                                                         \
-  X(lbc_match_beg, "iplpli")                                                                         \
-  X(lbc_match_end, "iplpli")                                                                         \
-  X(lbc_match_sub, "iplpli")                                                                         \
-  /* dir: pattern equals a '/'-delimited component run; dom: a '.'/'/'-delimited run. */           \
-  X(lbc_match_dir, "iplpli")                                                                         \
-  X(lbc_match_dom, "iplpli")                                                                         \
+  X(lbc_match_str, "iplpli")                                                                        \
+  X(lbc_match_beg, "iplpli")                                                                        \
+  X(lbc_match_end, "iplpli")                                                                        \
+  X(lbc_match_sub, "iplpli")                                                                        \
+  /* dir: pattern equals a '/'-delimited component run; dom: a '.'/'/'-delimited run. */            \
+  X(lbc_match_dir, "iplpli")                                                                        \
+  X(lbc_match_dom, "iplpli")                                                                        \
   /* (value, lo, hi, LBC_INT_HAS_* flags) -> 1 when lo <= value <= hi for the bounds present. */    \
-  X(lbc_match_int, "illli")                                                                          \
+  X(lbc_match_int, "illli")                                                                         \
   /* (sample IPV4/IPV6, network[16], prefix length, network is v6) -> 1/0. IPv4 samples match */    \
   /* v6 networks through ::ffff:a.b.c.d and v4-mapped v6 samples match v4 networks. */              \
-  X(lbc_match_ip, "ippii")                                                                           \
-  /* (regex, s, slen) -> 1/0. */                                                                     \
-  X(lbc_match_reg, "ippl")                                                                           \
+  X(lbc_match_ip, "ippii")                                                                          \
+  /* (regex, s, slen) -> 1/0. */                                                                    \
+  X(lbc_match_reg, "ippl")                                                                          \
   /* Log-format rendering: begin, append text / samples / aliases, end. The result is a STR */      \
   /* sample in the txn arena. One format is built at a time per txn; evaluate every sample of an */ \
   /* item before appending it. A sample of type NONE renders as "-" (as HAProxy). */                \
-  X(lbc_lf_begin, "vp")                                                                              \
-  X(lbc_lf_text, "vppl")                                                                             \
-  X(lbc_lf_smp, "vppi")                                                                              \
-  X(lbc_lf_alias, "vpii")                                                                            \
-  X(lbc_lf_end, "ipp")                                                                               \
+  X(lbc_lf_begin, "vp")                                                                             \
+  X(lbc_lf_text, "vppl")                                                                            \
+  X(lbc_lf_smp, "vppi")                                                                             \
+  X(lbc_lf_alias, "vpii")                                                                           \
+  X(lbc_lf_end, "ipp")                                                                              \
   /* Actions. `value` arguments are STR samples (a rendered log-format). Return 1 = done, */        \
   /* 0 = nothing to do or not applicable, -1 = rewrite failed (the hook returns LBC_HOOK_ERROR). */ \
   /* set-header / add-header: (txn, LBC_DIR_*, name, nlen, value). */                               \
-  X(lbc_act_set_header, "ipipl" "p")                                                                 \
-  X(lbc_act_add_header, "ipipl" "p")                                                                 \
+  X(lbc_act_set_header,                                                                             \
+    "ipipl"                                                                                         \
+    "p")                                                                                            \
+  X(lbc_act_add_header,                                                                             \
+    "ipipl"                                                                                         \
+    "p")                                                                                            \
   /* del-header: (txn, dir, name, nlen, LBC_MATCH_* method (STR by default), regex for REG). */     \
-  X(lbc_act_del_header, "ipipl" "ip")                                                                \
+  X(lbc_act_del_header,                                                                             \
+    "ipipl"                                                                                         \
+    "ip")                                                                                           \
   /* replace-header / replace-value: (txn, dir, name, nlen, regex, replacement with \1..\9). */     \
-  X(lbc_act_replace_header, "ipipl" "pp")                                                            \
-  X(lbc_act_replace_value, "ipipl" "pp")                                                             \
-  /* set-path / set-uri / set-query: (txn, value). */                                                \
-  X(lbc_act_set_path, "ipp")                                                                         \
-  X(lbc_act_set_uri, "ipp")                                                                          \
-  X(lbc_act_set_query, "ipp")                                                                        \
+  X(lbc_act_replace_header,                                                                         \
+    "ipipl"                                                                                         \
+    "pp")                                                                                           \
+  X(lbc_act_replace_value,                                                                          \
+    "ipipl"                                                                                         \
+    "pp")                                                                                           \
+  /* set-path / set-uri / set-query: (txn, value). */                                               \
+  X(lbc_act_set_path, "ipp")                                                                        \
+  X(lbc_act_set_uri, "ipp")                                                                         \
+  X(lbc_act_set_query, "ipp")                                                                       \
   /* set-var(scope.name): (txn, LBC_VAR_*, name, nlen, sample). A NONE sample sets nothing. */      \
-  X(lbc_act_set_var, "ipipl" "p")                                                                    \
+  X(lbc_act_set_var,                                                                                \
+    "ipipl"                                                                                         \
+    "p")                                                                                            \
   /* redirect: (txn, LBC_REDIR_* type, target STR sample, code, LBC_REDIR_* flags, */               \
   /* set-cookie text, len, clear-cookie text, len). Fills the verdict; hook returns REDIRECT. */    \
-  X(lbc_act_redirect, "ipip" "ii" "plpl")                                                           \
-  /* deny / return: begin (txn, status, content-type, ctlen, LBC_BODY_*, body sample or NULL), */  \
-  /* then one call per `hdr name fmt`. The hook then returns DENY / RETURN. */                       \
-  X(lbc_act_reply, "ipi" "pl" "ip")                                                                  \
-  X(lbc_act_reply_header, "ippl" "p")                                                                \
+  X(lbc_act_redirect,                                                                               \
+    "ipip"                                                                                          \
+    "ii"                                                                                            \
+    "plpl")                                                                                         \
+  /* deny / return: begin (txn, status, content-type, ctlen, LBC_BODY_*, body sample or NULL), */   \
+  /* then one call per `hdr name fmt`. The hook then returns DENY / RETURN. */                      \
+  X(lbc_act_reply,                                                                                  \
+    "ipi"                                                                                           \
+    "pl"                                                                                            \
+    "ip")                                                                                           \
+  X(lbc_act_reply_header,                                                                           \
+    "ippl"                                                                                          \
+    "p")                                                                                            \
   /* track-scN: (txn, slot, key sample, table name, len; len 0 = the proxy's own table). */         \
-  X(lbc_act_track_sc, "ipi" "p" "pl")                                                                \
-  /* set-status: (txn, status, reason, rlen). */                                                     \
-  X(lbc_act_set_status, "ipi" "pl")
+  X(lbc_act_track_sc,                                                                               \
+    "ipi"                                                                                           \
+    "p"                                                                                             \
+    "pl")                                                                                           \
+  /* set-status: (txn, status, reason, rlen). */                                                    \
+  X(lbc_act_set_status,                                                                             \
+    "ipi"                                                                                           \
+    "pl")
 
 /* Sample fetches: int32_t lbc_fetch_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs,
  * lbc_smp* out), signature "ippip". <Id> is the registry id (stdlib/registry/fetches.def).
  * `out->flags` (LBC_SMPF_MULTI) and `out->ctx` are inputs; returns LBC_FETCH_*. */
-#define LBC_ABI_FETCHES(X)                                                                           \
-  X(always_false) X(always_true) X(base) X(cook) X(dst) X(dst_port) X(hdr) X(hdr_cnt) X(hdr_ip)      \
-  X(method) X(path) X(payload_lv) X(query) X(rep_ssl_hello_type) X(req_cook) X(req_fhdr) X(req_hdr) \
-  X(req_hdr_cnt) X(req_hdr_ip) X(req_len_2) X(req_payload) X(req_payload_lv)                         \
-  X(req_ssl_hello_type_2) X(req_ssl_sni_2) X(req_len) X(req_ssl_hello_type) X(req_ssl_sni) X(res_hdr) \
-  X(res_ssl_hello_type) X(shdr) X(src) X(src_port) X(ssl_fc) X(ssl_fc_sni) X(status) X(url)         \
-  X(url_param) X(var)
+#define LBC_ABI_FETCHES(X)                                                                                  \
+  X(always_false)                                                                                           \
+  X(always_true) X(base) X(cook) X(dst) X(dst_port) X(hdr) X(hdr_cnt) X(hdr_ip) X(method) X(path)           \
+      X(payload_lv) X(query) X(rep_ssl_hello_type) X(req_cook) X(req_fhdr) X(req_hdr) X(req_hdr_cnt)        \
+          X(req_hdr_ip) X(req_len_2) X(req_payload) X(req_payload_lv) X(req_ssl_hello_type_2)               \
+              X(req_ssl_sni_2) X(req_len) X(req_ssl_hello_type) X(req_ssl_sni) X(res_hdr)                   \
+                  X(res_ssl_hello_type) X(shdr) X(src) X(src_port) X(ssl_fc) X(ssl_fc_sni) X(status) X(url) \
+                      X(url_param) X(var)
 
 /* Converters: int32_t lbc_conv_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs, lbc_smp* smp),
  * signature "ippip". The input is *smp (any type: the converter casts it to its input type);
  * the output replaces it. Returns 1, or 0 when the conversion fails (smp->type becomes NONE).
  * `ctx` and LBC_SMPF_NOT_LAST are left untouched, so a multi-valued fetch can continue. */
-#define LBC_ABI_CONVS(X)                                                                             \
-  X(base64) X(bytes) X(field) X(hex) X(ipmask) X(json) X(length) X(lower) X(map) X(map_beg)          \
-  X(map_end) X(map_int) X(map_ip) X(map_reg) X(map_str) X(map_sub) X(regsub) X(upper) X(url_dec)    \
-  X(word)
+#define LBC_ABI_CONVS(X)                                                                                \
+  X(base64)                                                                                             \
+  X(bytes) X(field) X(hex) X(ipmask) X(json) X(length) X(lower) X(map) X(map_beg) X(map_end) X(map_int) \
+      X(map_ip) X(map_reg) X(map_str) X(map_sub) X(regsub) X(upper) X(url_dec) X(word)
 
 #define LBC_ABI_FETCH_SIG "ippip"
 #define LBC_ABI_CONV_SIG "ippip"
@@ -345,8 +407,8 @@ int32_t lbc_act_set_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t
 int32_t lbc_act_add_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_smp* value);
 int32_t lbc_act_del_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, int32_t method,
                            const lbc_regex* re);
-int32_t lbc_act_replace_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_regex* re,
-                               const lbc_smp* replacement);
+int32_t lbc_act_replace_header(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen,
+                               const lbc_regex* re, const lbc_smp* replacement);
 int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint64_t nlen, const lbc_regex* re,
                               const lbc_smp* replacement);
 int32_t lbc_act_set_path(lbc_txn* txn, const lbc_smp* value);
@@ -355,16 +417,18 @@ int32_t lbc_act_set_query(lbc_txn* txn, const lbc_smp* value);
 int32_t lbc_act_set_var(lbc_txn* txn, int32_t scope, const char* name, uint64_t nlen, const lbc_smp* value);
 int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int32_t code, int32_t flags,
                          const char* set_cookie, uint64_t sclen, const char* clear_cookie, uint64_t cclen);
-int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen, int32_t body_kind,
-                      const lbc_smp* body);
+int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen,
+                      int32_t body_kind, const lbc_smp* body);
 int32_t lbc_act_reply_header(lbc_txn* txn, const char* name, uint64_t nlen, const lbc_smp* value);
 int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen);
 int32_t lbc_act_set_status(lbc_txn* txn, int32_t status, const char* reason, uint64_t rlen);
 
-#define LBC_DECLARE_FETCH(Id) int32_t lbc_fetch_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out);
+#define LBC_DECLARE_FETCH(Id) \
+  int32_t lbc_fetch_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out);
 LBC_ABI_FETCHES(LBC_DECLARE_FETCH)
 #undef LBC_DECLARE_FETCH
-#define LBC_DECLARE_CONV(Id) int32_t lbc_conv_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* smp);
+#define LBC_DECLARE_CONV(Id) \
+  int32_t lbc_conv_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* smp);
 LBC_ABI_CONVS(LBC_DECLARE_CONV)
 #undef LBC_DECLARE_CONV
 

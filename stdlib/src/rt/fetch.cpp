@@ -17,9 +17,7 @@ constexpr size_t kBufSize = 16384;  // HAProxy's tune.bufsize default: payloads 
 using Values = std::vector<std::string_view>;
 
 std::string_view trimSp(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
+  return lbc::stdlib::trim(v, " \t");
 }
 
 // Values of header `name` (any header when empty), split on commas outside quotes unless `full`.

@@ -7,6 +7,7 @@
 
 #include "lbc/abi.h"
 #include "lbc/rt/txn.h"
+#include "lbc/stdlib/text.h"
 
 namespace lbc::rt::detail {
 
@@ -14,15 +15,8 @@ inline Txn& T(lbc_txn* t) {
   return *fromAbi(t);
 }
 
-inline char lowerAscii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-inline bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
-  return true;
-}
+using stdlib::ieq;
+using stdlib::lowerAscii;
 inline std::string_view view(const lbc_smp& s) {
   return {s.ptr ? s.ptr : "", static_cast<size_t>(s.len)};
 }

@@ -13,14 +13,6 @@ using namespace lbc::rt::detail;
 
 namespace lbc::rt::detail {
 
-namespace {
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-}  // namespace
-
 Map* loadMap(const std::string& path, int32_t method, std::string& err) {
   std::ifstream in(path);
   if (!in) {
@@ -31,12 +23,13 @@ Map* loadMap(const std::string& path, int32_t method, std::string& err) {
   m->method = method;
   std::string line;
   while (std::getline(in, line)) {
-    std::string l = trim(line);
+    std::string l(stdlib::trim(line));
     if (l.empty() || l[0] == '#') continue;
     size_t sp = l.find_first_of(" \t");
     MapEntry e;
     e.key = l.substr(0, sp);
-    e.value = sp == std::string::npos ? std::string() : trim(l.substr(sp));
+    e.value =
+        sp == std::string::npos ? std::string() : std::string(stdlib::trim(std::string_view(l).substr(sp)));
     if (method == LBC_MATCH_REG) {
       e.re = lbc_rt_regex_new(e.key.data(), e.key.size(), 0);
       if (!e.re) {

@@ -5,6 +5,69 @@
 #include "lbc/abi.h"
 #include "lbc/stdlib/exec.h"
 
+namespace {
+
+// The signature code of a C type (abi.h, "helpers"): v void, i 32-bit integer, l 64-bit
+// integer, p any pointer. A type without a code does not compile.
+template <class T>
+struct SigCode;
+template <>
+struct SigCode<void> {
+  static constexpr char kCode = 'v';
+};
+template <>
+struct SigCode<int32_t> {
+  static constexpr char kCode = 'i';
+};
+template <>
+struct SigCode<uint32_t> {
+  static constexpr char kCode = 'i';
+};
+template <>
+struct SigCode<int64_t> {
+  static constexpr char kCode = 'l';
+};
+template <>
+struct SigCode<uint64_t> {
+  static constexpr char kCode = 'l';
+};
+template <class T>
+struct SigCode<T*> {
+  static constexpr char kCode = 'p';
+};
+
+// The signature code of a function type: the return type's code, then one per argument.
+template <class F>
+struct SigOf;
+template <class R, class... A>
+struct SigOf<R (*)(A...)> {
+  static constexpr char kCode[] = {SigCode<R>::kCode, SigCode<A>::kCode..., '\0'};
+};
+
+constexpr bool sameSig(const char* a, const char* b) {
+  for (; *a && *a == *b; ++a, ++b) {
+  }
+  return *a == *b;
+}
+
+// Every helper's prototype must say what its signature code says: codegen declares the helper
+// from the code, so a mismatch would be a silent ABI break.
+#define LBC_CHECK_SIG(Name, Sig)                             \
+  static_assert(sameSig(SigOf<decltype(&Name)>::kCode, Sig), \
+                #Name ": prototype does not match its signature code");
+LBC_ABI_HELPERS(LBC_CHECK_SIG)
+#undef LBC_CHECK_SIG
+#define LBC_CHECK_FETCH_SIG(Id) \
+  static_assert(sameSig(SigOf<decltype(&lbc_fetch_##Id)>::kCode, LBC_ABI_FETCH_SIG), "lbc_fetch_" #Id);
+LBC_ABI_FETCHES(LBC_CHECK_FETCH_SIG)
+#undef LBC_CHECK_FETCH_SIG
+#define LBC_CHECK_CONV_SIG(Id) \
+  static_assert(sameSig(SigOf<decltype(&lbc_conv_##Id)>::kCode, LBC_ABI_CONV_SIG), "lbc_conv_" #Id);
+LBC_ABI_CONVS(LBC_CHECK_CONV_SIG)
+#undef LBC_CHECK_CONV_SIG
+
+}  // namespace
+
 extern "C" {
 
 const lbc_abi_symbol lbc_abi_symbols[] = {

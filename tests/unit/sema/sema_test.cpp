@@ -170,7 +170,7 @@ TEST(Sema, ConsistentHashDefaultsToSdbmAvalanche) {
                      hash_type + "\n server s 127.0.0.1:80\n");
     EXPECT_TRUE(c->ok()) << messages(*c);
     const auto& be = c->program.proxies[0];
-    EXPECT_EQ(be.hash.function, "sdbm") << hash_type;
+    EXPECT_STREQ(lbc::ir::hashFunctionName(be.hash.function), "sdbm") << hash_type;
     return be.hash.avalanche;
   };
   EXPECT_TRUE(avalanche("consistent"));

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "lbc/abi.h"
+
 namespace lbc::stdlib {
 
 // Section kinds, as a mask: where a directive is valid.
@@ -24,16 +26,42 @@ enum SectionMask : uint32_t {
   kLogForward = 1u << 14,
 };
 
-// Rule sets, as a mask: where an action is valid.
-enum RuleSetMask : uint32_t {
-  kTcpReqConn = 1u << 0,
-  kTcpReqSess = 1u << 1,
-  kTcpReqCont = 1u << 2,
-  kTcpResCont = 1u << 3,
-  kHttpReq = 1u << 4,
-  kHttpRes = 1u << 5,
-  kHttpAfterRes = 1u << 6,
+// The hooks of a compiled program, in HAProxy's analyser order: derived from LBC_HOOKS (abi.h).
+enum class Hook : uint8_t {
+#define LBC_STDLIB_HOOK(field, Name, KIND, text) Name,
+  LBC_HOOKS(LBC_STDLIB_HOOK)
+#undef LBC_STDLIB_HOOK
 };
+#define LBC_STDLIB_HOOK(field, Name, KIND, text) +1
+inline constexpr uint32_t kHookCount = 0 LBC_HOOKS(LBC_STDLIB_HOOK);
+#undef LBC_STDLIB_HOOK
+const char* hookName(Hook h);  // "tcp-request connection", "use_backend", ...
+
+// The rule sets: the hooks that run a list of rules (LBC_HOOKS' RULES entries, same order).
+enum class RuleSet : uint8_t {
+#define LBC_STDLIB_RULESET_ENTRY(Name) Name,
+#define LBC_STDLIB_RULESET(field, Name, KIND, text) LBC_HOOK_IF_RULES_##KIND(LBC_STDLIB_RULESET_ENTRY(Name))
+  LBC_HOOKS(LBC_STDLIB_RULESET)
+#undef LBC_STDLIB_RULESET
+#undef LBC_STDLIB_RULESET_ENTRY
+};
+#define LBC_STDLIB_RULESET(field, Name, KIND, text) LBC_HOOK_IF_RULES_##KIND(+1)
+inline constexpr uint32_t kRuleSetCount = 0 LBC_HOOKS(LBC_STDLIB_RULESET);
+#undef LBC_STDLIB_RULESET
+const char* ruleSetName(RuleSet s);  // "tcp-request connection", ...
+Hook hookOf(RuleSet s);
+
+// Rule sets, as a mask: where an action is valid (bit = the RuleSet's value).
+enum RuleSetMask : uint32_t {
+#define LBC_STDLIB_MASK_ENTRY(Name) k##Name = 1u << static_cast<uint32_t>(RuleSet::Name),
+#define LBC_STDLIB_MASK(field, Name, KIND, text) LBC_HOOK_IF_RULES_##KIND(LBC_STDLIB_MASK_ENTRY(Name))
+  LBC_HOOKS(LBC_STDLIB_MASK)
+#undef LBC_STDLIB_MASK
+#undef LBC_STDLIB_MASK_ENTRY
+};
+inline constexpr RuleSetMask maskOf(RuleSet s) {
+  return static_cast<RuleSetMask>(1u << static_cast<uint32_t>(s));
+}
 
 enum class Status : uint8_t {
   Supported,    // lbc implements it
@@ -49,11 +77,29 @@ const char* matchMethodName(MatchMethod m);
 
 // Where a sample fetch's data exists: HAProxy's 22 usage columns (`haproxy -dKall`), one bit each.
 enum UsagePoint : uint32_t {
-  kUseFeTcpReqConn = 0, kUseFeTcpReqSess, kUseFeTcpReqCont, kUseFeHttpReqHdr, kUseFeHttpReqBody,
-  kUseFeUseBackend, kUseBeTcpReqCont, kUseBeHttpReqHdr, kUseBeHttpReqBody, kUseBeSwitchStick,
-  kUseSrvSource, kUseBeTcpResCont, kUseBeHttpResHdr, kUseBeHttpResBody, kUseBeStickStore,
-  kUseFeTcpResCont, kUseFeHttpResHdr, kUseFeHttpResBody, kUseLog, kUseBeTcpCheck, kUseCfgParser,
-  kUseCli, kUseCount
+  kUseFeTcpReqConn = 0,
+  kUseFeTcpReqSess,
+  kUseFeTcpReqCont,
+  kUseFeHttpReqHdr,
+  kUseFeHttpReqBody,
+  kUseFeUseBackend,
+  kUseBeTcpReqCont,
+  kUseBeHttpReqHdr,
+  kUseBeHttpReqBody,
+  kUseBeSwitchStick,
+  kUseSrvSource,
+  kUseBeTcpResCont,
+  kUseBeHttpResHdr,
+  kUseBeHttpResBody,
+  kUseBeStickStore,
+  kUseFeTcpResCont,
+  kUseFeHttpResHdr,
+  kUseFeHttpResBody,
+  kUseLog,
+  kUseBeTcpCheck,
+  kUseCfgParser,
+  kUseCli,
+  kUseCount
 };
 constexpr uint32_t usageMask(const char (&s)[kUseCount + 1]) {
   uint32_t m = 0;

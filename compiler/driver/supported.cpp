@@ -1,0 +1,223 @@
+#include "driver/supported.h"
+
+#include <string>
+#include <variant>
+
+#include "lbc/stdlib/exec.h"
+
+namespace lbc::driver {
+namespace {
+
+// ---- the rules: what every engine (interpreter, JIT, AOT) can evaluate ------------------------
+
+class RuleCheck {
+ public:
+  explicit RuleCheck(front::DiagEngine& d) : d_(d) {}
+
+  void program(const ir::Program& p) {
+    for (const ir::Proxy& px : p.proxies) proxy(px);
+  }
+
+ private:
+  // A fetch or converter the registry knows but the stdlib has no helper for.
+  void sample(const ir::SampleExpr& e) {
+    if (!stdlib::fetchHelper(e.fetch).fn)
+      d_.error(e.loc, "sample fetch '" + e.fetch_name + "' has no implementation in lbc's back end yet");
+    for (const ir::Converter& c : e.convs)
+      if (!stdlib::convHelper(c.id).fn)
+        d_.error(c.loc, "converter '" + c.name + "' has no implementation in lbc's back end yet");
+  }
+
+  // A log-format alias that rule arguments cannot render (sema set the others' LBC_ALIAS_* id).
+  void format(const ir::LogFormat& lf, ir::SourceLoc at) {
+    for (const auto& it : lf.items) {
+      if (it.kind == ir::LogFormat::Item::Kind::Sample && it.sample) sample(*it.sample);
+      if (it.kind == ir::LogFormat::Item::Kind::Alias && it.alias < 0)
+        d_.error(at, "log-format alias '%" + it.text +
+                         "' is not supported in rule arguments by lbc yet (supported: "
+                         "%ci %cp %fi %fp %f %ft %b %HM %HU %HP %HQ %HV %r %ST)");
+    }
+  }
+
+  void rule(const ir::Rule& r) {
+    if (const auto* h = std::get_if<ir::HeaderArgs>(&r.args)) format(h->value, r.loc);
+    if (const auto* f = std::get_if<ir::FormatArgs>(&r.args)) format(f->value, r.loc);
+    if (const auto* rd = std::get_if<ir::RedirectArgs>(&r.args)) format(rd->target, r.loc);
+    if (const auto* v = std::get_if<ir::VarArgs>(&r.args)) sample(v->expr);
+    if (const auto* t = std::get_if<ir::TrackArgs>(&r.args)) sample(t->key);
+    if (const auto* ret = std::get_if<ir::ReturnArgs>(&r.args)) {
+      // `lf-file`: a log-format read from a file, not loaded by any back end yet.
+      if (ret->body == ir::ReturnArgs::Body::LfFile)
+        d_.error(r.loc,
+                 "'" + r.action_name + " lf-file' is not supported by lbc yet: use 'lf-string' or 'file'");
+      format(ret->lf, r.loc);
+      for (const auto& [n, v] : ret->headers) format(v, r.loc);
+    }
+  }
+
+  void proxy(const ir::Proxy& px) {
+    for (const ir::Acl& a : px.acls)
+      for (const ir::AclTerm& t : a.terms) sample(t.expr);
+    for (const ir::Rule& r : px.rules) rule(r);
+    for (const ir::UseBackend& u : px.use_backends)
+      if (u.dynamic) format(*u.dynamic, u.loc);
+    if (px.default_backend && px.default_backend->dynamic)
+      format(*px.default_backend->dynamic, px.default_backend->loc);
+    for (const ir::StickRule& s : px.stick_rules) sample(s.expr);
+  }
+
+  front::DiagEngine& d_;
+};
+
+// ---- serving: what the runtime implements ------------------------------------------------------
+// Each condition is one named method, visited in the order the topology is built, so a proxy's
+// messages read in the same order as its lines.
+
+class ServingCheck {
+ public:
+  ServingCheck(const ir::Program& p, front::DiagEngine& d) : prog_(p), d_(d) {}
+
+  void program() {
+    global(prog_.global);
+    for (const ir::Proxy& p : prog_.proxies)
+      if (p.caps && !p.disabled) proxy(p);
+  }
+
+ private:
+  void refuse(const ir::SourceLoc& loc, const std::string& what) {
+    d_.error(loc, what + " is not supported by 'lbc run' yet");
+  }
+  static std::string who(const ir::Proxy& p) { return std::string(p.kind()) + " '" + p.name + "'"; }
+
+  // Log targets: stdout/stderr in the raw or short format (HAProxy writes them without a syslog
+  // header or with only <PRI>). Returns whether the runtime writes this target.
+  static bool logTargetWritten(const ir::LogTarget& l) {
+    return (l.target == "stdout" || l.target == "stderr") && (l.format == "raw" || l.format == "short");
+  }
+  bool logTarget(const ir::LogTarget& l) {
+    if (logTargetWritten(l)) return true;
+    refuse(l.loc, "logging ('log " + l.target + (l.format.empty() ? "" : " format " + l.format) +
+                      "'; only 'log stdout|stderr format raw|short')");
+    return false;
+  }
+
+  void global(const ir::Global& g) {
+    for (const auto& l : g.logs) logTarget(l);
+    for (const auto& s : g.stats_sockets) refuse(s.loc, "the stats socket");
+    // user/group/chroot change privileges: running without them would be a silent security
+    // difference. (The IR keeps no location for them.)
+    if (!g.user.empty() || !g.group.empty() || !g.chroot.empty())
+      d_.error({}, "global 'user', 'group' and 'chroot' are not supported by 'lbc run' yet");
+  }
+
+  void proxy(const ir::Proxy& p) {
+    if (p.mode == ir::Mode::Http) http(p);
+    if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + who(p));
+    logs(p);
+    rules(p);
+    if (p.table) table(*p.table);
+    if (p.isFrontend()) binds(p);
+    if (p.isBackend())
+      for (const auto& s : p.servers) server(s);
+  }
+
+  void http(const ir::Proxy& p) {
+    if (p.http_reuse == ir::Proxy::HttpReuse::Aggressive || p.http_reuse == ir::Proxy::HttpReuse::Always)
+      refuse(p.loc, "'http-reuse aggressive|always' in " + who(p));
+    // uri / url_param / hdr hash with 'none' (the key used as the hash).
+    using A = ir::Balance::Algo;
+    if (p.isBackend() &&
+        (p.balance.algo == A::Uri || p.balance.algo == A::UrlParam || p.balance.algo == A::Hdr) &&
+        p.hash.function == ir::HashType::Function::None)
+      refuse(p.balance.loc.valid() ? p.balance.loc : p.loc,
+             "'hash-type ... none' with 'balance uri|url_param|hdr' in " + who(p));
+    if (p.timeouts.tarpit) refuse(p.loc, "'timeout tarpit' in " + who(p));
+  }
+
+  void logs(const ir::Proxy& p) {
+    bool any = false;  // a target the runtime writes (a `log global` line was refused already)
+    if (p.log_global)
+      for (const auto& l : prog_.global.logs) any |= logTargetWritten(l);
+    for (const auto& l : p.logs) any |= logTarget(l);
+    if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who(p));
+    const bool http = p.mode == ir::Mode::Http;
+    const bool httplog = p.httplog && http;
+    const bool tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in TCP means tcplog
+    // A frontend logging without httplog/tcplog uses HAProxy's legacy format, not written yet.
+    if (p.isFrontend() && any && !httplog && !tcplog)
+      refuse(p.loc, "logging without 'option httplog' or 'option tcplog' in " + who(p));
+    if (!http && tcplog && any && p.isFrontend())
+      refuse(p.loc, "'option tcplog' logging of TCP connections in " + who(p));
+  }
+
+  void rules(const ir::Proxy& p) {
+    const bool http = p.mode == ir::Mode::Http;
+    for (const auto& r : p.rules) {
+      if (r.set == ir::RuleSet::HttpAfterRes) {
+        if (http) refuse(r.loc, "'http-after-response' rules");
+        continue;
+      }
+      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes) continue;  // ignored in TCP
+      if (http && (r.set == ir::RuleSet::TcpReqCont || r.set == ir::RuleSet::TcpResCont)) {
+        refuse(r.loc, "'" + std::string(ir::ruleSetName(r.set)) + "' rules in a 'mode http' proxy");
+        continue;
+      }
+      // Sticky counters need counter storage in the stick tables, which the runtime does not keep.
+      if (std::holds_alternative<ir::TrackArgs>(r.args))
+        refuse(r.loc,
+               "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
+    }
+    for (const auto& s : p.stick_rules) {
+      if (http) {
+        refuse(s.loc, "'stick' rules in a 'mode http' proxy");
+        continue;
+      }
+      const ir::Proxy* tp = s.table.empty()                        ? &p
+                            : s.table_proxy < prog_.proxies.size() ? &prog_.proxies[s.table_proxy]
+                                                                   : nullptr;
+      if (tp && tp->table && tp->disabled)
+        refuse(s.loc, "a 'stick' rule using the table of disabled proxy '" + tp->name + "'");
+    }
+  }
+
+  void table(const ir::StickTable& t) {
+    if (!t.store.empty())
+      refuse(t.loc, "'store " + t.store.front() + "' in a stick-table (only server affinity is kept)");
+    if (!t.peers.empty()) refuse(t.loc, "'peers' in a stick-table");
+  }
+
+  void binds(const ir::Proxy& p) {
+    for (const auto& b : p.binds) {
+      if (b.ssl || !b.crt.empty())
+        refuse(b.loc, "'ssl' on a bind line");
+      else if (!b.alpn.empty())
+        refuse(b.loc, "'alpn' on a bind line");
+      if (b.accept_proxy) refuse(b.loc, "'accept-proxy'");
+    }
+  }
+
+  void server(const ir::Server& s) {
+    const ir::ServerOpts& o = s.opts;
+    const std::string at = "server '" + s.name + "': ";
+    bool inet = s.addr.kind != ir::Address::Kind::Unix && s.addr.kind != ir::Address::Kind::Abns;
+    if (inet && (!s.addr.has_port || s.addr.relative_port || s.addr.port_lo == 0))
+      refuse(s.loc, at + "an address without an absolute port (the client's destination port)");
+    if (o.ssl) refuse(s.loc, at + "'ssl' to servers");
+    if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
+    if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
+  }
+
+  const ir::Program& prog_;
+  front::DiagEngine& d_;
+};
+
+}  // namespace
+
+bool checkSupported(const ir::Program& p, Need need, front::DiagEngine& diags) {
+  size_t before = diags.errorCount();
+  RuleCheck(diags).program(p);
+  if (need == Need::Serving) ServingCheck(p, diags).program();
+  return diags.errorCount() == before;
+}
+
+}  // namespace lbc::driver

@@ -1,0 +1,68 @@
+// The supported-check (driver/supported.cpp): what the engines and the runtime cannot run yet is
+// refused in one place, at the line, with the messages `lbc run` has always printed.
+#include <gtest/gtest.h>
+
+#include "driver/driver.h"
+
+using namespace lbc;
+
+namespace {
+
+std::unique_ptr<driver::Compilation> compileFront(const std::string& text) {
+  driver::Options o;
+  o.sema.resolve_hosts = false;
+  o.sema.lint = false;
+  o.goal = driver::Goal::Evaluate;
+  return driver::compileText("t.cfg", text, o, [](std::string_view) { return std::optional<std::string>(); });
+}
+
+std::string messages(const driver::Compilation& c) {
+  std::string s;
+  for (const auto& d : c.diags->all()) s += std::to_string(d.loc.line) + ": " + d.message + "\n";
+  return s;
+}
+
+const char* kConfig = R"(global
+  stats socket /tmp/lbc-test.sock
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 1s
+frontend fe
+  bind :8080 accept-proxy
+  option httplog clf
+  log stdout format raw local0
+  tcp-request content accept
+  default_backend be
+backend be
+  http-reuse always
+  stick-table type ip size 1k store conn_cur
+  server s1 127.0.0.1:80 send-proxy
+  server s2 127.0.0.1
+)";
+
+}  // namespace
+
+TEST(Supported, RulesPassForEveryEngine) {
+  auto c = compileFront(kConfig);
+  ASSERT_TRUE(c->ok()) << messages(*c);
+}
+
+TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
+  auto c = compileFront(kConfig);
+  ASSERT_TRUE(c->ok()) << messages(*c);
+  EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
+  EXPECT_EQ(
+      messages(*c),
+      "2: the stats socket is not supported by 'lbc run' yet\n"
+      "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
+      "12: 'tcp-request content' rules in a 'mode http' proxy is not supported by 'lbc run' yet\n"
+      "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
+      "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
+      "16: 'store conn_cur' in a stick-table (only server affinity is kept) is not supported by 'lbc run' "
+      "yet\n"
+      "17: server 's1': 'send-proxy' is not supported by 'lbc run' yet\n"
+      "18: server 's2': an address without an absolute port (the client's destination port) is not "
+      "supported by 'lbc run' yet\n");
+}
