@@ -18,12 +18,13 @@ std::string messages(const driver::Compilation& c) {
   return s;
 }
 
-const char* kDefaults =
-    "defaults\n mode http\n timeout client 5s\n timeout server 5s\n timeout connect 1s\n";
+const char* kDefaults = "defaults\n mode http\n timeout client 5s\n timeout server 5s\n timeout connect 1s\n";
 }  // namespace
 
 TEST(Sema, DefaultsAreInherited) {
-  auto c = compile(std::string(kDefaults) + " retries 7\nfrontend fe\n bind :8080\n default_backend be\nbackend be\n server s 127.0.0.1:80\n");
+  auto c = compile(
+      std::string(kDefaults) +
+      " retries 7\nfrontend fe\n bind :8080\n default_backend be\nbackend be\n server s 127.0.0.1:80\n");
   ASSERT_TRUE(c->ok()) << messages(*c);
   const auto& be = c->program.proxies[1];
   EXPECT_EQ(be.mode, ir::Mode::Http);
@@ -33,20 +34,22 @@ TEST(Sema, DefaultsAreInherited) {
 }
 
 TEST(Sema, NamedDefaultsAndFrom) {
-  auto c = compile("defaults a\n mode tcp\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
-                   "defaults b\n mode http\n timeout client 2s\n timeout server 2s\n timeout connect 1s\n"
-                   "listen l from a\n bind :8080\n server s 127.0.0.1:80\n"
-                   "listen m\n bind :8081\n server s 127.0.0.1:80\n");
+  auto c = compile(
+      "defaults a\n mode tcp\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
+      "defaults b\n mode http\n timeout client 2s\n timeout server 2s\n timeout connect 1s\n"
+      "listen l from a\n bind :8080\n server s 127.0.0.1:80\n"
+      "listen m\n bind :8081\n server s 127.0.0.1:80\n");
   ASSERT_TRUE(c->ok()) << messages(*c);
   EXPECT_EQ(c->program.proxies[0].mode, ir::Mode::Tcp);   // explicit 'from a'
   EXPECT_EQ(c->program.proxies[1].mode, ir::Mode::Http);  // the last defaults section
 }
 
 TEST(Sema, AclLinesWithTheSameNameAreOred) {
-  auto c = compile(std::string(kDefaults) +
-                   "frontend fe\n bind :8080\n acl DYN path_beg /user\n acl DYN path_beg /profile\n acl DYN method POST\n"
-                   " use_backend app if DYN\n default_backend cache\nbackend app\n server a 127.0.0.1:80\n"
-                   "backend cache\n server c 127.0.0.1:81\n");
+  auto c = compile(
+      std::string(kDefaults) +
+      "frontend fe\n bind :8080\n acl DYN path_beg /user\n acl DYN path_beg /profile\n acl DYN method POST\n"
+      " use_backend app if DYN\n default_backend cache\nbackend app\n server a 127.0.0.1:80\n"
+      "backend cache\n server c 127.0.0.1:81\n");
   ASSERT_TRUE(c->ok()) << messages(*c);
   const auto& fe = c->program.proxies[0];
   ASSERT_EQ(fe.acls.size(), 1u);
@@ -56,22 +59,28 @@ TEST(Sema, AclLinesWithTheSameNameAreOred) {
 }
 
 TEST(Sema, FrontendAndBackendMayShareAName) {
-  auto c = compile(std::string(kDefaults) + "frontend app\n bind :8080\n default_backend app\nbackend app\n server a 127.0.0.1:80\n");
+  auto c = compile(std::string(kDefaults) +
+                   "frontend app\n bind :8080\n default_backend app\nbackend app\n server a 127.0.0.1:80\n");
   EXPECT_TRUE(c->ok()) << messages(*c);
-  auto d = compile(std::string(kDefaults) + "backend app\n server a 127.0.0.1:80\nbackend app\n server a 127.0.0.1:80\n"
+  auto d = compile(std::string(kDefaults) +
+                   "backend app\n server a 127.0.0.1:80\nbackend app\n server a 127.0.0.1:80\n"
                    "frontend f\n bind :8080\n default_backend app\n");
   EXPECT_FALSE(d->ok());
   EXPECT_NE(messages(*d).find("already defined"), std::string::npos);
 }
 
 TEST(Sema, UndefinedBackendHasDidYouMean) {
-  auto c = compile(std::string(kDefaults) + "frontend fe\n bind :8080\n default_backend web_backnd\nbackend web_backend\n server a 127.0.0.1:80\n");
+  auto c = compile(
+      std::string(kDefaults) +
+      "frontend fe\n bind :8080\n default_backend web_backnd\nbackend web_backend\n server a 127.0.0.1:80\n");
   EXPECT_FALSE(c->ok());
   EXPECT_NE(messages(*c).find("did you mean 'web_backend'"), std::string::npos) << messages(*c);
 }
 
 TEST(Sema, ServerWithoutAddressNamesTheOption) {
-  auto c = compile(std::string(kDefaults) + "backend servers\n server s1 ssl alpn h2,http/1.1\nfrontend f\n bind :8080\n default_backend servers\n");
+  auto c = compile(std::string(kDefaults) +
+                   "backend servers\n server s1 ssl alpn h2,http/1.1\nfrontend f\n bind :8080\n "
+                   "default_backend servers\n");
   EXPECT_FALSE(c->ok());
   std::string m = messages(*c);
   EXPECT_NE(m.find("has no address"), std::string::npos) << m;
@@ -85,39 +94,48 @@ TEST(Sema, RemovedKeywordsNameTheReplacement) {
 }
 
 TEST(Sema, ResponseFetchInRequestRuleIsRejected) {
-  auto c = compile(std::string(kDefaults) + "frontend fe\n bind :8080\n http-request set-header X %[res.hdr(y)]\n");
+  auto c = compile(std::string(kDefaults) +
+                   "frontend fe\n bind :8080\n http-request set-header X %[res.hdr(y)]\n");
   EXPECT_FALSE(c->ok());
-  EXPECT_NE(messages(*c).find("not available in a frontend http-request rule"), std::string::npos) << messages(*c);
+  EXPECT_NE(messages(*c).find("not available in a frontend http-request rule"), std::string::npos)
+      << messages(*c);
 }
 
 TEST(Sema, HttpFrontendCannotUseTcpBackend) {
-  auto c = compile("defaults\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
-                   "frontend fe\n mode http\n bind :8080\n default_backend be\nbackend be\n mode tcp\n server a 127.0.0.1:80\n");
+  auto c = compile(
+      "defaults\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
+      "frontend fe\n mode http\n bind :8080\n default_backend be\nbackend be\n mode tcp\n server a "
+      "127.0.0.1:80\n");
   EXPECT_FALSE(c->ok());
 }
 
 TEST(Sema, PredefinedAcls) {
-  auto c = compile(std::string(kDefaults) + "frontend fe\n bind :8080\n http-request deny if METH_POST !LOCALHOST\n");
+  auto c = compile(std::string(kDefaults) +
+                   "frontend fe\n bind :8080\n http-request deny if METH_POST !LOCALHOST\n");
   EXPECT_TRUE(c->ok()) << messages(*c);
 }
 
 TEST(Sema, AclMustBeDeclaredBeforeUse) {
-  auto c = compile(std::string(kDefaults) + "frontend fe\n bind :8080\n http-request deny if late\n acl late path /x\n");
+  auto c = compile(std::string(kDefaults) +
+                   "frontend fe\n bind :8080\n http-request deny if late\n acl late path /x\n");
   EXPECT_FALSE(c->ok());
   EXPECT_NE(messages(*c).find("used before it is declared"), std::string::npos) << messages(*c);
 }
 
 TEST(Sema, StickTablesResolveAcrossProxies) {
-  auto c = compile(std::string(kDefaults) +
-                   "frontend fe\n bind :8080\n default_backend a\nbackend a\n stick on src table b\n server s 127.0.0.1:80\n"
-                   "backend b\n stick-table type ip size 200k expire 30m\n stick on src\n server s 127.0.0.1:80\n");
+  auto c = compile(
+      std::string(kDefaults) +
+      "frontend fe\n bind :8080\n default_backend a\nbackend a\n stick on src table b\n server s "
+      "127.0.0.1:80\n"
+      "backend b\n stick-table type ip size 200k expire 30m\n stick on src\n server s 127.0.0.1:80\n");
   ASSERT_TRUE(c->ok()) << messages(*c);
   EXPECT_EQ(c->program.proxies[1].stick_rules[0].table_proxy, 2u);
 }
 
 TEST(Sema, LintWarnings) {
   auto c = compile(std::string(kDefaults) +
-                   "frontend fe\n bind :8080\n acl unused path /x\n http-request deny\n http-request allow\n default_backend a\n"
+                   "frontend fe\n bind :8080\n acl unused path /x\n http-request deny\n http-request allow\n "
+                   "default_backend a\n"
                    "backend a\n server s 127.0.0.1:80 disabled\nbackend b\n server s 127.0.0.1:80\n");
   EXPECT_TRUE(c->ok()) << messages(*c);
   std::string m = messages(*c);
@@ -142,7 +160,8 @@ TEST(Sema, FuzzerRegressionsGiveErrors) {
 }
 
 TEST(Sema, NonUtf8BytesSurviveInLogFormats) {
-  auto c = compile(std::string(kDefaults) + "frontend f\n bind :8080\n http-request set-header X \"caf\\xe9 %[src]\"\n");
+  auto c = compile(std::string(kDefaults) +
+                   "frontend f\n bind :8080\n http-request set-header X \"caf\\xe9 %[src]\"\n");
   ASSERT_TRUE(c->ok()) << messages(*c);
   const auto& r = std::get<ir::HeaderArgs>(c->program.proxies[0].rules[0].args);
   EXPECT_EQ(r.value.items[0].text, "caf\xe9 ");
