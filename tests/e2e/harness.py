@@ -436,6 +436,13 @@ class Conn:
         out, self.buf = self.buf, b""
         return out
 
+    def read_or_eof(self):
+        """What is there, or b"" once the peer closed (for steps that go on after the peer's FIN)."""
+        try:
+            return self.read_some()
+        except PeerClosed:
+            return b""
+
     def send(self, data):
         try:
             self.sock.sendall(data)
@@ -487,15 +494,18 @@ def recv(c):
 
 
 def drain(c):
-    """Reads until the peer closes."""
-    while True:
-        c.read_some()
+    """Reads until the peer closes (its FIN: the next steps still run)."""
+    while c.read_or_eof():
+        pass
 
 
 def echo(c):
-    """Sends back every byte read, until the peer closes."""
+    """Sends back every byte read, until the peer closes (its FIN: the next steps still run)."""
     while True:
-        c.send(c.read_some())
+        d = c.read_or_eof()
+        if not d:
+            return
+        c.send(d)
 
 
 def hold(c):
@@ -748,9 +758,9 @@ def parse_args(argv=None, extra=None):
     return ENV
 
 
-def main(tests, extra=None):
+def main(tests, extra=None, argv=None):
     """A test file's entry point: parses the command line and runs `tests`."""
-    parse_args(extra=extra)
+    parse_args(argv, extra)
     return run_tests(tests, ENV.only)
 
 

@@ -32,15 +32,15 @@ HEAD = dedent("""\
 
 class Setup:
     """Backends + lbc for one configuration body: `{fe}` is the frontend's port, `{name}` the port
-    of the server of that name, `{closed}` a port nobody listens on; `defaults` adds lines to the
-    defaults section."""
+    of the server of that name, `{closed}` a port nobody listens on, `{p}` for each name in
+    `more_ports` a free port (self.ports[p]); `defaults` adds lines to the defaults section."""
 
-    def __init__(self, body, servers=(), defaults=""):
+    def __init__(self, body, servers=(), defaults="", more_ports=()):
         self.fe = free_port()
         self.servers = {s.name: s for s in servers}
-        ports = {k: v.port for k, v in self.servers.items()}
-        cfg = HEAD + (indent(dedent(defaults)) if defaults else "") + fill(dedent(body), fe=self.fe,
-                                                                            closed=free_port(), **ports)
+        self.ports = {k: v.port for k, v in self.servers.items()}
+        self.ports.update({k: free_port() for k in more_ports + ("closed",)}, fe=self.fe)
+        cfg = HEAD + (indent(dedent(defaults)) if defaults else "") + fill(dedent(body), **self.ports)
         self.proxy = Proxy(ENV.proxy, cfg, self.fe)
 
     def url(self, path="/"):
