@@ -78,139 +78,6 @@ def recv_exact(sock, n, timeout=10.0):
     return bytes(out)
 
 
-class Backend:
-    """A TCP server on loopback. `mode` decides what each connection gets:
-    name: send the name, then echo until EOF, then close.
-    hold: send the name, then read until EOF (the client decides when it ends).
-    count: read one byte, hold `hold_s`, reply with the name, close; tracks peak concurrency.
-    greet_shut: send name, shut the write side, read until EOF and record the bytes seen.
-    stream: send the name then data forever, record when the peer goes away.
-    sink: record a hash of everything received until EOF, then reply with it and close.
-    silent: accept and never answer (reads until EOF).
-    ignore_eof: like silent, but keeps its side open after the peer's FIN."""
-
-    def __init__(self, name, mode="name", port=None, hold_s=0.05, host="127.0.0.1"):
-        self.name = name
-        self.mode = mode
-        self.hold_s = hold_s
-        self.port = port or free_port()
-        self.lock = threading.Lock()
-        self.active = 0
-        self.peak = 0
-        self.accepted = 0
-        self.events = []  # what connections reported (bytes seen, reset...)
-        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, self.port))
-        self.sock.listen(512)
-        self.conns = []
-        self.closed = False
-        self.stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.accepted += 1
-                self.conns.append(c)
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _record(self, ev):
-        with self.lock:
-            self.events.append(ev)
-
-    def _serve(self, c):
-        try:
-            getattr(self, "_" + self.mode)(c)
-        except OSError as e:
-            self._record(("error", e.errno))
-        finally:
-            try:
-                c.close()
-            except OSError:
-                pass
-
-    def _name(self, c):
-        c.sendall(self.name.encode())
-        while True:
-            d = c.recv(65536)
-            if not d:
-                return
-            c.sendall(d)
-
-    def _hold(self, c):
-        c.sendall(self.name.encode())
-        while c.recv(65536):
-            pass
-        self._record(("closed",))
-
-    def _count(self, c):
-        with self.lock:
-            self.active += 1
-            self.peak = max(self.peak, self.active)
-        c.recv(1)
-        time.sleep(self.hold_s)  # the work being simulated, not synchronisation
-        with self.lock:
-            self.active -= 1
-        c.sendall(self.name.encode())
-
-    def _greet_shut(self, c):
-        c.sendall(self.name.encode())
-        c.shutdown(socket.SHUT_WR)
-        n = 0
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            n += len(d)
-        self._record(("got", n))
-
-    def _stream(self, c):
-        c.sendall(self.name.encode())
-        chunk = b"x" * 65536
-        try:
-            while True:
-                c.sendall(chunk)
-        except OSError as e:
-            self._record(("peer_gone", e.errno))
-
-    def _sink(self, c):
-        import hashlib
-        h = hashlib.sha256()
-        n = 0
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            h.update(d)
-            n += len(d)
-        c.sendall(h.hexdigest().encode())
-        self._record(("sink", n, h.hexdigest()))
-
-    def _silent(self, c):
-        while c.recv(65536):
-            pass
-
-    def _ignore_eof(self, c):
-        while c.recv(65536):
-            pass
-        self.stopped.wait(60)  # keeps its side open after the peer's FIN, until the test ends
-
-    def stop(self):
-        self.stopped.set()
-        self.sock.close()
-        with self.lock:
-            for c in self.conns:
-                try:
-                    c.close()
-                except OSError:
-                    pass
-
-
 class Proxy:
     """Runs `cmd + [config]` and waits until `ready_port` accepts."""
 
@@ -599,8 +466,8 @@ def tx_checked(c):
     hdrs = [("X-Server", s.name), ("X-Saw-Cookie", " | ".join(r.get_all("Cookie") or ["-"]))]
     hdrs += [tuple(h.split(": ", 1)) for h in (r.header("X-Resp") or "").split("|") if h]
     hdrs.append(("Content-Length", str(len(body))))
-    c.send(("HTTP/1.1 %d %s\r\n" % (status, http.HTTPStatus(status).phrase) + "".join("%s: %s\r\n" % h for h in hdrs) + "\r\n").encode()
-           + (b"" if r.method == "HEAD" else body))
+    head = "HTTP/1.1 %d %s\r\n" % (status, http.HTTPStatus(status).phrase) + "".join("%s: %s\r\n" % h for h in hdrs)
+    c.send((head + "\r\n").encode() + (b"" if r.method == "HEAD" else body))
 
 
 def http_checked():
@@ -654,13 +521,16 @@ class Server:
                 step(c)
         except PeerClosed:
             pass
-        except OSError:
-            pass
+        except OSError as e:
+            self._on_error(e)
         finally:
             try:
                 c.sock.close()
             except OSError:
                 pass
+
+    def _on_error(self, e):
+        pass  # a step's socket error ends the connection; Backend records it
 
     def _note_request(self, req):
         with self.lock:
@@ -815,3 +685,101 @@ class LoggedProxy:
             self.proc.kill()
             raise
         return code
+
+
+# ---- the TCP modes, as scripts of the server ---------------------------------------------------------
+
+
+class Backend(Server):
+    """The scriptable server with a TCP mode as its script (the steps work on the socket itself so
+    that a reset is recorded as ("error", errno), not taken for a close). `mode` decides what each
+    connection gets:
+    name: send the name, then echo until EOF, then close.
+    hold: send the name, then read until EOF (the client decides when it ends).
+    count: read one byte, hold `hold_s`, reply with the name, close; tracks peak concurrency.
+    greet_shut: send name, shut the write side, read until EOF and record the bytes seen.
+    stream: send the name then data forever, record when the peer goes away.
+    sink: record a hash of everything received until EOF, then reply with it and close.
+    silent: accept and never answer (reads until EOF).
+    ignore_eof: like silent, but keeps its side open after the peer's FIN."""
+
+    def __init__(self, name, mode="name", port=None, hold_s=0.05, host="127.0.0.1"):
+        self.mode = mode
+        self.hold_s = hold_s
+        self.active = 0
+        self.peak = 0
+        self.events = []  # what connections reported (bytes seen, reset...)
+        super().__init__(name, [getattr(self, "_" + mode)], port=port, host=host, backlog=512)
+
+    def _on_error(self, e):
+        self._record(("error", e.errno))
+
+    def _record(self, ev):
+        with self.lock:
+            self.events.append(ev)
+
+    def _name(self, c):
+        c.sock.sendall(self.name.encode())
+        while True:
+            d = c.sock.recv(65536)
+            if not d:
+                return
+            c.sock.sendall(d)
+
+    def _hold(self, c):
+        c.sock.sendall(self.name.encode())
+        while c.sock.recv(65536):
+            pass
+        self._record(("closed",))
+
+    def _count(self, c):
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        c.sock.recv(1)
+        time.sleep(self.hold_s)  # the work being simulated, not synchronisation
+        with self.lock:
+            self.active -= 1
+        c.sock.sendall(self.name.encode())
+
+    def _greet_shut(self, c):
+        c.sock.sendall(self.name.encode())
+        c.sock.shutdown(socket.SHUT_WR)
+        n = 0
+        while True:
+            d = c.sock.recv(65536)
+            if not d:
+                break
+            n += len(d)
+        self._record(("got", n))
+
+    def _stream(self, c):
+        c.sock.sendall(self.name.encode())
+        chunk = b"x" * 65536
+        try:
+            while True:
+                c.sock.sendall(chunk)
+        except OSError as e:
+            self._record(("peer_gone", e.errno))
+
+    def _sink(self, c):
+        import hashlib
+        h = hashlib.sha256()
+        n = 0
+        while True:
+            d = c.sock.recv(65536)
+            if not d:
+                break
+            h.update(d)
+            n += len(d)
+        c.sock.sendall(h.hexdigest().encode())
+        self._record(("sink", n, h.hexdigest()))
+
+    def _silent(self, c):
+        while c.sock.recv(65536):
+            pass
+
+    def _ignore_eof(self, c):
+        while c.sock.recv(65536):
+            pass
+        self.stopped.wait(60)  # keeps its side open after the peer's FIN, until the test ends

@@ -12,7 +12,8 @@ import sys
 from textwrap import dedent
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ENV, Proxy, Server, collector, fill, free_port, http_echo, main, repeat, rxreq, send, wait_for  # noqa: E402,E501
+from harness import (ENV, Proxy, Server, collector, fill, free_port, http_echo, main, repeat, rxreq,  # noqa: E402
+                     send, wait_for)
 from http_common import compared, curl, raw, read_to_eof  # noqa: E402
 
 TESTS = []
