@@ -4,13 +4,15 @@
 import os
 import socket
 import time
+from textwrap import dedent
 
-from harness import Backend, ENV, Proxy, can_connect, free_port, head, probe_section, recv_all, wait_for
+from harness import Backend, ENV, Proxy, can_connect, fill, free_port, head, probe_section, recv_all, wait_for
 
 
 class Setup:
-    """Backends + a proxy for one configuration body; `{name}` in the body is replaced by the
-    port of backend `name`, `{fe}` by the frontend port."""
+    """Backends + a proxy for one configuration body (a heredoc: its indentation is removed);
+    `{name}` in the body is replaced by the port of backend `name`, `{fe}` by the frontend port,
+    other braces (ACLs' `{ src ... }`) stay as written."""
 
     def __init__(self, body, backends=(), cmd=None, defaults="", global_extra="", extra_args=(), ready=True,
                  pass_fds=(), fe=None):
@@ -22,7 +24,7 @@ class Setup:
         ports = {n: b.port for n, b in self.backends.items()}
         ports["fe"] = self.fe
         self.ports = ports
-        cfg = head(defaults, global_extra) + body.format(**ports) + "\n" + probe_section(self.probe, probe_be.port)
+        cfg = head(defaults, global_extra) + fill(dedent(body), **ports) + "\n" + probe_section(self.probe, probe_be.port)
         self.ours = cmd is None or cmd == ENV.proxy  # haproxy, run for comparison, exits 143 on SIGTERM
         self.proxy = Proxy(cmd or ENV.proxy, cfg, self.probe if ready else None, extra_args, pass_fds)
 

@@ -8,7 +8,7 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Backend, can_connect, collector, connect_name, free_port, main, recv_exact  # noqa: E402
+from harness import Backend, can_connect, collector, connect_name, fill, free_port, main, recv_exact  # noqa: E402
 from tcp_common import Setup, add_args, can_bind  # noqa: E402
 
 TESTS = []
@@ -29,9 +29,18 @@ def listener_forms():
     inherited.bind(("127.0.0.1", 0))
     inherited.listen(16)
     pf = inherited.getsockname()[1]
-    body = ("frontend multi\n    bind [::1]:%d\n    bind :%d\n    bind 127.0.0.1:%d-%d\n    bind unix@%s\n"
-            "    bind fd@%d\n    bind :::%d v6only\n    default_backend be\n"
-            "backend be\n    server s 127.0.0.1:{s}\n") % (p6, pw, pr, pr + 2, sock_path, inherited.fileno(), pu)
+    body = fill("""
+        frontend multi
+            bind [::1]:{p6}
+            bind :{pw}
+            bind 127.0.0.1:{pr}-{pr_last}
+            bind unix@{sock}
+            bind fd@{fd}
+            bind :::{pu} v6only
+            default_backend be
+        backend be
+            server s 127.0.0.1:{s}
+        """, p6=p6, pw=pw, pr=pr, pr_last=pr + 2, sock=sock_path, fd=inherited.fileno(), pu=pu)
     st = Setup(body, [Backend("s")], pass_fds=(inherited.fileno(),))
     try:
         assert connect_name(p6, "::1") == "s"
@@ -49,8 +58,13 @@ def listener_forms():
         st.close()
         inherited.close()
     pv = free_port()
-    st = Setup("frontend v4v6\n    bind :::%d v4v6\n    default_backend be\nbackend be\n    server s 127.0.0.1:{s}\n"
-               % pv, [Backend("s")])
+    st = Setup(fill("""
+        frontend v4v6
+            bind :::{pv} v4v6
+            default_backend be
+        backend be
+            server s 127.0.0.1:{s}
+        """, pv=pv), [Backend("s")])
     try:
         assert connect_name(pv, "127.0.0.1") == "s" and connect_name(pv, "::1") == "s"
     finally:
@@ -59,8 +73,14 @@ def listener_forms():
 
 @test
 def frontend_maxconn_pauses_and_resumes():
-    body = "frontend f\n    bind 127.0.0.1:{fe}\n    maxconn 2\n    default_backend be\nbackend be\n" \
-           "    server s 127.0.0.1:{s}\n"
+    body = """
+        frontend f
+            bind 127.0.0.1:{fe}
+            maxconn 2
+            default_backend be
+        backend be
+            server s 127.0.0.1:{s}
+        """
     st = Setup(body, [Backend("s", "hold")])
     try:
         a = socket.create_connection(("127.0.0.1", st.fe))

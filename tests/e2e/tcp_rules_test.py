@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Backend, collector, connect_name, free_port, main, recv_exact, wait_for  # noqa: E402
+from harness import Backend, collector, connect_name, fill, free_port, main, recv_exact, wait_for  # noqa: E402
 from tcp_common import Setup, add_args, client_hello, send_name  # noqa: E402
 
 TESTS = []
@@ -17,9 +17,16 @@ test = collector(TESTS)
 
 @test
 def use_backend_on_src_in_tcp_mode():
-    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    use_backend b2 if {{ src 127.0.0.2 }}\n"
-            "    default_backend b1\n"
-            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    body = """
+        frontend f
+            bind 127.0.0.1:{fe}
+            use_backend b2 if { src 127.0.0.2 }
+            default_backend b1
+        backend b1
+            server a 127.0.0.1:{a}
+        backend b2
+            server b 127.0.0.1:{b}
+        """
     st = Setup(body, [Backend("a"), Backend("b")])
     try:
         assert [connect_name(st.fe, src="127.0.0.2") for _ in range(3)] == ["b"] * 3
@@ -32,10 +39,18 @@ def use_backend_on_src_in_tcp_mode():
 def use_backend_on_payload_waits_for_the_data():
     # The rules wait (inspect-delay) for 5 bytes; "hello" goes to b2, anything else to b1, and the
     # inspected bytes are forwarded to the server first (the echo proves it).
-    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
-            "    tcp-request content accept if {{ req.payload(0,5) -m found }}\n"
-            "    use_backend b2 if {{ req.payload(0,5) -m bin 68656c6c6f }}\n    default_backend b1\n"
-            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    body = """
+        frontend f
+            bind 127.0.0.1:{fe}
+            tcp-request inspect-delay 5s
+            tcp-request content accept if { req.payload(0,5) -m found }
+            use_backend b2 if { req.payload(0,5) -m bin 68656c6c6f }
+            default_backend b1
+        backend b1
+            server a 127.0.0.1:{a}
+        backend b2
+            server b 127.0.0.1:{b}
+        """
     st = Setup(body, [Backend("a"), Backend("b")])
     try:
         for data, name in ((b"hello world", "b"), (b"howdy there", "a")):
@@ -52,10 +67,18 @@ def use_backend_on_payload_waits_for_the_data():
 
 @test
 def use_backend_on_req_ssl_sni():
-    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
-            "    tcp-request content accept if {{ req_ssl_hello_type 1 }}\n"
-            "    use_backend b2 if {{ req_ssl_sni -i api.example.com }}\n    default_backend b1\n"
-            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n")
+    body = """
+        frontend f
+            bind 127.0.0.1:{fe}
+            tcp-request inspect-delay 5s
+            tcp-request content accept if { req_ssl_hello_type 1 }
+            use_backend b2 if { req_ssl_sni -i api.example.com }
+            default_backend b1
+        backend b1
+            server a 127.0.0.1:{a}
+        backend b2
+            server b 127.0.0.1:{b}
+        """
     st = Setup(body, [Backend("a"), Backend("b")])
     try:
         for sni, name in (("API.example.com", "b"), ("www.example.com", "a"), ("api.example.com", "b")):
@@ -72,8 +95,12 @@ def use_backend_on_req_ssl_sni():
 
 @test
 def tcp_request_connection_reject():
-    body = ("listen l\n    bind 127.0.0.1:{fe}\n    tcp-request connection reject if {{ src 127.0.0.2 }}\n"
-            "    server a 127.0.0.1:{a}\n")
+    body = """
+        listen l
+            bind 127.0.0.1:{fe}
+            tcp-request connection reject if { src 127.0.0.2 }
+            server a 127.0.0.1:{a}
+        """
     st = Setup(body, [Backend("a")])
     try:
         before = st.backends["a"].accepted
@@ -87,9 +114,14 @@ def tcp_request_connection_reject():
 
 @test
 def tcp_request_content_reject_and_accept():
-    body = ("listen l\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 5s\n"
-            "    tcp-request content reject if {{ req.payload(0,4) -m bin 42414421 }}\n"
-            "    tcp-request content accept if {{ req.len ge 4 }}\n    server a 127.0.0.1:{a}\n")
+    body = """
+        listen l
+            bind 127.0.0.1:{fe}
+            tcp-request inspect-delay 5s
+            tcp-request content reject if { req.payload(0,4) -m bin 42414421 }
+            tcp-request content accept if { req.len ge 4 }
+            server a 127.0.0.1:{a}
+        """
     st = Setup(body, [Backend("a")])
     try:
         before = st.backends["a"].accepted
@@ -105,13 +137,24 @@ def inspect_delay_expiry_turns_miss_into_fail():
     # "he" never reaches 5 bytes: the payload condition waits (MISS) until the delay ends, then
     # fails, so the default backend gets the connection, with the 2 bytes, after ~1s; and a
     # `reject` after a waiting accept fires once the delay is over.
-    body = ("frontend f\n    bind 127.0.0.1:{fe}\n    tcp-request inspect-delay 1s\n"
-            "    tcp-request content accept if {{ req.payload(0,5) -m bin 68656c6c6f }}\n"
-            "    use_backend b2 if {{ req.payload(0,5) -m bin 68656c6c6f }}\n    default_backend b1\n"
-            "backend b1\n    server a 127.0.0.1:{a}\nbackend b2\n    server b 127.0.0.1:{b}\n"
-            "listen strict\n    bind 127.0.0.1:{strict}\n    tcp-request inspect-delay 1s\n"
-            "    tcp-request content accept if {{ req.payload(0,5) -m bin 68656c6c6f }}\n"
-            "    tcp-request content reject\n    server b 127.0.0.1:{b}\n")
+    body = """
+        frontend f
+            bind 127.0.0.1:{fe}
+            tcp-request inspect-delay 1s
+            tcp-request content accept if { req.payload(0,5) -m bin 68656c6c6f }
+            use_backend b2 if { req.payload(0,5) -m bin 68656c6c6f }
+            default_backend b1
+        backend b1
+            server a 127.0.0.1:{a}
+        backend b2
+            server b 127.0.0.1:{b}
+        listen strict
+            bind 127.0.0.1:{strict}
+            tcp-request inspect-delay 1s
+            tcp-request content accept if { req.payload(0,5) -m bin 68656c6c6f }
+            tcp-request content reject
+            server b 127.0.0.1:{b}
+        """
     strict = free_port()
     st = Setup(body.replace("{strict}", str(strict)), [Backend("a"), Backend("b")])
     try:
@@ -146,13 +189,20 @@ def tcp_response_content_on_the_first_server_data():
     # an inspect delay, a hello type that the first byte of a TLS record (0x16) alone cannot
     # give waits (MISS) and fails at the end (a non-TLS first byte fails at once, as HAProxy).
     tls_like = Backend("\x16")
-    body = ("listen l\n    bind 127.0.0.1:{fe}\n"
-            "    tcp-response content reject if {{ src 127.0.0.2 }}\n    server a 127.0.0.1:{a}\n"
-            "listen slow\n    bind 127.0.0.1:{slow}\n    tcp-response inspect-delay 1s\n"
-            "    tcp-response content accept if {{ rep_ssl_hello_type 2 }}\n"
-            "    tcp-response content reject\n    server t 127.0.0.1:%d\n" % tls_like.port)
+    body = """
+        listen l
+            bind 127.0.0.1:{fe}
+            tcp-response content reject if { src 127.0.0.2 }
+            server a 127.0.0.1:{a}
+        listen slow
+            bind 127.0.0.1:{slow}
+            tcp-response inspect-delay 1s
+            tcp-response content accept if { rep_ssl_hello_type 2 }
+            tcp-response content reject
+            server t 127.0.0.1:{t}
+        """
     slow = free_port()
-    st = Setup(body.replace("{slow}", str(slow)), [Backend("a")])
+    st = Setup(fill(body, slow=slow, t=tls_like.port), [Backend("a")])
     try:
         before = st.backends["a"].accepted
         assert send_name(st.fe, b"", src="127.0.0.2", want=1) == b""
@@ -168,9 +218,15 @@ def tcp_response_content_on_the_first_server_data():
 
 @test
 def stick_on_src_keeps_clients_on_their_server():
-    body = ("listen l\n    bind 127.0.0.1:{fe}\n    balance roundrobin\n"
-            "    stick-table type ip size 100 expire 1m\n    stick on src\n"
-            "    server a 127.0.0.1:{a}\n    server b 127.0.0.1:{b}\n")
+    body = """
+        listen l
+            bind 127.0.0.1:{fe}
+            balance roundrobin
+            stick-table type ip size 100 expire 1m
+            stick on src
+            server a 127.0.0.1:{a}
+            server b 127.0.0.1:{b}
+        """
     st = Setup(body, [Backend("a"), Backend("b")])
     try:
         first = {src: connect_name(st.fe, src=src) for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4")}
@@ -187,10 +243,15 @@ def stick_on_src_keeps_clients_on_their_server():
 def stick_match_ignores_a_down_server():
     # The learnt server goes away (its check fails): the client is balanced to the other one
     # and sticks there from then on (store-request updates the entry).
-    body = ("listen l\n    bind 127.0.0.1:{fe}\n    balance roundrobin\n"
-            "    stick-table type ip size 10\n    stick on src\n"
-            "    server a 127.0.0.1:{a} check inter 200 fall 1 rise 1\n"
-            "    server b 127.0.0.1:{b} check inter 200 fall 1 rise 1\n")
+    body = """
+        listen l
+            bind 127.0.0.1:{fe}
+            balance roundrobin
+            stick-table type ip size 10
+            stick on src
+            server a 127.0.0.1:{a} check inter 200 fall 1 rise 1
+            server b 127.0.0.1:{b} check inter 200 fall 1 rise 1
+        """
     st = Setup(body, [Backend("a"), Backend("b")])
     try:
         name = connect_name(st.fe, src="127.0.0.5")
