@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import traceback
@@ -160,12 +161,27 @@ class Proxy:
 def probe_section(port, server_port):
     """A listen section used only to know when the proxy is ready (keeps other backends'
     balancing sequences untouched by readiness probes)."""
-    return ("listen probe\n    bind 127.0.0.1:%d\n    server probe 127.0.0.1:%d\n" % (port, server_port))
+    return fill(textwrap.dedent("""\
+        listen probe
+            bind 127.0.0.1:{port}
+            server probe 127.0.0.1:{server_port}
+        """), port=port, server_port=server_port)
 
 
 def head(defaults="", global_extra=""):
-    return ("global\n    maxconn 2000\n%s\ndefaults\n    mode tcp\n    timeout connect 2s\n"
-            "    timeout client 20s\n    timeout server 20s\n%s\n" % (global_extra, defaults))
+    """The global and defaults sections of the TCP tests, with extra lines for each (the
+    configuration body starts on line 10)."""
+    return fill(textwrap.dedent("""\
+        global
+            maxconn 2000
+        {global_extra}
+        defaults
+            mode tcp
+            timeout connect 2s
+            timeout client 20s
+            timeout server 20s
+        {defaults}
+        """), global_extra=global_extra, defaults=defaults)
 
 
 def connect_name(port, host="127.0.0.1", timeout=5.0, src=None):

@@ -7,9 +7,11 @@ import signal
 import socket
 import sys
 import time
+from textwrap import dedent
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Backend, ENV, Proxy, can_connect, collector, connect_name, free_port, head, main, recv_exact, wait_for)  # noqa: E402
+from harness import (Backend, ENV, Proxy, can_connect, collector, connect_name, fill, free_port, head, main,  # noqa: E402
+                     recv_exact, wait_for)
 from tcp_common import Setup, add_args, listen  # noqa: E402
 
 TESTS = []
@@ -74,14 +76,28 @@ def startup_errors_name_the_line():
     busy.bind(("127.0.0.1", 0))
     busy.listen(1)
     port = busy.getsockname()[1]
-    cfg = head() + "frontend f\n    bind 127.0.0.1:%d\n    default_backend be\nbackend be\n    server s 127.0.0.1:1\n" % port
+    cfg = head() + fill(dedent("""\
+        frontend f
+            bind 127.0.0.1:{port}
+            default_backend be
+        backend be
+            server s 127.0.0.1:1
+        """), port=port)
     p = Proxy(ENV.proxy, cfg, expect_fail=True)
     busy.close()
     assert p.proc.returncode == 1 and "test.cfg:11" in p.err and "Address already in use" in p.err, p.err
-    cfg = head() + "listen l\n    bind 127.0.0.1:%d\n    server s no-such-host.invalid:80\n" % free_port()
+    cfg = head() + fill(dedent("""\
+        listen l
+            bind 127.0.0.1:{port}
+            server s no-such-host.invalid:80
+        """), port=free_port())
     p = Proxy(ENV.proxy, cfg, expect_fail=True)
     assert p.proc.returncode == 1 and "test.cfg:12" in p.err and "no-such-host.invalid" in p.err, p.err
-    cfg = head() + "listen l\n    bind unix@/proc/lbc-cannot-be-here.sock\n    server s 127.0.0.1:1\n"
+    cfg = head() + dedent("""\
+        listen l
+            bind unix@/proc/lbc-cannot-be-here.sock
+            server s 127.0.0.1:1
+        """)
     p = Proxy(ENV.proxy, cfg, expect_fail=True)
     assert p.proc.returncode == 1 and "test.cfg:11" in p.err and "cannot bind" in p.err, p.err
 
@@ -89,15 +105,31 @@ def startup_errors_name_the_line():
 @test
 def unsupported_configurations_are_refused():
     cases = [
-        ("listen l\n    mode http\n    bind 127.0.0.1:1\n    balance uri\n    hash-type map-based none\n"
-         "    server s 127.0.0.1:1\n", "'hash-type ... none'"),
-        ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k store conn_cur\n    stick on src\n"
-         "    server s 127.0.0.1:1\n", "'store conn_cur' in a stick-table"),
-        ("listen l\n    bind 127.0.0.1:1\n    stick-table type ip size 1k\n"
-         "    tcp-request connection track-sc0 src\n    server s 127.0.0.1:1\n", "(sticky counters)"),
+        ("""\
+            listen l
+                mode http
+                bind 127.0.0.1:1
+                balance uri
+                hash-type map-based none
+                server s 127.0.0.1:1
+            """, "'hash-type ... none'"),
+        ("""\
+            listen l
+                bind 127.0.0.1:1
+                stick-table type ip size 1k store conn_cur
+                stick on src
+                server s 127.0.0.1:1
+            """, "'store conn_cur' in a stick-table"),
+        ("""\
+            listen l
+                bind 127.0.0.1:1
+                stick-table type ip size 1k
+                tcp-request connection track-sc0 src
+                server s 127.0.0.1:1
+            """, "(sticky counters)"),
     ]
     for body, needle in cases:
-        p = Proxy(ENV.proxy, head() + body, expect_fail=True)
+        p = Proxy(ENV.proxy, head() + dedent(body), expect_fail=True)
         assert p.proc.returncode == 1 and needle in p.err and "test.cfg:1" in p.err and "^" in p.err, p.err
 
 
