@@ -212,7 +212,7 @@ std::string_view ErrorPages::page(int status) const {
 std::string nativeError(const ErrorPages& pages, int status) {
   // HAProxy 2.6 answers these from its H1 multiplexer, before a stream (and its proxy's
   // errorfiles) exists: always the built-in page, even under `errorfile 400|408` (checked
-  // against haproxy 2.6.12 by error_pages_and_errorfiles_match_haproxy in tests/e2e/http_test.py).
+  // against haproxy 2.6.12 by error_pages_and_errorfiles_match_haproxy in tests/e2e/http_errors_test.py).
   (void)pages;
   return std::string(builtinPage(status));
 }
