@@ -55,11 +55,13 @@ class LiveState {
   // backend's server addresses are resolved here: false with `where`/`err` on failure.
   // A backend carried over keeps the settings of the generation that created it (re-pointing
   // it at the new ones is the reload's work), so that generation must stay alive: call
-  // keepSpecs() with the published generation afterwards.
+  // keepSpecs() with the published generation afterwards. After a failure the generation must
+  // not be used (start-up then exits).
   bool bind(Generation& g, std::string& where, std::string& err);
   void keepSpecs(const GenerationRef& g);
   FrontendLive* frontend(const std::string& name) const;
-  // Every backend, in creation order (the health checks).
+  // Every backend, in creation order (the health checks, which take their servers when a worker
+  // starts: a backend first named by a later generation is not checked yet).
   const std::vector<Backend*>& backends() const { return backend_order_; }
 
   bool quiet = false;  // -q: no state-change messages on stderr (HAProxy's MODE_QUIET)

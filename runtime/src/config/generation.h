@@ -61,7 +61,6 @@ class GenerationRef {
   GenerationRef() = default;
   // Publishes a freshly built generation (it becomes immutable).
   explicit GenerationRef(std::unique_ptr<Generation> g) : g_(g.release()) { acquire(); }
-  explicit GenerationRef(const Generation* g) : g_(g) { acquire(); }
   GenerationRef(const GenerationRef& o) : g_(o.g_) { acquire(); }
   GenerationRef(GenerationRef&& o) noexcept : g_(o.g_) { o.g_ = nullptr; }
   GenerationRef& operator=(GenerationRef o) noexcept {
