@@ -36,7 +36,13 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
     }
     slot = std::move(be);
     backend_order_.push_back(slot.get());
-    created_backend_ = true;
+    created_.push_back(p.name);
+  } else if (slot->spec().index != p.index) {
+    // Rules and pages are indexed by the backend's place in its own topology: a backend that
+    // moved needs the reload's re-pointing, which does not exist yet.
+    where = p.where;
+    err = "backend '" + p.name + "' moved in the proxy list: it cannot be carried over yet";
+    return false;
   }
   v.backends[p.index] = slot.get();
   return true;
@@ -49,14 +55,17 @@ bool LiveState::bind(Generation& g, std::string& where, std::string& err) {
   v->tables.resize(proxies.size());
   v->frontends.resize(proxies.size());
   v->by_slot.resize(frontends_.size());
-  created_backend_ = false;
+  created_.clear();
   for (const ProxySpec& p : proxies) {
     if (p.table.present) {
       std::unique_ptr<StickTable>& t = tables_[p.name];
       if (!t) t = std::make_unique<StickTable>(p.table);
       v->tables[p.index] = t.get();
     }
-    if (p.backend && !bindBackend(p, *v, where, err)) return false;
+    if (p.backend && !bindBackend(p, *v, where, err)) {
+      forgetCreated();
+      return false;
+    }
   }
   for (const ProxySpec& p : proxies) {
     if (!p.frontend) continue;
@@ -76,8 +85,17 @@ bool LiveState::bind(Generation& g, std::string& where, std::string& err) {
   return true;
 }
 
+// A failed bind leaves no backend pointing into a generation that will not be published.
+void LiveState::forgetCreated() {
+  for (const std::string& name : created_) {
+    backend_order_.pop_back();
+    backends_.erase(name);
+  }
+  created_.clear();
+}
+
 void LiveState::keepSpecs(const GenerationRef& g) {
-  if (created_backend_) spec_owners_.push_back(g);
+  if (!created_.empty()) spec_owners_.push_back(g);
 }
 
 }  // namespace lbc::rt

@@ -55,8 +55,8 @@ class LiveState {
   // backend's server addresses are resolved here: false with `where`/`err` on failure.
   // A backend carried over keeps the settings of the generation that created it (re-pointing
   // it at the new ones is the reload's work), so that generation must stay alive: call
-  // keepSpecs() with the published generation afterwards. After a failure the generation must
-  // not be used (start-up then exits).
+  // keepSpecs() with the published generation afterwards. A failed bind creates no backend
+  // (stick tables and frontend limits it created stay: they hold nothing of the generation).
   bool bind(Generation& g, std::string& where, std::string& err);
   void keepSpecs(const GenerationRef& g);
   FrontendLive* frontend(const std::string& name) const;
@@ -73,13 +73,14 @@ class LiveState {
 
  private:
   bool bindBackend(const ProxySpec& p, GenerationView& v, std::string& where, std::string& err);
+  void forgetCreated();
 
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   std::vector<Backend*> backend_order_;
   std::map<std::string, std::unique_ptr<StickTable>> tables_;
   std::map<std::string, std::unique_ptr<FrontendLive>> frontends_;
   std::vector<GenerationRef> spec_owners_;
-  bool created_backend_ = false;  // by the last bind()
+  std::vector<std::string> created_;  // backends created by the last bind(), in order
 };
 
 }  // namespace lbc::rt

@@ -20,6 +20,7 @@
 #include "driver/pipeline.h"
 #include "jit/jit.h"
 #include "lbc/rt/run.h"
+#include "live.h"
 
 namespace {
 
@@ -159,6 +160,61 @@ TEST(GenerationSwap, OldConnectionFinishesOnOldGeneration) {
   server.join();
   EXPECT_EQ(code.load(), 0);
   EXPECT_EQ(Generation::alive().load(), 0u);
+}
+
+// Live state is found by name when a second generation is bound: the same backend (servers,
+// queues), stick table and frontend limit, each seen at that generation's own proxy index.
+TEST(GenerationSwap, LiveStateIsKeyedByName) {
+  const std::string common = R"(defaults
+    mode tcp
+    timeout client 10s
+    timeout connect 5s
+    timeout server 10s
+
+frontend fe
+    bind 127.0.0.1:1
+    maxconn 7
+    default_backend be
+
+backend be
+    stick-table type ip size 1k
+    stick on src
+    server s1 127.0.0.1:9
+)";
+  lbc::jit::ProgramRef a = compile(common);
+  lbc::jit::ProgramRef b = compile(common + "\nbackend extra\n    server s2 127.0.0.1:10\n");
+  lbc::jit::ProgramRef moved = compile("backend first\n    server s3 127.0.0.1:11\n\n" + common);
+  ASSERT_TRUE(a && b && moved);
+  lbc::rt::LiveState state;
+  std::string where, err;
+  auto ga = Generation::create(a->program(), a, where, err);
+  auto gb = Generation::create(b->program(), b, where, err);
+  auto gm = Generation::create(moved->program(), moved, where, err);
+  ASSERT_TRUE(ga && gb && gm) << err;
+  ASSERT_TRUE(state.bind(*ga, where, err)) << err;
+  ASSERT_TRUE(state.bind(*gb, where, err)) << err;
+  const lbc::rt::GenerationView& va = lbc::rt::viewOf(*ga);
+  const lbc::rt::GenerationView& vb = lbc::rt::viewOf(*gb);
+  auto index = [](const Generation& g, const std::string& name) {
+    for (const auto& p : g.topo.proxies)
+      if (p.name == name) return p.index;
+    return lbc::rt::kNoIndex;
+  };
+  const uint32_t fe = index(*ga, "fe"), be = index(*ga, "be");
+  ASSERT_EQ(index(*gb, "be"), be);
+  EXPECT_NE(va.backends[be], nullptr);
+  EXPECT_EQ(va.backends[be], vb.backends[be]);
+  EXPECT_NE(va.tables[be], nullptr);
+  EXPECT_EQ(va.tables[be], vb.tables[be]);
+  EXPECT_EQ(&va.frontends[fe]->limit, &vb.frontends[index(*gb, "fe")]->limit);
+  EXPECT_EQ(va.frontends[fe]->limit.max, 7u);
+  EXPECT_EQ(vb.frontends[index(*gb, "fe")]->backend, va.backends[be]);
+  EXPECT_NE(vb.backends[index(*gb, "extra")], nullptr);
+  EXPECT_EQ(state.backends().size(), 2u);
+  // A backend whose place changed cannot be carried over until the reload re-points it.
+  EXPECT_FALSE(state.bind(*gm, where, err));
+  EXPECT_NE(err.find("backend 'be'"), std::string::npos) << err;
+  EXPECT_EQ(state.backends().size(), 2u);  // 'first', created before the refusal, is gone
 }
 
 }  // namespace
