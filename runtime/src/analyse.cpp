@@ -121,7 +121,7 @@ void Worker::startTxn(Conn* c) {
   TxnSlot* t = allocTxn();
   c->tx = t;
   Txn& x = t->txn;
-  x.program = shared_.program;
+  x.program = c->gen->program;
   c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
   c->tr[kClientSide].localAddr(dst);
@@ -130,7 +130,7 @@ void Worker::startTxn(Conn* c) {
   const ProxySpec& fs = *c->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   x.frontend = fe;
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
     finish(c, true);  // as HAProxy: no linger, a single RST
     return;
@@ -146,7 +146,7 @@ void Worker::startTxn(Conn* c) {
 // Runs the request stages until one waits for data or the server is chosen.
 void Worker::analyse(Conn* c) {
   TxnSlot& t = *c->tx;
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   const uint32_t fe = proxyIndex(*c->fe->spec);
   while (c->st == ConnState::Analysing) {
     switch (t.stage) {
@@ -158,7 +158,7 @@ void Worker::analyse(Conn* c) {
         Backend* be = c->fe->backend;
         if (c->fe->spec->select_backend && prog->select_backend) {
           int32_t b = prog->select_backend(toAbi(&t.txn), fe);
-          be = b >= 0 && size_t(b) < shared_.backends.size() ? shared_.backends[b].get() : nullptr;
+          be = b >= 0 && size_t(b) < viewOf(*c->gen).backends.size() ? viewOf(*c->gen).backends[b] : nullptr;
         }
         c->be = be;
         if (!be) {  // no backend (none matched, or a disabled one): the client is closed
@@ -190,8 +190,8 @@ void Worker::analyse(Conn* c) {
 }
 
 int Worker::contentRules(Conn* c, uint32_t proxy) {
-  const ProxySpec& ps = topo_.proxies[proxy];
-  const lbc_program* prog = shared_.program;
+  const ProxySpec& ps = c->gen->topo.proxies[proxy];
+  const lbc_program* prog = c->gen->program;
   if (!(ps.hooks & kHasTcpReqCont) || !prog->tcp_req_cont) return kDone;
   TxnSlot& t = *c->tx;
   if (!t.stage_started) {
@@ -229,7 +229,7 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
 void Worker::stickRequest(Conn* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   if (bs.stick_rules.empty() || !prog->stick) return;
   const uint32_t be = proxyIndex(bs);
   Txn& x = t.txn;
@@ -243,7 +243,7 @@ void Worker::stickRequest(Conn* c) {
     bool match = r.kind == StickKind::On || r.kind == StickKind::Match;
     // Only the first storing rule of each table applies, as HAProxy (most precise key first).
     if (store && t.storing(r.table)) continue;
-    StickTable* tb = shared_.tables[r.table].get();
+    StickTable* tb = viewOf(*c->gen).tables[r.table];
     lbc_smp key{};
     if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
     if (!tb->makeKey(key, t.scratch)) continue;
@@ -269,7 +269,7 @@ void Worker::commitStores(Conn* c) {
     TxnSlot::Store& st = t.stores[i];
     if (st.done) continue;
     st.done = true;
-    if (StickTable* tb = shared_.tables[st.table].get()) tb->store(st.key, c->srv->spec->id, now());
+    if (StickTable* tb = viewOf(*c->gen).tables[st.table]) tb->store(st.key, c->srv->spec->id, now());
   }
 }
 
@@ -290,7 +290,7 @@ void Worker::startResponse(Conn* c) {
 void Worker::analyseResponse(Conn* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   const uint32_t be = proxyIndex(bs);
   bool full = t.res_len >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
@@ -326,7 +326,7 @@ void Worker::analyseResponse(Conn* c) {
     for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
       const StickRuleSpec& r = bs.stick_rules[i];
       if (r.kind != StickKind::StoreResponse || storing(r.table)) continue;
-      StickTable* tb = shared_.tables[r.table].get();
+      StickTable* tb = viewOf(*c->gen).tables[r.table];
       lbc_smp key{};
       if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
       if (!tb->makeKey(key, t.scratch) || t.nstores >= TxnSlot::kMaxStores) continue;

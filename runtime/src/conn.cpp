@@ -24,16 +24,23 @@ constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is no
 }  // namespace
 
 void Worker::startConn(int fd, Listener& l) {
-  shared_.global.cur.fetch_add(1);
+  const GenerationView& v = viewOf(*gen_);
+  Frontend* fe = l.fe->slot < v.by_slot.size() ? v.by_slot[l.fe->slot] : nullptr;
+  if (!fe) {  // the frontend is gone from the generation installed since the bind
+    RawTransport::closeDetached(fd);
+    return;
+  }
+  state_.global.cur.fetch_add(1);
   l.fe->limit.cur.fetch_add(1);
   if (l.limit) l.limit->cur.fetch_add(1);
   Conn* c = allocConn();
   c->counted = true;
   c->li = &l;
-  c->fe = l.fe;
+  c->gen = gen_;  // the one reference a connection takes: none per request
+  c->fe = fe;
   c->tr[kClientSide].adopt(fd, true);
   c->act_c = c->act_s = now();
-  c->session = l.fe->spec->mode == ProxyMode::Http ? http1_session_.get() : relay_session_.get();
+  c->session = fe->spec->mode == ProxyMode::Http ? http1_session_.get() : relay_session_.get();
   c->session->start(c);
 }
 
@@ -346,13 +353,13 @@ void Worker::finish(Conn* c, bool reset) {
 void Worker::releaseLimits(Conn* c) {
   if (!c->counted) return;
   c->counted = false;
-  bool was_full = shared_.global.full() || c->fe->limit.full() || (c->li->limit && c->li->limit->full());
-  shared_.global.cur.fetch_sub(1);
+  bool was_full = state_.global.full() || c->fe->limit.full() || (c->li->limit && c->li->limit->full());
+  state_.global.cur.fetch_sub(1);
   c->fe->limit.cur.fetch_sub(1);
   if (c->li->limit) c->li->limit->cur.fetch_sub(1);
   if (was_full || !held_.empty()) {
     resumeListeners();
-    if (was_full && shared_.resume_all) shared_.resume_all();
+    if (was_full && state_.resume_all) state_.resume_all();
   }
 }
 
@@ -365,6 +372,7 @@ void Worker::maybeFree(Conn* c) {
   }
   c->session->freed(c);
   c->session = nullptr;
+  c->gen.reset();
   c->free_next = free_;
   free_ = c;
   --live_;

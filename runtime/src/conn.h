@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "core/timer_wheel.h"
+#include "live.h"
 #include "net/raw_transport.h"
-#include "shared.h"
 
 namespace lbc::rt {
 
@@ -50,6 +50,9 @@ struct Pipe {  // one direction: 0 = client->server, 1 = server->client
 struct alignas(16) Conn {
   QueueLink link;
   Listener* li = nullptr;
+  // The generation it was accepted on (program, topology, pages): held for the connection's
+  // life, whatever is installed meanwhile. fe belongs to it.
+  GenerationRef gen;
   Frontend* fe = nullptr;
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set

@@ -82,13 +82,14 @@ std::vector<std::pair<int, int>> parseRanges(const std::string& s) {
 }
 }  // namespace
 
-HealthChecker::HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize)
-    : shared_(shared), loop_(loop), bufsize_(bufsize) {
+HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& loop, uint32_t index,
+                             uint32_t nthreads, uint32_t bufsize)
+    : state_(state), loop_(loop), bufsize_(bufsize) {
   limits_.bufsize = bufsize;
-  limits_.maxrewrite = shared.topo->global.maxrewrite;
+  limits_.maxrewrite = global.maxrewrite;
   headers_ = std::make_unique<http1::Header[]>(limits_.maxhdr);
   uint32_t k = 0;  // every checked server of the process, numbered: k % nthreads owns it
-  for (auto& be : shared.backends) {
+  for (Backend* be : state.backends()) {
     if (!be) continue;
     const ProxySpec& ps = be->spec();
     const std::vector<Expect>* expects = nullptr;
@@ -385,7 +386,7 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   }
   if (change >= 0) {
     ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
-    if (t.changed) reportServerState(shared_.quiet, *c.srv, change == 1, r, t);
+    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
   }
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);

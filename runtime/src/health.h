@@ -13,8 +13,8 @@
 
 #include "core/loop.h"
 #include "lbc/rt/http1.h"
+#include "live.h"
 #include "net/raw_transport.h"
-#include "shared.h"
 #include "upstream/server_events.h"
 
 namespace lbc::rt {
@@ -22,7 +22,8 @@ namespace lbc::rt {
 class HealthChecker {
  public:
   // The checks of worker `index` out of `nthreads`; `loop` is that worker's (same thread only).
-  HealthChecker(Shared& shared, Loop& loop, uint32_t index, uint32_t nthreads, uint32_t bufsize);
+  HealthChecker(LiveState& state, const GlobalSpec& global, Loop& loop, uint32_t index, uint32_t nthreads,
+                uint32_t bufsize);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -53,7 +54,7 @@ class HealthChecker {
   void complete(Check& c, CheckResult r, uint64_t now);
   uint64_t interval(const Check& c) const;
 
-  Shared& shared_;
+  LiveState& state_;
   Loop& loop_;
   uint32_t bufsize_;
   std::vector<std::unique_ptr<Check>> checks_;

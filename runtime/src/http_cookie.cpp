@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "shared.h"
+#include "live.h"
 
 namespace lbc::rt {
 namespace {

@@ -37,10 +37,10 @@ http::HttpMode modeOf(const ProxySpec& p) {
   return static_cast<http::HttpMode>(p.http_mode);
 }
 
-http1::Limits limitsOf(const Topology& t) {
+http1::Limits limitsOf(const GlobalSpec& g) {
   http1::Limits l;
-  l.bufsize = t.global.bufsize;
-  l.maxrewrite = t.global.maxrewrite;
+  l.bufsize = g.bufsize;
+  l.maxrewrite = g.maxrewrite;
   return l;
 }
 
@@ -115,7 +115,7 @@ http::RequestState replyRequest(const HttpStream& h) {
 void Worker::httpStart(Conn* c) {
   c->st = ConnState::Analysing;
   if (!stream_free_) {
-    streams_.push_back(std::make_unique<HttpStream>(bufsize_, limitsOf(topo_)));
+    streams_.push_back(std::make_unique<HttpStream>(bufsize_, limitsOf(global_)));
     stream_free_ = streams_.back().get();
   }
   HttpStream* h = stream_free_;
@@ -128,11 +128,11 @@ void Worker::httpStart(Conn* c) {
   c->tr[kClientSide].localAddr(dst);
   addrOf(dst, h->dst, h->dst_v6, h->dst_port);
   Txn& x = c->tx->txn;
-  x.program = shared_.program;
+  x.program = c->gen->program;
   const ProxySpec& fs = *c->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   fillConn(x, c, *h, fe);
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   auto stops = [](int32_t v) { return v == LBC_HOOK_REJECT || v == LBC_HOOK_DENY; };
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
     finish(c, true);
@@ -218,13 +218,13 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
 // The request head: parse what arrived, then the rules, the backend and a server.
 void Worker::httpRequest(Conn* c) {
   HttpStream& h = *c->hs;
-  const http1::Limits lim = limitsOf(topo_);
+  const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
   http1::Result r = h.reqp.feed(h.in.get(), fed);
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
       h.native = true;
-      httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 400), true);
+      httpRaw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 400), true);
       return;
     }
     httpRecvArm(c, 0);
@@ -245,7 +245,7 @@ void Worker::httpRequest(Conn* c) {
   if (r.outcome == http1::Outcome::kError) {
     h.term.set(TermCause::kProxy, TermState::kRequest);
     h.native = true;
-    httpRaw(c, http::nativeError(shared_.pages[fe], r.status ? r.status : 400), true);
+    httpRaw(c, http::nativeError(c->gen->pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
@@ -274,7 +274,7 @@ void Worker::httpRequest(Conn* c) {
       h.req_done = true;
       break;
   }
-  const lbc_program* prog = shared_.program;
+  const lbc_program* prog = c->gen->program;
   const ProxySpec& fs = *c->fe->spec;
   auto reply = [&](int32_t verdict, uint32_t proxy) {
     if (verdict == LBC_HOOK_REJECT) {
@@ -289,7 +289,7 @@ void Worker::httpRequest(Conn* c) {
       x.verdict = verdict;
       // Denied, or answered locally.
       h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
-      http::Rendered rd = http::renderReply(x, shared_.pages[proxy], replyRequest(h), modeOf(fs));
+      http::Rendered rd = http::renderReply(x, c->gen->pages[proxy], replyRequest(h), modeOf(fs));
       httpRaw(c, std::move(rd.bytes), rd.close);
       return true;
     }
@@ -299,7 +299,7 @@ void Worker::httpRequest(Conn* c) {
   Backend* be = c->fe->backend;
   if (fs.select_backend && prog->select_backend) {
     int32_t b = prog->select_backend(toAbi(&x), fe);
-    be = b >= 0 && size_t(b) < shared_.backends.size() ? shared_.backends[b].get() : nullptr;
+    be = b >= 0 && size_t(b) < viewOf(*c->gen).backends.size() ? viewOf(*c->gen).backends[b] : nullptr;
   }
   if (!be) {
     httpError(c, 503);  // HAProxy: no backend to serve the request
@@ -317,7 +317,7 @@ void Worker::httpRequest(Conn* c) {
     httpError(c, 500);
     return;
   }
-  if (http::applyForwardfor(x, shared_.forwardfor[fe], shared_.forwardfor[bi]) < 0) {
+  if (http::applyForwardfor(x, c->gen->forwardfor[fe], c->gen->forwardfor[bi]) < 0) {
     httpError(c, 500);
     return;
   }
@@ -349,7 +349,7 @@ void Worker::httpEstablished(Conn* c) {
 // http-response rules and is rewritten for the client.
 void Worker::httpResponse(Conn* c) {
   HttpStream& h = *c->hs;
-  const http1::Limits lim = limitsOf(topo_);
+  const http1::Limits lim = limitsOf(global_);
   for (;;) {
     uint32_t fed = std::min(h.rlen, lim.bufsize);
     http1::Result r = h.resp.feed(h.res.get(), fed);
@@ -389,7 +389,7 @@ void Worker::httpResponse(Conn* c) {
     const ProxySpec& fs = *c->fe->spec;
     const ProxySpec& bs = c->be->spec();
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
-    const lbc_program* prog = shared_.program;
+    const lbc_program* prog = c->gen->program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
       httpError(c, 500);
@@ -399,7 +399,7 @@ void Worker::httpResponse(Conn* c) {
     uint32_t order[2] = {bi, fe};
     for (uint32_t k = 0; k < (bi == fe ? 1u : 2u); ++k) {
       const uint32_t px = order[k];
-      const ProxySpec& ps = topo_.proxies[px];
+      const ProxySpec& ps = c->gen->topo.proxies[px];
       if (!(ps.hooks & kHasHttpRes) || !prog->http_res) continue;
       int32_t v = prog->http_res(toAbi(&x), px);
       if (v == LBC_HOOK_ERROR) {
@@ -414,7 +414,7 @@ void Worker::httpResponse(Conn* c) {
         x.verdict = v;
         h.t_resp = now();
         h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
-        http::Rendered rd = http::renderReply(x, shared_.pages[px], replyRequest(h), modeOf(fs));
+        http::Rendered rd = http::renderReply(x, c->gen->pages[px], replyRequest(h), modeOf(fs));
         httpRaw(c, std::move(rd.bytes), rd.close);
         return;
       }
@@ -470,7 +470,7 @@ void Worker::httpResponse(Conn* c) {
 void Worker::httpError(Conn* c, int status) {
   HttpStream& h = *c->hs;
   const uint32_t fe = proxyIndex(*c->fe->spec);
-  const http::ErrorPages* pages = &shared_.pages[fe];
+  const http::ErrorPages* pages = &c->gen->pages[fe];
   if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
   if (!h.term.known()) {  // who ended the transaction, and where, for the log's %tsc
     h.term.set(status == 504   ? TermCause::kServerTimeout
@@ -480,7 +480,7 @@ void Worker::httpError(Conn* c, int status) {
   }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
-      if (e.status == status) pages = &shared_.pages[proxyIndex(c->be->spec())];
+      if (e.status == status) pages = &c->gen->pages[proxyIndex(c->be->spec())];
   }
   // The exchange with the server is over. As HAProxy, the client connection stays for the next
   // request when this one was received whole; else the page says close and it closes.
@@ -646,7 +646,7 @@ void Worker::httpEnd(Conn* c) {
   h.nextRequest();
   TxnSlot& t = *c->tx;
   t.reset();
-  t.txn.program = shared_.program;
+  t.txn.program = c->gen->program;
   fillConn(t.txn, c, h, proxyIndex(*c->fe->spec));
   c->st = ConnState::Analysing;
   c->act_c = now();
@@ -705,7 +705,7 @@ void Worker::httpTimeout(Conn* c) {
       } else {
         h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;
-        httpRaw(c, http::nativeError(shared_.pages[proxyIndex(*c->fe->spec)], 408), true);
+        httpRaw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 408), true);
       }
       break;
     case ConnState::TurnAround:

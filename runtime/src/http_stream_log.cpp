@@ -57,7 +57,7 @@ void Worker::httpLog(Conn* c) {
     f.term[2] = h.ck.cli;
     f.term[3] = h.ck.srv;
   }
-  f.ac = shared_.global.cur.load(std::memory_order_relaxed);
+  f.ac = state_.global.cur.load(std::memory_order_relaxed);
   f.fc = c->fe->limit.cur.load(std::memory_order_relaxed);
   // Counted after this stream's own server slot is given back, as HAProxy logs them.
   if (c->be)

@@ -2,6 +2,7 @@
 // the configuration or the machine (addresses, ports, permissions, limits) fails here, before
 // the first connection, with the configuration line it comes from.
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,12 +13,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/clock.h"
 #include "lbc/rt/run.h"
 #include "net/sockets.h"
-#include "state/stick_table.h"
 #include "worker.h"
 
 namespace lbc::rt {
@@ -70,98 +71,82 @@ bool writePidfile(const std::string& path, pid_t pid) {
 
 }  // namespace
 
+class Runtime {
+ public:
+  LiveState state;
+  std::vector<std::unique_ptr<Worker>> workers;
+  pthread_t thread{};
+  std::mutex installing;
+  GlobalSpec global;  // as adjusted at start-up
+};
+
+namespace {
+
+// Builds a generation from `program` and binds it to the live state: published, ready to hand
+// to workers. Null after an alert.
+GenerationRef prepare(Runtime& rt, const lbc_program* program, std::shared_ptr<const void> keep,
+                      const GlobalSpec* global, std::string& where, std::string& err) {
+  std::unique_ptr<Generation> g = Generation::create(program, std::move(keep), where, err);
+  if (!g) return {};
+  if (global) g->topo.global = *global;
+  if (!rt.state.bind(*g, where, err)) return {};
+  GenerationRef ref(std::move(g));
+  rt.state.keepSpecs(ref);
+  return ref;
+}
+
+}  // namespace
+
+bool install(Runtime& rt, const lbc_program* program, std::shared_ptr<const void> keep, std::string& err) {
+  std::lock_guard lock(rt.installing);
+  std::string where;
+  GenerationRef g = prepare(rt, program, std::move(keep), &rt.global, where, err);
+  if (!g) {
+    if (!where.empty()) err = where + ": " + err;
+    return false;
+  }
+  std::atomic<uint32_t> adopted{0};
+  for (auto& w : rt.workers) w->adopt(g, &adopted);
+  for (uint32_t n = adopted.load(); n < rt.workers.size(); n = adopted.load()) adopted.wait(n);
+  return true;
+}
+
+void stop(Runtime& rt) {
+  pthread_kill(rt.thread, SIGTERM);
+}
+
 int serve(const lbc_program* program, const RunFlags& flags) {
-  if (!program || program->magic != LBC_PROGRAM_MAGIC) {
-    alert("", "not an lbc program (bad magic)");
+  return serve(program, flags, ServeOptions{});
+}
+
+int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) {
+  Runtime rt;
+  rt.thread = pthread_self();
+  rt.state.quiet = flags.quiet;
+  rt.state.wake = wakeOwner;
+  rt.state.resume_all = resumeAll;
+  std::string where, err;
+  std::unique_ptr<Generation> first = Generation::create(program, std::move(opts.keep), where, err);
+  if (!first) {
+    alert(where, err);
     return 1;
   }
-  if (program->abi_version != LBC_ABI_VERSION) {
-    alert("", "program built for ABI " + std::to_string(program->abi_version) + ", this runtime is ABI " +
-                  std::to_string(LBC_ABI_VERSION));
+  GlobalSpec& fg = first->topo.global;
+  if (flags.nbthread) fg.nbthread = flags.nbthread;
+  if (!fg.nbthread) fg.nbthread = std::max(1u, std::thread::hardware_concurrency());
+  if (fg.bufsize < 1024) fg.bufsize = 1024;
+  fg.maxconn = fitLimits(fg.maxconn, flags.quiet);
+  rt.global = fg;
+  const GlobalSpec& g = rt.global;  // outlives the first generation
+  rt.state.global.max = g.maxconn;
+  if (!rt.state.bind(*first, where, err)) {
+    alert(where, err);
     return 1;
   }
-  auto topo = std::make_unique<Topology>();
-  std::string err;
-  if (!decodeTopology(program->topology, program->topology_size, *topo, err)) {
-    alert("", err);
-    return 1;
-  }
-  GlobalSpec& g = topo->global;
-  if (flags.nbthread) g.nbthread = flags.nbthread;
-  if (!g.nbthread) g.nbthread = std::max(1u, std::thread::hardware_concurrency());
-  if (g.bufsize < 1024) g.bufsize = 1024;
-  g.maxconn = fitLimits(g.maxconn, flags.quiet);
-  Shared shared;
-  shared.topo = topo.get();
-  shared.program = program;
-  shared.quiet = flags.quiet;
-  shared.pages.resize(topo->proxies.size());
-  shared.forwardfor.resize(topo->proxies.size());
-  for (size_t i = 0; i < topo->proxies.size(); ++i) {
-    const ProxySpec& p = topo->proxies[i];
-    for (const auto& e : p.errorfiles) shared.pages[i].set(e.status, e.content);
-    http::Forwardfor& f = shared.forwardfor[i];
-    f.enabled = p.forwardfor.enabled;
-    f.header = p.forwardfor.header;
-    f.ifNone = p.forwardfor.if_none;
-    f.hasExcept = p.forwardfor.has_except;
-    std::memcpy(f.except.addr, p.forwardfor.except_addr, 16);
-    f.except.v6 = p.forwardfor.except_v6;
-    f.except.prefix = p.forwardfor.except_prefix;
-  }
-  for (size_t i = 0; i < topo->proxies.size(); ++i) {
-    ProxySpec& p = topo->proxies[i];
-    shared.analyse |= p.hooks != 0 || p.select_backend || !p.stick_rules.empty();
-    // A hook the topology relies on must exist (a program and a topology from different builds).
-    bool missing =
-        ((p.hooks & kHasTcpReqConn) && !program->tcp_req_conn) ||
-        ((p.hooks & kHasTcpReqSess) && !program->tcp_req_sess) ||
-        ((p.hooks & kHasTcpReqCont) && !program->tcp_req_cont) ||
-        ((p.hooks & kHasTcpResCont) && !program->tcp_res_cont) ||
-        ((p.hooks & kHasHttpReq) && !program->http_req) || ((p.hooks & kHasHttpRes) && !program->http_res) ||
-        (p.select_backend && !program->select_backend) || (!p.stick_rules.empty() && !program->stick);
-    if (missing) {
-      alert(p.where, "the compiled program lacks the rule hooks of proxy '" + p.name + "'");
-      return 1;
-    }
-  }
-  shared.tables.resize(topo->proxies.size());
-  for (size_t i = 0; i < topo->proxies.size(); ++i)
-    if (topo->proxies[i].table.present)
-      shared.tables[i] = std::make_unique<StickTable>(topo->proxies[i].table);
-  shared.global.max = g.maxconn;
-  shared.wake = wakeOwner;
-  shared.resume_all = resumeAll;
-  shared.backends.resize(topo->proxies.size());
-  shared.frontends.resize(topo->proxies.size());
-  for (size_t i = 0; i < topo->proxies.size(); ++i) {
-    ProxySpec& p = topo->proxies[i];
-    if (!p.backend) continue;
-    auto be = std::make_unique<Backend>(p, shared.wake);
-    for (auto& s : be->servers()) {
-      const ServerSpec& ss = *s->spec;
-      if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {
-        alert(ss.where, "backend '" + p.name + "': server '" + ss.name + "': " + err);
-        return 1;
-      }
-      const Endpoint& ce = ss.check.has_addr ? ss.check.addr : ss.addr;
-      uint16_t cport = ss.check.port ? ss.check.port : ss.addr.port_lo;
-      if (ss.check.enabled && !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
-        alert(ss.where, "backend '" + p.name + "': server '" + ss.name + "': check address: " + err);
-        return 1;
-      }
-    }
-    shared.backends[i] = std::move(be);
-  }
-  for (size_t i = 0; i < topo->proxies.size(); ++i) {
-    ProxySpec& p = topo->proxies[i];
-    if (!p.frontend) continue;
-    auto fe = std::make_unique<Frontend>();
-    fe->spec = &p;
-    fe->limit.max = p.maxconn ? p.maxconn : g.maxconn;
-    if (p.backend_index != kNoIndex) fe->backend = shared.backends[p.backend_index].get();
-    shared.frontends[i] = std::move(fe);
-  }
+  GenerationRef gen(std::move(first));
+  rt.state.keepSpecs(gen);
+  const Topology* topo = &gen->topo;
+  const GenerationView& view = viewOf(*gen);
 
   // Listeners: one SO_REUSEPORT socket per thread and port; unix@/abns@/fd@ are one socket
   // that every thread accepts from.
@@ -175,9 +160,9 @@ int serve(const lbc_program* program, const RunFlags& flags) {
     for (int fd : shared_fds) close(fd);
   };
   for (size_t i = 0; i < topo->proxies.size(); ++i) {
-    ProxySpec& p = topo->proxies[i];
+    const ProxySpec& p = topo->proxies[i];
     if (!p.frontend) continue;
-    Frontend* fe = shared.frontends[i].get();
+    const Frontend* fe = view.frontends[i];
     for (auto& b : p.binds) {
       Limit* lim = nullptr;
       if (b.maxconn) {
@@ -197,9 +182,9 @@ int serve(const lbc_program* program, const RunFlags& flags) {
           }
           if (one) {
             shared_fds.push_back(fd);
-            for (auto& v : per_thread) v.push_back(Listener{fd, false, fe, lim});
+            for (auto& v : per_thread) v.push_back(Listener{fd, false, fe->live, lim});
           } else {
-            per_thread[t].push_back(Listener{fd, true, fe, lim});
+            per_thread[t].push_back(Listener{fd, true, fe->live, lim});
           }
         }
         if (port == 65535) break;
@@ -236,10 +221,11 @@ int serve(const lbc_program* program, const RunFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Worker>>& workers = rt.workers;
   g_workers = &workers;
   for (uint32_t t = 0; t < g.nbthread; ++t)
-    workers.push_back(std::make_unique<Worker>(shared, t, std::move(per_thread[t])));
+    workers.push_back(std::make_unique<Worker>(rt.state, gen, t, std::move(per_thread[t])));
+  gen.reset();  // the workers hold it now
   // A SINGLE_ISSUER ring belongs to the thread that creates it: each worker creates its own
   // and reports here before the first connection.
   std::atomic<uint32_t> ready{0}, done{0};
@@ -262,6 +248,8 @@ int serve(const lbc_program* program, const RunFlags& flags) {
       for (int fd : shared_fds) close(fd);
       return 1;
     }
+
+  if (opts.ready) opts.ready(rt);
 
   // SIGUSR1 (soft stop), SIGTERM and SIGINT stop accepting and let live connections finish,
   // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once.

@@ -13,7 +13,7 @@ namespace lbc::rt {
 // ---- the TCP relay ----------------------------------------------------------------------------------
 
 void RelaySession::start(Conn* c) {
-  if (w_.shared_.analyse) {
+  if (c->gen->analyse) {
     w_.startTxn(c);  // rules run first; they end in toBackend() or close the connection
     return;
   }

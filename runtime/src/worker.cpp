@@ -28,8 +28,12 @@ void ConnIo::onTransport(Transport& t, const TransportEvent& ev) {
   conn->link.owner->onConnIo(conn, &t == &conn->tr[kClientSide] ? kClientSide : kServerSide, ev);
 }
 
-Worker::Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners)
-    : shared_(shared), topo_(*shared.topo), index_(index), listeners_(std::move(listeners)) {
+Worker::Worker(LiveState& state, GenerationRef gen, uint32_t index, std::vector<Listener> listeners)
+    : state_(state),
+      gen_(std::move(gen)),
+      global_(gen_->topo.global),
+      index_(index),
+      listeners_(std::move(listeners)) {
   for (auto& l : listeners_) l.worker = this;
 }
 
@@ -44,9 +48,9 @@ bool Worker::init(std::string& err) {
   // recv takes one only when bytes arrive). The pool is address space until used (BufRing);
   // its bound leaves room for two buffers per connection, within 1 GiB for the process.
   // Past it, ENOBUFS pauses reads until buffers come back.
-  uint32_t nthreads = std::max<uint32_t>(1, topo_.global.nbthread);
-  uint32_t per_thread = topo_.global.maxconn / nthreads + 1;
-  bufsize_ = topo_.global.bufsize;
+  uint32_t nthreads = std::max<uint32_t>(1, global_.nbthread);
+  uint32_t per_thread = global_.maxconn / nthreads + 1;
+  bufsize_ = global_.bufsize;
   head_scratch_ = std::make_unique_for_overwrite<char[]>(size_t(2) * bufsize_);
   uint64_t budget = std::max<uint64_t>(256, (uint64_t(1) << 30) / nthreads / bufsize_);
   LoopOptions o;
@@ -101,15 +105,33 @@ void Worker::postResume() {
   loop_.wake();
 }
 
+void Worker::adopt(GenerationRef gen, std::atomic<uint32_t>* adopted) {
+  {
+    std::lock_guard g(mbox_lock_);
+    next_gen_ = std::move(gen);
+    next_adopted_ = adopted;
+  }
+  loop_.wake();
+}
+
 void Worker::requestStop(bool hard) {
   loop_.requestStop(hard);
 }
 
 void Worker::onEvent() {
   std::vector<QueueLink*> in;
+  GenerationRef next;
+  std::atomic<uint32_t>* adopted = nullptr;
   {
     std::lock_guard g(mbox_lock_);
     in.swap(mbox_);
+    next = std::move(next_gen_);
+    std::swap(adopted, next_adopted_);
+  }
+  if (next) {
+    gen_ = std::move(next);
+    adopted->fetch_add(1);
+    adopted->notify_all();
   }
   for (QueueLink* l : in) handoff(l);
   if (resume_.exchange(false)) resumeListeners();
@@ -141,7 +163,7 @@ void Worker::beginStop() {
 }
 
 bool Worker::limitsFull(const Listener& l) const {
-  return shared_.global.full() || l.fe->limit.full() || (l.limit && l.limit->full());
+  return state_.global.full() || l.fe->limit.full() || (l.limit && l.limit->full());
 }
 
 void Worker::onAccept(Listener& l, int res, bool more) {
@@ -247,8 +269,8 @@ void Worker::run() {
   wheel_.start(now());
   for (auto& l : listeners_) l.arm(loop_);
   loop_.armMailbox();
-  checker_ = std::make_unique<HealthChecker>(shared_, loop_, index_,
-                                             std::max<uint32_t>(1, topo_.global.nbthread), bufsize_);
+  checker_ = std::make_unique<HealthChecker>(state_, global_, loop_, index_,
+                                             std::max<uint32_t>(1, global_.nbthread), bufsize_);
   if (checker_->empty())
     checker_.reset();
   else

@@ -12,9 +12,9 @@
 
 #include "core/loop.h"
 #include "core/timer_wheel.h"
+#include "live.h"
 #include "net/acceptor.h"
 #include "net/transport.h"
-#include "shared.h"
 
 namespace lbc::rt {
 
@@ -22,15 +22,15 @@ class Worker;
 
 // A bind's socket on this thread: the accept (net/) plus what the worker counts against it.
 struct Listener final : Acceptor {
-  Listener(int fd, bool owned_, Frontend* fe_, Limit* limit_)
+  Listener(int fd, bool owned_, FrontendLive* fe_, Limit* limit_)
       : Acceptor(fd), owned(owned_), fe(fe_), limit(limit_) {}
   void onAccepted(int res, bool more) override;
 
   Worker* worker = nullptr;
-  bool owned = true;  // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
-  Frontend* fe = nullptr;
-  Limit* limit = nullptr;  // the bind's own maxconn (shared by its sockets)
-  bool paused = false;     // a limit is reached: accept stops until it frees
+  bool owned = true;           // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
+  FrontendLive* fe = nullptr;  // its configuration comes from the generation a connection starts on
+  Limit* limit = nullptr;      // the bind's own maxconn (shared by its sockets)
+  bool paused = false;         // a limit is reached: accept stops until it frees
   bool closed = false;
 };
 
@@ -43,7 +43,7 @@ class Session;
 
 class Worker {
  public:
-  Worker(Shared& shared, uint32_t index, std::vector<Listener> listeners);
+  Worker(LiveState& state, GenerationRef gen, uint32_t index, std::vector<Listener> listeners);
   ~Worker();
   // Creates the ring and buffers; false with `err` set when the kernel refuses.
   bool init(std::string& err);
@@ -54,6 +54,9 @@ class Worker {
   void onAccept(Listener& l, int res, bool more);
   void onConnIo(Conn* c, int side, const TransportEvent& ev);
   void postResume();
+  // Connections accepted once this worker has read it start on `gen`; `adopted` is then
+  // incremented and notified (any thread).
+  void adopt(GenerationRef gen, std::atomic<uint32_t>* adopted);
   void requestStop(bool hard);
   bool listenersReleased() const { return released_.load(); }
 
@@ -108,7 +111,7 @@ class Worker {
   void analyseResponse(Conn* c);
   void absorb(Conn* c, int dir, uint16_t bid, uint32_t len);
   bool recvActive(const Conn* c, int dir) const;
-  uint32_t proxyIndex(const ProxySpec& p) const { return uint32_t(&p - topo_.proxies.data()); }
+  static uint32_t proxyIndex(const ProxySpec& p) { return p.index; }
   // HTTP mode (http_stream.cpp)
   void httpStart(Conn* c);
   void httpRecvArm(Conn* c, int dir);
@@ -146,8 +149,9 @@ class Worker {
   void beginStop();
   Conn* allocConn();
 
-  Shared& shared_;
-  const Topology& topo_;
+  LiveState& state_;
+  GenerationRef gen_;        // new connections start on it
+  const GlobalSpec global_;  // the process settings: fixed at start-up, whatever the generation
   uint32_t index_;
   std::vector<Listener> listeners_;
   Loop loop_;
@@ -178,6 +182,8 @@ class Worker {
   std::vector<QueueLink*> mbox_;
   std::vector<QueueLink*> local_;  // handoffs from this thread to itself
   std::atomic<bool> resume_{false};
+  GenerationRef next_gen_;  // under mbox_lock_: adopted at the next wake
+  std::atomic<uint32_t>* next_adopted_ = nullptr;
   bool stopping_ = false;
   std::atomic<bool> released_{false};
   std::unique_ptr<HealthChecker> checker_;

@@ -107,7 +107,11 @@ int cmdRun(const std::vector<std::string>& all) {
       std::cerr << "lbc: run: " << lr.error << "\n";
       return 1;
     }
-    return rt::serve(lr.program->program(), flags);  // the reference keeps code and data alive
+    rt::ServeOptions opts;
+    opts.keep = lr.program;  // the first generation holds the code and data
+    const lbc_program* p = lr.program->program();
+    lr.program.reset();
+    return rt::serve(p, flags, std::move(opts));
   }
   interp::Interpreter in(c->program);
   lbc_program program = interpProgram(in, built.topology);

@@ -215,6 +215,7 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
     err = r.ok ? "topology: trailing bytes" : "topology: truncated or corrupt";
     return false;
   }
+  for (size_t i = 0; i < t.proxies.size(); ++i) t.proxies[i].index = uint32_t(i);
   for (const auto& p : t.proxies) {
     if (p.backend_index != kNoIndex && p.backend_index >= t.proxies.size()) {
       err = "topology: backend index out of range";

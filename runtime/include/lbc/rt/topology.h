@@ -154,6 +154,7 @@ struct LogTargetSpec {
 struct ProxySpec {
   std::string where;  // "file:line" of the section header
   std::string name;
+  uint32_t index = 0;  // its place in Topology::proxies (set by decodeTopology, not encoded)
   bool frontend = false, backend = false;
   ProxyMode mode = ProxyMode::Tcp;
   std::vector<BindSpec> binds;

@@ -1,0 +1,101 @@
+#include "live.h"
+
+#include "net/sockets.h"
+#include "state/stick_table.h"
+
+namespace lbc::rt {
+
+LiveState::LiveState() = default;
+LiveState::~LiveState() = default;
+
+FrontendLive* LiveState::frontend(const std::string& name) const {
+  auto it = frontends_.find(name);
+  return it == frontends_.end() ? nullptr : it->second.get();
+}
+
+bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& where, std::string& err) {
+  std::unique_ptr<Backend>& slot = backends_[p.name];
+  if (!slot) {
+    auto be = std::make_unique<Backend>(p, wake);
+    for (auto& s : be->servers()) {
+      const ServerSpec& ss = *s->spec;
+      if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {
+        where = ss.where;
+        err = "backend '" + p.name + "': server '" + ss.name + "': " + err;
+        backends_.erase(p.name);
+        return false;
+      }
+      const Endpoint& ce = ss.check.has_addr ? ss.check.addr : ss.addr;
+      uint16_t cport = ss.check.port ? ss.check.port : ss.addr.port_lo;
+      if (ss.check.enabled && !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
+        where = ss.where;
+        err = "backend '" + p.name + "': server '" + ss.name + "': check address: " + err;
+        backends_.erase(p.name);
+        return false;
+      }
+    }
+    slot = std::move(be);
+    backend_order_.push_back(slot.get());
+    created_.push_back(p.name);
+  } else if (slot->spec().index != p.index) {
+    // Rules and pages are indexed by the backend's place in its own topology: a backend that
+    // moved needs the reload's re-pointing, which does not exist yet.
+    where = p.where;
+    err = "backend '" + p.name + "' moved in the proxy list: it cannot be carried over yet";
+    return false;
+  }
+  v.backends[p.index] = slot.get();
+  return true;
+}
+
+bool LiveState::bind(Generation& g, std::string& where, std::string& err) {
+  auto v = std::make_unique<GenerationView>();
+  const auto& proxies = g.topo.proxies;
+  v->backends.resize(proxies.size());
+  v->tables.resize(proxies.size());
+  v->frontends.resize(proxies.size());
+  v->by_slot.resize(frontends_.size());
+  created_.clear();
+  for (const ProxySpec& p : proxies) {
+    if (p.table.present) {
+      std::unique_ptr<StickTable>& t = tables_[p.name];
+      if (!t) t = std::make_unique<StickTable>(p.table);
+      v->tables[p.index] = t.get();
+    }
+    if (p.backend && !bindBackend(p, *v, where, err)) {
+      forgetCreated();
+      return false;
+    }
+  }
+  for (const ProxySpec& p : proxies) {
+    if (!p.frontend) continue;
+    std::unique_ptr<FrontendLive>& live = frontends_[p.name];
+    if (!live) {
+      live = std::make_unique<FrontendLive>();
+      live->slot = uint32_t(frontends_.size() - 1);
+      live->limit.max = p.maxconn ? p.maxconn : g.topo.global.maxconn;
+      v->by_slot.resize(frontends_.size());
+    }
+    auto fe = std::make_unique<Frontend>(&p, *live);
+    if (p.backend_index != kNoIndex) fe->backend = v->backends[p.backend_index];
+    v->frontends[p.index] = v->by_slot[live->slot] = fe.get();
+    v->owned.push_back(std::move(fe));
+  }
+  g.extension = std::move(v);
+  return true;
+}
+
+// A failed bind leaves no backend pointing into a generation that will not be published.
+void LiveState::forgetCreated() {
+  for (const std::string& name : created_) {
+    backend_order_.pop_back();
+    backends_.erase(name);
+  }
+  created_.clear();
+}
+
+void LiveState::keepSpecs(const GenerationRef& g) {
+  if (!created_.empty()) spec_owners_.push_back(g);
+}
+
+}  // namespace lbc::rt
