@@ -235,8 +235,8 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
   const std::string_view data = requestData(c);
   bool full = data.size() >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
-  bool eof = !c->hs && c->p[0].eof;
-  bool final = !ps.tcp_inspect_delay_ms || eof || full || expired;
+  bool complete = c->hs ? httpRequestWhole(c) : c->p[0].eof;  // no more request data can come
+  bool final = !ps.tcp_inspect_delay_ms || complete || full || expired;
   Txn& x = t.txn;
   x.req_payload = data;
   x.in_response = false;

@@ -282,6 +282,17 @@ void Worker::httpRequest(Conn* c) {
   analyse(c);  // the one analyser sequence (analyse.cpp), from tcp-request content on
 }
 
+// Whether the whole request (head and body) is in the buffer: then content rules see final data,
+// as HAProxy's once the message's end is in its buffer.
+bool Worker::httpRequestWhole(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (!h.ireq_end) {
+    uint16_t status = 0;  // a malformed chunk is found again when the body is forwarded
+    h.ireq_end = bodyWithHead(h, h.ihead, std::min(h.ilen, limitsOf(topo_).bufsize), &status);
+  }
+  return h.ireq_end != 0;
+}
+
 // The http-request rules of `proxy`; false when a verdict ended the transaction.
 bool Worker::httpRules(Conn* c, uint32_t proxy) {
   const ProxySpec& ps = topo_.proxies[proxy];

@@ -118,6 +118,7 @@ class Worker {
   void httpOnRecv(Conn* c, int dir, int res);
   void httpOnSend(Conn* c, int dir, int res);
   void httpRequest(Conn* c);
+  bool httpRequestWhole(Conn* c);
   bool httpRules(Conn* c, uint32_t proxy);
   bool httpBackendRequest(Conn* c);
   void httpEstablished(Conn* c);
