@@ -358,24 +358,23 @@ enum {
 /* Sample fetches: int32_t lbc_fetch_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs,
  * lbc_smp* out), signature "ippip". <Id> is the registry id (stdlib/registry/fetches.def).
  * `out->flags` (LBC_SMPF_MULTI) and `out->ctx` are inputs; returns LBC_FETCH_*. */
-#define LBC_ABI_FETCHES(X)                                                                                \
-  X(always_false)                                                                                         \
-  X(always_true)                                                                                          \
-  X(base) X(cook) X(dst) X(dst_port) X(hdr) X(hdr_cnt) X(hdr_ip) X(method) X(path) X(payload_lv) X(query) \
-      X(rep_ssl_hello_type) X(req_cook) X(req_fhdr) X(req_hdr) X(req_hdr_cnt) X(req_hdr_ip) X(req_len_2)  \
-          X(req_payload) X(req_payload_lv) X(req_ssl_hello_type_2) X(req_ssl_sni_2) X(req_len)            \
-              X(req_ssl_hello_type) X(req_ssl_sni) X(res_hdr) X(res_ssl_hello_type) X(shdr) X(src)        \
-                  X(src_port) X(ssl_fc) X(ssl_fc_sni) X(status) X(url) X(url_param) X(var)
+#define LBC_ABI_FETCHES(X)                                                                                  \
+  X(always_false)                                                                                           \
+  X(always_true) X(base) X(cook) X(dst) X(dst_port) X(hdr) X(hdr_cnt) X(hdr_ip) X(method) X(path)           \
+      X(payload_lv) X(query) X(rep_ssl_hello_type) X(req_cook) X(req_fhdr) X(req_hdr) X(req_hdr_cnt)        \
+          X(req_hdr_ip) X(req_len_2) X(req_payload) X(req_payload_lv) X(req_ssl_hello_type_2)               \
+              X(req_ssl_sni_2) X(req_len) X(req_ssl_hello_type) X(req_ssl_sni) X(res_hdr)                   \
+                  X(res_ssl_hello_type) X(shdr) X(src) X(src_port) X(ssl_fc) X(ssl_fc_sni) X(status) X(url) \
+                      X(url_param) X(var)
 
 /* Converters: int32_t lbc_conv_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs, lbc_smp* smp),
  * signature "ippip". The input is *smp (any type: the converter casts it to its input type);
  * the output replaces it. Returns 1, or 0 when the conversion fails (smp->type becomes NONE).
  * `ctx` and LBC_SMPF_NOT_LAST are left untouched, so a multi-valued fetch can continue. */
-#define LBC_ABI_CONVS(X)                                                                                 \
-  X(base64)                                                                                              \
-  X(bytes)                                                                                               \
-  X(field) X(hex) X(ipmask) X(json) X(length) X(lower) X(map) X(map_beg) X(map_end) X(map_int) X(map_ip) \
-      X(map_reg) X(map_str) X(map_sub) X(regsub) X(upper) X(url_dec) X(word)
+#define LBC_ABI_CONVS(X)                                                                                \
+  X(base64)                                                                                             \
+  X(bytes) X(field) X(hex) X(ipmask) X(json) X(length) X(lower) X(map) X(map_beg) X(map_end) X(map_int) \
+      X(map_ip) X(map_reg) X(map_str) X(map_sub) X(regsub) X(upper) X(url_dec) X(word)
 
 #define LBC_ABI_FETCH_SIG "ippip"
 #define LBC_ABI_CONV_SIG "ippip"
