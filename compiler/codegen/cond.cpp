@@ -162,8 +162,12 @@ llvm::Value* FnGen::term(const ir::AclTerm& t) {
   // Next value of a multi-valued fetch.
   b.SetInsertPoint(next);
   llvm::Value* fl = b.CreateLoad(g.i32, saved_flags);
+  auto* last = block("term.last");
   b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_NOT_LAST)), b.getInt32(0)), refetch,
-                 done);
+                 last);
+  // No value matched: a value that may still change (more data can come) makes it a miss.
+  b.SetInsertPoint(last);
+  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(fl, b.getInt32(LBC_SMPF_MAY_CHANGE)), b.getInt32(0)), miss, done);
   b.SetInsertPoint(refetch);
   b.CreateStore(fl, field(work, kSmpFlags));
   b.CreateStore(b.CreateLoad(g.i64, saved_ctx), field(work, kSmpCtx));

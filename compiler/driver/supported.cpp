@@ -158,8 +158,10 @@ class ServingCheck {
         continue;
       }
       if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes) continue;  // ignored in TCP
-      if (http && (r.set == ir::RuleSet::TcpReqCont || r.set == ir::RuleSet::TcpResCont)) {
-        refuse(r.loc, "'" + std::string(ir::ruleSetName(r.set)) + "' rules in a 'mode http' proxy");
+      // The HTTP stream parses the response head before any response rule: the byte-level
+      // response analyser (inspect-delay over the server's first data) is the TCP relay's only.
+      if (http && r.set == ir::RuleSet::TcpResCont) {
+        refuse(r.loc, "'tcp-response content' rules in a 'mode http' proxy");
         continue;
       }
       // Sticky counters need counter storage in the stick tables, which the runtime does not keep.
@@ -168,10 +170,6 @@ class ServingCheck {
                "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
     }
     for (const auto& s : p.stick_rules) {
-      if (http) {
-        refuse(s.loc, "'stick' rules in a 'mode http' proxy");
-        continue;
-      }
       const ir::Proxy* tp = s.table.empty()                        ? &p
                             : s.table_proxy < prog_.proxies.size() ? &prog_.proxies[s.table_proxy]
                                                                    : nullptr;

@@ -177,6 +177,8 @@ int32_t Interpreter::term(rt::Txn& t, const ir::AclTerm& term) {
     }
     if (res == LBC_PASS) break;
   } while (smp.flags & LBC_SMPF_NOT_LAST);
+  // No value matched: a value that may still change (more data can come) makes it a miss.
+  if (res != LBC_PASS && (smp.flags & LBC_SMPF_MAY_CHANGE)) res |= LBC_MISS;
   return res;
 }
 

@@ -1,8 +1,12 @@
-// The compiled hooks at HAProxy's fixed points, for TCP proxies:
+// The compiled hooks at HAProxy's fixed points, one sequence for TCP and HTTP streams:
 //   accept -> tcp-request connection -> tcp-request session -> tcp-request content of the
-//   frontend (inspect-delay) -> backend selection -> tcp-request content of the backend ->
+//   frontend (inspect-delay) -> [http-request of the frontend] -> backend selection ->
+//   tcp-request content of the backend -> [http-request of the backend, cookie, forwardfor] ->
 //   stick match / store-request -> server -> (server's first data) tcp-response content
 //   (inspect-delay) -> stick store-response -> relay.
+// The bracketed steps are the HTTP stream's (http_stream.cpp); an HTTP stream enters the
+// sequence once its request head is parsed, as HAProxy creates its stream then, so its content
+// rules see the head (and any body bytes that came with it) as the request buffer.
 // While content rules wait for data the client's bytes are read into a bounded buffer and not
 // forwarded; a rule that needs more (MISS) is evaluated again as data arrives, until the buffer
 // is full, the client closes or the inspect delay expires: then the data is final and a fetch
@@ -24,6 +28,7 @@
 #include <cstring>
 
 #include "conn.h"
+#include "http_stream.h"
 #include "state/stick_table.h"
 #include "worker.h"
 
@@ -148,45 +153,64 @@ void Worker::analyse(Conn* c) {
   TxnSlot& t = *c->tx;
   const lbc_program* prog = c->gen->program;
   const uint32_t fe = proxyIndex(*c->fe->spec);
+  using Stage = TxnSlot::Stage;
   while (c->st == ConnState::Analysing) {
     switch (t.stage) {
-      case TxnSlot::Stage::FeContent:
+      case Stage::FeContent:
         if (contentRules(c, fe) != kDone) return;
-        t.stage = TxnSlot::Stage::Select;
+        t.stage = Stage::FeHttp;
         break;
-      case TxnSlot::Stage::Select: {
+      case Stage::FeHttp:
+        if (c->hs && !httpRules(c, fe)) return;
+        t.stage = Stage::Select;
+        break;
+      case Stage::Select: {
         Backend* be = c->fe->backend;
         if (c->fe->spec->select_backend && prog->select_backend) {
           int32_t b = prog->select_backend(toAbi(&t.txn), fe);
           be = b >= 0 && size_t(b) < viewOf(*c->gen).backends.size() ? viewOf(*c->gen).backends[b] : nullptr;
         }
         c->be = be;
-        if (!be) {  // no backend (none matched, or a disabled one): the client is closed
-          finish(c, false);
+        if (!be) {  // no backend (none matched, or a disabled one)
+          if (c->hs)
+            httpError(c, 503);  // HAProxy: no backend to serve the request
+          else
+            finish(c, false);  // the client is closed
           return;
         }
         uint32_t bi = proxyIndex(be->spec());
         t.txn.backend = int32_t(bi);
-        t.stage = bi != fe ? TxnSlot::Stage::BeContent : TxnSlot::Stage::Stick;
+        t.stage = bi != fe ? Stage::BeContent : Stage::BeHttp;
         break;
       }
-      case TxnSlot::Stage::BeContent:
+      case Stage::BeContent:
         if (contentRules(c, proxyIndex(c->be->spec())) != kDone) return;
-        t.stage = TxnSlot::Stage::Stick;
+        t.stage = Stage::BeHttp;
         break;
-      case TxnSlot::Stage::Stick:
+      case Stage::BeHttp:
+        if (c->hs && !httpBackendRequest(c)) return;
+        t.stage = Stage::Stick;
+        break;
+      case Stage::Stick:
         stickRequest(c);
-        t.stage = TxnSlot::Stage::Connect;
+        t.stage = Stage::Connect;
         break;
-      case TxnSlot::Stage::Connect:
-      case TxnSlot::Stage::Done:
-        t.stage = TxnSlot::Stage::Done;
+      case Stage::Connect:
+      case Stage::Done:
+        t.stage = Stage::Done;
         t.inspecting = false;  // later client bytes queue in the pipe until the server is there
         c->inspect_deadline = 0;
         toBackend(c, t.sticky);
         return;
     }
   }
+}
+
+// The request bytes content and stick rules see: the inspection buffer of a TCP stream, the
+// head and what followed it of an HTTP stream.
+std::string_view Worker::requestData(const Conn* c) const {
+  if (c->hs) return {c->hs->in.get(), c->hs->ilen};
+  return {c->tx->req.get(), c->tx->req_len};
 }
 
 int Worker::contentRules(Conn* c, uint32_t proxy) {
@@ -197,23 +221,30 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
   if (!t.stage_started) {
     t.stage_started = true;
     c->inspect_deadline = ps.tcp_inspect_delay_ms ? now() + ps.tcp_inspect_delay_ms : 0;
-    if (ps.tcp_inspect_delay_ms && !t.early_recv) {
-      t.early_recv = true;
-      if (!t.req) t.req = std::make_unique<char[]>(bufsize_);
-      if (!c->p[0].armed && !c->p[0].eof) armRecv(c, 0);
+    if (c->hs) {
+      t.inspecting = ps.tcp_inspect_delay_ms != 0;  // the HTTP stream reads into its own buffer
+    } else {
+      if (ps.tcp_inspect_delay_ms && !t.early_recv) {
+        t.early_recv = true;
+        if (!t.req) t.req = std::make_unique<char[]>(bufsize_);
+        if (!c->p[0].armed && !c->p[0].eof) armRecv(c, 0);
+      }
+      t.inspecting = t.early_recv;
     }
-    t.inspecting = t.early_recv;
   }
-  bool full = t.req_len >= bufsize_;
+  const std::string_view data = requestData(c);
+  bool full = data.size() >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
-  bool final = !ps.tcp_inspect_delay_ms || c->p[0].eof || full || expired;
+  bool complete = c->hs ? httpRequestWhole(c) : c->p[0].eof;  // no more request data can come
+  bool final = !ps.tcp_inspect_delay_ms || complete || full || expired;
   Txn& x = t.txn;
-  x.req_payload = {t.req.get(), t.req_len};
+  x.req_payload = data;
   x.in_response = false;
   x.more_data = !final;
   int32_t r = prog->tcp_req_cont(toAbi(&x), proxy);
   x.more_data = false;
   if (r == LBC_HOOK_MISS && !final) {
+    if (c->hs) httpRecvArm(c, 0);
     arm(c);
     return kWait;
   }
@@ -222,6 +253,7 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
     return kClosed;
   }
   t.stage_started = false;
+  if (c->hs) t.inspecting = false;
   c->inspect_deadline = 0;
   return kDone;
 }
@@ -233,7 +265,7 @@ void Worker::stickRequest(Conn* c) {
   if (bs.stick_rules.empty() || !prog->stick) return;
   const uint32_t be = proxyIndex(bs);
   Txn& x = t.txn;
-  x.req_payload = {t.req.get(), t.req_len};
+  x.req_payload = requestData(c);
   x.in_response = false;
   x.more_data = false;  // stick rules see the data as final (SMP_OPT_FINAL)
   for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
@@ -314,34 +346,43 @@ void Worker::analyseResponse(Conn* c) {
       return;
     }
   }
-  if (prog->stick && c->srv) {
-    // Only the first store-response rule of each table applies; request-side stores of the same
-    // table do not count (HAProxy's process_store_rules).
-    const uint32_t nreq = t.nstores;
-    auto storing = [&](uint32_t table) {
-      for (uint32_t k = nreq; k < t.nstores; ++k)
-        if (t.stores[k].table == table) return true;
-      return false;
-    };
-    for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
-      const StickRuleSpec& r = bs.stick_rules[i];
-      if (r.kind != StickKind::StoreResponse || storing(r.table)) continue;
-      StickTable* tb = viewOf(*c->gen).tables[r.table];
-      lbc_smp key{};
-      if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
-      if (!tb->makeKey(key, t.scratch) || t.nstores >= TxnSlot::kMaxStores) continue;
-      TxnSlot::Store& st = t.stores[t.nstores++];
-      st.table = r.table;
-      st.key.assign(t.scratch);
-      st.done = false;
-    }
-    commitStores(c);
-  }
+  stickResponse(c);
   x.in_response = false;
   t.res_pending = false;
   c->inspect_deadline = 0;
   pump(c, 1);
   arm(c);
+}
+
+// `stick store-response` rules (the response is in x.res_payload), then every store is written.
+void Worker::stickResponse(Conn* c) {
+  TxnSlot& t = *c->tx;
+  const ProxySpec& bs = c->be->spec();
+  const lbc_program* prog = c->gen->program;
+  const uint32_t be = proxyIndex(bs);
+  Txn& x = t.txn;
+  if (!prog->stick || !c->srv) return;
+  // Only the first store-response rule of each table applies; request-side stores of the same
+  // table do not count (HAProxy's process_store_rules).
+  const uint32_t nreq = t.nstores;
+  auto storing = [&](uint32_t table) {
+    for (uint32_t k = nreq; k < t.nstores; ++k)
+      if (t.stores[k].table == table) return true;
+    return false;
+  };
+  for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
+    const StickRuleSpec& r = bs.stick_rules[i];
+    if (r.kind != StickKind::StoreResponse || storing(r.table)) continue;
+    StickTable* tb = viewOf(*c->gen).tables[r.table];
+    lbc_smp key{};
+    if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
+    if (!tb->makeKey(key, t.scratch) || t.nstores >= TxnSlot::kMaxStores) continue;
+    TxnSlot::Store& st = t.stores[t.nstores++];
+    st.table = r.table;
+    st.key.assign(t.scratch);
+    st.done = false;
+  }
+  commitStores(c);
 }
 
 // Copies received bytes into the inspection buffer; what does not fit stays in the pipe (the

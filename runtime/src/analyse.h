@@ -14,7 +14,8 @@ namespace lbc::rt {
 struct ServerState;
 
 struct TxnSlot {
-  enum class Stage : uint8_t { FeContent, Select, BeContent, Stick, Connect, Done };
+  // HAProxy's request analysers in their order; the http stages are skipped by TCP streams.
+  enum class Stage : uint8_t { FeContent, FeHttp, Select, BeContent, BeHttp, Stick, Connect, Done };
   static constexpr uint32_t kMaxStores = 8;  // as HAProxy's per-stream store array
 
   Txn txn;

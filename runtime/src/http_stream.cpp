@@ -1,8 +1,10 @@
 // HTTP/1.1 streams of `mode http` frontends, on top of the connection machinery of conn.cpp
 // (server choice, queue, connect, retries, redispatch, close):
 //   accept -> tcp-request connection/session -> request head (timeout http-request: 408; parse
-//   error: the parser's status) -> http-request rules of the frontend -> backend selection ->
-//   http-request rules of the backend -> forwardfor -> server -> request head and body ->
+//   error: the parser's status) -> the one analyser sequence of analyse.cpp: tcp-request content
+//   and http-request rules of the frontend -> backend selection -> tcp-request content and
+//   http-request rules of the backend -> cookie, forwardfor -> stick rules -> server -> request
+//   head and body ->
 //   response head (1xx forwarded, so Expect: 100-continue works end to end) -> http-response
 //   rules (backend, then frontend) -> response head and body -> log line (option httplog,
 //   http_stream_log.cpp) -> next request (keep-alive) or close. A 101 (or 2xx to CONNECT) turns
@@ -187,6 +189,8 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
         httpRequest(c);
       else if (h.phase == HttpStream::Phase::kExchange)
         httpPump(c);
+      else if (c->st == ConnState::Analysing && c->tx->inspecting)
+        analyse(c);  // tcp-request content rules wait for more of the request
     }
   } else {
     if (h.server_lost) {  // the send failed first: this recv only had to end
@@ -274,62 +278,79 @@ void Worker::httpRequest(Conn* c) {
       h.req_done = true;
       break;
   }
+  t.stage = TxnSlot::Stage::FeContent;
+  analyse(c);  // the one analyser sequence (analyse.cpp), from tcp-request content on
+}
+
+// Whether the whole request (head and body) is in the buffer: then content rules see final data,
+// as HAProxy's once the message's end is in its buffer.
+bool Worker::httpRequestWhole(Conn* c) {
+  HttpStream& h = *c->hs;
+  if (!h.ireq_end) {
+    uint16_t status = 0;  // a malformed chunk is found again when the body is forwarded
+    h.ireq_end = bodyWithHead(h, h.ihead, std::min(h.ilen, limitsOf(global_).bufsize), &status);
+  }
+  return h.ireq_end != 0;
+}
+
+// The http-request rules of `proxy`; false when a verdict ended the transaction.
+bool Worker::httpRules(Conn* c, uint32_t proxy) {
+  const ProxySpec& ps = c->gen->topo.proxies[proxy];
   const lbc_program* prog = c->gen->program;
-  const ProxySpec& fs = *c->fe->spec;
-  auto reply = [&](int32_t verdict, uint32_t proxy) {
-    if (verdict == LBC_HOOK_REJECT) {
-      finish(c, true);
-      return true;
-    }
-    if (verdict == LBC_HOOK_ERROR) {
-      httpError(c, 500);
-      return true;
-    }
-    if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
-      x.verdict = verdict;
-      // Denied, or answered locally.
-      h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
-      http::Rendered rd = http::renderReply(x, c->gen->pages[proxy], replyRequest(h), modeOf(fs));
-      httpRaw(c, std::move(rd.bytes), rd.close);
-      return true;
-    }
+  if (!(ps.hooks & kHasHttpReq) || !prog->http_req) return true;
+  HttpStream& h = *c->hs;
+  Txn& x = c->tx->txn;
+  const int32_t verdict = prog->http_req(toAbi(&x), proxy);
+  if (verdict == LBC_HOOK_REJECT) {
+    finish(c, true);
     return false;
-  };
-  if ((fs.hooks & kHasHttpReq) && prog->http_req && reply(prog->http_req(toAbi(&x), fe), fe)) return;
-  Backend* be = c->fe->backend;
-  if (fs.select_backend && prog->select_backend) {
-    int32_t b = prog->select_backend(toAbi(&x), fe);
-    be = b >= 0 && size_t(b) < viewOf(*c->gen).backends.size() ? viewOf(*c->gen).backends[b] : nullptr;
   }
-  if (!be) {
-    httpError(c, 503);  // HAProxy: no backend to serve the request
-    return;
+  if (verdict == LBC_HOOK_ERROR) {
+    httpError(c, 500);
+    return false;
   }
-  c->be = be;
+  if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
+    x.verdict = verdict;
+    // Denied, or answered locally.
+    h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
+    http::Rendered rd = http::renderReply(x, c->gen->pages[proxy], replyRequest(h), modeOf(*c->fe->spec));
+    httpRaw(c, std::move(rd.bytes), rd.close);
+    return false;
+  }
+  return true;
+}
+
+// The backend's part of HAProxy's http_process_request, after its tcp-request content rules: its
+// http-request rules, the persistence cookie, forwardfor; then the request head for the server.
+bool Worker::httpBackendRequest(Conn* c) {
+  HttpStream& h = *c->hs;
+  TxnSlot& t = *c->tx;
+  Txn& x = t.txn;
+  const ProxySpec& fs = *c->fe->spec;
+  Backend* be = c->be;
   const ProxySpec& bs = be->spec();
-  const uint32_t bi = proxyIndex(bs);
-  x.backend = int32_t(bi);
-  if (bi != fe && (bs.hooks & kHasHttpReq) && prog->http_req && reply(prog->http_req(toAbi(&x), bi), bi))
-    return;
-  // Persistence cookie (HAProxy's http_process_request step 7): after the rules, before forwardfor.
+  const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
+  if (bi != fe && !httpRules(c, bi)) return false;
   ServerState* force = nullptr;
   if (bs.cookie.enabled && !cookieRequest(bs, *be, x, h.ck, int64_t(time(nullptr)), &force)) {
     httpError(c, 500);
-    return;
+    return false;
   }
+  t.sticky = force;  // the cookie's server wins over a stick match, as HAProxy's SF_ASSIGNED
   if (http::applyForwardfor(x, c->gen->forwardfor[fe], c->gen->forwardfor[bi]) < 0) {
     httpError(c, 500);
-    return;
+    return false;
   }
+  const http1::Limits lim = limitsOf(global_);
   size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, head_scratch_.get(), h.cap);
   if (!n) {
     httpError(c, 500);
-    return;
+    return false;
   }
   h.ws.assign(head_scratch_.get(), n);
   h.ws_off = 0;
   h.ws_head = uint32_t(n);
-  toBackend(c, force);
+  return true;
 }
 
 void Worker::httpEstablished(Conn* c) {
@@ -339,6 +360,7 @@ void Worker::httpEstablished(Conn* c) {
   h.phase = HttpStream::Phase::kExchange;
   h.t_est = now();
   if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
+  commitStores(c);  // stick store-request: the server is known now
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
   httpRecvArm(c, 1);
   httpPump(c);
@@ -396,6 +418,10 @@ void Worker::httpResponse(Conn* c) {
       return;
     }
     x.in_response = true;
+    if (!bs.stick_rules.empty()) {  // stick store-response: before the http-response rules, as HAProxy
+      x.res_payload = {h.res.get(), h.rlen};
+      stickResponse(c);
+    }
     uint32_t order[2] = {bi, fe};
     for (uint32_t k = 0; k < (bi == fe ? 1u : 2u); ++k) {
       const uint32_t px = order[k];
@@ -668,7 +694,10 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
     case ConnState::Analysing: {
-      if (h.phase != HttpStream::Phase::kReqHead) return 0;
+      if (h.phase != HttpStream::Phase::kReqHead) {  // tcp-request inspect-delay, timeout client
+        uint64_t d = ft.client ? c->act_c + ft.client : 0;
+        return c->inspect_deadline && (!d || c->inspect_deadline < d) ? c->inspect_deadline : d;
+      }
       uint64_t to = ft.http_request;
       if (!h.first && h.ilen == 0 && ft.http_keep_alive) to = ft.http_keep_alive;
       if (to) return h.req_start + to;
@@ -700,7 +729,12 @@ void Worker::httpTimeout(Conn* c) {
   HttpStream& h = *c->hs;
   switch (c->st) {
     case ConnState::Analysing:
-      if (!h.first && h.ilen == 0) {
+      if (h.phase != HttpStream::Phase::kReqHead) {
+        if (c->inspect_deadline && now() >= c->inspect_deadline)
+          analyse(c);  // the inspect delay ended: the rules see the data as final
+        else
+          finish(c, false);
+      } else if (!h.first && h.ilen == 0) {
         finish(c, false);  // an idle keep-alive connection closes silently
       } else {
         h.term.set(TermCause::kClientTimeout, TermState::kRequest);

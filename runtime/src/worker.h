@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/loop.h"
@@ -105,7 +106,9 @@ class Worker {
   void startTxn(Conn* c);
   void analyse(Conn* c);
   int contentRules(Conn* c, uint32_t proxy);
+  std::string_view requestData(const Conn* c) const;
   void stickRequest(Conn* c);
+  void stickResponse(Conn* c);
   void commitStores(Conn* c);
   void startResponse(Conn* c);
   void analyseResponse(Conn* c);
@@ -118,6 +121,9 @@ class Worker {
   void httpOnRecv(Conn* c, int dir, int res);
   void httpOnSend(Conn* c, int dir, int res);
   void httpRequest(Conn* c);
+  bool httpRequestWhole(Conn* c);
+  bool httpRules(Conn* c, uint32_t proxy);
+  bool httpBackendRequest(Conn* c);
   void httpEstablished(Conn* c);
   void httpPump(Conn* c);
   void httpResponse(Conn* c);

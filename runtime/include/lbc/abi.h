@@ -65,6 +65,10 @@ enum {
   /* Output: more values follow; call the fetch again with the same lbc_smp (its `ctx` holds the
    * position) to get the next one. */
   LBC_SMPF_NOT_LAST = 1u << 1,
+  /* Output: the value may still change as data arrives (req.len while lbc_rt_more_data() != 0),
+   * so a value that does not match makes the term MISS, not FAIL (HAProxy's SMP_F_MAY_CHANGE).
+   * Added without a version bump: a program that ignores it only evaluates such a term early. */
+  LBC_SMPF_MAY_CHANGE = 1u << 2,
 };
 
 typedef struct lbc_smp {

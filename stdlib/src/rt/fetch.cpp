@@ -151,6 +151,7 @@ int32_t tooShort(lbc_txn* txn, lbc_smp* out) {
 }
 
 int32_t payloadFetch(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out, bool response) {
+  if (T(txn).http) return setNone(out), LBC_FETCH_NONE;  // HAProxy: meaningless for HTTP messages
   std::string_view d = payloadOf(T(txn), response);
   int64_t off = argNum(args, nargs, 0), len = argNum(args, nargs, 1);
   if (off < 0 || len < 0 || static_cast<uint64_t>(off) + static_cast<uint64_t>(len) > kBufSize)
@@ -166,6 +167,7 @@ int32_t payloadFetch(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp*
 }
 
 int32_t payloadLv(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out, bool response) {
+  if (T(txn).http) return setNone(out), LBC_FETCH_NONE;  // HAProxy: meaningless for HTTP messages
   std::string_view d = payloadOf(T(txn), response);
   int64_t loff = argNum(args, nargs, 0), lsize = argNum(args, nargs, 1);
   if (loff < 0 || lsize <= 0 || lsize > 8 || static_cast<uint64_t>(loff + lsize) > kBufSize)
@@ -389,7 +391,9 @@ FETCH(req_payload) {
   return payloadFetch(txn, args, nargs, out, false);
 }
 FETCH(req_len) {
-  return UNUSED_ARGS, setInt(out, static_cast<int64_t>(T(txn).req_payload.size())), LBC_FETCH_OK;
+  setInt(out, static_cast<int64_t>(T(txn).req_payload.size()));
+  if (lbc_rt_more_data(txn)) out->flags |= LBC_SMPF_MAY_CHANGE;  // more may come: a miss waits
+  return UNUSED_ARGS, LBC_FETCH_OK;
 }
 FETCH(req_len_2) {
   return lbc_fetch_req_len(txn, args, nargs, out);

@@ -40,6 +40,7 @@ backend be
   stick-table type ip size 1k store conn_cur
   server s1 127.0.0.1:80 send-proxy
   server s2 127.0.0.1
+  tcp-response content accept
 )";
 
 }  // namespace
@@ -57,9 +58,9 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
       messages(*c),
       "2: the stats socket is not supported by 'lbc run' yet\n"
       "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
-      "12: 'tcp-request content' rules in a 'mode http' proxy is not supported by 'lbc run' yet\n"
       "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
       "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
+      "19: 'tcp-response content' rules in a 'mode http' proxy is not supported by 'lbc run' yet\n"
       "16: 'store conn_cur' in a stick-table (only server affinity is kept) is not supported by 'lbc run' "
       "yet\n"
       "17: server 's1': 'send-proxy' is not supported by 'lbc run' yet\n"
