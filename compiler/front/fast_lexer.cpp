@@ -7,10 +7,16 @@ namespace lbc::front {
 using lbcgen::LbcLexer;
 
 namespace {
-bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
-bool isEol(char c) { return c == '\n' || c == '\r'; }
+bool isBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\f';
+}
+bool isEol(char c) {
+  return c == '\n' || c == '\r';
+}
 // Characters that end an unquoted run in DEFAULT mode (WORD_PART's excluded set).
-bool endsWord(char c) { return isBlank(c) || isEol(c) || c == '#' || c == '"' || c == '\'' || c == '\\' || c == '\0'; }
+bool endsWord(char c) {
+  return isBlank(c) || isEol(c) || c == '#' || c == '"' || c == '\'' || c == '\\' || c == '\0';
+}
 bool endsPpWord(char c) {
   return endsWord(c) || c == '(' || c == ')' || c == ',' || c == '&' || c == '|' || c == '!';
 }
@@ -47,9 +53,11 @@ std::string fromAntlr(std::string_view utf8) {
 
 std::unique_ptr<antlr4::Token> FastLexer::make(size_t type, size_t start) {
   // The source pair's stream is fetched lazily by whoever needs it (see getInputStream()).
-  auto t = std::make_unique<antlr4::CommonToken>(std::make_pair(this, static_cast<antlr4::CharStream*>(nullptr)), type,
-                                                 antlr4::Token::DEFAULT_CHANNEL, start, pos_ - 1);
-  t->setText(type == antlr4::Token::EOF ? std::string("<EOF>") : std::string(text_.substr(start, pos_ - start)));
+  auto t =
+      std::make_unique<antlr4::CommonToken>(std::make_pair(this, static_cast<antlr4::CharStream*>(nullptr)),
+                                            type, antlr4::Token::DEFAULT_CHANNEL, start, pos_ - 1);
+  t->setText(type == antlr4::Token::EOF ? std::string("<EOF>")
+                                        : std::string(text_.substr(start, pos_ - start)));
   t->setLine(line_);
   t->setCharPositionInLine(start - line_start_);
   t->setStartIndex(start);
@@ -65,8 +73,10 @@ size_t FastLexer::scanQuoted(size_t i, bool& closed) const {
       closed = true;
       return i + 1;
     }
-    if (q == '"' && text_[i] == '\\' && i + 1 < text_.size() && !isEol(text_[i + 1])) i += 2;
-    else ++i;
+    if (q == '"' && text_[i] == '\\' && i + 1 < text_.size() && !isEol(text_[i + 1]))
+      i += 2;
+    else
+      ++i;
   }
   closed = false;
   return i;
@@ -146,20 +156,30 @@ std::unique_ptr<antlr4::Token> FastLexer::defaultToken() {
     std::string_view w = text_.substr(start, i - start);
     size_t type = LbcLexer::WORD;
     if (plain) {
-      if (w == ".if") type = LbcLexer::PP_IF, pp_mode_ = true;
-      else if (w == ".elif") type = LbcLexer::PP_ELIF, pp_mode_ = true;
-      else if (w == ".else") type = LbcLexer::PP_ELSE;
-      else if (w == ".endif") type = LbcLexer::PP_ENDIF;
-      else if (w == ".diag" || w == ".notice" || w == ".warning" || w == ".alert") type = LbcLexer::PP_MSG;
+      if (w == ".if")
+        type = LbcLexer::PP_IF, pp_mode_ = true;
+      else if (w == ".elif")
+        type = LbcLexer::PP_ELIF, pp_mode_ = true;
+      else if (w == ".else")
+        type = LbcLexer::PP_ELSE;
+      else if (w == ".endif")
+        type = LbcLexer::PP_ENDIF;
+      else if (w == ".diag" || w == ".notice" || w == ".warning" || w == ".alert")
+        type = LbcLexer::PP_MSG;
       else if (w == "global" || w == "defaults" || w == "frontend" || w == "backend" || w == "listen" ||
                w == "peers" || w == "resolvers" || w == "userlist" || w == "cache" || w == "http-errors" ||
                w == "ring" || w == "mailers" || w == "program" || w == "fcgi-app" || w == "log-forward")
         type = LbcLexer::SECTION;
-      else if (w == "if") type = LbcLexer::IF;
-      else if (w == "unless") type = LbcLexer::UNLESS;
-      else if (w == "or" || w == "||") type = LbcLexer::OR;
-      else if (w == "{") type = LbcLexer::LBRACE;
-      else if (w == "}") type = LbcLexer::RBRACE;
+      else if (w == "if")
+        type = LbcLexer::IF;
+      else if (w == "unless")
+        type = LbcLexer::UNLESS;
+      else if (w == "or" || w == "||")
+        type = LbcLexer::OR;
+      else if (w == "{")
+        type = LbcLexer::LBRACE;
+      else if (w == "}")
+        type = LbcLexer::RBRACE;
     }
     return make(type, start);
   }
@@ -171,12 +191,18 @@ std::unique_ptr<antlr4::Token> FastLexer::ppToken() {
     size_t start = pos_;
     char c = text_[pos_];
     size_t type = 0;
-    if (c == '(') type = LbcLexer::PP_LPAREN;
-    else if (c == ')') type = LbcLexer::PP_RPAREN;
-    else if (c == ',') type = LbcLexer::PP_COMMA;
-    else if (c == '!') type = LbcLexer::PP_NOT;
-    else if (c == '&' && at(pos_ + 1) == '&') type = LbcLexer::PP_AND;
-    else if (c == '|' && at(pos_ + 1) == '|') type = LbcLexer::PP_OR;
+    if (c == '(')
+      type = LbcLexer::PP_LPAREN;
+    else if (c == ')')
+      type = LbcLexer::PP_RPAREN;
+    else if (c == ',')
+      type = LbcLexer::PP_COMMA;
+    else if (c == '!')
+      type = LbcLexer::PP_NOT;
+    else if (c == '&' && at(pos_ + 1) == '&')
+      type = LbcLexer::PP_AND;
+    else if (c == '|' && at(pos_ + 1) == '|')
+      type = LbcLexer::PP_OR;
     if (type) {
       pos_ += (type == LbcLexer::PP_AND || type == LbcLexer::PP_OR) ? 2 : 1;
       return make(type, start);

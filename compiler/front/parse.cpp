@@ -15,9 +15,12 @@ using lbcgen::LbcParser;
 std::string describeToken(antlr4::Token* t) {
   if (!t) return "end of input";
   switch (t->getType()) {
-    case antlr4::Token::EOF: return "end of input";
-    case LbcLexer::NL: return "end of line";
-    default: break;
+    case antlr4::Token::EOF:
+      return "end of input";
+    case LbcLexer::NL:
+      return "end of line";
+    default:
+      break;
   }
   // FastLexer tokens hold the file's bytes; sub-parser tokens hold transcoded text.
   std::string s = dynamic_cast<FastLexer*>(t->getTokenSource()) ? t->getText() : fromAntlr(t->getText());
@@ -35,7 +38,8 @@ class ErrorListener : public antlr4::BaseErrorListener {
                    const std::string& msg, std::exception_ptr) override {
     if (last_line_ == line && !sub_) return;  // one syntax error per line is enough
     last_line_ = line;
-    SourceLoc loc = sub_ ? base_ : SourceLoc{file_, static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1), 1};
+    SourceLoc loc =
+        sub_ ? base_ : SourceLoc{file_, static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1), 1};
     if (sub_) {
       loc.col = base_.col + static_cast<uint32_t>(col);
       loc.len = 1;
@@ -52,9 +56,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
                  : msg;
     } else {
       std::vector<std::string> stack = parser->getRuleInvocationStack();
-      auto in = [&](const char* rule) {
-        return std::find(stack.begin(), stack.end(), rule) != stack.end();
-      };
+      auto in = [&](const char* rule) { return std::find(stack.begin(), stack.end(), rule) != stack.end(); };
       std::string what = describeToken(offending);
       if (in("anonAcl")) {
         text = offending && offending->getType() == LbcLexer::NL
@@ -205,14 +207,17 @@ class Builder {
         term.negated = (t->BANG().size() % 2) == 1;
         term.loc = locOf(t->getStart());
         antlr4::Token* stop = t->getStop();
-        if (stop) term.loc.len = static_cast<uint32_t>(stop->getStopIndex() - t->getStart()->getStartIndex() + 1);
+        if (stop)
+          term.loc.len = static_cast<uint32_t>(stop->getStopIndex() - t->getStart()->getStartIndex() + 1);
         if (auto* anon = t->anonAcl()) {
           term.anonymous = true;
           term.acl = words(startTokens(anon->aclWord()));
         } else {
           // After a syntax error (`if !` at the end of a line) the term may be empty: the error
           // is reported already, so the term is dropped.
-          antlr4::Token* nt = t->WORD() ? t->WORD()->getSymbol() : t->SECTION() ? t->SECTION()->getSymbol() : nullptr;
+          antlr4::Token* nt = t->WORD()      ? t->WORD()->getSymbol()
+                              : t->SECTION() ? t->SECTION()->getSymbol()
+                                             : nullptr;
           if (!nt) continue;
           term.name = decode(nt, nt->getText(), static_cast<uint32_t>(nt->getText().size()));
         }
@@ -289,7 +294,8 @@ struct SubParser {
   SubParser() {
     lexer.removeErrorListeners();
     parser.removeErrorListeners();
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
   }
 };
 
@@ -367,7 +373,8 @@ File parseConfig(const SourceManager& sm, uint32_t file_id, DiagEngine& diags, c
   antlr4::CommonTokenStream tokens(&lexer);
   LbcParser parser(&tokens);
   // The grammar is LL(1) but for conditions; SLL prediction is exact here and much cheaper.
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
   ErrorListener listener(diags, file_id, SourceLoc{}, false);
   parser.removeErrorListeners();
   parser.addErrorListener(&listener);
@@ -380,16 +387,17 @@ File parseConfig(const SourceManager& sm, uint32_t file_id, DiagEngine& diags, c
 }
 
 std::optional<SampleAst> parseSample(const Word& word, DiagEngine& diags) {
-  return subParse(word, diags, LbcLexer::SMP,
-                  [&](LbcParser& parser, antlr4::CommonTokenStream&, size_t before) -> std::optional<SampleAst> {
-                    auto* tree = parser.sampleExpr();
-                    if (diags.errorCount() != before) return std::nullopt;
-                    SampleAst ast;
-                    auto calls = tree->smpCall();
-                    ast.fetch = sampleCall(calls[0], word);
-                    for (size_t i = 1; i < calls.size(); ++i) ast.convs.push_back(sampleCall(calls[i], word));
-                    return ast;
-                  });
+  return subParse(
+      word, diags, LbcLexer::SMP,
+      [&](LbcParser& parser, antlr4::CommonTokenStream&, size_t before) -> std::optional<SampleAst> {
+        auto* tree = parser.sampleExpr();
+        if (diags.errorCount() != before) return std::nullopt;
+        SampleAst ast;
+        auto calls = tree->smpCall();
+        ast.fetch = sampleCall(calls[0], word);
+        for (size_t i = 1; i < calls.size(); ++i) ast.convs.push_back(sampleCall(calls[i], word));
+        return ast;
+      });
 }
 
 std::optional<LogFormatAst> parseLogFormat(const Word& word, DiagEngine& diags) {
@@ -409,8 +417,8 @@ std::optional<LogFormatAst> parseLogFormat(const Word& word, DiagEngine& diags) 
           size_t p = 1;
           if (t->getType() == LbcLexer::LF_SAMPLE || t->getType() == LbcLexer::LF_ALIAS) {
             if (raw.size() > 1 && raw[1] == '{') {
-            size_t close = raw.find('}');
-            it.flags = raw.substr(2, close - 2);
+              size_t close = raw.find('}');
+              it.flags = raw.substr(2, close - 2);
               p = close + 1;
             }
           }

@@ -59,7 +59,8 @@ class Evaluator {
         if (!v) return std::nullopt;
         return !*v;
       }
-      case PpExpr::Kind::Term: return term(e);
+      case PpExpr::Kind::Term:
+        return term(e);
     }
     return std::nullopt;
   }
@@ -101,9 +102,10 @@ class Evaluator {
       int c = compareVersions(kHaproxyCompatVersion, e.args[0].text);
       return f == "version_atleast" ? c >= 0 : c < 0;
     }
-    static const std::vector<std::string_view> kPreds = {"defined", "feature", "streq", "strneq",
-                                                         "version_atleast", "version_before"};
-    diags_.error(e.word.loc, "unknown predicate '" + f + "()' in conditional expression" + didYouMean(f, kPreds));
+    static const std::vector<std::string_view> kPreds = {"defined", "feature",         "streq",
+                                                         "strneq",  "version_atleast", "version_before"};
+    diags_.error(e.word.loc,
+                 "unknown predicate '" + f + "()' in conditional expression" + didYouMean(f, kPreds));
     return std::nullopt;
   }
 
@@ -114,8 +116,8 @@ class Evaluator {
 struct Block {
   SourceLoc loc;
   bool parent_active;
-  bool taken;     // some branch of this block was taken already
-  bool active;    // current branch is active
+  bool taken;   // some branch of this block was taken already
+  bool active;  // current branch is active
   bool saw_else;
 };
 
@@ -161,8 +163,10 @@ void preprocess(File& file, DiagEngine& diags, const EnvLookup& env) {
         break;
       }
       case LineKind::PpEndif:
-        if (stack.empty()) diags.error(l.loc, "'.endif' without a matching '.if'");
-        else stack.pop_back();
+        if (stack.empty())
+          diags.error(l.loc, "'.endif' without a matching '.if'");
+        else
+          stack.pop_back();
         break;
       case LineKind::PpMsg: {
         if (!active()) break;
@@ -173,9 +177,12 @@ void preprocess(File& file, DiagEngine& diags, const EnvLookup& env) {
           break;
         }
         std::string msg = l.words.size() > 1 ? l.words[1].text : "";
-        if (kw == ".alert") diags.error(l.loc, msg);
-        else if (kw == ".warning") diags.warning(l.loc, msg);
-        else diags.report(Severity::Note, l.loc, msg);
+        if (kw == ".alert")
+          diags.error(l.loc, msg);
+        else if (kw == ".warning")
+          diags.warning(l.loc, msg);
+        else
+          diags.report(Severity::Note, l.loc, msg);
         break;
       }
       default:

@@ -23,14 +23,14 @@ struct Word {
 struct CondTerm {
   bool negated = false;
   bool anonymous = false;
-  Word name;               // named ACL
-  std::vector<Word> acl;   // anonymous ACL words (fetch, flags, patterns)
-  SourceLoc loc;           // whole term
+  Word name;              // named ACL
+  std::vector<Word> acl;  // anonymous ACL words (fetch, flags, patterns)
+  SourceLoc loc;          // whole term
 };
 
 struct CondAst {
   bool unless = false;
-  SourceLoc loc;  // the `if` / `unless` keyword
+  SourceLoc loc;                                    // the `if` / `unless` keyword
   std::vector<std::vector<CondTerm>> alternatives;  // OR of ANDs
 };
 
@@ -38,9 +38,9 @@ struct CondAst {
 struct PpExpr {
   enum class Kind { Or, And, Not, Term } kind = Kind::Term;
   std::vector<PpExpr> kids;
-  Word word;                 // Term: the function name or bare value
-  bool call = false;         // Term: `name(args)`
-  std::vector<Word> args;    // Term: decoded arguments
+  Word word;               // Term: the function name or bare value
+  bool call = false;       // Term: `name(args)`
+  std::vector<Word> args;  // Term: decoded arguments
   SourceLoc loc;
 };
 
@@ -48,10 +48,11 @@ enum class LineKind { Section, Directive, PpIf, PpElif, PpElse, PpEndif, PpMsg }
 
 struct Line {
   LineKind kind = LineKind::Directive;
-  SourceLoc loc;              // first word
-  std::vector<Word> words;    // Section: [kind, args...]; Directive: [keyword, args...]; PpMsg: [.diag, args...]
+  SourceLoc loc;  // first word
+  std::vector<Word>
+      words;  // Section: [kind, args...]; Directive: [keyword, args...]; PpMsg: [.diag, args...]
   std::optional<CondAst> cond;
-  std::optional<PpExpr> pp;   // PpIf / PpElif
+  std::optional<PpExpr> pp;  // PpIf / PpElif
 };
 
 struct File {
@@ -73,8 +74,8 @@ struct SampleAst {
 // A log-format string: literal text, %[sample] and %alias items.
 struct LogFormatItem {
   enum class Kind { Text, Sample, Alias } kind = Kind::Text;
-  std::string text;    // Text: decoded text; Alias: alias name; Sample: the expression text
-  std::string flags;   // %{+Q} flags
+  std::string text;   // Text: decoded text; Alias: alias name; Sample: the expression text
+  std::string flags;  // %{+Q} flags
   SourceLoc loc;
   std::optional<SampleAst> sample;
 };

@@ -29,12 +29,23 @@ static size_t decodeEscape(std::string_view raw, size_t i, std::string& out, Dec
   }
   char c = raw[i + 1];
   switch (c) {
-    case ' ': case '\\': case '#': case '"': case '\'': case '$':
+    case ' ':
+    case '\\':
+    case '#':
+    case '"':
+    case '\'':
+    case '$':
       out += c;
       return 2;
-    case 'r': out += '\r'; return 2;
-    case 'n': out += '\n'; return 2;
-    case 't': out += '\t'; return 2;
+    case 'r':
+      out += '\r';
+      return 2;
+    case 'n':
+      out += '\n';
+      return 2;
+    case 't':
+      out += '\t';
+      return 2;
     case 'x': {
       int h = i + 2 < raw.size() ? hexVal(raw[i + 2]) : -1;
       int l = i + 3 < raw.size() ? hexVal(raw[i + 3]) : -1;
@@ -57,8 +68,12 @@ static size_t decodeEscape(std::string_view raw, size_t i, std::string& out, Dec
   }
 }
 
-static bool isNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-static bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+static bool isNameStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+static bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // Expands `$NAME`, `${NAME}` or `${NAME-default}` at raw[i]; returns bytes consumed.
 static size_t expandVar(std::string_view raw, size_t i, std::string& out, const EnvLookup& env,
@@ -81,8 +96,9 @@ static size_t expandVar(std::string_view raw, size_t i, std::string& out, const 
       def = body.substr(dash + 1);
       has_def = true;
     }
-    if (name.empty() || !isNameStart(name[0]) || name.find_first_not_of(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string_view::npos) {
+    if (name.empty() || !isNameStart(name[0]) ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+            std::string_view::npos) {
       if (r.error.empty()) {
         r.error = "invalid environment variable name '" + std::string(body) + "'";
         if (body.ends_with("[*]")) r.error += " ('${VAR[*]}' word splitting is not supported by lbc)";
@@ -90,16 +106,21 @@ static size_t expandVar(std::string_view raw, size_t i, std::string& out, const 
       }
       return close - i + 1;
     }
-    if (auto v = env(name)) out += *v;
-    else if (has_def) out += def;
-    else if (r.unset_var.empty()) r.unset_var = std::string(name);
+    if (auto v = env(name))
+      out += *v;
+    else if (has_def)
+      out += def;
+    else if (r.unset_var.empty())
+      r.unset_var = std::string(name);
     return close - i + 1;
   }
   if (i + 1 < raw.size() && isNameStart(raw[i + 1])) {
     size_t j = i + 1;
     while (j < raw.size() && isNameChar(raw[j])) ++j;
-    if (auto v = env(raw.substr(i + 1, j - i - 1))) out += *v;
-    else if (r.unset_var.empty()) r.unset_var = std::string(raw.substr(i + 1, j - i - 1));
+    if (auto v = env(raw.substr(i + 1, j - i - 1)))
+      out += *v;
+    else if (r.unset_var.empty())
+      r.unset_var = std::string(raw.substr(i + 1, j - i - 1));
     return j - i;
   }
   if (r.error.empty()) {
@@ -143,9 +164,12 @@ DecodeResult decodeWord(std::string_view raw, const EnvLookup& env) {
           ++j;
           break;
         }
-        if (raw[j] == '\\') j += decodeEscape(raw, j, out, r);
-        else if (raw[j] == '$') j += expandVar(raw, j, out, env, r);
-        else out += raw[j++];
+        if (raw[j] == '\\')
+          j += decodeEscape(raw, j, out, r);
+        else if (raw[j] == '$')
+          j += expandVar(raw, j, out, env, r);
+        else
+          out += raw[j++];
       }
       if (!closed && r.error.empty()) {
         r.error = "unterminated double quote";

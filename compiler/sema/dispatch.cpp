@@ -20,7 +20,8 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
   // earlier line set, so callers must not look at l.words[1] on false.
   auto oneWord = [&](std::string& out, const char* usage) {
     if (!needArgs(l, 1, usage)) return false;
-    if (l.words.size() > 2) error(l.words[2], "unexpected '" + l.words[2].text + "': '" + l.words[0].text + "' takes one argument");
+    if (l.words.size() > 2)
+      error(l.words[2], "unexpected '" + l.words[2].text + "': '" + l.words[0].text + "' takes one argument");
     out = l.words[1].text;
     return true;
   };
@@ -33,12 +34,16 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       g.daemon = true;
       break;
     case DirectiveId::nbthread:
-      if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 64)) g.nbthread = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a number of threads") && integer(l.words[1], v, 1, 64))
+        g.nbthread = static_cast<uint32_t>(v);
       break;
     case DirectiveId::global_maxconn:
-      if (needArgs(l, 1, "a number") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) g.maxconn = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a number") && lenientInteger(l.words[1], v, 0, 0x7fffffff))
+        g.maxconn = static_cast<uint32_t>(v);
       break;
-    case DirectiveId::global_log: logLine(l, g.logs, nullptr); break;
+    case DirectiveId::global_log:
+      logLine(l, g.logs, nullptr);
+      break;
     case DirectiveId::global_user:
       if (oneWord(g.user, "a user name") && !g.user.empty() && !getpwnam(g.user.c_str()))
         error(l.words[1], "user '" + g.user + "' does not exist on this machine");
@@ -47,8 +52,12 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       if (oneWord(g.group, "a group name") && !g.group.empty() && !getgrnam(g.group.c_str()))
         error(l.words[1], "group '" + g.group + "' does not exist on this machine");
       break;
-    case DirectiveId::chroot: oneWord(g.chroot, "a directory"); break;
-    case DirectiveId::pidfile: oneWord(g.pidfile, "a file name"); break;
+    case DirectiveId::chroot:
+      oneWord(g.chroot, "a directory");
+      break;
+    case DirectiveId::pidfile:
+      oneWord(g.pidfile, "a file name");
+      break;
     case DirectiveId::tune_bufsize:
       if (needArgs(l, 1, "a size in bytes") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) {
         if (v < 1024) {  // haproxy itself crashes on tiny buffers
@@ -59,7 +68,8 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       }
       break;
     case DirectiveId::tune_maxrewrite:
-      if (needArgs(l, 1, "a size in bytes") && lenientInteger(l.words[1], v, 0, 0x7fffffff)) g.tune_maxrewrite = static_cast<uint32_t>(v);
+      if (needArgs(l, 1, "a size in bytes") && lenientInteger(l.words[1], v, 0, 0x7fffffff))
+        g.tune_maxrewrite = static_cast<uint32_t>(v);
       break;
     case DirectiveId::hard_stop_after:
       if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
@@ -67,18 +77,21 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::ssl_default_bind_options: {
       if (!needArgs(l, 1, "at least one option")) break;
       static const std::vector<std::string_view> kOpts = {
-          "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-sslv3", "force-tlsv10",
-          "force-tlsv11", "force-tlsv12", "force-tlsv13", "no-tls-tickets", "prefer-client-ciphers", "ssl-min-ver",
-          "ssl-max-ver"};
+          "no-sslv3",     "no-tlsv10",    "no-tlsv11",      "no-tlsv12",
+          "no-tlsv13",    "force-sslv3",  "force-tlsv10",   "force-tlsv11",
+          "force-tlsv12", "force-tlsv13", "no-tls-tickets", "prefer-client-ciphers",
+          "ssl-min-ver",  "ssl-max-ver"};
       std::string all;
       for (size_t i = 1; i < l.words.size(); ++i) {
         const std::string& o = l.words[i].text;
         if (std::find(kOpts.begin(), kOpts.end(), o) == kOpts.end()) {
-          error(l.words[i], "unknown 'ssl-default-bind-options' option '" + o + "'" + front::didYouMean(o, kOpts));
+          error(l.words[i],
+                "unknown 'ssl-default-bind-options' option '" + o + "'" + front::didYouMean(o, kOpts));
           return;
         }
         if (o == "ssl-min-ver" || o == "ssl-max-ver") {
-          static const std::vector<std::string_view> kVers = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+          static const std::vector<std::string_view> kVers = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2",
+                                                              "TLSv1.3"};
           if (i + 1 >= l.words.size() ||
               std::find(kVers.begin(), kVers.end(), l.words[i + 1].text) == kVers.end()) {
             error(l.words[i], "'" + o + "' expects one of SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3");
@@ -94,25 +107,31 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     }
     case DirectiveId::ssl_default_bind_ciphers:
       if (!oneWord(g.ssl_default_bind_ciphers, "a cipher list")) break;
-      if (std::string e = checkCipherList(g.ssl_default_bind_ciphers); !g.ssl_default_bind_ciphers.empty() && !e.empty())
+      if (std::string e = checkCipherList(g.ssl_default_bind_ciphers);
+          !g.ssl_default_bind_ciphers.empty() && !e.empty())
         error(l.words[1], e);
       break;
     case DirectiveId::global_stats: {
       if (!needArgs(l, 1, "'socket' or 'timeout'")) break;
       const std::string& sub = l.words[1].text;
       if (sub == "timeout") {
-        if (needArgs(l, 2, "a duration after 'stats timeout'") && duration(l.words[2], u)) g.stats_timeout = u;
+        if (needArgs(l, 2, "a duration after 'stats timeout'") && duration(l.words[2], u))
+          g.stats_timeout = u;
       } else if (sub == "socket") {
         if (!needArgs(l, 2, "an address after 'stats socket'")) break;
         ir::StatsSocket s;
         s.loc = l.words[2].loc;
         std::string e = parseAddress(l.words[2].text, AddrUse::Other, false, s.addr);
         if (e.empty() && s.addr.kind != ir::Address::Kind::Unix && !s.addr.has_port)
-          e = "missing port number in '" + l.words[2].text + "' (a path must be absolute or start with 'unix@')";
+          e = "missing port number in '" + l.words[2].text +
+              "' (a path must be absolute or start with 'unix@')";
         if (!e.empty()) {
-          if (l.words[2].text.find(':') == std::string::npos && l.words[2].text.find('@') == std::string::npos)
-            e = "missing port in '" + l.words[2].text + "': a UNIX socket path must be absolute or start with "
-                "'unix@' (e.g. 'unix@" + l.words[2].text + "')";
+          if (l.words[2].text.find(':') == std::string::npos &&
+              l.words[2].text.find('@') == std::string::npos)
+            e = "missing port in '" + l.words[2].text +
+                "': a UNIX socket path must be absolute or start with "
+                "'unix@' (e.g. 'unix@" +
+                l.words[2].text + "')";
           error(l.words[2], e);
           break;
         }
@@ -120,7 +139,8 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
           const std::string& o = l.words[i].text;
           if (o == "level") {
             if (i + 1 >= l.words.size() ||
-                (l.words[i + 1].text != "user" && l.words[i + 1].text != "operator" && l.words[i + 1].text != "admin")) {
+                (l.words[i + 1].text != "user" && l.words[i + 1].text != "operator" &&
+                 l.words[i + 1].text != "admin")) {
               error(l.words[i], "'level' expects 'user', 'operator' or 'admin'");
               return;
             }
@@ -155,7 +175,8 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         }
         g.stats_sockets.push_back(std::move(s));
       } else if (sub == "maxconn" || sub == "bind-process") {
-        error(l.words[1], "unsupported keyword 'stats " + sub + "': HAProxy knows it, lbc does not support it yet");
+        error(l.words[1],
+              "unsupported keyword 'stats " + sub + "': HAProxy knows it, lbc does not support it yet");
       } else {
         error(l.words[1], "unknown 'stats' keyword '" + sub + "' in the 'global' section" +
                               front::didYouMean(sub, {"socket", "timeout", "maxconn", "bind-process"}));
@@ -173,16 +194,36 @@ void Sema::httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d) {
 
 void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
   switch (d.id) {
-    case DirectiveId::mode: mode(l); break;
-    case DirectiveId::bind: bind(l); break;
-    case DirectiveId::server: server(l, false); break;
-    case DirectiveId::default_server: server(l, true); break;
-    case DirectiveId::balance: balance(l); break;
-    case DirectiveId::hash_type: hashType(l); break;
-    case DirectiveId::maxconn: maxconnProxy(l); break;
-    case DirectiveId::timeout: timeout(l); break;
-    case DirectiveId::retries: retries(l); break;
-    case DirectiveId::option: option(l, false); break;
+    case DirectiveId::mode:
+      mode(l);
+      break;
+    case DirectiveId::bind:
+      bind(l);
+      break;
+    case DirectiveId::server:
+      server(l, false);
+      break;
+    case DirectiveId::default_server:
+      server(l, true);
+      break;
+    case DirectiveId::balance:
+      balance(l);
+      break;
+    case DirectiveId::hash_type:
+      hashType(l);
+      break;
+    case DirectiveId::maxconn:
+      maxconnProxy(l);
+      break;
+    case DirectiveId::timeout:
+      timeout(l);
+      break;
+    case DirectiveId::retries:
+      retries(l);
+      break;
+    case DirectiveId::option:
+      option(l, false);
+      break;
     case DirectiveId::no:
       if (l.words.size() >= 2 && l.words[1].text == "option") {
         Line rest = l;
@@ -195,21 +236,51 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         error(l.words[0], "'no' expects 'option <name>' or 'log'");
       }
       break;
-    case DirectiveId::http_check: httpCheck(l); break;
-    case DirectiveId::cookie: cookie(l); break;
-    case DirectiveId::stick_table: stickTable(l); break;
-    case DirectiveId::stick: stick(l); break;
-    case DirectiveId::tcp_request: tcpRule(l, false); break;
-    case DirectiveId::tcp_response: tcpRule(l, true); break;
-    case DirectiveId::http_request: httpRule(l, false); break;
-    case DirectiveId::http_response: httpRule(l, true); break;
-    case DirectiveId::use_backend: useBackend(l, false); break;
-    case DirectiveId::default_backend: useBackend(l, true); break;
-    case DirectiveId::acl: acl(l); break;
-    case DirectiveId::log: logLine(l, cur_->logs, &cur_->log_global); break;
-    case DirectiveId::errorfile: errorfile(l, cur_->errorfiles); break;
-    case DirectiveId::errorfiles: errorfiles(l, cur_->errorfiles); break;
-    case DirectiveId::http_reuse: httpReuse(l); break;
+    case DirectiveId::http_check:
+      httpCheck(l);
+      break;
+    case DirectiveId::cookie:
+      cookie(l);
+      break;
+    case DirectiveId::stick_table:
+      stickTable(l);
+      break;
+    case DirectiveId::stick:
+      stick(l);
+      break;
+    case DirectiveId::tcp_request:
+      tcpRule(l, false);
+      break;
+    case DirectiveId::tcp_response:
+      tcpRule(l, true);
+      break;
+    case DirectiveId::http_request:
+      httpRule(l, false);
+      break;
+    case DirectiveId::http_response:
+      httpRule(l, true);
+      break;
+    case DirectiveId::use_backend:
+      useBackend(l, false);
+      break;
+    case DirectiveId::default_backend:
+      useBackend(l, true);
+      break;
+    case DirectiveId::acl:
+      acl(l);
+      break;
+    case DirectiveId::log:
+      logLine(l, cur_->logs, &cur_->log_global);
+      break;
+    case DirectiveId::errorfile:
+      errorfile(l, cur_->errorfiles);
+      break;
+    case DirectiveId::errorfiles:
+      errorfiles(l, cur_->errorfiles);
+      break;
+    case DirectiveId::http_reuse:
+      httpReuse(l);
+      break;
     default:
       error(l.words[0], "internal error: supported keyword '" + l.words[0].text + "' has no handler");
   }

@@ -53,8 +53,8 @@ bool Sema::integer(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
 }
 
 bool hasDefaultErrorPage(int64_t status) {
-  static constexpr int kPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410,
-                                   413, 421, 422, 425, 429, 500, 501, 502, 503, 504};
+  static constexpr int kPages[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413,
+                                   421, 422, 425, 429, 500, 501, 502, 503, 504};
   return std::find(std::begin(kPages), std::end(kPages), status) != std::end(kPages);
 }
 
@@ -64,10 +64,13 @@ bool Sema::lenientInteger(const Word& w, int64_t& v, int64_t lo, int64_t hi) {
   bool neg = !w.text.empty() && w.text[0] == '-';
   if (neg || (!w.text.empty() && w.text[0] == '+')) i = 1;
   int64_t n = 0;
-  while (i < w.text.size() && w.text[i] >= '0' && w.text[i] <= '9' && n < (int64_t(1) << 40)) n = n * 10 + (w.text[i++] - '0');
-  if (i == w.text.size() && w.text.size() > (neg ? 1u : 0u)) return integer(w, v, lo, hi);  // a number, but out of range
+  while (i < w.text.size() && w.text[i] >= '0' && w.text[i] <= '9' && n < (int64_t(1) << 40))
+    n = n * 10 + (w.text[i++] - '0');
+  if (i == w.text.size() && w.text.size() > (neg ? 1u : 0u))
+    return integer(w, v, lo, hi);  // a number, but out of range
   v = neg ? -n : n;
-  warning(w, "'" + w.text + "' is not a number: HAProxy reads it as " + std::to_string(v) + "; write a plain integer");
+  warning(w, "'" + w.text + "' is not a number: HAProxy reads it as " + std::to_string(v) +
+                 "; write a plain integer");
   return true;
 }
 
@@ -77,26 +80,32 @@ bool Sema::fileExists(const Word& w, const std::string& path, const char* what) 
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && std::string_view(what) == "certificate")
     return true;  // a crt directory holds several certificates
-  error(w, std::string("cannot open ") + what + " file '" + path + "': " +
-               (::stat(path.c_str(), &st) == 0 ? "not a regular file" : "no such file or directory"));
+  error(w, std::string("cannot open ") + what + " file '" + path +
+               "': " + (::stat(path.c_str(), &st) == 0 ? "not a regular file" : "no such file or directory"));
   return false;
 }
 
 std::string Sema::sectionDesc() const {
   switch (sec_) {
-    case Sec::Global: return "'global' section";
-    case Sec::Defaults: return cur_ && !cur_->name.empty() ? "defaults section '" + cur_->name + "'" : "'defaults' section";
-    case Sec::Proxy: return std::string(cur_->kind()) + " '" + cur_->name + "'";
-    case Sec::HttpErrors: return "'http-errors' section";
-    default: return "section";
+    case Sec::Global:
+      return "'global' section";
+    case Sec::Defaults:
+      return cur_ && !cur_->name.empty() ? "defaults section '" + cur_->name + "'" : "'defaults' section";
+    case Sec::Proxy:
+      return std::string(cur_->kind()) + " '" + cur_->name + "'";
+    case Sec::HttpErrors:
+      return "'http-errors' section";
+    default:
+      return "section";
   }
 }
 
 // ---- sections -------------------------------------------------------------------------------------
 
 static bool validName(const std::string& n) {
-  return !n.empty() && n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") ==
-                           std::string::npos;
+  return !n.empty() &&
+         n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") ==
+             std::string::npos;
 }
 
 void Sema::endSection() {
@@ -113,7 +122,8 @@ void Sema::sectionHeader(const Line& l) {
   const std::string& kind = l.words[0].text;
   if (kind == "global") {
     sec_ = Sec::Global;
-    if (l.words.size() > 1) warning(l.words[1], "'global' takes no argument; '" + l.words[1].text + "' is ignored");
+    if (l.words.size() > 1)
+      warning(l.words[1], "'global' takes no argument; '" + l.words[1].text + "' is ignored");
     return;
   }
   if (kind == "http-errors") {
@@ -159,15 +169,17 @@ void Sema::sectionHeader(const Line& l) {
   ir::Proxy* base = last_defaults_;
   if (has_from && !from.empty()) {
     if (auto dl = defaults_locs_.find(from); dl != defaults_locs_.end() && dl->second.size() > 1) {
-      error(l.words[i - 1], "ambiguous defaults section name '" + from + "': several defaults sections have it");
+      error(l.words[i - 1],
+            "ambiguous defaults section name '" + from + "': several defaults sections have it");
       for (const auto& loc : dl->second) diags_.note(loc, "defaults section '" + from + "' is declared here");
     }
     auto it = named_defaults_.find(from);
     if (it == named_defaults_.end()) {
       std::vector<std::string_view> names;
       for (auto& [n, _] : named_defaults_) names.push_back(n);
-      error(l.words[i - 1], "defaults section '" + from + "' not found" + front::didYouMean(from, names) +
-                                (named_defaults_.empty() ? " (no named defaults section is declared before this line)" : ""));
+      error(l.words[i - 1],
+            "defaults section '" + from + "' not found" + front::didYouMean(from, names) +
+                (named_defaults_.empty() ? " (no named defaults section is declared before this line)" : ""));
       base = nullptr;
     } else {
       base = it->second;
@@ -177,7 +189,8 @@ void Sema::sectionHeader(const Line& l) {
   const bool base_has_rules = base && !base->rules.empty();
   if (kind == "defaults") {
     if (base_has_rules && has_from) {
-      error(l.words[i - 1], "a defaults section cannot inherit from a defaults section that defines tcp/http rules");
+      error(l.words[i - 1],
+            "a defaults section cannot inherit from a defaults section that defines tcp/http rules");
       diags_.note(base->loc, "the defaults section with rules is here");
     }
     if (!name.empty() && !validName(name))
@@ -215,18 +228,21 @@ void Sema::sectionHeader(const Line& l) {
   uint8_t caps = kind == "frontend" ? ir::kCapFe : kind == "backend" ? ir::kCapBe : (ir::kCapFe | ir::kCapBe);
   if (base_has_rules) {
     if (caps == (ir::kCapFe | ir::kCapBe)) {
-      error(l.words[0], "a listen section cannot inherit from a defaults section that defines tcp/http rules");
+      error(l.words[0],
+            "a listen section cannot inherit from a defaults section that defines tcp/http rules");
       diags_.note(base->loc, "the defaults section with rules is here");
     } else {
       DefaultsUse& u = rule_defaults_use_[base];
       (caps == ir::kCapFe ? u.fe : u.be) = true;
       (caps == ir::kCapFe ? u.first_fe : u.first_be) = l.loc;
       if (u.fe && u.be) {
-        error(l.words[0], "frontends and backends cannot inherit from the same defaults section when it defines "
-                          "tcp/http rules");
+        error(l.words[0],
+              "frontends and backends cannot inherit from the same defaults section when it defines "
+              "tcp/http rules");
         diags_.note(base->loc, "the defaults section with rules is here");
         diags_.note(caps == ir::kCapFe ? u.first_be : u.first_fe,
-                    std::string("a ") + (caps == ir::kCapFe ? "backend" : "frontend") + " already inherits from it here");
+                    std::string("a ") + (caps == ir::kCapFe ? "backend" : "frontend") +
+                        " already inherits from it here");
       }
     }
   }
@@ -256,7 +272,9 @@ void Sema::sectionHeader(const Line& l) {
   if (!(caps & ir::kCapFe)) p->default_backend.reset();  // as HAProxy: only frontends inherit it
   auto st = std::make_unique<ProxyState>();
   st->errors_at_start = diags_.errorCount();
-  st->section = kind == "frontend" ? stdlib::kFrontend : kind == "backend" ? stdlib::kBackend : stdlib::kListen;
+  st->section = kind == "frontend"  ? stdlib::kFrontend
+                : kind == "backend" ? stdlib::kBackend
+                                    : stdlib::kListen;
   cur_ = p.get();
   st_ = st.get();
   proxies_.push_back(std::move(p));
@@ -266,11 +284,16 @@ void Sema::sectionHeader(const Line& l) {
 
 static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
   switch (sec) {
-    case Sema::Sec::Global: return stdlib::kGlobal;
-    case Sema::Sec::Defaults: return stdlib::kDefaults;
-    case Sema::Sec::Proxy: return st->section;
-    case Sema::Sec::HttpErrors: return stdlib::kHttpErrors;
-    default: return stdlib::kGlobal;
+    case Sema::Sec::Global:
+      return stdlib::kGlobal;
+    case Sema::Sec::Defaults:
+      return stdlib::kDefaults;
+    case Sema::Sec::Proxy:
+      return st->section;
+    case Sema::Sec::HttpErrors:
+      return stdlib::kHttpErrors;
+    default:
+      return stdlib::kGlobal;
   }
 }
 
@@ -278,7 +301,8 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
 static const std::vector<std::string_view>& sectionNames() {
   static const std::vector<std::string_view> names = [] {
     std::vector<std::string_view> v;
-    for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1) v.push_back(stdlib::sectionName(static_cast<SectionMask>(b)));
+    for (uint32_t b = 1; b <= stdlib::kLogForward; b <<= 1)
+      v.push_back(stdlib::sectionName(static_cast<SectionMask>(b)));
     return v;
   }();
   return names;
@@ -308,8 +332,10 @@ void Sema::directive(const Line& l) {
     if (!sections) {
       // Not HAProxy at all (e.g. an appliance's network settings): say it once, not per line.
       if (!outside_unknown_reported_) {
-        error(kw, "unknown keyword '" + kw.text + "' outside any section" + front::didYouMean(kw.text, sectionNames()) +
-                      ": this is not HAProxy configuration (lines up to the next section header are skipped)");
+        error(kw,
+              "unknown keyword '" + kw.text + "' outside any section" +
+                  front::didYouMean(kw.text, sectionNames()) +
+                  ": this is not HAProxy configuration (lines up to the next section header are skipped)");
         outside_unknown_reported_ = true;
       }
       return;
@@ -323,10 +349,12 @@ void Sema::directive(const Line& l) {
   for (size_t i = 1; i < l.words.size(); ++i) {
     if (l.words[i].text.empty()) {
       if (!l.words[i].unset_var.empty())
-        error(l.words[i], "environment variable '" + l.words[i].unset_var + "' is not set, so this argument is empty");
+        error(l.words[i],
+              "environment variable '" + l.words[i].unset_var + "' is not set, so this argument is empty");
       else
-        error(l.words[i], "empty argument: HAProxy ends a line's arguments at an empty word, so this one and the "
-                          "words after it would be lost");
+        error(l.words[i],
+              "empty argument: HAProxy ends a line's arguments at an empty word, so this one and the "
+              "words after it would be lost");
       return;
     }
   }
@@ -344,7 +372,8 @@ void Sema::directive(const Line& l) {
     if (d->replacement.empty())
       error(kw, "keyword '" + kw.text + "' was removed from HAProxy and has no replacement: delete the line");
     else
-      error(kw, "keyword '" + kw.text + "' was removed from HAProxy; use '" + std::string(d->replacement) + "' instead");
+      error(kw, "keyword '" + kw.text + "' was removed from HAProxy; use '" + std::string(d->replacement) +
+                    "' instead");
     return;
   }
   if (!(d->sections & where)) {
@@ -365,30 +394,40 @@ void Sema::directive(const Line& l) {
         useBackend(l, d->id == DirectiveId::default_backend);
       return;
     }
-    error(kw, "'" + kw.text + "' is not allowed in " + sectionDesc() + "; it is valid in " + sectionList(d->sections) +
-                  " sections");
+    error(kw, "'" + kw.text + "' is not allowed in " + sectionDesc() + "; it is valid in " +
+                  sectionList(d->sections) + " sections");
     return;
   }
   if (d->status == Status::Unsupported) {
     std::string full = kw.text;
     if (d->doc.starts_with("Sub-keywords") && l.words.size() > 1) full += " " + l.words[1].text;
-    error(kw, "unsupported keyword '" + full + "'" + (full != kw.text ? " in " + sectionDesc() : std::string()) +
+    error(kw, "unsupported keyword '" + full + "'" +
+                  (full != kw.text ? " in " + sectionDesc() : std::string()) +
                   ": HAProxy knows it, lbc does not support it yet");
     return;
   }
   switch (sec_) {
-    case Sec::Global: globalDirective(l, *d); break;
+    case Sec::Global:
+      globalDirective(l, *d);
+      break;
     case Sec::Defaults:
-    case Sec::Proxy: proxyDirective(l, *d); break;
-    case Sec::HttpErrors: httpErrorsDirective(l, *d); break;
-    default: break;
+    case Sec::Proxy:
+      proxyDirective(l, *d);
+      break;
+    case Sec::HttpErrors:
+      httpErrorsDirective(l, *d);
+      break;
+    default:
+      break;
   }
 }
 
 void Sema::file(front::File& f) {
   for (const Line& l : f.lines) {
-    if (l.kind == front::LineKind::Section) sectionHeader(l);
-    else if (l.kind == front::LineKind::Directive) directive(l);
+    if (l.kind == front::LineKind::Section)
+      sectionHeader(l);
+    else if (l.kind == front::LineKind::Directive)
+      directive(l);
   }
   endSection();  // a section never continues into the next file, as in HAProxy
 }
@@ -399,13 +438,16 @@ ir::Program Sema::finish() {
   for (size_t i = 0; i < proxies_.size(); ++i) {
     auto& p = proxies_[i];
     if (p->isFrontend() && p->binds.empty() && !states_[i]->bind_seen)
-      diags_.warning(p->loc, std::string(p->kind()) + " '" + p->name +
-                                 "' has no 'bind' line, so it receives no traffic (declare it as a backend if it is one)");
+      diags_.warning(
+          p->loc,
+          std::string(p->kind()) + " '" + p->name +
+              "' has no 'bind' line, so it receives no traffic (declare it as a backend if it is one)");
     listener = listener || (p->isFrontend() && (!p->binds.empty() || states_[i]->bind_seen));
   }
   if (!listener && diags_.errorCount() == 0)
-    diags_.error(ir::SourceLoc{}, "the configuration has no listener: no frontend or listen section has a 'bind' "
-                                  "line, so the proxy would not start (haproxy exits with status 2)");
+    diags_.error(ir::SourceLoc{},
+                 "the configuration has no listener: no frontend or listen section has a 'bind' "
+                 "line, so the proxy would not start (haproxy exits with status 2)");
   for (auto& p : proxies_) prog_.proxies.push_back(std::move(*p));
   crossReference(prog_);
   return std::move(prog_);

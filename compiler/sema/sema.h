@@ -10,9 +10,9 @@
 namespace lbc::sema {
 
 struct Options {
-  bool resolve_hosts = true;   // resolve server/bind host names, as haproxy -c does
-  bool check_files = true;     // crt, ca-file, errorfile, -f pattern files must exist
-  bool lint = true;            // lbc's warnings beyond HAProxy's (unused ACL, dead rules, ...)
+  bool resolve_hosts = true;  // resolve server/bind host names, as haproxy -c does
+  bool check_files = true;    // crt, ca-file, errorfile, -f pattern files must exist
+  bool lint = true;           // lbc's warnings beyond HAProxy's (unused ACL, dead rules, ...)
 };
 
 // Analyses the files in order (as HAProxy concatenates several -f files). Returns the program

@@ -22,7 +22,9 @@ std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms, st
     if (v > (~0ull - 9) / 10) return "duration '" + std::string(s) + "' is too large";
     v = v * 10 + static_cast<uint64_t>(s[i++] - '0');
   }
-  if (i == 0) return "'" + std::string(s) + "' is not a duration: expected a number with an optional unit (us, ms, s, m, h, d)";
+  if (i == 0)
+    return "'" + std::string(s) +
+           "' is not a duration: expected a number with an optional unit (us, ms, s, m, h, d)";
   std::string_view unit = s.substr(i);
   // HAProxy 2.6 only warns when a valid unit is followed by letters ("30sec"): keep the unit.
   static constexpr std::string_view kUnits[] = {"us", "ms", "s", "m", "h", "d"};
@@ -30,27 +32,38 @@ std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms, st
   if (warning && unit.size() > 1 && !exact) {
     for (std::string_view u : kUnits) {  // two-letter units first: "msec" reads as "ms"
       if (unit.starts_with(u) && unit != u) {
-        *warning = "unexpected '" + std::string(unit.substr(u.size())) + "' after the time value '" + std::string(s) +
-                   "': read as '" + std::string(s.substr(0, i)) + std::string(u) + "' (HAProxy will reject this in later versions)";
+        *warning = "unexpected '" + std::string(unit.substr(u.size())) + "' after the time value '" +
+                   std::string(s) + "': read as '" + std::string(s.substr(0, i)) + std::string(u) +
+                   "' (HAProxy will reject this in later versions)";
         unit = u;
         break;
       }
     }
   }
   uint64_t mul_us;
-  if (unit.empty()) mul_us = unit_ms * 1000;
-  else if (unit == "us") mul_us = 1;
-  else if (unit == "ms") mul_us = 1000;
-  else if (unit == "s") mul_us = 1000000;
-  else if (unit == "m") mul_us = 60000000;
-  else if (unit == "h") mul_us = 3600000000ull;
-  else if (unit == "d") mul_us = 86400000000ull;
-  else return "unknown time unit '" + std::string(unit) + "' in '" + std::string(s) + "': expected us, ms, s, m, h or d";
+  if (unit.empty())
+    mul_us = unit_ms * 1000;
+  else if (unit == "us")
+    mul_us = 1;
+  else if (unit == "ms")
+    mul_us = 1000;
+  else if (unit == "s")
+    mul_us = 1000000;
+  else if (unit == "m")
+    mul_us = 60000000;
+  else if (unit == "h")
+    mul_us = 3600000000ull;
+  else if (unit == "d")
+    mul_us = 86400000000ull;
+  else
+    return "unknown time unit '" + std::string(unit) + "' in '" + std::string(s) +
+           "': expected us, ms, s, m, h or d";
   if (v != 0 && mul_us > ~0ull / v) return "duration '" + std::string(s) + "' is too large";
   uint64_t us = v * mul_us;
   ms = (us + 999) / 1000;
   // HAProxy keeps timers in a signed 32-bit millisecond count.
-  if (ms > 2147483647ull) return "duration '" + std::string(s) + "' is too large: the maximum is 2147483647ms (about 24.8 days)";
+  if (ms > 2147483647ull)
+    return "duration '" + std::string(s) + "' is too large: the maximum is 2147483647ms (about 24.8 days)";
   return {};
 }
 
@@ -61,14 +74,20 @@ std::string parseSize(std::string_view s, uint64_t& bytes) {
     if (v > (~0ull - 9) / 10) return "size '" + std::string(s) + "' is too large";
     v = v * 10 + static_cast<uint64_t>(s[i++] - '0');
   }
-  if (i == 0) return "'" + std::string(s) + "' is not a size: expected a number with an optional k, m or g suffix";
+  if (i == 0)
+    return "'" + std::string(s) + "' is not a size: expected a number with an optional k, m or g suffix";
   std::string_view unit = s.substr(i);
   uint64_t mul = 1;
-  if (unit.empty()) mul = 1;
-  else if (unit == "k" || unit == "K") mul = 1024;
-  else if (unit == "m" || unit == "M") mul = 1024 * 1024;
-  else if (unit == "g" || unit == "G") mul = 1024ull * 1024 * 1024;
-  else return "unknown size unit '" + std::string(unit) + "' in '" + std::string(s) + "': expected k, m or g";
+  if (unit.empty())
+    mul = 1;
+  else if (unit == "k" || unit == "K")
+    mul = 1024;
+  else if (unit == "m" || unit == "M")
+    mul = 1024 * 1024;
+  else if (unit == "g" || unit == "G")
+    mul = 1024ull * 1024 * 1024;
+  else
+    return "unknown size unit '" + std::string(unit) + "' in '" + std::string(s) + "': expected k, m or g";
   if (v != 0 && mul > ~0ull / v) return "size '" + std::string(s) + "' is too large";
   bytes = v * mul;
   return {};
@@ -82,7 +101,8 @@ std::string parseInt(std::string_view s, int64_t& v, int64_t lo, int64_t hi) {
   if (s.empty() || ec == std::errc::invalid_argument || p != e)
     return "'" + std::string(s) + "' is not an integer";
   if (ec == std::errc::result_out_of_range || v < lo || v > hi)
-    return "'" + std::string(s) + "' is out of range: expected " + std::to_string(lo) + " to " + std::to_string(hi);
+    return "'" + std::string(s) + "' is out of range: expected " + std::to_string(lo) + " to " +
+           std::to_string(hi);
   return {};
 }
 
@@ -148,9 +168,12 @@ std::string parseAddress(std::string_view s, AddrUse use, bool resolve, ir::Addr
   if (size_t at = s.find('@'); at != std::string_view::npos) {
     std::string_view proto = s.substr(0, at);
     rest = s.substr(at + 1);
-    if (proto == "ipv4" || proto == "tcp4") family = AF_INET;
-    else if (proto == "ipv6" || proto == "tcp6") family = AF_INET6;
-    else if (proto == "tcp") family = AF_UNSPEC;
+    if (proto == "ipv4" || proto == "tcp4")
+      family = AF_INET;
+    else if (proto == "ipv6" || proto == "tcp6")
+      family = AF_INET6;
+    else if (proto == "tcp")
+      family = AF_UNSPEC;
     else if (proto == "unix" || proto == "uxst") {
       if (rest.empty()) return "missing socket path after 'unix@'";
       out.kind = ir::Address::Kind::Unix;
@@ -163,8 +186,10 @@ std::string parseAddress(std::string_view s, AddrUse use, bool resolve, ir::Addr
       return {};
     } else if (proto == "fd") {
       int64_t fd = 0;
-      if (use != AddrUse::Bind && use != AddrUse::Other) return "'fd@' addresses are only valid on bind lines";
-      if (!parseInt(rest, fd, 0, 1 << 30).empty()) return "invalid file descriptor '" + std::string(rest) + "' after 'fd@'";
+      if (use != AddrUse::Bind && use != AddrUse::Other)
+        return "'fd@' addresses are only valid on bind lines";
+      if (!parseInt(rest, fd, 0, 1 << 30).empty())
+        return "invalid file descriptor '" + std::string(rest) + "' after 'fd@'";
       out.kind = ir::Address::Kind::Fd;
       out.fd = static_cast<int>(fd);
       return {};
@@ -226,10 +251,13 @@ std::string parseAddress(std::string_view s, AddrUse use, bool resolve, ir::Addr
   if (h.find(':') != std::string::npos && inet_pton(AF_INET6, whole.c_str(), probe) != 1)
     return "invalid IPv6 address '" + out.text + "'";
   if (h.find(':') != std::string::npos)
-    return "invalid address '" + out.text + "': without brackets the last ':' separates the port, so this reads as "
-           "host '" + h + "' and port '" + std::string(port) + "'; write '[" + std::string(rest) + "]' or 'ipv6@" +
+    return "invalid address '" + out.text +
+           "': without brackets the last ':' separates the port, so this reads as "
+           "host '" +
+           h + "' and port '" + std::string(port) + "'; write '[" + std::string(rest) + "]' or 'ipv6@" +
            std::string(rest) + "' for an IPv6 address without a port, or '[address]:port'";
-  if (h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != std::string::npos)
+  if (h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+      std::string::npos)
     return "invalid address '" + out.text + "'";
   out.kind = ir::Address::Kind::Host;
   if (resolve) {
@@ -243,7 +271,8 @@ std::string parseAddress(std::string_view s, AddrUse use, bool resolve, ir::Addr
 
 std::string parseNetwork(std::string_view s, uint8_t ip[16], uint8_t& prefix, bool& ipv6) {
   std::string addr(s.substr(0, s.find('/')));
-  std::string_view mask = s.find('/') == std::string_view::npos ? std::string_view() : s.substr(s.find('/') + 1);
+  std::string_view mask =
+      s.find('/') == std::string_view::npos ? std::string_view() : s.substr(s.find('/') + 1);
   std::memset(ip, 0, 16);
   if (inet_pton(AF_INET, addr.c_str(), ip) == 1) {
     ipv6 = false;
@@ -272,7 +301,8 @@ std::string parseNetwork(std::string_view s, uint8_t ip[16], uint8_t& prefix, bo
     prefix = 128;
     if (!mask.empty()) {
       int64_t p = 0;
-      if (!parseInt(mask, p, 0, 128).empty()) return "invalid prefix length '/" + std::string(mask) + "': expected 0 to 128";
+      if (!parseInt(mask, p, 0, 128).empty())
+        return "invalid prefix length '/" + std::string(mask) + "': expected 0 to 128";
       prefix = static_cast<uint8_t>(p);
     }
     return {};

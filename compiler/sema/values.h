@@ -10,7 +10,8 @@
 namespace lbc::sema {
 
 // `10s`, `500ms`, `1m`, `2h`, `1d`, `100us` (rounded up to 1 ms); a bare number uses `unit_ms`.
-std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms = 1, std::string* warning = nullptr);
+std::string parseDuration(std::string_view s, uint64_t& ms, uint64_t unit_ms = 1,
+                          std::string* warning = nullptr);
 // `16384`, `16k`, `1m`, `2g` (powers of 1024).
 std::string parseSize(std::string_view s, uint64_t& bytes);
 // A decimal integer within [lo, hi].

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "http_cookie.h"
 #include "lbc/rt/http.h"
 #include "lbc/rt/http1.h"
-#include "http_cookie.h"
 #include "stream/termination.h"
 
 namespace lbc::rt {
@@ -85,14 +85,14 @@ struct HttpStream {
   // For the log line (option httplog): monotonic ms of the first request byte, the complete head,
   // the server connection ready, the response head; 0 = not reached.
   uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
-  uint64_t bytes_out = 0;     // sent to the client for this transaction
-  int log_status = -1;        // the status sent to the client
-  Termination term;           // %tsc's first two characters (who ended it, in which state)
-  std::string log_line;       // %r, set when the request head parsed (its capacity is reused)
-  bool logged = false;        // this transaction's line was written
-  bool reused = false;        // the server connection came idle (it may have died meanwhile)
-  bool fresh = false;         // connect anew: a reused connection failed
-  bool server_lost = false;   // the server side failed while its other operation was pending
+  uint64_t bytes_out = 0;    // sent to the client for this transaction
+  int log_status = -1;       // the status sent to the client
+  Termination term;          // %tsc's first two characters (who ended it, in which state)
+  std::string log_line;      // %r, set when the request head parsed (its capacity is reused)
+  bool logged = false;       // this transaction's line was written
+  bool reused = false;       // the server connection came idle (it may have died meanwhile)
+  bool fresh = false;        // connect anew: a reused connection failed
+  bool server_lost = false;  // the server side failed while its other operation was pending
   const std::string* srv_name = nullptr;
   CookieState ck;  // cookie persistence of this transaction
   uint8_t dst[16] = {};

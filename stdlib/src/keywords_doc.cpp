@@ -10,9 +10,12 @@ namespace {
 
 const char* statusText(Status s) {
   switch (s) {
-    case Status::Supported: return "supported";
-    case Status::Unsupported: return "not yet";
-    case Status::Removed: return "removed";
+    case Status::Supported:
+      return "supported";
+    case Status::Unsupported:
+      return "not yet";
+    case Status::Removed:
+      return "removed";
   }
   return "?";
 }
@@ -50,42 +53,52 @@ void writeKeywordsMarkdown(std::ostream& o) {
   o << "# lbc keyword reference\n\n"
        "Generated from the keyword registry (`stdlib/registry/*.def`) by `lbc keywords`; do not edit.\n"
        "Every keyword HAProxy 2.6 knows is listed. *supported*: lbc implements it; *not yet*: `lbc check`\n"
-       "rejects it with \"unsupported keyword\"; *removed*: HAProxy removed it, and lbc names the replacement.\n\n";
-  o << "## Directives\n\n" << countSupported(directives()) << " supported of " << directives().size() << ".\n\n"
+       "rejects it with \"unsupported keyword\"; *removed*: HAProxy removed it, and lbc names the "
+       "replacement.\n\n";
+  o << "## Directives\n\n"
+    << countSupported(directives()) << " supported of " << directives().size() << ".\n\n"
     << "| keyword | sections | status | description |\n|---|---|---|---|\n";
   for (const auto& d : directives())
     o << "| `" << d.name << "` | " << sections(d.sections) << " | " << statusText(d.status)
-      << (d.status == Status::Removed ? " (use `" + std::string(d.replacement) + "`)" : "") << " | " << cell(d.doc) << " |\n";
-  o << "\n## Proxy options (`option ...`)\n\n" << countSupported(options()) << " supported of " << options().size()
+      << (d.status == Status::Removed ? " (use `" + std::string(d.replacement) + "`)" : "") << " | "
+      << cell(d.doc) << " |\n";
+  o << "\n## Proxy options (`option ...`)\n\n"
+    << countSupported(options()) << " supported of " << options().size()
     << ".\n\n| option | sections | status | description |\n|---|---|---|---|\n";
   for (const auto& d : options())
     o << "| `" << d.name << "` | " << sections(d.sections) << " | " << statusText(d.status)
-      << (d.status == Status::Removed ? " (use `" + std::string(d.replacement) + "`)" : "") << " | " << cell(d.doc) << " |\n";
+      << (d.status == Status::Removed ? " (use `" + std::string(d.replacement) + "`)" : "") << " | "
+      << cell(d.doc) << " |\n";
   o << "\n## Bind options\n\n| option | arguments | status | description |\n|---|---|---|---|\n";
   for (const auto& d : bindOptions())
-    o << "| `" << d.name << "` | " << d.nargs << " | " << statusText(d.status) << " | " << cell(d.doc) << " |\n";
+    o << "| `" << d.name << "` | " << d.nargs << " | " << statusText(d.status) << " | " << cell(d.doc)
+      << " |\n";
   o << "\n## Server options\n\n| option | arguments | status | description |\n|---|---|---|---|\n";
   for (const auto& d : serverOptions())
-    o << "| `" << d.name << "` | " << d.nargs << " | " << statusText(d.status) << " | " << cell(d.doc) << " |\n";
+    o << "| `" << d.name << "` | " << d.nargs << " | " << statusText(d.status) << " | " << cell(d.doc)
+      << " |\n";
   o << "\n## Actions\n\n| action | rule sets | status | description |\n|---|---|---|---|\n";
   for (const auto& d : actions())
-    o << "| `" << d.name << (d.prefix ? "(...)" : "") << "` | " << ruleSets(d.rulesets) << " | " << statusText(d.status)
-      << " | " << cell(d.doc) << " |\n";
-  o << "\n## Sample fetches\n\n" << countSupported(fetches()) << " supported of " << fetches().size()
+    o << "| `" << d.name << (d.prefix ? "(...)" : "") << "` | " << ruleSets(d.rulesets) << " | "
+      << statusText(d.status) << " | " << cell(d.doc) << " |\n";
+  o << "\n## Sample fetches\n\n"
+    << countSupported(fetches()) << " supported of " << fetches().size()
     << ".\n\n| fetch | arguments | type | status | description |\n|---|---|---|---|---|\n";
   for (const auto& d : fetches())
-    o << "| `" << d.name << "` | " << cell(d.args) << " | " << smpTypeName(d.out) << " | " << statusText(d.status)
-      << " | " << cell(d.doc) << " |\n";
-  o << "\n## Converters\n\n" << countSupported(converters()) << " supported of " << converters().size()
+    o << "| `" << d.name << "` | " << cell(d.args) << " | " << smpTypeName(d.out) << " | "
+      << statusText(d.status) << " | " << cell(d.doc) << " |\n";
+  o << "\n## Converters\n\n"
+    << countSupported(converters()) << " supported of " << converters().size()
     << ".\n\n| converter | arguments | input | output | status | description |\n|---|---|---|---|---|---|\n";
   for (const auto& d : converters())
-    o << "| `" << d.name << "` | " << cell(d.args) << " | " << smpTypeName(d.in) << " | " << smpTypeName(d.out) << " | "
-      << statusText(d.status) << " | " << cell(d.doc) << " |\n";
+    o << "| `" << d.name << "` | " << cell(d.args) << " | " << smpTypeName(d.in) << " | "
+      << smpTypeName(d.out) << " | " << statusText(d.status) << " | " << cell(d.doc) << " |\n";
   o << "\n## ACL keywords\n\n| keyword | fetch | match |\n|---|---|---|\n";
   for (const auto& d : aclKeywords())
     o << "| `" << d.name << "` | `" << d.fetch << "` | " << matchMethodName(d.method) << " |\n";
   o << "\n## Predefined ACLs\n\n| name | meaning | description |\n|---|---|---|\n";
-  for (const auto& d : predefinedAcls()) o << "| `" << d.name << "` | `" << d.expr << "` | " << cell(d.doc) << " |\n";
+  for (const auto& d : predefinedAcls())
+    o << "| `" << d.name << "` | `" << d.expr << "` | " << cell(d.doc) << " |\n";
 }
 
 }  // namespace lbc::stdlib

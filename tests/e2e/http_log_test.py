@@ -132,7 +132,9 @@ def httplog_request_line_matches_haproxy():
     assert got["lbc"] == ["GET http://a/x HTTP/1.1", "GET /v HTTP/1.2", "GET /two-spaces HTTP/1.1",
                           "get http://A HTTP/1.1", "GET /rw?q=1 HTTP/1.0"], got["lbc"]
     if "haproxy" in got:
-        assert got["lbc"] == got["haproxy"], got
+        # haproxy may write a line after the client already had its answer (seen under load: the
+        # first request logged last): the lines are compared, not their order.
+        assert sorted(got["lbc"]) == sorted(got["haproxy"]), got
 
 
 @test

@@ -64,8 +64,10 @@ bool namesSpecialFile(std::string_view in) {
 }
 
 [[noreturn]] void mismatch(const char* what, const std::string& a, const std::string& b) {
-  std::fprintf(stderr, "lbc fuzz: %s differs between two compilations of the same input\n--- first\n%s\n--- second\n%s\n",
-               what, a.c_str(), b.c_str());
+  std::fprintf(
+      stderr,
+      "lbc fuzz: %s differs between two compilations of the same input\n--- first\n%s\n--- second\n%s\n",
+      what, a.c_str(), b.c_str());
   __builtin_trap();
 }
 
@@ -144,4 +146,6 @@ int testOne(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return testOne(data, size); }
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return testOne(data, size);
+}

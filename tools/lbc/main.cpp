@@ -45,20 +45,31 @@ int check(const std::vector<std::string>& args, bool haproxy_form) {
   std::vector<std::string> paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--strict") strict = true;
-    else if (a == "--format=json") json = true;
-    else if (a == "--format=text") json = false;
-    else if (a == "--dump-ir") dump = true;
-    else if (a == "--no-resolve") opts.resolve_hosts = false;
-    else if (a == "--no-lint") opts.lint = false;
-    else if (a == "-q") quiet = true;
-    else if (a == "-f" && i + 1 < args.size()) paths.push_back(args[++i]);
-    else if (a == "-c") continue;
-    else if (haproxy_form && a == "--") continue;
+    if (a == "--strict")
+      strict = true;
+    else if (a == "--format=json")
+      json = true;
+    else if (a == "--format=text")
+      json = false;
+    else if (a == "--dump-ir")
+      dump = true;
+    else if (a == "--no-resolve")
+      opts.resolve_hosts = false;
+    else if (a == "--no-lint")
+      opts.lint = false;
+    else if (a == "-q")
+      quiet = true;
+    else if (a == "-f" && i + 1 < args.size())
+      paths.push_back(args[++i]);
+    else if (a == "-c")
+      continue;
+    else if (haproxy_form && a == "--")
+      continue;
     else if (!a.empty() && a[0] == '-' && a != "-") {
       std::cerr << "lbc: unknown option '" << a << "' for 'check'\n";
       return 2;
-    } else paths.push_back(a);
+    } else
+      paths.push_back(a);
   }
   if (paths.empty()) {
     std::cerr << "lbc: no configuration file given\n";
@@ -67,7 +78,8 @@ int check(const std::vector<std::string>& args, bool haproxy_form) {
   }
   auto c = lbc::driver::compile(paths, opts, lbc::front::processEnv());
   // JSON is for tools, so it goes to stdout; text diagnostics go to stderr as compilers do.
-  c->diags->render(json ? std::cout : std::cerr, json ? lbc::front::DiagFormat::Json : lbc::front::DiagFormat::Text);
+  c->diags->render(json ? std::cout : std::cerr,
+                   json ? lbc::front::DiagFormat::Json : lbc::front::DiagFormat::Text);
   bool ok = c->ok() && !(strict && c->diags->warningCount() > 0);
   if (dump) lbc::ir::print(std::cout, c->program, c->files);
   if (ok && !quiet && !json) std::cout << "Configuration file is valid\n";

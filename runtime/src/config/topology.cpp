@@ -133,8 +133,8 @@ void fields(Ar& a, HttpCheckSpec& h) {
 }
 template <typename Ar>
 void fields(Ar& a, CookieSpec& c) {
-  a(c.enabled), a(c.name), a(c.mode), a(c.indirect), a(c.nocache), a(c.postonly), a(c.preserve), a(c.httponly),
-      a(c.secure), a(c.domain), a(c.attrs), a(c.maxidle_s), a(c.maxlife_s);
+  a(c.enabled), a(c.name), a(c.mode), a(c.indirect), a(c.nocache), a(c.postonly), a(c.preserve),
+      a(c.httponly), a(c.secure), a(c.domain), a(c.attrs), a(c.maxidle_s), a(c.maxlife_s);
 }
 template <typename Ar>
 void fields(Ar& a, TimeoutSpec& t) {

@@ -13,7 +13,8 @@ TEST(Diag, TextHasLocationSourceLineAndCaret) {
   d.error({id, 2, 2, 15}, "unknown keyword");
   std::ostringstream o;
   d.render(o, DiagFormat::Text);
-  EXPECT_EQ(o.str(), std::string("x.cfg:2:2: error: unknown keyword\n 2 | \tdefualt_backend b\n   | \t^") + std::string(14, '~') + "\n");
+  EXPECT_EQ(o.str(), std::string("x.cfg:2:2: error: unknown keyword\n 2 | \tdefualt_backend b\n   | \t^") +
+                         std::string(14, '~') + "\n");
 }
 
 TEST(Diag, ErrorsAreCappedWithACount) {

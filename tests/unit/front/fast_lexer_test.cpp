@@ -43,7 +43,8 @@ void expectSame(const std::string& text, const std::string& what) {
   size_t n = std::min(a.size(), f.size());
   for (size_t i = 0; i < n; ++i) {
     if (a[i] != f[i]) {
-      ADD_FAILURE() << what << ": token " << i << " differs: grammar says '" << a[i] << "', FastLexer says '" << f[i] << "'";
+      ADD_FAILURE() << what << ": token " << i << " differs: grammar says '" << a[i] << "', FastLexer says '"
+                    << f[i] << "'";
       return;
     }
   }
@@ -53,20 +54,47 @@ void expectSame(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST(FastLexer, EdgeCases) {
-  const char* cases[] = {
-      "", "\n", "a", "a b\n", "  # only a comment\n", "x \"unterminated\n", "x 'unterminated\n", "x \\\n",
-      "x \\", "!{ ssl_fc }", "!!a", "!\"open", "a!b", "{x} { } }{", ".if defined(A) && !(B || C)\nx\n.endif\n",
-      ".if streq(\"$X\",'y') # c\n", ".ifx\n", ".elif\n", ".if a & b | c\n", "||or or\n", "if unless ifx\n",
-      "global\nglobalx\n", "\r\n\r\na\r\n", "a\rb\n", "\"a\\\"b\" 'c\\'d'\n", "a\\ b\\#c #d\n", "\t\f x\n",
-      ".diag \"m\" .alert\n", "use_backend %[req.hdr(host),lower] if { hdr(x) -m found }\n", "\"\"", "''",
-      ".if (\n", ".if \"\n"};
+  const char* cases[] = {"",
+                         "\n",
+                         "a",
+                         "a b\n",
+                         "  # only a comment\n",
+                         "x \"unterminated\n",
+                         "x 'unterminated\n",
+                         "x \\\n",
+                         "x \\",
+                         "!{ ssl_fc }",
+                         "!!a",
+                         "!\"open",
+                         "a!b",
+                         "{x} { } }{",
+                         ".if defined(A) && !(B || C)\nx\n.endif\n",
+                         ".if streq(\"$X\",'y') # c\n",
+                         ".ifx\n",
+                         ".elif\n",
+                         ".if a & b | c\n",
+                         "||or or\n",
+                         "if unless ifx\n",
+                         "global\nglobalx\n",
+                         "\r\n\r\na\r\n",
+                         "a\rb\n",
+                         "\"a\\\"b\" 'c\\'d'\n",
+                         "a\\ b\\#c #d\n",
+                         "\t\f x\n",
+                         ".diag \"m\" .alert\n",
+                         "use_backend %[req.hdr(host),lower] if { hdr(x) -m found }\n",
+                         "\"\"",
+                         "''",
+                         ".if (\n",
+                         ".if \"\n"};
   for (const char* c : cases) expectSame(c, std::string("case '") + c + "'");
 }
 
 TEST(FastLexer, EveryRepositoryConfiguration) {
   namespace fs = std::filesystem;
   size_t files = 0;
-  for (const char* dir : {"tests/haproxy_diff/cases", "tests/diag/cases", "samples", "tests/fuzz/regressions"}) {
+  for (const char* dir :
+       {"tests/haproxy_diff/cases", "tests/diag/cases", "samples", "tests/fuzz/regressions"}) {
     fs::path p = fs::path(LBC_SOURCE_DIR) / dir;
     if (!fs::exists(p)) continue;
     for (const auto& e : fs::directory_iterator(p)) {

@@ -42,32 +42,54 @@ TEST(Registry, RemovedKeywordsCarryAMigrationHint) {
 }
 
 TEST(Registry, IssueScopeIsSupported) {
-  for (const char* n : {"mode", "bind", "server", "default-server", "balance", "hash-type", "maxconn", "timeout",
-                        "retries", "option", "http-check", "cookie", "stick-table", "stick", "tcp-request",
-                        "tcp-response", "http-request", "http-response", "use_backend", "default_backend", "acl",
-                        "log", "errorfile", "http-reuse"}) {
+  for (const char* n : {"mode",         "bind",         "server",        "default-server", "balance",
+                        "hash-type",    "maxconn",      "timeout",       "retries",        "option",
+                        "http-check",   "cookie",       "stick-table",   "stick",          "tcp-request",
+                        "tcp-response", "http-request", "http-response", "use_backend",    "default_backend",
+                        "acl",          "log",          "errorfile",     "http-reuse"}) {
     const DirectiveInfo* d = findDirective(n, kBackend);
     if (!d || !(d->sections & kBackend)) d = findDirective(n, kFrontend);
     ASSERT_NE(d, nullptr) << n;
     EXPECT_EQ(d->status, Status::Supported) << n;
   }
-  for (const char* n : {"daemon", "nbthread", "maxconn", "log", "user", "group", "chroot", "pidfile", "stats",
-                        "tune.bufsize", "tune.maxrewrite", "hard-stop-after", "ssl-default-bind-options",
-                        "ssl-default-bind-ciphers"}) {
+  for (const char* n :
+       {"daemon", "nbthread", "maxconn", "log", "user", "group", "chroot", "pidfile", "stats", "tune.bufsize",
+        "tune.maxrewrite", "hard-stop-after", "ssl-default-bind-options", "ssl-default-bind-ciphers"}) {
     const DirectiveInfo* d = findDirective(n, kGlobal);
     ASSERT_NE(d, nullptr) << n;
     EXPECT_TRUE(d->sections & kGlobal) << n;
     EXPECT_EQ(d->status, Status::Supported) << n;
   }
-  for (const char* n : {"method", "path", "url", "query", "url_param", "hdr", "req.hdr", "req.fhdr", "hdr_cnt",
-                        "hdr_ip", "req.cook", "cook", "src", "src_port", "dst", "dst_port", "base", "ssl_fc",
-                        "res.hdr", "status", "var", "req_ssl_hello_type", "rep_ssl_hello_type", "payload_lv"}) {
+  for (const char* n : {"method",
+                        "path",
+                        "url",
+                        "query",
+                        "url_param",
+                        "hdr",
+                        "req.hdr",
+                        "req.fhdr",
+                        "hdr_cnt",
+                        "hdr_ip",
+                        "req.cook",
+                        "cook",
+                        "src",
+                        "src_port",
+                        "dst",
+                        "dst_port",
+                        "base",
+                        "ssl_fc",
+                        "res.hdr",
+                        "status",
+                        "var",
+                        "req_ssl_hello_type",
+                        "rep_ssl_hello_type",
+                        "payload_lv"}) {
     const FetchInfo* f = findFetch(n);
     ASSERT_NE(f, nullptr) << n;
     EXPECT_EQ(f->status, Status::Supported) << n;
   }
-  for (const char* n : {"lower", "upper", "regsub", "field", "word", "bytes", "length", "hex", "base64", "ipmask",
-                        "map_str", "map_beg", "map_reg"}) {
+  for (const char* n : {"lower", "upper", "regsub", "field", "word", "bytes", "length", "hex", "base64",
+                        "ipmask", "map_str", "map_beg", "map_reg"}) {
     const ConvInfo* c = findConverter(n);
     ASSERT_NE(c, nullptr) << n;
     EXPECT_EQ(c->status, Status::Supported) << n;

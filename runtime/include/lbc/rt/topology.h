@@ -61,8 +61,8 @@ struct CheckExpectSpec {
 };
 struct HttpCheckSpec {
   bool enabled = false;
-  std::string request;  // the whole request: line, headers, empty line, body
-  bool head = false;    // method HEAD: the response has no body
+  std::string request;                   // the whole request: line, headers, empty line, body
+  bool head = false;                     // method HEAD: the response has no body
   std::vector<CheckExpectSpec> expects;  // empty: a 2xx or 3xx status passes
 };
 
@@ -74,8 +74,8 @@ struct CookieSpec {
   CookieMode mode = CookieMode::Rewrite;
   bool indirect = false, nocache = false, postonly = false, preserve = false, httponly = false,
        secure = false;
-  std::string domain;  // "a; domain=b" for several `domain` options, as HAProxy joins them
-  std::string attrs;   // `attr` values joined with "; "
+  std::string domain;                     // "a; domain=b" for several `domain` options, as HAProxy joins them
+  std::string attrs;                      // `attr` values joined with "; "
   uint32_t maxidle_s = 0, maxlife_s = 0;  // 0 = not set
 };
 
@@ -136,7 +136,17 @@ struct ErrorFileSpec {
   int32_t status = 0;
   std::string content;
 };
-enum class BalanceAlgo : uint8_t { RoundRobin, StaticRr, LeastConn, First, Source, Random, Uri, UrlParam, Hdr };
+enum class BalanceAlgo : uint8_t {
+  RoundRobin,
+  StaticRr,
+  LeastConn,
+  First,
+  Source,
+  Random,
+  Uri,
+  UrlParam,
+  Hdr
+};
 // hash-type's function for uri / url_param / hdr (HAProxy's gen_hash).
 enum class HashFn : uint8_t { Sdbm, Djb2, Wt6, Crc32 };
 

@@ -45,7 +45,7 @@ struct FetchInfo {
   std::string_view name;
   std::string_view args;  // HAProxy's signature text, e.g. "string[,integer]"
   SmpType out;
-  uint32_t usage;         // UsagePoint bits
+  uint32_t usage;  // UsagePoint bits
   Status status;
   std::string_view doc;
 };
@@ -64,8 +64,8 @@ struct AclKwInfo {
   MatchMethod method;
 };
 struct PredefAclInfo {
-  std::string_view name;   // e.g. "METH_GET"
-  std::string_view expr;   // the ACL it stands for, e.g. "method GET HEAD"
+  std::string_view name;  // e.g. "METH_GET"
+  std::string_view expr;  // the ACL it stands for, e.g. "method GET HEAD"
   std::string_view doc;
 };
 struct ActionInfo {
