@@ -60,14 +60,14 @@ Options frontOptions(Options opts) {
 }  // namespace
 
 Product build(const std::vector<std::string>& paths, const Options& opts, const front::EnvLookup& env) {
-  Product p{compile(paths, frontOptions(opts), env), {}, nullptr};
+  Product p{compile(paths, frontOptions(opts), env), {}, nullptr, std::nullopt};
   backHalf(p, opts);
   return p;
 }
 
 Product buildText(const std::string& name, const std::string& text, const Options& opts,
                   const front::EnvLookup& env) {
-  Product p{compileText(name, text, frontOptions(opts), env), {}, nullptr};
+  Product p{compileText(name, text, frontOptions(opts), env), {}, nullptr, std::nullopt};
   backHalf(p, opts);
   return p;
 }
