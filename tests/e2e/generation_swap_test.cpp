@@ -20,7 +20,7 @@
 #include "driver/pipeline.h"
 #include "jit/jit.h"
 #include "lbc/rt/run.h"
-#include "live.h"
+#include "upstream/live.h"
 
 namespace {
 

@@ -59,8 +59,10 @@ def redispatch_of_hashed_choices_matches_haproxy():
             p.stop(sig=signal.SIGUSR1)
             a.stop()
         lines = [ln for ln in p.out.splitlines() if '"GET ' in ln]
-        # backend/server, and the retry counter (%rc, "+N" after a redispatch)
-        got[label] = (codes, [(ln.split()[3], ln.split()[-5].split("/")[-1]) for ln in lines])
+        # backend/server, and the retry counter (%rc, "+N" after a redispatch), in request order
+        # (haproxy may write a line after the next request's under load)
+        by_path = {ln.split('"GET ')[1].split()[0]: (ln.split()[3], ln.split()[-5].split("/")[-1]) for ln in lines}
+        got[label] = (codes, [by_path.get(u) for u in ("/a", "/b", "/c", "/d", "/rr1", "/rr2")])
     codes, served = got["lbc"]
     # the hash picks the refusing server again on every retry (the request ends in 503 after
     # 2 retries, no '+'); roundrobin moves the request at the first failure ('+1')

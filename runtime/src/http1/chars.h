@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lbc/text.h"
+
 namespace lbc::rt::http1::detail {
 
 enum : uint8_t { kToken = 1, kUri = 2, kHex = 4, kSpHt = 8 };
@@ -32,18 +34,12 @@ inline int hexValue(char c) {
   return (c | 0x20) - 'a' + 10;
 }
 inline char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
+  return text::lowerAscii(c);
 }
-inline bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using text::ieq;
+// HTTP's optional whitespace: spaces and tabs.
 inline std::string_view trim(std::string_view v) {
-  while (!v.empty() && is(v.front(), kSpHt)) v.remove_prefix(1);
-  while (!v.empty() && is(v.back(), kSpHt)) v.remove_suffix(1);
-  return v;
+  return text::trim(v, " \t");
 }
 
 }  // namespace lbc::rt::http1::detail

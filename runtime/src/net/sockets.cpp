@@ -148,4 +148,20 @@ int openListener(const BindSpec& b, uint16_t port, uint32_t backlog, bool reusep
   return fd;
 }
 
+void addrParts(const sockaddr_storage& ss, uint8_t ip[16], bool& v6, uint16_t& port) {
+  std::memset(ip, 0, 16);
+  v6 = false;
+  port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    std::memcpy(ip, &a->sin_addr, 4);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    std::memcpy(ip, &a->sin6_addr, 16);
+    v6 = true;
+    port = ntohs(a->sin6_port);
+  }
+}
+
 }  // namespace lbc::rt

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "http1/chars.h"
 #include "lbc/rt/txn.h"
+#include "lbc/text.h"
 #include "upstream/hash.h"
 
 namespace lbc::rt {
@@ -65,12 +65,12 @@ std::optional<std::string_view> urlParamKey(const ProxySpec& p, std::string_view
 std::optional<std::string_view> hdrKey(const ProxySpec& p, const Txn& txn) {
   const Header* h = nullptr;
   for (const Header& x : txn.req_headers)
-    if (http1::detail::ieq(x.name, p.balance_arg)) {
+    if (text::ieq(x.name, p.balance_arg)) {
       h = &x;
       break;
     }
   if (!h) return std::nullopt;
-  std::string_view v = http1::detail::trim(h->value.substr(0, h->value.find(',')));
+  std::string_view v = text::trim(h->value.substr(0, h->value.find(',')), " \t");
   if (v.empty()) return std::nullopt;
   if (!p.hdr_domain_only) return v;
   // Only the label before the last dot ("example" of "www.example.com"); no dot: all.

@@ -5,10 +5,19 @@
 // Sessions are stateless per worker: the state they act on hangs off the connection.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 namespace lbc::rt {
 
 struct Conn;
+struct Txn;
+
+// A session's own per-connection state (the HTTP/1 stream's buffers and parsers), hung on the
+// connection; the stream layer only carries the pointer.
+struct SessionData {
+ protected:
+  ~SessionData() = default;
+};
 
 class Session {
  public:
@@ -39,6 +48,24 @@ class Session {
   // The earliest moment the connection must be looked at (0 = never), and what happens then.
   virtual uint64_t deadline(const Conn* c) const = 0;
   virtual void onTimeout(Conn* c) = 0;
+
+  // What the analysers (stream/analyse.cpp) ask of the session.
+  // The request bytes content and stick rules see, and whether more can come.
+  virtual std::string_view requestData(const Conn* c) const = 0;
+  virtual bool requestComplete(Conn* c) = 0;
+  // A stage of content rules starts (`delay`: with an inspect delay, so the session reads the
+  // client's bytes for them), or is done.
+  virtual void inspectStart(Conn* c, bool delay) = 0;
+  virtual void inspectEnd(Conn* c) = 0;
+  // A rule needs more request data than there is.
+  virtual void readMore(Conn* c) = 0;
+  // The http-request stage of the frontend (`backend` false) or of the chosen backend: false
+  // when the stage waits or ended the exchange.
+  virtual bool requestRules(Conn* c, uint32_t proxy, bool backend) = 0;
+  // No backend matched (or it is disabled).
+  virtual void noBackend(Conn* c) = 0;
+  // The transaction a balancing key is taken from (uri, url_param, hdr), or null.
+  virtual const Txn* balanceTxn(const Conn* c) const = 0;
 };
 
 }  // namespace lbc::rt

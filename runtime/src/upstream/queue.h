@@ -6,8 +6,18 @@
 
 namespace lbc::rt {
 
-class Worker;
 struct ServerState;
+struct QueueLink;
+
+// The thread a waiting connection lives on: a link handed a slot is delivered through it (from
+// any thread).
+class QueueOwner {
+ public:
+  virtual void post(QueueLink* link) = 0;
+
+ protected:
+  ~QueueOwner() = default;
+};
 
 // A waiting connection's place in a queue.
 struct QueueLink {
@@ -17,7 +27,7 @@ struct QueueLink {
   ServerState* queued_on = nullptr;  // the server queue it is in; null = the backend queue
   bool queued = false;               // in a queue (under the backend lock)
   ServerState* assigned = nullptr;   // set when a freed slot was handed to it
-  Worker* owner = nullptr;
+  QueueOwner* owner = nullptr;
 };
 
 // Delivers a connection that was handed a slot to the thread that owns it.

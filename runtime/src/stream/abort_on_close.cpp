@@ -15,10 +15,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "conn.h"
-#include "http_stream.h"
+#include "stream/engine.h"
 #include "stream/session.h"
-#include "worker.h"
 
 namespace lbc::rt {
 // Two answers come from the transports at once: whether the server accepted the connection
@@ -28,13 +26,13 @@ namespace lbc::rt {
 
 // From the choice of a server on with `option abortonclose`; only while queued in TCP mode without
 // it (no cost for connections that never wait). c->be is set.
-void Worker::watchClient(Conn* c) {
+void Engine::watchClient(Conn* c) {
   if (c->watching || !c->tr[0].open()) return;
   c->tr[kClientSide].watchPeerClose();
   c->watching = true;
 }
 
-void Worker::onClientPoll(Conn* c, int res) {
+void Engine::onClientPoll(Conn* c, int res) {
   c->watching = false;
   if (res <= 0 || c->st == ConnState::Closing || c->st == ConnState::Free || !c->be) {
     maybeFree(c);
@@ -50,37 +48,6 @@ void Worker::onClientPoll(Conn* c, int res) {
   }
   c->session->clientShut(c, res, waiting, option);
   maybeFree(c);
-}
-
-// HTTP mode with option abortonclose: the client shut (or reset) its side.
-void Worker::httpClientShut(Conn* c) {
-  HttpStream& h = *c->hs;
-  switch (c->st) {
-    case ConnState::Queued:
-      h.term.set(TermCause::kClientAbort, TermState::kQueue);
-      h.t_conn = now();  // %Tw: the time spent queued
-      c->tr[kClientSide].discardUnread();
-      finish(c, false);
-      return;
-    case ConnState::Connecting:
-    case ConnState::TurnAround:
-      h.term.set(TermCause::kClientAbort, TermState::kConnect);
-      if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
-      c->tr[kClientSide].discardUnread();
-      finish(c, false);
-      return;
-    case ConnState::Established:
-      // The request is with the server and no answer came yet: HAProxy answers 400 and resets the
-      // server connection. A request still sending its body is left to the stream's reads.
-      if (h.phase != HttpStream::Phase::kExchange || h.res_head || !h.req_done || h.tunnel) return;
-      h.term.set(TermCause::kClientAbort, TermState::kHeaders);
-      h.rq.clientClose = true;  // the page says "connection: close"
-      c->tr[kServerSide].resetOnClose();
-      httpError(c, 400);
-      return;
-    default:
-      return;
-  }
 }
 
 }  // namespace lbc::rt

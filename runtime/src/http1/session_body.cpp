@@ -7,9 +7,8 @@
 
 #include <cstring>
 
-#include "conn.h"
-#include "http_stream.h"
-#include "worker.h"
+#include "http1/session.h"
+#include "stream/engine.h"
 
 namespace lbc::rt {
 namespace {
@@ -17,7 +16,7 @@ constexpr uint32_t kCoalesceBytes = 4096;
 }  // namespace
 
 // Finds the body bytes among the unscanned ones, with the message's framing. False: bad chunking.
-bool Worker::httpScan(HttpStream& h, bool request) {
+bool Http1Session::scan(HttpStream& h, bool request) {
   char* buf = request ? h.in.get() : h.res.get();
   uint32_t& scan = request ? h.iscan : h.rscan;
   uint32_t len = request ? h.ilen : h.rlen;
@@ -55,19 +54,19 @@ bool Worker::httpScan(HttpStream& h, bool request) {
 
 // Moves bytes: request body to the server, response head and body to the client; reads more where
 // a side is waiting for data; ends the transaction once both messages are complete.
-void Worker::httpPump(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::pumpBody(Conn* c) {
+  HttpStream& h = *hs(c);
   if (c->st != ConnState::Established) return;
   // ---- client -> server ----
-  if (!httpScan(h, true)) {
+  if (!scan(h, true)) {
     // Bad chunking after the head went to the server: as HAProxy, a 400 when no response came
     // yet (the server connection closes; logged PH), else the connection ends (PD): closed after
     // a complete response, cut in the middle of one.
     h.term.set(TermCause::kProxy, h.res_head ? TermState::kData : TermState::kHeaders);
     if (h.res_head)
-      finish(c, !(h.res_done && !h.send_c && h.wc_off == h.wc.size() && h.rsent == h.rscan));
+      e_.finish(c, !(h.res_done && !h.send_c && h.wc_off == h.wc.size() && h.rsent == h.rscan));
     else
-      httpError(c, 400);
+      error(c, 400);
     return;
   }
   if (!h.send_s) {
@@ -89,7 +88,7 @@ void Worker::httpPump(Conn* c) {
       c->tr[1].send(p, n);
       h.send_s = true;
     } else if (!h.req_done) {
-      httpRecvArm(c, 0);
+      recvArm(c, 0);
     } else if (h.eof_c && c->tr[1].open()) {
       c->tr[kServerSide].shutdownWrite();
       h.eof_c = false;  // done once
@@ -97,8 +96,8 @@ void Worker::httpPump(Conn* c) {
   }
   // ---- server -> client ----
   if (!h.res_head) return;
-  if (!httpScan(h, false)) {
-    finish(c, true);
+  if (!scan(h, false)) {
+    e_.finish(c, true);
     return;
   }
   if (!h.send_c) {
@@ -128,11 +127,11 @@ void Worker::httpPump(Conn* c) {
         const bool flushed = h.req_done && !h.send_s && h.ws_off == h.ws.size() && h.isent == h.iscan;
         if (flushed || !h.keep_alive || h.close_after || !h.rs.serverKeepAlive || h.rq.serverClose ||
             !c->tr[1].open()) {
-          httpEnd(c);
+          end(c);
           return;
         }
       } else {
-        httpRecvArm(c, 1);
+        recvArm(c, 1);
       }
     }
     if (n) {

@@ -8,12 +8,10 @@
 #include <cstdint>
 
 #include "core/timer_wheel.h"
-#include "live.h"
 #include "net/raw_transport.h"
+#include "upstream/live.h"
 
 namespace lbc::rt {
-
-struct Listener;
 
 inline constexpr uint16_t kNoBuf = 0xFFFF;
 
@@ -22,8 +20,9 @@ inline constexpr uint16_t kNoBuf = 0xFFFF;
 enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround, Established, Closing };
 
 struct TxnSlot;
-struct HttpStream;
+struct SessionData;
 class Session;
+class Engine;
 
 struct Conn;
 
@@ -31,9 +30,14 @@ struct Conn;
 struct ConnIo final : TransportUser {
   void onTransport(Transport& t, const TransportEvent& ev) override;
   Conn* conn = nullptr;
+  Engine* engine = nullptr;
 };
 
 inline constexpr int kClientSide = 0, kServerSide = 1;
+
+inline uint32_t proxyIndex(const ProxySpec& p) {
+  return p.index;
+}
 
 struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   uint16_t head = kNoBuf, tail = kNoBuf;
@@ -49,7 +53,7 @@ struct Pipe {  // one direction: 0 = client->server, 1 = server->client
 
 struct alignas(16) Conn {
   QueueLink link;
-  Listener* li = nullptr;
+  Limit* li_limit = nullptr;  // the listener's own maxconn (null: none)
   // The generation it was accepted on (program, topology, pages): held for the connection's
   // life, whatever is installed meanwhile. fe belongs to it.
   GenerationRef gen;
@@ -71,14 +75,14 @@ struct alignas(16) Conn {
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
   Session* session = nullptr;     // chosen at accept (stream/session.h)
-  HttpStream* hs = nullptr;       // mode http frontends (http_stream.cpp)
+  SessionData* sd = nullptr;      // the session's own state (HTTP/1: its stream)
   TimerEntry timer;
   ConnIo io;
   Conn* free_next = nullptr;
 
   void reset() {
     link = QueueLink{};
-    li = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
+    li_limit = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
     inflight = 0;
     awaiting_wake = counted = watching = false;
     retries_left = 0;
@@ -86,7 +90,7 @@ struct alignas(16) Conn {
     p[0] = Pipe{}, p[1] = Pipe{};
     act_c = act_s = state_deadline = inspect_deadline = 0;
     tx = nullptr;
-    hs = nullptr;
+    sd = nullptr;
     timer = TimerEntry{};
     timer.owner = this;
     io.conn = this;

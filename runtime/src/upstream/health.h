@@ -13,8 +13,8 @@
 
 #include "core/loop.h"
 #include "lbc/rt/http1.h"
-#include "live.h"
 #include "net/raw_transport.h"
+#include "upstream/live.h"
 #include "upstream/server_events.h"
 
 namespace lbc::rt {

@@ -8,20 +8,19 @@
 
 #include <algorithm>
 
-#include "conn.h"
-#include "http_stream.h"
-#include "worker.h"
+#include "http1/session.h"
+#include "stream/engine.h"
 
 namespace lbc::rt {
 
-void Worker::httpLog(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::writeLog(Conn* c) {
+  HttpStream& h = *hs(c);
   const ProxySpec& fs = *c->fe->spec;
   if (h.logged || fs.logs.empty() || !fs.httplog) return;
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
   if (null_conn && (fs.dontlognull || !h.first)) return;  // an idle keep-alive close is no request
-  const uint64_t end = now();
+  const uint64_t end = e_.now();
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   const int64_t wall = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
@@ -57,7 +56,7 @@ void Worker::httpLog(Conn* c) {
     f.term[2] = h.ck.cli;
     f.term[3] = h.ck.srv;
   }
-  f.ac = state_.global.cur.load(std::memory_order_relaxed);
+  f.ac = e_.state().global.cur.load(std::memory_order_relaxed);
   f.fc = c->fe->limit.cur.load(std::memory_order_relaxed);
   // Counted after this stream's own server slot is given back, as HAProxy logs them.
   if (c->be)

@@ -1,4 +1,4 @@
-#include "http_cookie.h"
+#include "http1/cookie.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,27 +6,20 @@
 #include <string>
 #include <vector>
 
-#include "live.h"
+#include "lbc/text.h"
+#include "upstream/live.h"
 
 namespace lbc::rt {
 namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+using text::ieq;
 bool istarts(std::string_view a, std::string_view prefix) {
-  return a.size() >= prefix.size() && iequals(a.substr(0, prefix.size()), prefix);
+  return a.size() >= prefix.size() && ieq(a.substr(0, prefix.size()), prefix);
 }
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  return text::trim(s, " \t");
 }
 
 // HAProxy's cookie dates: a 30-bit count of 4-second units, as 5 base64 characters.
@@ -109,7 +102,7 @@ bool cookieRequest(const ProxySpec& be, Backend& backend, Txn& t, CookieState& s
   bool assigned = false;
   const bool remove = ck.mode == CookieMode::Insert && ck.indirect;
   for (size_t h = 0; h < t.req_headers.size(); ++h) {
-    if (!iequals(t.req_headers[h].name, "cookie")) continue;
+    if (!ieq(t.req_headers[h].name, "cookie")) continue;
     const std::string_view v = t.req_headers[h].value;
     std::vector<Item> items = splitCookies(v);
     bool changed = false;
@@ -195,17 +188,16 @@ bool cacheable(const Txn& t) {
   if (t.status < 200) return false;
   bool fresh = false, null_maxage = false, ok = true;
   for (const auto& h : t.res_headers) {
-    if (iequals(h.name, "pragma") && iequals(trim(h.value), "no-cache")) return false;
-    if (!iequals(h.name, "cache-control")) continue;
+    if (ieq(h.name, "pragma") && ieq(trim(h.value), "no-cache")) return false;
+    if (!ieq(h.name, "cache-control")) continue;
     std::string_view v = h.value;
     while (!v.empty()) {
       size_t c = std::min(v.find(','), v.size());
       std::string_view e = trim(v.substr(0, c));
       v.remove_prefix(std::min(c + 1, v.size()));
-      if (iequals(e, "max-age=0")) {
+      if (ieq(e, "max-age=0")) {
         null_maxage = true;
-      } else if (iequals(e, "private") || iequals(e, "no-cache") || iequals(e, "no-store") ||
-                 iequals(e, "s-maxage=0")) {
+      } else if (ieq(e, "private") || ieq(e, "no-cache") || ieq(e, "no-store") || ieq(e, "s-maxage=0")) {
         ok = false;
       } else if (istarts(e, "no-cache=\"set-cookie")) {
         // only the cookie must not be cached
@@ -220,8 +212,8 @@ bool cacheable(const Txn& t) {
   if (!ok || null_maxage) return false;
   bool validator = false;
   for (const auto& h : t.res_headers) {
-    fresh |= iequals(h.name, "expires");
-    validator |= iequals(h.name, "etag") || iequals(h.name, "last-modified");
+    fresh |= ieq(h.name, "expires");
+    validator |= ieq(h.name, "etag") || ieq(h.name, "last-modified");
   }
   return fresh || validator;
 }
@@ -231,7 +223,7 @@ bool cookieResponse(const CookieSpec& ck, const ServerState* srv, Txn& t, Cookie
   if (ck.nocache) st.cacheable = cacheable(t);  // before the rules, as HAProxy
   const std::string* sc = srv && !srv->spec->cookie.empty() ? &srv->spec->cookie : nullptr;
   for (size_t h = 0; h < t.res_headers.size(); ++h) {
-    if (!iequals(t.res_headers[h].name, "set-cookie")) continue;
+    if (!ieq(t.res_headers[h].name, "set-cookie")) continue;
     std::string_view v = t.res_headers[h].value;
     size_t eq = v.find('=');
     if (eq == std::string_view::npos) continue;

@@ -18,8 +18,8 @@
 
 #include "core/clock.h"
 #include "lbc/rt/run.h"
+#include "main/worker.h"
 #include "net/sockets.h"
-#include "worker.h"
 
 namespace lbc::rt {
 namespace {

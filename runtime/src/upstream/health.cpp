@@ -1,4 +1,4 @@
-#include "health.h"
+#include "upstream/health.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "live.h"
+#include "upstream/live.h"
 
 #include "net/sockets.h"
 #include "state/stick_table.h"

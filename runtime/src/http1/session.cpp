@@ -15,7 +15,7 @@
 // keep-alive exchange leaves the connection idle, owned by its session, which reuses it for its next
 // request to the same server; when the session ends it is parked in the worker's bounded pool, where
 // the later (never the first) requests of any session may take it.
-#include "http_stream.h"
+#include "http1/session.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,9 +28,9 @@
 #include <cstring>
 #include <ctime>
 
-#include "analyse.h"
-#include "conn.h"
-#include "worker.h"
+#include "net/sockets.h"
+#include "stream/analyse.h"
+#include "stream/engine.h"
 
 namespace lbc::rt {
 namespace {
@@ -46,25 +46,9 @@ http1::Limits limitsOf(const GlobalSpec& g) {
   return l;
 }
 
-void addrOf(const sockaddr_storage& ss, uint8_t ip[16], bool& v6, uint16_t& port) {
-  std::memset(ip, 0, 16);
-  v6 = false;
-  port = 0;
-  if (ss.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    std::memcpy(ip, &a->sin_addr, 4);
-    port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    std::memcpy(ip, &a->sin6_addr, 16);
-    v6 = true;
-    port = ntohs(a->sin6_port);
-  }
-}
-
 // The transaction's connection fields, again for every request of a keep-alive connection.
 void fillConn(Txn& x, const Conn* c, const HttpStream& h, uint32_t fe) {
-  addrOf(c->src, x.src, x.src_v6, x.src_port);
+  addrParts(c->src, x.src, x.src_v6, x.src_port);
   std::memcpy(x.dst, h.dst, 16);
   x.dst_v6 = h.dst_v6;
   x.dst_port = h.dst_port;
@@ -114,21 +98,21 @@ http::RequestState replyRequest(const HttpStream& h) {
 
 }  // namespace
 
-void Worker::httpStart(Conn* c) {
+void Http1Session::start(Conn* c) {
   c->st = ConnState::Analysing;
   if (!stream_free_) {
-    streams_.push_back(std::make_unique<HttpStream>(bufsize_, limitsOf(global_)));
+    streams_.push_back(std::make_unique<HttpStream>(e_.bufsize(), limitsOf(global_)));
     stream_free_ = streams_.back().get();
   }
   HttpStream* h = stream_free_;
   stream_free_ = h->next_free;
   h->reset();
-  c->hs = h;
-  c->tx = allocTxn();
+  c->sd = h;
+  c->tx = e_.allocTxn();
   c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
   c->tr[kClientSide].localAddr(dst);
-  addrOf(dst, h->dst, h->dst_v6, h->dst_port);
+  addrParts(dst, h->dst, h->dst_v6, h->dst_port);
   Txn& x = c->tx->txn;
   x.program = c->gen->program;
   const ProxySpec& fs = *c->fe->spec;
@@ -137,20 +121,20 @@ void Worker::httpStart(Conn* c) {
   const lbc_program* prog = c->gen->program;
   auto stops = [](int32_t v) { return v == LBC_HOOK_REJECT || v == LBC_HOOK_DENY; };
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
-    finish(c, true);
+    e_.finish(c, true);
     return;
   }
   if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
-    finish(c, false);
+    e_.finish(c, false);
     return;
   }
-  h->req_start = now();
-  httpRecvArm(c, 0);
-  arm(c);
+  h->req_start = e_.now();
+  recvArm(c, 0);
+  e_.arm(c);
 }
 
-void Worker::httpRecvArm(Conn* c, int dir) {
-  HttpStream& h = *c->hs;
+void Http1Session::recvArm(Conn* c, int dir) {
+  HttpStream& h = *hs(c);
   bool& pending = dir == 0 ? h.recv_c : h.recv_s;
   uint32_t used = dir == 0 ? h.ilen : h.rlen;
   if (pending || used >= h.cap) return;
@@ -158,16 +142,16 @@ void Worker::httpRecvArm(Conn* c, int dir) {
   pending = true;
 }
 
-void Worker::httpOnRecv(Conn* c, int dir, int res) {
-  HttpStream& h = *c->hs;
+void Http1Session::onRecv(Conn* c, int dir, int res, bool, uint16_t) {
+  HttpStream& h = *hs(c);
   (dir == 0 ? h.recv_c : h.recv_s) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
-    maybeFree(c);
+    e_.maybeFree(c);
     return;
   }
   if (res < 0 && res != -ECONNRESET) {
     if (res == -ECANCELED) {
-      maybeFree(c);
+      e_.maybeFree(c);
       return;
     }
   }
@@ -177,61 +161,61 @@ void Worker::httpOnRecv(Conn* c, int dir, int res) {
       // sent; the server's answer may still come.
       h.eof_c = true;
       h.req_done = true;
-      httpPump(c);
+      pumpBody(c);
     } else if (res <= 0) {
       // The client left. Nothing to answer any more.
-      finish(c, res < 0);
+      e_.finish(c, res < 0);
     } else {
-      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = now();
+      if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = e_.now();
       h.ilen += uint32_t(res);
-      c->act_c = now();
+      c->act_c = e_.now();
       if (h.phase == HttpStream::Phase::kReqHead)
-        httpRequest(c);
+        request(c);
       else if (h.phase == HttpStream::Phase::kExchange)
-        httpPump(c);
+        pumpBody(c);
       else if (c->st == ConnState::Analysing && c->tx->inspecting)
-        analyse(c);  // tcp-request content rules wait for more of the request
+        e_.analyse(c);  // tcp-request content rules wait for more of the request
     }
   } else {
     if (h.server_lost) {  // the send failed first: this recv only had to end
       if (res > 0) h.rlen += uint32_t(res);
-      httpServerLost(c);
+      serverLost(c);
     } else if (res <= 0) {
       if (!h.res_head) {
-        httpServerLost(c);  // closed or reset before a complete response head
+        serverLost(c);  // closed or reset before a complete response head
       } else if (h.until_close && res == 0) {
         h.res_done = true;
         h.close_after = true;
-        httpPump(c);
+        pumpBody(c);
       } else {
-        finish(c, true);  // truncated body: the client must see the abort
+        e_.finish(c, true);  // truncated body: the client must see the abort
       }
     } else {
       h.rlen += uint32_t(res);
-      c->act_s = now();
+      c->act_s = e_.now();
       if (!h.res_head)
-        httpResponse(c);
+        response(c);
       else
-        httpPump(c);
+        pumpBody(c);
     }
   }
-  if (c->st != ConnState::Closing) arm(c);
-  maybeFree(c);
+  if (c->st != ConnState::Closing) e_.arm(c);
+  e_.maybeFree(c);
 }
 
 // The request head: parse what arrived, then the rules, the backend and a server.
-void Worker::httpRequest(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::request(Conn* c) {
+  HttpStream& h = *hs(c);
   const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
   http1::Result r = h.reqp.feed(h.in.get(), fed);
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
       h.native = true;
-      httpRaw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 400), true);
+      raw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 400), true);
       return;
     }
-    httpRecvArm(c, 0);
+    recvArm(c, 0);
     return;
   }
   const uint32_t fe = proxyIndex(*c->fe->spec);
@@ -249,12 +233,12 @@ void Worker::httpRequest(Conn* c) {
   if (r.outcome == http1::Outcome::kError) {
     h.term.set(TermCause::kProxy, TermState::kRequest);
     h.native = true;
-    httpRaw(c, http::nativeError(c->gen->pages[fe], r.status ? r.status : 400), true);
+    raw(c, http::nativeError(c->gen->pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
   ++h.nreq;
-  h.t_head = now();
+  h.t_head = e_.now();
   if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
@@ -262,7 +246,7 @@ void Worker::httpRequest(Conn* c) {
   Txn& x = t.txn;
   h.rq = http::fillRequest(x, h.in.get(), h.reqp.message(), h.reqp.headers());
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
-  // dropped), single spaces, the client's version. Only when a line will be written (httpLog's
+  // dropped), single spaces, the client's version. Only when a line will be written (writeLog's
   // own condition): no copy per request for frontends that do not log.
   if (const ProxySpec& ls = *c->fe->spec; ls.httplog && !ls.logs.empty())
     h.log_line.assign(x.method).append(" ").append(x.uri).append(" ").append(x.version);
@@ -279,13 +263,13 @@ void Worker::httpRequest(Conn* c) {
       break;
   }
   t.stage = TxnSlot::Stage::FeContent;
-  analyse(c);  // the one analyser sequence (analyse.cpp), from tcp-request content on
+  e_.analyse(c);  // the one analyser sequence (analyse.cpp), from tcp-request content on
 }
 
 // Whether the whole request (head and body) is in the buffer: then content rules see final data,
 // as HAProxy's once the message's end is in its buffer.
-bool Worker::httpRequestWhole(Conn* c) {
-  HttpStream& h = *c->hs;
+bool Http1Session::requestWhole(Conn* c) {
+  HttpStream& h = *hs(c);
   if (!h.ireq_end) {
     uint16_t status = 0;  // a malformed chunk is found again when the body is forwarded
     h.ireq_end = bodyWithHead(h, h.ihead, std::min(h.ilen, limitsOf(global_).bufsize), &status);
@@ -294,19 +278,19 @@ bool Worker::httpRequestWhole(Conn* c) {
 }
 
 // The http-request rules of `proxy`; false when a verdict ended the transaction.
-bool Worker::httpRules(Conn* c, uint32_t proxy) {
+bool Http1Session::frontendRules(Conn* c, uint32_t proxy) {
   const ProxySpec& ps = c->gen->topo.proxies[proxy];
   const lbc_program* prog = c->gen->program;
   if (!(ps.hooks & kHasHttpReq) || !prog->http_req) return true;
-  HttpStream& h = *c->hs;
+  HttpStream& h = *hs(c);
   Txn& x = c->tx->txn;
   const int32_t verdict = prog->http_req(toAbi(&x), proxy);
   if (verdict == LBC_HOOK_REJECT) {
-    finish(c, true);
+    e_.finish(c, true);
     return false;
   }
   if (verdict == LBC_HOOK_ERROR) {
-    httpError(c, 500);
+    error(c, 500);
     return false;
   }
   if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
@@ -314,7 +298,7 @@ bool Worker::httpRules(Conn* c, uint32_t proxy) {
     // Denied, or answered locally.
     h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
     http::Rendered rd = http::renderReply(x, c->gen->pages[proxy], replyRequest(h), modeOf(*c->fe->spec));
-    httpRaw(c, std::move(rd.bytes), rd.close);
+    raw(c, std::move(rd.bytes), rd.close);
     return false;
   }
   return true;
@@ -322,29 +306,29 @@ bool Worker::httpRules(Conn* c, uint32_t proxy) {
 
 // The backend's part of HAProxy's http_process_request, after its tcp-request content rules: its
 // http-request rules, the persistence cookie, forwardfor; then the request head for the server.
-bool Worker::httpBackendRequest(Conn* c) {
-  HttpStream& h = *c->hs;
+bool Http1Session::backendRequest(Conn* c) {
+  HttpStream& h = *hs(c);
   TxnSlot& t = *c->tx;
   Txn& x = t.txn;
   const ProxySpec& fs = *c->fe->spec;
   Backend* be = c->be;
   const ProxySpec& bs = be->spec();
   const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
-  if (bi != fe && !httpRules(c, bi)) return false;
+  if (bi != fe && !frontendRules(c, bi)) return false;
   ServerState* force = nullptr;
   if (bs.cookie.enabled && !cookieRequest(bs, *be, x, h.ck, int64_t(time(nullptr)), &force)) {
-    httpError(c, 500);
+    error(c, 500);
     return false;
   }
   t.sticky = force;  // the cookie's server wins over a stick match, as HAProxy's SF_ASSIGNED
   if (http::applyForwardfor(x, c->gen->forwardfor[fe], c->gen->forwardfor[bi]) < 0) {
-    httpError(c, 500);
+    error(c, 500);
     return false;
   }
   const http1::Limits lim = limitsOf(global_);
   size_t n = http::writeRequestHead(x, h.rq, modeOf(fs), modeOf(bs), lim, head_scratch_.get(), h.cap);
   if (!n) {
-    httpError(c, 500);
+    error(c, 500);
     return false;
   }
   h.ws.assign(head_scratch_.get(), n);
@@ -353,24 +337,24 @@ bool Worker::httpBackendRequest(Conn* c) {
   return true;
 }
 
-void Worker::httpEstablished(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::established(Conn* c) {
+  HttpStream& h = *hs(c);
   c->st = ConnState::Established;
-  c->act_c = c->act_s = now();
+  c->act_c = c->act_s = e_.now();
   h.phase = HttpStream::Phase::kExchange;
-  h.t_est = now();
+  h.t_est = e_.now();
   if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
-  commitStores(c);  // stick store-request: the server is known now
+  e_.commitStores(c);  // stick store-request: the server is known now
   h.resp.setRequestMethod(h.rq.head, h.rq.connect);
-  httpRecvArm(c, 1);
-  httpPump(c);
-  arm(c);
+  recvArm(c, 1);
+  pumpBody(c);
+  e_.arm(c);
 }
 
 // The response head: interim responses go through as they are; the final one runs the
 // http-response rules and is rewritten for the client.
-void Worker::httpResponse(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::response(Conn* c) {
+  HttpStream& h = *hs(c);
   const http1::Limits lim = limitsOf(global_);
   for (;;) {
     uint32_t fed = std::min(h.rlen, lim.bufsize);
@@ -378,21 +362,21 @@ void Worker::httpResponse(Conn* c) {
     if (r.outcome == http1::Outcome::kNeedMore) {
       if (fed >= lim.bufsize) {
         h.term.set(TermCause::kProxy, TermState::kHeaders);  // an invalid response, as HAProxy logs it
-        httpError(c, 502);
+        error(c, 502);
         return;
       }
-      httpRecvArm(c, 1);
+      recvArm(c, 1);
       return;
     }
     if (r.outcome == http1::Outcome::kError) {
       h.term.set(TermCause::kProxy, TermState::kHeaders);
-      httpError(c, 502);
+      error(c, 502);
       return;
     }
     const http1::Message& m = h.resp.message();
     if (m.status >= 100 && m.status < 200 && m.status != 101) {
       if (h.wc.size() + r.length > h.cap) {
-        httpError(c, 502);
+        error(c, 502);
         return;
       }
       h.wc.append(h.res.get(), r.length);
@@ -414,13 +398,13 @@ void Worker::httpResponse(Conn* c) {
     const lbc_program* prog = c->gen->program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
-      httpError(c, 500);
+      error(c, 500);
       return;
     }
     x.in_response = true;
     if (!bs.stick_rules.empty()) {  // stick store-response: before the http-response rules, as HAProxy
       x.res_payload = {h.res.get(), h.rlen};
-      stickResponse(c);
+      e_.stickResponse(c);
     }
     uint32_t order[2] = {bi, fe};
     for (uint32_t k = 0; k < (bi == fe ? 1u : 2u); ++k) {
@@ -429,32 +413,32 @@ void Worker::httpResponse(Conn* c) {
       if (!(ps.hooks & kHasHttpRes) || !prog->http_res) continue;
       int32_t v = prog->http_res(toAbi(&x), px);
       if (v == LBC_HOOK_ERROR) {
-        httpError(c, 500);
+        error(c, 500);
         return;
       }
       if (v == LBC_HOOK_REJECT) {
-        finish(c, true);
+        e_.finish(c, true);
         return;
       }
       if (v == LBC_HOOK_DENY || v == LBC_HOOK_RETURN || v == LBC_HOOK_REDIRECT) {
         x.verdict = v;
-        h.t_resp = now();
+        h.t_resp = e_.now();
         h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
         http::Rendered rd = http::renderReply(x, c->gen->pages[px], replyRequest(h), modeOf(fs));
-        httpRaw(c, std::move(rd.bytes), rd.close);
+        raw(c, std::move(rd.bytes), rd.close);
         return;
       }
     }
     x.in_response = false;
     if (bs.cookie.enabled && !cookieInsert(bs.cookie, c->srv, x, h.ck, int64_t(time(nullptr)))) {
-      httpError(c, 500);
+      error(c, 500);
       return;
     }
-    h.t_resp = now();
+    h.t_resp = e_.now();
     h.log_status = m.status;
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
-      httpError(c, 500);
+      error(c, 500);
       return;
     }
     h.wc.append(head_scratch_.get(), n);
@@ -470,7 +454,7 @@ void Worker::httpResponse(Conn* c) {
       h.req_done = false;
       h.keep_alive = false;
       h.iscan = std::max(h.iscan, h.isent);
-      httpPump(c);
+      pumpBody(c);
       return;
     }
     switch (h.rs.body) {
@@ -487,14 +471,14 @@ void Worker::httpResponse(Conn* c) {
         h.res_done = true;
         break;
     }
-    httpPump(c);
+    pumpBody(c);
     return;
   }
 }
 
 // An error page raised by the stream (500, 502, 503, 504), through the normal response path.
-void Worker::httpError(Conn* c, int status) {
-  HttpStream& h = *c->hs;
+void Http1Session::error(Conn* c, int status) {
+  HttpStream& h = *hs(c);
   const uint32_t fe = proxyIndex(*c->fe->spec);
   const http::ErrorPages* pages = &c->gen->pages[fe];
   if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
@@ -511,16 +495,16 @@ void Worker::httpError(Conn* c, int status) {
   // The exchange with the server is over. As HAProxy, the client connection stays for the next
   // request when this one was received whole; else the page says close and it closes.
   http::Rendered rd = http::renderPage(pages->page(status), replyRequest(h), modeOf(*c->fe->spec));
-  httpRaw(c, std::move(rd.bytes), rd.close);
+  raw(c, std::move(rd.bytes), rd.close);
 }
 
 // Cancels what is pending on the server socket and closes it.
-void Worker::closeServerFd(Conn* c) {
+void Http1Session::closeServerFd(Conn* c) {
   c->tr[kServerSide].close(false);
 }
 
 // Gives the connection's server slot back to its backend (which may wake a queued one).
-void Worker::releaseServer(Conn* c) {
+void Http1Session::releaseServer(Conn* c) {
   if (!c->srv) return;
   ServerState* s = c->srv;
   c->srv = nullptr;
@@ -528,8 +512,8 @@ void Worker::releaseServer(Conn* c) {
 }
 
 // Sends `bytes` to the client in place of any response, then closes or waits for the next request.
-void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
-  HttpStream& h = *c->hs;
+void Http1Session::raw(Conn* c, std::string bytes, bool close) {
+  HttpStream& h = *hs(c);
   if (c->tr[1].open() || c->srv || c->st == ConnState::Queued) {
     // Leaves the server side: a queued connection leaves its queue, a server slot is released.
     if (c->st == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
@@ -537,7 +521,7 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
     releaseServer(c);
   }
   c->st = ConnState::Established;  // only the client side is left
-  wheelRemove(c);
+  e_.wheelRemove(c);
   h.phase = HttpStream::Phase::kReply;
   if (bytes.size() > 12 && bytes.compare(0, 5, "HTTP/") == 0) h.log_status = std::atoi(bytes.c_str() + 9);
   // Nothing more goes to a server; a kept connection goes on after the request's last byte (the
@@ -560,47 +544,47 @@ void Worker::httpRaw(Conn* c, std::string bytes, bool close) {
     c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
     h.send_c = true;
   }
-  arm(c);
+  e_.arm(c);
 }
 
 // The server connection failed before a response head (EOF or reset on the recv, an error on the
-// send). A reused connection the server had closed is retried on a new one (httpRetryFresh), which
+// send). A reused connection the server had closed is retried on a new one (retryFresh), which
 // needs both operations ended: with the other one still pending, this waits for its completion.
-void Worker::httpServerLost(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::serverLost(Conn* c) {
+  HttpStream& h = *hs(c);
   if (h.send_s || h.recv_s) {
     h.server_lost = true;
     return;
   }
   h.server_lost = false;
-  if (!httpRetryFresh(c)) httpError(c, 502);
+  if (!retryFresh(c)) error(c, 502);
 }
 
-void Worker::httpOnSend(Conn* c, int dir, int res) {
-  HttpStream& h = *c->hs;
+void Http1Session::onSent(Conn* c, int dir, int res) {
+  HttpStream& h = *hs(c);
   (dir == 0 ? h.send_s : h.send_c) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
-    maybeFree(c);
+    e_.maybeFree(c);
     return;
   }
   if (dir == 0 && h.server_lost) {  // the recv saw the server go first: this send only had to end
-    httpServerLost(c);
-    maybeFree(c);
+    serverLost(c);
+    e_.maybeFree(c);
     return;
   }
   if (res <= 0) {
     if (dir == 1) {
-      finish(c, true);
+      e_.finish(c, true);
     } else if (!h.res_head) {
-      httpServerLost(c);  // the server went away while the request was sent
+      serverLost(c);  // the server went away while the request was sent
     } else {
-      finish(c, true);
+      e_.finish(c, true);
     }
-    maybeFree(c);
+    e_.maybeFree(c);
     return;
   }
   if (dir == 0) {
-    c->act_s = now();
+    c->act_s = e_.now();
     if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
       if (h.ws_off > h.ws_head) h.body_sent = true;
@@ -613,7 +597,7 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
       h.body_sent = true;
     }
   } else {
-    c->act_c = now();
+    c->act_c = e_.now();
     if (h.wc_off < h.wc.size()) {
       h.wc_off += uint32_t(res);
       if (h.wc_off == h.wc.size()) {
@@ -630,38 +614,38 @@ void Worker::httpOnSend(Conn* c, int dir, int res) {
       c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
       h.send_c = true;
     } else if (!h.send_s) {
-      httpEnd(c);
+      end(c);
     }
   } else {
-    httpPump(c);
+    pumpBody(c);
   }
-  if (c->st != ConnState::Closing) arm(c);
-  maybeFree(c);
+  if (c->st != ConnState::Closing) e_.arm(c);
+  e_.maybeFree(c);
 }
 
 // Both messages are complete (or a reply was sent): close, or wait for the next request.
-void Worker::httpEnd(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::end(Conn* c) {
+  HttpStream& h = *hs(c);
   if (h.send_s || h.send_c) return;  // the last send completes first
-  httpLog(c);
-  bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping_;
+  writeLog(c);
+  bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping();
   // The server connection may serve another request: a complete keep-alive exchange with nothing
   // of it still in flight (a pending read would race with the next user).
   const bool reusable = c->tr[1].open() && c->srv && h.phase == HttpStream::Phase::kExchange &&
                         h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
                         h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
-                        !stopping_;
+                        !stopping();
   if (!keep) {
     if (reusable) {  // the session ends; its server connection goes to the pool
-      httpPark(c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec()));
+      park({c->tr[kServerSide].detach(), c->srv, e_.now() + idleTimeout(c->be->spec())});
     }
-    finish(c, false);
+    e_.finish(c, false);
     return;
   }
   if (c->tr[1].open()) {
     if (reusable) {
-      if (h.own.fd >= 0) httpPark(h.own.fd, h.own.srv, h.own.expire);
-      h.own = {c->tr[kServerSide].detach(), c->srv, now() + idleTimeout(c->be->spec())};
+      if (h.own.fd >= 0) park(h.own);
+      h.own = {c->tr[kServerSide].detach(), c->srv, e_.now() + idleTimeout(c->be->spec())};
     } else {
       closeServerFd(c);
     }
@@ -675,22 +659,22 @@ void Worker::httpEnd(Conn* c) {
   t.txn.program = c->gen->program;
   fillConn(t.txn, c, h, proxyIndex(*c->fe->spec));
   c->st = ConnState::Analysing;
-  c->act_c = now();
-  h.req_start = now();
+  c->act_c = e_.now();
+  h.req_start = e_.now();
   if (h.ilen) {
-    h.t_first = now();  // its first byte is here already (HAProxy logs TR 0)
-    httpRequest(c);     // a pipelined request
+    h.t_first = e_.now();  // its first byte is here already (HAProxy logs TR 0)
+    request(c);            // a pipelined request
   } else {
-    httpRecvArm(c, 0);
+    recvArm(c, 0);
   }
-  if (c->st != ConnState::Closing) arm(c);
+  if (c->st != ConnState::Closing) e_.arm(c);
 }
 
 // timeout http-request bounds the whole request head (the first request; later ones too once
 // their first byte came); timeout http-keep-alive (else http-request) the wait for a next request;
 // timeout client then timeout server while the exchange runs.
-uint64_t Worker::httpDeadline(const Conn* c) const {
-  const HttpStream& h = *c->hs;
+uint64_t Http1Session::deadline(const Conn* c) const {
+  const HttpStream& h = *hs(c);
   const TimeoutSpec& ft = c->fe->spec->timeouts;
   switch (c->st) {
     case ConnState::Analysing: {
@@ -725,46 +709,46 @@ uint64_t Worker::httpDeadline(const Conn* c) const {
   }
 }
 
-void Worker::httpTimeout(Conn* c) {
-  HttpStream& h = *c->hs;
+void Http1Session::onTimeout(Conn* c) {
+  HttpStream& h = *hs(c);
   switch (c->st) {
     case ConnState::Analysing:
       if (h.phase != HttpStream::Phase::kReqHead) {
-        if (c->inspect_deadline && now() >= c->inspect_deadline)
-          analyse(c);  // the inspect delay ended: the rules see the data as final
+        if (c->inspect_deadline && e_.now() >= c->inspect_deadline)
+          e_.analyse(c);  // the inspect delay ended: the rules see the data as final
         else
-          finish(c, false);
+          e_.finish(c, false);
       } else if (!h.first && h.ilen == 0) {
-        finish(c, false);  // an idle keep-alive connection closes silently
+        e_.finish(c, false);  // an idle keep-alive connection closes silently
       } else {
         h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;
-        httpRaw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 408), true);
+        raw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 408), true);
       }
       break;
     case ConnState::TurnAround:
       c->state_deadline = 0;
-      connectServer(c);
+      e_.connectServer(c);
       break;
     case ConnState::Queued:
       h.term.set(TermCause::kServerTimeout, TermState::kQueue);
-      httpError(c, 503);  // timeout queue
+      error(c, 503);  // timeout queue
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      bool server = bt && bt->server && c->tr[1].open() && now() >= c->act_s + bt->server;
+      bool server = bt && bt->server && c->tr[1].open() && e_.now() >= c->act_s + bt->server;
       h.term.set(server ? TermCause::kServerTimeout : TermCause::kClientTimeout,
                  h.res_head ? TermState::kData : TermState::kHeaders);
       if (server && !h.res_head)
-        httpError(c, 504);
+        error(c, 504);
       else
-        finish(c, false);
+        e_.finish(c, false);
       break;
     }
     default:
       break;
   }
-  maybeFree(c);
+  e_.maybeFree(c);
 }
 
 }  // namespace lbc::rt

@@ -17,8 +17,6 @@
 // connection is established, so without a `tcp-response inspect-delay` they only ever see an
 // empty buffer. Here they run on the server's first data (or its close, or the delay's end),
 // which is when response content rules and `stick store-response` can see anything at all.
-#include "analyse.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -27,31 +25,16 @@
 #include <algorithm>
 #include <cstring>
 
-#include "conn.h"
-#include "http_stream.h"
+#include "net/sockets.h"
 #include "state/stick_table.h"
-#include "worker.h"
+#include "stream/analyse.h"
+#include "stream/engine.h"
+#include "stream/session.h"
 
 namespace lbc::rt {
 namespace {
 
 enum { kDone, kWait, kClosed };
-
-void fillAddr(const sockaddr_storage& ss, uint8_t ip[16], bool& v6, uint16_t& port) {
-  std::memset(ip, 0, 16);
-  v6 = false;
-  port = 0;
-  if (ss.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    std::memcpy(ip, &a->sin_addr, 4);
-    port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    std::memcpy(ip, &a->sin6_addr, 16);
-    v6 = true;
-    port = ntohs(a->sin6_port);
-  }
-}
 
 bool stops(int32_t verdict) {
   return verdict == LBC_HOOK_REJECT || verdict == LBC_HOOK_DENY;
@@ -98,7 +81,7 @@ void TxnSlot::reset() {
   nstores = 0;
 }
 
-TxnSlot* Worker::allocTxn() {
+TxnSlot* Engine::allocTxn() {
   if (!txn_free_) {
     txns_.push_back(std::make_unique<TxnSlot>());
     txn_free_ = txns_.back().get();
@@ -109,19 +92,19 @@ TxnSlot* Worker::allocTxn() {
   return t;
 }
 
-void Worker::freeTxn(TxnSlot* t) {
+void Engine::freeTxn(TxnSlot* t) {
   t->next_free = txn_free_;
   txn_free_ = t;
 }
 
-bool Worker::recvActive(const Conn* c, int dir) const {
+bool Engine::recvActive(const Conn* c, int dir) const {
   if (c->st == ConnState::Established) return true;
   if (dir != 0 || !c->tx || !c->tx->early_recv) return false;
   return c->st == ConnState::Analysing || c->st == ConnState::Queued || c->st == ConnState::Connecting ||
          c->st == ConnState::TurnAround;
 }
 
-void Worker::startTxn(Conn* c) {
+void Engine::startTxn(Conn* c) {
   c->st = ConnState::Analysing;
   TxnSlot* t = allocTxn();
   c->tx = t;
@@ -130,8 +113,8 @@ void Worker::startTxn(Conn* c) {
   c->tr[kClientSide].peerAddr(c->src);
   sockaddr_storage dst{};
   c->tr[kClientSide].localAddr(dst);
-  fillAddr(c->src, x.src, x.src_v6, x.src_port);
-  fillAddr(dst, x.dst, x.dst_v6, x.dst_port);
+  addrParts(c->src, x.src, x.src_v6, x.src_port);
+  addrParts(dst, x.dst, x.dst_v6, x.dst_port);
   const ProxySpec& fs = *c->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   x.frontend = fe;
@@ -149,7 +132,7 @@ void Worker::startTxn(Conn* c) {
 }
 
 // Runs the request stages until one waits for data or the server is chosen.
-void Worker::analyse(Conn* c) {
+void Engine::analyse(Conn* c) {
   TxnSlot& t = *c->tx;
   const lbc_program* prog = c->gen->program;
   const uint32_t fe = proxyIndex(*c->fe->spec);
@@ -161,7 +144,7 @@ void Worker::analyse(Conn* c) {
         t.stage = Stage::FeHttp;
         break;
       case Stage::FeHttp:
-        if (c->hs && !httpRules(c, fe)) return;
+        if (!c->session->requestRules(c, fe, false)) return;
         t.stage = Stage::Select;
         break;
       case Stage::Select: {
@@ -172,10 +155,7 @@ void Worker::analyse(Conn* c) {
         }
         c->be = be;
         if (!be) {  // no backend (none matched, or a disabled one)
-          if (c->hs)
-            httpError(c, 503);  // HAProxy: no backend to serve the request
-          else
-            finish(c, false);  // the client is closed
+          c->session->noBackend(c);
           return;
         }
         uint32_t bi = proxyIndex(be->spec());
@@ -188,7 +168,7 @@ void Worker::analyse(Conn* c) {
         t.stage = Stage::BeHttp;
         break;
       case Stage::BeHttp:
-        if (c->hs && !httpBackendRequest(c)) return;
+        if (!c->session->requestRules(c, proxyIndex(c->be->spec()), true)) return;
         t.stage = Stage::Stick;
         break;
       case Stage::Stick:
@@ -206,14 +186,7 @@ void Worker::analyse(Conn* c) {
   }
 }
 
-// The request bytes content and stick rules see: the inspection buffer of a TCP stream, the
-// head and what followed it of an HTTP stream.
-std::string_view Worker::requestData(const Conn* c) const {
-  if (c->hs) return {c->hs->in.get(), c->hs->ilen};
-  return {c->tx->req.get(), c->tx->req_len};
-}
-
-int Worker::contentRules(Conn* c, uint32_t proxy) {
+int Engine::contentRules(Conn* c, uint32_t proxy) {
   const ProxySpec& ps = c->gen->topo.proxies[proxy];
   const lbc_program* prog = c->gen->program;
   if (!(ps.hooks & kHasTcpReqCont) || !prog->tcp_req_cont) return kDone;
@@ -221,21 +194,12 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
   if (!t.stage_started) {
     t.stage_started = true;
     c->inspect_deadline = ps.tcp_inspect_delay_ms ? now() + ps.tcp_inspect_delay_ms : 0;
-    if (c->hs) {
-      t.inspecting = ps.tcp_inspect_delay_ms != 0;  // the HTTP stream reads into its own buffer
-    } else {
-      if (ps.tcp_inspect_delay_ms && !t.early_recv) {
-        t.early_recv = true;
-        if (!t.req) t.req = std::make_unique<char[]>(bufsize_);
-        if (!c->p[0].armed && !c->p[0].eof) armRecv(c, 0);
-      }
-      t.inspecting = t.early_recv;
-    }
+    c->session->inspectStart(c, ps.tcp_inspect_delay_ms != 0);
   }
-  const std::string_view data = requestData(c);
+  const std::string_view data = c->session->requestData(c);
   bool full = data.size() >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
-  bool complete = c->hs ? httpRequestWhole(c) : c->p[0].eof;  // no more request data can come
+  bool complete = c->session->requestComplete(c);  // no more request data can come
   bool final = !ps.tcp_inspect_delay_ms || complete || full || expired;
   Txn& x = t.txn;
   x.req_payload = data;
@@ -244,7 +208,7 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
   int32_t r = prog->tcp_req_cont(toAbi(&x), proxy);
   x.more_data = false;
   if (r == LBC_HOOK_MISS && !final) {
-    if (c->hs) httpRecvArm(c, 0);
+    c->session->readMore(c);
     arm(c);
     return kWait;
   }
@@ -253,19 +217,19 @@ int Worker::contentRules(Conn* c, uint32_t proxy) {
     return kClosed;
   }
   t.stage_started = false;
-  if (c->hs) t.inspecting = false;
+  c->session->inspectEnd(c);
   c->inspect_deadline = 0;
   return kDone;
 }
 
-void Worker::stickRequest(Conn* c) {
+void Engine::stickRequest(Conn* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
   const lbc_program* prog = c->gen->program;
   if (bs.stick_rules.empty() || !prog->stick) return;
   const uint32_t be = proxyIndex(bs);
   Txn& x = t.txn;
-  x.req_payload = requestData(c);
+  x.req_payload = c->session->requestData(c);
   x.in_response = false;
   x.more_data = false;  // stick rules see the data as final (SMP_OPT_FINAL)
   for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
@@ -294,7 +258,7 @@ void Worker::stickRequest(Conn* c) {
   }
 }
 
-void Worker::commitStores(Conn* c) {
+void Engine::commitStores(Conn* c) {
   TxnSlot& t = *c->tx;
   if (!c->srv) return;
   for (uint32_t i = 0; i < t.nstores; ++i) {
@@ -307,7 +271,7 @@ void Worker::commitStores(Conn* c) {
 
 // At the server connection: request-side stores get the server's id, and the response side is
 // analysed on the first data when the backend has tcp-response or store-response rules.
-void Worker::startResponse(Conn* c) {
+void Engine::startResponse(Conn* c) {
   TxnSlot& t = *c->tx;
   commitStores(c);
   const ProxySpec& bs = c->be->spec();
@@ -319,7 +283,7 @@ void Worker::startResponse(Conn* c) {
   c->inspect_deadline = bs.tcp_res_inspect_delay_ms ? now() + bs.tcp_res_inspect_delay_ms : 0;
 }
 
-void Worker::analyseResponse(Conn* c) {
+void Engine::analyseResponse(Conn* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
   const lbc_program* prog = c->gen->program;
@@ -355,7 +319,7 @@ void Worker::analyseResponse(Conn* c) {
 }
 
 // `stick store-response` rules (the response is in x.res_payload), then every store is written.
-void Worker::stickResponse(Conn* c) {
+void Engine::stickResponse(Conn* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
   const lbc_program* prog = c->gen->program;
@@ -387,7 +351,7 @@ void Worker::stickResponse(Conn* c) {
 
 // Copies received bytes into the inspection buffer; what does not fit stays in the pipe (the
 // buffer is then full, which makes the data final).
-void Worker::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
+void Engine::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
   TxnSlot& t = *c->tx;
   Pipe& p = c->p[dir];
   char* buf = dir == 0 ? t.req.get() : t.res.get();

@@ -1,0 +1,115 @@
+// Http1Session as the engine sees it (stream/session.h): the points where the connection's life
+// and the analysers ask the HTTP/1 stream, and the thread's pools of streams and idle server
+// connections.
+#include <poll.h>
+
+#include "http1/session.h"
+#include "stream/analyse.h"
+#include "stream/engine.h"
+
+namespace lbc::rt {
+
+Http1Session::Http1Session(Engine& e, const GlobalSpec& global)
+    : e_(e), global_(global), head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())) {}
+
+Http1Session::~Http1Session() = default;
+
+bool Http1Session::stopping() const {
+  return e_.loop().stopLevel() != 0;
+}
+
+bool Http1Session::beforeConnect(Conn* c) {
+  if (!hs(c)->t_conn) hs(c)->t_conn = e_.now();  // the log's %Tw ends, %Tc starts
+  return reuse(c);                                // an idle keep-alive connection to this server
+}
+
+void Http1Session::noServer(Conn* c, bool connect_timeout) {
+  // Timeout connect: HAProxy logs sC, a refusal SC.
+  if (connect_timeout && !hs(c)->term.known()) hs(c)->term.set(TermCause::kServerTimeout, TermState::kConnect);
+  error(c, 503);
+}
+
+bool Http1Session::pinned(const Conn* c) const {
+  return hs(c)->ck.direct;
+}
+
+void Http1Session::redispatching(Conn* c) {
+  hs(c)->ck.direct = false;  // the response then carries a new cookie
+}
+
+void Http1Session::clientShut(Conn* c, int, bool, bool) {
+  clientAbort(c);
+}
+
+void Http1Session::closing(Conn* c) {
+  if (c->sd) detach(c);
+}
+
+void Http1Session::freed(Conn* c) {
+  if (!c->sd) return;
+  HttpStream* h = hs(c);
+  h->next_free = stream_free_;
+  stream_free_ = h;
+  c->sd = nullptr;
+}
+
+// ---- what the analysers ask -----------------------------------------------------------------------
+
+// Content and stick rules see the head and what followed it as the request buffer.
+std::string_view Http1Session::requestData(const Conn* c) const {
+  return {hs(c)->in.get(), hs(c)->ilen};
+}
+
+bool Http1Session::requestComplete(Conn* c) {
+  return requestWhole(c);
+}
+
+void Http1Session::inspectStart(Conn* c, bool delay) {
+  c->tx->inspecting = delay;  // the stream reads into its own buffer
+}
+
+void Http1Session::inspectEnd(Conn* c) {
+  c->tx->inspecting = false;
+}
+
+bool Http1Session::requestRules(Conn* c, uint32_t proxy, bool backend) {
+  return backend ? backendRequest(c) : frontendRules(c, proxy);
+}
+
+const Txn* Http1Session::balanceTxn(const Conn* c) const {
+  return c->tx ? &c->tx->txn : nullptr;
+}
+
+// HTTP mode with option abortonclose: the client shut (or reset) its side.
+void Http1Session::clientAbort(Conn* c) {
+  HttpStream& h = *hs(c);
+  switch (c->st) {
+    case ConnState::Queued:
+      h.term.set(TermCause::kClientAbort, TermState::kQueue);
+      h.t_conn = e_.now();  // %Tw: the time spent queued
+      c->tr[kClientSide].discardUnread();
+      e_.finish(c, false);
+      return;
+    case ConnState::Connecting:
+    case ConnState::TurnAround:
+      h.term.set(TermCause::kClientAbort, TermState::kConnect);
+      if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
+      c->tr[kClientSide].discardUnread();
+      e_.finish(c, false);
+      return;
+    case ConnState::Established:
+      // The request is with the server and no answer came yet: HAProxy answers 400 and resets the
+      // server connection. A request still sending its body is left to the stream's reads.
+      if (h.phase != HttpStream::Phase::kExchange || h.res_head || !h.req_done || h.tunnel) return;
+      h.term.set(TermCause::kClientAbort, TermState::kHeaders);
+      h.rq.clientClose = true;  // the page says "connection: close"
+      c->tr[kServerSide].resetOnClose();
+      error(c, 400);
+      return;
+    default:
+      return;
+  }
+}
+
+
+}  // namespace lbc::rt

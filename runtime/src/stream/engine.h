@@ -1,0 +1,126 @@
+// The streams of one thread: a connection's life once accepted (analysers, backend and server
+// choice, queue, connect/retry/redispatch, close), the TCP relay's provided-buffer pipes, the
+// transaction and connection pools, and the timer wheel their deadlines sit on. Sessions (the
+// relay here, HTTP/1 in http1/) drive it; the thread that owns it (main/) feeds it accepted
+// sockets and queue hand-offs and is told when connection limits free.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/loop.h"
+#include "core/timer_wheel.h"
+#include "stream/conn.h"
+#include "upstream/live.h"
+
+namespace lbc::rt {
+
+struct TxnSlot;
+
+// What the engine needs from the thread that owns it.
+class EngineHost {
+ public:
+  // A connection gave back its global/frontend/listener slots; `was_full`: one of them was at
+  // its limit (accepting may resume).
+  virtual void limitsFreed(bool was_full) = 0;
+
+ protected:
+  ~EngineHost() = default;
+};
+
+class Engine {
+ public:
+  Engine(LiveState& state, Loop& loop, EngineHost& host, QueueOwner* owner);
+  ~Engine();
+  // After the loop's buffers exist; start() on the thread, once its clock is read.
+  void init();
+  void start();
+
+  uint64_t now() const { return loop_.now(); }
+  Loop& loop() { return loop_; }
+  LiveState& state() { return state_; }
+  uint32_t bufsize() const { return bufsize_; }
+  uint32_t live() const { return live_; }
+
+  // A connection accepted on `fe` (of generation `gen`), counted against `listener_limit` (may
+  // be null) as well as the global and frontend limits; its session starts it.
+  Conn* accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session);
+
+  // Connection life (the session calls these).
+  void toBackend(Conn* c, ServerState* force);
+  void assignServer(Conn* c, ServerState* avoid, ServerState* force = nullptr);
+  void connectServer(Conn* c);
+  void handoff(QueueLink* link);
+  void finish(Conn* c, bool reset);
+  void maybeFree(Conn* c);
+  void opDone(Conn* c);
+  void watchClient(Conn* c);
+  // Every live connection is cut (hard stop).
+  void cutAll();
+
+  // The analysers (analyse.cpp): the compiled hooks at HAProxy's fixed points.
+  void startTxn(Conn* c);
+  void analyse(Conn* c);
+  void startResponse(Conn* c);
+  void analyseResponse(Conn* c);
+  void absorb(Conn* c, int dir, uint16_t bid, uint32_t len);
+  bool recvActive(const Conn* c, int dir) const;
+  TxnSlot* allocTxn();
+  // `stick store-response` rules, then every store is written; the stores wait for the server.
+  void stickResponse(Conn* c);
+  void commitStores(Conn* c);
+
+  // The relay's pipes of provided buffers.
+  void armRecv(Conn* c, int dir);
+  void pump(Conn* c, int dir);
+  void enqueue(Conn* c, int dir, uint16_t bid, uint32_t len);
+  void starve(Conn* c, int dir);
+  void recycle(uint16_t bid) { loop_.bufs().put(bid); }
+  uint32_t bufLen(uint16_t bid) const { return buf_len_[bid]; }
+  uint16_t bufNext(uint16_t bid) const { return buf_next_[bid]; }
+  const uint8_t* bufData(uint16_t bid) const { return bufs_ + size_t(bid) * bufsize_; }
+  // Buffers returned to the ring; recvs stopped by ENOBUFS are armed again.
+  void flushBuffers();
+
+  // Timers: a connection is looked at at its session's deadline.
+  void arm(Conn* c);
+  void wheelRemove(Conn* c);
+  void runTimers();
+  uint64_t nextDue();
+
+  // A connection's transport reported (`side`: kClientSide or kServerSide).
+  void onConnIo(Conn* c, int side, const TransportEvent& ev);
+
+ private:
+  void connectFailed(Conn* c, bool timeout);
+  void onConnect(Conn* c, int res);
+  void onClientPoll(Conn* c, int res);
+  void releaseLimits(Conn* c);
+  Conn* allocConn();
+  void freeTxn(TxnSlot* t);
+  int contentRules(Conn* c, uint32_t proxy);
+  void stickRequest(Conn* c);
+
+  LiveState& state_;
+  Loop& loop_;
+  EngineHost& host_;
+  QueueOwner* owner_;
+  // provided buffers (mirrors of the loop's for the relay's hot path)
+  uint8_t* bufs_ = nullptr;
+  uint32_t bufsize_ = 0;
+  std::vector<uint32_t> buf_len_;
+  std::vector<uint16_t> buf_next_;
+  std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
+  // transaction pool (connections of a program with rules take one)
+  std::vector<std::unique_ptr<TxnSlot>> txns_;
+  TxnSlot* txn_free_ = nullptr;
+  // connection pool
+  std::vector<std::unique_ptr<Conn[]>> chunks_;
+  Conn* free_ = nullptr;
+  uint32_t live_ = 0;
+  TimerWheel wheel_;
+};
+
+}  // namespace lbc::rt
