@@ -27,7 +27,8 @@ inline std::string lowerCopy(std::string s) {
 // optional whitespace is " \t").
 constexpr std::string_view trim(std::string_view s, std::string_view chars = " \t\r") {
   size_t b = s.find_first_not_of(chars);
-  if (b == std::string_view::npos) return {};
+  // All trimmed: empty, but still pointing into `s` (parsers take offsets from it).
+  if (b == std::string_view::npos) return s.substr(s.size());
   return s.substr(b, s.find_last_not_of(chars) - b + 1);
 }
 

@@ -16,7 +16,7 @@ namespace lbc::rt {
 
 // Before connecting to c->srv: the session's own idle connection to it, else (not the session's
 // first request: http-reuse safe) one parked in the pool. True: the exchange started on it.
-bool Http1Session::reuse(Conn* c) {
+bool Http1Session::reuse(Stream* c) {
   HttpStream& h = *hs(c);
   const ServerState* s = c->srv;
   int fd = -1;
@@ -37,7 +37,7 @@ bool Http1Session::reuse(Conn* c) {
   }
   if (fd < 0 && h.nreq > 1) fd = idle_.take(s, e_.now());
   if (fd < 0) return false;
-  c->tr[kServerSide].adopt(fd, false);
+  c->tr_server.adopt(fd, false);
   h.reused = true;
   established(c);
   return true;
@@ -47,12 +47,12 @@ bool Http1Session::reuse(Conn* c) {
 // HAProxy, the request goes again on a new connection, when nothing of it is lost (no body byte
 // was sent yet: ws still holds the head and whatever chunked body was re-encoded behind it) and no
 // response byte came.
-bool Http1Session::retryFresh(Conn* c) {
+bool Http1Session::retryFresh(Stream* c) {
   HttpStream& h = *hs(c);
   if (!h.reused || h.res_head || h.rlen || h.send_s || h.recv_s || h.body_sent || h.wc_off || !h.wc.empty() ||
-      !c->srv || !c->tr[1].open())
+      !c->srv || !c->tr_server.open())
     return false;
-  c->tr[kServerSide].close(false);
+  c->tr_server.close(false);
   h.reused = false;
   h.fresh = true;
   h.ws_off = 0;
@@ -67,7 +67,7 @@ void Http1Session::park(IdleServerConn e) {
 }
 
 // The session ends (finish): its idle server connection goes to the pool.
-void Http1Session::detach(Conn* c) {
+void Http1Session::detach(Stream* c) {
   HttpStream& h = *hs(c);
   if (!h.term.known()) {  // closed under a transaction: by the client unless a timeout said else
     h.term.set(TermCause::kClientAbort, h.phase == HttpStream::Phase::kReqHead  ? TermState::kRequest

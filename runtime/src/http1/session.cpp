@@ -47,8 +47,8 @@ http1::Limits limitsOf(const GlobalSpec& g) {
 }
 
 // The transaction's connection fields, again for every request of a keep-alive connection.
-void fillConn(Txn& x, const Conn* c, const HttpStream& h, uint32_t fe) {
-  addrParts(c->src, x.src, x.src_v6, x.src_port);
+void fillConn(Txn& x, const Stream* c, const HttpStream& h, uint32_t fe) {
+  addrParts(c->cx->src, x.src, x.src_v6, x.src_port);
   std::memcpy(x.dst, h.dst, 16);
   x.dst_v6 = h.dst_v6;
   x.dst_port = h.dst_port;
@@ -98,7 +98,7 @@ http::RequestState replyRequest(const HttpStream& h) {
 
 }  // namespace
 
-void Http1Session::start(Conn* c) {
+void Http1Session::start(Stream* c) {
   c->st = ConnState::Analysing;
   if (!stream_free_) {
     streams_.push_back(std::make_unique<HttpStream>(e_.bufsize(), limitsOf(global_)));
@@ -107,18 +107,18 @@ void Http1Session::start(Conn* c) {
   HttpStream* h = stream_free_;
   stream_free_ = h->next_free;
   h->reset();
-  c->sd = h;
+  c->cx->sd = h;
   c->tx = e_.allocTxn();
-  c->tr[kClientSide].peerAddr(c->src);
+  c->cx->tr.peerAddr(c->cx->src);
   sockaddr_storage dst{};
-  c->tr[kClientSide].localAddr(dst);
+  c->cx->tr.localAddr(dst);
   addrParts(dst, h->dst, h->dst_v6, h->dst_port);
   Txn& x = c->tx->txn;
-  x.program = c->gen->program;
-  const ProxySpec& fs = *c->fe->spec;
+  x.program = c->cx->gen->program;
+  const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   fillConn(x, c, *h, fe);
-  const lbc_program* prog = c->gen->program;
+  const lbc_program* prog = c->cx->gen->program;
   auto stops = [](int32_t v) { return v == LBC_HOOK_REJECT || v == LBC_HOOK_DENY; };
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
     e_.finish(c, true);
@@ -133,16 +133,16 @@ void Http1Session::start(Conn* c) {
   e_.arm(c);
 }
 
-void Http1Session::recvArm(Conn* c, int dir) {
+void Http1Session::recvArm(Stream* c, int dir) {
   HttpStream& h = *hs(c);
   bool& pending = dir == 0 ? h.recv_c : h.recv_s;
   uint32_t used = dir == 0 ? h.ilen : h.rlen;
   if (pending || used >= h.cap) return;
-  c->tr[dir].recvInto((dir == 0 ? h.in.get() : h.res.get()) + used, h.cap - used);
+  c->side(dir).recvInto((dir == 0 ? h.in.get() : h.res.get()) + used, h.cap - used);
   pending = true;
 }
 
-void Http1Session::onRecv(Conn* c, int dir, int res, bool, uint16_t) {
+void Http1Session::onRecv(Stream* c, int dir, int res, bool, uint16_t) {
   HttpStream& h = *hs(c);
   (dir == 0 ? h.recv_c : h.recv_s) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
@@ -168,7 +168,7 @@ void Http1Session::onRecv(Conn* c, int dir, int res, bool, uint16_t) {
     } else {
       if (h.phase == HttpStream::Phase::kReqHead && h.ilen == 0 && !h.t_first) h.t_first = e_.now();
       h.ilen += uint32_t(res);
-      c->act_c = e_.now();
+      c->cx->act = e_.now();
       if (h.phase == HttpStream::Phase::kReqHead)
         request(c);
       else if (h.phase == HttpStream::Phase::kExchange)
@@ -204,7 +204,7 @@ void Http1Session::onRecv(Conn* c, int dir, int res, bool, uint16_t) {
 }
 
 // The request head: parse what arrived, then the rules, the backend and a server.
-void Http1Session::request(Conn* c) {
+void Http1Session::request(Stream* c) {
   HttpStream& h = *hs(c);
   const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
@@ -212,13 +212,13 @@ void Http1Session::request(Conn* c) {
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
       h.native = true;
-      raw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 400), true);
+      raw(c, http::nativeError(c->cx->gen->pages[proxyIndex(*c->cx->fe->spec)], 400), true);
       return;
     }
     recvArm(c, 0);
     return;
   }
-  const uint32_t fe = proxyIndex(*c->fe->spec);
+  const uint32_t fe = proxyIndex(*c->cx->fe->spec);
   if (r.outcome == http1::Outcome::kDone) {
     // HAProxy's H1 layer parses the body bytes that came with the head (its buffer: bufsize)
     // before the stream sees the request: bad chunking there makes it a bad request like a bad
@@ -233,7 +233,7 @@ void Http1Session::request(Conn* c) {
   if (r.outcome == http1::Outcome::kError) {
     h.term.set(TermCause::kProxy, TermState::kRequest);
     h.native = true;
-    raw(c, http::nativeError(c->gen->pages[fe], r.status ? r.status : 400), true);
+    raw(c, http::nativeError(c->cx->gen->pages[fe], r.status ? r.status : 400), true);
     return;
   }
   h.first = false;
@@ -248,7 +248,7 @@ void Http1Session::request(Conn* c) {
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
   // dropped), single spaces, the client's version. Only when a line will be written (writeLog's
   // own condition): no copy per request for frontends that do not log.
-  if (const ProxySpec& ls = *c->fe->spec; ls.httplog && !ls.logs.empty())
+  if (const ProxySpec& ls = *c->cx->fe->spec; ls.httplog && !ls.logs.empty())
     h.log_line.assign(x.method).append(" ").append(x.uri).append(" ").append(x.version);
   const http1::Message& m = h.reqp.message();
   switch (h.rq.body) {
@@ -268,7 +268,7 @@ void Http1Session::request(Conn* c) {
 
 // Whether the whole request (head and body) is in the buffer: then content rules see final data,
 // as HAProxy's once the message's end is in its buffer.
-bool Http1Session::requestWhole(Conn* c) {
+bool Http1Session::requestWhole(Stream* c) {
   HttpStream& h = *hs(c);
   if (!h.ireq_end) {
     uint16_t status = 0;  // a malformed chunk is found again when the body is forwarded
@@ -278,9 +278,9 @@ bool Http1Session::requestWhole(Conn* c) {
 }
 
 // The http-request rules of `proxy`; false when a verdict ended the transaction.
-bool Http1Session::frontendRules(Conn* c, uint32_t proxy) {
-  const ProxySpec& ps = c->gen->topo.proxies[proxy];
-  const lbc_program* prog = c->gen->program;
+bool Http1Session::frontendRules(Stream* c, uint32_t proxy) {
+  const ProxySpec& ps = c->cx->gen->topo.proxies[proxy];
+  const lbc_program* prog = c->cx->gen->program;
   if (!(ps.hooks & kHasHttpReq) || !prog->http_req) return true;
   HttpStream& h = *hs(c);
   Txn& x = c->tx->txn;
@@ -297,7 +297,8 @@ bool Http1Session::frontendRules(Conn* c, uint32_t proxy) {
     x.verdict = verdict;
     // Denied, or answered locally.
     h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
-    http::Rendered rd = http::renderReply(x, c->gen->pages[proxy], replyRequest(h), modeOf(*c->fe->spec));
+    http::Rendered rd =
+        http::renderReply(x, c->cx->gen->pages[proxy], replyRequest(h), modeOf(*c->cx->fe->spec));
     raw(c, std::move(rd.bytes), rd.close);
     return false;
   }
@@ -306,11 +307,11 @@ bool Http1Session::frontendRules(Conn* c, uint32_t proxy) {
 
 // The backend's part of HAProxy's http_process_request, after its tcp-request content rules: its
 // http-request rules, the persistence cookie, forwardfor; then the request head for the server.
-bool Http1Session::backendRequest(Conn* c) {
+bool Http1Session::backendRequest(Stream* c) {
   HttpStream& h = *hs(c);
   TxnSlot& t = *c->tx;
   Txn& x = t.txn;
-  const ProxySpec& fs = *c->fe->spec;
+  const ProxySpec& fs = *c->cx->fe->spec;
   Backend* be = c->be;
   const ProxySpec& bs = be->spec();
   const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
@@ -321,7 +322,7 @@ bool Http1Session::backendRequest(Conn* c) {
     return false;
   }
   t.sticky = force;  // the cookie's server wins over a stick match, as HAProxy's SF_ASSIGNED
-  if (http::applyForwardfor(x, c->gen->forwardfor[fe], c->gen->forwardfor[bi]) < 0) {
+  if (http::applyForwardfor(x, c->cx->gen->forwardfor[fe], c->cx->gen->forwardfor[bi]) < 0) {
     error(c, 500);
     return false;
   }
@@ -337,10 +338,10 @@ bool Http1Session::backendRequest(Conn* c) {
   return true;
 }
 
-void Http1Session::established(Conn* c) {
+void Http1Session::established(Stream* c) {
   HttpStream& h = *hs(c);
   c->st = ConnState::Established;
-  c->act_c = c->act_s = e_.now();
+  c->cx->act = c->act_s = e_.now();
   h.phase = HttpStream::Phase::kExchange;
   h.t_est = e_.now();
   if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
@@ -353,7 +354,7 @@ void Http1Session::established(Conn* c) {
 
 // The response head: interim responses go through as they are; the final one runs the
 // http-response rules and is rewritten for the client.
-void Http1Session::response(Conn* c) {
+void Http1Session::response(Stream* c) {
   HttpStream& h = *hs(c);
   const http1::Limits lim = limitsOf(global_);
   for (;;) {
@@ -385,17 +386,17 @@ void Http1Session::response(Conn* c) {
       h.resp.reset();
       h.resp.setRequestMethod(h.rq.head, h.rq.connect);
       if (!h.send_c) {
-        c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
+        c->cx->tr.send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
         h.send_c = true;
       }
       continue;
     }
     TxnSlot& t = *c->tx;
     Txn& x = t.txn;
-    const ProxySpec& fs = *c->fe->spec;
+    const ProxySpec& fs = *c->cx->fe->spec;
     const ProxySpec& bs = c->be->spec();
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
-    const lbc_program* prog = c->gen->program;
+    const lbc_program* prog = c->cx->gen->program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
       error(c, 500);
@@ -409,7 +410,7 @@ void Http1Session::response(Conn* c) {
     uint32_t order[2] = {bi, fe};
     for (uint32_t k = 0; k < (bi == fe ? 1u : 2u); ++k) {
       const uint32_t px = order[k];
-      const ProxySpec& ps = c->gen->topo.proxies[px];
+      const ProxySpec& ps = c->cx->gen->topo.proxies[px];
       if (!(ps.hooks & kHasHttpRes) || !prog->http_res) continue;
       int32_t v = prog->http_res(toAbi(&x), px);
       if (v == LBC_HOOK_ERROR) {
@@ -424,7 +425,7 @@ void Http1Session::response(Conn* c) {
         x.verdict = v;
         h.t_resp = e_.now();
         h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
-        http::Rendered rd = http::renderReply(x, c->gen->pages[px], replyRequest(h), modeOf(fs));
+        http::Rendered rd = http::renderReply(x, c->cx->gen->pages[px], replyRequest(h), modeOf(fs));
         raw(c, std::move(rd.bytes), rd.close);
         return;
       }
@@ -477,10 +478,10 @@ void Http1Session::response(Conn* c) {
 }
 
 // An error page raised by the stream (500, 502, 503, 504), through the normal response path.
-void Http1Session::error(Conn* c, int status) {
+void Http1Session::error(Stream* c, int status) {
   HttpStream& h = *hs(c);
-  const uint32_t fe = proxyIndex(*c->fe->spec);
-  const http::ErrorPages* pages = &c->gen->pages[fe];
+  const uint32_t fe = proxyIndex(*c->cx->fe->spec);
+  const http::ErrorPages* pages = &c->cx->gen->pages[fe];
   if (!h.srv_name && c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;  // the one tried
   if (!h.term.known()) {  // who ended the transaction, and where, for the log's %tsc
     h.term.set(status == 504   ? TermCause::kServerTimeout
@@ -490,21 +491,21 @@ void Http1Session::error(Conn* c, int status) {
   }
   if (c->be) {  // the backend's errorfile wins when it has one for this status
     for (const auto& e : c->be->spec().errorfiles)
-      if (e.status == status) pages = &c->gen->pages[proxyIndex(c->be->spec())];
+      if (e.status == status) pages = &c->cx->gen->pages[proxyIndex(c->be->spec())];
   }
   // The exchange with the server is over. As HAProxy, the client connection stays for the next
   // request when this one was received whole; else the page says close and it closes.
-  http::Rendered rd = http::renderPage(pages->page(status), replyRequest(h), modeOf(*c->fe->spec));
+  http::Rendered rd = http::renderPage(pages->page(status), replyRequest(h), modeOf(*c->cx->fe->spec));
   raw(c, std::move(rd.bytes), rd.close);
 }
 
 // Cancels what is pending on the server socket and closes it.
-void Http1Session::closeServerFd(Conn* c) {
-  c->tr[kServerSide].close(false);
+void Http1Session::closeServerFd(Stream* c) {
+  c->tr_server.close(false);
 }
 
 // Gives the connection's server slot back to its backend (which may wake a queued one).
-void Http1Session::releaseServer(Conn* c) {
+void Http1Session::releaseServer(Stream* c) {
   if (!c->srv) return;
   ServerState* s = c->srv;
   c->srv = nullptr;
@@ -512,12 +513,12 @@ void Http1Session::releaseServer(Conn* c) {
 }
 
 // Sends `bytes` to the client in place of any response, then closes or waits for the next request.
-void Http1Session::raw(Conn* c, std::string bytes, bool close) {
+void Http1Session::raw(Stream* c, std::string bytes, bool close) {
   HttpStream& h = *hs(c);
-  if (c->tr[1].open() || c->srv || c->st == ConnState::Queued) {
+  if (c->tr_server.open() || c->srv || c->st == ConnState::Queued) {
     // Leaves the server side: a queued connection leaves its queue, a server slot is released.
     if (c->st == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
-    if (c->tr[1].open()) closeServerFd(c);
+    if (c->tr_server.open()) closeServerFd(c);
     releaseServer(c);
   }
   c->st = ConnState::Established;  // only the client side is left
@@ -541,7 +542,7 @@ void Http1Session::raw(Conn* c, std::string bytes, bool close) {
   h.ws.clear();
   h.ws_off = 0;
   if (!h.send_c) {
-    c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
+    c->cx->tr.send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
     h.send_c = true;
   }
   e_.arm(c);
@@ -550,7 +551,7 @@ void Http1Session::raw(Conn* c, std::string bytes, bool close) {
 // The server connection failed before a response head (EOF or reset on the recv, an error on the
 // send). A reused connection the server had closed is retried on a new one (retryFresh), which
 // needs both operations ended: with the other one still pending, this waits for its completion.
-void Http1Session::serverLost(Conn* c) {
+void Http1Session::serverLost(Stream* c) {
   HttpStream& h = *hs(c);
   if (h.send_s || h.recv_s) {
     h.server_lost = true;
@@ -560,7 +561,7 @@ void Http1Session::serverLost(Conn* c) {
   if (!retryFresh(c)) error(c, 502);
 }
 
-void Http1Session::onSent(Conn* c, int dir, int res) {
+void Http1Session::onSent(Stream* c, int dir, int res) {
   HttpStream& h = *hs(c);
   (dir == 0 ? h.send_s : h.send_c) = false;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
@@ -597,7 +598,7 @@ void Http1Session::onSent(Conn* c, int dir, int res) {
       h.body_sent = true;
     }
   } else {
-    c->act_c = e_.now();
+    c->cx->act = e_.now();
     if (h.wc_off < h.wc.size()) {
       h.wc_off += uint32_t(res);
       if (h.wc_off == h.wc.size()) {
@@ -611,7 +612,7 @@ void Http1Session::onSent(Conn* c, int dir, int res) {
   }
   if (h.phase == HttpStream::Phase::kReply) {
     if (h.wc_off < h.wc.size()) {
-      c->tr[0].send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
+      c->cx->tr.send(h.wc.data() + h.wc_off, h.wc.size() - h.wc_off);
       h.send_c = true;
     } else if (!h.send_s) {
       end(c);
@@ -624,28 +625,28 @@ void Http1Session::onSent(Conn* c, int dir, int res) {
 }
 
 // Both messages are complete (or a reply was sent): close, or wait for the next request.
-void Http1Session::end(Conn* c) {
+void Http1Session::end(Stream* c) {
   HttpStream& h = *hs(c);
   if (h.send_s || h.send_c) return;  // the last send completes first
   writeLog(c);
   bool keep = h.keep_alive && !h.close_after && h.req_done && !stopping();
   // The server connection may serve another request: a complete keep-alive exchange with nothing
   // of it still in flight (a pending read would race with the next user).
-  const bool reusable = c->tr[1].open() && c->srv && h.phase == HttpStream::Phase::kExchange &&
+  const bool reusable = c->tr_server.open() && c->srv && h.phase == HttpStream::Phase::kExchange &&
                         h.rs.serverKeepAlive && !h.rq.serverClose && !h.until_close && h.res_done &&
                         h.req_done && !h.recv_s && !h.send_s && h.rlen == 0 && h.isent == h.iscan &&
                         !stopping();
   if (!keep) {
     if (reusable) {  // the session ends; its server connection goes to the pool
-      park({c->tr[kServerSide].detach(), c->srv, e_.now() + idleTimeout(c->be->spec())});
+      park({c->tr_server.detach(), c->srv, e_.now() + idleTimeout(c->be->spec())});
     }
     e_.finish(c, false);
     return;
   }
-  if (c->tr[1].open()) {
+  if (c->tr_server.open()) {
     if (reusable) {
       if (h.own.fd >= 0) park(h.own);
-      h.own = {c->tr[kServerSide].detach(), c->srv, e_.now() + idleTimeout(c->be->spec())};
+      h.own = {c->tr_server.detach(), c->srv, e_.now() + idleTimeout(c->be->spec())};
     } else {
       closeServerFd(c);
     }
@@ -656,10 +657,10 @@ void Http1Session::end(Conn* c) {
   h.nextRequest();
   TxnSlot& t = *c->tx;
   t.reset();
-  t.txn.program = c->gen->program;
-  fillConn(t.txn, c, h, proxyIndex(*c->fe->spec));
+  t.txn.program = c->cx->gen->program;
+  fillConn(t.txn, c, h, proxyIndex(*c->cx->fe->spec));
   c->st = ConnState::Analysing;
-  c->act_c = e_.now();
+  c->cx->act = e_.now();
   h.req_start = e_.now();
   if (h.ilen) {
     h.t_first = e_.now();  // its first byte is here already (HAProxy logs TR 0)
@@ -673,19 +674,19 @@ void Http1Session::end(Conn* c) {
 // timeout http-request bounds the whole request head (the first request; later ones too once
 // their first byte came); timeout http-keep-alive (else http-request) the wait for a next request;
 // timeout client then timeout server while the exchange runs.
-uint64_t Http1Session::deadline(const Conn* c) const {
+uint64_t Http1Session::deadline(const Stream* c) const {
   const HttpStream& h = *hs(c);
-  const TimeoutSpec& ft = c->fe->spec->timeouts;
+  const TimeoutSpec& ft = c->cx->fe->spec->timeouts;
   switch (c->st) {
     case ConnState::Analysing: {
       if (h.phase != HttpStream::Phase::kReqHead) {  // tcp-request inspect-delay, timeout client
-        uint64_t d = ft.client ? c->act_c + ft.client : 0;
+        uint64_t d = ft.client ? c->cx->act + ft.client : 0;
         return c->inspect_deadline && (!d || c->inspect_deadline < d) ? c->inspect_deadline : d;
       }
       uint64_t to = ft.http_request;
       if (!h.first && h.ilen == 0 && ft.http_keep_alive) to = ft.http_keep_alive;
       if (to) return h.req_start + to;
-      return ft.client ? c->act_c + ft.client : 0;
+      return ft.client ? c->cx->act + ft.client : 0;
     }
     case ConnState::Queued:
     case ConnState::TurnAround:
@@ -693,12 +694,12 @@ uint64_t Http1Session::deadline(const Conn* c) const {
     case ConnState::Established: {
       if (h.tunnel) {  // timeout tunnel over both sides' activity, else client/server as before
         const uint64_t tt = c->be ? c->be->spec().timeouts.tunnel : 0;
-        if (tt) return std::max(c->act_c, c->act_s) + tt;
+        if (tt) return std::max(c->cx->act, c->act_s) + tt;
       }
       uint64_t d = 0;
-      if (ft.client && (!h.req_done || h.send_c)) d = c->act_c + ft.client;
+      if (ft.client && (!h.req_done || h.send_c)) d = c->cx->act + ft.client;
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      if (bt && bt->server && c->tr[1].open() && !h.res_done) {
+      if (bt && bt->server && c->tr_server.open() && !h.res_done) {
         uint64_t s = c->act_s + bt->server;
         d = d ? std::min(d, s) : s;
       }
@@ -709,7 +710,7 @@ uint64_t Http1Session::deadline(const Conn* c) const {
   }
 }
 
-void Http1Session::onTimeout(Conn* c) {
+void Http1Session::onTimeout(Stream* c) {
   HttpStream& h = *hs(c);
   switch (c->st) {
     case ConnState::Analysing:
@@ -723,7 +724,7 @@ void Http1Session::onTimeout(Conn* c) {
       } else {
         h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;
-        raw(c, http::nativeError(c->gen->pages[proxyIndex(*c->fe->spec)], 408), true);
+        raw(c, http::nativeError(c->cx->gen->pages[proxyIndex(*c->cx->fe->spec)], 408), true);
       }
       break;
     case ConnState::TurnAround:
@@ -736,7 +737,7 @@ void Http1Session::onTimeout(Conn* c) {
       break;
     case ConnState::Established: {
       const TimeoutSpec* bt = c->be ? &c->be->spec().timeouts : nullptr;
-      bool server = bt && bt->server && c->tr[1].open() && e_.now() >= c->act_s + bt->server;
+      bool server = bt && bt->server && c->tr_server.open() && e_.now() >= c->act_s + bt->server;
       h.term.set(server ? TermCause::kServerTimeout : TermCause::kClientTimeout,
                  h.res_head ? TermState::kData : TermState::kHeaders);
       if (server && !h.res_head)

@@ -137,8 +137,8 @@ struct HttpStream final : SessionData {
   }
 };
 
-inline HttpStream* hs(const Conn* c) {
-  return static_cast<HttpStream*>(c->sd);
+inline HttpStream* hs(const Stream* c) {
+  return static_cast<HttpStream*>(c->cx->sd);
 }
 
 // The HTTP/1 session of a `mode http` frontend's connection, one per thread: requests parsed
@@ -149,28 +149,28 @@ class Http1Session final : public Session {
   Http1Session(Engine& e, const GlobalSpec& global);
   ~Http1Session() override;
 
-  void start(Conn* c) override;
+  void start(Stream* c) override;
   bool watchWhileQueued() const override { return false; }
-  bool beforeConnect(Conn* c) override;
-  void noServer(Conn* c, bool connect_timeout) override;
-  bool pinned(const Conn* c) const override;
-  void redispatching(Conn* c) override;
-  void established(Conn* c) override;
-  void onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) override;
-  void onSent(Conn* c, int dir, int res) override;
-  void clientShut(Conn* c, int res, bool waiting, bool abortonclose) override;
-  void closing(Conn* c) override;
-  void freed(Conn* c) override;
-  uint64_t deadline(const Conn* c) const override;
-  void onTimeout(Conn* c) override;
-  std::string_view requestData(const Conn* c) const override;
-  bool requestComplete(Conn* c) override;
-  void inspectStart(Conn* c, bool delay) override;
-  void inspectEnd(Conn* c) override;
-  void readMore(Conn* c) override { recvArm(c, 0); }
-  bool requestRules(Conn* c, uint32_t proxy, bool backend) override;
-  void noBackend(Conn* c) override { error(c, 503); }  // HAProxy: no backend to serve the request
-  const Txn* balanceTxn(const Conn* c) const override;
+  bool beforeConnect(Stream* c) override;
+  void noServer(Stream* c, bool connect_timeout) override;
+  bool pinned(const Stream* c) const override;
+  void redispatching(Stream* c) override;
+  void established(Stream* c) override;
+  void onRecv(Stream* c, int dir, int res, bool more, uint16_t bid) override;
+  void onSent(Stream* c, int dir, int res) override;
+  void clientShut(Stream* c, int res, bool waiting, bool abortonclose) override;
+  void closing(Stream* c) override;
+  void freed(Stream* c) override;
+  uint64_t deadline(const Stream* c) const override;
+  void onTimeout(Stream* c) override;
+  std::string_view requestData(const Stream* c) const override;
+  bool requestComplete(Stream* c) override;
+  void inspectStart(Stream* c, bool delay) override;
+  void inspectEnd(Stream* c) override;
+  void readMore(Stream* c) override { recvArm(c, 0); }
+  bool requestRules(Stream* c, uint32_t proxy, bool backend) override;
+  void noBackend(Stream* c) override { error(c, 503); }  // HAProxy: no backend to serve the request
+  const Txn* balanceTxn(const Stream* c) const override;
 
   // The thread's parked server connections: when they must be looked at, and their sweep.
   bool idleParked() const { return !idle_.empty(); }
@@ -178,26 +178,26 @@ class Http1Session final : public Session {
 
  private:
   bool stopping() const;
-  void recvArm(Conn* c, int dir);
-  void request(Conn* c);
-  bool requestWhole(Conn* c);
-  bool frontendRules(Conn* c, uint32_t proxy);
-  bool backendRequest(Conn* c);
-  void pumpBody(Conn* c);
-  void response(Conn* c);
-  void error(Conn* c, int status);
-  void raw(Conn* c, std::string bytes, bool close);
-  void closeServerFd(Conn* c);
-  void releaseServer(Conn* c);
-  void end(Conn* c);
+  void recvArm(Stream* c, int dir);
+  void request(Stream* c);
+  bool requestWhole(Stream* c);
+  bool frontendRules(Stream* c, uint32_t proxy);
+  bool backendRequest(Stream* c);
+  void pumpBody(Stream* c);
+  void response(Stream* c);
+  void error(Stream* c, int status);
+  void raw(Stream* c, std::string bytes, bool close);
+  void closeServerFd(Stream* c);
+  void releaseServer(Stream* c);
+  void end(Stream* c);
   bool scan(HttpStream& h, bool request);
-  bool reuse(Conn* c);
+  bool reuse(Stream* c);
   void park(IdleServerConn e);
-  void detach(Conn* c);
-  void writeLog(Conn* c);
-  bool retryFresh(Conn* c);
-  void serverLost(Conn* c);
-  void clientAbort(Conn* c);
+  void detach(Stream* c);
+  void writeLog(Stream* c);
+  bool retryFresh(Stream* c);
+  void serverLost(Stream* c);
+  void clientAbort(Stream* c);
 
   Engine& e_;
   const GlobalSpec& global_;

@@ -54,7 +54,7 @@ bool Http1Session::scan(HttpStream& h, bool request) {
 
 // Moves bytes: request body to the server, response head and body to the client; reads more where
 // a side is waiting for data; ends the transaction once both messages are complete.
-void Http1Session::pumpBody(Conn* c) {
+void Http1Session::pumpBody(Stream* c) {
   HttpStream& h = *hs(c);
   if (c->st != ConnState::Established) return;
   // ---- client -> server ----
@@ -85,12 +85,12 @@ void Http1Session::pumpBody(Conn* c) {
       h.isent = h.iscan = h.ihead;
     }
     if (n) {
-      c->tr[1].send(p, n);
+      c->tr_server.send(p, n);
       h.send_s = true;
     } else if (!h.req_done) {
       recvArm(c, 0);
-    } else if (h.eof_c && c->tr[1].open()) {
-      c->tr[kServerSide].shutdownWrite();
+    } else if (h.eof_c && c->tr_server.open()) {
+      c->tr_server.shutdownWrite();
       h.eof_c = false;  // done once
     }
   }
@@ -126,7 +126,7 @@ void Http1Session::pumpBody(Conn* c) {
         // goes to the server and the connection is kept once it ended (when both sides keep it).
         const bool flushed = h.req_done && !h.send_s && h.ws_off == h.ws.size() && h.isent == h.iscan;
         if (flushed || !h.keep_alive || h.close_after || !h.rs.serverKeepAlive || h.rq.serverClose ||
-            !c->tr[1].open()) {
+            !c->tr_server.open()) {
           end(c);
           return;
         }
@@ -135,7 +135,7 @@ void Http1Session::pumpBody(Conn* c) {
       }
     }
     if (n) {
-      c->tr[0].send(p, n);
+      c->cx->tr.send(p, n);
       h.send_c = true;
     }
   }

@@ -13,9 +13,9 @@
 
 namespace lbc::rt {
 
-void Http1Session::writeLog(Conn* c) {
+void Http1Session::writeLog(Stream* c) {
   HttpStream& h = *hs(c);
-  const ProxySpec& fs = *c->fe->spec;
+  const ProxySpec& fs = *c->cx->fe->spec;
   if (h.logged || fs.logs.empty() || !fs.httplog) return;
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
@@ -26,12 +26,12 @@ void Http1Session::writeLog(Conn* c) {
   const int64_t wall = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
   http::LogFields f;
   char ip[INET6_ADDRSTRLEN] = "";
-  if (c->src.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&c->src);
+  if (c->cx->src.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&c->cx->src);
     inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
     f.clientPort = ntohs(a->sin_port);
-  } else if (c->src.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&c->src);
+  } else if (c->cx->src.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&c->cx->src);
     inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
     f.clientPort = ntohs(a->sin6_port);
   }
@@ -57,7 +57,7 @@ void Http1Session::writeLog(Conn* c) {
     f.term[3] = h.ck.srv;
   }
   f.ac = e_.state().global.cur.load(std::memory_order_relaxed);
-  f.fc = c->fe->limit.cur.load(std::memory_order_relaxed);
+  f.fc = c->cx->fe->limit.cur.load(std::memory_order_relaxed);
   // Counted after this stream's own server slot is given back, as HAProxy logs them.
   if (c->be)
     for (const auto& s : c->be->servers()) f.bc += s->served.load(std::memory_order_relaxed);

@@ -10,7 +10,9 @@
 namespace lbc::rt {
 
 Http1Session::Http1Session(Engine& e, const GlobalSpec& global)
-    : e_(e), global_(global), head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())) {}
+    : e_(e),
+      global_(global),
+      head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())) {}
 
 Http1Session::~Http1Session() = default;
 
@@ -18,83 +20,84 @@ bool Http1Session::stopping() const {
   return e_.loop().stopLevel() != 0;
 }
 
-bool Http1Session::beforeConnect(Conn* c) {
+bool Http1Session::beforeConnect(Stream* c) {
   if (!hs(c)->t_conn) hs(c)->t_conn = e_.now();  // the log's %Tw ends, %Tc starts
-  return reuse(c);                                // an idle keep-alive connection to this server
+  return reuse(c);                               // an idle keep-alive connection to this server
 }
 
-void Http1Session::noServer(Conn* c, bool connect_timeout) {
+void Http1Session::noServer(Stream* c, bool connect_timeout) {
   // Timeout connect: HAProxy logs sC, a refusal SC.
-  if (connect_timeout && !hs(c)->term.known()) hs(c)->term.set(TermCause::kServerTimeout, TermState::kConnect);
+  if (connect_timeout && !hs(c)->term.known())
+    hs(c)->term.set(TermCause::kServerTimeout, TermState::kConnect);
   error(c, 503);
 }
 
-bool Http1Session::pinned(const Conn* c) const {
+bool Http1Session::pinned(const Stream* c) const {
   return hs(c)->ck.direct;
 }
 
-void Http1Session::redispatching(Conn* c) {
+void Http1Session::redispatching(Stream* c) {
   hs(c)->ck.direct = false;  // the response then carries a new cookie
 }
 
-void Http1Session::clientShut(Conn* c, int, bool, bool) {
+void Http1Session::clientShut(Stream* c, int, bool, bool) {
   clientAbort(c);
 }
 
-void Http1Session::closing(Conn* c) {
-  if (c->sd) detach(c);
+void Http1Session::closing(Stream* c) {
+  if (c->cx->sd) detach(c);
 }
 
-void Http1Session::freed(Conn* c) {
-  if (!c->sd) return;
+void Http1Session::freed(Stream* c) {
+  if (!c->cx->sd) return;
   HttpStream* h = hs(c);
   h->next_free = stream_free_;
   stream_free_ = h;
-  c->sd = nullptr;
+  c->cx->sd = nullptr;
 }
 
 // ---- what the analysers ask -----------------------------------------------------------------------
 
 // Content and stick rules see the head and what followed it as the request buffer.
-std::string_view Http1Session::requestData(const Conn* c) const {
+std::string_view Http1Session::requestData(const Stream* c) const {
   return {hs(c)->in.get(), hs(c)->ilen};
 }
 
-bool Http1Session::requestComplete(Conn* c) {
+bool Http1Session::requestComplete(Stream* c) {
   return requestWhole(c);
 }
 
-void Http1Session::inspectStart(Conn* c, bool delay) {
+void Http1Session::inspectStart(Stream* c, bool delay) {
   c->tx->inspecting = delay;  // the stream reads into its own buffer
 }
 
-void Http1Session::inspectEnd(Conn* c) {
+void Http1Session::inspectEnd(Stream* c) {
   c->tx->inspecting = false;
 }
 
-bool Http1Session::requestRules(Conn* c, uint32_t proxy, bool backend) {
+bool Http1Session::requestRules(Stream* c, uint32_t proxy, bool backend) {
   return backend ? backendRequest(c) : frontendRules(c, proxy);
 }
 
-const Txn* Http1Session::balanceTxn(const Conn* c) const {
+const Txn* Http1Session::balanceTxn(const Stream* c) const {
   return c->tx ? &c->tx->txn : nullptr;
 }
 
 // HTTP mode with option abortonclose: the client shut (or reset) its side.
-void Http1Session::clientAbort(Conn* c) {
+void Http1Session::clientAbort(Stream* c) {
   HttpStream& h = *hs(c);
   switch (c->st) {
     case ConnState::Queued:
       h.term.set(TermCause::kClientAbort, TermState::kQueue);
       h.t_conn = e_.now();  // %Tw: the time spent queued
-      c->tr[kClientSide].discardUnread();
+      c->cx->tr.discardUnread();
       e_.finish(c, false);
       return;
     case ConnState::Connecting:
     case ConnState::TurnAround:
       h.term.set(TermCause::kClientAbort, TermState::kConnect);
       if (c->srv && c->srv->spec) h.srv_name = &c->srv->spec->name;
-      c->tr[kClientSide].discardUnread();
+      c->cx->tr.discardUnread();
       e_.finish(c, false);
       return;
     case ConnState::Established:
@@ -103,13 +106,12 @@ void Http1Session::clientAbort(Conn* c) {
       if (h.phase != HttpStream::Phase::kExchange || h.res_head || !h.req_done || h.tunnel) return;
       h.term.set(TermCause::kClientAbort, TermState::kHeaders);
       h.rq.clientClose = true;  // the page says "connection: close"
-      c->tr[kServerSide].resetOnClose();
+      c->tr_server.resetOnClose();
       error(c, 400);
       return;
     default:
       return;
   }
 }
-
 
 }  // namespace lbc::rt

@@ -26,14 +26,14 @@ namespace lbc::rt {
 
 // From the choice of a server on with `option abortonclose`; only while queued in TCP mode without
 // it (no cost for connections that never wait). c->be is set.
-void Engine::watchClient(Conn* c) {
-  if (c->watching || !c->tr[0].open()) return;
-  c->tr[kClientSide].watchPeerClose();
-  c->watching = true;
+void Engine::watchClient(Stream* c) {
+  if (c->cx->watching || !c->cx->tr.open()) return;
+  c->cx->tr.watchPeerClose();
+  c->cx->watching = true;
 }
 
-void Engine::onClientPoll(Conn* c, int res) {
-  c->watching = false;
+void Engine::onClientPoll(Stream* c, int res) {
+  c->cx->watching = false;
   if (res <= 0 || c->st == ConnState::Closing || c->st == ConnState::Free || !c->be) {
     maybeFree(c);
     return;
@@ -41,12 +41,12 @@ void Engine::onClientPoll(Conn* c, int res) {
   const bool waiting =
       c->st == ConnState::Queued || c->st == ConnState::Connecting || c->st == ConnState::TurnAround;
   const bool option = c->be->spec().abortonclose;
-  if (option && c->st == ConnState::Connecting && c->tr[kServerSide].connectedNow()) {
+  if (option && c->st == ConnState::Connecting && c->tr_server.connectedNow()) {
     watchClient(c);  // looked at again once the connection is established
     maybeFree(c);
     return;
   }
-  c->session->clientShut(c, res, waiting, option);
+  c->cx->session->clientShut(c, res, waiting, option);
   maybeFree(c);
 }
 

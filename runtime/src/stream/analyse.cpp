@@ -97,28 +97,28 @@ void Engine::freeTxn(TxnSlot* t) {
   txn_free_ = t;
 }
 
-bool Engine::recvActive(const Conn* c, int dir) const {
+bool Engine::recvActive(const Stream* c, int dir) const {
   if (c->st == ConnState::Established) return true;
   if (dir != 0 || !c->tx || !c->tx->early_recv) return false;
   return c->st == ConnState::Analysing || c->st == ConnState::Queued || c->st == ConnState::Connecting ||
          c->st == ConnState::TurnAround;
 }
 
-void Engine::startTxn(Conn* c) {
+void Engine::startTxn(Stream* c) {
   c->st = ConnState::Analysing;
   TxnSlot* t = allocTxn();
   c->tx = t;
   Txn& x = t->txn;
-  x.program = c->gen->program;
-  c->tr[kClientSide].peerAddr(c->src);
+  x.program = c->cx->gen->program;
+  c->cx->tr.peerAddr(c->cx->src);
   sockaddr_storage dst{};
-  c->tr[kClientSide].localAddr(dst);
-  addrParts(c->src, x.src, x.src_v6, x.src_port);
+  c->cx->tr.localAddr(dst);
+  addrParts(c->cx->src, x.src, x.src_v6, x.src_port);
   addrParts(dst, x.dst, x.dst_v6, x.dst_port);
-  const ProxySpec& fs = *c->fe->spec;
+  const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   x.frontend = fe;
-  const lbc_program* prog = c->gen->program;
+  const lbc_program* prog = c->cx->gen->program;
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
     finish(c, true);  // as HAProxy: no linger, a single RST
     return;
@@ -132,10 +132,10 @@ void Engine::startTxn(Conn* c) {
 }
 
 // Runs the request stages until one waits for data or the server is chosen.
-void Engine::analyse(Conn* c) {
+void Engine::analyse(Stream* c) {
   TxnSlot& t = *c->tx;
-  const lbc_program* prog = c->gen->program;
-  const uint32_t fe = proxyIndex(*c->fe->spec);
+  const lbc_program* prog = c->cx->gen->program;
+  const uint32_t fe = proxyIndex(*c->cx->fe->spec);
   using Stage = TxnSlot::Stage;
   while (c->st == ConnState::Analysing) {
     switch (t.stage) {
@@ -144,18 +144,19 @@ void Engine::analyse(Conn* c) {
         t.stage = Stage::FeHttp;
         break;
       case Stage::FeHttp:
-        if (!c->session->requestRules(c, fe, false)) return;
+        if (!c->cx->session->requestRules(c, fe, false)) return;
         t.stage = Stage::Select;
         break;
       case Stage::Select: {
-        Backend* be = c->fe->backend;
-        if (c->fe->spec->select_backend && prog->select_backend) {
+        Backend* be = c->cx->fe->backend;
+        if (c->cx->fe->spec->select_backend && prog->select_backend) {
           int32_t b = prog->select_backend(toAbi(&t.txn), fe);
-          be = b >= 0 && size_t(b) < viewOf(*c->gen).backends.size() ? viewOf(*c->gen).backends[b] : nullptr;
+          be = b >= 0 && size_t(b) < viewOf(*c->cx->gen).backends.size() ? viewOf(*c->cx->gen).backends[b]
+                                                                         : nullptr;
         }
         c->be = be;
         if (!be) {  // no backend (none matched, or a disabled one)
-          c->session->noBackend(c);
+          c->cx->session->noBackend(c);
           return;
         }
         uint32_t bi = proxyIndex(be->spec());
@@ -168,7 +169,7 @@ void Engine::analyse(Conn* c) {
         t.stage = Stage::BeHttp;
         break;
       case Stage::BeHttp:
-        if (!c->session->requestRules(c, proxyIndex(c->be->spec()), true)) return;
+        if (!c->cx->session->requestRules(c, proxyIndex(c->be->spec()), true)) return;
         t.stage = Stage::Stick;
         break;
       case Stage::Stick:
@@ -186,20 +187,20 @@ void Engine::analyse(Conn* c) {
   }
 }
 
-int Engine::contentRules(Conn* c, uint32_t proxy) {
-  const ProxySpec& ps = c->gen->topo.proxies[proxy];
-  const lbc_program* prog = c->gen->program;
+int Engine::contentRules(Stream* c, uint32_t proxy) {
+  const ProxySpec& ps = c->cx->gen->topo.proxies[proxy];
+  const lbc_program* prog = c->cx->gen->program;
   if (!(ps.hooks & kHasTcpReqCont) || !prog->tcp_req_cont) return kDone;
   TxnSlot& t = *c->tx;
   if (!t.stage_started) {
     t.stage_started = true;
     c->inspect_deadline = ps.tcp_inspect_delay_ms ? now() + ps.tcp_inspect_delay_ms : 0;
-    c->session->inspectStart(c, ps.tcp_inspect_delay_ms != 0);
+    c->cx->session->inspectStart(c, ps.tcp_inspect_delay_ms != 0);
   }
-  const std::string_view data = c->session->requestData(c);
+  const std::string_view data = c->cx->session->requestData(c);
   bool full = data.size() >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
-  bool complete = c->session->requestComplete(c);  // no more request data can come
+  bool complete = c->cx->session->requestComplete(c);  // no more request data can come
   bool final = !ps.tcp_inspect_delay_ms || complete || full || expired;
   Txn& x = t.txn;
   x.req_payload = data;
@@ -208,7 +209,7 @@ int Engine::contentRules(Conn* c, uint32_t proxy) {
   int32_t r = prog->tcp_req_cont(toAbi(&x), proxy);
   x.more_data = false;
   if (r == LBC_HOOK_MISS && !final) {
-    c->session->readMore(c);
+    c->cx->session->readMore(c);
     arm(c);
     return kWait;
   }
@@ -217,19 +218,19 @@ int Engine::contentRules(Conn* c, uint32_t proxy) {
     return kClosed;
   }
   t.stage_started = false;
-  c->session->inspectEnd(c);
+  c->cx->session->inspectEnd(c);
   c->inspect_deadline = 0;
   return kDone;
 }
 
-void Engine::stickRequest(Conn* c) {
+void Engine::stickRequest(Stream* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
-  const lbc_program* prog = c->gen->program;
+  const lbc_program* prog = c->cx->gen->program;
   if (bs.stick_rules.empty() || !prog->stick) return;
   const uint32_t be = proxyIndex(bs);
   Txn& x = t.txn;
-  x.req_payload = c->session->requestData(c);
+  x.req_payload = c->cx->session->requestData(c);
   x.in_response = false;
   x.more_data = false;  // stick rules see the data as final (SMP_OPT_FINAL)
   for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
@@ -239,7 +240,7 @@ void Engine::stickRequest(Conn* c) {
     bool match = r.kind == StickKind::On || r.kind == StickKind::Match;
     // Only the first storing rule of each table applies, as HAProxy (most precise key first).
     if (store && t.storing(r.table)) continue;
-    StickTable* tb = viewOf(*c->gen).tables[r.table];
+    StickTable* tb = viewOf(*c->cx->gen).tables[r.table];
     lbc_smp key{};
     if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
     if (!tb->makeKey(key, t.scratch)) continue;
@@ -258,20 +259,20 @@ void Engine::stickRequest(Conn* c) {
   }
 }
 
-void Engine::commitStores(Conn* c) {
+void Engine::commitStores(Stream* c) {
   TxnSlot& t = *c->tx;
   if (!c->srv) return;
   for (uint32_t i = 0; i < t.nstores; ++i) {
     TxnSlot::Store& st = t.stores[i];
     if (st.done) continue;
     st.done = true;
-    if (StickTable* tb = viewOf(*c->gen).tables[st.table]) tb->store(st.key, c->srv->spec->id, now());
+    if (StickTable* tb = viewOf(*c->cx->gen).tables[st.table]) tb->store(st.key, c->srv->spec->id, now());
   }
 }
 
 // At the server connection: request-side stores get the server's id, and the response side is
 // analysed on the first data when the backend has tcp-response or store-response rules.
-void Engine::startResponse(Conn* c) {
+void Engine::startResponse(Stream* c) {
   TxnSlot& t = *c->tx;
   commitStores(c);
   const ProxySpec& bs = c->be->spec();
@@ -283,10 +284,10 @@ void Engine::startResponse(Conn* c) {
   c->inspect_deadline = bs.tcp_res_inspect_delay_ms ? now() + bs.tcp_res_inspect_delay_ms : 0;
 }
 
-void Engine::analyseResponse(Conn* c) {
+void Engine::analyseResponse(Stream* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
-  const lbc_program* prog = c->gen->program;
+  const lbc_program* prog = c->cx->gen->program;
   const uint32_t be = proxyIndex(bs);
   bool full = t.res_len >= bufsize_;
   bool expired = c->inspect_deadline && now() >= c->inspect_deadline;
@@ -305,7 +306,7 @@ void Engine::analyseResponse(Conn* c) {
     }
     if (stops(r)) {
       // HAProxy kills the server side and closes the client.
-      c->tr[kServerSide].resetOnClose();
+      c->tr_server.resetOnClose();
       finish(c, false);
       return;
     }
@@ -319,10 +320,10 @@ void Engine::analyseResponse(Conn* c) {
 }
 
 // `stick store-response` rules (the response is in x.res_payload), then every store is written.
-void Engine::stickResponse(Conn* c) {
+void Engine::stickResponse(Stream* c) {
   TxnSlot& t = *c->tx;
   const ProxySpec& bs = c->be->spec();
-  const lbc_program* prog = c->gen->program;
+  const lbc_program* prog = c->cx->gen->program;
   const uint32_t be = proxyIndex(bs);
   Txn& x = t.txn;
   if (!prog->stick || !c->srv) return;
@@ -337,7 +338,7 @@ void Engine::stickResponse(Conn* c) {
   for (uint32_t i = 0; i < bs.stick_rules.size(); ++i) {
     const StickRuleSpec& r = bs.stick_rules[i];
     if (r.kind != StickKind::StoreResponse || storing(r.table)) continue;
-    StickTable* tb = viewOf(*c->gen).tables[r.table];
+    StickTable* tb = viewOf(*c->cx->gen).tables[r.table];
     lbc_smp key{};
     if (!tb || prog->stick(toAbi(&x), be, i, &key) != LBC_PASS || key.type == LBC_SMP_NONE) continue;
     if (!tb->makeKey(key, t.scratch) || t.nstores >= TxnSlot::kMaxStores) continue;
@@ -351,7 +352,7 @@ void Engine::stickResponse(Conn* c) {
 
 // Copies received bytes into the inspection buffer; what does not fit stays in the pipe (the
 // buffer is then full, which makes the data final).
-void Engine::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
+void Engine::absorb(Stream* c, int dir, uint16_t bid, uint32_t len) {
   TxnSlot& t = *c->tx;
   Pipe& p = c->p[dir];
   char* buf = dir == 0 ? t.req.get() : t.res.get();
@@ -360,7 +361,7 @@ void Engine::absorb(Conn* c, int dir, uint16_t bid, uint32_t len) {
   uint32_t n = p.count ? 0 : std::min(len, bufsize_ - used);
   std::memcpy(buf + used, bufs_ + size_t(bid) * bufsize_, n);
   used += n;
-  (dir == 0 ? c->act_c : c->act_s) = now();
+  (dir == 0 ? c->cx->act : c->act_s) = now();
   if (n == len) {
     recycle(bid);
     return;

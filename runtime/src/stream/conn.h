@@ -1,6 +1,10 @@
-// A proxied TCP connection: the client socket, the server socket and two one-way pipes made of
-// provided buffers (no copy, no allocation: a buffer goes from a recv completion straight to
-// a send and back to the ring).
+// A client connection and the stream it carries. The connection is the client's socket (its
+// transport), the session chosen at accept and what it holds for its life (generation, frontend,
+// limit slots); a stream is one exchange (TCP: the connection's whole life; HTTP/1: a request and
+// its response, one after another): its transaction, backend, server, queue place, the server's
+// connection and the two one-way pipes of provided buffers (no copy, no allocation: a buffer goes
+// from a recv completion straight to a send and back to the ring). The relay and HTTP/1 carry one
+// stream per connection, allocated with it (`ConnSlot`); an HTTP/2 session will own many.
 #pragma once
 #include <linux/time_types.h>
 #include <sys/socket.h>
@@ -24,12 +28,12 @@ struct SessionData;
 class Session;
 class Engine;
 
-struct Conn;
+struct Stream;
 
-// Where the connection's two transports report.
-struct ConnIo final : TransportUser {
+// Where a stream's transports (the client's, for a one-stream session, and the server's) report.
+struct StreamIo final : TransportUser {
   void onTransport(Transport& t, const TransportEvent& ev) override;
-  Conn* conn = nullptr;
+  Stream* stream = nullptr;
   Engine* engine = nullptr;
 };
 
@@ -51,54 +55,76 @@ struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   bool starved = false;  // recv ended with ENOBUFS: re-armed when buffers return
 };
 
-struct alignas(16) Conn {
-  QueueLink link;
+// The client's side: what lives as long as the client's socket.
+struct Connection {
   Limit* li_limit = nullptr;  // the listener's own maxconn (null: none)
   // The generation it was accepted on (program, topology, pages): held for the connection's
   // life, whatever is installed meanwhile. fe belongs to it.
   GenerationRef gen;
   Frontend* fe = nullptr;
+  RawTransport tr;             // the client's socket
+  Session* session = nullptr;  // chosen at accept (stream/session.h)
+  SessionData* sd = nullptr;   // the session's own state (HTTP/1: its buffers and parsers)
+  sockaddr_storage src{};
+  uint64_t act = 0;       // last activity of the client (ms)
+  bool counted = false;   // holds global/frontend/listener slots
+  bool watching = false;  // a poll for the client's close is pending (abort_on_close.cpp)
+};
+
+struct alignas(16) Stream {
+  QueueLink link;
+  Connection* cx = nullptr;  // the client connection it belongs to
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set
-  RawTransport tr[2];          // kClientSide, kServerSide
+  RawTransport tr_server;      // the server's connection
   uint32_t inflight = 0;       // references held outside the transports (the starved list)
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
-  bool counted = false;        // holds global/frontend/listener slots
-  bool watching = false;       // a poll for the client's close is pending (abort_on_close.cpp)
   int32_t retries_left = 0;
   bool redispatched = false;  // a connect failure moved it to another server (%rc's '+')
   Pipe p[2];
-  uint64_t act_c = 0, act_s = 0;  // last activity on each side (ms)
+  uint64_t act_s = 0;             // last activity of the server side (ms)
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
-  sockaddr_storage src{};
-  TxnSlot* tx = nullptr;          // the transaction when the program has rules (worker's pool)
+  TxnSlot* tx = nullptr;          // the transaction when the program has rules (engine's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
-  Session* session = nullptr;     // chosen at accept (stream/session.h)
-  SessionData* sd = nullptr;      // the session's own state (HTTP/1: its stream)
   TimerEntry timer;
-  ConnIo io;
-  Conn* free_next = nullptr;
+  StreamIo io;
+
+  // The transport of side kClientSide or kServerSide (a pipe's direction is the side it reads).
+  RawTransport& side(int s) { return s == kClientSide ? cx->tr : tr_server; }
+  const RawTransport& side(int s) const { return s == kClientSide ? cx->tr : tr_server; }
+  bool idle() const { return !inflight && !cx->tr.busy() && !tr_server.busy(); }
+  static Stream* fromLink(QueueLink* l) { return reinterpret_cast<Stream*>(l); }  // link is first
+};
+
+// A connection with its one stream, as the engine pools them for one-stream sessions.
+struct ConnSlot {
+  Stream stream;
+  Connection cx;
+  ConnSlot* free_next = nullptr;
 
   void reset() {
-    link = QueueLink{};
-    li_limit = nullptr, fe = nullptr, be = nullptr, srv = nullptr;
-    inflight = 0;
-    awaiting_wake = counted = watching = false;
-    retries_left = 0;
-    redispatched = false;
-    p[0] = Pipe{}, p[1] = Pipe{};
-    act_c = act_s = state_deadline = inspect_deadline = 0;
-    tx = nullptr;
-    sd = nullptr;
-    timer = TimerEntry{};
-    timer.owner = this;
-    io.conn = this;
-    tr[0].setUser(&io);
-    tr[1].setUser(&io);
+    Stream& s = stream;
+    s.link = QueueLink{};
+    s.be = nullptr, s.srv = nullptr;
+    s.inflight = 0;
+    s.awaiting_wake = false;
+    s.retries_left = 0;
+    s.redispatched = false;
+    s.p[0] = Pipe{}, s.p[1] = Pipe{};
+    s.act_s = s.state_deadline = s.inspect_deadline = 0;
+    s.tx = nullptr;
+    s.timer = TimerEntry{};
+    s.timer.owner = &s;
+    s.cx = &cx;
+    s.io.stream = &s;
+    cx.li_limit = nullptr, cx.fe = nullptr;
+    cx.sd = nullptr;
+    cx.act = 0;
+    cx.counted = cx.watching = false;
+    cx.tr.setUser(&s.io);
+    s.tr_server.setUser(&s.io);
   }
-  bool idle() const { return !inflight && !tr[0].busy() && !tr[1].busy(); }
-  static Conn* fromLink(QueueLink* l) { return reinterpret_cast<Conn*>(l); }  // link is first
 };
 
 }  // namespace lbc::rt

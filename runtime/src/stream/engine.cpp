@@ -18,8 +18,8 @@
 
 namespace lbc::rt {
 
-void ConnIo::onTransport(Transport& t, const TransportEvent& ev) {
-  engine->onConnIo(conn, &t == &conn->tr[kClientSide] ? kClientSide : kServerSide, ev);
+void StreamIo::onTransport(Transport& t, const TransportEvent& ev) {
+  engine->onStreamIo(stream, &t == &stream->cx->tr ? kClientSide : kServerSide, ev);
 }
 
 Engine::Engine(LiveState& state, Loop& loop, EngineHost& host, QueueOwner* owner)
@@ -38,25 +38,25 @@ void Engine::start() {
   wheel_.start(now());
 }
 
-Conn* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session) {
+Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session) {
   state_.global.cur.fetch_add(1);
   fe->limit.cur.fetch_add(1);
   if (listener_limit) listener_limit->cur.fetch_add(1);
-  Conn* c = allocConn();
-  c->counted = true;
-  c->li_limit = listener_limit;
-  c->gen = std::move(gen);  // the one reference a connection takes: none per request
-  c->fe = fe;
-  c->tr[kClientSide].adopt(fd, true);
-  c->act_c = c->act_s = now();
-  c->session = session;
+  Stream* c = allocStream();
+  c->cx->counted = true;
+  c->cx->li_limit = listener_limit;
+  c->cx->gen = std::move(gen);  // the one reference a connection takes: none per request
+  c->cx->fe = fe;
+  c->cx->tr.adopt(fd, true);
+  c->cx->act = c->act_s = now();
+  c->cx->session = session;
   session->start(c);
   return c;
 }
 
 // The backend is known (c->be, or the frontend's static one): server selection starts.
-void Engine::toBackend(Conn* c, ServerState* force) {
-  if (!c->be) c->be = c->fe->backend;
+void Engine::toBackend(Stream* c, ServerState* force) {
+  if (!c->be) c->be = c->cx->fe->backend;
   if (!c->be) {
     // A frontend without a backend: nothing to serve the connection. (A fresh connection is
     // still Free, which finish() would skip, leaking its descriptor.)
@@ -67,14 +67,14 @@ void Engine::toBackend(Conn* c, ServerState* force) {
   c->retries_left = int32_t(c->be->spec().retries);
   c->redispatched = false;
   if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
-    c->tr[kClientSide].peerAddr(c->src);
+    c->cx->tr.peerAddr(c->cx->src);
   }
   assignServer(c, nullptr, force);
 }
 
-void Engine::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
+void Engine::assignServer(Stream* c, ServerState* avoid, ServerState* force) {
   if (c->be->spec().abortonclose) watchClient(c);  // a client closing may abort it (abort_on_close.cpp)
-  const std::optional<uint32_t> key = lbKey(c->be->spec(), &c->src, c->session->balanceTxn(c));
+  const std::optional<uint32_t> key = lbKey(c->be->spec(), &c->cx->src, c->cx->session->balanceTxn(c));
   switch (c->be->assign(&c->link, avoid, key, force)) {
     case Backend::Result::Assigned:
       c->srv = c->link.assigned;
@@ -85,7 +85,7 @@ void Engine::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     case Backend::Result::Queued: {
       c->st = ConnState::Queued;
-      if (c->session->watchWhileQueued()) watchClient(c);  // (TCP: without the option too)
+      if (c->cx->session->watchWhileQueued()) watchClient(c);  // (TCP: without the option too)
       const TimeoutSpec& t = c->be->spec().timeouts;
       uint64_t wait = t.queue ? t.queue : t.connect;  // HAProxy: the connect timeout when unset
       c->state_deadline = wait ? now() + wait : 0;
@@ -93,13 +93,13 @@ void Engine::assignServer(Conn* c, ServerState* avoid, ServerState* force) {
       break;
     }
     case Backend::Result::Failed:
-      c->session->noServer(c, false);
+      c->cx->session->noServer(c, false);
       break;
   }
 }
 
 void Engine::handoff(QueueLink* link) {
-  Conn* c = Conn::fromLink(link);
+  Stream* c = Stream::fromLink(link);
   if (c->awaiting_wake) {  // it gave up meanwhile: give the slot back
     c->awaiting_wake = false;
     c->be->release(link->assigned);
@@ -112,24 +112,24 @@ void Engine::handoff(QueueLink* link) {
   connectServer(c);
 }
 
-void Engine::connectServer(Conn* c) {
+void Engine::connectServer(Stream* c) {
   ServerState* s = c->srv;
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
-  if (c->session->beforeConnect(c)) return;  // an idle connection took the exchange
+  if (c->cx->session->beforeConnect(c)) return;  // an idle connection took the exchange
   const uint64_t to = c->be->spec().timeouts.connect;
-  if (!c->tr[kServerSide].connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
+  if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
     connectFailed(c, false);
 }
 
-void Engine::onConnect(Conn* c, int res) {
+void Engine::onConnect(Stream* c, int res) {
   if (c->st != ConnState::Connecting) {
     maybeFree(c);
     return;
   }
   if (res == 0) {
-    c->session->established(c);
+    c->cx->session->established(c);
   } else {
     connectFailed(c, res == -ECANCELED || res == -ETIMEDOUT);
   }
@@ -140,14 +140,14 @@ void Engine::onConnect(Conn* c, int res) {
 // redispatch interval, or at once when the algorithm is not a hash and other servers exist.
 // Otherwise the same server is retried, after a turn-around of min(timeout connect, 1s) when
 // the failure was immediate.
-void Engine::connectFailed(Conn* c, bool timeout) {
-  c->tr[kServerSide].closeNow(false);
+void Engine::connectFailed(Stream* c, bool timeout) {
+  c->tr_server.closeNow(false);
   if (loop_.stopLevel() == 2) {  // a hard stop: no retry
     finish(c, true);
     return;
   }
   if (--c->retries_left < 0) {
-    c->session->noServer(c, timeout);
+    c->cx->session->noServer(c, timeout);
     return;
   }
   const ProxySpec& be = c->be->spec();
@@ -160,11 +160,11 @@ void Engine::connectFailed(Conn* c, bool timeout) {
   int32_t every =
       be.redispatch_interval > 0 ? be.redispatch_interval : int32_t(be.retries) + 1 + be.redispatch_interval;
   // A server chosen by a persistence cookie is not left at once (HAProxy's SF_DIRECT).
-  const bool direct = c->session->pinned(c);
+  const bool direct = c->cx->session->pinned(c);
   bool redisp = be.redispatch && (!c->srv->usable() || (every > 0 && done % every == 0) ||
                                   (!hashed && !direct && c->be->activeUsable() > 1));
   if (redisp) {
-    c->session->redispatching(c);
+    c->cx->session->redispatching(c);
     ServerState* old = c->srv;
     c->srv = nullptr;
     c->be->release(old);
@@ -181,15 +181,15 @@ void Engine::connectFailed(Conn* c, bool timeout) {
   arm(c);
 }
 
-void Engine::armRecv(Conn* c, int dir) {
-  c->tr[dir].recvMultishot();
+void Engine::armRecv(Stream* c, int dir) {
+  c->side(dir).recvMultishot();
   c->p[dir].armed = true;
 }
 
-void Engine::pump(Conn* c, int dir) {
+void Engine::pump(Stream* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.sending || c->st != ConnState::Established) return;
-  Transport& dst = c->tr[dir == 0 ? kServerSide : kClientSide];
+  Transport& dst = c->side(dir == 0 ? kServerSide : kClientSide);
   if (c->tx) {  // inspected bytes first; the response waits while it is being analysed
     TxnSlot& t = *c->tx;
     const char* b = dir == 0 ? t.req.get() : t.res.get();
@@ -213,16 +213,16 @@ void Engine::pump(Conn* c, int dir) {
   }
 }
 
-void Engine::opDone(Conn* c) {
+void Engine::opDone(Stream* c) {
   --c->inflight;
   maybeFree(c);
 }
 
-void Engine::finish(Conn* c, bool reset) {
+void Engine::finish(Stream* c, bool reset) {
   if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
   ConnState was = c->st;
   c->st = ConnState::Closing;
-  c->session->closing(c);
+  c->cx->session->closing(c);
   wheelRemove(c);
   if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
   for (Pipe& p : c->p) {
@@ -235,7 +235,8 @@ void Engine::finish(Conn* c, bool reset) {
     p.count = 0;
   }
   // An abort is forwarded as a reset, as the peer would have seen it.
-  for (Transport& t : c->tr) t.close(reset);
+  c->cx->tr.close(reset);
+  c->tr_server.close(reset);
   if (c->srv) {
     ServerState* s = c->srv;
     c->srv = nullptr;
@@ -244,55 +245,62 @@ void Engine::finish(Conn* c, bool reset) {
   releaseLimits(c);
 }
 
-void Engine::releaseLimits(Conn* c) {
-  if (!c->counted) return;
-  c->counted = false;
-  bool was_full = state_.global.full() || c->fe->limit.full() || (c->li_limit && c->li_limit->full());
+void Engine::releaseLimits(Stream* c) {
+  if (!c->cx->counted) return;
+  c->cx->counted = false;
+  bool was_full =
+      state_.global.full() || c->cx->fe->limit.full() || (c->cx->li_limit && c->cx->li_limit->full());
   state_.global.cur.fetch_sub(1);
-  c->fe->limit.cur.fetch_sub(1);
-  if (c->li_limit) c->li_limit->cur.fetch_sub(1);
+  c->cx->fe->limit.cur.fetch_sub(1);
+  if (c->cx->li_limit) c->cx->li_limit->cur.fetch_sub(1);
   host_.limitsFreed(was_full);
 }
 
-void Engine::maybeFree(Conn* c) {
+void Engine::maybeFree(Stream* c) {
   if (c->st != ConnState::Closing || !c->idle() || c->awaiting_wake) return;
   c->st = ConnState::Free;
   if (c->tx) {  // only now: a send from its buffers may have been in flight until here
     freeTxn(c->tx);
     c->tx = nullptr;
   }
-  c->session->freed(c);
-  c->session = nullptr;
-  c->gen.reset();
-  c->free_next = free_;
-  free_ = c;
+  c->cx->session->freed(c);
+  c->cx->session = nullptr;
+  c->cx->gen.reset();
+  ConnSlot* slot = slotOf(c);
+  slot->free_next = free_;
+  free_ = slot;
   --live_;
 }
 
-Conn* Engine::allocConn() {
+ConnSlot* Engine::slotOf(Stream* c) {
+  return reinterpret_cast<ConnSlot*>(c);  // the stream is the slot's first member
+}
+
+Stream* Engine::allocStream() {
   if (!free_) {
-    auto chunk = std::make_unique<Conn[]>(256);
-    for (size_t i = 0; i < 256; ++i) {
+    auto chunk = std::make_unique<ConnSlot[]>(kChunk);
+    for (size_t i = 0; i < kChunk; ++i) {
       chunk[i].free_next = free_;
       free_ = &chunk[i];
     }
     chunks_.push_back(std::move(chunk));
   }
-  Conn* c = free_;
-  free_ = c->free_next;
-  c->reset();
+  ConnSlot* slot = free_;
+  free_ = slot->free_next;
+  slot->reset();
+  Stream* c = &slot->stream;
   c->link.owner = owner_;
   c->io.engine = this;
-  c->tr[kClientSide].setLoop(&loop_);
-  c->tr[kServerSide].setLoop(&loop_);
+  c->cx->tr.setLoop(&loop_);
+  c->tr_server.setLoop(&loop_);
   ++live_;
   return c;
 }
 
 void Engine::cutAll() {
   for (auto& chunk : chunks_)
-    for (size_t i = 0; i < 256; ++i) {
-      Conn* c = &chunk[i];
+    for (size_t i = 0; i < kChunk; ++i) {
+      Stream* c = &chunk[i].stream;
       if (c->st != ConnState::Free && c->st != ConnState::Closing) finish(c, true);
     }
 }
@@ -300,7 +308,7 @@ void Engine::cutAll() {
 // ---- provided buffers ----------------------------------------------------------------------------
 
 // A received buffer joins the tail of pipe `dir`.
-void Engine::enqueue(Conn* c, int dir, uint16_t bid, uint32_t len) {
+void Engine::enqueue(Stream* c, int dir, uint16_t bid, uint32_t len) {
   Pipe& p = c->p[dir];
   buf_len_[bid] = len;
   buf_next_[bid] = kNoBuf;
@@ -313,7 +321,7 @@ void Engine::enqueue(Conn* c, int dir, uint16_t bid, uint32_t len) {
 }
 
 // A recv ended with ENOBUFS: it is armed again once buffers come back.
-void Engine::starve(Conn* c, int dir) {
+void Engine::starve(Stream* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.starved) return;
   p.starved = true;
@@ -340,22 +348,22 @@ void Engine::flushBuffers() {
 
 // ---- timers --------------------------------------------------------------------------------------
 
-void Engine::wheelRemove(Conn* c) {
+void Engine::wheelRemove(Stream* c) {
   wheel_.remove(&c->timer);
 }
 
-void Engine::arm(Conn* c) {
+void Engine::arm(Stream* c) {
   // Lazy: an earlier wheel position is kept and re-evaluated when it comes, so activity never
   // touches the wheel.
-  wheel_.schedule(&c->timer, c->session->deadline(c));
+  wheel_.schedule(&c->timer, c->cx->session->deadline(c));
 }
 
 void Engine::runTimers() {
   wheel_.expire(now(), [this](TimerEntry* e) {
-    Conn* c = static_cast<Conn*>(e->owner);
-    uint64_t d = c->session->deadline(c);
+    Stream* c = static_cast<Stream*>(e->owner);
+    uint64_t d = c->cx->session->deadline(c);
     if (d && d <= now())
-      c->session->onTimeout(c);
+      c->cx->session->onTimeout(c);
     else if (d)
       wheel_.insert(e, d);
   });
@@ -367,16 +375,16 @@ uint64_t Engine::nextDue() {
 
 // What a connection's transport reports: `side` is the transport's (client or server); a pipe's
 // direction is the side it reads from (0: client -> server).
-void Engine::onConnIo(Conn* c, int side, const TransportEvent& ev) {
+void Engine::onStreamIo(Stream* c, int side, const TransportEvent& ev) {
   switch (ev.kind) {
     case TransportEvent::kRecv:
       // A pipe already paused by backpressure would not have taken more: its ENOBUFS says
       // nothing about the window being too small.
       if (ev.res == -ENOBUFS && !c->p[side].paused) loop_.bufs().starved();
-      c->session->onRecv(c, side, ev.res, ev.more, ev.bid);
+      c->cx->session->onRecv(c, side, ev.res, ev.more, ev.bid);
       break;
     case TransportEvent::kSent:
-      c->session->onSent(c, side == kServerSide ? 0 : 1, ev.res);
+      c->cx->session->onSent(c, side == kServerSide ? 0 : 1, ev.res);
       break;
     case TransportEvent::kReady:
       onConnect(c, ev.res);

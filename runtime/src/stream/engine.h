@@ -46,37 +46,37 @@ class Engine {
 
   // A connection accepted on `fe` (of generation `gen`), counted against `listener_limit` (may
   // be null) as well as the global and frontend limits; its session starts it.
-  Conn* accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session);
+  Stream* accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session);
 
   // Connection life (the session calls these).
-  void toBackend(Conn* c, ServerState* force);
-  void assignServer(Conn* c, ServerState* avoid, ServerState* force = nullptr);
-  void connectServer(Conn* c);
+  void toBackend(Stream* c, ServerState* force);
+  void assignServer(Stream* c, ServerState* avoid, ServerState* force = nullptr);
+  void connectServer(Stream* c);
   void handoff(QueueLink* link);
-  void finish(Conn* c, bool reset);
-  void maybeFree(Conn* c);
-  void opDone(Conn* c);
-  void watchClient(Conn* c);
+  void finish(Stream* c, bool reset);
+  void maybeFree(Stream* c);
+  void opDone(Stream* c);
+  void watchClient(Stream* c);
   // Every live connection is cut (hard stop).
   void cutAll();
 
   // The analysers (analyse.cpp): the compiled hooks at HAProxy's fixed points.
-  void startTxn(Conn* c);
-  void analyse(Conn* c);
-  void startResponse(Conn* c);
-  void analyseResponse(Conn* c);
-  void absorb(Conn* c, int dir, uint16_t bid, uint32_t len);
-  bool recvActive(const Conn* c, int dir) const;
+  void startTxn(Stream* c);
+  void analyse(Stream* c);
+  void startResponse(Stream* c);
+  void analyseResponse(Stream* c);
+  void absorb(Stream* c, int dir, uint16_t bid, uint32_t len);
+  bool recvActive(const Stream* c, int dir) const;
   TxnSlot* allocTxn();
   // `stick store-response` rules, then every store is written; the stores wait for the server.
-  void stickResponse(Conn* c);
-  void commitStores(Conn* c);
+  void stickResponse(Stream* c);
+  void commitStores(Stream* c);
 
   // The relay's pipes of provided buffers.
-  void armRecv(Conn* c, int dir);
-  void pump(Conn* c, int dir);
-  void enqueue(Conn* c, int dir, uint16_t bid, uint32_t len);
-  void starve(Conn* c, int dir);
+  void armRecv(Stream* c, int dir);
+  void pump(Stream* c, int dir);
+  void enqueue(Stream* c, int dir, uint16_t bid, uint32_t len);
+  void starve(Stream* c, int dir);
   void recycle(uint16_t bid) { loop_.bufs().put(bid); }
   uint32_t bufLen(uint16_t bid) const { return buf_len_[bid]; }
   uint16_t bufNext(uint16_t bid) const { return buf_next_[bid]; }
@@ -85,23 +85,24 @@ class Engine {
   void flushBuffers();
 
   // Timers: a connection is looked at at its session's deadline.
-  void arm(Conn* c);
-  void wheelRemove(Conn* c);
+  void arm(Stream* c);
+  void wheelRemove(Stream* c);
   void runTimers();
   uint64_t nextDue();
 
   // A connection's transport reported (`side`: kClientSide or kServerSide).
-  void onConnIo(Conn* c, int side, const TransportEvent& ev);
+  void onStreamIo(Stream* c, int side, const TransportEvent& ev);
 
  private:
-  void connectFailed(Conn* c, bool timeout);
-  void onConnect(Conn* c, int res);
-  void onClientPoll(Conn* c, int res);
-  void releaseLimits(Conn* c);
-  Conn* allocConn();
+  void connectFailed(Stream* c, bool timeout);
+  void onConnect(Stream* c, int res);
+  void onClientPoll(Stream* c, int res);
+  void releaseLimits(Stream* c);
+  Stream* allocStream();
+  static ConnSlot* slotOf(Stream* c);
   void freeTxn(TxnSlot* t);
-  int contentRules(Conn* c, uint32_t proxy);
-  void stickRequest(Conn* c);
+  int contentRules(Stream* c, uint32_t proxy);
+  void stickRequest(Stream* c);
 
   LiveState& state_;
   Loop& loop_;
@@ -112,13 +113,14 @@ class Engine {
   uint32_t bufsize_ = 0;
   std::vector<uint32_t> buf_len_;
   std::vector<uint16_t> buf_next_;
-  std::vector<std::pair<Conn*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
+  std::vector<std::pair<Stream*, int>> starved_;  // recvs stopped by ENOBUFS, re-armed as buffers return
   // transaction pool (connections of a program with rules take one)
   std::vector<std::unique_ptr<TxnSlot>> txns_;
   TxnSlot* txn_free_ = nullptr;
   // connection pool
-  std::vector<std::unique_ptr<Conn[]>> chunks_;
-  Conn* free_ = nullptr;
+  static constexpr size_t kChunk = 256;
+  std::vector<std::unique_ptr<ConnSlot[]>> chunks_;
+  ConnSlot* free_ = nullptr;
   uint32_t live_ = 0;
   TimerWheel wheel_;
 };

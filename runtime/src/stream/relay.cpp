@@ -18,30 +18,30 @@ constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is no
 
 // ---- the TCP relay ----------------------------------------------------------------------------------
 
-void RelaySession::start(Conn* c) {
-  if (c->gen->analyse) {
+void RelaySession::start(Stream* c) {
+  if (c->cx->gen->analyse) {
     e_.startTxn(c);  // rules run first; they end in toBackend() or close the connection
     return;
   }
   e_.toBackend(c, nullptr);
 }
 
-void RelaySession::noServer(Conn* c, bool) {
+void RelaySession::noServer(Stream* c, bool) {
   if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
   e_.finish(c, false);
 }
 
-void RelaySession::clientShut(Conn* c, int res, bool waiting, bool abortonclose) {
+void RelaySession::clientShut(Stream* c, int res, bool waiting, bool abortonclose) {
   if (waiting && ((res & (POLLERR | POLLHUP)) || abortonclose)) {
     const bool reset = (res & (POLLERR | POLLHUP)) != 0;
-    if (!reset) c->tr[kClientSide].discardUnread();
+    if (!reset) c->cx->tr.discardUnread();
     e_.finish(c, reset);
   }
 }
 
-void RelaySession::established(Conn* c) {
+void RelaySession::established(Stream* c) {
   c->st = ConnState::Established;
-  c->act_c = c->act_s = e_.now();
+  c->cx->act = c->act_s = e_.now();
   if (c->tx) e_.startResponse(c);
   // The client may already be read (tcp-request inspect-delay): its recv stays as it is.
   Pipe& p = c->p[0];
@@ -50,7 +50,7 @@ void RelaySession::established(Conn* c) {
   e_.pump(c, 0);  // inspected bytes and what arrived while connecting go first
   e_.arm(c);
 }
-void RelaySession::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
+void RelaySession::onRecv(Stream* c, int dir, int res, bool more, uint16_t bid) {
   Pipe& p = c->p[dir];
   if (!more) p.armed = false;
   if (res > 0) {
@@ -64,11 +64,11 @@ void RelaySession::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
       e_.analyseResponse(c);
     } else {
       e_.enqueue(c, dir, bid, uint32_t(res));
-      (dir == 0 ? c->act_c : c->act_s) = e_.now();
+      (dir == 0 ? c->cx->act : c->act_s) = e_.now();
       e_.pump(c, dir);
       if (p.count >= kPauseBufs && p.armed && !p.paused) {
         p.paused = true;
-        c->tr[dir].stopRecv();
+        c->side(dir).stopRecv();
       }
     }
   } else if (e_.recvActive(c, dir)) {
@@ -93,7 +93,7 @@ void RelaySession::onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) {
   if (e_.recvActive(c, dir) && !p.armed && !p.eof && !p.paused && !p.starved) e_.armRecv(c, dir);
   e_.maybeFree(c);
 }
-void RelaySession::onSent(Conn* c, int dir, int res) {
+void RelaySession::onSent(Stream* c, int dir, int res) {
   Pipe& p = c->p[dir];
   p.sending = false;
   if (c->st != ConnState::Established) {
@@ -105,7 +105,7 @@ void RelaySession::onSent(Conn* c, int dir, int res) {
     e_.maybeFree(c);
     return;
   }
-  (dir == 0 ? c->act_s : c->act_c) = e_.now();
+  (dir == 0 ? c->act_s : c->cx->act) = e_.now();
   uint32_t* inspected = nullptr;  // the send came from an inspection buffer
   if (c->tx) {
     TxnSlot& t = *c->tx;
@@ -129,12 +129,12 @@ void RelaySession::onSent(Conn* c, int dir, int res) {
   }
   e_.maybeFree(c);
 }
-uint64_t RelaySession::deadline(const Conn* c) const {
-  const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->fe->spec->timeouts;
-  const TimeoutSpec& ft = c->fe->spec->timeouts;
+uint64_t RelaySession::deadline(const Stream* c) const {
+  const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->cx->fe->spec->timeouts;
+  const TimeoutSpec& ft = c->cx->fe->spec->timeouts;
   switch (c->st) {
     case ConnState::Analysing: {  // the inspect delay, bounded by the client's timeout
-      uint64_t d = ft.client ? c->act_c + ft.client : 0;
+      uint64_t d = ft.client ? c->cx->act + ft.client : 0;
       if (c->inspect_deadline) d = d ? std::min(d, c->inspect_deadline) : c->inspect_deadline;
       return d;
     }
@@ -147,7 +147,7 @@ uint64_t RelaySession::deadline(const Conn* c) const {
       uint64_t tc = half_c && ft.client_fin ? ft.client_fin : t.tunnel ? t.tunnel : ft.client;
       uint64_t ts = half_s && t.server_fin ? t.server_fin : t.tunnel ? t.tunnel : t.server;
       uint64_t d = 0;
-      if (tc) d = c->act_c + tc;
+      if (tc) d = c->cx->act + tc;
       if (ts) d = d ? std::min(d, c->act_s + ts) : c->act_s + ts;
       if (c->tx && c->tx->res_pending && c->inspect_deadline)
         d = d ? std::min(d, c->inspect_deadline) : c->inspect_deadline;
@@ -157,7 +157,7 @@ uint64_t RelaySession::deadline(const Conn* c) const {
       return 0;
   }
 }
-void RelaySession::onTimeout(Conn* c) {
+void RelaySession::onTimeout(Stream* c) {
   switch (c->st) {
     case ConnState::TurnAround:
       c->state_deadline = 0;
@@ -186,16 +186,16 @@ void RelaySession::onTimeout(Conn* c) {
   }
 }
 
-std::string_view RelaySession::requestData(const Conn* c) const {
+std::string_view RelaySession::requestData(const Stream* c) const {
   return {c->tx->req.get(), c->tx->req_len};
 }
 
-bool RelaySession::requestComplete(Conn* c) {
+bool RelaySession::requestComplete(Stream* c) {
   return c->p[0].eof;
 }
 
 // The client is read into the inspection buffer from now on (before a server exists).
-void RelaySession::inspectStart(Conn* c, bool delay) {
+void RelaySession::inspectStart(Stream* c, bool delay) {
   TxnSlot& t = *c->tx;
   if (delay && !t.early_recv) {
     t.early_recv = true;
@@ -205,7 +205,7 @@ void RelaySession::inspectStart(Conn* c, bool delay) {
   t.inspecting = t.early_recv;
 }
 
-void RelaySession::noBackend(Conn* c) {
+void RelaySession::noBackend(Stream* c) {
   e_.finish(c, false);  // the client is closed
 }
 

@@ -11,28 +11,28 @@ class Engine;
 class RelaySession final : public Session {
  public:
   explicit RelaySession(Engine& e) : e_(e) {}
-  void start(Conn* c) override;
+  void start(Stream* c) override;
   bool watchWhileQueued() const override { return true; }
-  bool beforeConnect(Conn*) override { return false; }
-  void noServer(Conn* c, bool connect_timeout) override;
-  bool pinned(const Conn*) const override { return false; }
-  void redispatching(Conn*) override {}
-  void established(Conn* c) override;
-  void onRecv(Conn* c, int dir, int res, bool more, uint16_t bid) override;
-  void onSent(Conn* c, int dir, int res) override;
-  void clientShut(Conn* c, int res, bool waiting, bool abortonclose) override;
-  void closing(Conn*) override {}
-  void freed(Conn*) override {}
-  uint64_t deadline(const Conn* c) const override;
-  void onTimeout(Conn* c) override;
-  std::string_view requestData(const Conn* c) const override;
-  bool requestComplete(Conn* c) override;
-  void inspectStart(Conn* c, bool delay) override;
-  void inspectEnd(Conn*) override {}  // the client stays read until the server is there
-  void readMore(Conn*) override {}    // the client is read while rules wait
-  bool requestRules(Conn*, uint32_t, bool) override { return true; }
-  void noBackend(Conn* c) override;
-  const Txn* balanceTxn(const Conn*) const override { return nullptr; }
+  bool beforeConnect(Stream*) override { return false; }
+  void noServer(Stream* c, bool connect_timeout) override;
+  bool pinned(const Stream*) const override { return false; }
+  void redispatching(Stream*) override {}
+  void established(Stream* c) override;
+  void onRecv(Stream* c, int dir, int res, bool more, uint16_t bid) override;
+  void onSent(Stream* c, int dir, int res) override;
+  void clientShut(Stream* c, int res, bool waiting, bool abortonclose) override;
+  void closing(Stream*) override {}
+  void freed(Stream*) override {}
+  uint64_t deadline(const Stream* c) const override;
+  void onTimeout(Stream* c) override;
+  std::string_view requestData(const Stream* c) const override;
+  bool requestComplete(Stream* c) override;
+  void inspectStart(Stream* c, bool delay) override;
+  void inspectEnd(Stream*) override {}  // the client stays read until the server is there
+  void readMore(Stream*) override {}    // the client is read while rules wait
+  bool requestRules(Stream*, uint32_t, bool) override { return true; }
+  void noBackend(Stream* c) override;
+  const Txn* balanceTxn(const Stream*) const override { return nullptr; }
 
  private:
   Engine& e_;
