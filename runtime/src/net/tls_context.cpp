@@ -1,0 +1,305 @@
+#include "tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace lbc::rt {
+namespace {
+
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// One PEM file: the leaf, the rest of the chain, the key.
+struct Pem {
+  X509Ptr leaf{nullptr, &X509_free};
+  STACK_OF(X509) * chain = nullptr;
+  KeyPtr key{nullptr, &EVP_PKEY_free};
+  ~Pem() {
+    if (chain) sk_X509_pop_free(chain, X509_free);
+  }
+};
+
+bool readPem(const std::string& path, Pem& pem, std::string& err) {
+  BioPtr bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  if (!bio) {
+    err = path + ": cannot open (" + sslErrors() + ")";
+    return false;
+  }
+  pem.leaf.reset(PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr));
+  if (!pem.leaf) {
+    err = path + ": no certificate (" + sslErrors() + ")";
+    return false;
+  }
+  pem.chain = sk_X509_new_null();
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) sk_X509_push(pem.chain, x);
+  ERR_clear_error();  // the end of the certificates is reported as an error
+  BioPtr kbio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  pem.key.reset(kbio ? PEM_read_bio_PrivateKey(kbio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!pem.key) {
+    err = path + ": no private key (" + sslErrors() + ")";
+    return false;
+  }
+  return true;
+}
+
+// The names a certificate answers for: its DNS subjectAltNames, else its subject's CN.
+std::vector<std::string> certNames(X509* x) {
+  std::vector<std::string> names;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+    if (g->type != GEN_DNS) continue;
+    const ASN1_IA5STRING* s = g->d.dNSName;
+    names.push_back(
+        lower({reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), size_t(ASN1_STRING_length(s))}));
+  }
+  if (sans) GENERAL_NAMES_free(sans);
+  if (names.empty()) {
+    char cn[256];
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+    if (n > 0) names.push_back(lower({cn, size_t(n)}));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+bool applyVersions(SSL_CTX* ctx, const TlsVersions& v) {
+  return (!v.min || SSL_CTX_set_min_proto_version(ctx, v.min)) &&
+         (!v.max || SSL_CTX_set_max_proto_version(ctx, v.max));
+}
+
+bool applyCiphers(SSL_CTX* ctx, const std::string& ciphers, const std::string& suites, std::string& err) {
+  if (!ciphers.empty() && !SSL_CTX_set_cipher_list(ctx, ciphers.c_str())) {
+    err = "ciphers '" + ciphers + "' refused (" + sslErrors() + ")";
+    return false;
+  }
+  if (!suites.empty() && !SSL_CTX_set_ciphersuites(ctx, suites.c_str())) {
+    err = "ciphersuites '" + suites + "' refused (" + sslErrors() + ")";
+    return false;
+  }
+  return true;
+}
+
+// The server's SNI step: the SSL moves to the context holding the asked name's certificates.
+int onServerName(SSL* ssl, int* alert, void* arg) {
+  auto* sc = static_cast<const TlsServerContext*>(arg);
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
+  SSL_CTX* ctx = sc->forName(lower(name));
+  if (!ctx) {
+    if (!sc->strictSni()) return SSL_TLSEXT_ERR_OK;
+    *alert = SSL_AD_UNRECOGNIZED_NAME;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  if (ctx != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, ctx);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// ALPN: the first of the server's protocols the client offers (HAProxy's order); no overlap
+// goes on without ALPN, as HAProxy does.
+int onAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+           void* arg) {
+  auto* sc = static_cast<const TlsServerContext*>(arg);
+  const auto& mine = sc->alpnWire();
+  unsigned char* chosen = nullptr;
+  if (mine.empty() || SSL_select_next_proto(&chosen, outlen, mine.data(), unsigned(mine.size()), in, inlen) !=
+                          OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+int onClientSession(SSL* ssl, SSL_SESSION* sess) {
+  auto* cc = static_cast<TlsClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  if (!cc || !cc->reuses()) return 0;
+  cc->keepSession(sess);
+  return 1;  // the reference is ours now
+}
+
+}  // namespace
+
+std::string sslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "no OpenSSL error" : out;
+}
+
+bool alpnToWire(const std::vector<std::string>& names, std::vector<uint8_t>& out) {
+  out.clear();
+  for (const auto& n : names) {
+    if (n.empty() || n.size() > 255) return false;
+    out.push_back(uint8_t(n.size()));
+    out.insert(out.end(), n.begin(), n.end());
+  }
+  return true;
+}
+
+SSL_CTX* TlsServerContext::newCtx(const TlsServerSettings& s, std::string& err) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) {
+    err = "SSL_CTX_new: " + sslErrors();
+    return nullptr;
+  }
+  ctxs_.emplace_back(ctx, &SSL_CTX_free);
+  uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION;
+  if (!s.prefer_client_ciphers) opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+  if (s.no_tickets) opts |= SSL_OP_NO_TICKET;
+  SSL_CTX_set_options(ctx, opts);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  static const unsigned char kSidCtx[] = "lbc";
+  SSL_CTX_set_session_id_context(ctx, kSidCtx, sizeof kSidCtx - 1);
+  if (!applyVersions(ctx, s.versions)) {
+    err = "ssl-min-ver/ssl-max-ver refused (" + sslErrors() + ")";
+    return nullptr;
+  }
+  if (!applyCiphers(ctx, s.ciphers, s.ciphersuites, err)) return nullptr;
+  if (!s.curves.empty() && !SSL_CTX_set1_groups_list(ctx, s.curves.c_str())) {
+    err = "curves '" + s.curves + "' refused (" + sslErrors() + ")";
+    return nullptr;
+  }
+  if (s.verify != TlsVerify::kNone) {
+    if (s.ca_file.empty()) {
+      err = "verify optional|required needs a ca-file";
+      return nullptr;
+    }
+    if (!SSL_CTX_load_verify_locations(ctx, s.ca_file.c_str(), nullptr)) {
+      err = s.ca_file + ": " + sslErrors();
+      return nullptr;
+    }
+    SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(s.ca_file.c_str()));
+    int mode = SSL_VERIFY_PEER;
+    if (s.verify == TlsVerify::kRequired) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(ctx, mode, nullptr);
+  }
+  // Both callbacks on every context: after SNI switched contexts, ALPN runs on the new one.
+  SSL_CTX_set_tlsext_servername_callback(ctx, onServerName);
+  SSL_CTX_set_tlsext_servername_arg(ctx, this);
+  SSL_CTX_set_alpn_select_cb(ctx, onAlpn, this);
+  return ctx;
+}
+
+bool TlsServerContext::build(const TlsServerSettings& s, std::string& err) {
+  if (s.crt.empty()) {
+    err = "ssl needs at least one crt";
+    return false;
+  }
+  if (!alpnToWire(s.alpn, alpn_)) {
+    err = "alpn: a protocol name is empty or longer than 255 bytes";
+    return false;
+  }
+  strict_sni_ = s.strict_sni;
+  // Certificates with the same names share a context (RSA and ECDSA side by side).
+  std::vector<std::pair<std::vector<std::string>, SSL_CTX*>> groups;
+  for (const auto& path : s.crt) {
+    Pem pem;
+    if (!readPem(path, pem, err)) return false;
+    std::vector<std::string> names = certNames(pem.leaf.get());
+    SSL_CTX* ctx = nullptr;
+    for (auto& [n, c] : groups)
+      if (n == names) ctx = c;
+    if (!ctx) {
+      if (!(ctx = newCtx(s, err))) return false;
+      groups.emplace_back(names, ctx);
+      for (const auto& n : names) names_.emplace(n, ctx);  // the first crt naming it wins
+    }
+    if (!SSL_CTX_use_cert_and_key(ctx, pem.leaf.get(), pem.key.get(), pem.chain, 1)) {
+      err = path + ": certificate and key refused (" + sslErrors() + ")";
+      return false;
+    }
+    if (!default_) default_ = ctx;
+  }
+  return true;
+}
+
+SSL_CTX* TlsServerContext::forName(std::string_view name) const {
+  if (auto it = names_.find(std::string(name)); it != names_.end()) return it->second;
+  size_t dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0) return nullptr;
+  std::string wild = "*" + std::string(name.substr(dot));
+  auto it = names_.find(wild);
+  return it == names_.end() ? nullptr : it->second;
+}
+
+TlsClientContext::~TlsClientContext() {
+  if (session_) SSL_SESSION_free(session_);
+}
+
+bool TlsClientContext::build(const TlsClientSettings& s, std::string& err) {
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
+  SSL_CTX* ctx = ctx_.get();
+  if (!ctx) {
+    err = "SSL_CTX_new: " + sslErrors();
+    return false;
+  }
+  SSL_CTX_set_app_data(ctx, this);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (!applyVersions(ctx, s.versions)) {
+    err = "ssl-min-ver/ssl-max-ver refused (" + sslErrors() + ")";
+    return false;
+  }
+  if (!applyCiphers(ctx, s.ciphers, s.ciphersuites, err)) return false;
+  std::vector<uint8_t> wire;
+  if (!alpnToWire(s.alpn, wire)) {
+    err = "alpn: a protocol name is empty or longer than 255 bytes";
+    return false;
+  }
+  if (!wire.empty() && SSL_CTX_set_alpn_protos(ctx, wire.data(), unsigned(wire.size())) != 0) {
+    err = "alpn refused (" + sslErrors() + ")";
+    return false;
+  }
+  verify_ = s.verify == TlsVerify::kRequired;
+  if (verify_) {
+    bool ok = s.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                                : SSL_CTX_load_verify_locations(ctx, s.ca_file.c_str(), nullptr);
+    if (!ok) {
+      err = (s.ca_file.empty() ? "default CA paths" : s.ca_file) + ": " + sslErrors();
+      return false;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  }
+  if (!s.crt.empty()) {
+    Pem pem;
+    if (!readPem(s.crt, pem, err)) return false;
+    if (!SSL_CTX_use_cert_and_key(ctx, pem.leaf.get(), pem.key.get(), pem.chain, 1)) {
+      err = s.crt + ": certificate and key refused (" + sslErrors() + ")";
+      return false;
+    }
+  }
+  reuse_ = s.reuse;
+  // Sessions are kept by this context (one per server), not in OpenSSL's cache.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, onClientSession);
+  return true;
+}
+
+SSL_SESSION* TlsClientContext::takeSession() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (session_) SSL_SESSION_up_ref(session_);
+  return session_;
+}
+
+void TlsClientContext::keepSession(SSL_SESSION* s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (session_) SSL_SESSION_free(session_);
+  session_ = s;
+}
+
+}  // namespace lbc::rt

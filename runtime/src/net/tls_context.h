@@ -1,0 +1,116 @@
+// OpenSSL contexts built from typed settings: one TlsServerContext per `bind ... ssl` (its
+// certificates grouped by name for SNI selection), one TlsClientContext per `server ... ssl`
+// (verify, SNI, ALPN, the session kept for reuse). Built once per generation, read-only after
+// build() except the client's session slot (locked: every worker thread shares it). Contexts
+// are refcounted by OpenSSL, so an SSL made from one outlives nothing it needs.
+#pragma once
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace lbc::rt {
+
+enum class TlsVerify : uint8_t { kNone, kOptional, kRequired };
+
+// TLS1_VERSION..TLS1_3_VERSION; 0: OpenSSL's bound.
+struct TlsVersions {
+  int min = 0;
+  int max = 0;
+};
+
+struct TlsServerSettings {
+  // PEM files, each a certificate, its chain and its key. The first one's certificate is the
+  // default (no SNI, or an unknown name when !strict_sni). Several files for one name with
+  // different key types (RSA, ECDSA) are served side by side, chosen by the client's sigalgs.
+  std::vector<std::string> crt;
+  bool strict_sni = false;
+  std::vector<std::string> alpn;  // server preference order, as `alpn h2,http/1.1`
+  std::string ciphers;            // TLS <= 1.2, OpenSSL cipher list syntax
+  std::string ciphersuites;       // TLS 1.3
+  std::string curves;             // groups list, "X25519:P-256"
+  TlsVersions versions;
+  bool no_tickets = false;
+  bool prefer_client_ciphers = false;
+  TlsVerify verify = TlsVerify::kNone;
+  std::string ca_file;  // client certificates' CAs (verify optional|required)
+};
+
+struct TlsClientSettings {
+  std::vector<std::string> alpn;
+  std::string ciphers;
+  std::string ciphersuites;
+  TlsVersions versions;
+  TlsVerify verify = TlsVerify::kRequired;  // kOptional is kNone for a client
+  std::string ca_file;                      // empty: the system's default paths
+  std::string crt;                          // a client certificate PEM (chain + key), optional
+  bool reuse = true;                        // keep the last session to resume the next one
+};
+
+using SslCtxPtr = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
+
+class TlsServerContext {
+ public:
+  TlsServerContext() = default;
+  TlsServerContext(const TlsServerContext&) = delete;
+  TlsServerContext& operator=(const TlsServerContext&) = delete;
+
+  // False with `err` set (the file and OpenSSL's reason) when a setting or a file is refused.
+  bool build(const TlsServerSettings& s, std::string& err);
+
+  // The context an accepted connection starts on (the default certificate); SNI moves the SSL
+  // to the context of the name it asks for.
+  SSL_CTX* initial() const { return default_; }
+  // The context holding the certificates for `name` (lower case): exact, then `*.` + parent;
+  // null when none.
+  SSL_CTX* forName(std::string_view name) const;
+  bool strictSni() const { return strict_sni_; }
+  const std::vector<uint8_t>& alpnWire() const { return alpn_; }
+
+ private:
+  SSL_CTX* newCtx(const TlsServerSettings& s, std::string& err);
+  SSL_CTX* ctxFor(const std::vector<std::string>& names, const TlsServerSettings& s, std::string& err);
+
+  std::vector<SslCtxPtr> ctxs_;                      // one per distinct name set, owned
+  std::unordered_map<std::string, SSL_CTX*> names_;  // exact and "*.suffix" names
+  SSL_CTX* default_ = nullptr;
+  bool strict_sni_ = false;
+  std::vector<uint8_t> alpn_;  // wire format: length-prefixed protocols
+};
+
+class TlsClientContext {
+ public:
+  TlsClientContext() = default;
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+  ~TlsClientContext();
+
+  bool build(const TlsClientSettings& s, std::string& err);
+  SSL_CTX* ctx() const { return ctx_.get(); }
+  bool verifies() const { return verify_; }
+
+  // Session reuse: the last session a server gave (a ticket or an id), offered by the next
+  // connection. get() returns a new reference (SSL_SESSION_free it) or null.
+  SSL_SESSION* takeSession() const;
+  void keepSession(SSL_SESSION* s);  // takes a reference
+  bool reuses() const { return reuse_; }
+
+ private:
+  SslCtxPtr ctx_{nullptr, &SSL_CTX_free};
+  bool verify_ = true;
+  bool reuse_ = true;
+  mutable std::mutex mu_;
+  SSL_SESSION* session_ = nullptr;
+};
+
+// Protocol names to ALPN's wire format; false when a name is empty or longer than 255 bytes.
+bool alpnToWire(const std::vector<std::string>& names, std::vector<uint8_t>& out);
+
+// OpenSSL's error queue as one line (emptied), for diagnostics and logs.
+std::string sslErrors();
+
+}  // namespace lbc::rt

@@ -1,0 +1,303 @@
+// The TLS transport over a real loop with real peers: openssl s_client against the server side,
+// openssl s_server against the client side, and both sides of lbc's transport on one socket pair
+// (bulk data, close_notify, idle parking, a bad record mid-stream). Certificates are made at test
+// time with the openssl tool.
+#include "net/tls_transport.h"
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include <regex>
+
+#include "tls_test_util.h"
+
+namespace lbc::rt {
+namespace {
+
+using tlstest::Child;
+using tlstest::Listener;
+using tlstest::Recorder;
+
+std::string pattern(size_t n, char salt) {
+  std::string s;
+  s.reserve(n);
+  for (size_t i = 0; s.size() < n; ++i) {
+    s += std::to_string(i * 7919 + size_t(salt));
+    s += (i % 16 == 15) ? '\n' : ' ';
+  }
+  s.resize(n - 1);
+  s += '\n';
+  return s;
+}
+
+std::string leafCn(const TlsTransport& t) {
+  X509* x = SSL_get_certificate(t.ssl());
+  char cn[256] = "";
+  if (x) X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
+int leafKeyType(const TlsTransport& t) {
+  X509* x = SSL_get_certificate(t.ssl());
+  return x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : 0;
+}
+
+class TlsTransportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { certs_ok_ = certs_.make(); }
+  static void TearDownTestSuite() { certs_.remove(); }
+
+  void SetUp() override {
+    ASSERT_TRUE(certs_ok_) << "could not make test certificates with the openssl tool";
+    std::string err;
+    LoopOptions o;
+    o.sq_entries = 64;
+    o.cq_entries = 256;
+    o.buf_count = 64;
+    if (!loop.init(o, err)) GTEST_SKIP() << "no io_uring here: " << err;
+  }
+
+  void prepare(TlsTransport& t, Recorder& r) {
+    t.setLoop(&loop);
+    r.loop = &loop;
+    t.setUser(&r);
+  }
+
+  template <class F>
+  bool run(F done, int ms = 10000) {
+    return tlstest::runUntil(loop, done, ms);
+  }
+
+  // recvInto until `n` bytes, the end or an error.
+  void readInto(TlsTransport& t, Recorder& r, size_t n) {
+    while (r.data.size() < n && !r.eof && !r.recv_err) {
+      int before = r.count(TransportEvent::kRecv);
+      t.recvInto(r.into, sizeof r.into);
+      if (!run([&] { return r.count(TransportEvent::kRecv) > before; })) break;
+    }
+  }
+
+  void closeAndDrain(TlsTransport& t) {
+    t.close(false);
+    run([&] { return !t.busy(); });
+    EXPECT_EQ(t.busy(), 0u);
+  }
+
+  TlsServerContext& serverCtx(TlsServerSettings s) {
+    auto& c = server_ctxs_.emplace_back(std::make_unique<TlsServerContext>());
+    std::string err;
+    EXPECT_TRUE(c->build(s, err)) << err;
+    return *c;
+  }
+
+  // One handshake of `s_client <args>` (stdin empty) against the server side.
+  struct Shake {
+    int res = 1;
+    std::string cn, alpn, sni, error;
+    int key_type = 0;
+  };
+  Shake shake(TlsServerContext& ctx, const std::string& args) {
+    Listener l;
+    Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) + " " + args +
+            " -nocommands </dev/null >/dev/null 2>&1");
+    Shake out;
+    int fd = l.accept();
+    EXPECT_GE(fd, 0);
+    if (fd < 0) return out;
+    TlsTransport t;
+    Recorder r;
+    prepare(t, r);
+    EXPECT_TRUE(t.setServer(ctx));
+    t.adopt(fd, true);
+    EXPECT_FALSE(t.handshake());
+    run([&] { return r.ready; });
+    out = {r.ready_res, leafCn(t),     std::string(t.alpn()), std::string(t.serverName()),
+           t.error(),   leafKeyType(t)};
+    closeAndDrain(t);
+    c.wait(5000);
+    return out;
+  }
+
+  static inline tlstest::Certs certs_;
+  static inline bool certs_ok_ = false;
+  Loop loop;
+  std::vector<std::unique_ptr<TlsServerContext>> server_ctxs_;
+};
+
+TEST_F(TlsTransportTest, ServerHandshakesWithSClientChoosesAlpnAndCarriesDataBothWays) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem"), certs_.path("www.pem"), certs_.path("wild.pem")};
+  s.alpn = {"h2", "http/1.1"};
+  TlsServerContext& ctx = serverCtx(s);
+  const std::string up = pattern(50000, 'u'), down = pattern(100000, 'd');
+  tlstest::writeFile(certs_.path("up.txt"), up);
+  Listener l;
+  Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) +
+          " -servername www.example.test -alpn http/1.1,h2 -ign_eof -brief -nocommands <" +
+          certs_.path("up.txt") + " >" + certs_.path("down.txt") + " 2>" + certs_.path("client.err"));
+  int fd = l.accept();
+  ASSERT_GE(fd, 0);
+  TlsTransport t;
+  Recorder r;
+  prepare(t, r);
+  ASSERT_TRUE(t.setServer(ctx));
+  t.adopt(fd, true);
+  EXPECT_FALSE(t.handshake());
+  ASSERT_TRUE(run([&] { return r.ready; }));
+  ASSERT_EQ(r.ready_res, 0) << t.error();
+  EXPECT_EQ(t.alpn(), "h2");  // the server's preference among what the client offers
+  EXPECT_EQ(t.serverName(), "www.example.test");
+  EXPECT_EQ(leafCn(t), "www.example.test");
+  EXPECT_EQ(t.version(), "TLSv1.3");
+
+  readInto(t, r, up.size());
+  EXPECT_EQ(r.data.size(), up.size());
+  EXPECT_TRUE(r.data == up);
+  t.send(down.data(), down.size());
+  ASSERT_TRUE(run([&] { return !r.sent.empty(); }));
+  EXPECT_EQ(r.sent[0], int(down.size()));  // one report, the caller's bytes only
+
+  // close_notify then FIN: s_client answers with its own close_notify and exits.
+  t.shutdownWrite();
+  readInto(t, r, ~size_t(0));
+  EXPECT_TRUE(r.eof);
+  EXPECT_TRUE(SSL_get_shutdown(t.ssl()) & SSL_RECEIVED_SHUTDOWN);
+  EXPECT_EQ(c.wait(5000), 0);
+  EXPECT_TRUE(tlstest::readFile(certs_.path("down.txt")) == down);
+  EXPECT_NE(tlstest::readFile(certs_.path("client.err")).find("Peer certificate: CN = www.example.test"),
+            std::string::npos);
+  closeAndDrain(t);
+}
+
+TEST_F(TlsTransportTest, SniPicksTheExactNameAWildcardOrTheDefault) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem"), certs_.path("www.pem"), certs_.path("wild.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  EXPECT_EQ(shake(ctx, "-servername www.example.test").cn, "www.example.test");
+  EXPECT_EQ(shake(ctx, "-servername WWW.Example.Test").cn, "www.example.test");
+  Shake w = shake(ctx, "-servername a.wild.test");
+  EXPECT_EQ(w.res, 0) << w.error;
+  EXPECT_EQ(w.cn, "*.wild.test");
+  EXPECT_EQ(w.sni, "a.wild.test");
+  EXPECT_EQ(shake(ctx, "-servername b.a.wild.test").cn, "default.test");  // one label only
+  EXPECT_EQ(shake(ctx, "-servername unknown.test").cn, "default.test");
+  EXPECT_EQ(shake(ctx, "-noservername").cn, "default.test");
+  EXPECT_EQ(shake(ctx, "-alpn foo").alpn, "");  // no ALPN configured: none chosen, no failure
+
+  s.strict_sni = true;
+  TlsServerContext& strict = serverCtx(s);
+  EXPECT_EQ(shake(strict, "-servername www.example.test").res, 0);
+  Shake u = shake(strict, "-servername unknown.test");
+  EXPECT_EQ(u.res, -EPROTO);
+  EXPECT_NE(u.error.find("SSL handshake failure"), std::string::npos) << u.error;
+}
+
+TEST_F(TlsTransportTest, RsaAndEcdsaCertificatesForOneNameAreChosenByTheClientsSigalgs) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem"), certs_.path("dual_rsa.pem"), certs_.path("dual_ec.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  Shake ec = shake(ctx, "-servername dual.test -sigalgs ecdsa_secp256r1_sha256");
+  EXPECT_EQ(ec.res, 0) << ec.error;
+  EXPECT_EQ(ec.cn, "dual.test");
+  EXPECT_EQ(ec.key_type, EVP_PKEY_EC);
+  Shake rsa = shake(ctx, "-servername dual.test -sigalgs rsa_pss_rsae_sha256");
+  EXPECT_EQ(rsa.res, 0) << rsa.error;
+  EXPECT_EQ(rsa.cn, "dual.test");
+  EXPECT_EQ(rsa.key_type, EVP_PKEY_RSA);
+}
+
+TEST_F(TlsTransportTest, VersionsCiphersAndGroupsAreApplied) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  s.versions = {TLS1_2_VERSION, TLS1_2_VERSION};
+  s.ciphers = "ECDHE-RSA-AES128-GCM-SHA256";
+  s.curves = "P-256";
+  TlsServerContext& ctx = serverCtx(s);
+  Shake ok = shake(ctx, "");
+  EXPECT_EQ(ok.res, 0) << ok.error;
+  EXPECT_EQ(shake(ctx, "-tls1_3").res, -EPROTO);
+  EXPECT_EQ(shake(ctx, "-cipher ECDHE-RSA-AES256-GCM-SHA384 -tls1_2").res, -EPROTO);
+  EXPECT_EQ(shake(ctx, "-groups X25519").res, -EPROTO);
+
+  TlsServerSettings bad;
+  bad.crt = {certs_.path("default.pem")};
+  bad.ciphersuites = "NOT_A_SUITE";
+  TlsServerContext c;
+  std::string err;
+  EXPECT_FALSE(c.build(bad, err));
+  EXPECT_NE(err.find("ciphersuites"), std::string::npos);
+  bad = {};
+  bad.crt = {certs_.path("missing.pem")};
+  EXPECT_FALSE(c.build(bad, err));
+  EXPECT_NE(err.find("missing.pem"), std::string::npos);
+}
+
+TEST_F(TlsTransportTest, ClientCertificatesAreVerifiedWhenRequired) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  s.verify = TlsVerify::kRequired;
+  s.ca_file = certs_.path("ca.pem");
+  TlsServerContext& ctx = serverCtx(s);
+  EXPECT_EQ(shake(ctx, "-cert " + certs_.path("www.pem")).res, 0);
+  EXPECT_EQ(shake(ctx, "").res, -EPROTO);  // no certificate
+  s.verify = TlsVerify::kOptional;
+  TlsServerContext& opt = serverCtx(s);
+  EXPECT_EQ(shake(opt, "").res, 0);
+}
+
+// Not TLS at all, a record longer than TLS allows: the handshake fails at once, nothing stays.
+TEST_F(TlsTransportTest, GarbageAndOversizedRecordsFailTheHandshake) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  const std::string inputs[] = {"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                                std::string("\x16\x03\x01\xff\xff", 5) + std::string(64, 'A'),
+                                std::string(3000, '\0')};
+  for (const auto& in : inputs) {
+    Listener l;
+    int c = tlstest::connectTo(l.port);
+    int fd = l.accept();
+    ASSERT_GE(fd, 0);
+    TlsTransport t;
+    Recorder r;
+    prepare(t, r);
+    ASSERT_TRUE(t.setServer(ctx));
+    t.adopt(fd, true);
+    t.handshake();
+    ASSERT_EQ(::write(c, in.data(), in.size()), ssize_t(in.size()));
+    ASSERT_TRUE(run([&] { return r.ready; }));
+    EXPECT_EQ(r.ready_res, -EPROTO);
+    EXPECT_NE(t.error().find("SSL handshake failure"), std::string::npos) << t.error();
+    closeAndDrain(t);
+    ::close(c);
+  }
+}
+
+// A client that sends part of a ClientHello and stops: no report, one pending read, and a close
+// (the session's handshake timeout) ends it cleanly.
+TEST_F(TlsTransportTest, AClientStallingMidHandshakeIsClosedCleanly) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  Listener l;
+  int c = tlstest::connectTo(l.port);
+  int fd = l.accept();
+  ASSERT_GE(fd, 0);
+  TlsTransport t;
+  Recorder r;
+  prepare(t, r);
+  ASSERT_TRUE(t.setServer(ctx));
+  t.adopt(fd, true);
+  t.handshake();
+  const std::string part =
+      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(40, 'r');
+  ASSERT_EQ(::write(c, part.data(), part.size()), ssize_t(part.size()));
+  EXPECT_FALSE(run([&] { return r.ready; }, 300));
+  EXPECT_EQ(t.busy(), 1u);  // the socket's read, holding no buffer
+  closeAndDrain(t);
+  EXPECT_TRUE(r.events.empty() || r.events.back().kind == TransportEvent::kDone);
+  ::close(c);
+}
+
+}  // namespace
+}  // namespace lbc::rt
