@@ -124,7 +124,8 @@ int onAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigne
 int onClientSession(SSL* ssl, SSL_SESSION* sess) {
   auto* cc = static_cast<TlsClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   if (!cc || !cc->reuses()) return 0;
-  cc->keepSession(sess);
+  const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  cc->keepSession(sess, sni ? sni : "");
   return 1;  // the reference is ours now
 }
 
@@ -290,16 +291,18 @@ bool TlsClientContext::build(const TlsClientSettings& s, std::string& err) {
   return true;
 }
 
-SSL_SESSION* TlsClientContext::takeSession() const {
+SSL_SESSION* TlsClientContext::takeSession(std::string_view sni) const {
   std::lock_guard<std::mutex> lk(mu_);
-  if (session_) SSL_SESSION_up_ref(session_);
+  if (!session_ || session_sni_ != sni) return nullptr;
+  SSL_SESSION_up_ref(session_);
   return session_;
 }
 
-void TlsClientContext::keepSession(SSL_SESSION* s) {
+void TlsClientContext::keepSession(SSL_SESSION* s, std::string_view sni) {
   std::lock_guard<std::mutex> lk(mu_);
   if (session_) SSL_SESSION_free(session_);
   session_ = s;
+  session_sni_ = sni;
 }
 
 }  // namespace lbc::rt

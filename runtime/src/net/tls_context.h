@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -93,10 +94,11 @@ class TlsClientContext {
   SSL_CTX* ctx() const { return ctx_.get(); }
   bool verifies() const { return verify_; }
 
-  // Session reuse: the last session a server gave (a ticket or an id), offered by the next
-  // connection. get() returns a new reference (SSL_SESSION_free it) or null.
-  SSL_SESSION* takeSession() const;
-  void keepSession(SSL_SESSION* s);  // takes a reference
+  // Session reuse: the last session a server gave (a ticket or an id) and the SNI it was made
+  // under, offered by the next connection with the same SNI. takeSession returns a new
+  // reference (SSL_SESSION_free it) or null.
+  SSL_SESSION* takeSession(std::string_view sni) const;
+  void keepSession(SSL_SESSION* s, std::string_view sni);  // takes the reference
   bool reuses() const { return reuse_; }
 
  private:
@@ -105,6 +107,7 @@ class TlsClientContext {
   bool reuse_ = true;
   mutable std::mutex mu_;
   SSL_SESSION* session_ = nullptr;
+  std::string session_sni_;
 };
 
 // Protocol names to ALPN's wire format; false when a name is empty or longer than 255 bytes.

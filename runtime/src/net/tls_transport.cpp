@@ -33,6 +33,30 @@ bool peekIdle(int fd) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+// An idle TLS connection may have bytes waiting that are not application data (a TLS 1.3
+// server's session tickets, sent after its Finished): OpenSSL takes them now, without waiting.
+// Still usable when they held no application byte and no close.
+bool absorbIdle(int fd, SSL* ssl) {
+  BIO* rbio = SSL_get_rbio(ssl);
+  char buf[4096];
+  for (int i = 0; i < 16; ++i) {  // bounded: a peer sending more while idle is not idle
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      BIO_write(rbio, buf, int(n));
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return false;
+    break;
+  }
+  if (SSL_pending(ssl) == 0 && BIO_ctrl_pending(rbio) == 0) return true;
+  ERR_clear_error();
+  char b;
+  int r = SSL_read(ssl, &b, 1);
+  bool idle = r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ;
+  ERR_clear_error();
+  return idle;
+}
+
 // close_notify (or an alert) straight to the socket without waiting: a connection going away
 // owes its peer this much, and it is a few bytes a non-blocking send takes at once.
 void sendNow(int fd, SSL* ssl) {
@@ -123,7 +147,9 @@ bool TlsTransport::setClient(const TlsClientContext& ctx, std::string_view sni) 
     if (ctx.verifies()) SSL_set1_host(ssl_, name.c_str());
   }
   if (ctx.reuses()) {
-    if (SSL_SESSION* s = ctx.takeSession()) {
+    // Only a session made under the same SNI is offered (as HAProxy does): a resumed session
+    // skips the certificate check the new name would need.
+    if (SSL_SESSION* s = ctx.takeSession(sni)) {
       SSL_set_session(ssl_, s);
       SSL_SESSION_free(s);
     }
@@ -391,7 +417,9 @@ bool TlsTransport::connectedNow() const {
 }
 
 bool TlsTransport::idleAlive() const {
-  return fd_ >= 0 && peekIdle(fd_) && (!ssl_ || (SSL_pending(ssl_) == 0 && BIO_ctrl_pending(rbio_) == 0));
+  if (fd_ < 0) return false;
+  if (!ssl_ || phase_ != Phase::kOpen || recv_armed_) return peekIdle(fd_);
+  return absorbIdle(fd_, ssl_);
 }
 
 void TlsTransport::discardUnread() {
@@ -439,9 +467,8 @@ void TlsTransport::adoptParked(int fd) {
 }
 
 bool TlsTransport::probeIdle(int fd) {
-  if (!peekIdle(fd)) return false;
   SSL* s = size_t(fd) < t_parked.size() ? t_parked[fd] : nullptr;
-  return !s || SSL_pending(s) == 0;
+  return s ? absorbIdle(fd, s) : peekIdle(fd);
 }
 
 void TlsTransport::closeDetached(int fd) {

@@ -19,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/loop.h"
-#include "net/transport.h"
+#include "net/tls_transport.h"
 
 extern char** environ;
 
@@ -191,6 +193,53 @@ struct Certs {
   void remove() const {
     if (!dir.empty()) std::filesystem::remove_all(dir);
   }
+};
+
+// A loop and the certificates, for every TLS test.
+class TlsLoopTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { certs_ok_ = certs_.make(); }
+  static void TearDownTestSuite() { certs_.remove(); }
+
+  void SetUp() override {
+    ASSERT_TRUE(certs_ok_) << "could not make test certificates with the openssl tool";
+    std::string err;
+    LoopOptions o;
+    o.sq_entries = 64;
+    o.cq_entries = 256;
+    o.buf_count = 64;
+    if (!loop.init(o, err)) GTEST_SKIP() << "no io_uring here: " << err;
+  }
+
+  void prepare(TlsTransport& t, Recorder& r) {
+    t.setLoop(&loop);
+    r.loop = &loop;
+    t.setUser(&r);
+  }
+
+  template <class F>
+  bool run(F done, int ms = 10000) {
+    return runUntil(loop, done, ms);
+  }
+
+  // recvInto until `n` bytes, the end or an error.
+  void readInto(TlsTransport& t, Recorder& r, size_t n) {
+    while (r.data.size() < n && !r.eof && !r.recv_err) {
+      int before = r.count(TransportEvent::kRecv);
+      t.recvInto(r.into, sizeof r.into);
+      if (!run([&] { return r.count(TransportEvent::kRecv) > before; })) break;
+    }
+  }
+
+  void closeAndDrain(TlsTransport& t) {
+    t.close(false);
+    run([&] { return !t.busy(); });
+    EXPECT_EQ(t.busy(), 0u);
+  }
+
+  static inline Certs certs_;
+  static inline bool certs_ok_ = false;
+  Loop loop;
 };
 
 }  // namespace lbc::rt::tlstest

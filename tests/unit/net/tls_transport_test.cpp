@@ -42,47 +42,8 @@ int leafKeyType(const TlsTransport& t) {
   return x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : 0;
 }
 
-class TlsTransportTest : public ::testing::Test {
+class TlsTransportTest : public tlstest::TlsLoopTest {
  protected:
-  static void SetUpTestSuite() { certs_ok_ = certs_.make(); }
-  static void TearDownTestSuite() { certs_.remove(); }
-
-  void SetUp() override {
-    ASSERT_TRUE(certs_ok_) << "could not make test certificates with the openssl tool";
-    std::string err;
-    LoopOptions o;
-    o.sq_entries = 64;
-    o.cq_entries = 256;
-    o.buf_count = 64;
-    if (!loop.init(o, err)) GTEST_SKIP() << "no io_uring here: " << err;
-  }
-
-  void prepare(TlsTransport& t, Recorder& r) {
-    t.setLoop(&loop);
-    r.loop = &loop;
-    t.setUser(&r);
-  }
-
-  template <class F>
-  bool run(F done, int ms = 10000) {
-    return tlstest::runUntil(loop, done, ms);
-  }
-
-  // recvInto until `n` bytes, the end or an error.
-  void readInto(TlsTransport& t, Recorder& r, size_t n) {
-    while (r.data.size() < n && !r.eof && !r.recv_err) {
-      int before = r.count(TransportEvent::kRecv);
-      t.recvInto(r.into, sizeof r.into);
-      if (!run([&] { return r.count(TransportEvent::kRecv) > before; })) break;
-    }
-  }
-
-  void closeAndDrain(TlsTransport& t) {
-    t.close(false);
-    run([&] { return !t.busy(); });
-    EXPECT_EQ(t.busy(), 0u);
-  }
-
   TlsServerContext& serverCtx(TlsServerSettings s) {
     auto& c = server_ctxs_.emplace_back(std::make_unique<TlsServerContext>());
     std::string err;
@@ -118,9 +79,6 @@ class TlsTransportTest : public ::testing::Test {
     return out;
   }
 
-  static inline tlstest::Certs certs_;
-  static inline bool certs_ok_ = false;
-  Loop loop;
   std::vector<std::unique_ptr<TlsServerContext>> server_ctxs_;
 };
 
