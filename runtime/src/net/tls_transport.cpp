@@ -114,7 +114,9 @@ void TlsTransport::reset() {
 
 bool TlsTransport::makeSsl(SSL_CTX* ctx) {
   freeSsl();
+  std::string_view prefix = prefix_;  // setSendPrefix may come before or after the role
   reset();
+  prefix_ = prefix;
   ERR_clear_error();
   ssl_ = SSL_new(ctx);
   rbio_ = BIO_new(BIO_s_mem());
