@@ -66,11 +66,15 @@ void sendNow(int fd, SSL* ssl) {
   if (n > 0) (void)::send(fd, buf, size_t(n), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-void closeNotifyNow(int fd, SSL* ssl) {
+// A connection we close sends close_notify when it can (nothing else on its way out) and is
+// marked shut either way: OpenSSL drops from its cache the session of an SSL freed unshut, as
+// it would a broken one, and HAProxy's sessions stay resumable after any close it makes.
+void closeNotifyNow(int fd, SSL* ssl, bool can_send) {
   if (!SSL_is_init_finished(ssl) || (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN)) return;
   ERR_clear_error();
+  if (!can_send) SSL_set_quiet_shutdown(ssl, 1);
   SSL_shutdown(ssl);
-  sendNow(fd, ssl);
+  if (can_send) sendNow(fd, ssl);
   ERR_clear_error();
 }
 
@@ -382,10 +386,8 @@ void TlsTransport::resetOnClose() {
 
 void TlsTransport::close(bool reset_conn) {
   if (fd_ < 0) return;
-  if (reset_conn)
-    resetOnClose();
-  else if (ssl_ && phase_ == Phase::kOpen && !sending_)
-    closeNotifyNow(fd_, ssl_);
+  if (reset_conn) resetOnClose();
+  if (ssl_ && phase_ == Phase::kOpen) closeNotifyNow(fd_, ssl_, !reset_conn && !sending_);
   io_uring_prep_cancel_fd(submit(kAux), fd_, IORING_ASYNC_CANCEL_ALL);
   io_uring_prep_close(submit(kAux), fd_);
   fd_ = -1;
@@ -396,10 +398,8 @@ void TlsTransport::close(bool reset_conn) {
 
 void TlsTransport::closeNow(bool reset_conn) {
   if (fd_ < 0) return;
-  if (reset_conn)
-    resetOnClose();
-  else if (ssl_ && phase_ == Phase::kOpen && !sending_)
-    closeNotifyNow(fd_, ssl_);
+  if (reset_conn) resetOnClose();
+  if (ssl_ && phase_ == Phase::kOpen) closeNotifyNow(fd_, ssl_, !reset_conn && !sending_);
   ::close(fd_);
   fd_ = -1;
   closed_ = true;
@@ -475,7 +475,7 @@ bool TlsTransport::probeIdle(int fd) {
 
 void TlsTransport::closeDetached(int fd) {
   if (size_t(fd) < t_parked.size() && t_parked[fd]) {
-    closeNotifyNow(fd, t_parked[fd]);
+    closeNotifyNow(fd, t_parked[fd], true);
     SSL_free(t_parked[fd]);
     t_parked[fd] = nullptr;
   }

@@ -56,11 +56,12 @@ class TlsTransportTest : public tlstest::TlsLoopTest {
     int res = 1;
     std::string cn, alpn, sni, error;
     int key_type = 0;
+    bool reused = false;
   };
   Shake shake(TlsServerContext& ctx, const std::string& args) {
     Listener l;
     Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) + " " + args +
-            " -nocommands </dev/null >/dev/null 2>&1");
+            " -nocommands </dev/null >" + certs_.path("s_client.log") + " 2>&1");
     Shake out;
     int fd = l.accept();
     EXPECT_GE(fd, 0);
@@ -72,8 +73,13 @@ class TlsTransportTest : public tlstest::TlsLoopTest {
     t.adopt(fd, true);
     EXPECT_FALSE(t.handshake());
     run([&] { return r.ready; });
-    out = {r.ready_res, leafCn(t),     std::string(t.alpn()), std::string(t.serverName()),
-           t.error(),   leafKeyType(t)};
+    out.res = r.ready_res;
+    out.cn = leafCn(t);
+    out.alpn = t.alpn();
+    out.sni = t.serverName();
+    out.error = t.error();
+    out.key_type = leafKeyType(t);
+    out.reused = t.sessionReused();
     closeAndDrain(t);
     c.wait(5000);
     return out;
@@ -201,6 +207,66 @@ TEST_F(TlsTransportTest, ClientCertificatesAreVerifiedWhenRequired) {
   s.verify = TlsVerify::kOptional;
   TlsServerContext& opt = serverCtx(s);
   EXPECT_EQ(shake(opt, "").res, 0);
+}
+
+// Resumption by ticket (the default) and by the session cache (no-tls-tickets), also when SNI
+// moved the connection to another certificate's context.
+TEST_F(TlsTransportTest, SessionsResumeByTicketAndByTheCache) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem"), certs_.path("www.pem")};
+  for (bool tickets : {true, false}) {
+    for (const char* sni : {"", "-servername www.example.test "}) {
+      s.no_tickets = !tickets;
+      TlsServerContext& ctx = serverCtx(s);
+      const std::string sess = certs_.path("client.sess");
+      std::remove(sess.c_str());
+      for (const char* ver : {"-tls1_3 ", "-tls1_2 "}) {
+        Shake first = shake(ctx, std::string(ver) + sni + "-ign_eof -sess_out " + sess);
+        EXPECT_EQ(first.res, 0) << first.error;
+        EXPECT_FALSE(first.reused);
+        Shake again = shake(ctx, std::string(ver) + sni + "-ign_eof -sess_in " + sess);
+        EXPECT_EQ(again.res, 0) << again.error;
+        EXPECT_TRUE(again.reused) << ver << sni << (tickets ? "tickets" : "cache")
+                                  << tlstest::readFile(certs_.path("s_client.log"));
+      }
+    }
+  }
+}
+
+// curl, verifying the chain and the name, over both protocol versions.
+TEST_F(TlsTransportTest, CurlGetsAnAnswer) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem"), certs_.path("www.pem")};
+  s.alpn = {"h2", "http/1.1"};
+  TlsServerContext& ctx = serverCtx(s);
+  for (const char* ver : {"--tlsv1.3", "--tlsv1.2 --tls-max 1.2"}) {
+    Listener l;
+    const std::string port = std::to_string(l.port);
+    Child c("curl -sS --http1.1 " + std::string(ver) + " --cacert " + certs_.path("ca.pem") +
+            " --resolve www.example.test:" + port + ":127.0.0.1 https://www.example.test:" + port + "/ -o " +
+            certs_.path("curl.out") + " 2>" + certs_.path("curl.err"));
+    int fd = l.accept();
+    ASSERT_GE(fd, 0);
+    TlsTransport t;
+    Recorder r;
+    prepare(t, r);
+    ASSERT_TRUE(t.setServer(ctx));
+    t.adopt(fd, true);
+    t.handshake();
+    ASSERT_TRUE(run([&] { return r.ready; }));
+    ASSERT_EQ(r.ready_res, 0) << t.error();
+    EXPECT_EQ(t.alpn(), "http/1.1");  // curl --http1.1 offers only that
+    while (r.data.find("\r\n\r\n") == std::string::npos && !r.eof && !r.recv_err)
+      readInto(t, r, r.data.size() + 1);
+    EXPECT_EQ(r.data.rfind("GET / HTTP/1.1\r\n", 0), 0u) << r.data;
+    const std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n";
+    t.send(resp.data(), resp.size());
+    ASSERT_TRUE(run([&] { return !r.sent.empty(); }));
+    t.shutdownWrite();
+    EXPECT_EQ(c.wait(5000), 0) << tlstest::readFile(certs_.path("curl.err"));
+    EXPECT_EQ(tlstest::readFile(certs_.path("curl.out")), "hello\n");
+    closeAndDrain(t);
+  }
 }
 
 // Not TLS at all, a record longer than TLS allows: the handshake fails at once, nothing stays.
