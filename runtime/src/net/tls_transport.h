@@ -97,6 +97,11 @@ class TlsTransport final : public Transport {
   enum class ReadMode : uint8_t { kNone, kInto, kMulti };
   enum class Step : uint8_t { kEvent, kWantNet, kNothing };
 
+  static bool peekIdle(int fd);
+  static bool absorbIdle(int fd, SSL* ssl);
+  static void sendNow(int fd, SSL* ssl);
+  static void closeNotifyNow(int fd, SSL* ssl, bool can_send);
+
   io_uring_sqe* submit(uint32_t op);
   bool makeSsl(SSL_CTX* ctx);
   void freeSsl();
