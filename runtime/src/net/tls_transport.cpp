@@ -1,5 +1,7 @@
 #include "tls_transport.h"
 
+#include "tls_hello.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -58,6 +60,7 @@ void TlsTransport::reset() {
   writing_ = false;
   send_err_ = 0;
   shut_pending_ = fin_after_flush_ = false;
+  hello_wait_ = false;
   d_ready_ = d_recv_ = d_sent_ = {};
   error_.clear();
 }
@@ -87,6 +90,7 @@ bool TlsTransport::makeSsl(SSL_CTX* ctx) {
 bool TlsTransport::setServer(const TlsServerContext& ctx) {
   if (!makeSsl(ctx.initial())) return false;
   SSL_set_accept_state(ssl_);
+  hello_wait_ = true;
   return true;
 }
 
@@ -364,7 +368,21 @@ void TlsTransport::failTls(const char* what) {
   flushOut();  // the alert OpenSSL queued for the peer
 }
 
+// A server's handshake starts once the client's first record is whole: until then OpenSSL has
+// not set up its handshake and record buffers (some 40 KiB), so a client that connects and
+// stalls costs its SSL and the bytes it sent, nothing more.
+bool TlsTransport::helloComplete() const {
+  char* p = nullptr;
+  long n = BIO_get_mem_data(rbio_, &p);
+  TlsHello h;
+  return parseTlsHello(std::string_view(p, size_t(n > 0 ? n : 0)), h) != TlsHelloResult::kNeedMore;
+}
+
 TlsTransport::Step TlsTransport::stepHandshake(TransportEvent& ev) {
+  if (hello_wait_) {
+    if (!helloComplete() && !net_eof_ && !net_err_) return Step::kWantNet;
+    hello_wait_ = false;  // a whole record, or not a hello at all: OpenSSL says which
+  }
   ERR_clear_error();
   int r = SSL_do_handshake(ssl_);
   if (r == 1) {

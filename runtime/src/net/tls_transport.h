@@ -114,6 +114,7 @@ class TlsTransport final : public Transport {
   void releaseOut();
   void finishShutdown();
   bool bufferedInput() const;
+  bool helloComplete() const;
   void failTls(const char* what);
 
   Step stepHandshake(TransportEvent& ev);
@@ -163,6 +164,7 @@ class TlsTransport final : public Transport {
   bool shut_pending_ = false;  // close_notify then FIN once the caller's bytes are out
   bool fin_after_flush_ = false;
   bool wake_armed_ = false;
+  bool hello_wait_ = false;  // server: the first record is not whole yet
   Deferred d_ready_, d_recv_, d_sent_;
   bool closed_ = true;  // close() ran: completions only report kDone
   std::string error_;

@@ -86,6 +86,31 @@ TEST_F(TlsClientTest, ConnectsToSServerVerifiesItAndReusesTheSession) {
   closeAndDrain(t);
 }
 
+// A client certificate (`server ... ssl crt`) for an s_server that requires one.
+TEST_F(TlsClientTest, PresentsItsCertificateToAServerThatRequiresOne) {
+  const std::string out = certs_.path("s_server_verify.out");
+  Child srv("openssl s_server -accept 127.0.0.1:0 -cert " + certs_.path("server.pem") + " -Verify 1 -CAfile " +
+            certs_.path("ca.pem") + " -www -naccept 1 >" + out + " 2>&1");
+  uint16_t port = serverPort(out);
+  ASSERT_NE(port, 0);
+  TlsClientSettings s;
+  s.verify = TlsVerify::kRequired;
+  s.ca_file = certs_.path("ca.pem");
+  s.crt = certs_.path("www.pem");
+  TlsClientContext cc;
+  std::string err;
+  ASSERT_TRUE(cc.build(s, err)) << err;
+  TlsTransport t;
+  Recorder r;
+  ASSERT_TRUE(open(t, r, cc, port, "server.test")) << t.error();
+  const std::string req = "GET / HTTP/1.0\r\n\r\n";
+  t.send(req.data(), req.size());
+  readInto(t, r, ~size_t(0));
+  EXPECT_NE(r.data.find("HTTP/1.0 200 ok"), std::string::npos) << r.data.substr(0, 200);
+  EXPECT_NE(r.data.find("www.example.test"), std::string::npos);  // s_server shows the client's certificate
+  closeAndDrain(t);
+}
+
 TEST_F(TlsClientTest, AFailedConnectIsReportedAsTheSocketsError) {
   tlstest::Listener l;
   uint16_t port = l.port;

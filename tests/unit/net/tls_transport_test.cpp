@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <regex>
 
 #include "tls_test_util.h"
@@ -321,6 +323,50 @@ TEST_F(TlsTransportTest, AClientStallingMidHandshakeIsClosedCleanly) {
   closeAndDrain(t);
   EXPECT_TRUE(r.events.empty() || r.events.back().kind == TransportEvent::kDone);
   ::close(c);
+}
+
+// Many clients stalled mid-handshake: each costs its SSL and the partial record OpenSSL holds,
+// nothing grows while they wait, and closing them gives everything back.
+TEST_F(TlsTransportTest, StalledHandshakesHoldBoundedMemory) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  constexpr int kConns = 300;
+  Listener l;
+  std::vector<int> clients;
+  std::vector<std::unique_ptr<TlsTransport>> ts(kConns);
+  std::vector<Recorder> rs(kConns);
+  auto rss = [] {
+    long pages = 0, resident = 0;
+    std::ifstream("/proc/self/statm") >> pages >> resident;
+    return resident * sysconf(_SC_PAGESIZE);
+  };
+  const std::string part = std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(100, 'r');
+  long before = rss();
+  for (int i = 0; i < kConns; ++i) {
+    int c = tlstest::connectTo(l.port);
+    int fd = l.accept();
+    ASSERT_GE(fd, 0);
+    clients.push_back(c);
+    ts[i] = std::make_unique<TlsTransport>();
+    prepare(*ts[i], rs[i]);
+    ASSERT_TRUE(ts[i]->setServer(ctx));
+    ts[i]->adopt(fd, true);
+    ts[i]->handshake();
+    ASSERT_EQ(::write(c, part.data(), part.size()), ssize_t(part.size()));
+  }
+  run([] { return false; }, 300);
+  long held = rss() - before;
+  std::printf("[ info ] %d stalled handshakes: %ld KiB resident, %ld bytes each\n", kConns, held / 1024,
+              held / kConns);
+  EXPECT_LT(held / kConns, 24 * 1024);  // 52 KiB before the wait for a whole first record
+  for (int i = 0; i < kConns; ++i) {
+    EXPECT_FALSE(rs[i].ready);
+    EXPECT_EQ(ts[i]->busy(), 1u);
+    ts[i]->close(false);
+  }
+  run([&] { return std::all_of(ts.begin(), ts.end(), [](auto& t) { return !t->busy(); }); });
+  for (int c : clients) ::close(c);
 }
 
 }  // namespace
