@@ -1,7 +1,5 @@
 #include "tls_transport.h"
 
-#include "tls_hello.h"
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -12,6 +10,8 @@
 #include <cerrno>
 #include <climits>
 #include <vector>
+
+#include "tls_hello.h"
 
 namespace lbc::rt {
 namespace {

@@ -359,7 +359,7 @@ TEST_F(TlsTransportTest, StalledHandshakesHoldBoundedMemory) {
   long held = rss() - before;
   std::printf("[ info ] %d stalled handshakes: %ld KiB resident, %ld bytes each\n", kConns, held / 1024,
               held / kConns);
-  EXPECT_LT(held / kConns, 24 * 1024);  // 52 KiB before the wait for a whole first record
+  EXPECT_LT(held / kConns, 40 * 1024);  // 13 KiB (23 under ASan); 52 without the wait for a whole first record
   for (int i = 0; i < kConns; ++i) {
     EXPECT_FALSE(rs[i].ready);
     EXPECT_EQ(ts[i]->busy(), 1u);
