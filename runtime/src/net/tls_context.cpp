@@ -1,6 +1,7 @@
 #include "tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -121,6 +122,39 @@ int onAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigne
   return SSL_TLSEXT_ERR_OK;
 }
 
+// OCSP stapling: the response loaded beside the certificate the handshake chose.
+int onStatus(SSL* ssl, void* arg) {
+  auto* sc = static_cast<const TlsServerContext*>(arg);
+  const std::string* der = sc->ocspFor(SSL_get_certificate(ssl));
+  if (!der) return SSL_TLSEXT_ERR_NOACK;
+  auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der->size()));
+  if (!copy) return SSL_TLSEXT_ERR_NOACK;
+  std::copy(der->begin(), der->end(), copy);
+  SSL_set_tlsext_status_ocsp_resp(ssl, copy, long(der->size()));  // OpenSSL frees it
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// ca-ignore-err / crt-ignore-err: a verification error listed for its depth is let through.
+int onVerify(int ok, X509_STORE_CTX* store) {
+  if (ok) return 1;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* sc = ssl ? static_cast<const TlsServerContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl))) : nullptr;
+  if (!sc || !sc->ignores(X509_STORE_CTX_get_error_depth(store), X509_STORE_CTX_get_error(store))) return 0;
+  X509_STORE_CTX_set_error(store, X509_V_OK);
+  return 1;
+}
+
+bool loadDh(SSL_CTX* ctx, const std::string& path, std::string& err) {
+  BioPtr bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  EVP_PKEY* dh = bio ? PEM_read_bio_Parameters(bio.get(), nullptr) : nullptr;
+  if (!dh || !SSL_CTX_set0_tmp_dh_pkey(ctx, dh)) {
+    if (dh) EVP_PKEY_free(dh);
+    err = path + ": DH parameters refused (" + sslErrors() + ")";
+    return false;
+  }
+  return true;
+}
+
 int onClientSession(SSL* ssl, SSL_SESSION* sess) {
   auto* cc = static_cast<TlsClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   if (!cc || !cc->reuses()) return 0;
@@ -175,6 +209,26 @@ SSL_CTX* TlsServerContext::newCtx(const TlsServerSettings& s, std::string& err) 
     err = "curves '" + s.curves + "' refused (" + sslErrors() + ")";
     return nullptr;
   }
+  if (!s.sigalgs.empty() && !SSL_CTX_set1_sigalgs_list(ctx, s.sigalgs.c_str())) {
+    err = "sigalgs '" + s.sigalgs + "' refused (" + sslErrors() + ")";
+    return nullptr;
+  }
+  if (s.dh_param_file.empty())
+    SSL_CTX_set_dh_auto(ctx, 1);
+  else if (!loadDh(ctx, s.dh_param_file, err))
+    return nullptr;
+  if (s.max_record && !SSL_CTX_set_max_send_fragment(ctx, std::clamp<uint32_t>(s.max_record, 512, 16384))) {
+    err = "tune.ssl.maxrecord refused";
+    return nullptr;
+  }
+  if (s.cache_size == 0)
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  else if (s.cache_size > 0)
+    SSL_CTX_sess_set_cache_size(ctx, s.cache_size);
+  if (s.lifetime_s > 0) SSL_CTX_set_timeout(ctx, s.lifetime_s);
+  SSL_CTX_set_app_data(ctx, this);
+  SSL_CTX_set_tlsext_status_cb(ctx, onStatus);
+  SSL_CTX_set_tlsext_status_arg(ctx, this);
   if (s.verify != TlsVerify::kNone) {
     if (s.ca_file.empty()) {
       err = "verify optional|required needs a ca-file";
@@ -185,9 +239,18 @@ SSL_CTX* TlsServerContext::newCtx(const TlsServerSettings& s, std::string& err) 
       return nullptr;
     }
     SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(s.ca_file.c_str()));
+    if (!s.crl_file.empty()) {
+      X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+      X509_LOOKUP* lu = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+      if (!lu || X509_load_crl_file(lu, s.crl_file.c_str(), X509_FILETYPE_PEM) <= 0) {
+        err = s.crl_file + ": no CRL (" + sslErrors() + ")";
+        return nullptr;
+      }
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    }
     int mode = SSL_VERIFY_PEER;
     if (s.verify == TlsVerify::kRequired) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    SSL_CTX_set_verify(ctx, mode, nullptr);
+    SSL_CTX_set_verify(ctx, mode, onVerify);
   }
   // Both callbacks on every context: after SNI switched contexts, ALPN runs on the new one.
   SSL_CTX_set_tlsext_servername_callback(ctx, onServerName);
@@ -206,6 +269,8 @@ bool TlsServerContext::build(const TlsServerSettings& s, std::string& err) {
     return false;
   }
   strict_sni_ = s.strict_sni;
+  ca_ignore_ = s.ca_ignore_err;
+  crt_ignore_ = s.crt_ignore_err;
   // Certificates with the same names share a context (RSA and ECDSA side by side).
   std::vector<std::pair<std::vector<std::string>, SSL_CTX*>> groups;
   for (const auto& path : s.crt) {
@@ -224,9 +289,49 @@ bool TlsServerContext::build(const TlsServerSettings& s, std::string& err) {
       err = path + ": certificate and key refused (" + sslErrors() + ")";
       return false;
     }
+    if (!loadOcsp(path, pem.leaf.get(), err)) return false;
     if (!default_) default_ = ctx;
   }
   return true;
+}
+
+TlsServerContext::~TlsServerContext() {
+  for (auto& [x, der] : ocsp_) X509_free(x);
+}
+
+// As HAProxy: a DER OCSP response in `<crt>.ocsp` beside the PEM is stapled for that
+// certificate (its validity is the file's business; it is not checked here).
+bool TlsServerContext::loadOcsp(const std::string& crt, X509* leaf, std::string& err) {
+  const std::string path = crt + ".ocsp";
+  BioPtr bio(BIO_new_file(path.c_str(), "rb"), &BIO_free);
+  if (!bio) {
+    ERR_clear_error();
+    return true;  // none
+  }
+  std::string der;
+  char buf[4096];
+  for (int n; (n = BIO_read(bio.get(), buf, sizeof buf)) > 0;) der.append(buf, size_t(n));
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  OCSP_RESPONSE* resp = d2i_OCSP_RESPONSE(nullptr, &p, long(der.size()));
+  if (!resp) {
+    err = path + ": not a DER OCSP response (" + sslErrors() + ")";
+    return false;
+  }
+  OCSP_RESPONSE_free(resp);
+  X509_up_ref(leaf);
+  ocsp_.emplace_back(leaf, std::move(der));
+  return true;
+}
+
+const std::string* TlsServerContext::ocspFor(const X509* leaf) const {
+  for (const auto& [x, der] : ocsp_)
+    if (X509_cmp(x, leaf) == 0) return &der;
+  return nullptr;
+}
+
+bool TlsServerContext::ignores(int depth, int err) const {
+  const auto& list = depth > 0 ? ca_ignore_ : crt_ignore_;
+  return list.all || std::find(list.codes.begin(), list.codes.end(), err) != list.codes.end();
 }
 
 SSL_CTX* TlsServerContext::forName(std::string_view name) const {

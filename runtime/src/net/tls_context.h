@@ -38,7 +38,20 @@ struct TlsServerSettings {
   bool no_tickets = false;
   bool prefer_client_ciphers = false;
   TlsVerify verify = TlsVerify::kNone;
-  std::string ca_file;  // client certificates' CAs (verify optional|required)
+  std::string ca_file;   // client certificates' CAs (verify optional|required)
+  std::string crl_file;  // revoked client certificates (crl-file): every depth is checked
+  // Verification errors (X509_V_ERR_*) let through: ca-ignore-err (depth > 0) and
+  // crt-ignore-err (depth 0); `all` is HAProxy's "all".
+  struct IgnoreErrors {
+    bool all = false;
+    std::vector<int> codes;
+  };
+  IgnoreErrors ca_ignore_err, crt_ignore_err;
+  std::string sigalgs;        // ssl-default-bind-sigalgs
+  std::string dh_param_file;  // ssl-dh-param-file; empty: OpenSSL's automatic groups
+  uint32_t max_record = 0;    // tune.ssl.maxrecord (bytes of plaintext per record); 0: 16384
+  long cache_size = -1;       // tune.ssl.cachesize (sessions); 0 disables the cache; -1: OpenSSL's
+  long lifetime_s = 0;        // tune.ssl.lifetime; 0: OpenSSL's (300 s as HAProxy)
 };
 
 struct TlsClientSettings {
@@ -71,16 +84,23 @@ class TlsServerContext {
   SSL_CTX* forName(std::string_view name) const;
   bool strictSni() const { return strict_sni_; }
   const std::vector<uint8_t>& alpnWire() const { return alpn_; }
+  // The stapled OCSP response (DER) of a certificate this context serves, null when none.
+  const std::string* ocspFor(const X509* leaf) const;
+  bool ignores(int depth, int err) const;
+
+  ~TlsServerContext();
 
  private:
   SSL_CTX* newCtx(const TlsServerSettings& s, std::string& err);
-  SSL_CTX* ctxFor(const std::vector<std::string>& names, const TlsServerSettings& s, std::string& err);
+  bool loadOcsp(const std::string& crt, X509* leaf, std::string& err);
 
   std::vector<SslCtxPtr> ctxs_;                      // one per distinct name set, owned
   std::unordered_map<std::string, SSL_CTX*> names_;  // exact and "*.suffix" names
   SSL_CTX* default_ = nullptr;
   bool strict_sni_ = false;
-  std::vector<uint8_t> alpn_;  // wire format: length-prefixed protocols
+  std::vector<uint8_t> alpn_;                        // wire format: length-prefixed protocols
+  std::vector<std::pair<X509*, std::string>> ocsp_;  // `<crt>.ocsp` files, by certificate (referenced)
+  TlsServerSettings::IgnoreErrors ca_ignore_, crt_ignore_;
 };
 
 class TlsClientContext {

@@ -89,8 +89,8 @@ TEST_F(TlsClientTest, ConnectsToSServerVerifiesItAndReusesTheSession) {
 // A client certificate (`server ... ssl crt`) for an s_server that requires one.
 TEST_F(TlsClientTest, PresentsItsCertificateToAServerThatRequiresOne) {
   const std::string out = certs_.path("s_server_verify.out");
-  Child srv("openssl s_server -accept 127.0.0.1:0 -cert " + certs_.path("server.pem") + " -Verify 1 -CAfile " +
-            certs_.path("ca.pem") + " -www -naccept 1 >" + out + " 2>&1");
+  Child srv("openssl s_server -accept 127.0.0.1:0 -cert " + certs_.path("server.pem") +
+            " -Verify 1 -CAfile " + certs_.path("ca.pem") + " -www -naccept 1 >" + out + " 2>&1");
   uint16_t port = serverPort(out);
   ASSERT_NE(port, 0);
   TlsClientSettings s;

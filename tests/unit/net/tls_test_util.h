@@ -15,11 +15,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "core/loop.h"
 #include "net/tls_transport.h"
@@ -195,6 +197,18 @@ struct Certs {
   }
 };
 
+inline std::string leafCn(const TlsTransport& t) {
+  X509* x = SSL_get_certificate(t.ssl());
+  char cn[256] = "";
+  if (x) X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
+inline int leafKeyType(const TlsTransport& t) {
+  X509* x = SSL_get_certificate(t.ssl());
+  return x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : 0;
+}
+
 // A loop and the certificates, for every TLS test.
 class TlsLoopTest : public ::testing::Test {
  protected:
@@ -237,9 +251,51 @@ class TlsLoopTest : public ::testing::Test {
     EXPECT_EQ(t.busy(), 0u);
   }
 
+  TlsServerContext& serverCtx(TlsServerSettings s) {
+    auto& c = server_ctxs_.emplace_back(std::make_unique<TlsServerContext>());
+    std::string err;
+    EXPECT_TRUE(c->build(s, err)) << err;
+    return *c;
+  }
+
+  // One handshake of `s_client <args>` (stdin empty) against the server side.
+  struct Shake {
+    int res = 1;
+    std::string cn, alpn, sni, error;
+    int key_type = 0;
+    bool reused = false;
+  };
+  Shake shake(TlsServerContext& ctx, const std::string& args) {
+    Listener l;
+    Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) + " " + args +
+            " -nocommands </dev/null >" + certs_.path("s_client.log") + " 2>&1");
+    Shake out;
+    int fd = l.accept();
+    EXPECT_GE(fd, 0);
+    if (fd < 0) return out;
+    TlsTransport t;
+    Recorder r;
+    prepare(t, r);
+    EXPECT_TRUE(t.setServer(ctx));
+    t.adopt(fd, true);
+    EXPECT_FALSE(t.handshake());
+    run([&] { return r.ready; });
+    out.res = r.ready_res;
+    out.cn = leafCn(t);
+    out.alpn = t.alpn();
+    out.sni = t.serverName();
+    out.error = t.error();
+    out.key_type = leafKeyType(t);
+    out.reused = t.sessionReused();
+    closeAndDrain(t);
+    c.wait(5000);
+    return out;
+  }
+
   static inline Certs certs_;
   static inline bool certs_ok_ = false;
   Loop loop;
+  std::vector<std::unique_ptr<TlsServerContext>> server_ctxs_;
 };
 
 }  // namespace lbc::rt::tlstest

@@ -19,6 +19,7 @@ namespace {
 using tlstest::Child;
 using tlstest::Listener;
 using tlstest::Recorder;
+using tlstest::leafCn;
 
 std::string pattern(size_t n, char salt) {
   std::string s;
@@ -32,63 +33,7 @@ std::string pattern(size_t n, char salt) {
   return s;
 }
 
-std::string leafCn(const TlsTransport& t) {
-  X509* x = SSL_get_certificate(t.ssl());
-  char cn[256] = "";
-  if (x) X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
-  return cn;
-}
-
-int leafKeyType(const TlsTransport& t) {
-  X509* x = SSL_get_certificate(t.ssl());
-  return x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : 0;
-}
-
-class TlsTransportTest : public tlstest::TlsLoopTest {
- protected:
-  TlsServerContext& serverCtx(TlsServerSettings s) {
-    auto& c = server_ctxs_.emplace_back(std::make_unique<TlsServerContext>());
-    std::string err;
-    EXPECT_TRUE(c->build(s, err)) << err;
-    return *c;
-  }
-
-  // One handshake of `s_client <args>` (stdin empty) against the server side.
-  struct Shake {
-    int res = 1;
-    std::string cn, alpn, sni, error;
-    int key_type = 0;
-    bool reused = false;
-  };
-  Shake shake(TlsServerContext& ctx, const std::string& args) {
-    Listener l;
-    Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) + " " + args +
-            " -nocommands </dev/null >" + certs_.path("s_client.log") + " 2>&1");
-    Shake out;
-    int fd = l.accept();
-    EXPECT_GE(fd, 0);
-    if (fd < 0) return out;
-    TlsTransport t;
-    Recorder r;
-    prepare(t, r);
-    EXPECT_TRUE(t.setServer(ctx));
-    t.adopt(fd, true);
-    EXPECT_FALSE(t.handshake());
-    run([&] { return r.ready; });
-    out.res = r.ready_res;
-    out.cn = leafCn(t);
-    out.alpn = t.alpn();
-    out.sni = t.serverName();
-    out.error = t.error();
-    out.key_type = leafKeyType(t);
-    out.reused = t.sessionReused();
-    closeAndDrain(t);
-    c.wait(5000);
-    return out;
-  }
-
-  std::vector<std::unique_ptr<TlsServerContext>> server_ctxs_;
-};
+using TlsTransportTest = tlstest::TlsLoopTest;
 
 TEST_F(TlsTransportTest, ServerHandshakesWithSClientChoosesAlpnAndCarriesDataBothWays) {
   TlsServerSettings s;
@@ -341,7 +286,8 @@ TEST_F(TlsTransportTest, StalledHandshakesHoldBoundedMemory) {
     std::ifstream("/proc/self/statm") >> pages >> resident;
     return resident * sysconf(_SC_PAGESIZE);
   };
-  const std::string part = std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(100, 'r');
+  const std::string part =
+      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(100, 'r');
   long before = rss();
   for (int i = 0; i < kConns; ++i) {
     int c = tlstest::connectTo(l.port);
@@ -359,7 +305,8 @@ TEST_F(TlsTransportTest, StalledHandshakesHoldBoundedMemory) {
   long held = rss() - before;
   std::printf("[ info ] %d stalled handshakes: %ld KiB resident, %ld bytes each\n", kConns, held / 1024,
               held / kConns);
-  EXPECT_LT(held / kConns, 40 * 1024);  // 13 KiB (23 under ASan); 52 without the wait for a whole first record
+  EXPECT_LT(held / kConns,
+            40 * 1024);  // 13 KiB (23 under ASan); 52 without the wait for a whole first record
   for (int i = 0; i < kConns; ++i) {
     EXPECT_FALSE(rs[i].ready);
     EXPECT_EQ(ts[i]->busy(), 1u);
