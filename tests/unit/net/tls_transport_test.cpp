@@ -17,9 +17,9 @@ namespace lbc::rt {
 namespace {
 
 using tlstest::Child;
+using tlstest::leafCn;
 using tlstest::Listener;
 using tlstest::Recorder;
-using tlstest::leafCn;
 
 std::string pattern(size_t n, char salt) {
   std::string s;
