@@ -270,6 +270,36 @@ TEST_F(TlsTransportTest, AClientStallingMidHandshakeIsClosedCleanly) {
   ::close(c);
 }
 
+// A TLS 1.2 client asking to renegotiate mid-stream is refused (no renegotiation, as HAProxy):
+// the connection ends or goes on, the transport neither crashes nor hands out handshake bytes.
+TEST_F(TlsTransportTest, ARenegotiationIsRefused) {
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  TlsServerContext& ctx = serverCtx(s);
+  tlstest::writeFile(certs_.path("reneg.txt"), "R\n");  // s_client's command: renegotiate
+  Listener l;
+  Child c("openssl s_client -connect 127.0.0.1:" + std::to_string(l.port) + " -tls1_2 <" +
+          certs_.path("reneg.txt") + " >" + certs_.path("reneg.out") + " 2>&1");
+  int fd = l.accept();
+  ASSERT_GE(fd, 0);
+  TlsTransport t;
+  Recorder r;
+  prepare(t, r);
+  ASSERT_TRUE(t.setServer(ctx));
+  t.adopt(fd, true);
+  t.handshake();
+  ASSERT_TRUE(run([&] { return r.ready; }));
+  ASSERT_EQ(r.ready_res, 0) << t.error();
+  // The ClientHello of the renegotiation: refused with an alert, never data.
+  readInto(t, r, 1);
+  EXPECT_TRUE(r.data.empty()) << r.data;
+  EXPECT_TRUE(r.eof || r.recv_err) << "the read still waits";
+  EXPECT_EQ(r.count(TransportEvent::kReady), 1);
+  closeAndDrain(t);
+  c.wait(5000);
+  EXPECT_NE(tlstest::readFile(certs_.path("reneg.out")).find("RENEGOTIATING"), std::string::npos);
+}
+
 // Many clients stalled mid-handshake: each costs its SSL and the partial record OpenSSL holds,
 // nothing grows while they wait, and closing them gives everything back.
 TEST_F(TlsTransportTest, StalledHandshakesHoldBoundedMemory) {
