@@ -480,6 +480,13 @@ void TlsTransport::onConnected(int res, TransportEvent& ev, bool& has) {
     has = true;
     return;
   }
+  if (!ssl_) {
+    error_ = "no TLS role set before connect";
+    phase_ = Phase::kFailed;
+    ev = {TransportEvent::kReady, -EPROTO};
+    has = true;
+    return;
+  }
   phase_ = Phase::kHandshake;
   has = advance(ev);  // the ClientHello (behind the prefix)
 }
@@ -532,7 +539,8 @@ void TlsTransport::onNetSent(int res, TransportEvent& ev, bool& has) {
     return;
   }
   releaseOut();
-  if (flushOut()) return;  // more records already made
+  if (flushOut()) return;                          // more records already made
+  if (writing_ && phase_ != Phase::kOpen) return;  // the handshake's end starts the caller's bytes
   if (writing_ && woff_ < wlen_) {
     if (encryptMore() && flushOut()) return;
     writing_ = false;

@@ -125,6 +125,46 @@ TEST_F(TlsClientTest, AFailedConnectIsReportedAsTheSocketsError) {
   closeAndDrain(t);
 }
 
+// A send before the handshake ended waits for it, behind a prefix (a PROXY header) that goes
+// out in clear before the ClientHello; neither is counted in kSent but the caller's bytes.
+TEST_F(TlsClientTest, APrefixGoesFirstAndAnEarlySendWaitsForTheHandshake) {
+  TlsServerSettings ss;
+  ss.crt = {certs_.path("default.pem")};
+  TlsServerContext& sctx = serverCtx(ss);
+  TlsClientContext cctx;
+  ASSERT_TRUE(clientCtx(cctx, TlsVerify::kNone));
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  TlsTransport srv, cli;
+  Recorder rs, rc;
+  prepare(srv, rs);
+  prepare(cli, rc);
+  const std::string prefix = "PROXY TCP4 192.0.2.1 192.0.2.2 1234 443\r\n", msg = "early bytes";
+  cli.setSendPrefix(prefix);
+  ASSERT_TRUE(cli.setClient(cctx, "default.test"));
+  cli.adopt(fds[1], false);
+  EXPECT_FALSE(cli.handshake());
+  cli.send(msg.data(), msg.size());
+  // The server side reads the prefix in clear before its TLS starts (accept-proxy's place).
+  std::string got(prefix.size(), '\0');
+  ASSERT_TRUE(run([&] {
+    pollfd p{fds[0], POLLIN, 0};
+    return poll(&p, 1, 0) == 1;
+  }));
+  ASSERT_EQ(::recv(fds[0], got.data(), got.size(), MSG_WAITALL), ssize_t(prefix.size()));
+  EXPECT_EQ(got, prefix);
+  ASSERT_TRUE(srv.setServer(sctx));
+  srv.adopt(fds[0], false);
+  srv.handshake();
+  ASSERT_TRUE(run([&] { return rs.ready && rc.ready && !rc.sent.empty(); }));
+  EXPECT_EQ(rc.ready_res, 0) << cli.error();
+  EXPECT_EQ(rc.sent, std::vector<int>{int(msg.size())});
+  readInto(srv, rs, msg.size());
+  EXPECT_EQ(rs.data, msg);
+  closeAndDrain(cli);
+  closeAndDrain(srv);
+}
+
 // Both sides of lbc's transport on one socket pair.
 class TlsPairTest : public tlstest::TlsLoopTest {
  protected:
