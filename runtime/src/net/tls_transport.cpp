@@ -238,9 +238,9 @@ void TlsTransport::send(const void* buf, size_t len) {
   wlen_ = std::min<size_t>(len, INT_MAX);
   woff_ = 0;
   writing_ = true;
-  if (phase_ == Phase::kFailed || send_err_ || len == 0) {
+  if (phase_ == Phase::kFailed || send_err_ || net_err_ || len == 0) {
     writing_ = false;
-    d_sent_ = {true, len == 0 ? 0 : (send_err_ ? send_err_ : -EPROTO)};
+    d_sent_ = {true, len == 0 ? 0 : (send_err_ ? send_err_ : net_err_ ? net_err_ : -EPROTO)};
     kick();
     return;
   }
