@@ -22,10 +22,10 @@
 //   the transport from any event once busy() is 0.
 //
 // Idle pooling (detach): the SSL is the connection's state, so detach() parks it in a table of
-// this thread indexed by the fd it returns; adoptParked(fd) takes it back (ready at once),
-// closeDetached(fd) sends close_notify (best effort) and frees it, probeIdle(fd) also says no
-// when decrypted bytes wait. The idle pool keeps fds as it does today and calls this class's
-// statics for TLS ones. detach() needs nothing pending (an idle connection has nothing).
+// this thread indexed by the fd it returns (and checked against the socket's inode); adoptParked(fd) takes it
+// back (ready at once), closeDetached(fd) sends close_notify (best effort) and frees it, probeIdle(fd) also
+// says no when decrypted bytes wait. The idle pool keeps fds as it does today and calls this class's statics
+// for TLS ones. detach() needs nothing pending (an idle connection has nothing).
 #pragma once
 #include <linux/time_types.h>
 #include <openssl/ssl.h>

@@ -2,10 +2,12 @@
 // its socket, probes, close_notify sent without waiting, and what the handshake chose.
 #include <openssl/err.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 #include <vector>
 
 #include "tls_transport.h"
@@ -13,8 +15,28 @@
 namespace lbc::rt {
 namespace {
 
-// The SSLs of idle pooled connections of this thread, indexed by their fd (detach()).
-thread_local std::vector<SSL*> t_parked;
+// The SSLs of idle pooled connections of this thread, indexed by their fd (detach()), with the
+// socket's inode: an fd closed behind the table's back and reused by another socket is not
+// mistaken for the parked one (its stale SSL is freed when met).
+struct Parked {
+  SSL* ssl = nullptr;
+  ino_t ino = 0;
+};
+thread_local std::vector<Parked> t_parked;
+
+ino_t inodeOf(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+// The SSL parked for this very socket (left in the table); null when none.
+SSL* parkedFor(int fd) {
+  if (fd < 0 || size_t(fd) >= t_parked.size() || !t_parked[fd].ssl) return nullptr;
+  if (t_parked[fd].ino == inodeOf(fd)) return t_parked[fd].ssl;
+  SSL_free(t_parked[fd].ssl);
+  t_parked[fd] = {};
+  return nullptr;
+}
 
 }  // namespace
 
@@ -95,9 +117,9 @@ int TlsTransport::detach() {
     return -1;
   }
   int fd = fd_;
-  if (t_parked.size() <= size_t(fd)) t_parked.resize(size_t(fd) + 1, nullptr);
-  if (t_parked[fd]) SSL_free(t_parked[fd]);  // its fd was closed behind our back
-  t_parked[fd] = ssl_;
+  if (t_parked.size() <= size_t(fd)) t_parked.resize(size_t(fd) + 1);
+  if (t_parked[fd].ssl) SSL_free(t_parked[fd].ssl);  // its fd was closed behind our back
+  t_parked[fd] = {ssl_, inodeOf(fd)};
   ssl_ = nullptr;
   rbio_ = wbio_ = nullptr;
   fd_ = -1;
@@ -113,9 +135,9 @@ void TlsTransport::adoptParked(int fd) {
   reset();
   fd_ = fd;
   closed_ = false;
-  if (size_t(fd) < t_parked.size() && t_parked[fd]) {
-    ssl_ = t_parked[fd];
-    t_parked[fd] = nullptr;
+  if (SSL* s = parkedFor(fd)) {
+    ssl_ = s;
+    t_parked[fd] = {};
     rbio_ = SSL_get_rbio(ssl_);
     wbio_ = SSL_get_wbio(ssl_);
     phase_ = Phase::kOpen;
@@ -126,21 +148,22 @@ void TlsTransport::adoptParked(int fd) {
 }
 
 bool TlsTransport::probeIdle(int fd) {
-  SSL* s = size_t(fd) < t_parked.size() ? t_parked[fd] : nullptr;
+  SSL* s = parkedFor(fd);
   return s ? absorbIdle(fd, s) : peekIdle(fd);
 }
 
 void TlsTransport::closeDetached(int fd) {
-  if (size_t(fd) < t_parked.size() && t_parked[fd]) {
-    closeNotifyNow(fd, t_parked[fd], true);
-    SSL_free(t_parked[fd]);
-    t_parked[fd] = nullptr;
+  if (SSL* s = parkedFor(fd)) {
+    closeNotifyNow(fd, s, true);
+    SSL_free(s);
+    t_parked[fd] = {};
   }
   ::close(fd);
 }
 
 size_t TlsTransport::parkedCount() {
-  return size_t(std::count_if(t_parked.begin(), t_parked.end(), [](SSL* s) { return s != nullptr; }));
+  return size_t(
+      std::count_if(t_parked.begin(), t_parked.end(), [](const Parked& p) { return p.ssl != nullptr; }));
 }
 
 std::string_view TlsTransport::alpn() const {

@@ -273,6 +273,30 @@ TEST_F(TlsPairTest, AnIdleConnectionIsParkedWithItsSessionAndTakenBack) {
   EXPECT_TRUE(SSL_get_shutdown(srv.ssl()) & SSL_RECEIVED_SHUTDOWN);
 }
 
+// A parked fd closed behind the table's back, its number taken by another socket: that socket
+// is not given the old SSL.
+TEST_F(TlsPairTest, AParkedFdsSuccessorIsNotTakenForIt) {
+  size_t before = TlsTransport::parkedCount();
+  int fd = cli.detach();
+  ASSERT_GE(fd, 0);
+  ::close(fd);  // as RawTransport::closeDetached would
+  int p[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p), 0);
+  if (p[0] != fd && p[1] != fd) GTEST_SKIP() << "the fd number was not reused";
+  int other = p[0] == fd ? p[0] : p[1];
+  EXPECT_EQ(TlsTransport::parkedCount(), before + 1);  // stale until met
+  EXPECT_TRUE(TlsTransport::probeIdle(other));         // a plain idle socket
+  EXPECT_EQ(TlsTransport::parkedCount(), before);      // the stale SSL is freed
+  TlsTransport t;
+  Recorder r;
+  prepare(t, r);
+  t.adoptParked(other);
+  EXPECT_FALSE(t.handshakeDone());
+  EXPECT_FALSE(t.error().empty());
+  t.closeNow(false);
+  ::close(p[0] == fd ? p[1] : p[0]);
+}
+
 TEST_F(TlsPairTest, ABadRecordMidStreamIsAnErrorNotData) {
   // Bytes written around the client's TLS: an application-data record whose tag cannot match.
   std::string junk("\x17\x03\x03\x00\x20", 5);
