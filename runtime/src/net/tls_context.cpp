@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 namespace lbc::rt {
 namespace {
@@ -163,6 +164,33 @@ int onClientSession(SSL* ssl, SSL_SESSION* sess) {
   return 1;  // the reference is ours now
 }
 
+// `crt` names files or directories; a directory stands for its files in name order, except
+// those HAProxy also skips (`.key`, `.ocsp`, `.issuer`, `.sctl`, dot files).
+bool expandCrt(const std::vector<std::string>& crt, std::vector<std::string>& out, std::string& err) {
+  namespace fs = std::filesystem;
+  for (const auto& path : crt) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    std::vector<std::string> dir;
+    for (const auto& e : fs::directory_iterator(path, ec)) {
+      const std::string name = e.path().filename().string();
+      const std::string ext = e.path().extension().string();
+      if (name[0] == '.' || ext == ".key" || ext == ".ocsp" || ext == ".issuer" || ext == ".sctl") continue;
+      if (e.is_regular_file(ec)) dir.push_back(e.path().string());
+    }
+    if (ec) {
+      err = path + ": " + ec.message();
+      return false;
+    }
+    std::sort(dir.begin(), dir.end());
+    out.insert(out.end(), dir.begin(), dir.end());
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string sslErrors() {
@@ -273,7 +301,9 @@ bool TlsServerContext::build(const TlsServerSettings& s, std::string& err) {
   crt_ignore_ = s.crt_ignore_err;
   // Certificates with the same names share a context (RSA and ECDSA side by side).
   std::vector<std::pair<std::vector<std::string>, SSL_CTX*>> groups;
-  for (const auto& path : s.crt) {
+  std::vector<std::string> files;
+  if (!expandCrt(s.crt, files, err)) return false;
+  for (const auto& path : files) {
     Pem pem;
     if (!readPem(path, pem, err)) return false;
     std::vector<std::string> names = certNames(pem.leaf.get());

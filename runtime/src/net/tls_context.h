@@ -25,8 +25,8 @@ struct TlsVersions {
 };
 
 struct TlsServerSettings {
-  // PEM files, each a certificate, its chain and its key. The first one's certificate is the
-  // default (no SNI, or an unknown name when !strict_sni). Several files for one name with
+  // PEM files (or directories of them), each a certificate, its chain and its key. The first one's
+  // certificate is the default (no SNI, or an unknown name when !strict_sni). Several files for one name with
   // different key types (RSA, ECDSA) are served side by side, chosen by the client's sigalgs.
   std::vector<std::string> crt;
   bool strict_sni = false;

@@ -103,6 +103,21 @@ TEST_F(TlsTransportTest, SniPicksTheExactNameAWildcardOrTheDefault) {
   EXPECT_NE(u.error.find("SSL handshake failure"), std::string::npos) << u.error;
 }
 
+// `crt <directory>`: every certificate file in it, in name order (the first is the default).
+TEST_F(TlsTransportTest, ACrtDirectoryLoadsEveryCertificateInIt) {
+  const std::string d = certs_.path("crtdir");
+  ASSERT_EQ(tlstest::sh("mkdir -p " + d + " && cp " + certs_.path("default.pem") + " " + d + "/a.pem && cp " +
+                        certs_.path("www.pem") + " " + d + "/b.pem && cp " + certs_.path("www.key") + " " +
+                        d + "/b.key && cp " + certs_.path("wild.pem") + " " + d + "/c.pem"),
+            0);
+  TlsServerSettings s;
+  s.crt = {d};
+  TlsServerContext& ctx = serverCtx(s);
+  EXPECT_EQ(shake(ctx, "-servername www.example.test").cn, "www.example.test");
+  EXPECT_EQ(shake(ctx, "-servername x.wild.test").cn, "*.wild.test");
+  EXPECT_EQ(shake(ctx, "-servername unknown.test").cn, "default.test");
+}
+
 TEST_F(TlsTransportTest, RsaAndEcdsaCertificatesForOneNameAreChosenByTheClientsSigalgs) {
   TlsServerSettings s;
   s.crt = {certs_.path("default.pem"), certs_.path("dual_rsa.pem"), certs_.path("dual_ec.pem")};
