@@ -25,9 +25,10 @@ struct TlsVersions {
 };
 
 struct TlsServerSettings {
-  // PEM files (or directories of them), each a certificate, its chain and its key. The first one's
-  // certificate is the default (no SNI, or an unknown name when !strict_sni). Several files for one name with
-  // different key types (RSA, ECDSA) are served side by side, chosen by the client's sigalgs.
+  // PEM files (or directories of them), each a certificate, its chain and its key. The first
+  // one's certificate is the default (no SNI, or an unknown name when !strict_sni). Several files
+  // for one name with different key types (RSA, ECDSA) are served side by side, chosen by the
+  // client's sigalgs.
   std::vector<std::string> crt;
   bool strict_sni = false;
   std::vector<std::string> alpn;  // server preference order, as `alpn h2,http/1.1`
