@@ -1,13 +1,17 @@
 #include "tls_context.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 
 namespace lbc::rt {
 namespace {
@@ -156,6 +160,29 @@ bool loadDh(SSL_CTX* ctx, const std::string& path, std::string& err) {
   return true;
 }
 
+// tls-ticket-keys: tickets sealed with the file's keys, so that every process (and host) given
+// the same file resumes the others' sessions.
+int onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16], EVP_CIPHER_CTX* cctx,
+                EVP_MAC_CTX* hctx, int enc) {
+  auto* sc = static_cast<const TlsServerContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  const TlsTicketKey* k = !sc ? nullptr : enc ? sc->ticketKeyToEncrypt() : sc->ticketKeyNamed(name);
+  if (!k) return 0;
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(
+                             OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(k->hmac), size_t(k->aes_len)),
+                         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  const EVP_CIPHER* cipher = k->aes_len == 32 ? EVP_aes_256_cbc() : EVP_aes_128_cbc();
+  if (enc) {
+    std::copy_n(k->name, 16, name);
+    if (RAND_bytes(iv, 16) <= 0 || !EVP_EncryptInit_ex(cctx, cipher, nullptr, k->aes, iv)) return -1;
+    return EVP_MAC_CTX_set_params(hctx, params) ? 1 : -1;
+  }
+  if (!EVP_MAC_CTX_set_params(hctx, params) || !EVP_DecryptInit_ex(cctx, cipher, nullptr, k->aes, iv))
+    return -1;
+  return k == sc->ticketKeyToEncrypt() ? 1 : 2;  // 2: good, but issue a ticket under the new key
+}
+
 int onClientSession(SSL* ssl, SSL_SESSION* sess) {
   auto* cc = static_cast<TlsClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   if (!cc || !cc->reuses()) return 0;
@@ -255,6 +282,7 @@ SSL_CTX* TlsServerContext::newCtx(const TlsServerSettings& s, std::string& err) 
     SSL_CTX_sess_set_cache_size(ctx, s.cache_size);
   if (s.lifetime_s > 0) SSL_CTX_set_timeout(ctx, s.lifetime_s);
   SSL_CTX_set_app_data(ctx, this);
+  if (!s.ticket_keys_file.empty()) SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, onTicketKey);
   SSL_CTX_set_tlsext_status_cb(ctx, onStatus);
   SSL_CTX_set_tlsext_status_arg(ctx, this);
   if (s.verify != TlsVerify::kNone) {
@@ -296,6 +324,7 @@ bool TlsServerContext::build(const TlsServerSettings& s, std::string& err) {
     err = "alpn: a protocol name is empty or longer than 255 bytes";
     return false;
   }
+  if (!s.ticket_keys_file.empty() && !loadTicketKeys(s.ticket_keys_file, err)) return false;
   strict_sni_ = s.strict_sni;
   ca_ignore_ = s.ca_ignore_err;
   crt_ignore_ = s.crt_ignore_err;
@@ -351,6 +380,47 @@ bool TlsServerContext::loadOcsp(const std::string& crt, X509* leaf, std::string&
   X509_up_ref(leaf);
   ocsp_.emplace_back(leaf, std::move(der));
   return true;
+}
+
+bool TlsServerContext::loadTicketKeys(const std::string& path, std::string& err) {
+  std::ifstream f(path);
+  if (!f) {
+    err = path + ": cannot open";
+    return false;
+  }
+  std::vector<TlsTicketKey> keys;
+  for (std::string line; std::getline(f, line);) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    unsigned char raw[128];
+    int n = line.size() <= 4 * sizeof raw / 3
+                ? EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(line.data()), int(line.size()))
+                : -1;
+    n -= int(std::count(line.end() - std::min<size_t>(2, line.size()), line.end(), '='));
+    if (n != 48 && n != 80) {
+      err = path + ": a key is not 48 or 80 bytes of base64";
+      return false;
+    }
+    TlsTicketKey k;
+    k.aes_len = n == 48 ? 16 : 32;
+    std::copy_n(raw, 16, k.name);
+    std::copy_n(raw + 16, k.aes_len, k.aes);
+    std::copy_n(raw + 16 + k.aes_len, k.aes_len, k.hmac);
+    keys.push_back(k);
+  }
+  if (keys.size() < 3) {
+    err = path + ": at least 3 keys are needed";
+    return false;
+  }
+  ticket_keys_.assign(keys.end() - 3, keys.end());
+  enc_key_ = 1;  // the one before the last
+  return true;
+}
+
+const TlsTicketKey* TlsServerContext::ticketKeyNamed(const unsigned char* name) const {
+  for (const auto& k : ticket_keys_)
+    if (std::equal(k.name, k.name + 16, name)) return &k;
+  return nullptr;
 }
 
 const std::string* TlsServerContext::ocspFor(const X509* leaf) const {

@@ -53,6 +53,17 @@ struct TlsServerSettings {
   uint32_t max_record = 0;    // tune.ssl.maxrecord (bytes of plaintext per record); 0: 16384
   long cache_size = -1;       // tune.ssl.cachesize (sessions); 0 disables the cache; -1: OpenSSL's
   long lifetime_s = 0;        // tune.ssl.lifetime; 0: OpenSSL's (300 s as HAProxy)
+  // tls-ticket-keys: base64 keys of 48 (AES-128) or 80 (AES-256) bytes, one a line; as HAProxy,
+  // the last three decrypt and the one before the last encrypts (append a key to rotate).
+  std::string ticket_keys_file;
+};
+
+// One key of tls-ticket-keys: its name in the ticket, the cipher key and the HMAC key.
+struct TlsTicketKey {
+  unsigned char name[16];
+  unsigned char aes[32];
+  unsigned char hmac[32];
+  int aes_len = 16;  // 16 or 32
 };
 
 struct TlsClientSettings {
@@ -88,12 +99,19 @@ class TlsServerContext {
   // The stapled OCSP response (DER) of a certificate this context serves, null when none.
   const std::string* ocspFor(const X509* leaf) const;
   bool ignores(int depth, int err) const;
+  // tls-ticket-keys: the key encrypting new tickets, and the one named in a ticket (null when
+  // unknown: a full handshake follows).
+  const TlsTicketKey* ticketKeyToEncrypt() const {
+    return ticket_keys_.empty() ? nullptr : &ticket_keys_[enc_key_];
+  }
+  const TlsTicketKey* ticketKeyNamed(const unsigned char* name) const;
 
   ~TlsServerContext();
 
  private:
   SSL_CTX* newCtx(const TlsServerSettings& s, std::string& err);
   bool loadOcsp(const std::string& crt, X509* leaf, std::string& err);
+  bool loadTicketKeys(const std::string& path, std::string& err);
 
   std::vector<SslCtxPtr> ctxs_;                      // one per distinct name set, owned
   std::unordered_map<std::string, SSL_CTX*> names_;  // exact and "*.suffix" names
@@ -102,6 +120,8 @@ class TlsServerContext {
   std::vector<uint8_t> alpn_;                        // wire format: length-prefixed protocols
   std::vector<std::pair<X509*, std::string>> ocsp_;  // `<crt>.ocsp` files, by certificate (referenced)
   TlsServerSettings::IgnoreErrors ca_ignore_, crt_ignore_;
+  std::vector<TlsTicketKey> ticket_keys_;  // the last three of the file
+  size_t enc_key_ = 0;
 };
 
 class TlsClientContext {

@@ -126,6 +126,44 @@ TEST_F(TlsOptionsTest, MaxRecordBoundsTheRecordsSent) {
   EXPECT_EQ(out.find("17 03 03 13 a0"), std::string::npos);
 }
 
+// tls-ticket-keys: contexts given the same keys resume each other's tickets; after a rotation
+// (a key appended) an old ticket still resumes, after two it does not.
+TEST_F(TlsOptionsTest, TicketKeysFromAFileAreSharedAndRotate) {
+  const std::string d = certs_.dir + "/";
+  ASSERT_EQ(tlstest::sh("for i in 1 2 3 4 5; do openssl rand -base64 48 > " + d + "key$i; done"), 0);
+  auto keys = [&](int first) {
+    std::string path = d + "keys" + std::to_string(first);
+    std::string all;
+    for (int i = 1; i < first + 3; ++i) all += tlstest::readFile(d + "key" + std::to_string(i));
+    tlstest::writeFile(path, all);
+    return path;
+  };
+  TlsServerSettings s;
+  s.crt = {certs_.path("default.pem")};
+  s.ticket_keys_file = keys(1);  // keys 1..3: 2 encrypts
+  TlsServerContext& a = serverCtx(s);
+  TlsServerContext& b = serverCtx(s);
+  const std::string sess = certs_.path("tickets.sess");
+  for (const char* ver : {"-tls1_3 ", "-tls1_2 "}) {
+    EXPECT_EQ(shake(a, ver + ("-ign_eof -sess_out " + sess)).res, 0);
+    EXPECT_TRUE(shake(b, ver + ("-ign_eof -sess_in " + sess)).reused) << ver;
+  }
+  // The session file holds the TLS 1.2 session, sealed with key 2.
+  s.ticket_keys_file = keys(2);  // keys 1..4: the last three (2..4) decrypt
+  EXPECT_TRUE(shake(serverCtx(s), "-tls1_2 -ign_eof -sess_in " + sess).reused);
+  s.ticket_keys_file = keys(3);  // 3..5: key 2 is gone
+  EXPECT_FALSE(shake(serverCtx(s), "-tls1_2 -ign_eof -sess_in " + sess).reused);
+  s.ticket_keys_file.clear();  // keys of its own
+  EXPECT_FALSE(shake(serverCtx(s), "-tls1_2 -ign_eof -sess_in " + sess).reused);
+
+  tlstest::writeFile(d + "short_keys", tlstest::readFile(d + "key1"));
+  s.ticket_keys_file = d + "short_keys";
+  TlsServerContext c;
+  std::string err;
+  EXPECT_FALSE(c.build(s, err));
+  EXPECT_NE(err.find("at least 3 keys"), std::string::npos) << err;
+}
+
 // TLS 1.2 without tickets resumes through the server's session cache, and not once it is off;
 // the client side keeps the session it was given (lbc to lbc on socket pairs).
 TEST_F(TlsOptionsTest, TheSessionCacheResumesTls12AndCanBeTurnedOff) {
