@@ -110,6 +110,18 @@ uint32_t BufRing::refill(uint64_t now_ms) {
   return n;
 }
 
+bool BufRing::takeFree(uint16_t& bid) {
+  if (free_.empty()) return false;
+  bid = free_.back();
+  free_.pop_back();
+  if (!dirty_[bid]) {
+    dirty_[bid] = true;
+    ++touched_;
+  }
+  low_ = std::min(low_, free_.size());
+  return true;
+}
+
 // The bottom `low_` entries of the free stack were not taken during the whole period: release
 // the pages of those that had been used. They stay free (and at the bottom); the next use
 // faults fresh zero pages in.

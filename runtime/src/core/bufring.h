@@ -43,6 +43,9 @@ class BufRing {
   void starved() { ++starved_now_; }
   // Buffer `bid` is free again; it is the first one posted next.
   void put(uint16_t bid) { free_.push_back(bid); }
+  // A free buffer taken in user space by a transport that fills it itself (TLS decrypts into
+  // it); false when none is free. It comes back through put() like any other.
+  bool takeFree(uint16_t& bid);
 
   // Once per loop round, before submitting: adapts the window and posts free buffers up to it.
   // Returns how many were posted.
