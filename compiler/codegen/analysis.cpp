@@ -90,34 +90,6 @@ bool deadDefaultBackend(const ir::Proxy& px) {
   return false;
 }
 
-std::vector<DeadRule> deadRules(const ir::Program& p) {
-  std::vector<DeadRule> out;
-  for (const auto& px : p.proxies) {
-    auto dr = deadActionRules(px);
-    for (size_t i = 0; i < dr.size(); ++i) {
-      if (!dr[i]) continue;
-      const auto& r = px.rules[i];
-      Fixed g = gate(px, r.cond);
-      out.push_back({r.loc, g == Fixed::Fail ? "this rule can never run: its condition is always false"
-                                             : "this rule can never run: an earlier '" +
-                                                   std::string(ir::ruleSetName(r.set)) +
-                                                   "' rule always stops the evaluation before it"});
-    }
-    auto du = deadUseBackends(px);
-    for (size_t i = 0; i < du.size(); ++i) {
-      if (!du[i]) continue;
-      const auto& u = px.use_backends[i];
-      out.push_back({u.loc, gate(px, u.cond) == Fixed::Fail
-                                ? "this 'use_backend' rule can never run: its condition is always false"
-                                : "this 'use_backend' rule can never run: an earlier one always matches"});
-    }
-    if (deadDefaultBackend(px))
-      out.push_back(
-          {px.default_backend->loc, "'default_backend' is never used: a 'use_backend' rule always matches"});
-  }
-  return out;
-}
-
 namespace {
 
 // The rule after an unconditional final rule of the same list, named after that rule.

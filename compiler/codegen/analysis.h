@@ -18,16 +18,10 @@ Fixed aclValue(const ir::Acl& a);
 // The condition's verdict including `unless`; Unknown when it depends on the transaction.
 Fixed conditionValue(const ir::Proxy& px, const ir::Condition& c);
 
-struct DeadRule {
-  ir::SourceLoc loc;
-  std::string message;
-};
-// Rules (tcp/http rules, use_backend, default_backend) that can never run, in file order.
-std::vector<DeadRule> deadRules(const ir::Program& p);
-
 // The dead-rule lint, one warning per rule that can never run: after an unconditional final
 // rule of the same list (named, with a note where that rule is), then, when `fixed_conditions`
-// (the IR has no errors, so conditions can be evaluated), every other rule deadRules finds.
+// (the IR has no errors, so conditions can be evaluated), every other rule (tcp/http rules,
+// use_backend, default_backend) that can never run because a condition's value is fixed.
 struct Lint {
   ir::SourceLoc loc;
   std::string message;

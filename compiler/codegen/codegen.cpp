@@ -41,7 +41,6 @@ Result generate(const ir::Program& program, const Options& opts) {
     r.error_loc = g.error_loc;
     return r;
   }
-  for (const auto& d : deadRules(program)) r.warnings.push_back({d.loc, d.message});
 
   auto* topo_init = llvm::ConstantDataArray::get(c, llvm::ArrayRef<uint8_t>(opts.topology));
   auto* topo = new llvm::GlobalVariable(m, topo_init->getType(), true, llvm::GlobalValue::PrivateLinkage,

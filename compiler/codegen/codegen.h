@@ -17,11 +17,6 @@ struct Options {
   std::string module_name = "lbc";
 };
 
-struct Note {
-  ir::SourceLoc loc;
-  std::string message;
-};
-
 class Module;  // an LLVM context and module (codegen/module.h)
 struct ModuleDeleter {
   void operator()(Module* m) const;
@@ -30,8 +25,7 @@ using ModulePtr = std::unique_ptr<Module, ModuleDeleter>;
 
 struct Result {
   ModulePtr module;
-  std::vector<Note> warnings;  // e.g. rules that can never run
-  std::string error;           // set when the program uses something codegen cannot compile
+  std::string error;  // set when the program uses something codegen cannot compile
   ir::SourceLoc error_loc;
   bool ok() const { return module != nullptr; }
 };

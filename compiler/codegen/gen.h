@@ -51,7 +51,6 @@ class Gen {
 
   std::string fresh(const std::string& base) { return base + "." + std::to_string(counter_++); }
 
-  std::vector<Note> warnings;
   std::string error;
   ir::SourceLoc error_loc;
   void fail(ir::SourceLoc loc, std::string msg) {

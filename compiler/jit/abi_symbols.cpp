@@ -22,10 +22,8 @@ std::span<const Symbol> abiSymbols() {
   return table;
 }
 
-LoadResult compile(const ir::Program& program, const codegen::Options& opts,
-                   std::vector<codegen::Note>* warnings) {
+LoadResult compile(const ir::Program& program, const codegen::Options& opts) {
   codegen::Result r = codegen::generate(program, opts);
-  if (warnings) *warnings = r.warnings;
   if (!r.ok()) return {nullptr, r.error};
   return load(std::move(r.module));  // runs init; the program runs fini when released
 }

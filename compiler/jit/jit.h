@@ -51,7 +51,6 @@ LoadResult load(codegen::ModulePtr module, std::span<const Symbol> symbols = abi
                 bool initialize = true);
 
 // generate + load, then the program's init (regexes, maps): what `lbc run` and tests call.
-LoadResult compile(const ir::Program& program, const codegen::Options& opts = {},
-                   std::vector<codegen::Note>* warnings = nullptr);
+LoadResult compile(const ir::Program& program, const codegen::Options& opts = {});
 
 }  // namespace lbc::jit

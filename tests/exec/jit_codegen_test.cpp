@@ -3,10 +3,12 @@
 // reference, IPv4 prefix switches, three-valued MISS, actions and merged use_backend decisions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <sstream>
 
+#include "codegen/analysis.h"
 #include "driver/driver.h"
 #include "interp/interp.h"
 #include "jit/jit.h"
@@ -438,12 +440,16 @@ TEST(JitCodegen, DeadRulesReported) {
                                    "  default_backend web\nbackend web\n  server s 127.0.0.1:3\n",
                                opts, [](std::string_view) { return std::nullopt; });
   ASSERT_TRUE(comp->ok());
-  std::vector<lbc::codegen::Note> warnings;
-  auto r = lbc::jit::compile(comp->program, {}, &warnings);
-  ASSERT_TRUE(r.program) << r.error;
+  // One pass reports each dead rule once: the false condition, and the rule after the
+  // unconditional deny (with a note at the deny).
+  auto warnings = lbc::codegen::deadRuleLint(comp->program, true);
   ASSERT_EQ(warnings.size(), 2u);
+  std::sort(warnings.begin(), warnings.end(), [](auto& a, auto& b) { return a.loc.line < b.loc.line; });
   EXPECT_EQ(warnings[0].loc.line, 8u);
   EXPECT_EQ(warnings[1].loc.line, 10u);
+  EXPECT_EQ(warnings[1].note_loc.line, 9u);
+  auto r = lbc::jit::compile(comp->program);
+  ASSERT_TRUE(r.program) << r.error;
 }
 
 // Rule formats render as HAProxy 2.6's HTTP context (LOG_OPT_HTTP; values captured from
