@@ -1,6 +1,7 @@
 // Sample expressions, log-format strings, ACLs and conditions: name lookup through the
 // registry, argument and type checks, and availability of each fetch at its phase.
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/evp.h>
 #include <pcre2.h>
 
 #include <fstream>
@@ -205,6 +206,16 @@ bool Sema::checkConverterOperands(const front::SampleCall& c, const stdlib::Conv
       return true;
     case ConvId::secure_memcmp:
       if (!args.empty() && !isVarName(args[0].str)) return bad(0, "a variable name (txn.name)");
+      return true;
+    case ConvId::sha2:
+      if (!args.empty() && args[0].num != 224 && args[0].num != 256 && args[0].num != 384 &&
+          args[0].num != 512)
+        return bad(0, "224, 256, 384 or 512 bits");
+      return true;
+    case ConvId::digest:
+    case ConvId::hmac:
+      if (!args.empty() && !EVP_get_digestbyname(args[0].str.c_str()))
+        return bad(0, "a message digest algorithm OpenSSL knows (sha256, md5, ...)");
       return true;
     default:
       return true;

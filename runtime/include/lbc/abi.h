@@ -426,12 +426,14 @@ enum {
   X(cpl)                 \
   X(crc32)               \
   X(crc32c)              \
+  X(digest)              \
   X(div)                 \
   X(djb2)                \
   X(even)                \
   X(field)               \
   X(hex)                 \
   X(hex2i)               \
+  X(hmac)                \
   X(htonl)               \
   X(http_date)           \
   X(iif)                 \
@@ -459,6 +461,8 @@ enum {
   X(rtrim)               \
   X(sdbm)                \
   X(secure_memcmp)       \
+  X(sha1)                \
+  X(sha2)                \
   X(sub)                 \
   X(ub64dec)             \
   X(ub64enc)             \
@@ -467,7 +471,9 @@ enum {
   X(utime)               \
   X(word)                \
   X(wt6)                 \
-  X(xor_)
+  X(xor_)                \
+  X(xxh32)               \
+  X(xxh64)
 
 #define LBC_ABI_FETCH_SIG "ippip"
 #define LBC_ABI_CONV_SIG "ippip"

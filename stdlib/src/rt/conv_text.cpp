@@ -63,29 +63,47 @@ std::string b64enc(std::string_view in, const char* alphabet, bool pad) {
   return v;
 }
 
-// base64 (padded, length a multiple of 4) or base64url (unpadded, no length of 4n+1); false when
-// a character is outside the alphabet.
-bool b64dec(std::string_view in, const char* alphabet, bool url, std::string& v) {
-  if (!url && in.size() % 4) return false;
-  if (url && in.size() % 4 == 1) return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t pads = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (!url && c == '=' && i + 2 >= in.size() && i >= in.size() - 2) {
-      ++pads;
-      continue;
+// HAProxy's base64dec: quads of 4; '=' is padding from the third character of a quad on, and
+// a quad may follow a padded one ("YQ==YQ==" is "aa").
+bool b64dec(std::string_view in, std::string& v) {
+  if (in.size() % 4) return false;
+  unsigned char t[4];
+  int i = 0, pad = 0;
+  for (char c : in) {
+    const char* p = c ? std::strchr(kB64, c) : nullptr;
+    int b = c == '=' ? 64 : p ? static_cast<int>(p - kB64) : -1;
+    if (b < 0 || (pad && b != 64) || (b == 64 && i < 2)) return false;
+    if (b == 64) ++pad;
+    t[i++] = static_cast<unsigned char>(b);
+    if (i == 4) {
+      char o[3] = {char((t[0] << 2) + (t[1] >> 4)), char((t[1] << 4) + (t[2] >> 2)),
+                   char((t[2] << 6) + t[3])};
+      v.append(o, static_cast<size_t>(3 - pad));
+      pad = i = 0;
     }
-    if (pads) return false;
-    const char* p = c ? std::strchr(alphabet, c) : nullptr;
-    if (!p) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(p - alphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      v += static_cast<char>((acc >> bits) & 0xff);
-    }
+  }
+  return true;
+}
+
+// HAProxy's base64urldec: no padding (a length of 4n+1 fails); a '=' in the input decodes as 63.
+bool ub64dec(std::string_view in, std::string& v) {
+  if (in.size() % 4 == 1) return false;
+  unsigned char t[4];
+  int i = 0;
+  auto flush = [&](int n) {
+    char o[3] = {char((t[0] << 2) + (t[1] >> 4)), char((t[1] << 4) + (t[2] >> 2)), char((t[2] << 6) + t[3])};
+    v.append(o, static_cast<size_t>(n));
+  };
+  for (char c : in) {
+    const char* p = c ? std::strchr(kB64Url, c) : nullptr;
+    int b = c == '=' ? 63 : p ? static_cast<int>(p - kB64Url) : -1;
+    if (b < 0) return false;
+    t[i++] = static_cast<unsigned char>(b);
+    if (i == 4) flush(3), i = 0;
+  }
+  if (i) {
+    for (int k = i; k < 4; ++k) t[k] = 0;
+    flush(i - 1);
   }
   return true;
 }
@@ -152,14 +170,14 @@ CONV(b64dec) {
   (void)args, (void)nargs;
   if (!as(txn, s, LBC_SMP_STR)) return fail(s);
   std::string v;
-  if (!b64dec(view(*s), kB64, false, v)) return fail(s);
+  if (!b64dec(view(*s), v)) return fail(s);
   return out(txn, s, v, LBC_SMP_BIN);
 }
 CONV(ub64dec) {
   (void)args, (void)nargs;
   if (!as(txn, s, LBC_SMP_STR)) return fail(s);
   std::string v;
-  if (!b64dec(view(*s), kB64Url, true, v)) return fail(s);
+  if (!ub64dec(view(*s), v)) return fail(s);
   return out(txn, s, v, LBC_SMP_BIN);
 }
 CONV(ub64enc) {
