@@ -207,6 +207,14 @@ bool Sema::checkConverterOperands(const front::SampleCall& c, const stdlib::Conv
     case ConvId::secure_memcmp:
       if (!args.empty() && !isVarName(args[0].str)) return bad(0, "a variable name (txn.name)");
       return true;
+    case ConvId::be2dec:
+    case ConvId::be2hex: {
+      int64_t chunk = args.size() > 1 ? args[1].num : 0;
+      if (ci.id == ConvId::be2dec && (chunk < 1 || chunk > 8)) return bad(args.size() > 1 ? 1 : 0, "a chunk size of 1 to 8 bytes");
+      if (chunk < 1) return bad(args.size() > 1 ? 1 : 0, "a positive chunk size");
+      if (args.size() > 2 && args[2].num != 0 && args[2].num != 1) return bad(2, "a truncate flag of 0 or 1");
+      return true;
+    }
     case ConvId::sha2:
       if (!args.empty() && args[0].num != 224 && args[0].num != 256 && args[0].num != 384 &&
           args[0].num != 512)

@@ -16,6 +16,11 @@ const std::vector<std::string> kHosts = {"api.example.com", "API.EXAMPLE.COM",  
 const std::vector<std::string> kWords = {"a",    "b",  "x",      "api", "user",
                                          "gzip", "a1", "static", "1",   "example"};
 
+// HAProxy's predefined ACLs (manual 7.4) that an HTTP request can make true or false.
+const std::vector<std::string> kPredefined = {"HTTP",         "HTTP_1.0",       "HTTP_1.1",     "HTTP_2.0",
+                                              "HTTP_URL_ABS", "HTTP_URL_SLASH", "HTTP_CONTENT", "LOCALHOST",
+                                              "METH_GET",     "METH_POST",      "METH_HEAD",    "FALSE"};
+
 std::string pathPat(Rng& r) {
   return r.chance(70) ? r.pick(kPaths) : "/" + r.pick(kWords);
 }
@@ -131,8 +136,7 @@ std::string criterion(Rng& r, bool l4_only) {
     case 41:
       return "hdr(x-a),ub64enc,ub64dec,b64dec -m found";
     case 42:
-      return std::string(r.chance(50) ? "HTTP_1.0" : "METH_GET") + " " +
-             (r.chance(50) ? "HTTP_URL_ABS" : "LOCALHOST");
+      return "src_port,add(txn.n),bool,iif(a,b) a";
     default:
       return "path,bytes(1,3),hex -m str 757365";
   }
@@ -156,6 +160,8 @@ std::string condition(Ctx& c, bool l4_only) {
         s += "a" + std::to_string(c.r.below(c.nacl));
       else if (l4_only && c.r.chance(30))
         s += "TRUE";
+      else if (!l4_only && c.r.chance(15))
+        s += c.r.pick(kPredefined);
       else
         s += "{ " + criterion(c.r, l4_only) + " }";
     }

@@ -90,7 +90,7 @@ SUPPORTED_CONVERTERS = {
     'base64', 'ipmask', 'map', 'map_str', 'map_beg', 'map_end', 'map_sub',
     'map_reg', 'map_ip', 'map_int', 'json', 'url_dec',
     'add', 'sub', 'mul', 'div', 'mod', 'and', 'or', 'xor', 'neg', 'cpl', 'even', 'odd', 'not', 'bool', 'ltrim', 'rtrim', 'hex2i', 'htonl', 'b64dec', 'ub64dec', 'ub64enc', 'iif', 'concat', 'secure_memcmp', 'http_date', 'ltime', 'utime', 'sdbm', 'djb2', 'wt6', 'crc32', 'crc32c',
-    'sha1', 'sha2', 'digest', 'hmac', 'xxh32', 'xxh64',
+    'sha1', 'sha2', 'digest', 'hmac', 'xxh32', 'xxh64', 'be2dec', 'be2hex',
 }
 
 SUPPORTED_ACTIONS = {

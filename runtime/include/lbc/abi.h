@@ -420,6 +420,8 @@ enum {
   X(and_)                \
   X(b64dec)              \
   X(base64)              \
+  X(be2dec)              \
+  X(be2hex)              \
   X(bool_)               \
   X(bytes)               \
   X(concat)              \

@@ -1,5 +1,6 @@
 // String, encoding, hash and date converters (HAProxy 2.6 sample.c): pure functions of the input
 // and their constant arguments, with HAProxy's output formats.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -130,6 +131,34 @@ int32_t formatTime(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s
   return out(txn, s, std::string_view(buf, n));
 }
 
+// be2dec(sep,chunk[,truncate]) / be2hex([sep][,chunk][,truncate]): each run of `chunk` input bytes
+// as one big-endian unsigned number (decimal) or as hex digits, separated by `sep`; with
+// `truncate` a last, shorter run is dropped.
+int32_t beChunks(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s, bool hex) {
+  if (!as(txn, s, LBC_SMP_BIN)) return fail(s);
+  std::string_view in = view(*s), sep = argStr(args, nargs, 0);
+  int64_t chunk = nargs > 1 && args[1].str ? args[1].num : (hex ? 0 : 1);
+  bool truncate = nargs > 2 && args[2].num;
+  size_t step = chunk > 0 ? static_cast<size_t>(chunk) : in.size();
+  size_t last = truncate && step ? in.size() - in.size() % step : in.size();
+  std::string v;
+  char b[24];
+  for (size_t i = 0; i < last; i += step) {
+    if (i) v += sep;
+    std::string_view part = in.substr(i, std::min(step, last - i));
+    if (hex) {
+      for (unsigned char c : part) std::snprintf(b, sizeof b, "%02X", c), v += b;
+    } else {
+      uint64_t n = 0;
+      for (unsigned char c : part) n = (n << 8) | c;
+      std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(n));
+      v += b;
+    }
+    if (!step) break;
+  }
+  return out(txn, s, v);
+}
+
 }  // namespace
 
 #define CONV(Id) int32_t lbc_conv_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s)
@@ -246,6 +275,13 @@ CONV(http_date) {
           : std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDay[tm.tm_wday],
                           tm.tm_mday, kMon[tm.tm_mon], 1900 + tm.tm_year, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return out(txn, s, std::string_view(buf, static_cast<size_t>(n)));
+}
+
+CONV(be2dec) {
+  return beChunks(txn, args, nargs, s, false);
+}
+CONV(be2hex) {
+  return beChunks(txn, args, nargs, s, true);
 }
 
 CONV(ltime) {
