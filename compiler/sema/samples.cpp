@@ -210,7 +210,8 @@ bool Sema::checkConverterOperands(const front::SampleCall& c, const stdlib::Conv
     case ConvId::be2dec:
     case ConvId::be2hex: {
       int64_t chunk = args.size() > 1 ? args[1].num : 0;
-      if (ci.id == ConvId::be2dec && (chunk < 1 || chunk > 8)) return bad(args.size() > 1 ? 1 : 0, "a chunk size of 1 to 8 bytes");
+      if (ci.id == ConvId::be2dec && (chunk < 1 || chunk > 8))
+        return bad(args.size() > 1 ? 1 : 0, "a chunk size of 1 to 8 bytes");
       if (chunk < 1) return bad(args.size() > 1 ? 1 : 0, "a positive chunk size");
       if (args.size() > 2 && args[2].num != 0 && args[2].num != 1) return bad(2, "a truncate flag of 0 or 1");
       return true;
