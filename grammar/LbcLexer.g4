@@ -19,7 +19,7 @@ SECTION   : 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'peers' 
           | 'userlist' | 'cache' | 'http-errors' | 'ring' | 'mailers' | 'program' | 'fcgi-app' | 'log-forward' ;
 IF        : 'if' ;
 UNLESS    : 'unless' ;
-OR        : 'or' | '||' ;
+OR        : [oO] [rR] | '||' ;
 LBRACE    : '{' ;
 RBRACE    : '}' ;
 BANG      : '!' ;

@@ -26,21 +26,22 @@ ppArgs  : ppArg ( PP_COMMA ppArg )* ;
 ppArg   : PP_WORD? ;
 
 // A directive: a head word, argument words, then an optional condition.
-directive : headWord anyWord* ( condKeyword condition? )? ;
+directive : headWord anyWord* ( condKeyword condition )? ;
 headWord  : WORD | OR | LBRACE | RBRACE | BANG | UNTERMINATED ;
 anyWord   : WORD | SECTION | OR | LBRACE | RBRACE | BANG | UNTERMINATED ;
 condKeyword : IF | UNLESS ;
 
-// HAProxy conditions: terms ANDed by juxtaposition, alternatives split by `||` / `or`,
-// `!` negates the next term, `{ ... }` is an anonymous ACL.
-condition : andCond ( OR andCond )* ;
+// HAProxy conditions: terms ANDed by juxtaposition, alternatives split by `||` / `or` (any
+// case), `!` negates the next term, `{ ... }` is an anonymous ACL. As in HAProxy, an empty
+// alternative (`if a or`, `if or a`, a bare `if`) is no alternative at all.
+condition : OR* ( andCond ( OR+ andCond )* OR* )? ;
 andCond   : condTerm+ ;
 condTerm  : BANG* ( WORD | SECTION | anonAcl ) ;
 anonAcl   : LBRACE aclWord+ RBRACE ;
 aclWord   : WORD | SECTION | OR | BANG | IF | UNLESS | UNTERMINATED ;
 
 // Sample expressions (lexer mode SMP): fetch(args),conv(args),...
-sampleExpr : smpCall ( SMP_COMMA smpCall )* EOF ;
+sampleExpr : smpCall ( SMP_COMMA+ smpCall )* EOF ;  // `a,,b` is `a,b`, as in HAProxy
 smpCall    : SMP_IDENT ( SMP_LPAREN smpArgs ARG_RPAREN )? ;
 smpArgs    : smpArg ( ARG_COMMA smpArg )* ;
 smpArg     : ARG_TEXT? ;

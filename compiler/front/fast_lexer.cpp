@@ -174,7 +174,7 @@ std::unique_ptr<antlr4::Token> FastLexer::defaultToken() {
         type = LbcLexer::IF;
       else if (w == "unless")
         type = LbcLexer::UNLESS;
-      else if (w == "or" || w == "||")
+      else if (w == "||" || (w.size() == 2 && (w[0] | 0x20) == 'o' && (w[1] | 0x20) == 'r'))
         type = LbcLexer::OR;
       else if (w == "{")
         type = LbcLexer::LBRACE;

@@ -240,16 +240,8 @@ class Builder {
       std::vector<antlr4::Token*> toks{d->headWord()->getStart()};
       for (auto* w : d->anyWord()) toks.push_back(w->getStart());
       l.words = words(toks);
-      if (d->condKeyword()) {
-        if (d->condition()) {
-          l.cond = condition(d->condKeyword(), d->condition());
-        } else {
-          CondAst empty;  // `if` with nothing after it: HAProxy accepts it, sema warns
-          empty.unless = d->condKeyword()->UNLESS() != nullptr;
-          empty.loc = locOf(d->condKeyword()->getStart());
-          l.cond = std::move(empty);
-        }
-      }
+      // `if` with nothing after it gives no alternative: HAProxy accepts it, sema warns.
+      if (d->condKeyword()) l.cond = condition(d->condKeyword(), d->condition());
     } else if (auto* p = ctx->ppLine()) {
       Word head;
       head.loc = locOf(p->getStart());

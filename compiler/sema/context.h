@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "front/diag.h"
@@ -39,6 +40,8 @@ struct ProxyState {
   std::unordered_map<std::string, uint32_t> acl_index;  // named ACL -> Proxy::acls index
   std::unordered_map<std::string, SourceLoc> server_names;
   std::vector<UnresolvedAcl> unresolved;
+  // Named ACLs whose `acl` line failed: their uses are not reported again as "no such ACL".
+  std::unordered_set<std::string> failed_acls;
   bool bind_seen = false;       // a bind line was written (even one with an error)
   bool table_seen = false;      // a stick-table line was written (even one with an error)
   size_t errors_at_start = 0;   // error count when the section began
@@ -110,6 +113,10 @@ class Sema {
   std::optional<ir::SampleExpr> sample(const Word& w, const Phase* phase);
   std::optional<ir::SampleExpr> resolveSample(const front::SampleAst& ast, const Word& w, const Phase* phase);
   std::optional<front::SampleAst> parseSampleCached(const Word& w);
+  static Word wholeSampleWord(const Word& w);
+  bool checkConverterOperands(const front::SampleCall& c, const stdlib::ConvInfo& ci,
+                              std::vector<ir::Arg>& args);
+  void absorbConverterWords(const std::vector<Word>& words, size_t next, front::SampleAst& ast);
   std::optional<front::LogFormatAst> parseLogFormatCached(const Word& w);
   bool checkMapFile(const Word& w, const std::string& conv);
   std::optional<ir::LogFormat> logFormat(const Word& w, const Phase* phase);

@@ -380,12 +380,14 @@ std::optional<ir::HashType::Function> hashFunction(std::string_view w) {
 
 void Sema::balance(const Line& l) {
   if (!noCondition(l)) return;
-  if (!needArgs(l, 1,
-                "an algorithm: roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>) "
-                "or random"))
-    return;
   using Algo = ir::Balance::Algo;
   ir::Balance b;
+  if (l.words.size() == 1) {  // HAProxy: a bare `balance` is roundrobin
+    b.loc = l.words[0].loc;
+    b.algo = Algo::RoundRobin;
+    cur_->balance = b;
+    return;
+  }
   b.loc = l.words[1].loc;
   const std::string& a = l.words[1].text;
   size_t extra = 2;

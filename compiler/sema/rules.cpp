@@ -307,9 +307,10 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
                       "421, 422, 425, 429, 500, 501, 502, 503, 504");
       return false;
     }
-    if (!ret.content_type.empty() && !has_body) {
-      s.error(aw, "'" + name + "' has a 'content-type' but no body");
-      return false;
+    if (!ret.content_type.empty() && !has_body) {  // HAProxy warns and drops it
+      s.warning(aw, "content-type '" + ret.content_type + "' of '" + name +
+                        "' is ignored: the reply has no body (neither errorfile nor payload)");
+      ret.content_type.clear();
     }
     r.args = std::move(ret);
     r.final = true;

@@ -1,6 +1,7 @@
 // Sample expressions, log-format strings, ACLs and conditions: name lookup through the
 // registry, argument and type checks, and availability of each fetch at its phase.
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/evp.h>
 #include <pcre2.h>
 
 #include <fstream>
@@ -166,6 +167,70 @@ static bool checkArgs(Sema& s, const front::SampleCall& call, std::string_view s
   return true;
 }
 
+namespace {
+bool isVarName(std::string_view v) {
+  for (std::string_view scope : {"proc.", "sess.", "txn.", "req.", "res."})
+    if (v.starts_with(scope) && v.size() > scope.size()) return true;
+  return false;
+}
+bool isWholeInteger(std::string_view v) {
+  size_t i = !v.empty() && (v[0] == '-' || v[0] == '+') ? 1 : 0;
+  return i < v.size() && v.find_first_not_of("0123456789", i) == std::string_view::npos;
+}
+}  // namespace
+
+// The operands HAProxy checks when it parses a converter: an arithmetic operand is an integer or
+// a variable name; concat's second argument and secure_memcmp's are variable names.
+bool Sema::checkConverterOperands(const front::SampleCall& c, const stdlib::ConvInfo& ci,
+                                  std::vector<ir::Arg>& args) {
+  using stdlib::ConvId;
+  auto bad = [&](size_t i, const char* what) {
+    error(c.args[i], "converter '" + c.name.text + "' expects " + what + ", not '" + args[i].str + "'");
+    return false;
+  };
+  switch (ci.id) {
+    case ConvId::add:
+    case ConvId::sub:
+    case ConvId::mul:
+    case ConvId::div:
+    case ConvId::mod:
+    case ConvId::and_:
+    case ConvId::or_:
+    case ConvId::xor_:
+      if (!args.empty() && !isWholeInteger(args[0].str) && !isVarName(args[0].str))
+        return bad(0, "an integer or a variable name (txn.name)");
+      return true;
+    case ConvId::concat:
+      if (args.size() > 1 && !args[1].str.empty() && !isVarName(args[1].str))
+        return bad(1, "a variable name (txn.name)");
+      return true;
+    case ConvId::secure_memcmp:
+      if (!args.empty() && !isVarName(args[0].str)) return bad(0, "a variable name (txn.name)");
+      return true;
+    case ConvId::be2dec:
+    case ConvId::be2hex: {
+      int64_t chunk = args.size() > 1 ? args[1].num : 0;
+      if (ci.id == ConvId::be2dec && (chunk < 1 || chunk > 8))
+        return bad(args.size() > 1 ? 1 : 0, "a chunk size of 1 to 8 bytes");
+      if (chunk < 1) return bad(args.size() > 1 ? 1 : 0, "a positive chunk size");
+      if (args.size() > 2 && args[2].num != 0 && args[2].num != 1) return bad(2, "a truncate flag of 0 or 1");
+      return true;
+    }
+    case ConvId::sha2:
+      if (!args.empty() && args[0].num != 224 && args[0].num != 256 && args[0].num != 384 &&
+          args[0].num != 512)
+        return bad(0, "224, 256, 384 or 512 bits");
+      return true;
+    case ConvId::digest:
+    case ConvId::hmac:
+      if (!args.empty() && !EVP_get_digestbyname(args[0].str.c_str()))
+        return bad(0, "a message digest algorithm OpenSSL knows (sha256, md5, ...)");
+      return true;
+    default:
+      return true;
+  }
+}
+
 // Map files are loaded at check time by HAProxy: each key must parse for the map's match type.
 bool Sema::checkMapFile(const Word& w, const std::string& conv) {
   if (!opts_.check_files) return true;
@@ -243,9 +308,32 @@ std::optional<front::LogFormatAst> Sema::parseLogFormatCached(const Word& w) {
 }
 
 std::optional<ir::SampleExpr> Sema::sample(const Word& w, const Phase* phase) {
-  auto ast = parseSampleCached(w);
+  auto ast = parseSampleCached(wholeSampleWord(w));
   if (!ast) return std::nullopt;
   return resolveSample(*ast, w, phase);
+}
+
+// HAProxy skips the commas that end a sample expression written as a word of its own (`ssl_fc,`),
+// though not inside a log-format's `%[...]`.
+Word Sema::wholeSampleWord(const Word& w) {
+  Word t = w;
+  while (t.text.size() > 1 && t.text.back() == ',') t.text.pop_back();
+  return t;
+}
+
+// After a sample fetch (not an ACL keyword) in an `acl` line, HAProxy reads each following word
+// that starts with a converter name as more converters (`acl x ssl_fc, not`), and still matches
+// those words as patterns: the one-converter-per-word syntax of sample_parse_expr.
+void Sema::absorbConverterWords(const std::vector<Word>& words, size_t next, front::SampleAst& ast) {
+  for (; next < words.size(); ++next) {
+    const std::string& t = words[next].text;
+    size_t end = t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+$");
+    if (end == 0 || !stdlib::findConverter(std::string_view(t).substr(0, end))) return;
+    auto convs = parseSampleCached(wholeSampleWord(words[next]));
+    if (!convs) return;  // the word is a pattern after all; a real error is reported below
+    ast.convs.push_back(convs->fetch);
+    for (auto& c : convs->convs) ast.convs.push_back(c);
+  }
 }
 
 std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_ref, const Word& w,
@@ -307,6 +395,7 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
     conv.id = ci->id;
     conv.name = std::string(ci->name);
     if (!checkArgs(*this, c, ci->args, "converter", conv.args)) return std::nullopt;
+    if (!checkConverterOperands(c, *ci, conv.args)) return std::nullopt;
     if (!castable(e.type, ci->in)) {
       error(c.name, "converter '" + c.name.text + "' expects " + stdlib::smpTypeName(ci->in) +
                         " input, but '" +
@@ -479,7 +568,10 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
     fetch_text = std::string(kw->fetch) + crit.text.substr(head.size());
   }
   Word fw{fetch_text, crit.loc, crit.quoted};
-  auto e = sample(fw, nullptr);
+  auto ast = parseSampleCached(wholeSampleWord(fw));
+  if (!ast) return std::nullopt;
+  if (!method) absorbConverterWords(words, first + 1, *ast);
+  auto e = resolveSample(*ast, fw, nullptr);
   if (!e) return std::nullopt;
   t.expr = std::move(*e);
   size_t i = first + 1;
@@ -610,7 +702,10 @@ void Sema::acl(const Line& l) {
     return;
   }
   auto term = aclTerm(l.words, 2, l.loc);
-  if (!term) return;
+  if (!term) {
+    st_->failed_acls.insert(name.text);  // its error is reported: its uses are not reported again
+    return;
+  }
   auto it = st_->acl_index.find(name.text);
   if (it == st_->acl_index.end()) {
     ir::Acl a;
@@ -686,6 +781,9 @@ void Sema::condition(const Line& l, std::optional<ir::Condition>& out, Phase pha
           r.acl = it->second;
         } else if (uint32_t pd = predefinedAcl(n, t.name.loc); pd != ir::kNone) {
           r.acl = pd;
+        } else if (st_->failed_acls.contains(n) || stdlib::findPredefinedAcl(n)) {
+          ok = false;  // its definition failed with an error already: no follow-on error
+          continue;
         } else {
           if (n.starts_with("{") || n.ends_with("}")) {
             error(t.name, "'" + n +
@@ -730,7 +828,9 @@ void Sema::reportUnresolvedAcls() {
     for (const auto& [n, _] : st_->acl_index)
       if (n[0] != '\x01') names.push_back(n);
     for (const auto& p : stdlib::predefinedAcls()) names.push_back(p.name);
-    if (auto it = st_->acl_index.find(u.name); it != st_->acl_index.end()) {
+    auto it = st_->acl_index.find(u.name);
+    if (it == st_->acl_index.end() && st_->failed_acls.contains(u.name)) continue;  // reported already
+    if (it != st_->acl_index.end()) {
       diags_.error(u.loc, "ACL '" + u.name + "' is used before it is declared");
       diags_.note(cur_->acls[it->second].loc, "'" + u.name +
                                                   "' is declared here; HAProxy requires an ACL to be "

@@ -16,6 +16,11 @@ const std::vector<std::string> kHosts = {"api.example.com", "API.EXAMPLE.COM",  
 const std::vector<std::string> kWords = {"a",    "b",  "x",      "api", "user",
                                          "gzip", "a1", "static", "1",   "example"};
 
+// HAProxy's predefined ACLs (manual 7.4) that an HTTP request can make true or false.
+const std::vector<std::string> kPredefined = {"HTTP",         "HTTP_1.0",       "HTTP_1.1",     "HTTP_2.0",
+                                              "HTTP_URL_ABS", "HTTP_URL_SLASH", "HTTP_CONTENT", "LOCALHOST",
+                                              "METH_GET",     "METH_POST",      "METH_HEAD",    "FALSE"};
+
 std::string pathPat(Rng& r) {
   return r.chance(70) ? r.pick(kPaths) : "/" + r.pick(kWords);
 }
@@ -47,7 +52,7 @@ std::string criterion(Rng& r, bool l4_only) {
         return "always_true";
     }
   }
-  switch (r.below(34)) {
+  switch (r.below(44)) {
     case 0:
       return "path_beg " + pathPat(r) + (r.chance(50) ? " " + pathPat(r) : "");
     case 1:
@@ -114,6 +119,24 @@ std::string criterion(Rng& r, bool l4_only) {
       return "path,length " + ints();
     case 32:
       return "hdr(host),lower,regsub(\\.,-,g) -m end -com";
+    case 34:
+      return "path,length,mul(3),add(-4),sub(txn.n),div(2),mod(5) " + ints();
+    case 35:
+      return "hdr_cnt(x-a),neg,cpl,and(6),or(1),xor(3) " + ints();
+    case 36:
+      return "path,length,even";
+    case 37:
+      return "hdr(x-a),hex2i,odd,not -m bool";
+    case 38:
+      return "path,crc32,mod(7) " + ints();
+    case 39:
+      return "hdr(host),sdbm(1),djb2,wt6,crc32c -m found";
+    case 40:
+      return "path,ltrim(/),rtrim(/) " + word();
+    case 41:
+      return "hdr(x-a),ub64enc,ub64dec,b64dec -m found";
+    case 42:
+      return "src_port,add(txn.n),bool,iif(a,b) a";
     default:
       return "path,bytes(1,3),hex -m str 757365";
   }
@@ -137,6 +160,8 @@ std::string condition(Ctx& c, bool l4_only) {
         s += "a" + std::to_string(c.r.below(c.nacl));
       else if (l4_only && c.r.chance(30))
         s += "TRUE";
+      else if (!l4_only && c.r.chance(15))
+        s += c.r.pick(kPredefined);
       else
         s += "{ " + criterion(c.r, l4_only) + " }";
     }
@@ -145,7 +170,7 @@ std::string condition(Ctx& c, bool l4_only) {
 }
 
 std::string httpReqAction(Rng& r) {
-  switch (r.below(22)) {
+  switch (r.below(26)) {
     case 0:
       return "set-header X-N %[path]";
     case 1:
@@ -188,6 +213,14 @@ std::string httpReqAction(Rng& r) {
       return "set-header X-V %[var(txn.v)] ";
     case 20:
       return "add-header X-F %{+Q}[url_param(id)]-%ci";
+    case 21:
+      return "set-header X-C %[path,length,htonl,hex]-%[src_port,http_date(3600)]-%[path,concat(<,txn.v,>)]";
+    case 22:
+      return "set-header X-D %[hdr_val(x-be),utime(%Y%m%d),bool,iif(y,n)]-%[req.ver]-%[req.proto_http]";
+    case 23:
+      return "set-header X-E %[path,secure_memcmp(txn.v)]-%[src_port,ltime(%H,60)]";
+    case 24:
+      return "set-var(txn.n) hdr_cnt(x-a),add(1)";
     default:
       return "set-var(txn.v) str";  // rewritten below: a var from the query
   }
@@ -291,6 +324,8 @@ void genTxn(Rng& r, rt::Txn& t) {
   t.dst[0] = 127, t.dst[3] = 1;
   t.dst_port = r.chance(50) ? 80 : 443;
   t.ssl = r.chance(40);
+  static const std::vector<std::string> versions = {"HTTP/1.1", "HTTP/1.0", "HTTP/2.0"};
+  t.version = cp(r.pick(versions));
   std::string raw = std::string(t.method) + " " + uri + " HTTP/1.1\r\n";
   t.req_payload = cp(raw.substr(0, r.chance(80) ? raw.size() : r.below(4)));
   t.more_data = r.chance(20);
@@ -303,7 +338,7 @@ void genTxn(Rng& r, rt::Txn& t) {
 }
 
 std::string describeTxn(const rt::Txn& t) {
-  std::string s = std::string(t.method) + " " + std::string(t.uri) + "\n";
+  std::string s = std::string(t.method) + " " + std::string(t.uri) + " " + std::string(t.version) + "\n";
   for (const rt::Header& h : t.req_headers)
     s += "  " + std::string(h.name) + ": " + std::string(h.value) + "\n";
   char ip[64];

@@ -163,6 +163,62 @@ frontend fe
     http-response set-header X-Status %[status]
     default_backend b1
 """,
+    # issue 16: the pure converters, each into a header the backend records, and routing on the
+    # predefined ACLs (HTTP_1.0, METH_*, HTTP_CONTENT, HTTP_URL_ABS ...)
+    "cv": """
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request set-var(txn.n) req.hdr(x-v)
+    http-request set-var(txn.s) req.hdr(x-w)
+    http-request set-header X-Add %[req.hdr(x-n),add(5)]
+    http-request set-header X-Add-Neg %[req.hdr(x-n),add(-5)]
+    http-request set-header X-Sub %[req.hdr(x-n),sub(txn.n)]
+    http-request set-header X-Mul %[req.hdr(x-n),mul(-3)]
+    http-request set-header X-Div %[req.hdr(x-n),div(4)]
+    http-request set-header X-Div0 %[req.hdr(x-n),div(0)]
+    http-request set-header X-Mod %[req.hdr(x-n),mod(txn.n)]
+    http-request set-header X-Neg %[req.hdr(x-n),neg]
+    http-request set-header X-And %[req.hdr(x-n),and(6)]
+    http-request set-header X-Or %[req.hdr(x-n),or(8)]
+    http-request set-header X-Xor %[req.hdr(x-n),xor(txn.n)]
+    http-request set-header X-Cpl %[req.hdr(x-n),cpl]
+    http-request set-header X-Even %[req.hdr(x-n),even]
+    http-request set-header X-Odd %[req.hdr(x-n),odd]
+    http-request set-header X-Not %[req.hdr(x-n),not]
+    http-request set-header X-Bool %[req.hdr(x-n),bool,iif(yes,no)]
+    http-request set-header X-Htonl %[req.hdr(x-n),htonl,hex]
+    http-request set-header X-Date %[req.hdr(x-n),http_date]
+    http-request set-header X-Date-Ms %[req.hdr(x-n),http_date(10,ms)]
+    http-request set-header X-Utime %[req.hdr(x-n),utime(%Y-%m-%dT%H:%M:%S)]
+    http-request set-header X-Ltime %[req.hdr(x-n),ltime(%Y,3600)]
+    http-request set-header X-Ltrim %[req.hdr(x-s),ltrim(ab)]
+    http-request set-header X-Rtrim %[req.hdr(x-s),rtrim(ab)]
+    http-request set-header X-Hex2i %[req.hdr(x-h),hex2i]
+    http-request set-header X-B64dec %[req.hdr(x-b),b64dec]
+    http-request set-header X-Ub64enc %[req.hdr(x-s),ub64enc]
+    http-request set-header X-Ub64dec %[req.hdr(x-u),ub64dec]
+    http-request set-header X-Concat %[req.hdr(x-s),concat(<,txn.s,>)]
+    http-request set-header X-Memcmp %[req.hdr(x-s),secure_memcmp(txn.s)]
+    http-request set-header X-Sdbm %[req.hdr(x-s),sdbm]
+    http-request set-header X-Djb2 %[req.hdr(x-s),djb2(1)]
+    http-request set-header X-Wt6 %[req.hdr(x-s),wt6]
+    http-request set-header X-Crc32 %[req.hdr(x-s),crc32]
+    http-request set-header X-Crc32c %[req.hdr(x-s),crc32c(1)]
+    http-request set-header X-Sha1 %[req.hdr(x-s),sha1,hex]
+    http-request set-header X-Sha2 %[req.hdr(x-s),sha2(384),base64]
+    http-request set-header X-Digest %[req.hdr(x-s),digest(md5),hex]
+    http-request set-header X-Hmac %[req.hdr(x-s),hmac(sha256,a2V5),hex]
+    http-request set-header X-Xxh32 %[req.hdr(x-s),xxh32(5)]
+    http-request set-header X-Xxh64 %[req.hdr(x-s),xxh64]
+    http-request set-header X-Ver %[req.ver]
+    http-request set-header X-Hdr-Val %[req.hdr_val(x-n)]
+    http-request set-header X-Proto %[req.proto_http]
+    http-request set-header X-Local 1 if LOCALHOST TRUE !FALSE HTTP
+    use_backend b2 if HTTP_1.0 || METH_POST HTTP_CONTENT
+    use_backend b3 if HTTP_URL_ABS || METH_DELETE OR METH_PUT || HTTP_URL_STAR || !HTTP_URL_SLASH
+    use_backend b3 if METH_GET !METH_HEAD { req.hdr(x-n),add(1) 1 } or METH_OPTIONS
+    default_backend b1
+""",
 }
 
 HOP = ()  # no header is excluded from the comparison; see allowlist.txt for documented ones

@@ -80,12 +80,17 @@ SUPPORTED_FETCHES = {
     'rep_ssl_hello_type', 'res.ssl_hello_type', 'payload_lv',
     'req.payload_lv', 'req.payload', 'req.len', 'req_len', 'always_true',
     'always_false', 'ssl_fc_sni', 'req.ssl_sni', 'req_ssl_sni',
+    'hdr_val', 'req.hdr_val', 'res.hdr_val', 'shdr_val', 'req.proto_http',
+    'req_proto_http', 'req.ver', 'req_ver', 'rdp_cookie', 'req.rdp_cookie',
+    'rdp_cookie_cnt', 'req.rdp_cookie_cnt', 'wait_end',
 }
 
 SUPPORTED_CONVERTERS = {
     'lower', 'upper', 'regsub', 'field', 'word', 'bytes', 'length', 'hex',
     'base64', 'ipmask', 'map', 'map_str', 'map_beg', 'map_end', 'map_sub',
     'map_reg', 'map_ip', 'map_int', 'json', 'url_dec',
+    'add', 'sub', 'mul', 'div', 'mod', 'and', 'or', 'xor', 'neg', 'cpl', 'even', 'odd', 'not', 'bool', 'ltrim', 'rtrim', 'hex2i', 'htonl', 'b64dec', 'ub64dec', 'ub64enc', 'iif', 'concat', 'secure_memcmp', 'http_date', 'ltime', 'utime', 'sdbm', 'djb2', 'wt6', 'crc32', 'crc32c',
+    'sha1', 'sha2', 'digest', 'hmac', 'xxh32', 'xxh64', 'be2dec', 'be2hex',
 }
 
 SUPPORTED_ACTIONS = {

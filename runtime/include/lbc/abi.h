@@ -396,21 +396,55 @@ enum {
   X(status)                \
   X(url)                   \
   X(url_param)             \
-  X(var)
+  X(var)                   \
+  X(hdr_val)               \
+  X(req_hdr_val)           \
+  X(res_hdr_val)           \
+  X(shdr_val)              \
+  X(req_proto_http)        \
+  X(req_proto_http_2)      \
+  X(req_ver)               \
+  X(req_ver_2)             \
+  X(rdp_cookie)            \
+  X(req_rdp_cookie)        \
+  X(rdp_cookie_cnt)        \
+  X(req_rdp_cookie_cnt)    \
+  X(wait_end)
 
 /* Converters: int32_t lbc_conv_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs, lbc_smp* smp),
  * signature "ippip". The input is *smp (any type: the converter casts it to its input type);
  * the output replaces it. Returns 1, or 0 when the conversion fails (smp->type becomes NONE).
  * `ctx` and LBC_SMPF_NOT_LAST are left untouched, so a multi-valued fetch can continue. */
 #define LBC_ABI_CONVS(X) \
+  X(add)                 \
+  X(and_)                \
+  X(b64dec)              \
   X(base64)              \
+  X(be2dec)              \
+  X(be2hex)              \
+  X(bool_)               \
   X(bytes)               \
+  X(concat)              \
+  X(cpl)                 \
+  X(crc32)               \
+  X(crc32c)              \
+  X(digest)              \
+  X(div)                 \
+  X(djb2)                \
+  X(even)                \
   X(field)               \
   X(hex)                 \
+  X(hex2i)               \
+  X(hmac)                \
+  X(htonl)               \
+  X(http_date)           \
+  X(iif)                 \
   X(ipmask)              \
   X(json)                \
   X(length)              \
   X(lower)               \
+  X(ltime)               \
+  X(ltrim)               \
   X(map)                 \
   X(map_beg)             \
   X(map_end)             \
@@ -419,10 +453,29 @@ enum {
   X(map_reg)             \
   X(map_str)             \
   X(map_sub)             \
+  X(mod)                 \
+  X(mul)                 \
+  X(neg)                 \
+  X(not_)                \
+  X(odd)                 \
+  X(or_)                 \
   X(regsub)              \
+  X(rtrim)               \
+  X(sdbm)                \
+  X(secure_memcmp)       \
+  X(sha1)                \
+  X(sha2)                \
+  X(sub)                 \
+  X(ub64dec)             \
+  X(ub64enc)             \
   X(upper)               \
   X(url_dec)             \
-  X(word)
+  X(utime)               \
+  X(word)                \
+  X(wt6)                 \
+  X(xor_)                \
+  X(xxh32)               \
+  X(xxh64)
 
 #define LBC_ABI_FETCH_SIG "ippip"
 #define LBC_ABI_CONV_SIG "ippip"

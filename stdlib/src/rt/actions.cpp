@@ -280,6 +280,7 @@ int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, ui
 
 int32_t lbc_act_reply_header(lbc_txn* txn, const char* name, uint64_t nlen, const lbc_smp* value) {
   Txn& t = T(txn);
+  if (value->len == 0) return 1;  // HAProxy's http reply adds no header whose value came out empty
   bool ok1 = false, ok2 = false;
   std::string_view n = t.arena.copy(sv(name, nlen), &ok1), v = t.arena.copy(view(*value), &ok2);
   if (!ok1 || (!ok2 && value->len)) return failed(t);

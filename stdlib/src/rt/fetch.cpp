@@ -244,6 +244,114 @@ int32_t sslSni(lbc_txn* txn, lbc_smp* out) {
   return setNone(out), LBC_FETCH_NONE;
 }
 
+// The request line of a raw request buffer (a TCP-mode stream that carries HTTP, as HAProxy's
+// smp_prefetch_htx parses it): LBC_FETCH_OK with the version, MISS while the head is incomplete
+// and more may come, NONE when it is not an HTTP/1 request.
+bool tchar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+int32_t rawRequestVersion(lbc_txn* txn, std::string_view& version) {
+  std::string_view d = T(txn).req_payload;
+  size_t end = d.find("\r\n\r\n");
+  if (end == std::string_view::npos) return lbc_rt_more_data(txn) ? LBC_FETCH_MISS : LBC_FETCH_NONE;
+  std::string_view line = d.substr(0, d.find("\r\n"));
+  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
+  if (sp1 == 0 || sp1 == std::string_view::npos || sp2 == sp1) return LBC_FETCH_NONE;
+  for (char c : line.substr(0, sp1))
+    if (!tchar(c)) return LBC_FETCH_NONE;
+  std::string_view v = line.substr(sp2 + 1);
+  if (v.size() != 8 || !v.starts_with("HTTP/") || v[5] < '0' || v[5] > '9' || v[6] != '.' || v[7] < '0' ||
+      v[7] > '9')
+    return LBC_FETCH_NONE;
+  version = v;
+  return LBC_FETCH_OK;
+}
+
+// HAProxy's strl2ic: a decimal with an optional '-', stopping at the first byte above '9'.
+int64_t strl2ic(std::string_view s) {
+  uint32_t i = 0;
+  if (s.empty()) return 0;
+  bool neg = s[0] == '-';
+  for (size_t k = neg ? 1 : 0; k < s.size(); ++k) {
+    int j = s[k] - '0';
+    if (j > 9) break;
+    i = neg ? i * 10 - static_cast<uint32_t>(j) : i * 10 + static_cast<uint32_t>(j);
+  }
+  return static_cast<int32_t>(i);
+}
+
+int32_t hdrVal(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out, bool response) {
+  int32_t r = hdrFetch(txn, args, nargs, out, response, false);
+  if (r != LBC_FETCH_OK) return r;
+  uint32_t flags = out->flags;
+  setInt(out, strl2ic(view(*out)));
+  out->flags = flags;
+  return LBC_FETCH_OK;
+}
+
+// An RDP connection request's "Cookie: <name>=<value>\r\n" (HAProxy's fetch_rdp_cookie_name):
+// 1 found, 0 not an RDP cookie, -1 too short for now.
+int rdpCookie(lbc_txn* txn, std::string_view key, std::string_view& value) {
+  std::string_view d = T(txn).req_payload;
+  if (d.size() <= 11) return -1;
+  d.remove_prefix(11);
+  if (d.size() <= 7) return -1;
+  if (!ieq(d.substr(0, 7), "Cookie:")) return 0;
+  d.remove_prefix(7);
+  while (!d.empty() && d[0] == ' ') d.remove_prefix(1);
+  if (!key.empty()) {
+    if (d.size() <= key.size()) return -1;
+    if (!ieq(d.substr(0, key.size()), key)) return 0;
+    d.remove_prefix(key.size());
+    if (d[0] != '=') return 0;
+    d.remove_prefix(1);
+  }
+  size_t cr = d.find('\r');
+  if (cr == std::string_view::npos || d.size() - cr < 2) return -1;
+  if (d[cr + 1] != '\n') return 0;
+  value = d.substr(0, cr);
+  return 1;
+}
+
+int32_t rdpCookieFetch(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out) {
+  if (T(txn).http) return setNone(out), LBC_FETCH_NONE;  // a payload fetch: nothing in HTTP
+  std::string_view v;
+  int r = rdpCookie(txn, argStr(args, nargs, 0), v);
+  if (r < 0) return tooShort(txn, out);
+  if (r == 0) return setNone(out), LBC_FETCH_NONE;
+  return setStr(out, v), LBC_FETCH_OK;
+}
+
+int32_t rdpCookieCnt(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out) {
+  if (T(txn).http) return setNone(out), LBC_FETCH_NONE;
+  std::string_view v;
+  int r = rdpCookie(txn, argStr(args, nargs, 0), v);
+  if (r < 0 && lbc_rt_more_data(txn)) return setNone(out), LBC_FETCH_MISS;
+  return setInt(out, r > 0 ? 1 : 0), LBC_FETCH_OK;
+}
+
+int32_t protoHttp(lbc_txn* txn, lbc_smp* out) {
+  if (T(txn).http) return setInt(out, 1, LBC_SMP_BOOL), LBC_FETCH_OK;
+  std::string_view v;
+  int32_t r = rawRequestVersion(txn, v);
+  if (r != LBC_FETCH_OK) return setNone(out), r;
+  return setInt(out, 1, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
+
+// req.ver: the version after "HTTP/" ("1.1").
+int32_t reqVer(lbc_txn* txn, lbc_smp* out) {
+  Txn& t = T(txn);
+  std::string_view v = t.version;
+  if (!t.http) {
+    int32_t r = rawRequestVersion(txn, v);
+    if (r != LBC_FETCH_OK) return setNone(out), r;
+  }
+  size_t slash = v.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= v.size()) return setNone(out), LBC_FETCH_NONE;
+  return setStr(out, v.substr(slash + 1)), LBC_FETCH_OK;
+}
+
 int32_t urlParam(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out) {
   Txn& t = T(txn);
   if (!t.http) return setNone(out), LBC_FETCH_NONE;
@@ -457,6 +565,49 @@ FETCH(var) {
   }
   if (nargs > 1 && args[1].str) return setStr(out, argStr(args, nargs, 1)), LBC_FETCH_OK;
   return setNone(out), LBC_FETCH_NONE;
+}
+
+FETCH(hdr_val) {
+  return hdrVal(txn, args, nargs, out, T(txn).in_response);
+}
+FETCH(req_hdr_val) {
+  return hdrVal(txn, args, nargs, out, false);
+}
+FETCH(res_hdr_val) {
+  return hdrVal(txn, args, nargs, out, true);
+}
+FETCH(shdr_val) {
+  return hdrVal(txn, args, nargs, out, true);
+}
+FETCH(req_proto_http) {
+  return UNUSED_ARGS, protoHttp(txn, out);
+}
+FETCH(req_proto_http_2) {
+  return UNUSED_ARGS, protoHttp(txn, out);
+}
+FETCH(req_ver) {
+  return UNUSED_ARGS, reqVer(txn, out);
+}
+FETCH(req_ver_2) {
+  return UNUSED_ARGS, reqVer(txn, out);
+}
+FETCH(rdp_cookie) {
+  return rdpCookieFetch(txn, args, nargs, out);
+}
+FETCH(req_rdp_cookie) {
+  return rdpCookieFetch(txn, args, nargs, out);
+}
+FETCH(rdp_cookie_cnt) {
+  return rdpCookieCnt(txn, args, nargs, out);
+}
+FETCH(req_rdp_cookie_cnt) {
+  return rdpCookieCnt(txn, args, nargs, out);
+}
+// True once the inspection is over (HAProxy's SMP_OPT_FINAL); until then the rule waits.
+FETCH(wait_end) {
+  UNUSED_ARGS;
+  if (lbc_rt_more_data(txn)) return setNone(out), LBC_FETCH_MISS;
+  return setInt(out, 1, LBC_SMP_BOOL), LBC_FETCH_OK;
 }
 
 }  // extern "C"

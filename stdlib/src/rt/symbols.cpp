@@ -137,6 +137,10 @@ bool fetchIsMulti(FetchId id) {
     case FetchId::cook:
     case FetchId::req_cook:
     case FetchId::url_param:
+    case FetchId::hdr_val:
+    case FetchId::req_hdr_val:
+    case FetchId::res_hdr_val:
+    case FetchId::shdr_val:
       return true;
     default:
       return false;
