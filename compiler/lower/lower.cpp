@@ -39,6 +39,15 @@ class Lowering {
     if (!loc.valid()) return "";
     return sm_.path(loc.file) + ":" + std::to_string(loc.line);
   }
+  // The largest `len` of every `log` line of the configuration (HAProxy's global.max_syslog_len).
+  uint32_t messageMax() const {
+    uint32_t m = 0;
+    for (const auto& l : prog_.global.logs) m = std::max(m, l.len);
+    for (const auto& p : prog_.proxies)
+      for (const auto& l : p.logs) m = std::max(m, l.len);
+    return m;
+  }
+
   // A `log` line as the runtime's log/ layer takes it, with the tag and host name it sends.
   rt::LogTargetSpec logTarget(const ir::LogTarget& l, const ir::Proxy& p) {
     rt::LogTargetSpec t;
@@ -52,6 +61,7 @@ class Lowering {
     t.max_level = l.level;
     t.min_level = l.min_level;
     t.len = l.len;
+    t.message_max = messageMax();
     t.sample_size = l.sample_size;
     for (const auto& [lo, hi] : l.sample) t.sample.push_back({lo, hi});
     t.tag = p.log_tag.value_or(prog_.global.log_tag);

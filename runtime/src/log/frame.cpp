@@ -120,6 +120,7 @@ void appendHeader(std::string& out, const LogTargetSpec& t, int level, int facil
 
 void frameLine(std::string& out, const LogTargetSpec& t, int level, int facility, std::string_view message,
                const Stamp& now, const Origin& from) {
+  if (t.message_max && message.size() >= t.message_max) message = message.substr(0, t.message_max - 1);
   while (!message.empty() && (message.back() == '\n' || message.back() == '\0')) message.remove_suffix(1);
   const size_t start = out.size();
   appendHeader(out, t, level, facility < 0 ? t.facility : facility, now, from);

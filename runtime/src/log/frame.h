@@ -27,7 +27,8 @@ void appendHeader(std::string& out, const LogTargetSpec& t, int level, int facil
 
 // Header, message and '\n', bounded as HAProxy bounds them: a datagram carries at most `len`
 // bytes before its '\n'; a file descriptor line is at most `len` bytes with its '\n'. Trailing
-// newlines and NULs of `message` are not sent. `facility` < 0 takes the target's.
+// newlines and NULs of `message` are not sent; the message itself keeps at most
+// `message_max` - 1 bytes. `facility` < 0 takes the target's.
 void frameLine(std::string& out, const LogTargetSpec& t, int level, int facility, std::string_view message,
                const Stamp& now, const Origin& from);
 

@@ -67,6 +67,17 @@ TEST(LogFrame, LenBoundsDatagramsAndFdLinesDifferently) {
   EXPECT_EQ(line(LogFormatKind::Rfc5424, LogSinkKind::Udp6, 80, msg).size(), 81u);
 }
 
+TEST(LogFrame, TheMessageIsBoundByTheLargestLenFirst) {
+  // haproxy builds a message in a buffer of the configuration's largest `len`: with only
+  // `len 100`, a raw datagram holds 99 bytes of message and the newline.
+  LogTargetSpec t;
+  t.format = LogFormatKind::Raw;
+  t.len = t.message_max = 100;
+  std::string out;
+  frameLine(out, t, 6, -1, std::string(300, 'x'), kNow, Origin{1, "vm"});
+  EXPECT_EQ(out, std::string(99, 'x') + "\n");
+}
+
 TEST(LogFrame, TrailingNewlinesOfTheMessageAreNotSent) {
   EXPECT_EQ(line(LogFormatKind::Raw, LogSinkKind::Fd, 1024, std::string_view("a\n\0", 3)), "a\n");
 }

@@ -176,6 +176,9 @@ struct LogTargetSpec {
   uint8_t max_level = 7;  // messages above this level (less severe) are dropped
   uint8_t min_level = 0;  // messages below it are raised to it
   uint32_t len = 1024;
+  // The largest `len` of the configuration (HAProxy's global.max_syslog_len): HAProxy builds every
+  // message in a buffer of that size, so a message keeps at most message_max - 1 bytes.
+  uint32_t message_max = 1024;
   // `sample RANGES:SIZE`: of each SIZE messages, those whose 1-based rank is in a range are sent.
   uint32_t sample_size = 0;  // 0 = every message
   std::vector<LogSampleRange> sample;
