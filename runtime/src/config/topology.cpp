@@ -157,7 +157,8 @@ void fields(Ar& a, LogSampleRange& r) {
 template <typename Ar>
 void fields(Ar& a, LogTargetSpec& l) {
   a(l.kind), a(l.fd), a(l.path), a(l.ip), a(l.port), a(l.format), a(l.facility), a(l.max_level),
-      a(l.min_level), a(l.len), a(l.sample_size), a(l.sample), a(l.tag), a(l.send_hostname), a(l.hostname);
+      a(l.min_level), a(l.len), a(l.message_max), a(l.sample_size), a(l.sample), a(l.tag), a(l.send_hostname),
+      a(l.hostname);
 }
 template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {

@@ -87,6 +87,7 @@ TEST(Topology, LogTargetsRoundTripAndBadOnesAreRefused) {
   l.tag = "edge";
   l.max_level = 5;
   l.len = 512;
+  l.message_max = 2048;
   t.proxies[0].logs.push_back(l);
   t.proxies[0].httplog = t.proxies[0].dontlognull = true;
   auto bytes = encodeTopology(t);
@@ -105,6 +106,7 @@ TEST(Topology, LogTargetsRoundTripAndBadOnesAreRefused) {
   EXPECT_EQ(d.proxies[0].logs[0].facility, 3);
   EXPECT_EQ(d.proxies[0].logs[0].max_level, 5);
   EXPECT_EQ(d.proxies[0].logs[0].len, 512u);
+  EXPECT_EQ(d.proxies[0].logs[0].message_max, 2048u);
   EXPECT_TRUE(d.proxies[0].httplog && d.proxies[0].dontlognull && !d.proxies[0].tcplog);
   t.proxies[0].logs[0].format = static_cast<LogFormatKind>(9);  // no such format
   bytes = encodeTopology(t);
