@@ -89,20 +89,7 @@ class ServingCheck {
   }
   static std::string who(const ir::Proxy& p) { return std::string(p.kind()) + " '" + p.name + "'"; }
 
-  // Log targets: stdout/stderr in the raw or short format (HAProxy writes them without a syslog
-  // header or with only <PRI>). Returns whether the runtime writes this target.
-  static bool logTargetWritten(const ir::LogTarget& l) {
-    return (l.target == "stdout" || l.target == "stderr") && (l.format == "raw" || l.format == "short");
-  }
-  bool logTarget(const ir::LogTarget& l) {
-    if (logTargetWritten(l)) return true;
-    refuse(l.loc, "logging ('log " + l.target + (l.format.empty() ? "" : " format " + l.format) +
-                      "'; only 'log stdout|stderr format raw|short')");
-    return false;
-  }
-
   void global(const ir::Global& g) {
-    for (const auto& l : g.logs) logTarget(l);
     for (const auto& s : g.stats_sockets) refuse(s.loc, "the stats socket");
     // user/group/chroot change privileges: running without them would be a silent security
     // difference. (The IR keeps no location for them.)
@@ -135,10 +122,8 @@ class ServingCheck {
   }
 
   void logs(const ir::Proxy& p) {
-    bool any = false;  // a target the runtime writes (a `log global` line was refused already)
-    if (p.log_global)
-      for (const auto& l : prog_.global.logs) any |= logTargetWritten(l);
-    for (const auto& l : p.logs) any |= logTarget(l);
+    // Every target sema accepted is written (log/); what is refused is a line lbc cannot build.
+    const bool any = !p.logs.empty() || (p.log_global && !prog_.global.logs.empty());
     if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who(p));
     const bool http = p.mode == ir::Mode::Http;
     const bool httplog = p.httplog && http;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -321,13 +323,33 @@ struct ErrorFile {
   std::vector<int> import_codes;
 };
 
+// Names of syslog facilities, levels and `log ... format` values, by their number.
+inline constexpr std::string_view kLogFacilities[] = {
+    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+inline constexpr std::string_view kLogLevels[] = {"emerg",   "alert",  "crit", "err",
+                                                  "warning", "notice", "info", "debug"};
+inline constexpr std::string_view kLogFormats[] = {"",      "rfc3164", "rfc5424", "short", "priority",
+                                                   "timed", "iso",     "raw",     "local"};
+
 struct LogTarget {
   SourceLoc loc;
-  std::string target;  // address, "stdout", "stderr", "ring@name", unix path
-  std::string facility = "local0";
-  std::string level, min_level;
-  std::string format;  // rfc3164 (default), rfc5424, short, raw, ...
+  std::string target;                                  // as written
+  enum class Kind : uint8_t { Fd, Unix, Udp4, Udp6 };  // stdout/stderr/fd@N, a datagram socket path, UDP
+  Kind kind = Kind::Fd;
+  int fd = 1;
+  std::string path;     // Unix
+  uint8_t ip[16] = {};  // Udp4/Udp6, network order
+  uint16_t port = 514;  // Udp4/Udp6 (HAProxy's default syslog port)
+  // Unspec: no `format` (rfc3164 without a forced host name); otherwise kLogFormats' order.
+  enum class Format : uint8_t { Unspec, Rfc3164, Rfc5424, Short, Priority, Timed, Iso, Raw, Local };
+  Format format = Format::Unspec;
+  uint8_t facility = 16;  // index in kLogFacilities
+  uint8_t level = 7, min_level = 0;
   uint32_t len = 1024;
+  uint32_t sample_size = 0;                           // `sample RANGES:SIZE`; 0 = no sampling
+  std::vector<std::pair<uint32_t, uint32_t>> sample;  // 1-based inclusive ranges, ascending
 };
 
 struct Forwardfor {
@@ -402,6 +424,7 @@ struct Proxy {
   std::vector<ErrorFile> errorfiles;
   std::vector<LogTarget> logs;
   bool log_global = false;
+  std::optional<std::string> log_tag;  // `log-tag` (else the global one)
   enum class HttpReuse : uint8_t { Never, Safe, Aggressive, Always } http_reuse = HttpReuse::Safe;
 
   bool isFrontend() const { return caps & kCapFe; }
@@ -426,6 +449,8 @@ struct Global {
   bool daemon = false;
   std::optional<uint32_t> nbthread, maxconn;
   std::vector<LogTarget> logs;
+  std::string log_tag = "haproxy";
+  std::optional<std::string> log_send_hostname;  // "" = the machine's name
   std::string user, group, chroot, pidfile;
   std::vector<StatsSocket> stats_sockets;
   std::optional<uint64_t> stats_timeout;

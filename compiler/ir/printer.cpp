@@ -299,7 +299,7 @@ class Printer {
     }
     if (!opts.empty()) out_ << "  options:" << opts << "\n";
     if (p.log_global) out_ << "  log global\n";
-    for (const auto& l : p.logs) out_ << "  log " << l.target << " " << l.facility << "\n";
+    for (const auto& l : p.logs) out_ << "  log " << l.target << " " << kLogFacilities[l.facility] << "\n";
     if (p.isBackend()) {
       static const char* kAlgos[] = {"roundrobin", "static-rr", "leastconn", "first", "source",
                                      "uri",        "url_param", "hdr",       "random"};
@@ -388,7 +388,9 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
   if (g.nbthread) out << "  nbthread " << *g.nbthread << "\n";
   if (g.maxconn) out << "  maxconn " << *g.maxconn << "\n";
   for (const auto& l : g.logs)
-    out << "  log " << l.target << " " << l.facility << (l.format.empty() ? "" : " format " + l.format)
+    out << "  log " << l.target << " " << kLogFacilities[l.facility]
+        << (l.format == LogTarget::Format::Unspec ? std::string()
+                                                  : " format " + std::string(kLogFormats[int(l.format)]))
         << "\n";
   if (!g.user.empty()) out << "  user " << g.user << "\n";
   if (!g.group.empty()) out << "  group " << g.group << "\n";

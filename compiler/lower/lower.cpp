@@ -39,38 +39,42 @@ class Lowering {
     if (!loc.valid()) return "";
     return sm_.path(loc.file) + ":" + std::to_string(loc.line);
   }
-  // The log targets lbc writes: stdout/stderr in the raw or short format (the supported-check
-  // refused the others).
-  std::optional<rt::LogTargetSpec> logTarget(const ir::LogTarget& l) {
-    static const char* const kFacilities[] = {"kern",   "user",   "mail",   "daemon", "auth",   "syslog",
-                                              "lpr",    "news",   "uucp",   "cron",   "auth2",  "ftp",
-                                              "ntp",    "audit",  "alert",  "cron2",  "local0", "local1",
-                                              "local2", "local3", "local4", "local5", "local6", "local7"};
-    static const char* const kLevels[] = {"emerg",   "alert",  "crit", "err",
-                                          "warning", "notice", "info", "debug"};
+  // The largest `len` of every `log` line of the configuration (HAProxy's global.max_syslog_len).
+  uint32_t messageMax() const {
+    uint32_t m = 0;
+    for (const auto& l : prog_.global.logs) m = std::max(m, l.len);
+    for (const auto& p : prog_.proxies)
+      for (const auto& l : p.logs) m = std::max(m, l.len);
+    return m;
+  }
+
+  // A `log` line as the runtime's log/ layer takes it, with the tag and host name it sends.
+  rt::LogTargetSpec logTarget(const ir::LogTarget& l, const ir::Proxy& p) {
     rt::LogTargetSpec t;
-    if ((l.target != "stdout" && l.target != "stderr") || (l.format != "raw" && l.format != "short"))
-      return std::nullopt;
-    t.fd = l.target == "stdout" ? 1 : 2;
-    t.format = l.format == "raw" ? 1 : 2;
+    t.kind = static_cast<rt::LogSinkKind>(l.kind);
+    t.fd = uint8_t(l.fd);
+    t.path = l.path;
+    std::copy(std::begin(l.ip), std::end(l.ip), t.ip);
+    t.port = l.port;
+    t.format = static_cast<rt::LogFormatKind>(l.format);
+    t.facility = l.facility;
+    t.max_level = l.level;
+    t.min_level = l.min_level;
     t.len = l.len;
-    auto find = [](const char* const* names, size_t n, const std::string& v, uint8_t& out) {
-      for (size_t i = 0; i < n; ++i)
-        if (v == names[i]) out = uint8_t(i);
-    };
-    find(kFacilities, std::size(kFacilities), l.facility, t.facility);
-    if (!l.level.empty()) find(kLevels, std::size(kLevels), l.level, t.max_level);
-    if (!l.min_level.empty()) find(kLevels, std::size(kLevels), l.min_level, t.min_level);
+    t.message_max = messageMax();
+    t.sample_size = l.sample_size;
+    for (const auto& [lo, hi] : l.sample) t.sample.push_back({lo, hi});
+    t.tag = p.log_tag.value_or(prog_.global.log_tag);
+    t.send_hostname = prog_.global.log_send_hostname.has_value();
+    t.hostname = prog_.global.log_send_hostname.value_or("");
     return t;
   }
 
   // A proxy's log targets (its own, or the global ones for `log global`) and log options.
   void logs(const ir::Proxy& p, rt::ProxySpec& out) {
     if (p.log_global)
-      for (const auto& l : prog_.global.logs)
-        if (auto t = logTarget(l)) out.logs.push_back(*t);
-    for (const auto& l : p.logs)
-      if (auto t = logTarget(l)) out.logs.push_back(*t);
+      for (const auto& l : prog_.global.logs) out.logs.push_back(logTarget(l, p));
+    for (const auto& l : p.logs) out.logs.push_back(logTarget(l, p));
     const bool http = p.mode == ir::Mode::Http;
     out.httplog = p.httplog && http;
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog

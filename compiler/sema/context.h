@@ -103,6 +103,8 @@ class Sema {
   void httpCheck(const Line& l);
   void stickTable(const Line& l);
   void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
+  void logTag(const Line& l, std::string& out);
+  void logSendHostname(const Line& l);
   void errorfile(const Line& l, std::vector<ir::ErrorFile>& out);
   void errorfiles(const Line& l, std::vector<ir::ErrorFile>& out);
   void httpReuse(const Line& l);

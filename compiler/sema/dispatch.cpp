@@ -44,6 +44,12 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::global_log:
       logLine(l, g.logs, nullptr);
       break;
+    case DirectiveId::global_log_tag:
+      logTag(l, g.log_tag);
+      break;
+    case DirectiveId::log_send_hostname:
+      logSendHostname(l);
+      break;
     case DirectiveId::global_user:
       if (oneWord(g.user, "a user name") && !g.user.empty() && !getpwnam(g.user.c_str()))
         error(l.words[1], "user '" + g.user + "' does not exist on this machine");
@@ -230,6 +236,10 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         rest.words.erase(rest.words.begin());
         option(rest, true);
       } else if (l.words.size() >= 2 && l.words[1].text == "log") {
+        if (l.words.size() > 2) {
+          error(l.words[2], "unexpected '" + l.words[2].text + "': 'no log' takes no argument");
+          break;
+        }
         cur_->logs.clear();
         cur_->log_global = false;
       } else {
@@ -272,6 +282,12 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::log:
       logLine(l, cur_->logs, &cur_->log_global);
       break;
+    case DirectiveId::log_tag: {
+      std::string tag;
+      logTag(l, tag);
+      if (!tag.empty()) cur_->log_tag = tag;
+      break;
+    }
     case DirectiveId::errorfile:
       errorfile(l, cur_->errorfiles);
       break;

@@ -1,4 +1,4 @@
-// `option`, `cookie`, `http-check`, `stick-table`, `log` and `errorfile`.
+// `option`, `cookie`, `http-check`, `stick-table` and `errorfile`.
 #include <fstream>
 #include <sstream>
 
@@ -494,100 +494,6 @@ void Sema::stickTable(const Line& l) {
     return;
   }
   cur_->table = t;
-}
-
-void Sema::logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag) {
-  if (!noCondition(l)) return;
-  if (!needArgs(l, 1, "'global' or a target (address, stdout, stderr, /path) and a facility")) return;
-  if (l.words[1].text == "global") {
-    if (!global_flag) {
-      error(l.words[1], "'log global' is only valid in proxies and defaults sections");
-      return;
-    }
-    if (l.words.size() > 2) {
-      error(l.words[2], "unexpected '" + l.words[2].text + "' after 'log global'");
-      return;
-    }
-    *global_flag = true;
-    return;
-  }
-  ir::LogTarget t;
-  t.loc = l.loc;
-  t.target = l.words[1].text;
-  const std::string& tg = t.target;
-  if (tg != "stdout" && tg != "stderr" && !tg.starts_with("ring@") && tg[0] != '/') {
-    ir::Address a;
-    std::string e = parseAddress(tg, AddrUse::Other, false, a);
-    if (!e.empty()) {
-      error(l.words[1], "invalid log target: " + e);
-      return;
-    }
-  }
-  if (tg.starts_with("ring@")) {
-    error(l.words[1], "log target '" + tg + "' names a ring: 'ring' sections are not supported by lbc yet");
-    return;
-  }
-  size_t i = 2;
-  while (i < l.words.size()) {
-    const std::string& w = l.words[i].text;
-    if (w == "len" || w == "format" || w == "sample") {
-      if (i + 1 >= l.words.size()) {
-        error(l.words[i], "'log ... " + w + "' expects an argument");
-        return;
-      }
-      const Word& a = l.words[i + 1];
-      if (w == "len") {
-        int64_t v = 0;
-        if (!integer(a, v, 80, 65535)) return;
-        t.len = static_cast<uint32_t>(v);
-      } else if (w == "format") {
-        static const std::vector<std::string_view> kFormats = {"rfc3164", "rfc5424", "short", "raw",
-                                                               "timed",   "iso",     "local", "priority"};
-        if (std::find(kFormats.begin(), kFormats.end(), a.text) == kFormats.end()) {
-          error(a, "unknown log format '" + a.text + "'" + front::didYouMean(a.text, kFormats));
-          return;
-        }
-        t.format = a.text;
-      } else {
-        error(l.words[i], "unsupported log option 'sample': lbc does not support it yet");
-        return;
-      }
-      i += 2;
-      continue;
-    }
-    break;
-  }
-  static const std::vector<std::string_view> kFacilities = {
-      "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-      "uucp",   "cron",   "auth2",  "ftp",    "ntp",    "audit",  "alert",  "cron2",
-      "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-  static const std::vector<std::string_view> kLevels = {"emerg",   "alert",  "crit", "err",
-                                                        "warning", "notice", "info", "debug"};
-  if (i >= l.words.size()) {
-    SourceLoc at = l.words.back().loc;
-    at.col += at.len;
-    diags_.error(at, "'log " + tg + "' expects a facility (e.g. local0, daemon, user)");
-    return;
-  }
-  const Word& fac = l.words[i++];
-  if (std::find(kFacilities.begin(), kFacilities.end(), fac.text) == kFacilities.end()) {
-    error(fac, "unknown log facility '" + fac.text + "'" + front::didYouMean(fac.text, kFacilities));
-    return;
-  }
-  t.facility = fac.text;
-  for (int k = 0; k < 2 && i < l.words.size(); ++k, ++i) {
-    const Word& lv = l.words[i];
-    if (std::find(kLevels.begin(), kLevels.end(), lv.text) == kLevels.end()) {
-      error(lv, "unknown log level '" + lv.text + "'" + front::didYouMean(lv.text, kLevels));
-      return;
-    }
-    (k == 0 ? t.level : t.min_level) = lv.text;
-  }
-  if (i < l.words.size()) {
-    error(l.words[i], "unexpected '" + l.words[i].text + "' at the end of the 'log' line");
-    return;
-  }
-  out.push_back(std::move(t));
 }
 
 void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {

@@ -142,32 +142,6 @@ def unsupported_log_forms_are_refused():
     # (configuration, where the error points, what it says)
     cases = [
         ("""\
-            global
-                log 127.0.0.1:514 local0
-            defaults
-                mode http
-                timeout connect 1s
-                timeout client 1s
-                timeout server 1s
-            listen l
-                log global
-                option httplog
-                bind 127.0.0.1:1
-                server s 127.0.0.1:1
-            """, "test.cfg:2", "'log 127.0.0.1:514'"),
-        ("""\
-            defaults
-                mode http
-                timeout connect 1s
-                timeout client 1s
-                timeout server 1s
-            listen l
-                log stderr format rfc3164 local0
-                option httplog
-                bind 127.0.0.1:1
-                server s 127.0.0.1:1
-            """, "test.cfg:7", "'log stderr format rfc3164'"),
-        ("""\
             defaults
                 mode http
                 timeout connect 1s

@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 7;
+constexpr uint32_t kTopoVersion = 8;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -151,8 +151,14 @@ void fields(Ar& a, ErrorFileSpec& e) {
   a(e.status), a(e.content);
 }
 template <typename Ar>
+void fields(Ar& a, LogSampleRange& r) {
+  a(r.lo), a(r.hi);
+}
+template <typename Ar>
 void fields(Ar& a, LogTargetSpec& l) {
-  a(l.fd), a(l.format), a(l.facility), a(l.max_level), a(l.min_level), a(l.len);
+  a(l.kind), a(l.fd), a(l.path), a(l.ip), a(l.port), a(l.format), a(l.facility), a(l.max_level),
+      a(l.min_level), a(l.len), a(l.message_max), a(l.sample_size), a(l.sample), a(l.tag), a(l.send_hostname),
+      a(l.hostname);
 }
 template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {
@@ -246,8 +252,8 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
         return false;
       }
     for (const auto& l : p.logs)
-      if ((l.fd != 1 && l.fd != 2) || l.format < 1 || l.format > 2 || l.facility > 23 || l.max_level > 7 ||
-          l.min_level > 7) {
+      if (l.kind > LogSinkKind::Udp6 || l.format > LogFormatKind::Local || l.facility > 23 ||
+          l.max_level > 7 || l.min_level > 7 || l.len == 0 || (l.sample_size && l.sample.empty())) {
         err = "topology: bad log target";
         return false;
       }

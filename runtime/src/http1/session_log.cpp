@@ -1,6 +1,6 @@
 // `option httplog` lines of HTTP streams: one per transaction, written when it ends (response
-// sent, error page sent, or the connection closed under it) to the frontend's `log stdout|stderr`
-// targets, with HAProxy 2.6's default layout (formatHttpLog) and framing (frameLog).
+// sent, error page sent, or the connection closed under it) to the frontend's log targets, with
+// HAProxy 2.6's default layout (formatHttpLog), framed and sent by log::emit.
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "http1/session.h"
+#include "log/sink.h"
 #include "stream/engine.h"
 
 namespace lbc::rt {
@@ -77,23 +78,7 @@ void Http1Session::writeLog(Stream* c) {
     f.badRequest = true;
   }
   const std::string msg = http::formatHttpLog(f);
-  for (const LogTargetSpec& t : fs.logs) {
-    int level = 6;  // info
-    if (level < t.min_level) level = t.min_level;
-    if (level > t.max_level) continue;
-    http::LogFrame fr;
-    fr.format = t.format == 2 ? http::LogFormat::kShort : http::LogFormat::kRaw;
-    fr.facility = t.facility;
-    fr.level = level;
-    fr.pid = int(getpid());
-    fr.nowMs = wall;
-    fr.maxLen = t.len;
-    const std::string line = http::frameLog(fr, msg);
-    // Blocking only if the reader stalls, as HAProxy's own stdout logging; a failed write drops
-    // the line (HAProxy counts it as dropped).
-    ssize_t w = write(t.fd, line.data(), line.size());
-    (void)w;
-  }
+  log::emit(fs.logs, 6, log::kTargetFacility, msg);  // info
 }
 
 }  // namespace lbc::rt

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "backend.h"
-#include "lbc/rt/http.h"
+#include "log/sink.h"
 
 namespace lbc::rt {
 
@@ -101,23 +101,6 @@ std::string stderrLine(std::string_view label, int pid, std::string_view message
   return s;
 }
 
-void sendLog(const std::vector<LogTargetSpec>& targets, int level, std::string_view message) {
-  for (const LogTargetSpec& t : targets) {
-    int l = level;
-    if (l > t.max_level) continue;
-    if (l < t.min_level) l = t.min_level;
-    http::LogFrame fr;
-    fr.format = t.format == 2 ? http::LogFormat::kShort : http::LogFormat::kRaw;
-    fr.facility = t.facility;
-    fr.level = l;
-    fr.pid = int(getpid());
-    fr.maxLen = t.len;
-    const std::string line = http::frameLog(fr, message);
-    ssize_t w = write(t.fd, line.data(), line.size());  // a failed write drops the line, as HAProxy
-    (void)w;
-  }
-}
-
 void reportServerState(bool quiet, const ServerState& s, bool up, const CheckResult& r,
                        const ServerTransition& t) {
   const ProxySpec& ps = s.be->spec();
@@ -129,7 +112,7 @@ void reportServerState(bool quiet, const ServerState& s, bool up, const CheckRes
     ssize_t w = write(2, line.data(), line.size());
     (void)w;
   }
-  sendLog(ps.logs, up ? 5 : 1, msg);  // notice / alert
+  log::emit(ps.logs, up ? 5 : 1, log::kTargetFacility, msg);  // notice / alert
   if (!up && t.prev_usable && !t.act && !t.bck) {
     // HAProxy's proxy_type_str: a listen section is a "proxy".
     const char* type = ps.frontend ? "proxy" : "backend";
@@ -139,7 +122,8 @@ void reportServerState(bool quiet, const ServerState& s, bool up, const CheckRes
       ssize_t w = write(2, line.data(), line.size());
       (void)w;
     }
-    sendLog(ps.logs, 0, std::string(type) + " " + ps.name + " has no server available!");  // emerg
+    log::emit(ps.logs, 0, log::kTargetFacility,
+              std::string(type) + " " + ps.name + " has no server available!");  // emerg
   }
 }
 

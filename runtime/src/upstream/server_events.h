@@ -53,8 +53,6 @@ std::string formatServerState(std::string_view proxy, std::string_view server, b
                               const CheckResult& r, const ServerTransition& t);
 // "[WARNING]  (PID) : " + message + "\n", HAProxy's stderr layout.
 std::string stderrLine(std::string_view label, int pid, std::string_view message);
-// Sends `message` at syslog `level` to each target, filtered and framed as `log` asks.
-void sendLog(const std::vector<LogTargetSpec>& targets, int level, std::string_view message);
 
 // Tells stderr (unless `quiet`, HAProxy's -q) and the backend's log targets that `s` went up or
 // down.

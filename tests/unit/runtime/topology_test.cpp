@@ -77,11 +77,17 @@ TEST(Topology, RoundTrip) {
 TEST(Topology, LogTargetsRoundTripAndBadOnesAreRefused) {
   Topology t = sample();
   LogTargetSpec l;
-  l.fd = 2;
-  l.format = 2;
+  l.kind = LogSinkKind::Udp6;
+  l.ip[15] = 1;
+  l.port = 5514;
+  l.format = LogFormatKind::Short;
   l.facility = 3;
+  l.sample_size = 10;
+  l.sample = {{1, 3}, {7, 7}};
+  l.tag = "edge";
   l.max_level = 5;
   l.len = 512;
+  l.message_max = 2048;
   t.proxies[0].logs.push_back(l);
   t.proxies[0].httplog = t.proxies[0].dontlognull = true;
   auto bytes = encodeTopology(t);
@@ -89,13 +95,20 @@ TEST(Topology, LogTargetsRoundTripAndBadOnesAreRefused) {
   std::string err;
   ASSERT_TRUE(decodeTopology(bytes.data(), bytes.size(), d, err)) << err;
   ASSERT_EQ(d.proxies[0].logs.size(), 1u);
-  EXPECT_EQ(d.proxies[0].logs[0].fd, 2);
-  EXPECT_EQ(d.proxies[0].logs[0].format, 2);
+  EXPECT_EQ(d.proxies[0].logs[0].kind, LogSinkKind::Udp6);
+  EXPECT_EQ(d.proxies[0].logs[0].ip[15], 1);
+  EXPECT_EQ(d.proxies[0].logs[0].port, 5514);
+  EXPECT_EQ(d.proxies[0].logs[0].format, LogFormatKind::Short);
+  EXPECT_EQ(d.proxies[0].logs[0].sample_size, 10u);
+  ASSERT_EQ(d.proxies[0].logs[0].sample.size(), 2u);
+  EXPECT_EQ(d.proxies[0].logs[0].sample[1].lo, 7u);
+  EXPECT_EQ(d.proxies[0].logs[0].tag, "edge");
   EXPECT_EQ(d.proxies[0].logs[0].facility, 3);
   EXPECT_EQ(d.proxies[0].logs[0].max_level, 5);
   EXPECT_EQ(d.proxies[0].logs[0].len, 512u);
+  EXPECT_EQ(d.proxies[0].logs[0].message_max, 2048u);
   EXPECT_TRUE(d.proxies[0].httplog && d.proxies[0].dontlognull && !d.proxies[0].tcplog);
-  t.proxies[0].logs[0].fd = 7;  // only stdout and stderr are written
+  t.proxies[0].logs[0].format = static_cast<LogFormatKind>(9);  // no such format
   bytes = encodeTopology(t);
   EXPECT_FALSE(decodeTopology(bytes.data(), bytes.size(), d, err));
   EXPECT_EQ(err, "topology: bad log target");

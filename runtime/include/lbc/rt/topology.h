@@ -3,8 +3,10 @@
 // `lbc_program` descriptor, and the runtime decodes it at start-up, so `lbc run` and an AOT
 // executable start the same way. Plain data: no compiler or stdlib types here (DESIGN.md).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -150,15 +152,38 @@ enum class BalanceAlgo : uint8_t {
 // hash-type's function for uri / url_param / hdr (HAProxy's gen_hash).
 enum class HashFn : uint8_t { Sdbm, Djb2, Wt6, Crc32 };
 
-// `log stdout|stderr format raw|short [len N] FACILITY [LEVEL [MINLEVEL]]` (`log global` resolved):
-// the only log targets `lbc run` writes to yet.
+// A `log` line (`log global` resolved): where to, how framed, which levels (HAProxy 2.6's manual,
+// section 4.2 "log"). Written by the log/ layer.
+enum class LogSinkKind : uint8_t { Fd, Unix, Udp4, Udp6 };
+// Unspec is rfc3164 as HAProxy writes it when no `format` is given: a host name only with
+// `log-send-hostname` (an explicit rfc3164 always writes one, "localhost" by default).
+enum class LogFormatKind : uint8_t { Unspec, Rfc3164, Rfc5424, Short, Priority, Timed, Iso, Raw, Local };
+struct LogSampleRange {
+  uint32_t lo = 0, hi = 0;  // 1-based, inclusive
+};
 struct LogTargetSpec {
-  uint8_t fd = 1;         // 1 stdout, 2 stderr
-  uint8_t format = 1;     // http::LogFormat: 1 raw, 2 short
+  LogSinkKind kind = LogSinkKind::Fd;
+  uint8_t fd = 1;       // Fd: 1 stdout, 2 stderr (fd@N)
+  std::string path;     // Unix: the datagram socket's path
+  uint8_t ip[16] = {};  // Udp4/Udp6: network order (Udp4: first 4 bytes)
+  uint16_t port = 514;  // Udp4/Udp6
+  LogFormatKind format = LogFormatKind::Unspec;
   uint8_t facility = 16;  // local0
   uint8_t max_level = 7;  // messages above this level (less severe) are dropped
   uint8_t min_level = 0;  // messages below it are raised to it
   uint32_t len = 1024;
+  // The largest `len` of the configuration (HAProxy's global.max_syslog_len): HAProxy builds every
+  // message in a buffer of that size, so a message keeps at most message_max - 1 bytes.
+  uint32_t message_max = 1024;
+  // `sample RANGES:SIZE`: of each SIZE messages, those whose 1-based rank is in a range are sent.
+  uint32_t sample_size = 0;  // 0 = every message
+  std::vector<LogSampleRange> sample;
+  std::string tag = "haproxy";  // log-tag (the proxy's, else the global one)
+  // log-send-hostname: send_hostname with an empty hostname means the machine's name.
+  bool send_hostname = false;
+  std::string hostname;
+  // The rank of the next message among sample_size, shared by the copies of this target.
+  std::shared_ptr<std::atomic<uint32_t>> sample_next = std::make_shared<std::atomic<uint32_t>>(0);
 };
 
 struct ProxySpec {
