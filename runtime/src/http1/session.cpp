@@ -215,7 +215,7 @@ void Http1Session::onRecv(Stream* c, int dir, int res, bool, uint16_t bid) {
 // The request head: parse what arrived, then the rules, the backend and a server.
 void Http1Session::request(Stream* c) {
   HttpStream& h = *hs(c);
-  txnFor(c);
+  takeSide(h, 0);  // the header array (given back once the head is parsed)
   const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
   http1::Result r = h.reqp.feed(h.in.get(), fed);
@@ -252,9 +252,10 @@ void Http1Session::request(Stream* c) {
   if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
-  TxnSlot& t = *c->tx;
+  TxnSlot& t = txnFor(c);  // a slow client's partial head holds no transaction
   Txn& x = t.txn;
   h.rq = http::fillRequest(x, h.in.get(), h.reqp.message(), h.reqp.headers());
+  giveHeaders(h);  // the transaction has its own copy of the header views
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
   // dropped), single spaces, the client's version. Only when a line will be written (writeLog's
   // own condition): no copy per request for frontends that do not log.
@@ -603,7 +604,9 @@ void Http1Session::onSent(Stream* c, int dir, int res) {
     if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
       if (h.ws_off > h.ws_head) h.body_sent = true;
-      if (h.ws_off == h.ws.size() && h.body_sent) {  // re-encoded body sent: room for more
+      // Sent, and no retry will send it again (retryFresh: a reused connection, no body byte
+      // sent yet): back to the pool.
+      if (h.ws_off == h.ws.size() && (h.body_sent || !h.reused)) {
         strs_.give(h.ws);
         h.ws_off = h.ws_head = 0;
       }

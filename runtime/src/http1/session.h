@@ -191,6 +191,7 @@ class Http1Session final : public Session {
   bool landBuffered(Stream* c, int dir, int res, uint16_t bid);
   void takeSide(HttpStream& h, int dir);
   void giveSide(HttpStream& h, int dir);
+  void giveHeaders(HttpStream& h);
   void needOut(std::string& s) { strs_.take(s); }
   void settle(HttpStream& h, bool res_busy);
   void giveAll(HttpStream& h);

@@ -84,14 +84,19 @@ void Http1Session::giveSide(HttpStream& h, int dir) {
   if (dir == 0) {
     if (h.ilen || (h.recv_c && !h.pb_c)) return;
     bufs_.give(h.in);
-    heads_.give(h.reqh);
-    h.reqp.setHeaders(nullptr);
+    giveHeaders(h);
   } else {
     if (h.rlen || (h.recv_s && !h.pb_s)) return;
     bufs_.give(h.res);
     heads_.give(h.resh);
     h.resp.setHeaders(nullptr);
   }
+}
+
+// The request's header array once the transaction copied the head's views.
+void Http1Session::giveHeaders(HttpStream& h) {
+  heads_.give(h.reqh);
+  h.reqp.setHeaders(nullptr);
 }
 
 // Between transactions: what is empty goes back (a pipelined request keeps the client's buffer;
