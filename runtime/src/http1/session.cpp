@@ -215,9 +215,10 @@ void Http1Session::onRecv(Stream* c, int dir, int res, bool, uint16_t bid) {
 // The request head: parse what arrived, then the rules, the backend and a server.
 void Http1Session::request(Stream* c) {
   HttpStream& h = *hs(c);
-  takeSide(h, 0);  // the header array (given back once the head is parsed)
   const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
+  h.reqp.reset();  // from the head's first byte, into the thread's header array (req_heads_)
+  h.reqp.setHeaders(req_heads_.get());
   http1::Result r = h.reqp.feed(h.in.get(), fed);
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
@@ -255,7 +256,6 @@ void Http1Session::request(Stream* c) {
   TxnSlot& t = txnFor(c);  // a slow client's partial head holds no transaction
   Txn& x = t.txn;
   h.rq = http::fillRequest(x, h.in.get(), h.reqp.message(), h.reqp.headers());
-  giveHeaders(h);  // the transaction has its own copy of the header views
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
   // dropped), single spaces, the client's version. Only when a line will be written (writeLog's
   // own condition): no copy per request for frontends that do not log.

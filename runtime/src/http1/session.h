@@ -42,10 +42,10 @@ struct HttpStream final : SessionData {
 
   const uint32_t cap;  // of each buffer: bufsize for the head, as much again for body streaming
   // Taken with the side's first byte (a read waiting for it uses a provided buffer of the loop,
-  // recvBuffered), given back when the side is empty between transactions. The header array goes
-  // with its buffer: the parser's views point into both.
+  // recvBuffered), given back when the side is empty between transactions. The response's header
+  // array goes with its buffer (the request's is the thread's: Http1Session::req_heads_).
   std::unique_ptr<char[]> in, res;
-  std::unique_ptr<http1::Header[]> reqh, resh;
+  std::unique_ptr<http1::Header[]> resh;
   http1::Parser reqp, resp;
   http1::ChunkedDecoder reqdec, resdec;
   http1::LengthCounter reqlen, reslen;
@@ -191,7 +191,6 @@ class Http1Session final : public Session {
   bool landBuffered(Stream* c, int dir, int res, uint16_t bid);
   void takeSide(HttpStream& h, int dir);
   void giveSide(HttpStream& h, int dir);
-  void giveHeaders(HttpStream& h);
   void needOut(std::string& s) { strs_.take(s); }
   void settle(HttpStream& h, bool res_busy);
   void giveAll(HttpStream& h);
@@ -221,6 +220,9 @@ class Http1Session final : public Session {
   // Where a request or response head is written before it joins a stream's output: one per
   // thread, never zeroed (a zero-filled 2*bufsize string per message cost 6% of http-ka's CPU).
   std::unique_ptr<char[]> head_scratch_;
+  // The header array every request head is parsed into, again from its first byte on each read:
+  // a slow client's partial head holds none; the transaction copies the views once it is whole.
+  std::unique_ptr<http1::Header[]> req_heads_;
   std::vector<std::unique_ptr<HttpStream>> streams_;  // pooled, without their buffers
   HttpStream* stream_free_ = nullptr;
   // What streams hold only while bytes wait (http1/buffers.h).

@@ -66,10 +66,6 @@ bool Http1Session::landBuffered(Stream* c, int dir, int res, uint16_t bid) {
 void Http1Session::takeSide(HttpStream& h, int dir) {
   if (dir == 0) {
     if (!h.in) bufs_.take(h.in);
-    if (!h.reqh) {
-      heads_.take(h.reqh);
-      h.reqp.setHeaders(h.reqh.get());
-    }
   } else {
     if (!h.res) bufs_.take(h.res);
     if (!h.resh) {
@@ -84,19 +80,12 @@ void Http1Session::giveSide(HttpStream& h, int dir) {
   if (dir == 0) {
     if (h.ilen || (h.recv_c && !h.pb_c)) return;
     bufs_.give(h.in);
-    giveHeaders(h);
   } else {
     if (h.rlen || (h.recv_s && !h.pb_s)) return;
     bufs_.give(h.res);
     heads_.give(h.resh);
     h.resp.setHeaders(nullptr);
   }
-}
-
-// The request's header array once the transaction copied the head's views.
-void Http1Session::giveHeaders(HttpStream& h) {
-  heads_.give(h.reqh);
-  h.reqp.setHeaders(nullptr);
 }
 
 // Between transactions: what is empty goes back (a pipelined request keeps the client's buffer;
@@ -112,9 +101,7 @@ void Http1Session::settle(HttpStream& h, bool res_busy) {
 void Http1Session::giveAll(HttpStream& h) {
   bufs_.give(h.in);
   bufs_.give(h.res);
-  heads_.give(h.reqh);
   heads_.give(h.resh);
-  h.reqp.setHeaders(nullptr);
   h.resp.setHeaders(nullptr);
   strs_.give(h.wc);
   strs_.give(h.ws);

@@ -13,6 +13,7 @@ Http1Session::Http1Session(Engine& e, const GlobalSpec& global)
     : e_(e),
       global_(global),
       head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())),
+      req_heads_(std::make_unique_for_overwrite<http1::Header[]>(http1::Limits().maxhdr)),
       bufs_(size_t(2) * e.bufsize()),
       heads_(http1::Limits().maxhdr),
       strs_(size_t(2) * e.bufsize()) {}
