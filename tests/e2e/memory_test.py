@@ -300,8 +300,8 @@ def http_idle_keepalive_holds_no_buffer():
 @test
 def http_slow_client_holds_one_buffer_page():
     r = http_measure("slow", http_connections())
-    # The partial head is in the client buffer (the page written) with the header array the
-    # parser fills; no transaction yet. HAProxy 2.6: about 5.8 KiB. Before buffers on demand: 80 KiB.
+    # The partial head is in the client buffer (the page written); no transaction or header
+    # array yet. HAProxy 2.6: about 5.8 KiB. Before buffers on demand: 80 KiB.
     assert r["lbc"] <= 12 * 1024, "%.0f bytes per slow client" % r["lbc"]
 
 
