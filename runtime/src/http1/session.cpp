@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "net/sockets.h"
 #include "stream/analyse.h"
@@ -108,23 +109,23 @@ void Http1Session::start(Stream* c) {
   stream_free_ = h->next_free;
   h->reset();
   c->cx->sd = h;
-  c->tx = e_.allocTxn();
   c->cx->tr.peerAddr(c->cx->src);
   sockaddr_storage dst{};
   c->cx->tr.localAddr(dst);
   addrParts(dst, h->dst, h->dst_v6, h->dst_port);
-  Txn& x = c->tx->txn;
-  x.program = c->cx->gen->program;
   const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);
-  fillConn(x, c, *h, fe);
   const lbc_program* prog = c->cx->gen->program;
   auto stops = [](int32_t v) { return v == LBC_HOOK_REJECT || v == LBC_HOOK_DENY; };
-  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
+  // The transaction is taken with the first request byte, or now for the connection's rules
+  // (what they set lives on into the first request).
+  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn &&
+      stops(prog->tcp_req_conn(toAbi(&txnFor(c).txn), fe))) {
     e_.finish(c, true);
     return;
   }
-  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
+  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess &&
+      stops(prog->tcp_req_sess(toAbi(&txnFor(c).txn), fe))) {
     e_.finish(c, false);
     return;
   }
@@ -133,18 +134,26 @@ void Http1Session::start(Stream* c) {
   e_.arm(c);
 }
 
-void Http1Session::recvArm(Stream* c, int dir) {
-  HttpStream& h = *hs(c);
-  bool& pending = dir == 0 ? h.recv_c : h.recv_s;
-  uint32_t used = dir == 0 ? h.ilen : h.rlen;
-  if (pending || used >= h.cap) return;
-  c->side(dir).recvInto((dir == 0 ? h.in.get() : h.res.get()) + used, h.cap - used);
-  pending = true;
+// The transaction of the connection's current request (taken from the engine's pool when none).
+TxnSlot& Http1Session::txnFor(Stream* c) {
+  if (!c->tx) {
+    c->tx = e_.allocTxn();
+    c->tx->txn.program = c->cx->gen->program;
+    fillConn(c->tx->txn, c, *hs(c), proxyIndex(*c->cx->fe->spec));
+  }
+  return *c->tx;
 }
 
-void Http1Session::onRecv(Stream* c, int dir, int res, bool, uint16_t) {
+void Http1Session::onRecv(Stream* c, int dir, int res, bool, uint16_t bid) {
   HttpStream& h = *hs(c);
+  if (dir == 1 && h.stale_s) {
+    --h.stale_s;
+    if (res > 0 && h.stale_pb) e_.recycle(bid);
+    e_.maybeFree(c);
+    return;
+  }
   (dir == 0 ? h.recv_c : h.recv_s) = false;
+  if (std::exchange(dir == 0 ? h.pb_c : h.pb_s, false) && !landBuffered(c, dir, res, bid)) return;
   if (c->st == ConnState::Closing || c->st == ConnState::Free) {
     e_.maybeFree(c);
     return;
@@ -208,6 +217,8 @@ void Http1Session::request(Stream* c) {
   HttpStream& h = *hs(c);
   const http1::Limits lim = limitsOf(global_);
   const uint32_t fed = std::min(h.ilen, lim.bufsize);
+  h.reqp.reset();  // from the head's first byte, into the thread's header array (req_heads_)
+  h.reqp.setHeaders(req_heads_.get());
   http1::Result r = h.reqp.feed(h.in.get(), fed);
   if (r.outcome == http1::Outcome::kNeedMore) {
     if (fed >= lim.bufsize) {
@@ -242,7 +253,7 @@ void Http1Session::request(Stream* c) {
   if (!h.t_first) h.t_first = h.req_start;
   h.phase = HttpStream::Phase::kServer;
   h.ihead = h.isent = h.iscan = r.length;
-  TxnSlot& t = *c->tx;
+  TxnSlot& t = txnFor(c);  // a slow client's partial head holds no transaction
   Txn& x = t.txn;
   h.rq = http::fillRequest(x, h.in.get(), h.reqp.message(), h.reqp.headers());
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
@@ -332,6 +343,7 @@ bool Http1Session::backendRequest(Stream* c) {
     error(c, 500);
     return false;
   }
+  needOut(h.ws);
   h.ws.assign(head_scratch_.get(), n);
   h.ws_off = 0;
   h.ws_head = uint32_t(n);
@@ -380,6 +392,7 @@ void Http1Session::response(Stream* c) {
         error(c, 502);
         return;
       }
+      needOut(h.wc);
       h.wc.append(h.res.get(), r.length);
       std::memmove(h.res.get(), h.res.get() + r.length, h.rlen - r.length);
       h.rlen -= r.length;
@@ -442,6 +455,7 @@ void Http1Session::response(Stream* c) {
       error(c, 500);
       return;
     }
+    needOut(h.wc);
     h.wc.append(head_scratch_.get(), n);
     std::memmove(h.res.get(), h.res.get() + r.length, h.rlen - r.length);
     h.rlen -= r.length;
@@ -532,6 +546,7 @@ void Http1Session::raw(Stream* c, std::string bytes, bool close) {
   h.keep_alive = !close;
   h.res_head = h.res_done = true;
   h.req_done = true;
+  needOut(h.wc);
   if (h.send_c) {  // a previous send (an interim response) is in flight: the reply follows it
     h.wc.append(bytes);
   } else {
@@ -589,8 +604,10 @@ void Http1Session::onSent(Stream* c, int dir, int res) {
     if (h.ws_off < h.ws.size()) {
       h.ws_off += uint32_t(res);
       if (h.ws_off > h.ws_head) h.body_sent = true;
-      if (h.ws_off == h.ws.size() && h.body_sent) {  // re-encoded body sent: room for more
-        h.ws.clear();
+      // Sent, and no retry will send it again (retryFresh: a reused connection, no body byte
+      // sent yet): back to the pool.
+      if (h.ws_off == h.ws.size() && (h.body_sent || !h.reused)) {
+        strs_.give(h.ws);
         h.ws_off = h.ws_head = 0;
       }
     } else {
@@ -602,7 +619,7 @@ void Http1Session::onSent(Stream* c, int dir, int res) {
     if (h.wc_off < h.wc.size()) {
       h.wc_off += uint32_t(res);
       if (h.wc_off == h.wc.size()) {
-        h.wc.clear();
+        strs_.give(h.wc);  // sent: back to the pool until the next write
         h.wc_off = 0;
       }
     } else {
@@ -652,13 +669,24 @@ void Http1Session::end(Stream* c) {
     }
   }
   releaseServer(c);
-  h.recv_s = false;  // cancelled with the descriptor
+  const bool res_busy = h.recv_s;
+  if (h.recv_s) {  // cancelled with the descriptor; its completion may come after the next read
+    ++h.stale_s;
+    h.stale_pb = h.pb_s;
+  }
+  h.recv_s = h.pb_s = false;
   c->be = nullptr;
   h.nextRequest();
-  TxnSlot& t = *c->tx;
-  t.reset();
-  t.txn.program = c->cx->gen->program;
-  fillConn(t.txn, c, h, proxyIndex(*c->cx->fe->spec));
+  settle(h, res_busy);
+  if (h.ilen) {  // a pipelined request: its transaction now
+    TxnSlot& t = *c->tx;
+    t.reset();
+    t.txn.program = c->cx->gen->program;
+    fillConn(t.txn, c, h, proxyIndex(*c->cx->fe->spec));
+  } else if (c->tx) {  // an idle connection holds no transaction
+    e_.freeTxn(c->tx);
+    c->tx = nullptr;
+  }
   c->st = ConnState::Analysing;
   c->cx->act = e_.now();
   h.req_start = e_.now();

@@ -2,13 +2,16 @@
 // linear buffer where the request head is parsed (and kept unchanged while the transaction's views
 // point into it); the body streams through the rest of that buffer. The server's response goes
 // through a second buffer the same way. One transaction at a time: pipelined requests wait in the
-// buffer. Pooled per worker; the buffers stay allocated across connections.
+// buffer. Pooled per worker. The buffers, header arrays and output strings are not the stream's
+// own: they are taken from the thread's pools (http1/buffers.h) when bytes arrive or must be
+// written and given back once empty, so an idle connection holds only this object.
 #pragma once
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "http1/buffers.h"
 #include "http1/cookie.h"
 #include "lbc/rt/http.h"
 #include "lbc/rt/http1.h"
@@ -20,6 +23,7 @@
 namespace lbc::rt {
 
 struct ServerState;
+struct TxnSlot;
 class Engine;
 
 struct HttpStream final : SessionData {
@@ -31,23 +35,17 @@ struct HttpStream final : SessionData {
   };
   HttpStream(uint32_t bufsize, const http1::Limits& lim)
       : cap(2 * bufsize),
-        in(std::make_unique<char[]>(cap)),
-        res(std::make_unique<char[]>(cap)),
-        reqh(std::make_unique<http1::Header[]>(lim.maxhdr)),
-        resh(std::make_unique<http1::Header[]>(lim.maxhdr)),
-        reqp(http1::Kind::kRequest, reqh.get(), lim),
-        resp(http1::Kind::kResponse, resh.get(), lim),
+        reqp(http1::Kind::kRequest, nullptr, lim),
+        resp(http1::Kind::kResponse, nullptr, lim),
         reqdec(lim, false),
-        resdec(lim, true) {
-    // Appends to these may happen while a send from them is in flight (a reply behind an interim
-    // response): within this capacity the bytes do not move.
-    wc.reserve(cap);
-    ws.reserve(cap);
-  }
+        resdec(lim, true) {}
 
   const uint32_t cap;  // of each buffer: bufsize for the head, as much again for body streaming
+  // Taken with the side's first byte (a read waiting for it uses a provided buffer of the loop,
+  // recvBuffered), given back when the side is empty between transactions. The response's header
+  // array goes with its buffer (the request's is the thread's: Http1Session::req_heads_).
   std::unique_ptr<char[]> in, res;
-  std::unique_ptr<http1::Header[]> reqh, resh;
+  std::unique_ptr<http1::Header[]> resh;
   http1::Parser reqp, resp;
   http1::ChunkedDecoder reqdec, resdec;
   http1::LengthCounter reqlen, reslen;
@@ -63,7 +61,9 @@ struct HttpStream final : SessionData {
   bool tunnel = false;  // after a 101 (or 2xx to CONNECT): bytes both ways under timeout tunnel
   bool eof_c = false;   // tunnel: the client shut its side; the server's write side follows
   // Bytes for each side written by lbc (heads, replies), sent before any forwarded bytes.
-  // A chunked body is re-encoded into these too (http_stream_body.cpp).
+  // A chunked body is re-encoded into these too (http_stream_body.cpp). Taken from the thread's
+  // StringPool before a write (capacity cap: appends do not move the bytes while a send from
+  // them is in flight), given back once sent.
   std::string wc, ws;
   uint32_t wc_off = 0, ws_off = 0;
   uint32_t ws_head = 0;    // the request head at the start of ws (sent again by a retry)
@@ -72,6 +72,12 @@ struct HttpStream final : SessionData {
   bool native = false;     // the reply is the H1 layer's error (parse error, 408): HAProxy logs
                            // no bytes for it
   bool recv_c = false, recv_s = false, send_c = false, send_s = false;  // operations pending
+  // The pending read is into a provided buffer: the side holds no buffer of its own.
+  bool pb_c = false, pb_s = false;
+  // Reads of server connections closed under them by end(): their completions (after the next
+  // exchange began) are not the current read's. stale_pb: the last one was into a provided buffer.
+  uint8_t stale_s = 0;
+  bool stale_pb = false;
   bool close_after = false;  // close the client once everything is sent
   bool keep_alive = false;   // another request may follow on this connection
   bool first = true;         // the connection's first request
@@ -131,6 +137,8 @@ struct HttpStream final : SessionData {
     iscan = 0;
     nextRequest();
     recv_c = recv_s = send_c = send_s = false;
+    pb_c = pb_s = false;
+    stale_s = 0;
     first = true;
     nreq = 0;
     own = {};
@@ -179,6 +187,14 @@ class Http1Session final : public Session {
  private:
   bool stopping() const;
   void recvArm(Stream* c, int dir);
+  void recvInto(Stream* c, int dir);
+  bool landBuffered(Stream* c, int dir, int res, uint16_t bid);
+  void takeSide(HttpStream& h, int dir);
+  void giveSide(HttpStream& h, int dir);
+  void needOut(std::string& s) { strs_.take(s); }
+  void settle(HttpStream& h, bool res_busy);
+  void giveAll(HttpStream& h);
+  TxnSlot& txnFor(Stream* c);
   void request(Stream* c);
   bool requestWhole(Stream* c);
   bool frontendRules(Stream* c, uint32_t proxy);
@@ -204,8 +220,15 @@ class Http1Session final : public Session {
   // Where a request or response head is written before it joins a stream's output: one per
   // thread, never zeroed (a zero-filled 2*bufsize string per message cost 6% of http-ka's CPU).
   std::unique_ptr<char[]> head_scratch_;
-  std::vector<std::unique_ptr<HttpStream>> streams_;  // pooled: buffers stay allocated
+  // The header array every request head is parsed into, again from its first byte on each read:
+  // a slow client's partial head holds none; the transaction copies the views once it is whole.
+  std::unique_ptr<http1::Header[]> req_heads_;
+  std::vector<std::unique_ptr<HttpStream>> streams_;  // pooled, without their buffers
   HttpStream* stream_free_ = nullptr;
+  // What streams hold only while bytes wait (http1/buffers.h).
+  BlockPool<char> bufs_;
+  BlockPool<http1::Header> heads_;
+  StringPool strs_;
   IdlePool idle_;  // server connections parked by ended sessions (http-reuse safe)
 };
 

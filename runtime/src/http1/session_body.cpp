@@ -43,6 +43,7 @@ bool Http1Session::scan(HttpStream& h, bool request) {
   http1::ChunkedDecoder& d = request ? h.reqdec : h.resdec;
   std::string& out = request ? h.ws : h.wc;
   if (scan < len) {
+    needOut(out);
     http1::ChunkedDecoder::Step s = d.recode(buf + scan, len - scan, out);
     scan += s.length;
     (request ? h.isent : h.rsent) = scan;  // consumed: nothing of it is sent from the buffer

@@ -12,7 +12,11 @@ namespace lbc::rt {
 Http1Session::Http1Session(Engine& e, const GlobalSpec& global)
     : e_(e),
       global_(global),
-      head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())) {}
+      head_scratch_(std::make_unique_for_overwrite<char[]>(size_t(2) * e.bufsize())),
+      req_heads_(std::make_unique_for_overwrite<http1::Header[]>(http1::Limits().maxhdr)),
+      bufs_(size_t(2) * e.bufsize()),
+      heads_(http1::Limits().maxhdr),
+      strs_(size_t(2) * e.bufsize()) {}
 
 Http1Session::~Http1Session() = default;
 
@@ -51,6 +55,7 @@ void Http1Session::closing(Stream* c) {
 void Http1Session::freed(Stream* c) {
   if (!c->cx->sd) return;
   HttpStream* h = hs(c);
+  giveAll(*h);  // nothing is pending any more: the pooled stream keeps no buffer
   h->next_free = stream_free_;
   stream_free_ = h;
   c->cx->sd = nullptr;

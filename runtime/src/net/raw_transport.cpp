@@ -63,6 +63,14 @@ void RawTransport::recvInto(void* buf, size_t len) {
   io_uring_prep_recv(submit(kRecv), fd_, buf, len, 0);
 }
 
+bool RawTransport::recvBuffered() {
+  io_uring_sqe* q = submit(kRecv);
+  io_uring_prep_recv(q, fd_, nullptr, 0, 0);  // length 0: the whole provided buffer
+  q->flags |= IOSQE_BUFFER_SELECT;
+  q->buf_group = Loop::kBufGroup;
+  return true;
+}
+
 void RawTransport::stopRecv() {
   io_uring_prep_cancel64(submit(kAux), ioData(kRecv), 0);
 }

@@ -22,6 +22,7 @@ class RawTransport final : public Transport {
   bool handshake() override { return true; }
   void recvMultishot() override;
   void recvInto(void* buf, size_t len) override;
+  bool recvBuffered() override;
   void stopRecv() override;
   void cancelPending() override;
   void send(const void* buf, size_t len) override;

@@ -74,6 +74,10 @@ class Transport : public IoHandler {
   // [buf, buf+len).
   virtual void recvMultishot() = 0;
   virtual void recvInto(void* buf, size_t len) = 0;
+  // Reads once into one of the loop's provided buffers (kRecv `buffered`, or -ENOBUFS when none
+  // is free): a reader that holds no memory of its own while it waits. False when this transport
+  // does not offer it (the caller reads into its own memory).
+  virtual bool recvBuffered() { return false; }
   virtual void stopRecv() = 0;       // the multishot read ends (its last kRecv says so)
   virtual void cancelPending() = 0;  // every pending operation ends (-ECANCELED)
   virtual void send(const void* buf, size_t len) = 0;

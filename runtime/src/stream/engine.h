@@ -68,6 +68,7 @@ class Engine {
   void absorb(Stream* c, int dir, uint16_t bid, uint32_t len);
   bool recvActive(const Stream* c, int dir) const;
   TxnSlot* allocTxn();
+  void freeTxn(TxnSlot* t);
   // `stick store-response` rules, then every store is written; the stores wait for the server.
   void stickResponse(Stream* c);
   void commitStores(Stream* c);
@@ -100,7 +101,6 @@ class Engine {
   void releaseLimits(Stream* c);
   Stream* allocStream();
   static ConnSlot* slotOf(Stream* c);
-  void freeTxn(TxnSlot* t);
   int contentRules(Stream* c, uint32_t proxy);
   void stickRequest(Stream* c);
 

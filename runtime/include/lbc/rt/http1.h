@@ -164,6 +164,8 @@ class Parser {
 
   const Message& message() const { return msg_; }
   const Header* headers() const { return headers_; }
+  // Where the next message's headers go (the caller takes the array only while a head waits).
+  void setHeaders(Header* headers) { headers_ = headers; }
 
  private:
   Result fail(Reason r, uint16_t requestStatus = 400);
