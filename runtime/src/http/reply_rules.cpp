@@ -45,7 +45,7 @@ std::string storeReply(const Txn& t, const ReplyHead& head, std::string_view byt
   s += ' ';
   s += std::to_string(t.status);
   s += ' ';
-  s += t.reason;
+  s += reasonOf(t);
   s += "\r\n";
   auto put = [&s](std::string_view name, std::string_view value) {
     for (char c : name) s += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
