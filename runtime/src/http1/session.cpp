@@ -442,7 +442,7 @@ void Http1Session::response(Stream* c) {
       return;
     }
     h.t_resp = e_.now();
-    h.log_status = m.status;
+    h.log_status = x.status;  // after set-status, as HAProxy logs txn->status
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
       error(c, 500);
