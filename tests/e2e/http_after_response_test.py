@@ -7,6 +7,7 @@
 # got (without Date), and checks the expected values themselves, so a shared mistake fails too.
 # usage: http_after_response_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import os
+import re
 import sys
 from textwrap import dedent
 
@@ -18,10 +19,10 @@ TESTS = []
 test = collector(TESTS)
 
 
-def run_both(body, requests):
+def run_both(body, requests, logged=False):
     """Serves HEAD + `body` ({fe}: the frontend's port, {a}: a tx_checked server, {closed}: a port
-    nobody listens on) under each proxy and sends each request on its own connection; returns
-    {label: [responses without Date]}."""
+    nobody listens on) under each proxy and sends each request on its own connection; returns the
+    responses (without Date), or with `logged` the statuses of the httplog lines on stdout."""
     got = {}
     for label, cmd in compared():
         a = Server("a", http_checked())
@@ -32,9 +33,12 @@ def run_both(body, requests):
         finally:
             stopped_clean(p, label)
             a.stop()
+        if logged:
+            got[label] = re.findall(r"\] \S+ \S+ \S+ (\d+) ", p.out)
     if "haproxy" in got:
         for req, ours, theirs in zip(requests, got["lbc"], got["haproxy"]):
             assert ours == theirs, "%r:\n lbc     %r\n haproxy %r" % (req, ours, theirs)
+        assert len(got["lbc"]) == len(got["haproxy"]), got
     return got["lbc"]
 
 
@@ -107,6 +111,28 @@ def after_response_on_the_proxys_own_replies():
     assert heads[6][0] == "HTTP/1.1 400 Bad request" and not any(h.startswith("x-") for h in heads[6]), heads[6]
     # the connection header stays the last one
     assert all(h[-1] == "connection: close" for h in heads[:6]), heads
+
+
+@test
+def the_log_has_the_status_sent():
+    # HAProxy logs the transaction's status, which set-status changes, in either rule set.
+    statuses = run_both("""
+        global
+            log stdout format raw local0
+        frontend fe
+            bind 127.0.0.1:{fe}
+            log global
+            option httplog
+            option dontlognull
+            http-request deny if { path /deny }
+            http-after-response set-status 298 if { status 299 }
+            http-after-response set-status 410 if { status 403 }
+            default_backend be
+        backend be
+            http-response set-status 299 if { res.hdr(x-server) -m found }
+            server a 127.0.0.1:{a}
+        """, [get("/"), get("/deny")], logged=True)
+    assert statuses == ["298", "410"], statuses
 
 
 TCP_RESPONSE = """
