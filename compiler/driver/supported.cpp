@@ -136,19 +136,10 @@ class ServingCheck {
   }
 
   void rules(const ir::Proxy& p) {
-    const bool http = p.mode == ir::Mode::Http;
     for (const auto& r : p.rules) {
-      if (r.set == ir::RuleSet::HttpAfterRes) {
-        if (http) refuse(r.loc, "'http-after-response' rules");
-        continue;
-      }
-      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes) continue;  // ignored in TCP
-      // The HTTP stream parses the response head before any response rule: the byte-level
-      // response analyser (inspect-delay over the server's first data) is the TCP relay's only.
-      if (http && r.set == ir::RuleSet::TcpResCont) {
-        refuse(r.loc, "'tcp-response content' rules in a 'mode http' proxy");
-        continue;
-      }
+      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes ||
+          r.set == ir::RuleSet::HttpAfterRes)
+        continue;  // (ignored in TCP proxies)
       // Sticky counters need counter storage in the stick tables, which the runtime does not keep.
       if (std::holds_alternative<ir::TrackArgs>(r.args))
         refuse(r.loc,

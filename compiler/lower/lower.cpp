@@ -183,6 +183,7 @@ class Lowering {
           if (p.mode == ir::Mode::Http) out.hooks |= rt::kHasHttpRes;
           continue;
         case ir::RuleSet::HttpAfterRes:
+          if (p.mode == ir::Mode::Http) out.hooks |= rt::kHasHttpAfterRes;
           continue;
       }
     }

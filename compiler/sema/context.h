@@ -134,7 +134,7 @@ class Sema {
 
   // ---- rules (rules.cpp) ----
   bool rulesAllowedHere(const Line& l);
-  void httpRule(const Line& l, bool response);
+  void httpRule(const Line& l, ir::RuleSet set);
   void tcpRule(const Line& l, bool response);
   void useBackend(const Line& l, bool is_default);
   void stick(const Line& l);

@@ -265,10 +265,13 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       tcpRule(l, true);
       break;
     case DirectiveId::http_request:
-      httpRule(l, false);
+      httpRule(l, ir::RuleSet::HttpReq);
       break;
     case DirectiveId::http_response:
-      httpRule(l, true);
+      httpRule(l, ir::RuleSet::HttpRes);
+      break;
+    case DirectiveId::http_after_response:
+      httpRule(l, ir::RuleSet::HttpAfterRes);
       break;
     case DirectiveId::use_backend:
       useBackend(l, false);

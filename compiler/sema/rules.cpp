@@ -347,16 +347,16 @@ bool Sema::rulesAllowedHere(const Line& l) {
   return false;
 }
 
-void Sema::httpRule(const Line& l, bool response) {
+void Sema::httpRule(const Line& l, ir::RuleSet set) {
   if (!rulesAllowedHere(l)) return;
   if (!needArgs(l, 1, "an action")) return;
   ir::Rule r;
   r.loc = l.loc;
-  r.set = response ? ir::RuleSet::HttpRes : ir::RuleSet::HttpReq;
+  r.set = set;
   Phase ph = phaseFor(r.set);
   if (!parseAction(*this, l, 1, r, ph)) return;
   condition(l, r.cond, ph);
-  if (!response && st_->first_use_backend.valid() && !st_->warned_rule_order) {
+  if (set == ir::RuleSet::HttpReq && st_->first_use_backend.valid() && !st_->warned_rule_order) {
     st_->warned_rule_order = true;
     diags_.warning(l.loc,
                    "this 'http-request' rule comes after a 'use_backend' rule but runs before it: "

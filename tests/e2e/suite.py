@@ -12,7 +12,7 @@ from harness import main  # noqa: E402
 SUITES = {
     "http": ["http_rules_test", "http_keepalive_test", "http_body_test", "http_errors_test", "http_log_test",
              "http_tunnel_test", "http_checks_test", "http_cookie_test", "http_abortonclose_test",
-             "http_balance_test"],
+             "http_balance_test", "http_after_response_test"],
     "tcp": ["tcp_balance_test", "tcp_queue_test", "tcp_timeout_test", "tcp_data_test", "tcp_listener_test",
             "tcp_process_test", "tcp_rules_test", "tcp_samples_test", "tcp_soak_test"],
 }

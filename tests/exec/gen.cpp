@@ -243,6 +243,33 @@ std::string httpResAction(Rng& r) {
   }
 }
 
+// http-after-response takes no final action but allow.
+std::string httpAfterResAction(Rng& r) {
+  switch (r.below(5)) {
+    case 0:
+      return "set-status 299";
+    case 1:
+      return "set-header X-A %[status]";
+    case 2:
+      return "del-header x-r";
+    case 3:
+      return "allow";
+    default:
+      return "replace-header x-r (.*) a-\\1";
+  }
+}
+
+std::string tcpResAction(Rng& r) {
+  switch (r.below(3)) {
+    case 0:
+      return "reject if { res.hdr(x-r) -m found } { status 500 }";
+    case 1:
+      return "accept if { status 404 }";
+    default:
+      return "set-var(txn.t) status";
+  }
+}
+
 }  // namespace
 
 std::string genConfig(Rng& r) {
@@ -278,6 +305,9 @@ std::string genConfig(Rng& r) {
   if (r.chance(80)) o += "  default_backend be" + std::to_string(r.below(4)) + "\n";
   if (r.chance(40))
     o += "  http-response " + httpResAction(r) + " " + (r.chance(50) ? "if { status 404 }" : "") + "\n";
+  if (r.chance(40))
+    o += "  http-after-response " + httpAfterResAction(r) + " " + (r.chance(50) ? "if { status 404 }" : "") +
+         "\n";
   for (int b = 0; b < 4; ++b) {
     o += "backend be" + std::to_string(b) + "\n  server s1 127.0.0.1:" + std::to_string(9000 + b) + "\n";
     c.nacl = 0;
@@ -285,6 +315,8 @@ std::string genConfig(Rng& r) {
     if (o.find("track-sc0", o.rfind("backend be")) != std::string::npos)
       o += "  stick-table type ip size 1k\n";
     if (r.chance(20)) o += "  http-response " + httpResAction(r) + "\n";
+    if (r.chance(20)) o += "  http-after-response " + httpAfterResAction(r) + "\n";
+    if (r.chance(15)) o += "  tcp-response content " + tcpResAction(r) + "\n";
   }
   // `set-var(txn.v) str` has no argument: keep every generated rule valid.
   for (size_t p; (p = o.find("set-var(txn.v) str\n")) != std::string::npos ||

@@ -26,6 +26,7 @@ bool hooksPresent(const ProxySpec& p, const lbc_program& prog) {
            ((p.hooks & kHasTcpReqCont) && !prog.tcp_req_cont) ||
            ((p.hooks & kHasTcpResCont) && !prog.tcp_res_cont) ||
            ((p.hooks & kHasHttpReq) && !prog.http_req) || ((p.hooks & kHasHttpRes) && !prog.http_res) ||
+           ((p.hooks & kHasHttpAfterRes) && !prog.http_after_res) ||
            (p.select_backend && !prog.select_backend) || (!p.stick_rules.empty() && !prog.stick));
 }
 

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lbc/rt/http.h"
 #include "lbc/rt/txn.h"
 
 namespace lbc::rt::http::detail {
@@ -15,6 +16,13 @@ inline constexpr uint32_t kTokClose = 1, kTokKeepAlive = 2, kTokUpgrade = 4;
 inline constexpr uint64_t kHtxHeader = 48, kHtxStartLine = kHtxHeader + 8 + 20, kHtxEoh = 8 + 1;
 
 bool ieq(std::string_view a, std::string_view b);
+
+// The reason phrase a response head is written with: `set-status` without `reason` leaves a null
+// view (a server's empty phrase points into its buffer), and HAProxy then writes the status's
+// default phrase.
+inline std::string_view reasonOf(const Txn& t) {
+  return t.reason.data() ? t.reason : reasonPhrase(t.status);
+}
 size_t cleanConnection(char* v, size_t n, uint32_t* found);
 
 // The value of the connection header HAProxy's H1 output adds on the client side ("" for none).

@@ -333,10 +333,11 @@ size_t writeResponseHead(const Txn& t, const RequestState& req, const ResponseSt
   w.put(" ");
   w.put({code, 3});
   w.put(" ");
-  w.put(t.reason);
+  const std::string_view reason = reasonOf(t);
+  w.put(reason);
   w.put("\r\n");
   uint32_t found = 0;
-  uint64_t htx = kHtxStartLine + res.version.size() + 3 + t.reason.size();
+  uint64_t htx = kHtxStartLine + res.version.size() + 3 + reason.size();
   w.headers(t.res_headers, &found, &htx);
   bool keep = res.clientKeepAlive && !(found & kTokClose);
   if (!res.tunnel) {

@@ -310,7 +310,7 @@ bool Http1Session::frontendRules(Stream* c, uint32_t proxy) {
     h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
     http::Rendered rd =
         http::renderReply(x, c->cx->gen->pages[proxy], replyRequest(h), modeOf(*c->cx->fe->spec));
-    raw(c, std::move(rd.bytes), rd.close);
+    reply(c, std::move(rd));
     return false;
   }
   return true;
@@ -408,7 +408,9 @@ void Http1Session::response(Stream* c) {
     Txn& x = t.txn;
     const ProxySpec& fs = *c->cx->fe->spec;
     const ProxySpec& bs = c->be->spec();
+    if (!tcpResponse(c, false)) return;
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
+    if (!tcpResponse(c, true)) return;
     const lbc_program* prog = c->cx->gen->program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
@@ -439,7 +441,7 @@ void Http1Session::response(Stream* c) {
         h.t_resp = e_.now();
         h.term.set(v == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kHeaders);
         http::Rendered rd = http::renderReply(x, c->cx->gen->pages[px], replyRequest(h), modeOf(fs));
-        raw(c, std::move(rd.bytes), rd.close);
+        reply(c, std::move(rd));
         return;
       }
     }
@@ -448,8 +450,12 @@ void Http1Session::response(Stream* c) {
       error(c, 500);
       return;
     }
+    if (!afterResponse(c)) {
+      error(c, 500);
+      return;
+    }
     h.t_resp = e_.now();
-    h.log_status = m.status;
+    h.log_status = x.status;  // after set-status, as HAProxy logs txn->status
     size_t n = http::writeResponseHead(x, h.rq, h.rs, lim, head_scratch_.get(), h.cap);
     if (!n || h.wc.size() + n > h.cap) {
       error(c, 500);
@@ -509,8 +515,7 @@ void Http1Session::error(Stream* c, int status) {
   }
   // The exchange with the server is over. As HAProxy, the client connection stays for the next
   // request when this one was received whole; else the page says close and it closes.
-  http::Rendered rd = http::renderPage(pages->page(status), replyRequest(h), modeOf(*c->cx->fe->spec));
-  raw(c, std::move(rd.bytes), rd.close);
+  reply(c, http::renderPage(pages->page(status), replyRequest(h), modeOf(*c->cx->fe->spec)));
 }
 
 // Cancels what is pending on the server socket and closes it.

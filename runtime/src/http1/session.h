@@ -203,6 +203,11 @@ class Http1Session final : public Session {
   void response(Stream* c);
   void error(Stream* c, int status);
   void raw(Stream* c, std::string bytes, bool close);
+  // session_after.cpp: tcp-response content and http-after-response around http-response.
+  bool tcpResponse(Stream* c, bool head);
+  bool afterResponse(Stream* c);
+  bool hasAfterResponse(const Stream* c) const;
+  void reply(Stream* c, http::Rendered rd);
   void closeServerFd(Stream* c);
   void releaseServer(Stream* c);
   void end(Stream* c);

@@ -60,10 +60,31 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
       "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
       "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
       "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
-      "19: 'tcp-response content' rules in a 'mode http' proxy is not supported by 'lbc run' yet\n"
       "16: 'store conn_cur' in a stick-table (only server affinity is kept) is not supported by 'lbc run' "
       "yet\n"
       "17: server 's1': 'send-proxy' is not supported by 'lbc run' yet\n"
       "18: server 's2': an address without an absolute port (the client's destination port) is not "
       "supported by 'lbc run' yet\n");
+}
+
+// The response side of the one analyser sequence runs in mode http too (tcp-response content
+// before http-response, http-after-response after it).
+TEST(Supported, ResponseRulesServeInModeHttp) {
+  auto c = compileFront(R"(defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 1s
+frontend fe
+  bind 127.0.0.1:8080
+  http-after-response set-header x-a %[status]
+  default_backend be
+backend be
+  tcp-response inspect-delay 1s
+  tcp-response content reject if { res.hdr(x-bad) -m found }
+  http-after-response set-status 299 if { status 200 }
+  server s1 127.0.0.1:80
+)");
+  ASSERT_TRUE(c->ok()) << messages(*c);
+  EXPECT_TRUE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags)) << messages(*c);
 }

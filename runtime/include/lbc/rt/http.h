@@ -155,6 +155,22 @@ Rendered renderPage(std::string_view page, const RequestState& req, HttpMode fe)
 // The response for the txn's verdict (LBC_HOOK_DENY / RETURN / REDIRECT) and txn.reply.
 Rendered renderReply(const Txn& t, const ErrorPages& pages, const RequestState& req, HttpMode fe);
 
+// A rendered reply as the transaction's response, for the http-after-response rules HAProxy runs
+// on its own replies too (http_forward_proxy_resp). The client connection header(s) the reply was
+// rendered with stay out of the rules' view and are written back last, as HAProxy's H1 output adds
+// its own after every header.
+struct ReplyHead {
+  std::string_view version;
+  std::vector<std::string_view> connection;
+  size_t body = 0;  // where the body starts in the rendered bytes
+};
+// Loads the head of `bytes` (copied into t's arena) as t's status, reason and response headers.
+// False when it does not parse or does not fit: the reply is then sent as it is.
+bool loadReply(Txn& t, std::string_view bytes, ReplyHead& head);
+// The reply again from t's status, reason and headers (after the rules), then the connection
+// header(s) and the body of `bytes`.
+std::string storeReply(const Txn& t, const ReplyHead& head, std::string_view bytes);
+
 // ---- logs -----------------------------------------------------------------------------------------
 
 struct LogFields {

@@ -118,6 +118,7 @@ enum : uint8_t {
   kHasTcpResCont = 8,
   kHasHttpReq = 16,
   kHasHttpRes = 32,
+  kHasHttpAfterRes = 64,
 };
 // `option http-keep-alive` (default) / `http-server-close` / `httpclose` (same values as
 // http::HttpMode).
