@@ -351,6 +351,8 @@ class Lowering {
       bs.backlog = b.backlog.value_or(0);
       bs.maxconn = b.maxconn.value_or(0);
       bs.tls = bindTls(prog_.global, b);
+      if (bs.tls.alpn.size() != b.alpn.size())
+        diags_.warning(b.loc, "'alpn' lists 'h2': HTTP/2 is not served yet, it is not advertised (HTTP/1.1 is)");
       bs.name = b.name;
       out.binds.push_back(std::move(bs));
     }

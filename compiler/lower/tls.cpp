@@ -62,7 +62,9 @@ rt::TlsBindSpec bindTls(const ir::Global& g, const ir::Bind& b) {
   t.enabled = b.ssl;
   if (!b.ssl) return t;
   t.crt = b.crt;
-  t.alpn = b.alpn;
+  // HTTP/2 is not served yet (issue 11): h2 is not advertised, so clients keep to HTTP/1.1.
+  for (const std::string& p : b.alpn)
+    if (p != "h2") t.alpn.push_back(p);
   t.ciphers = b.ciphers.empty() ? g.ssl_default_bind_ciphers : b.ciphers;
   t.ciphersuites = b.ciphersuites.empty() ? g.ssl_default_bind_ciphersuites : b.ciphersuites;
   VersionOpts v;

@@ -407,8 +407,11 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
       o.no_ssl_reuse = true;
       break;
     case S::sni: {
+      // `str(NAME)`, a constant, is what the runtime takes (lower/tls.cpp); other expressions are
+      // checked as samples (and refused by the supported-check).
+      const bool constant = arg->text.rfind("str(", 0) == 0 && arg->text.back() == ')';
       Phase ph{1u << stdlib::kUseSrvSource, "server sni"};
-      if (!sample(*arg, &ph)) return false;
+      if (!constant && !sample(*arg, &ph)) return false;
       o.sni = arg->text;
       break;
     }
