@@ -109,6 +109,7 @@ def head(log=False):
     return dedent("""\
         global
             maxconn 200
+            nbthread 1
         {log_global}
         defaults
             mode http
@@ -213,7 +214,7 @@ def bad_certificate_is_refused_at_the_bind_line():
         """), fe=fe, bad=bad)
     p = Proxy(ENV.proxy, cfg, expect_fail=True)
     assert p.proc.returncode != 0, p.err
-    assert re.search(r"test\.cfg:11:\d+: error: .*no private key", p.out + p.err), p.out + p.err
+    assert re.search(r"test\.cfg:12:34: error: .*no private key", p.out + p.err), p.out + p.err
 
 
 # ---- TLS to servers -----------------------------------------------------------------------------------
@@ -328,7 +329,9 @@ def garbage_and_stalled_handshakes_are_cut_and_logged():
         finally:
             stop(p, label)
             a.stop()
-    assert seen["lbc"] == [("1", "SSL handshake failure"), ("tls2", "Timeout during SSL handshake")], seen
+    # The readiness probe's connect-and-close is the first line.
+    assert seen["lbc"] == [("1", "Connection closed during SSL handshake"), ("1", "SSL handshake failure"),
+                           ("tls2", "Timeout during SSL handshake")], seen
     if "haproxy" in seen:
         assert seen["haproxy"] == seen["lbc"], seen
 
