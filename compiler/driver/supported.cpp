@@ -118,7 +118,12 @@ class ServingCheck {
     if (p.table) table(*p.table);
     if (p.isFrontend()) binds(p);
     if (p.isBackend())
-      for (const auto& s : p.servers) server(s);
+      for (const auto& s : p.servers) {
+        server(s);
+        // Health checks use a plain socket: an HTTP check of a TLS server would fail.
+        if (s.opts.ssl && s.opts.check && p.http_check.enabled)
+          refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
+      }
   }
 
   void http(const ir::Proxy& p) {

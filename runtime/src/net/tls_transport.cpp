@@ -414,8 +414,8 @@ TlsTransport::Step TlsTransport::stepHandshake(TransportEvent& ev) {
     ev = {TransportEvent::kReady, net_err_ ? net_err_ : -ECONNRESET};
     return Step::kEvent;
   }
-  const bool eof = e == SSL_ERROR_SYSCALL ||
-                   (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  const bool eof = e == SSL_ERROR_SYSCALL || (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) ==
+                                                                        SSL_R_UNEXPECTED_EOF_WHILE_READING);
   if (eof && SSL_get_state(ssl_) == TLS_ST_BEFORE) {
     // Closed or reset before any handshake message (HAProxy's CO_ER_SSL_EMPTY / _ABORT).
     error_ = net_err_ ? "connection error during the handshake" : "connection closed during the handshake";
