@@ -217,6 +217,28 @@ def bad_certificate_is_refused_at_the_bind_line():
     assert re.search(r"test\.cfg:12:34: error: .*no private key", p.out + p.err), p.out + p.err
 
 
+@test
+def tcp_mode_relays_decrypted_bytes():
+    a = Server("a", http_echo())
+    fe = free_port()
+    p = start("lbc", ENV.proxy, """\
+        frontend web
+            mode tcp
+            bind 127.0.0.1:{fe} ssl crt {site}
+            default_backend app
+        backend app
+            mode tcp
+            server a 127.0.0.1:{a}
+        """, fe, a=a.port, site=pki().site)
+    try:
+        for i in range(3):
+            body = json.loads(https(fe, "/t%d" % i))
+            assert body["path"] == "/t%d" % i, body
+    finally:
+        stop(p, "lbc")
+        a.stop()
+
+
 # ---- TLS to servers -----------------------------------------------------------------------------------
 
 BACKEND = """\
