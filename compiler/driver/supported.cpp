@@ -105,7 +105,12 @@ class ServingCheck {
     if (p.table) table(*p.table);
     if (p.isFrontend()) binds(p);
     if (p.isBackend())
-      for (const auto& s : p.servers) server(s);
+      for (const auto& s : p.servers) {
+        server(s);
+        // Health checks use a plain socket: an HTTP check of a TLS server would fail.
+        if (s.opts.ssl && s.opts.check && p.http_check.enabled)
+          refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
+      }
   }
 
   void http(const ir::Proxy& p) {
@@ -162,10 +167,7 @@ class ServingCheck {
 
   void binds(const ir::Proxy& p) {
     for (const auto& b : p.binds) {
-      if (b.ssl || !b.crt.empty())
-        refuse(b.loc, "'ssl' on a bind line");
-      else if (!b.alpn.empty())
-        refuse(b.loc, "'alpn' on a bind line");
+      if (!b.ssl && !b.alpn.empty()) refuse(b.loc, "'alpn' on a bind line without 'ssl'");
       if (b.accept_proxy) refuse(b.loc, "'accept-proxy'");
     }
   }
@@ -176,7 +178,9 @@ class ServingCheck {
     bool inet = s.addr.kind != ir::Address::Kind::Unix && s.addr.kind != ir::Address::Kind::Abns;
     if (inet && (!s.addr.has_port || s.addr.relative_port || s.addr.port_lo == 0))
       refuse(s.loc, at + "an address without an absolute port (the client's destination port)");
-    if (o.ssl) refuse(s.loc, at + "'ssl' to servers");
+    // The runtime takes the name of `sni str(NAME)` (lower/tls.cpp); an expression per request is not done.
+    if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
+      refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
     if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
     if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
   }

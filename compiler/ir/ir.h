@@ -224,6 +224,9 @@ struct ServerOpts {
   std::string ca_file;
   std::string sni;  // a sample expression, as written
   std::vector<std::string> alpn;
+  std::string crt, ciphers;      // a client certificate; TLS <= 1.2 ciphers
+  std::string min_ver, max_ver;  // "TLSv1.2" ...
+  bool no_ssl_reuse = false;
   bool send_proxy = false;
   std::optional<uint16_t> check_port;
   std::optional<Address> check_addr;
@@ -378,8 +381,14 @@ struct Bind {
   Address addr;
   std::string name;
   bool ssl = false;
-  std::vector<std::string> crt;
+  std::vector<std::string> crt;  // crt-base applied
   std::vector<std::string> alpn;
+  std::string ciphers, ciphersuites;
+  std::string min_ver, max_ver;  // "TLSv1.2" ...
+  uint8_t no_versions = 0;       // bit i: no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13
+  bool strict_sni = false, no_tls_tickets = false;
+  enum class Verify : uint8_t { None, Optional, Required } verify = Verify::None;
+  std::string ca_file, crl_file;  // ca-base applied
   bool accept_proxy = false;
   bool v4v6 = false, v6only = false;
   std::optional<uint32_t> backlog, maxconn;
@@ -456,7 +465,10 @@ struct Global {
   std::optional<uint64_t> stats_timeout;
   uint32_t tune_bufsize = 16384, tune_maxrewrite = 1024;
   std::optional<uint64_t> hard_stop_after;
-  std::string ssl_default_bind_options, ssl_default_bind_ciphers;
+  std::string ssl_default_bind_options, ssl_default_bind_ciphers, ssl_default_bind_ciphersuites;
+  std::string ssl_default_server_options, ssl_default_server_ciphers;
+  std::string ca_base, crt_base;
+  bool ssl_server_verify = true;  // ssl-server-verify required (the default) / none
 };
 
 struct HttpErrorsSection {

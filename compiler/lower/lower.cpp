@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "lbc/stdlib/text.h"
+#include "lower/tls.h"
 #include "sema/values.h"
 
 namespace lbc::lower {
@@ -354,6 +355,11 @@ class Lowering {
       bs.v6only = b.v6only;
       bs.backlog = b.backlog.value_or(0);
       bs.maxconn = b.maxconn.value_or(0);
+      bs.tls = bindTls(prog_.global, b);
+      if (bs.tls.alpn.size() != b.alpn.size())
+        diags_.warning(b.loc,
+                       "'alpn' lists 'h2': HTTP/2 is not served yet, it is not advertised (HTTP/1.1 is)");
+      bs.name = b.name;
       out.binds.push_back(std::move(bs));
     }
     // Conditional or dynamic rules are the program's select_backend; a static choice (the first
@@ -447,6 +453,7 @@ class Lowering {
     if (s.addr.kind == ir::Address::Kind::Fd)
       diags_.error(s.loc, who + "an fd@ address cannot be connected to");
     if (p.cookie && p.mode == ir::Mode::Http) ss.cookie = o.cookie;
+    ss.tls = serverTls(prog_.global, o);
     ss.addr = endpoint(s.addr);
     ss.weight = o.weight;
     ss.maxconn = o.maxconn;

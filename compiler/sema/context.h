@@ -55,6 +55,10 @@ bool hasDefaultErrorPage(int64_t status);
 // TLS checks (tls.cpp): empty string when fine.
 std::string checkCertificateFile(const std::string& path);
 std::string checkCipherList(const std::string& list);
+// `path` under crt-base / ca-base, as HAProxy: unless it is absolute.
+std::string underBase(const std::string& base, const std::string& path);
+// SSLv3, TLSv1.0 ... TLSv1.3 (ssl-min-ver / ssl-max-ver).
+bool isTlsVersion(std::string_view v);
 
 // Compiles a PCRE2 regular expression to validate it; returns the error text or empty.
 std::string compileRegex(const std::string& re, bool icase);
@@ -80,6 +84,7 @@ class Sema {
   // does the same, so the verdict matches HAProxy's and the user still learns of the mistake.
   bool lenientInteger(const Word& w, int64_t& v, int64_t lo, int64_t hi);
   bool fileExists(const Word& w, const std::string& path, const char* what);
+  bool tlsVersion(const Word& w);   // an error when w is no TLS version name
   std::string sectionDesc() const;  // "frontend 'fe'"
 
   // ---- sections (sema.cpp) ----

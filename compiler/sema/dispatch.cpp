@@ -80,7 +80,8 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::hard_stop_after:
       if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
       break;
-    case DirectiveId::ssl_default_bind_options: {
+    case DirectiveId::ssl_default_bind_options:
+    case DirectiveId::ssl_default_server_options: {
       if (!needArgs(l, 1, "at least one option")) break;
       static const std::vector<std::string_view> kOpts = {
           "no-sslv3",     "no-tlsv10",    "no-tlsv11",      "no-tlsv12",
@@ -92,7 +93,7 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         const std::string& o = l.words[i].text;
         if (std::find(kOpts.begin(), kOpts.end(), o) == kOpts.end()) {
           error(l.words[i],
-                "unknown 'ssl-default-bind-options' option '" + o + "'" + front::didYouMean(o, kOpts));
+                "unknown '" + l.words[0].text + "' option '" + o + "'" + front::didYouMean(o, kOpts));
           return;
         }
         if (o == "ssl-min-ver" || o == "ssl-max-ver") {
@@ -108,7 +109,32 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
         }
         all += (all.empty() ? "" : " ") + o;
       }
-      g.ssl_default_bind_options = all;
+      (d.id == DirectiveId::ssl_default_bind_options ? g.ssl_default_bind_options
+                                                     : g.ssl_default_server_options) = all;
+      break;
+    }
+    case DirectiveId::ssl_default_server_ciphers:
+      if (!oneWord(g.ssl_default_server_ciphers, "a cipher list")) break;
+      if (std::string e = checkCipherList(g.ssl_default_server_ciphers);
+          !g.ssl_default_server_ciphers.empty() && !e.empty())
+        error(l.words[1], e);
+      break;
+    case DirectiveId::ssl_default_bind_ciphersuites:
+      oneWord(g.ssl_default_bind_ciphersuites, "a TLSv1.3 cipher suite list");
+      break;
+    case DirectiveId::ca_base:
+      oneWord(g.ca_base, "a directory");
+      break;
+    case DirectiveId::crt_base:
+      oneWord(g.crt_base, "a directory");
+      break;
+    case DirectiveId::ssl_server_verify: {
+      std::string mode;
+      if (!oneWord(mode, "'none' or 'required'")) break;
+      if (mode == "none" || mode == "required")
+        g.ssl_server_verify = mode == "required";
+      else
+        error(l.words[1], "'ssl-server-verify' expects 'none' or 'required', not '" + mode + "'");
       break;
     }
     case DirectiveId::ssl_default_bind_ciphers:

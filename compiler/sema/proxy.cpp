@@ -105,11 +105,60 @@ void Sema::bind(const Line& l) {
         break;
       case B::crt: {
         crt_given = true;
-        std::string e = opts_.check_files ? checkCertificateFile(arg->text) : std::string();
+        const std::string path = underBase(prog_.global.crt_base, arg->text);
+        std::string e = opts_.check_files ? checkCertificateFile(path) : std::string();
         if (!e.empty())
           error(*arg, e);
         else
-          opts.crt.push_back(arg->text);
+          opts.crt.push_back(path);
+        break;
+      }
+      case B::ciphers:
+      case B::ciphersuites: {
+        std::string e = o->id == B::ciphers ? checkCipherList(arg->text) : std::string();
+        if (!e.empty()) error(*arg, e);
+        (o->id == B::ciphers ? opts.ciphers : opts.ciphersuites) = arg->text;
+        break;
+      }
+      case B::ssl_min_ver:
+      case B::ssl_max_ver:
+        if (!tlsVersion(*arg)) return;
+        (o->id == B::ssl_min_ver ? opts.min_ver : opts.max_ver) = arg->text;
+        break;
+      case B::no_sslv3:
+      case B::no_tlsv10:
+      case B::no_tlsv11:
+      case B::no_tlsv12:
+      case B::no_tlsv13:
+        opts.no_versions |= o->id == B::no_sslv3    ? 1
+                            : o->id == B::no_tlsv10 ? 2
+                            : o->id == B::no_tlsv11 ? 4
+                            : o->id == B::no_tlsv12 ? 8
+                                                    : 16;
+        break;
+      case B::strict_sni:
+        opts.strict_sni = true;
+        break;
+      case B::no_tls_tickets:
+        opts.no_tls_tickets = true;
+        break;
+      case B::verify:
+        if (arg->text == "none")
+          opts.verify = ir::Bind::Verify::None;
+        else if (arg->text == "optional")
+          opts.verify = ir::Bind::Verify::Optional;
+        else if (arg->text == "required")
+          opts.verify = ir::Bind::Verify::Required;
+        else {
+          error(*arg, "'verify' expects 'none', 'optional' or 'required', not '" + arg->text + "'");
+          return;
+        }
+        break;
+      case B::ca_file:
+      case B::crl_file: {
+        const std::string path = underBase(prog_.global.ca_base, arg->text);
+        if (fileExists(*arg, path, o->id == B::ca_file ? "CA" : "CRL"))
+          (o->id == B::ca_file ? opts.ca_file : opts.crl_file) = path;
         break;
       }
       case B::alpn:
@@ -228,7 +277,9 @@ void Sema::server(const Line& l, bool is_default) {
     cur_->default_server = o;
     return;
   }
-  if (o.ssl && o.verify != ir::ServerOpts::Verify::None && o.ca_file.empty()) {
+  const bool verifies = o.verify == ir::ServerOpts::Verify::Required ||
+                        (o.verify == ir::ServerOpts::Verify::Default && prog_.global.ssl_server_verify);
+  if (o.ssl && verifies && o.ca_file.empty()) {
     error(l.words[1], "server '" + s.name +
                           "' uses 'ssl' with certificate verification but no 'ca-file': add "
                           "'ca-file <file>', or 'verify none' if the network to this server is trusted");
@@ -325,12 +376,42 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
         return false;
       }
       break;
-    case S::ca_file:
-      if (fileExists(*arg, arg->text, "CA")) o.ca_file = arg->text;
+    case S::ca_file: {
+      const std::string path = underBase(prog_.global.ca_base, arg->text);
+      if (fileExists(*arg, path, "CA")) o.ca_file = path;
+      break;
+    }
+    case S::crt: {
+      const std::string path = underBase(prog_.global.crt_base, arg->text);
+      std::string e = opts_.check_files ? checkCertificateFile(path) : std::string();
+      if (!e.empty()) {
+        error(*arg, e);
+        return false;
+      }
+      o.crt = path;
+      break;
+    }
+    case S::ciphers:
+      if (std::string e = checkCipherList(arg->text); !e.empty()) {
+        error(*arg, e);
+        return false;
+      }
+      o.ciphers = arg->text;
+      break;
+    case S::ssl_min_ver:
+    case S::ssl_max_ver:
+      if (!tlsVersion(*arg)) return false;
+      (id == S::ssl_min_ver ? o.min_ver : o.max_ver) = arg->text;
+      break;
+    case S::no_ssl_reuse:
+      o.no_ssl_reuse = true;
       break;
     case S::sni: {
+      // `str(NAME)`, a constant, is what the runtime takes (lower/tls.cpp); other expressions are
+      // checked as samples (and refused by the supported-check).
+      const bool constant = arg->text.rfind("str(", 0) == 0 && arg->text.back() == ')';
       Phase ph{1u << stdlib::kUseSrvSource, "server sni"};
-      if (!sample(*arg, &ph)) return false;
+      if (!constant && !sample(*arg, &ph)) return false;
       o.sni = arg->text;
       break;
     }

@@ -57,4 +57,19 @@ std::string checkCipherList(const std::string& list) {
   return {};
 }
 
+std::string underBase(const std::string& base, const std::string& path) {
+  if (base.empty() || path.empty() || path[0] == '/') return path;
+  return base + "/" + path;
+}
+
+bool isTlsVersion(std::string_view v) {
+  return v == "SSLv3" || v == "TLSv1.0" || v == "TLSv1.1" || v == "TLSv1.2" || v == "TLSv1.3";
+}
+
+bool Sema::tlsVersion(const Word& w) {
+  if (isTlsVersion(w.text)) return true;
+  error(w, "'" + w.text + "' is not a TLS version: expected SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3");
+  return false;
+}
+
 }  // namespace lbc::sema

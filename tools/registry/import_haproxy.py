@@ -42,7 +42,9 @@ SUPPORTED_DIRECTIVES = {
         'daemon', 'nbthread', 'maxconn', 'log', 'user', 'group', 'chroot',
         'pidfile', 'stats', 'tune.bufsize', 'tune.maxrewrite',
         'hard-stop-after', 'ssl-default-bind-options',
-        'ssl-default-bind-ciphers',
+        'ssl-default-bind-ciphers', 'ca-base', 'crt-base',
+        'ssl-default-bind-ciphersuites', 'ssl-default-server-ciphers',
+        'ssl-default-server-options', 'ssl-server-verify',
     },
     'proxy': {
         'mode', 'bind', 'server', 'default-server', 'balance', 'hash-type',
@@ -62,14 +64,17 @@ SUPPORTED_OPTIONS = {
 
 SUPPORTED_BIND_OPTS = {
     'ssl', 'crt', 'alpn', 'accept-proxy', 'name', 'v4v6', 'v6only', 'backlog',
-    'maxconn',
+    'maxconn', 'ciphers', 'ciphersuites', 'ssl-min-ver', 'ssl-max-ver',
+    'no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13',
+    'strict-sni', 'no-tls-tickets', 'verify', 'ca-file', 'crl-file',
 }
 
 SUPPORTED_SERVER_OPTS = {
     'check', 'inter', 'fastinter', 'downinter', 'fall', 'rise', 'weight',
     'maxconn', 'maxqueue', 'backup', 'disabled', 'enabled', 'id', 'cookie',
     'ssl', 'verify', 'ca-file', 'sni', 'alpn', 'send-proxy', 'port', 'addr',
-    'resolvers', 'no-check', 'no-ssl', 'no-backup', 'no-send-proxy',
+    'resolvers', 'no-check', 'no-ssl', 'no-backup', 'no-send-proxy', 'crt',
+    'no-ssl-reuse', 'ciphers', 'ssl-min-ver', 'ssl-max-ver',
 }
 
 SUPPORTED_FETCHES = {
@@ -83,6 +88,7 @@ SUPPORTED_FETCHES = {
     'hdr_val', 'req.hdr_val', 'res.hdr_val', 'shdr_val', 'req.proto_http',
     'req_proto_http', 'req.ver', 'req_ver', 'rdp_cookie', 'req.rdp_cookie',
     'rdp_cookie_cnt', 'req.rdp_cookie_cnt', 'wait_end',
+    'ssl_fc_alpn', 'ssl_fc_protocol', 'ssl_fc_cipher', 'ssl_fc_is_resumed', 'ssl_bc',
 }
 
 SUPPORTED_CONVERTERS = {

@@ -391,7 +391,12 @@ enum {
   X(shdr)                  \
   X(src)                   \
   X(src_port)              \
+  X(ssl_bc)                \
   X(ssl_fc)                \
+  X(ssl_fc_alpn)           \
+  X(ssl_fc_cipher)         \
+  X(ssl_fc_is_resumed)     \
+  X(ssl_fc_protocol)       \
   X(ssl_fc_sni)            \
   X(status)                \
   X(url)                   \

@@ -37,11 +37,18 @@ class Writer {
   template <typename T>
   void operator()(std::vector<T>& v) {
     num<uint32_t>(v.size());
-    for (auto& x : v) fields(*this, x);
+    for (auto& x : v) item(x);
   }
   template <typename T>
   requires requires(Writer& w, T& t) { fields(w, t); }
   void operator()(T& t) { fields(*this, t); }
+  template <typename T>
+  void item(T& x) {
+    if constexpr (std::is_same_v<T, std::string>)
+      (*this)(x);
+    else
+      fields(*this, x);
+  }
 };
 
 class Reader {
@@ -96,13 +103,20 @@ class Reader {
     }
     v.resize(n);
     for (auto& x : v) {
-      fields(*this, x);
+      item(x);
       if (!ok) return;
     }
   }
   template <typename T>
   requires requires(Reader& r, T& t) { fields(r, t); }
   void operator()(T& t) { fields(*this, t); }
+  template <typename T>
+  void item(T& x) {
+    if constexpr (std::is_same_v<T, std::string>)
+      (*this)(x);
+    else
+      fields(*this, x);
+  }
 };
 
 template <typename Ar>
@@ -110,8 +124,18 @@ void fields(Ar& a, Endpoint& e) {
   a(e.kind), a(e.text), a(e.host), a(e.ip), a(e.wildcard), a(e.port_lo), a(e.port_hi), a(e.fd);
 }
 template <typename Ar>
+void fields(Ar& a, TlsBindSpec& t) {
+  a(t.enabled), a(t.crt), a(t.alpn), a(t.ciphers), a(t.ciphersuites), a(t.min_ver), a(t.max_ver),
+      a(t.strict_sni), a(t.no_tickets), a(t.verify), a(t.ca_file), a(t.crl_file);
+}
+template <typename Ar>
 void fields(Ar& a, BindSpec& b) {
-  a(b.where), a(b.addr), a(b.v4v6), a(b.v6only), a(b.backlog), a(b.maxconn);
+  a(b.where), a(b.addr), a(b.v4v6), a(b.v6only), a(b.backlog), a(b.maxconn), a(b.tls), a(b.name);
+}
+template <typename Ar>
+void fields(Ar& a, TlsServerSpec& t) {
+  a(t.enabled), a(t.verify), a(t.ca_file), a(t.crt), a(t.ciphers), a(t.ciphersuites), a(t.sni), a(t.alpn),
+      a(t.reuse), a(t.min_ver), a(t.max_ver);
 }
 template <typename Ar>
 void fields(Ar& a, CheckSpec& c) {
@@ -121,7 +145,7 @@ void fields(Ar& a, CheckSpec& c) {
 template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check), a(s.cookie);
+      a(s.disabled), a(s.check), a(s.cookie), a(s.tls);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {

@@ -127,6 +127,22 @@ std::string formatTcpLog(const LogFields& f) {
   return s;
 }
 
+std::string formatConnError(const LogFields& f, std::string_view listener, std::string_view reason) {
+  std::string s;
+  s += f.clientIp.empty() ? std::string_view("-") : f.clientIp;
+  s += ':';
+  num(s, f.clientPort);
+  s += " [";
+  date(s, f.dateMs);
+  s += "] ";
+  s += f.frontend;
+  s += '/';
+  s += listener;
+  s += ": ";
+  s += reason;
+  return s;
+}
+
 std::string frameLog(const LogFrame& fr, std::string_view message) {
   std::string s;
   switch (fr.format) {

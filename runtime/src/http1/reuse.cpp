@@ -37,7 +37,10 @@ bool Http1Session::reuse(Stream* c) {
   }
   if (fd < 0 && h.nreq > 1) fd = idle_.take(s, e_.now());
   if (fd < 0) return false;
-  c->tr_server.adopt(fd, false);
+  if (!e_.adoptServer(c, fd)) {
+    IdlePool::close(fd);
+    return false;
+  }
   h.reused = true;
   established(c);
   return true;

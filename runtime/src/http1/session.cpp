@@ -54,6 +54,7 @@ void fillConn(Txn& x, const Stream* c, const HttpStream& h, uint32_t fe) {
   x.dst_v6 = h.dst_v6;
   x.dst_port = h.dst_port;
   x.frontend = fe;
+  fillTls(x, c);
 }
 
 // How long an idle server connection is kept: the backend's timeout http-keep-alive, else

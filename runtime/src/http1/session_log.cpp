@@ -40,6 +40,7 @@ void Http1Session::writeLog(Stream* c) {
   const uint64_t first = h.t_first ? h.t_first : h.req_start;
   f.dateMs = wall - int64_t(end - first);
   f.frontend = fs.name;
+  f.ssl = c->cx->tr.isTls();
   f.backend = c->be ? std::string_view(c->be->spec().name) : std::string_view(fs.name);
   if (h.srv_name) f.server = *h.srv_name;
   f.TR = h.t_head ? int64_t(h.t_head - first) : -1;

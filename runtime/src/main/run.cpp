@@ -163,7 +163,8 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
     const ProxySpec& p = topo->proxies[i];
     if (!p.frontend) continue;
     const Frontend* fe = view.frontends[i];
-    for (auto& b : p.binds) {
+    for (uint32_t bi = 0; bi < p.binds.size(); ++bi) {
+      const BindSpec& b = p.binds[bi];
       Limit* lim = nullptr;
       if (b.maxconn) {
         bind_limits.push_back(std::make_unique<Limit>());
@@ -182,9 +183,9 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
           }
           if (one) {
             shared_fds.push_back(fd);
-            for (auto& v : per_thread) v.push_back(Listener{fd, false, fe->live, lim});
+            for (auto& v : per_thread) v.push_back(Listener{fd, false, fe->live, lim, bi});
           } else {
-            per_thread[t].push_back(Listener{fd, true, fe->live, lim});
+            per_thread[t].push_back(Listener{fd, true, fe->live, lim, bi});
           }
         }
         if (port == 65535) break;

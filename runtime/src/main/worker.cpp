@@ -177,7 +177,7 @@ void Worker::startConn(int fd, Listener& l) {
   }
   Session* s =
       fe->spec->mode == ProxyMode::Http ? static_cast<Session*>(http1_session_.get()) : relay_session_.get();
-  engine_.accept(fd, fe, gen_, l.limit, s);
+  engine_.accept(fd, fe, gen_, l.limit, s, l.bind);
 }
 
 void Worker::limitsFreed(bool was_full) {

@@ -23,14 +23,15 @@ class Worker;
 
 // A bind's socket on this thread: the accept (net/) plus what the worker counts against it.
 struct Listener final : Acceptor {
-  Listener(int fd, bool owned_, FrontendLive* fe_, Limit* limit_)
-      : Acceptor(fd), owned(owned_), fe(fe_), limit(limit_) {}
+  Listener(int fd, bool owned_, FrontendLive* fe_, Limit* limit_, uint32_t bind_ = 0)
+      : Acceptor(fd), owned(owned_), fe(fe_), limit(limit_), bind(bind_) {}
   void onAccepted(int res, bool more) override;
 
   Worker* worker = nullptr;
   bool owned = true;           // a per-thread SO_REUSEPORT socket (closed by the worker at stop)
   FrontendLive* fe = nullptr;  // its configuration comes from the generation a connection starts on
   Limit* limit = nullptr;      // the bind's own maxconn (shared by its sockets)
+  uint32_t bind = 0;           // its bind's index in the frontend (its TLS context, its log name)
   bool paused = false;         // a limit is reached: accept stops until it frees
   bool closed = false;
 };

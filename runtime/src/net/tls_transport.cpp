@@ -380,7 +380,14 @@ bool TlsTransport::helloComplete() const {
 
 TlsTransport::Step TlsTransport::stepHandshake(TransportEvent& ev) {
   if (hello_wait_) {
-    if (!helloComplete() && !net_eof_ && !net_err_) return Step::kWantNet;
+    const bool whole = helloComplete();
+    if (!whole && !net_eof_ && !net_err_) return Step::kWantNet;
+    if (!whole) {  // closed or reset before a whole ClientHello (HAProxy's CO_ER_SSL_EMPTY / _ABORT)
+      error_ = net_err_ ? "connection error during the handshake" : "connection closed during the handshake";
+      phase_ = Phase::kFailed;
+      ev = {TransportEvent::kReady, net_err_ ? net_err_ : -ECONNRESET};
+      return Step::kEvent;
+    }
     hello_wait_ = false;  // a whole record, or not a hello at all: OpenSSL says which
   }
   ERR_clear_error();
@@ -404,6 +411,16 @@ TlsTransport::Step TlsTransport::stepHandshake(TransportEvent& ev) {
   if (e == SSL_ERROR_WANT_READ) {
     error_ = net_err_ ? "connection error during the handshake" : "connection closed during the handshake";
     phase_ = Phase::kFailed;
+    ev = {TransportEvent::kReady, net_err_ ? net_err_ : -ECONNRESET};
+    return Step::kEvent;
+  }
+  const bool eof = e == SSL_ERROR_SYSCALL || (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) ==
+                                                                        SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  if (eof && SSL_get_state(ssl_) == TLS_ST_BEFORE) {
+    // Closed or reset before any handshake message (HAProxy's CO_ER_SSL_EMPTY / _ABORT).
+    error_ = net_err_ ? "connection error during the handshake" : "connection closed during the handshake";
+    phase_ = Phase::kFailed;
+    ERR_clear_error();
     ev = {TransportEvent::kReady, net_err_ ? net_err_ : -ECONNRESET};
     return Step::kEvent;
   }

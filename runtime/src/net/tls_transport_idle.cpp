@@ -1,4 +1,5 @@
 // The parts of TlsTransport that run without the ring: the idle pool's parking of an SSL with
+#include <cstdio>
 // its socket, probes, close_notify sent without waiting, and what the handshake chose.
 #include <openssl/err.h>
 #include <poll.h>

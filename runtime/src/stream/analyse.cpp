@@ -50,6 +50,8 @@ void TxnSlot::reset() {
   t.src_port = t.dst_port = 0;
   t.ssl = false;
   t.sni = {};
+  t.ssl_alpn = t.ssl_protocol = t.ssl_cipher = {};
+  t.ssl_resumed = t.ssl_bc = false;
   t.frontend = 0;
   t.backend = LBC_BACKEND_NONE;
   t.in_response = t.more_data = false;
@@ -115,6 +117,7 @@ void Engine::startTxn(Stream* c) {
   c->cx->tr.localAddr(dst);
   addrParts(c->cx->src, x.src, x.src_v6, x.src_port);
   addrParts(dst, x.dst, x.dst_v6, x.dst_port);
+  fillTls(x, c);
   const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   x.frontend = fe;

@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #include "core/timer_wheel.h"
-#include "net/raw_transport.h"
+#include "net/any_transport.h"
 #include "upstream/live.h"
 
 namespace lbc::rt {
@@ -21,7 +21,17 @@ inline constexpr uint16_t kNoBuf = 0xFFFF;
 
 // Analysing: the request rules run (connection, content with inspect-delay waiting for client
 // data, backend selection, stick match) and no server is chosen yet.
-enum class ConnState : uint8_t { Free, Analysing, Queued, Connecting, TurnAround, Established, Closing };
+// Handshake: an ssl bind's TLS handshake runs; no session yet (it starts after it).
+enum class ConnState : uint8_t {
+  Free,
+  Handshake,
+  Analysing,
+  Queued,
+  Connecting,
+  TurnAround,
+  Established,
+  Closing
+};
 
 struct TxnSlot;
 struct SessionData;
@@ -62,8 +72,10 @@ struct Connection {
   // life, whatever is installed meanwhile. fe belongs to it.
   GenerationRef gen;
   Frontend* fe = nullptr;
-  RawTransport tr;             // the client's socket
-  Session* session = nullptr;  // chosen at accept (stream/session.h)
+  AnyTransport tr;             // the client's socket (TLS on an ssl bind)
+  Session* session = nullptr;  // chosen at accept, set once it starts (stream/session.h)
+  Session* pending = nullptr;  // the session that starts when the TLS handshake ends
+  uint32_t bind = 0;           // the bind's index in the frontend (the handshake failure log)
   SessionData* sd = nullptr;   // the session's own state (HTTP/1: its buffers and parsers)
   sockaddr_storage src{};
   uint64_t act = 0;       // last activity of the client (ms)
@@ -76,7 +88,7 @@ struct alignas(16) Stream {
   Connection* cx = nullptr;  // the client connection it belongs to
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set
-  RawTransport tr_server;      // the server's connection
+  AnyTransport tr_server;      // the server's connection (TLS to an ssl server)
   uint32_t inflight = 0;       // references held outside the transports (the starved list)
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
@@ -91,8 +103,8 @@ struct alignas(16) Stream {
   StreamIo io;
 
   // The transport of side kClientSide or kServerSide (a pipe's direction is the side it reads).
-  RawTransport& side(int s) { return s == kClientSide ? cx->tr : tr_server; }
-  const RawTransport& side(int s) const { return s == kClientSide ? cx->tr : tr_server; }
+  AnyTransport& side(int s) { return s == kClientSide ? cx->tr : tr_server; }
+  const AnyTransport& side(int s) const { return s == kClientSide ? cx->tr : tr_server; }
   bool idle() const { return !inflight && !cx->tr.busy() && !tr_server.busy(); }
   static Stream* fromLink(QueueLink* l) { return reinterpret_cast<Stream*>(l); }  // link is first
 };
@@ -119,6 +131,7 @@ struct ConnSlot {
     s.cx = &cx;
     s.io.stream = &s;
     cx.li_limit = nullptr, cx.fe = nullptr;
+    cx.pending = nullptr;
     cx.sd = nullptr;
     cx.act = 0;
     cx.counted = cx.watching = false;

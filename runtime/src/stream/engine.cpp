@@ -19,7 +19,7 @@
 namespace lbc::rt {
 
 void StreamIo::onTransport(Transport& t, const TransportEvent& ev) {
-  engine->onStreamIo(stream, &t == &stream->cx->tr ? kClientSide : kServerSide, ev);
+  engine->onStreamIo(stream, &t == &stream->cx->tr.get() ? kClientSide : kServerSide, ev);
 }
 
 Engine::Engine(LiveState& state, Loop& loop, EngineHost& host, QueueOwner* owner)
@@ -38,7 +38,8 @@ void Engine::start() {
   wheel_.start(now());
 }
 
-Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session) {
+Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session,
+                       uint32_t bind) {
   state_.global.cur.fetch_add(1);
   fe->limit.cur.fetch_add(1);
   if (listener_limit) listener_limit->cur.fetch_add(1);
@@ -47,8 +48,15 @@ Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_
   c->cx->li_limit = listener_limit;
   c->cx->gen = std::move(gen);  // the one reference a connection takes: none per request
   c->cx->fe = fe;
-  c->cx->tr.adopt(fd, true);
+  c->cx->bind = bind;
   c->cx->act = c->act_s = now();
+  const TlsServerContext* tls = bind < fe->tls.size() ? fe->tls[bind].get() : nullptr;
+  if (!tls) {
+    c->cx->tr.useRaw();
+    c->cx->tr.adopt(fd, true);
+  } else if (!startHandshake(c, fd, *tls, session)) {
+    return c;
+  }
   c->cx->session = session;
   session->start(c);
   return c;
@@ -118,6 +126,7 @@ void Engine::connectServer(Stream* c) {
   c->state_deadline = 0;
   wheelRemove(c);
   if (c->cx->session->beforeConnect(c)) return;  // an idle connection took the exchange
+  if (!serverTransport(c)) return;
   const uint64_t to = c->be->spec().timeouts.connect;
   if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
     connectFailed(c, false);
@@ -189,7 +198,7 @@ void Engine::armRecv(Stream* c, int dir) {
 void Engine::pump(Stream* c, int dir) {
   Pipe& p = c->p[dir];
   if (p.sending || c->st != ConnState::Established) return;
-  Transport& dst = c->side(dir == 0 ? kServerSide : kClientSide);
+  AnyTransport& dst = c->side(dir == 0 ? kServerSide : kClientSide);
   if (c->tx) {  // inspected bytes first; the response waits while it is being analysed
     TxnSlot& t = *c->tx;
     const char* b = dir == 0 ? t.req.get() : t.res.get();
@@ -222,7 +231,7 @@ void Engine::finish(Stream* c, bool reset) {
   if (c->st == ConnState::Closing || c->st == ConnState::Free) return;
   ConnState was = c->st;
   c->st = ConnState::Closing;
-  c->cx->session->closing(c);
+  if (c->cx->session) c->cx->session->closing(c);  // none while a TLS handshake runs
   wheelRemove(c);
   if (was == ConnState::Queued && !c->be->leaveQueue(&c->link)) c->awaiting_wake = true;
   for (Pipe& p : c->p) {
@@ -263,7 +272,7 @@ void Engine::maybeFree(Stream* c) {
     freeTxn(c->tx);
     c->tx = nullptr;
   }
-  c->cx->session->freed(c);
+  if (c->cx->session) c->cx->session->freed(c);
   c->cx->session = nullptr;
   c->cx->gen.reset();
   ConnSlot* slot = slotOf(c);
@@ -355,12 +364,16 @@ void Engine::wheelRemove(Stream* c) {
 void Engine::arm(Stream* c) {
   // Lazy: an earlier wheel position is kept and re-evaluated when it comes, so activity never
   // touches the wheel.
-  wheel_.schedule(&c->timer, c->cx->session->deadline(c));
+  wheel_.schedule(&c->timer, c->cx->session ? c->cx->session->deadline(c) : c->state_deadline);
 }
 
 void Engine::runTimers() {
   wheel_.expire(now(), [this](TimerEntry* e) {
     Stream* c = static_cast<Stream*>(e->owner);
+    if (!c->cx->session) {  // a TLS handshake (handshake.cpp)
+      if (c->st == ConnState::Handshake) handshakeTimeout(c);
+      return;
+    }
     uint64_t d = c->cx->session->deadline(c);
     if (d && d <= now())
       c->cx->session->onTimeout(c);
@@ -387,7 +400,10 @@ void Engine::onStreamIo(Stream* c, int side, const TransportEvent& ev) {
       c->cx->session->onSent(c, side == kServerSide ? 0 : 1, ev.res);
       break;
     case TransportEvent::kReady:
-      onConnect(c, ev.res);
+      if (side == kClientSide)
+        onHandshake(c, ev.res);
+      else
+        onConnect(c, ev.res);
       break;
     case TransportEvent::kPeerClosed:
       onClientPoll(c, ev.res);

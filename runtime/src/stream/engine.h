@@ -18,6 +18,7 @@
 namespace lbc::rt {
 
 struct TxnSlot;
+struct Txn;
 
 // What the engine needs from the thread that owns it.
 class EngineHost {
@@ -29,6 +30,9 @@ class EngineHost {
  protected:
   ~EngineHost() = default;
 };
+
+// The ssl_fc_* / ssl_bc fields of a transaction, from the stream's transports (handshake.cpp).
+void fillTls(Txn& x, const Stream* c);
 
 class Engine {
  public:
@@ -46,12 +50,18 @@ class Engine {
 
   // A connection accepted on `fe` (of generation `gen`), counted against `listener_limit` (may
   // be null) as well as the global and frontend limits; its session starts it.
-  Stream* accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session);
+  // On an ssl bind (`bind`: its index in the frontend) the TLS handshake runs first, under
+  // `timeout client`, and the session starts once it succeeds (handshake.cpp).
+  Stream* accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_limit, Session* session,
+                 uint32_t bind = 0);
 
   // Connection life (the session calls these).
   void toBackend(Stream* c, ServerState* force);
   void assignServer(Stream* c, ServerState* avoid, ServerState* force = nullptr);
   void connectServer(Stream* c);
+  // An idle pooled server connection `fd` (to c->srv) becomes the stream's; false when the
+  // server transport cannot take it now.
+  bool adoptServer(Stream* c, int fd);
   void handoff(QueueLink* link);
   void finish(Stream* c, bool reset);
   void maybeFree(Stream* c);
@@ -96,6 +106,12 @@ class Engine {
 
  private:
   void connectFailed(Stream* c, bool timeout);
+  // TLS (handshake.cpp): the client's handshake, the server transport's kind.
+  bool startHandshake(Stream* c, int fd, const TlsServerContext& ctx, Session* session);
+  void onHandshake(Stream* c, int res);
+  void handshakeTimeout(Stream* c);
+  void handshakeFailed(Stream* c, const char* reason);
+  bool serverTransport(Stream* c);
   void onConnect(Stream* c, int res);
   void onClientPoll(Stream* c, int res);
   void releaseLimits(Stream* c);

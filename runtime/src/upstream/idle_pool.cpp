@@ -1,15 +1,16 @@
 #include "upstream/idle_pool.h"
 
-#include "net/raw_transport.h"
+#include "net/tls_transport.h"
 
 namespace lbc::rt {
 
+// TlsTransport's statics serve raw descriptors too (a parked SSL is found by its fd).
 bool IdlePool::alive(int fd) {
-  return RawTransport::probeIdle(fd);
+  return TlsTransport::probeIdle(fd);
 }
 
 void IdlePool::close(int fd) {
-  RawTransport::closeDetached(fd);
+  TlsTransport::closeDetached(fd);
 }
 
 void IdlePool::park(IdleServerConn e, uint64_t now, bool stopping) {

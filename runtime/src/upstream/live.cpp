@@ -4,6 +4,48 @@
 #include "state/stick_table.h"
 
 namespace lbc::rt {
+namespace {
+
+TlsVersions versions(int32_t min, int32_t max) {
+  TlsVersions v;
+  v.min = min, v.max = max;
+  return v;
+}
+
+std::unique_ptr<TlsServerContext> bindContext(const BindSpec& b, std::string& err) {
+  const TlsBindSpec& t = b.tls;
+  TlsServerSettings s;
+  s.crt = t.crt;
+  s.alpn = t.alpn;
+  s.ciphers = t.ciphers;
+  s.ciphersuites = t.ciphersuites;
+  s.versions = versions(t.min_ver, t.max_ver);
+  s.strict_sni = t.strict_sni;
+  s.no_tickets = t.no_tickets;
+  s.verify = t.verify == 2 ? TlsVerify::kRequired : t.verify == 1 ? TlsVerify::kOptional : TlsVerify::kNone;
+  s.ca_file = t.ca_file;
+  s.crl_file = t.crl_file;
+  auto ctx = std::make_unique<TlsServerContext>();
+  if (!ctx->build(s, err)) return nullptr;
+  return ctx;
+}
+
+std::unique_ptr<TlsClientContext> serverContext(const TlsServerSpec& t, std::string& err) {
+  TlsClientSettings s;
+  s.alpn = t.alpn;
+  s.ciphers = t.ciphers;
+  s.ciphersuites = t.ciphersuites;
+  s.versions = versions(t.min_ver, t.max_ver);
+  s.verify = t.verify ? TlsVerify::kRequired : TlsVerify::kNone;
+  s.ca_file = t.ca_file;
+  s.crt = t.crt;
+  s.reuse = t.reuse;
+  auto ctx = std::make_unique<TlsClientContext>();
+  if (!ctx->build(s, err)) return nullptr;
+  return ctx;
+}
+
+}  // namespace
 
 LiveState::LiveState() = default;
 LiveState::~LiveState() = default;
@@ -20,6 +62,12 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
     for (auto& s : be->servers()) {
       const ServerSpec& ss = *s->spec;
       if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {
+        where = ss.where;
+        err = "backend '" + p.name + "': server '" + ss.name + "': " + err;
+        backends_.erase(p.name);
+        return false;
+      }
+      if (ss.tls.enabled && !(s->tls = serverContext(ss.tls, err))) {
         where = ss.where;
         err = "backend '" + p.name + "': server '" + ss.name + "': " + err;
         backends_.erase(p.name);
@@ -77,6 +125,16 @@ bool LiveState::bind(Generation& g, std::string& where, std::string& err) {
       v->by_slot.resize(frontends_.size());
     }
     auto fe = std::make_unique<Frontend>(&p, *live);
+    fe->tls.resize(p.binds.size());
+    for (size_t i = 0; i < p.binds.size(); ++i) {
+      if (!p.binds[i].tls.enabled) continue;
+      if (!(fe->tls[i] = bindContext(p.binds[i], err))) {
+        where = p.binds[i].where;
+        err = "proxy '" + p.name + "': " + err;
+        forgetCreated();
+        return false;
+      }
+    }
     if (p.backend_index != kNoIndex) fe->backend = v->backends[p.backend_index];
     v->frontends[p.index] = v->by_slot[live->slot] = fe.get();
     v->owned.push_back(std::move(fe));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/generation.h"
+#include "net/tls_context.h"
 #include "state/limits.h"
 #include "upstream/backend.h"
 
@@ -31,6 +32,9 @@ struct Frontend {
   Limit& limit;
   FrontendLive* live;
   Backend* backend = nullptr;  // null: connections are closed at once (no backend)
+  // One per bind of spec->binds (null: plain TCP), built with the generation and shared by every
+  // thread; a connection keeps its generation, so its SSL's context outlives it.
+  std::vector<std::unique_ptr<TlsServerContext>> tls;
 };
 
 // One generation's view of the live state (its Generation::extension).

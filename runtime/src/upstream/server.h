@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lbc/rt/topology.h"
+#include "net/tls_context.h"
 #include "queue.h"
 
 namespace lbc::rt {
@@ -39,6 +40,9 @@ struct ServerState {
   void* tree = nullptr;
   int64_t npos = 0, lpos = 0, rweight = 0;
   uint32_t eweight = 0;
+  // `ssl`: built with the backend and kept with the live state (not the generation) because a
+  // parked idle TLS connection's SSL refers to it after any generation may be gone.
+  std::unique_ptr<TlsClientContext> tls;
 
   bool usable() const { return up.load(std::memory_order_relaxed) && spec->weight > 0; }
   // A new connection may take a slot now: no maxconn, or below it with nobody waiting.

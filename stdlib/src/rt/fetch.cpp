@@ -535,6 +535,29 @@ FETCH(ssl_fc_sni) {
   return setStr(out, t.sni), LBC_FETCH_OK;
 }
 
+static int32_t sslStr(Txn& t, std::string_view v, lbc_smp* out) {
+  if (!t.ssl || v.empty()) return setNone(out), LBC_FETCH_NONE;
+  return setStr(out, v), LBC_FETCH_OK;
+}
+FETCH(ssl_fc_alpn) {
+  return UNUSED_ARGS, sslStr(T(txn), T(txn).ssl_alpn, out);
+}
+FETCH(ssl_fc_protocol) {
+  return UNUSED_ARGS, sslStr(T(txn), T(txn).ssl_protocol, out);
+}
+FETCH(ssl_fc_cipher) {
+  return UNUSED_ARGS, sslStr(T(txn), T(txn).ssl_cipher, out);
+}
+FETCH(ssl_fc_is_resumed) {
+  UNUSED_ARGS;
+  Txn& t = T(txn);
+  if (!t.ssl) return setNone(out), LBC_FETCH_NONE;
+  return setInt(out, t.ssl_resumed ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
+FETCH(ssl_bc) {
+  return UNUSED_ARGS, setInt(out, T(txn).ssl_bc ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK;
+}
+
 FETCH(status) {
   UNUSED_ARGS;
   Txn& t = T(txn);

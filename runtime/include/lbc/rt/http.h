@@ -197,6 +197,9 @@ struct LogFields {
 // `option httplog` / `option tcplog` messages (no framing, no newline).
 std::string formatHttpLog(const LogFields& f);
 std::string formatTcpLog(const LogFields& f);
+// A connection that died before its session (HAProxy's embryonic session): "%ci:%cp [%t]
+// FRONTEND/LISTENER: REASON", the listener's `name` or its number in the frontend.
+std::string formatConnError(const LogFields& f, std::string_view listener, std::string_view reason);
 
 enum class LogFormat : uint8_t { kRfc3164, kRaw, kShort };
 struct LogFrame {

@@ -25,12 +25,38 @@ struct Endpoint {
   int32_t fd = -1;                    // fd@N
 };
 
+// `bind ... ssl` (format 8): what builds the listener's TLS context at start-up. Versions are
+// TLS1_VERSION..TLS1_3_VERSION (0: OpenSSL's bound); the global ssl-default-bind-* are folded in.
+struct TlsBindSpec {
+  bool enabled = false;
+  std::vector<std::string> crt;   // crt-base applied
+  std::vector<std::string> alpn;  // `alpn h2,http/1.1`
+  std::string ciphers, ciphersuites;
+  int32_t min_ver = 0, max_ver = 0;
+  bool strict_sni = false, no_tickets = false;
+  uint8_t verify = 0;  // 0 none, 1 optional, 2 required
+  std::string ca_file, crl_file;
+};
+
 struct BindSpec {
   std::string where;  // "file:line" of the bind line
   Endpoint addr;
   bool v4v6 = false, v6only = false;
   uint32_t backlog = 0;  // 0 = the frontend's maxconn, as HAProxy
   uint32_t maxconn = 0;  // 0 = no per-listener limit
+  TlsBindSpec tls;
+  std::string name;  // `name` (the log's listener name when a handshake fails)
+};
+
+// `server ... ssl` (format 8).
+struct TlsServerSpec {
+  bool enabled = false;
+  bool verify = true;  // verify required (ssl-server-verify's default)
+  std::string ca_file, crt, ciphers, ciphersuites;
+  std::string sni;  // a literal server name (`sni str(NAME)`), empty: none
+  std::vector<std::string> alpn;
+  bool reuse = true;  // no-ssl-reuse clears it
+  int32_t min_ver = 0, max_ver = 0;
 };
 
 struct CheckSpec {
@@ -51,6 +77,7 @@ struct ServerSpec {
   bool backup = false, disabled = false;
   CheckSpec check;
   std::string cookie;  // `cookie VALUE` (format 6): the persistence cookie's value for this server
+  TlsServerSpec tls;
 };
 
 // `option httpchk` with `http-check send` / `http-check expect` (format 6). The request is built

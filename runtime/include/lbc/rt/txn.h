@@ -116,10 +116,13 @@ struct Txn {
   uint8_t src[16] = {}, dst[16] = {};  // network order; IPv4 in the first 4 bytes
   bool src_v6 = false, dst_v6 = false;
   uint16_t src_port = 0, dst_port = 0;
-  bool ssl = false;                    // ssl_fc
-  std::string_view sni;                // ssl_fc_sni (empty: none)
-  uint32_t frontend = 0;               // proxy index
-  int32_t backend = LBC_BACKEND_NONE;  // set once backend selection ran
+  bool ssl = false;                                     // ssl_fc
+  std::string_view sni;                                 // ssl_fc_sni (empty: none)
+  std::string_view ssl_alpn, ssl_protocol, ssl_cipher;  // ssl_fc_alpn/_protocol/_cipher
+  bool ssl_resumed = false;                             // ssl_fc_is_resumed
+  bool ssl_bc = false;                                  // ssl_bc: the server connection is TLS
+  uint32_t frontend = 0;                                // proxy index
+  int32_t backend = LBC_BACKEND_NONE;                   // set once backend selection ran
 
   // ---- where we are ----
   bool in_response = false;  // response-side hook running (hdr = res.hdr, payload = response)
