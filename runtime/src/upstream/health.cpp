@@ -388,6 +388,10 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
     ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
     if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
   }
+  c.srv->check_status.store(int8_t(r.status), std::memory_order_relaxed);
+  c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
+  c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
+  c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);
 }
