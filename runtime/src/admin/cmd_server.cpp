@@ -58,8 +58,12 @@ void serverStateLine(CliContext& ctx, const ProxySpec& p, int pxid, const Server
              addrText(s) + " " + std::to_string(srvOpState(s)) + " " + std::to_string(srvAdminBits(s)) + " " +
              std::to_string(s.weight()) + " " + std::to_string(sp.weight) + " " + std::to_string(since) +
              " " + std::to_string(status) + " " + std::to_string(result) + " " + std::to_string(health) +
-             " " + (checked ? "6" : "0") + " 0 0 " + (sp.id_forced ? "1" : "0") + " - " +
-             std::to_string(sp.addr.port_lo) + " - 0 " + std::to_string(sp.check.port) + " - - 0\n";
+             " " +
+             (!checked                            ? "0"
+              : s.admin.load() == SrvAdmin::Maint ? "14"
+                                                  : "6") +
+             " 0 0 " + (sp.id_forced ? "1" : "0") + " - " + std::to_string(sp.addr.port_lo) + " - 0 " +
+             std::to_string(sp.check.port) + " - - 0\n";
 }
 
 bool parseNumber(std::string_view s, int64_t& v) {

@@ -229,7 +229,12 @@ Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
   r.set("lastsess", s.cum_sess.load() ? "0" : "-1");
   r.set("addr", serverAddr(s));
   r.set("mode", modeName(p));
-  if (checked) {
+  if (checked && admin == SrvAdmin::Maint) {
+    // HAProxy leaves a server's check columns empty while it is in maintenance.
+    for (const char* c : {"check_status", "check_code", "check_duration", "check_desc", "check_rise",
+                          "check_fall", "check_health", "last_chk"})
+      r.set(c, "");
+  } else if (checked) {
     r.set("check_status", st < 0 ? "INI" : checkName(st));
     if (st >= 0) {
       if (CheckStatus(st) == CheckStatus::L7Ok || CheckStatus(st) == CheckStatus::L7Sts) {
