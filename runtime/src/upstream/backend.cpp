@@ -111,7 +111,8 @@ void Backend::setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight) {
     // (A `disabled` one is never checked: it is up when enabled.)
     if (admin != SrvAdmin::Maint && (!s->spec->check.enabled || s->spec->disabled)) s->up.store(true);
     // A check is paused in maintenance and resumes at `rise` (the health checker follows).
-    if (s->spec->check.enabled) s->check_health.store(admin == SrvAdmin::Maint ? 0 : s->spec->check.rise);
+    if (s->spec->check.enabled && (admin == SrvAdmin::Maint || s->admin.load() == SrvAdmin::Maint))
+      s->check_health.store(admin == SrvAdmin::Maint ? 0 : s->spec->check.rise);
     s->admin.store(admin);
     s->last_change_s = uint64_t(time(nullptr));
   }
