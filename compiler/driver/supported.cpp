@@ -90,7 +90,8 @@ class ServingCheck {
   static std::string who(const ir::Proxy& p) { return std::string(p.kind()) + " '" + p.name + "'"; }
 
   void global(const ir::Global& g) {
-    for (const auto& s : g.stats_sockets) refuse(s.loc, "the stats socket");
+    for (const auto& s : g.stats_sockets)
+      if (s.expose_fd_listeners) refuse(s.loc, "'expose-fd listeners' on the stats socket");
     // user/group/chroot change privileges: running without them would be a silent security
     // difference. (The IR keeps no location for them.)
     if (!g.user.empty() || !g.group.empty() || !g.chroot.empty())

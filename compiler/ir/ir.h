@@ -449,9 +449,13 @@ struct Proxy {
 struct StatsSocket {
   SourceLoc loc;
   Address addr;
-  std::string level = "user";  // user operator admin
+  enum class Level : uint8_t { User, Operator, Admin } level = Level::User;
   std::optional<uint32_t> mode;
+  std::optional<uint32_t> uid, gid;  // `uid`/`gid`, or `user`/`group` resolved at sema
   bool expose_fd_listeners = false;
+  static const char* levelName(Level l) {
+    return l == Level::Admin ? "admin" : l == Level::Operator ? "operator" : "user";
+  }
 };
 
 struct Global {
@@ -463,6 +467,7 @@ struct Global {
   std::string user, group, chroot, pidfile;
   std::vector<StatsSocket> stats_sockets;
   std::optional<uint64_t> stats_timeout;
+  std::optional<uint32_t> stats_maxconn;
   uint32_t tune_bufsize = 16384, tune_maxrewrite = 1024;
   std::optional<uint64_t> hard_stop_after;
   std::string ssl_default_bind_options, ssl_default_bind_ciphers, ssl_default_bind_ciphersuites;

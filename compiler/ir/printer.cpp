@@ -397,9 +397,10 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
   if (!g.chroot.empty()) out << "  chroot " << g.chroot << "\n";
   if (!g.pidfile.empty()) out << "  pidfile " << g.pidfile << "\n";
   for (const auto& s : g.stats_sockets)
-    out << "  stats socket " << formatAddress(s.addr) << " level " << s.level
+    out << "  stats socket " << formatAddress(s.addr) << " level " << ir::StatsSocket::levelName(s.level)
         << (s.mode ? " mode " + std::to_string(*s.mode) : "") << "\n";
   if (g.stats_timeout) out << "  stats timeout " << formatDuration(*g.stats_timeout) << "\n";
+  if (g.stats_maxconn) out << "  stats maxconn " << *g.stats_maxconn << "\n";
   out << "  tune.bufsize " << g.tune_bufsize << "\n  tune.maxrewrite " << g.tune_maxrewrite << "\n";
   if (g.hard_stop_after) out << "  hard-stop-after " << formatDuration(*g.hard_stop_after) << "\n";
   if (!g.ssl_default_bind_options.empty())

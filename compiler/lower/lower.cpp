@@ -91,6 +91,18 @@ class Lowering {
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
+    for (const ir::StatsSocket& s : in.stats_sockets) {
+      rt::StatsSocketSpec o;
+      o.where = where(s.loc);
+      o.addr = endpoint(s.addr);
+      o.level = static_cast<rt::CliLevel>(s.level);
+      o.mode = s.mode.value_or(0);
+      o.uid = s.uid ? int32_t(*s.uid) : -1;
+      o.gid = s.gid ? int32_t(*s.gid) : -1;
+      g.stats_sockets.push_back(std::move(o));
+    }
+    if (in.stats_timeout) g.stats_timeout_ms = *in.stats_timeout;
+    if (in.stats_maxconn) g.stats_maxconn = *in.stats_maxconn;
   }
 
   rt::Endpoint endpoint(const ir::Address& a) {
@@ -438,6 +450,7 @@ class Lowering {
       ss.name = s.name;
       if (s.id) {
         ss.id = *s.id;
+        ss.id_forced = true;
       } else {
         while (used.count(next)) ++next;
         ss.id = next++;

@@ -176,7 +176,10 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
               error(l.words[i], "'level' expects 'user', 'operator' or 'admin'");
               return;
             }
-            s.level = l.words[++i].text;
+            const std::string& lv = l.words[++i].text;
+            s.level = lv == "admin"      ? ir::StatsSocket::Level::Admin
+                      : lv == "operator" ? ir::StatsSocket::Level::Operator
+                                         : ir::StatsSocket::Level::User;
           } else if (o == "mode") {
             if (i + 1 >= l.words.size()) {
               error(l.words[i], "'mode' expects an octal file mode, e.g. 600");
@@ -188,6 +191,30 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
               return;
             }
             s.mode = static_cast<uint32_t>(std::stoul(m, nullptr, 8));
+          } else if (o == "uid" || o == "gid" || o == "user" || o == "group") {
+            if (i + 1 >= l.words.size()) {
+              error(l.words[i], "'" + o + "' expects " + (o == "uid" || o == "gid" ? "a number" : "a name"));
+              return;
+            }
+            const Word& w = l.words[++i];
+            if (o == "uid" || o == "gid") {
+              if (!integer(w, v, 0, 0x7fffffff)) return;
+              (o == "uid" ? s.uid : s.gid) = static_cast<uint32_t>(v);
+            } else if (o == "user") {
+              const passwd* pw = getpwnam(w.text.c_str());
+              if (!pw) {
+                error(w, "user '" + w.text + "' does not exist on this machine");
+                return;
+              }
+              s.uid = pw->pw_uid;
+            } else {
+              const group* gr = getgrnam(w.text.c_str());
+              if (!gr) {
+                error(w, "group '" + w.text + "' does not exist on this machine");
+                return;
+              }
+              s.gid = gr->gr_gid;
+            }
           } else if (o == "expose-fd") {
             if (i + 1 >= l.words.size() || l.words[i + 1].text != "listeners") {
               error(l.words[i], "'expose-fd' expects 'listeners'");
@@ -197,16 +224,21 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
             s.expose_fd_listeners = true;
           } else if (const auto* bo = stdlib::findBindOption(o)) {
             error(l.words[i], "unsupported 'stats socket' option '" + std::string(bo->name) +
-                                  "': lbc supports 'level', 'mode' and 'expose-fd listeners'");
+                                  "': lbc supports 'level', 'mode', 'uid', 'gid', 'user', 'group' and "
+                                  "'expose-fd listeners'");
             return;
           } else {
-            error(l.words[i], "unknown 'stats socket' option '" + o + "'" +
-                                  front::didYouMean(o, {"level", "mode", "expose-fd"}));
+            error(l.words[i],
+                  "unknown 'stats socket' option '" + o + "'" +
+                      front::didYouMean(o, {"level", "mode", "uid", "gid", "user", "group", "expose-fd"}));
             return;
           }
         }
         g.stats_sockets.push_back(std::move(s));
-      } else if (sub == "maxconn" || sub == "bind-process") {
+      } else if (sub == "maxconn") {
+        if (needArgs(l, 2, "a number after 'stats maxconn'") && integer(l.words[2], v, 1, 0x7fffffff))
+          g.stats_maxconn = static_cast<uint32_t>(v);
+      } else if (sub == "bind-process") {
         error(l.words[1],
               "unsupported keyword 'stats " + sub + "': HAProxy knows it, lbc does not support it yet");
       } else {

@@ -444,9 +444,8 @@ ir::Program Sema::finish() {
               "' has no 'bind' line, so it receives no traffic (declare it as a backend if it is one)");
     listener = listener || (p->isFrontend() && (!p->binds.empty() || states_[i]->bind_seen));
   }
-  // HAProxy counts the stats socket as a listener: it starts with nothing else.
-  listener = listener || !prog_.global.stats_sockets.empty();
-  if (!listener && diags_.errorCount() == 0)
+  // HAProxy counts the stats sockets among its listeners.
+  if (!listener && prog_.global.stats_sockets.empty() && diags_.errorCount() == 0)
     diags_.error(ir::SourceLoc{},
                  "the configuration has no listener: no frontend or listen section has a 'bind' "
                  "line, so the proxy would not start (haproxy exits with status 2)");

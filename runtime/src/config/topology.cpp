@@ -9,7 +9,7 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 8;
+constexpr uint32_t kTopoVersion = 9;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -145,7 +145,7 @@ void fields(Ar& a, CheckSpec& c) {
 template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check), a(s.cookie), a(s.tls);
+      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {
@@ -203,9 +203,13 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose);
 }
 template <typename Ar>
+void fields(Ar& a, StatsSocketSpec& s) {
+  a(s.where), a(s.addr), a(s.level), a(s.mode), a(s.uid), a(s.gid);
+}
+template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
   a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.maxrewrite),
-      a(g.hard_stop_after_ms);
+      a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn);
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {

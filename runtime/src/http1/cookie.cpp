@@ -143,6 +143,7 @@ bool cookieRequest(const ProxySpec& be, Backend& backend, Txn& t, CookieState& s
       if (!srvpart.empty() && !assigned && !expired) {
         for (auto& s : backend.servers()) {
           if (s->spec->cookie.empty() || s->spec->cookie != srvpart) continue;
+          if (s->admin.load(std::memory_order_relaxed) == SrvAdmin::Maint) continue;
           bool up = s->up.load(std::memory_order_relaxed);
           if (up || be.persist) {
             st.cli = up ? 'V' : 'D';

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "admin/cli.h"
 #include "core/clock.h"
 #include "lbc/rt/run.h"
 #include "main/worker.h"
@@ -193,6 +194,13 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
     }
   }
 
+  std::vector<int> cli_fds;  // the stats sockets: served by the first worker
+  if (!openStatsSockets(g, cli_fds, where, err)) {
+    alert(where, err);
+    closeAll();
+    return 1;
+  }
+
   std::string pidfile = flags.pidfile.empty() ? g.pidfile : flags.pidfile;
   if (flags.daemon || g.daemon) {
     fflush(nullptr);
@@ -226,6 +234,7 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
   g_workers = &workers;
   for (uint32_t t = 0; t < g.nbthread; ++t)
     workers.push_back(std::make_unique<Worker>(rt.state, gen, t, std::move(per_thread[t])));
+  if (!cli_fds.empty()) workers[0]->serveCli(std::move(cli_fds));
   gen.reset();  // the workers hold it now
   // A SINGLE_ISSUER ring belongs to the thread that creates it: each worker creates its own
   // and reports here before the first connection.

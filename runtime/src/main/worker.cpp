@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "admin/cli.h"
 #include "http1/session.h"
 #include "stream/relay.h"
 #include "upstream/health.h"
@@ -54,6 +55,9 @@ bool Worker::init(std::string& err) {
   engine_.init();
   relay_session_ = std::make_unique<RelaySession>(engine_);
   http1_session_ = std::make_unique<Http1Session>(engine_, global_);
+  if (!cli_fds_.empty())
+    cli_ = std::make_unique<CliServer>(
+        loop_, state_, global_, [this] { return gen_.get(); }, std::move(cli_fds_));
   return true;
 }
 
@@ -118,6 +122,7 @@ void Worker::beginStop() {
       l.closed = true;
     }
   }
+  if (cli_) cli_->stop();
   for (auto [fd, l] : held_) RawTransport::closeDetached(fd);
   held_.clear();
   loop_.submit();
@@ -178,6 +183,8 @@ void Worker::startConn(int fd, Listener& l) {
   Session* s =
       fe->spec->mode == ProxyMode::Http ? static_cast<Session*>(http1_session_.get()) : relay_session_.get();
   engine_.accept(fd, fe, gen_, l.limit, s, l.bind);
+  l.fe->accepted();
+  state_.cum_conns.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::limitsFreed(bool was_full) {
@@ -207,6 +214,7 @@ void Worker::run() {
   loop_.readClock();
   engine_.start();
   for (auto& l : listeners_) l.arm(loop_);
+  if (cli_) cli_->start();
   loop_.armMailbox();
   checker_ = std::make_unique<HealthChecker>(state_, global_, loop_, index_,
                                              std::max<uint32_t>(1, global_.nbthread), global_.bufsize);
@@ -229,6 +237,7 @@ void Worker::run() {
   // loop at once, so the port would keep accepting into a queue nobody serves.
   loop_.shutdown();
   checker_.reset();  // after the ring: no operation can still use its buffers or descriptors
+  cli_.reset();
   tl_worker = nullptr;
 }
 

@@ -37,6 +37,7 @@ struct Listener final : Acceptor {
 };
 
 class HealthChecker;
+class CliServer;
 class RelaySession;
 class Http1Session;
 
@@ -47,6 +48,8 @@ class Worker final : public QueueOwner, public EngineHost {
   // Creates the ring and buffers; false with `err` set when the kernel refuses.
   bool init(std::string& err);
   void run();
+  // This worker serves the stats sockets (before init()).
+  void serveCli(std::vector<int> fds) { cli_fds_ = std::move(fds); }
 
   // Any thread.
   void post(QueueLink* link) override;
@@ -90,6 +93,8 @@ class Worker final : public QueueOwner, public EngineHost {
   bool stopping_ = false;
   std::atomic<bool> released_{false};
   std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
+  std::vector<int> cli_fds_;
+  std::unique_ptr<CliServer> cli_;  // the stats sockets, on one worker
 };
 
 }  // namespace lbc::rt

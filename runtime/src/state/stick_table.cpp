@@ -189,4 +189,14 @@ size_t StickTable::entries() const {
   return n;
 }
 
+std::vector<StickTable::EntryView> StickTable::snapshot(uint64_t now_ms) const {
+  std::vector<EntryView> out;
+  for (const auto& sh : shards_) {
+    std::lock_guard g(sh->lock);
+    for (const Entry& e : sh->lru)
+      if (!e.expires || e.expires > now_ms) out.push_back({e.key, e.server_id, e.expires});
+  }
+  return out;
+}
+
 }  // namespace lbc::rt

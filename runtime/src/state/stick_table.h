@@ -33,6 +33,14 @@ class StickTable {
   // Creates or updates the entry: its server id becomes `server_id`.
   void store(std::string_view key, int32_t server_id, uint64_t now_ms);
   size_t entries() const;
+  const StickTableSpec& spec() const { return spec_; }
+  // Every live entry (the stats socket's `show table`): its key, server id and expiry (0 never).
+  struct EntryView {
+    std::string key;
+    int32_t server_id;
+    uint64_t expires;
+  };
+  std::vector<EntryView> snapshot(uint64_t now_ms) const;
 
  private:
   struct Entry {

@@ -250,8 +250,11 @@ void Engine::stickRequest(Stream* c) {
     if (match && !t.sticky) {
       int32_t id = tb->lookup(t.scratch, now());
       ServerState* s = id ? c->be->serverById(id) : nullptr;
-      // A server that is down is ignored unless `option persist`, as HAProxy.
-      if (s && (s->up.load(std::memory_order_relaxed) || bs.persist)) t.sticky = s;
+      // A server that is down is ignored unless `option persist`, one in maintenance always,
+      // as HAProxy.
+      if (s && s->admin.load(std::memory_order_relaxed) != SrvAdmin::Maint &&
+          (s->up.load(std::memory_order_relaxed) || bs.persist))
+        t.sticky = s;
     }
     if (store && t.nstores < TxnSlot::kMaxStores) {
       TxnSlot::Store& st = t.stores[t.nstores++];

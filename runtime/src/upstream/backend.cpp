@@ -1,5 +1,7 @@
 #include "backend.h"
 
+#include <ctime>
+
 namespace lbc::rt {
 
 Backend::Backend(const ProxySpec& spec, WakeFn wake) : spec_(&spec), wake_(wake) {
@@ -9,6 +11,9 @@ Backend::Backend(const ProxySpec& spec, WakeFn wake) : spec_(&spec), wake_(wake)
     s->be = this;
     s->index = i;
     s->up = !spec.servers[i].disabled;
+    s->uweight = spec.servers[i].weight;
+    if (spec.servers[i].disabled) s->admin = SrvAdmin::Maint;
+    s->last_change_s = uint64_t(time(nullptr));
     servers_.push_back(std::move(s));
   }
   balancer_ = makeBalancer(spec, servers_);
@@ -42,7 +47,7 @@ Backend::Result Backend::assign(QueueLink* link, ServerState* avoid, std::option
   Result r = Result::Failed;
   if (s) {
     if (s->hasRoom()) {
-      s->served.fetch_add(1);
+      s->took();
       s->lc_stamp.store(++seq_);
       link->assigned = s;
       r = Result::Assigned;
@@ -73,6 +78,7 @@ ServerTransition Backend::setServerUp(ServerState* s, bool up) {
   t.prev_usable = t.act + t.bck;
   t.changed = true;
   s->up.store(up);
+  s->last_change_s = uint64_t(time(nullptr));
   balancer_->rebuild();
   if (up) {
     uint32_t waiting = queue_.length + s->queue.length;
@@ -94,6 +100,35 @@ ServerTransition Backend::setServerUp(ServerState* s, bool up) {
   t.sessions = s->served.load();
   t.queued = s->queue.length;
   return t;
+}
+
+void Backend::setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight) {
+  std::lock_guard g(lock_);
+  const bool was = s->usable();
+  if (s->admin.load() != admin) {
+    // Leaving maintenance: a server without checks is up at once (HAProxy); a checked one
+    // (disabled at start) goes on from what its checks say.
+    // (A `disabled` one is never checked: it is up when enabled.)
+    if (admin != SrvAdmin::Maint && (!s->spec->check.enabled || s->spec->disabled)) s->up.store(true);
+    // A check is paused in maintenance and resumes at `rise` (the health checker follows).
+    if (s->spec->check.enabled && (admin == SrvAdmin::Maint || s->admin.load() == SrvAdmin::Maint))
+      s->check_health.store(admin == SrvAdmin::Maint ? 0 : s->spec->check.rise);
+    s->admin.store(admin);
+    s->last_change_s = uint64_t(time(nullptr));
+  }
+  s->uweight.store(weight);
+  balancer_->rebuild();
+  if (s->usable() && !was) {
+    dispatchLocked(s);
+  } else if (!s->usable() && was) {
+    while (QueueLink* w = s->queue.head) {
+      s->queue.remove(w);
+      w->queued_on = nullptr;
+      queue_.push(w);
+    }
+    for (auto& o : servers_)
+      if (o->usable()) dispatchLocked(o.get());
+  }
 }
 
 }  // namespace lbc::rt

@@ -44,6 +44,9 @@ class Backend {
   // Health transitions: rebuild the balancing state, let waiters in when a server comes up.
   // Returns what changed, for the state-change messages.
   ServerTransition setServerUp(ServerState* s, bool up);
+  // The operator changed `s`'s state or weight (the stats socket): rebuild the balancing state,
+  // let waiters in or move its queue back to the backend's.
+  void setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight);
   uint32_t activeUsable() const { return rt::activeUsable(servers_); }
   // Connections waiting in the backend queue and the server queues.
   uint32_t waiting() const { return waiting_.load(); }

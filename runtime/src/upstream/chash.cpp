@@ -34,7 +34,7 @@ void Chash::rebuild() {
   std::vector<ServerState*> pool = hashPool(servers_);
   pool_size_ = pool.size();
   for (auto* s : pool)
-    for (uint32_t i = 0; i < s->spec->weight * kWeightScale; ++i)
+    for (uint32_t i = 0; i < s->weight() * kWeightScale; ++i)
       ring_.emplace_back(
           fullHash(static_cast<uint32_t>(s->spec->id) * static_cast<uint32_t>(kEweightMax) + i), s);
   std::stable_sort(ring_.begin(), ring_.end(), [](auto& a, auto& b) { return a.first < b.first; });

@@ -59,7 +59,7 @@ void Fwrr::initGroup(Group& g, bool backup) {
     if (s->spec->backup != backup) continue;
     s->tree = nullptr;
     s->npos = s->lpos = s->rweight = 0;
-    s->eweight = s->usable() ? s->spec->weight * kWeightScale : 0;
+    s->eweight = s->usable() ? s->weight() * kWeightScale : 0;
     total += s->eweight;
   }
   g.curr_pos = g.curr_weight = g.next_weight = total;

@@ -59,6 +59,7 @@ struct HealthChecker::Check final : TransportUser {
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
   bool pending = false;  // an operation is in flight on the ring
   bool expired = false;  // the deadline passed: the pending operation was cancelled
+  bool paused = false;   // the server is in maintenance: no checks (HAProxy's CHK_ST_PAUSED)
   uint32_t sent = 0, len = 0;
   std::unique_ptr<char[]> buf;  // the response (bufsize bytes, as HAProxy's check buffer)
 };
@@ -149,6 +150,26 @@ void HealthChecker::start(uint64_t now) {
   }
 }
 
+// A server in maintenance is not checked; it leaves maintenance with its health at `rise`, as
+// HAProxy resumes the check (so a server that was up stays up).
+bool HealthChecker::pausedForMaint(Check& c, uint64_t now) {
+  const bool maint = c.srv->admin.load(std::memory_order_relaxed) == SrvAdmin::Maint;
+  if (maint) {
+    c.paused = true;
+    c.health = 0;
+    c.srv->check_health.store(0, std::memory_order_relaxed);
+    c.next_at = now + c.srv->spec->check.inter_ms;
+    wake_ = std::min(wake_, c.next_at);
+    return true;
+  }
+  if (c.paused) {
+    c.paused = false;
+    c.health = c.srv->spec->check.rise;
+    c.srv->check_health.store(c.health, std::memory_order_relaxed);
+  }
+  return false;
+}
+
 uint64_t HealthChecker::interval(const Check& c) const {
   const CheckSpec& k = c.srv->spec->check;
   bool up = c.srv->up.load();
@@ -162,6 +183,7 @@ void HealthChecker::run(uint64_t now, bool stopping) {
   wake_ = ~0ull;
   for (auto& cp : checks_) {
     Check& c = *cp;
+    if (!c.t.open() && c.next_at <= now && pausedForMaint(c, now)) continue;
     if (!c.t.open() && !stopping && c.next_at <= now) launch(c, now);
     if (c.t.open() && !c.expired) {
       if (c.deadline <= now) {
@@ -388,6 +410,10 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
     ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
     if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
   }
+  c.srv->check_status.store(int8_t(r.status), std::memory_order_relaxed);
+  c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
+  c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
+  c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);
 }

@@ -52,6 +52,7 @@ class HealthChecker {
   // Ends the check: counts it towards rise/fall, and on a transition switches the server and
   // reports it as HAProxy does.
   void complete(Check& c, CheckResult r, uint64_t now);
+  bool pausedForMaint(Check& c, uint64_t now);
   uint64_t interval(const Check& c) const;
 
   LiveState& state_;

@@ -35,7 +35,7 @@ ServerState* LeastConn::pick(ServerState* avoid, std::optional<uint32_t>, bool& 
       avoided = s;
       continue;
     }
-    uint64_t key = inflight ? (inflight + 1) * kEweightMax / (s->spec->weight * kWeightScale) : 0;
+    uint64_t key = inflight ? (inflight + 1) * kEweightMax / (s->weight() * kWeightScale) : 0;
     uint64_t stamp = s->lc_stamp.load();
     if (!best || key < best_key || (key == best_key && stamp < best_stamp)) {
       best = s;

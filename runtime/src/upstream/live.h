@@ -3,6 +3,7 @@
 // limits; the stick tables; the global limit). A generation sees it through a GenerationView,
 // attached when the generation is installed and indexed like that generation's topology.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +24,15 @@ class StickTable;
 struct FrontendLive {
   Limit limit;
   uint32_t slot = 0;
+  // counters the stats socket shows
+  std::atomic<uint64_t> cum_conn{0};
+  std::atomic<uint32_t> max_conn{0};
+  void accepted() {
+    cum_conn.fetch_add(1, std::memory_order_relaxed);
+    uint32_t n = limit.cur.load(std::memory_order_relaxed), m = max_conn.load(std::memory_order_relaxed);
+    while (n > m && !max_conn.compare_exchange_weak(m, n, std::memory_order_relaxed)) {
+    }
+  }
 };
 
 // A frontend as one generation configures it, over its live part.
@@ -70,6 +80,7 @@ class LiveState {
 
   bool quiet = false;  // -q: no state-change messages on stderr (HAProxy's MODE_QUIET)
   Limit global;
+  std::atomic<uint64_t> cum_conns{0};  // every accepted connection (`show info` CumConns)
   // Delivers a handed-over connection to its owner thread (set by the engine).
   void (*wake)(QueueLink* link) = nullptr;
   // Lets paused listeners resume when a limit frees (set by the engine).

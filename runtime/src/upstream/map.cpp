@@ -31,14 +31,14 @@ void Map::rebuild() {
   std::vector<ServerState*> pool = hashPool(servers_);
   pool_size_ = pool.size();
   int64_t tot = 0;
-  for (auto* s : pool) tot += s->spec->weight * kWeightScale;
+  for (auto* s : pool) tot += s->weight() * kWeightScale;
   if (pool.size() == 1) tot = 1;
   std::vector<int64_t> score(pool.size(), 0);
   for (int64_t o = 0; o < tot; ++o) {
     size_t best = 0;
     int64_t max = 0;
     for (size_t i = 0; i < pool.size(); ++i) {
-      score[i] += pool[i]->spec->weight * kWeightScale;
+      score[i] += pool[i]->weight() * kWeightScale;
       int64_t v = (score[i] + tot) / tot;
       if (i == 0 || v > max) {
         max = v;

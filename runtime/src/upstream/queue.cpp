@@ -50,7 +50,7 @@ void Backend::dispatchLocked(ServerState* s) {
     (w->queued_on ? w->queued_on->queue : queue_).remove(w);
     w->queued = false;
     waiting_.fetch_sub(1);
-    s->served.fetch_add(1);
+    s->took();
     s->lc_stamp.store(++seq_);
     w->assigned = s;
     wake_(w);

@@ -29,14 +29,12 @@ ServerState* Random::pick(ServerState* avoid, std::optional<uint32_t>, bool&) {
   for (auto& s : servers_)
     if (s->usable() && s->spec->backup == backup && s.get() != avoid) {
       cand.push_back(s.get());
-      tot += s->spec->weight;
+      tot += s->weight();
     }
-  if (backup && !cand.empty()) cand.resize(1), tot = cand[0]->spec->weight;
+  if (backup && !cand.empty()) cand.resize(1), tot = cand[0]->weight();
   if (cand.empty()) return avoid && avoid->usable() ? avoid : nullptr;
   ServerState* best = nullptr;
-  auto load = [](ServerState* s) {
-    return (s->served.load() + s->queue.length) * kEweightMax / s->spec->weight;
-  };
+  auto load = [](ServerState* s) { return (s->served.load() + s->queue.length) * kEweightMax / s->weight(); };
   for (uint32_t d = 0; d < draws_; ++d) {
     ServerState* pick = draw(cand, tot);
     if (!best || load(pick) < load(best)) best = pick;
@@ -49,8 +47,8 @@ ServerState* Random::draw(const std::vector<ServerState*>& cand, uint64_t tot) {
   rnd_ ^= rnd_ << 13, rnd_ ^= rnd_ >> 7, rnd_ ^= rnd_ << 17;
   uint64_t r = rnd_ % tot;
   for (ServerState* s : cand) {
-    if (r < s->spec->weight) return s;
-    r -= s->spec->weight;
+    if (r < s->weight()) return s;
+    r -= s->weight();
   }
   return cand.back();
 }

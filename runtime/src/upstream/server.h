@@ -23,6 +23,10 @@ constexpr int64_t kWeightScale = 16;
 constexpr int64_t kEweightMax = 256 * kWeightScale;
 constexpr int64_t kUweightRange = 256;
 
+// The operator's state of a server (`set server ... state`, the stats socket): drain takes it out
+// of balancing but persistence still reaches it; maint takes it out of both.
+enum class SrvAdmin : uint8_t { Ready, Drain, Maint };
+
 struct ServerState {
   const ServerSpec* spec = nullptr;
   Backend* be = nullptr;
@@ -31,8 +35,18 @@ struct ServerState {
   socklen_t addrlen = 0;
   sockaddr_storage check_addr{};
   socklen_t check_addrlen = 0;
-  std::atomic<uint32_t> served{0};    // connections assigned (connecting or established)
-  std::atomic<bool> up{true};         // health; disabled servers are never up
+  std::atomic<uint32_t> served{0};  // connections assigned (connecting or established)
+  std::atomic<bool> up{true};       // health; disabled servers are never up
+  std::atomic<SrvAdmin> admin{SrvAdmin::Ready};
+  std::atomic<uint32_t> uweight{1};  // the current weight (`set weight`), from the spec's at start
+  // counters the stats socket shows
+  std::atomic<uint64_t> cum_sess{0};
+  std::atomic<uint32_t> max_sess{0};
+  std::atomic<uint64_t> last_change_s{0};  // wall clock seconds of the last up/down/admin change
+  std::atomic<int8_t> check_status{-1};    // CheckStatus of the last check, -1 = none yet
+  std::atomic<int16_t> check_code{0};
+  std::atomic<int32_t> check_duration{-1};
+  std::atomic<uint32_t> check_health{0};
   std::atomic<uint64_t> lc_stamp{0};  // leastconn: servers with equal load rotate by this
   Fifo queue;                         // under the backend lock
   // fwrr state, under the backend lock
@@ -44,7 +58,23 @@ struct ServerState {
   // parked idle TLS connection's SSL refers to it after any generation may be gone.
   std::unique_ptr<TlsClientContext> tls;
 
-  bool usable() const { return up.load(std::memory_order_relaxed) && spec->weight > 0; }
+  uint32_t weight() const { return uweight.load(std::memory_order_relaxed); }
+  bool usable() const {
+    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) == SrvAdmin::Ready &&
+           weight() > 0;
+  }
+  // Persistence (stick tables, cookies) may still send here: up and not in maintenance.
+  bool reachable() const {
+    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) != SrvAdmin::Maint;
+  }
+  // A connection took a slot: counted for the stats.
+  void took() {
+    uint32_t n = served.fetch_add(1) + 1;
+    cum_sess.fetch_add(1, std::memory_order_relaxed);
+    uint32_t m = max_sess.load(std::memory_order_relaxed);
+    while (n > m && !max_sess.compare_exchange_weak(m, n, std::memory_order_relaxed)) {
+    }
+  }
   // A new connection may take a slot now: no maxconn, or below it with nobody waiting.
   bool hasRoom() const {
     uint32_t max = spec->maxconn;

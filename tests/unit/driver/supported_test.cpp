@@ -56,7 +56,6 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
   EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
   EXPECT_EQ(
       messages(*c),
-      "2: the stats socket is not supported by 'lbc run' yet\n"
       "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
       "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
       "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"

@@ -72,7 +72,8 @@ struct ServerSpec {
   std::string where;  // "file:line" of the server line
   std::string name;
   Endpoint addr;
-  int32_t id = 0;  // always set (explicit or automatic, as HAProxy numbers them)
+  int32_t id = 0;          // always set (explicit or automatic, as HAProxy numbers them)
+  bool id_forced = false;  // `id N` on the server line
   uint32_t weight = 1, maxconn = 0, maxqueue = 0;
   bool backup = false, disabled = false;
   CheckSpec check;
@@ -260,6 +261,16 @@ struct ProxySpec {
   CookieSpec cookie;
 };
 
+// `stats socket ADDR [level L] [mode M] [uid U] [gid G]` (format 8).
+enum class CliLevel : uint8_t { User, Operator, Admin };
+struct StatsSocketSpec {
+  std::string where;  // "file:line"
+  Endpoint addr;
+  CliLevel level = CliLevel::User;
+  uint32_t mode = 0;  // 0 = as the umask leaves it
+  int32_t uid = -1, gid = -1;
+};
+
 struct GlobalSpec {
   bool daemon = false;
   uint32_t nbthread = 0;  // 0 = online CPUs
@@ -268,6 +279,9 @@ struct GlobalSpec {
   uint32_t bufsize = 16384;
   uint32_t maxrewrite = 1024;
   uint64_t hard_stop_after_ms = 0;  // 0 = unbounded
+  std::vector<StatsSocketSpec> stats_sockets;
+  uint64_t stats_timeout_ms = 10000;  // HAProxy's default: 10s
+  uint32_t stats_maxconn = 10;
 };
 
 // Proxies are in the IR's order, one per IR proxy (a `defaults` section or a disabled proxy is
