@@ -13,6 +13,11 @@ using namespace lbc::rt::detail;
 
 namespace {
 
+// Two's complement addition without undefined behaviour (HAProxy's -fwrapv).
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 int32_t fail(lbc_smp* s) {
   setNone(s);
   return 0;
@@ -122,7 +127,8 @@ std::string_view trimSet(std::string_view v, std::string_view set, bool left) {
 int32_t formatTime(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s, bool local) {
   if (!asInt(txn, s)) return fail(s);
   // As HAProxy: the 55-bit mask first (a negative date becomes a far future one), then the offset.
-  time_t when = static_cast<time_t>((s->sint & 0x007fffffffffffffLL) + (nargs > 1 ? args[1].num : 0));
+  // HAProxy is built with -fwrapv: an offset that overflows wraps, as it does there.
+  time_t when = static_cast<time_t>(wrapAdd(s->sint & 0x007fffffffffffffLL, nargs > 1 ? args[1].num : 0));
   struct tm tm;
   if (!(local ? localtime_r(&when, &tm) : gmtime_r(&when, &tm))) return fail(s);
   std::string fmt(argStr(args, nargs, 0));
@@ -255,7 +261,7 @@ CONV(http_date) {
   static const char* kDay[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* kMon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int64_t v = s->sint + (nargs > 0 ? args[0].num : 0);
+  int64_t v = wrapAdd(s->sint, nargs > 0 ? args[0].num : 0);  // wraps, as HAProxy built with -fwrapv
   std::string_view unit = argStr(args, nargs, 1);
   int64_t frac = 0;
   bool sub = unit == "ms" || unit == "us";

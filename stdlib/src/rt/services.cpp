@@ -63,7 +63,7 @@ int64_t readInt(std::string_view s) {
   if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
   uint64_t v = 0;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-  return neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return static_cast<int64_t>(neg ? 0 - v : v);  // negated as unsigned: -2^63 has no positive twin
 }
 
 bool toStr(Txn& t, const lbc_smp& s, std::string_view& out) {
