@@ -11,6 +11,7 @@
 import argparse
 import os
 import resource
+import shlex
 import socket
 import subprocess
 import sys
@@ -289,12 +290,23 @@ def http_connections():
     return min(ARGS.http, ARGS.idle)
 
 
+def http_bound(kind, got, limit):
+    """Asserts an HTTP bytes-per-connection bound, except for a sanitizer build: ASan's redzones
+    and quarantine inflate every heap block, so its figure is printed, not judged."""
+    binary = shlex.split(ARGS.proxy)[0]
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    if "libasan" in ldd:
+        print("    (sanitizer build: %.0f bytes per %s connection not judged)" % (got, kind))
+        return
+    assert got <= limit, "%.0f bytes per %s connection" % (got, kind)
+
+
 @test
 def http_idle_keepalive_holds_no_buffer():
     r = http_measure("idle", http_connections())
     # What stays is the connection and its stream's small state: no receive buffer (32 KiB each
     # side before), no transaction, no header array. HAProxy 2.6: about 1.1 KiB.
-    assert r["lbc"] <= 2048, "%.0f bytes per idle keep-alive connection" % r["lbc"]
+    http_bound("idle keep-alive", r["lbc"], 2048)
 
 
 @test
@@ -302,7 +314,7 @@ def http_slow_client_holds_one_buffer_page():
     r = http_measure("slow", http_connections())
     # The partial head is in the client buffer (the page written); no transaction or header
     # array yet. HAProxy 2.6: about 5.8 KiB. Before buffers on demand: 80 KiB.
-    assert r["lbc"] <= 12 * 1024, "%.0f bytes per slow client" % r["lbc"]
+    http_bound("slow client", r["lbc"], 12 * 1024)
 
 
 @test
@@ -311,7 +323,7 @@ def http_busy_connection():
     # The parsed head (client buffer), the transaction and the server connection; no response
     # buffer while the server is silent, and the head written for it went back once sent.
     # HAProxy 2.6: about 4.7 KiB.
-    assert r["lbc"] <= 24 * 1024, "%.0f bytes per busy connection" % r["lbc"]
+    http_bound("busy", r["lbc"], 24 * 1024)
 
 
 def main():
