@@ -11,6 +11,7 @@
 #include "front/syntax.h"
 #include "ir/ir.h"
 #include "lbc/stdlib/registry.h"
+#include "lbc/stdlib/usage.h"
 #include "sema/sema.h"
 
 namespace lbc::sema {

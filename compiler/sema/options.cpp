@@ -39,6 +39,7 @@ void Sema::option(const Line& l, bool negated) {
     error(nw, "unsupported option '" + nw.text + "': HAProxy knows it, lbc does not support it yet");
     return;
   }
+  stdlib::noteUse(*o);
   bool on = !negated;
   if (negated && (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
                   o->id == OptionId::httpchk || o->id == OptionId::tcp_check)) {

@@ -89,6 +89,7 @@ void Sema::bind(const Line& l) {
       error(w, "unsupported bind option '" + w.text + "': HAProxy knows it, lbc does not support it yet");
       return;
     }
+    stdlib::noteUse(*o);
     const Word* arg = nullptr;
     if (o->nargs > 0) {
       if (i + 1 >= l.words.size()) {
@@ -263,6 +264,7 @@ void Sema::server(const Line& l, bool is_default) {
       error(w, "unsupported server option '" + w.text + "': HAProxy knows it, lbc does not support it yet");
       return;
     }
+    stdlib::noteUse(*info);
     const Word* arg = nullptr;
     if (info->nargs > 0) {
       if (i + 1 >= l.words.size()) {

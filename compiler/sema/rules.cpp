@@ -42,6 +42,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
                     "': HAProxy knows it, lbc does not support it yet");
     return false;
   }
+  stdlib::noteUse(*a);
   if (a->prefix && paren.empty()) {
     s.error(aw, "'" + name + "' expects a variable name: '" + name + "(<scope>.<name>)'");
     return false;

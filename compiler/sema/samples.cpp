@@ -369,6 +369,7 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
       return std::nullopt;
     }
   }
+  stdlib::noteUse(*fi);
   e.fetch = fi->id;
   e.fetch_name = std::string(fi->name);
   e.usage = fi->usage;
@@ -390,6 +391,7 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
             "unsupported converter '" + c.name.text + "': HAProxy knows it, lbc does not support it yet");
       return std::nullopt;
     }
+    stdlib::noteUse(*ci);
     ir::Converter conv;
     conv.loc = c.name.loc;
     conv.id = ci->id;

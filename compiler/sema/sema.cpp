@@ -406,6 +406,7 @@ void Sema::directive(const Line& l) {
                   ": HAProxy knows it, lbc does not support it yet");
     return;
   }
+  stdlib::noteUse(*d);
   switch (sec_) {
     case Sec::Global:
       globalDirective(l, *d);

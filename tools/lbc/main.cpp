@@ -8,6 +8,7 @@
 #include "driver/driver.h"
 #include "ir/printer.h"
 #include "lbc/stdlib/keywords_doc.h"
+#include "lbc/stdlib/usage.h"
 
 namespace {
 
@@ -33,6 +34,8 @@ void usage(std::ostream& o) {
        "                        show the backend chosen, the rules that fired (file:line) and the\n"
        "                        rewritten request, without starting a proxy; --engine=interp|jit|aot\n"
        "  keywords              print the keyword reference (Markdown) from the registry\n"
+       "  keywords --coverage DIR  list supported keywords no configuration served by 'lbc run' used\n"
+       "                        (each run writes its keywords to $LBC_KEYWORD_USAGE_DIR when set)\n"
        "  help                  this text\n"
        "\n"
        "HAProxy-compatible form: lbc -c [-q] -f FILE|DIR [-f FILE|DIR ...]\n"
@@ -112,6 +115,8 @@ int main(int argc, char** argv) {
   if (cmd == "check") return check({args.begin() + 1, args.end()}, false);
   if (cmd == "-c" || cmd == "-f" || cmd == "-q") return check(args, true);
   if (cmd == "keywords") {
+    if (args.size() == 3 && args[1] == "--coverage")
+      return lbc::stdlib::reportCoverage(args[2], std::cout) ? 1 : 0;
     lbc::stdlib::writeKeywordsMarkdown(std::cout);
     return 0;
   }
