@@ -10,6 +10,7 @@
 #include "front/parse.h"
 
 #include "lbc/stdlib/exec.h"
+#include "lbc/stdlib/int_range.h"
 #include "lbc/stdlib/text.h"
 #include "sema/context.h"
 #include "sema/values.h"
@@ -253,8 +254,8 @@ bool Sema::checkMapFile(const Word& w, const std::string& conv) {
       bool v6 = false;
       err = parseNetwork(key, ip, len, v6);
     } else if (kind == "int") {
-      int64_t v = 0;
-      err = parseInt(key, v, INT64_MIN / 2, INT64_MAX / 2);
+      stdlib::IntRange r;
+      if (!stdlib::parseIntRange(key, r)) err = "'" + key + "' is not a valid number range";
     }
     if (!err.empty()) {
       error(w, "in map file '" + w.text + "' line " + std::to_string(n) + ": " + err);
@@ -521,23 +522,11 @@ static std::string parsePattern(const std::string& text, MatchMethod m, bool ica
           p.hi = v - 1, p.has_hi = true;
         return {};
       }
-      size_t colon = text.find(':');
-      std::string a = text.substr(0, colon);
-      std::string b = colon == std::string::npos ? a : text.substr(colon + 1);
-      int64_t v = 0;
-      if (!a.empty()) {
-        std::string e = parseInt(a, v, INT64_MIN / 2, INT64_MAX / 2);
-        if (!e.empty()) return "'" + text + "' is not an integer or a range (lo:hi)";
-        p.lo = v;
-        p.has_lo = true;
-      }
-      if (!b.empty()) {
-        std::string e = parseInt(b, v, INT64_MIN / 2, INT64_MAX / 2);
-        if (!e.empty()) return "'" + text + "' is not an integer or a range (lo:hi)";
-        p.hi = v;
-        p.has_hi = true;
-      }
-      if (!p.has_lo && !p.has_hi) return "'" + text + "' is not an integer or a range (lo:hi)";
+      stdlib::IntRange r;
+      if (!stdlib::parseIntRange(text, r))
+        return "'" + text +
+               "' is not a valid number range: expected N, LO:HI, :HI or LO: ('-' also separates)";
+      p.lo = r.lo, p.hi = r.hi, p.has_lo = r.has_lo, p.has_hi = r.has_hi;
       return {};
     }
     case MatchMethod::Ip:
@@ -619,7 +608,10 @@ std::optional<ir::AclTerm> Sema::aclTerm(const std::vector<Word>& words, size_t 
       error(words[i], "unsupported ACL flag '" + f + "': lbc does not support it yet");
       return std::nullopt;
     } else {
-      break;  // a pattern starting with '-' (e.g. a negative number)
+      error(words[i], "'" + f +
+                          "' is not a valid ACL option: a pattern beginning with '-' must follow '--' "
+                          "(as HAProxy requires)");
+      return std::nullopt;
     }
   }
   t.method = method.value_or(defaultMethod(t.expr.type));

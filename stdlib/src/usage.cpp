@@ -13,8 +13,8 @@ namespace {
 
 // The tables with a status column, in docs/keywords.md's order.
 enum Table : int { kDirective, kOption, kBind, kServer, kAction, kFetch, kConverter, kTables };
-constexpr std::array<const char*, kTables> kTableNames = {"directive", "option",  "bind option", "server option",
-                                                          "action",    "fetch",   "converter"};
+constexpr std::array<const char*, kTables> kTableNames = {
+    "directive", "option", "bind option", "server option", "action", "fetch", "converter"};
 
 std::set<std::pair<int, size_t>>& used() {
   static std::set<std::pair<int, size_t>> s;
@@ -23,7 +23,8 @@ std::set<std::pair<int, size_t>>& used() {
 
 template <typename T>
 void note(int table, std::span<const T> all, const T& e) {
-  if (&e >= all.data() && &e < all.data() + all.size()) used().emplace(table, static_cast<size_t>(&e - all.data()));
+  if (&e >= all.data() && &e < all.data() + all.size())
+    used().emplace(table, static_cast<size_t>(&e - all.data()));
 }
 
 template <typename T>
@@ -52,7 +53,8 @@ std::string_view nameOf(int table, size_t i) {
 }
 
 template <typename T>
-size_t missing(int table, std::span<const T> all, const std::set<std::pair<int, size_t>>& seen, std::ostream& out) {
+size_t missing(int table, std::span<const T> all, const std::set<std::pair<int, size_t>>& seen,
+               std::ostream& out) {
   size_t n = 0;
   std::ostringstream names;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -66,16 +68,31 @@ size_t missing(int table, std::span<const T> all, const std::set<std::pair<int, 
 
 }  // namespace
 
-void noteUse(const DirectiveInfo& d) { note(kDirective, directives(), d); }
-void noteUse(const OptionInfo& o) { note(kOption, options(), o); }
-void noteUse(const BindOptInfo& b) { note(kBind, bindOptions(), b); }
-void noteUse(const ServerOptInfo& s) { note(kServer, serverOptions(), s); }
-void noteUse(const FetchInfo& f) { note(kFetch, fetches(), f); }
-void noteUse(const ConvInfo& c) { note(kConverter, converters(), c); }
-void noteUse(const ActionInfo& a) { note(kAction, actions(), a); }
+void noteUse(const DirectiveInfo& d) {
+  note(kDirective, directives(), d);
+}
+void noteUse(const OptionInfo& o) {
+  note(kOption, options(), o);
+}
+void noteUse(const BindOptInfo& b) {
+  note(kBind, bindOptions(), b);
+}
+void noteUse(const ServerOptInfo& s) {
+  note(kServer, serverOptions(), s);
+}
+void noteUse(const FetchInfo& f) {
+  note(kFetch, fetches(), f);
+}
+void noteUse(const ConvInfo& c) {
+  note(kConverter, converters(), c);
+}
+void noteUse(const ActionInfo& a) {
+  note(kAction, actions(), a);
+}
 
 void writeUsage(std::ostream& out) {
-  for (const auto& [table, i] : used()) out << kTableNames[table] << '\t' << i << '\t' << nameOf(table, i) << '\n';
+  for (const auto& [table, i] : used())
+    out << kTableNames[table] << '\t' << i << '\t' << nameOf(table, i) << '\n';
 }
 
 size_t reportCoverage(const std::string& dir, std::ostream& out) {

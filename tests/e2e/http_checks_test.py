@@ -11,7 +11,7 @@ from textwrap import dedent
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ENV, LoggedProxy, Proxy, Server, collector, fill, free_port, haproxy_available,  # noqa: E402
                      http_checked, main, wait_for)
-from http_common import Setup, compared, raw  # noqa: E402
+from http_common import HEAD, Setup, compared, raw, stopped_clean  # noqa: E402
 
 TESTS = []
 test = collector(TESTS)
@@ -64,6 +64,41 @@ def httpchk_takes_a_server_down_and_back_up():
         wait_for(lambda: all_served_by(st.fe, "b"), 10, "a to be taken down by a 404")
     finally:
         st.close()
+
+
+@test
+def check_intervals_address_and_port():
+    # `fastinter` and `downinter` pace the checks of a server in transition and of a down one: with
+    # `inter 60s`, a recovers within seconds only through them (60 s per check otherwise). `addr`
+    # and `port` send b's checks to another listener (hc on 127.0.0.2), never to b itself.
+    for label, cmd in compared():
+        a, b, hc = checked("a"), checked("b"), Server("hc", http_checked(), host="127.0.0.2")
+        a.health = (500, b"broken")
+        fe = free_port()
+        p = Proxy(cmd, HEAD + fill(dedent("""
+            frontend web
+                bind 127.0.0.1:{fe}
+                default_backend app
+            backend app
+                option httpchk GET /health
+                server a 127.0.0.1:{a} check inter 60s fastinter 100 downinter 100 fall 2 rise 3
+                server b 127.0.0.1:{b} check inter 100 addr 127.0.0.2 port {hc}
+            """), fe=fe, a=a.port, b=b.port, hc=hc.port), fe)
+        try:
+            wait_for(lambda: len(hc.checks()) >= 2, 10, "b's checks at 127.0.0.2:%d (%s)" % (hc.port, label))
+            wait_for(lambda: all_served_by(fe, "b"), 10, "a to be down (%s)" % label)
+            n = len(a.checks())
+            wait_for(lambda: len(a.checks()) >= n + 2, 10, "a checked at downinter while down (%s)" % label)
+            a.health = (200, b"GOOD")
+            wait_for(lambda: {served_by(fe)[0] for _ in range(6)} == {"a", "b"}, 10,
+                     "a back up after rise 3 at fastinter (%s)" % label)
+            assert b.checks() == [], (label, b.checks())
+            hc.health = (503, b"no")  # b's health is hc's answer
+            wait_for(lambda: all_served_by(fe, "a"), 10, "b down by its check address (%s)" % label)
+        finally:
+            stopped_clean(p, label)
+            for srv in (a, b, hc):
+                srv.stop()
 
 
 @test

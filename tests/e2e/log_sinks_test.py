@@ -38,6 +38,7 @@ CFG = """\
     frontend web
         bind 127.0.0.1:{fe}
         option httplog
+        {fe_extra}
         http-request deny if { path /deny }
         default_backend app
     backend app
@@ -100,7 +101,7 @@ def wanted(line):
     return b'"' in line or b"Server " in line or b"has no server" in line
 
 
-def run_traffic(cmd, fmt, extra):
+def run_traffic(cmd, fmt, extra, fe_extra=""):
     """Serves the traffic once under `cmd`; returns {sink: sorted masked lines}."""
     d = tempfile.mkdtemp(prefix="lbc-log-")
     unix_path = os.path.join(d, "log.sock")
@@ -110,7 +111,7 @@ def run_traffic(cmd, fmt, extra):
     t = Server("t", [echo])
     fe, tcp = free_port(), free_port()
     cfg = fill(dedent(CFG), unix=unix_path, udp=udp.sock.getsockname()[1], fmt=("format " + fmt) if fmt else "",
-               extra=extra, fe=fe, a=a.port, tcp=tcp, t=t.port, closed=free_port())
+               extra=extra, fe_extra=fe_extra, fe=fe, a=a.port, tcp=tcp, t=t.port, closed=free_port())
     p = Proxy(cmd, cfg, fe)
     try:
         assert raw(fe, b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
@@ -147,8 +148,8 @@ def run_traffic(cmd, fmt, extra):
 FORMATS = ["", "rfc3164", "rfc5424", "short", "priority", "timed", "iso", "raw", "local"]
 
 
-def compare(fmt, extra=""):
-    got = {label: run_traffic(cmd, fmt, extra) for label, cmd in compared()}
+def compare(fmt, extra="", fe_extra=""):
+    got = {label: run_traffic(cmd, fmt, extra, fe_extra) for label, cmd in compared()}
     lbc = got["lbc"]
     for sink, lines in lbc.items():
         # 3 HTTP transactions, the server going down and its backend left without a server
@@ -169,6 +170,10 @@ def tag_and_hostname_as_haproxy_writes_them():
     for fmt in ["", "rfc3164", "rfc5424", "local"]:
         compare(fmt, "log-tag edge\n    log-send-hostname lbc-test-host")
     compare("", "log-send-hostname")  # the machine's name
+    # a proxy's own log-tag names its lines; the backend's server-state lines keep the global one
+    compare("rfc3164", "log-tag edge", "log-tag web-tag")
+    lines = run_traffic(ENV.proxy, "rfc3164", "log-tag edge", "log-tag web-tag")["udp"]
+    assert sum(b" web-tag[PID]: " in x for x in lines) == 3 and sum(b" edge[PID]: " in x for x in lines) == 2, lines
 
 
 @test

@@ -14,7 +14,7 @@ SUITES = {
              "http_tunnel_test", "http_checks_test", "http_cookie_test", "http_abortonclose_test",
              "http_balance_test", "http_after_response_test"],
     "tcp": ["tcp_balance_test", "tcp_queue_test", "tcp_timeout_test", "tcp_data_test", "tcp_listener_test",
-            "tcp_process_test", "tcp_rules_test", "tcp_samples_test", "tcp_soak_test"],
+            "tcp_process_test", "tcp_rules_test", "tcp_fetches_test", "tcp_samples_test", "tcp_soak_test"],
 }
 
 

@@ -219,6 +219,41 @@ frontend fe
     use_backend b3 if METH_GET !METH_HEAD { req.hdr(x-n),add(1) 1 } or METH_OPTIONS
     default_backend b1
 """,
+    # the rest of what the registry marks supported in mode http (the keyword coverage check):
+    # fetch spellings, maps of every match kind, set-uri, tuning and a backend's reuse options
+    "cx": """
+global
+    tune.bufsize 32768
+    tune.maxrewrite 2048
+frontend fe
+    bind 127.0.0.1:{port} backlog 64 maxconn 100
+    option http-keep-alive
+    http-request set-header X-Hdr-Val %[hdr_val(x-n)]
+    http-request set-header X-Req-Hdr-Cnt %[req.hdr_cnt(x-list)]
+    http-request set-header X-Req-Hdr-Ip %[req.hdr_ip(x-ip)]
+    http-request set-header X-Req-Ver %[req_ver]
+    http-request set-header X-Proto 1 if { req_proto_http }
+    http-request set-header X-Url-Dec %[url_param(q),url_dec]
+    http-request set-header X-Be2dec %[req.hdr(x-s),be2dec(-,2)]
+    http-request set-header X-Be2hex %[req.hdr(x-s),be2hex(:,3,1)]
+    http-request set-header X-Json %[req.hdr(x-s),json(utf8s)]
+    http-request set-header X-Json-Ascii %[req.hdr(x-s),json(ascii)]
+    http-request set-header X-Map %[path,map({maps}/paths.map,none)]
+    http-request set-header X-Map-End %[path,map_end({maps}/suffixes.map,none)]
+    http-request set-header X-Map-Sub %[path,map_sub({maps}/subs.map,none)]
+    http-request set-header X-Map-Int %[req.hdr(x-n),map_int({maps}/ints.map,none)]
+    http-request set-header X-Map-Ip %[req.hdr(x-ip),map_ip({maps}/nets.map,none)]
+    http-request set-uri /uri%[path] if { path_beg /cx/seturi }
+    http-response set-header X-Shdr %[shdr(x-backend)]
+    http-response set-header X-Shdr-Val %[shdr_val(content-length)]
+    http-response set-header X-Res-Hdr-Val %[res.hdr_val(content-length)]
+    use_backend bx if { path_beg /cx/bx }
+    default_backend b1
+backend bx
+    http-reuse safe
+    option persist
+    server sx 127.0.0.1:{b2} maxqueue 10 no-check no-backup no-send-proxy enabled
+""",
 }
 
 HOP = ()  # no header is excluded from the comparison; see allowlist.txt for documented ones

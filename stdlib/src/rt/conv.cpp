@@ -67,7 +67,7 @@ int32_t mapLookup(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* s)
   if (m->method == LBC_MATCH_INT) {
     if (lbc_rt_smp_cast(txn, s, LBC_SMP_SINT) != 1) return fail(s);
     for (const MapEntry& e : m->entries)
-      if (e.num == s->sint) {
+      if (e.range.contains(s->sint)) {
         hit = &e;
         break;
       }

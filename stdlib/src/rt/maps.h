@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "lbc/stdlib/int_range.h"
 
 namespace lbc::rt::detail {
 
@@ -14,7 +15,7 @@ struct MapEntry {
   uint8_t net[16] = {};     // map_ip
   int prefix = 0;
   bool v6 = false;
-  int64_t num = 0;  // map_int
+  stdlib::IntRange range;  // map_int
 };
 
 struct Map {

@@ -61,8 +61,9 @@ Map* loadMap(const std::string& path, int32_t method, std::string& err) {
           e.prefix = static_cast<int>(readInt(mask));
         }
       }
-    } else if (method == LBC_MATCH_INT) {
-      e.num = readInt(e.key);
+    } else if (method == LBC_MATCH_INT && !stdlib::parseIntRange(e.key, e.range)) {
+      err = "'" + e.key + "' is not a valid number range in map file '" + path + "'";
+      return nullptr;
     }
     m->entries.push_back(std::move(e));
   }

@@ -158,6 +158,7 @@ int32_t lbc_rt_smp_cast(lbc_txn* txn, lbc_smp* smp, int32_t type) {
         return 1;
       }
       if (smp->type == LBC_SMP_STR) {
+        if (view(*smp).empty()) return 0;  // HAProxy's c_str2int: an empty string is no number
         int64_t v = readInt(view(*smp));
         setInt(smp, type == LBC_SMP_BOOL ? v != 0 : v, static_cast<uint32_t>(type));
         return 1;
