@@ -118,7 +118,7 @@ std::string criterion(Rng& r, bool l4_only) {
     case 31:
       return "path,length " + ints();
     case 32:
-      return "hdr(host),lower,regsub(\\.,-,g) -m end -com";
+      return "hdr(host),lower,regsub(\\.,-,g) -m end -- -com";
     case 34:
       return "path,length,mul(3),add(-4),sub(txn.n),div(2),mod(5) " + ints();
     case 35:
