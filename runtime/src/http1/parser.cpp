@@ -216,6 +216,10 @@ Result Parser::feed(char* buf, size_t len) {
   while (scan_ < end) {
     const char* lf = static_cast<const char*>(std::memchr(buf + scan_, '\n', end - scan_));
     if (!lf) {
+      // A request line that cannot become valid is refused now, as HAProxy's parser does byte by
+      // byte, not after `timeout http-request` (a TLS ClientHello on a clear port, say).
+      if (!sawStartLine_ && kind_ == Kind::kRequest && !requestLinePrefixOk(buf, lineStart_, end, &why))
+        return fail(why);
       scan_ = end;
       break;
     }
@@ -256,6 +260,24 @@ Result Parser::feed(char* buf, size_t len) {
 
 bool Parser::parseStartLine(char* buf, uint32_t b, uint32_t e, Reason* why) {
   return kind_ == Kind::kRequest ? parseRequestLine(buf, b, e, why) : parseStatusLine(buf, b, e, why);
+}
+
+// The start of a request line not ended yet: a method token, blanks, a target; what comes after
+// (the version) is judged when the line is whole. A CR or LF (an empty line before the request,
+// skipped) stops the check.
+bool Parser::requestLinePrefixOk(const char* buf, uint32_t b, uint32_t e, Reason* why) const {
+  uint32_t p = b;
+  while (p < e && is(buf[p], kToken)) ++p;
+  if (p == e || buf[p] == '\r' || buf[p] == '\n') return true;
+  if (p == b || !is(buf[p], kSpHt)) {
+    *why = Reason::kBadMethod;
+    return false;
+  }
+  while (p < e && is(buf[p], kSpHt)) ++p;
+  while (p < e && is(buf[p], kUri)) ++p;
+  if (p == e || buf[p] == '\r' || is(buf[p], kSpHt)) return true;
+  *why = Reason::kBadUri;
+  return false;
 }
 
 bool Parser::parseRequestLine(char* buf, uint32_t b, uint32_t e, Reason* why) {

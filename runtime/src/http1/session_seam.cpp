@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include "http1/session.h"
+#include "lbc/text.h"
 #include "stream/analyse.h"
 #include "stream/engine.h"
 
@@ -81,6 +82,16 @@ void Http1Session::inspectEnd(Stream* c) {
 }
 
 bool Http1Session::requestRules(Stream* c, uint32_t proxy, bool backend) {
+  if (!backend && text::ieq(c->tx->txn.method, "PRI")) {
+    // HAProxy's http_wait_for_request: PRI is the HTTP/2 preface's method, a bad request on
+    // HTTP/1 (lbc has no HTTP/2 upgrade yet: haproxy's `option disable-h2-upgrade` behaviour);
+    // it never reaches a server.
+    HttpStream& h = *hs(c);
+    h.term.set(TermCause::kProxy, TermState::kRequest);
+    h.rq.clientClose = true;
+    error(c, 400);
+    return false;
+  }
   return backend ? backendRequest(c) : frontendRules(c, proxy);
 }
 

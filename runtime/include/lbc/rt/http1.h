@@ -171,6 +171,7 @@ class Parser {
   Result fail(Reason r, uint16_t requestStatus = 400);
   bool parseStartLine(char* buf, uint32_t b, uint32_t e, Reason* why);
   bool parseRequestLine(char* buf, uint32_t b, uint32_t e, Reason* why);
+  bool requestLinePrefixOk(const char* buf, uint32_t b, uint32_t e, Reason* why) const;
   bool parseStatusLine(char* buf, uint32_t b, uint32_t e, Reason* why);
   bool parseHeaderLine(char* buf, uint32_t b, uint32_t e, Reason* why);
   bool finishHeader(char* buf, Reason* why);
