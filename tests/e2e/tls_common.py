@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import threading
 
-from harness import Conn, Server, http_echo
+from harness import Conn, Server, can_connect, free_port, http_echo, wait_for
 from http_common import curl
 
 CA_CONF = """\
@@ -143,3 +143,25 @@ def negotiated(out):
     if not m or m.group(2) == "(NONE)":
         return "refused"
     return "%s %s" % (m.group(1), m.group(2))
+
+
+class SessionServer:
+    """`openssl s_server -www` speaking TLSv1.2 without a session cache: a session resumes only
+    by ticket, and each answer's page says "New, ..." or "Reused, ..." of its handshake."""
+
+    def __init__(self, pem):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % self.port, "-cert", pem,
+                                      "-no_cache", "-www", "-tls1_2", "-quiet"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(lambda: can_connect(self.port), 10, "openssl s_server")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def handshake_kind(page):
+    """"New" or "Reused" from an s_server -www page, "none" without one."""
+    m = re.search(rb"^(New|Reused), TLSv", page, re.M)
+    return m.group(1).decode() if m else "none"
