@@ -60,6 +60,14 @@ def ticket(fe, *args):
     return "TLS session ticket:" in out
 
 
+def resumption(fe):
+    """How a second TLSv1.2 handshake offering the first one's session went: "New" or "Reused"."""
+    path = os.path.join(tempfile.mkdtemp(prefix="lbc-sess-"), "s.pem")
+    assert negotiated(s_client(fe, "-tls1_2", "-sess_out", path)) != "refused"
+    m = re.search(r"^(New|Reused), ", s_client(fe, "-tls1_2", "-sess_in", path), re.M)
+    return m.group(1) if m else "refused"
+
+
 def code(out):
     return out.decode() or "none"
 
@@ -189,6 +197,7 @@ def bind_options_as_haproxy():
                 alpn=h(curl_tls(fe, path="/alpn"), "x-alpn"),
                 no_tickets=ticket(fe),
                 tickets=ticket(v12),  # the default: a ticket is issued
+                resumed_by_id=resumption(fe),  # without tickets, the session cache still resumes
                 # ssl-min-ver/ssl-max-ver and the no-* switches.
                 v12_default=curl_tls(v12),
                 v12_tls13=curl_tls(v12, "--tlsv1.3"),
@@ -216,7 +225,7 @@ def bind_options_as_haproxy():
                        ciph12_server_order="TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384",
                        ciph12_client_order="TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256",
                        ciph13="TLSv1.3 TLS_AES_128_GCM_SHA256", ciph13_other="refused", alpn="http/1.1",
-                       no_tickets=False, tickets=True, v12_tls13="failed", v13_tls12="refused", v13_default="TLSv1.3",
+                       no_tickets=False, tickets=True, resumed_by_id="Reused", v12_tls13="failed", v13_tls12="refused", v13_default="TLSv1.3",
                        no13_default="TLSv1.2", no13_tls13="refused", sni_named="TLSv1.3", sni_none="refused",
                        sni_unknown="refused", opt_none=True, opt_cert=True, opt_s_client="TLSv1.2", req_none=False,
                        req_cert=True, req_revoked=False))
