@@ -386,7 +386,7 @@ struct Bind {
   std::string ciphers, ciphersuites;
   std::string min_ver, max_ver;  // "TLSv1.2" ...
   uint8_t no_versions = 0;       // bit i: no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13
-  bool strict_sni = false, no_tls_tickets = false;
+  bool strict_sni = false, no_tls_tickets = false, prefer_client_ciphers = false;
   enum class Verify : uint8_t { None, Optional, Required } verify = Verify::None;
   std::string ca_file, crl_file;  // ca-base applied
   bool accept_proxy = false;

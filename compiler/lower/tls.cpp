@@ -22,7 +22,7 @@ int versionIndex(std::string_view name) {
 struct VersionOpts {
   int min = -1, max = -1;  // indexes into kVersions
   uint8_t no = 0;          // bit i: version i disabled
-  bool no_tickets = false;
+  bool no_tickets = false, prefer_client_ciphers = false;
 
   void apply(const std::string& list) {
     std::istringstream in(list);
@@ -41,6 +41,8 @@ struct VersionOpts {
         if (i >= 0) min = max = i;
       } else if (w == "no-tls-tickets") {
         no_tickets = true;
+      } else if (w == "prefer-client-ciphers") {
+        prefer_client_ciphers = true;
       }
     }
   }
@@ -75,6 +77,7 @@ rt::TlsBindSpec bindTls(const ir::Global& g, const ir::Bind& b) {
   v.result(t.min_ver, t.max_ver);
   t.strict_sni = b.strict_sni;
   t.no_tickets = b.no_tls_tickets || v.no_tickets;
+  t.prefer_client_ciphers = b.prefer_client_ciphers || v.prefer_client_ciphers;
   t.verify = b.verify == ir::Bind::Verify::Required ? 2 : b.verify == ir::Bind::Verify::Optional ? 1 : 0;
   t.ca_file = b.ca_file;
   t.crl_file = b.crl_file;
@@ -97,6 +100,7 @@ rt::TlsServerSpec serverTls(const ir::Global& g, const ir::ServerOpts& o) {
   if (!o.min_ver.empty()) v.min = versionIndex(o.min_ver);
   if (!o.max_ver.empty()) v.max = versionIndex(o.max_ver);
   v.result(t.min_ver, t.max_ver);
+  t.no_tickets = v.no_tickets;  // the server line's own no-tls-tickets is not done
   t.sni = literalSni(o.sni);
   return t;
 }

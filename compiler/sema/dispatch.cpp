@@ -83,11 +83,17 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::ssl_default_bind_options:
     case DirectiveId::ssl_default_server_options: {
       if (!needArgs(l, 1, "at least one option")) break;
-      static const std::vector<std::string_view> kOpts = {
-          "no-sslv3",     "no-tlsv10",    "no-tlsv11",      "no-tlsv12",
-          "no-tlsv13",    "force-sslv3",  "force-tlsv10",   "force-tlsv11",
-          "force-tlsv12", "force-tlsv13", "no-tls-tickets", "prefer-client-ciphers",
-          "ssl-min-ver",  "ssl-max-ver"};
+      // HAProxy 2.6's lists: prefer-client-ciphers is a bind option only.
+      static const std::vector<std::string_view> kServerOpts = {
+          "no-sslv3",       "no-tlsv10",    "no-tlsv11",    "no-tlsv12",    "no-tlsv13",
+          "force-sslv3",    "force-tlsv10", "force-tlsv11", "force-tlsv12", "force-tlsv13",
+          "no-tls-tickets", "ssl-min-ver",  "ssl-max-ver"};
+      static const std::vector<std::string_view> kBindOpts = [] {
+        auto v = kServerOpts;
+        v.push_back("prefer-client-ciphers");
+        return v;
+      }();
+      const auto& kOpts = d.id == DirectiveId::ssl_default_bind_options ? kBindOpts : kServerOpts;
       std::string all;
       for (size_t i = 1; i < l.words.size(); ++i) {
         const std::string& o = l.words[i].text;

@@ -143,6 +143,9 @@ void Sema::bind(const Line& l) {
       case B::no_tls_tickets:
         opts.no_tls_tickets = true;
         break;
+      case B::prefer_client_ciphers:
+        opts.prefer_client_ciphers = true;
+        break;
       case B::verify:
         if (arg->text == "none")
           opts.verify = ir::Bind::Verify::None;

@@ -4,105 +4,24 @@
 # backend (verify required with the right and a wrong CA, keep-alive reuse of the TLS connection,
 # the idle pool), and bad clients (garbage, a stalled handshake) cut with HAProxy's log line.
 # Each is run against haproxy 2.6 too where the behaviour is observable. Certificates are made
-# here with openssl.
+# here with openssl (tls_common.py).
 # usage: https_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import json
 import os
 import re
 import socket
-import ssl
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from textwrap import dedent
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ENV, Conn, LoggedProxy, Proxy, Server, collector, fill, free_port, http_echo,  # noqa: E402
-                     main, wait_for)
+from harness import (ENV, LoggedProxy, Proxy, Server, collector, fill, free_port, http_echo, main,  # noqa: E402
+                     wait_for)
 from http_common import compared, curl, stopped_clean  # noqa: E402
+from tls_common import TlsServer, https, pki, s_client  # noqa: E402
 
 TESTS = []
 test = collector(TESTS)
-
-
-# ---- certificates ------------------------------------------------------------------------------------
-
-class Pki:
-    """A CA, a second unrelated CA, and leaf certificates signed by the first (PEM: chain + key)."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="lbc-tls-")
-        self.ca = self._ca("ca", "lbc test CA")
-        self.other_ca = self._ca("other", "another CA")
-        self.site = self.leaf("site", "localhost", ["localhost", "a.example"])
-        self.b = self.leaf("b", "b.example", ["b.example"])
-        self.backend = self.leaf("backend", "localhost", ["localhost"])
-
-    def _run(self, *args):
-        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=self.dir)
-
-    def _ca(self, name, cn):
-        self._run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                  "-keyout", name + ".key", "-out", name + ".pem", "-days", "30", "-subj", "/CN=" + cn)
-        return os.path.join(self.dir, name + ".pem")
-
-    def leaf(self, name, cn, sans):
-        ext = os.path.join(self.dir, name + ".ext")
-        with open(ext, "w") as f:
-            f.write("subjectAltName=" + ",".join("DNS:" + s for s in sans) + "\n")
-        self._run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                  name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
-        self._run("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                  "-out", name + ".crt", "-days", "30", "-extfile", ext)
-        pem = os.path.join(self.dir, name + ".pem")
-        with open(pem, "w") as out:
-            for part in (name + ".crt", name + ".key"):
-                with open(os.path.join(self.dir, part)) as f:
-                    out.write(f.read())
-        return pem
-
-
-PKI = None
-
-
-def pki():
-    global PKI
-    if PKI is None:
-        PKI = Pki()
-    return PKI
-
-
-class TlsServer(Server):
-    """The scriptable backend behind TLS (the handshake runs in the connection's thread)."""
-
-    def __init__(self, name, pem, script=None):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(pem)
-        self.handshakes = []  # the TLS version of each connection that completed one
-        super().__init__(name, script if script is not None else http_echo())
-
-    def _accept(self, lsock):
-        while True:
-            try:
-                s, _ = lsock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._wrap, args=(s,), daemon=True).start()
-
-    def _wrap(self, s):
-        try:
-            s.settimeout(10)
-            t = self.ctx.wrap_socket(s, server_side=True)
-        except (OSError, ssl.SSLError):
-            s.close()
-            return
-        with self.lock:
-            self.handshakes.append(t.version())
-            c = Conn(self, t, len(self.conns) + 1)
-            self.conns.append(c)
-        self._run(c)
 
 
 def head(log=False):
@@ -134,17 +53,6 @@ def stop(p, label):
             assert code == 0 and "Sanitizer" not in err and "runtime error" not in err, (code, err[-3000:])
         return
     stopped_clean(p, label)
-
-
-def https(fe, path="/", name="localhost", *extra):
-    return curl("--cacert", pki().ca, "--resolve", "%s:%d:127.0.0.1" % (name, fe), *extra,
-                "https://%s:%d%s" % (name, fe, path))
-
-
-def s_client(fe, *args, data=b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"):
-    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % fe, "-CAfile", pki().ca, "-ign_eof"] +
-                       list(args), input=data, capture_output=True, timeout=20)
-    return r.stdout.decode(errors="replace")
 
 
 # ---- terminating TLS ---------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 9;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them
+// 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
+// server's no-tls-tickets
+constexpr uint32_t kTopoVersion = 10;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -126,7 +128,7 @@ void fields(Ar& a, Endpoint& e) {
 template <typename Ar>
 void fields(Ar& a, TlsBindSpec& t) {
   a(t.enabled), a(t.crt), a(t.alpn), a(t.ciphers), a(t.ciphersuites), a(t.min_ver), a(t.max_ver),
-      a(t.strict_sni), a(t.no_tickets), a(t.verify), a(t.ca_file), a(t.crl_file);
+      a(t.strict_sni), a(t.no_tickets), a(t.verify), a(t.ca_file), a(t.crl_file), a(t.prefer_client_ciphers);
 }
 template <typename Ar>
 void fields(Ar& a, BindSpec& b) {
@@ -135,7 +137,7 @@ void fields(Ar& a, BindSpec& b) {
 template <typename Ar>
 void fields(Ar& a, TlsServerSpec& t) {
   a(t.enabled), a(t.verify), a(t.ca_file), a(t.crt), a(t.ciphers), a(t.ciphersuites), a(t.sni), a(t.alpn),
-      a(t.reuse), a(t.min_ver), a(t.max_ver);
+      a(t.reuse), a(t.min_ver), a(t.max_ver), a(t.no_tickets);
 }
 template <typename Ar>
 void fields(Ar& a, CheckSpec& c) {

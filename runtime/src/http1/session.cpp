@@ -407,6 +407,7 @@ void Http1Session::response(Stream* c) {
     }
     TxnSlot& t = *c->tx;
     Txn& x = t.txn;
+    x.ssl_bc = c->tr_server.isTls();  // the request's fields were filled before any server connection
     const ProxySpec& fs = *c->cx->fe->spec;
     const ProxySpec& bs = c->be->spec();
     if (!tcpResponse(c, false)) return;

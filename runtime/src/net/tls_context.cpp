@@ -102,8 +102,8 @@ bool applyCiphers(SSL_CTX* ctx, const std::string& ciphers, const std::string& s
 int onServerName(SSL* ssl, int* alert, void* arg) {
   auto* sc = static_cast<const TlsServerContext*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
-  SSL_CTX* ctx = sc->forName(lower(name));
+  // No SNI: the default certificate, unless strict-sni (HAProxy refuses such a client too).
+  SSL_CTX* ctx = name ? sc->forName(lower(name)) : nullptr;
   if (!ctx) {
     if (!sc->strictSni()) return SSL_TLSEXT_ERR_OK;
     *alert = SSL_AD_UNRECOGNIZED_NAME;
@@ -455,7 +455,8 @@ bool TlsClientContext::build(const TlsClientSettings& s, std::string& err) {
     return false;
   }
   SSL_CTX_set_app_data(ctx, this);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION |
+                               (s.no_tickets ? SSL_OP_NO_TICKET : 0));
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (!applyVersions(ctx, s.versions)) {
     err = "ssl-min-ver/ssl-max-ver refused (" + sslErrors() + ")";

@@ -75,6 +75,7 @@ struct TlsClientSettings {
   std::string ca_file;                      // empty: the system's default paths
   std::string crt;                          // a client certificate PEM (chain + key), optional
   bool reuse = true;                        // keep the last session to resume the next one
+  bool no_tickets = false;                  // resume by session ID only (no ticket extension)
 };
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;

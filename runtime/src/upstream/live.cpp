@@ -22,6 +22,7 @@ std::unique_ptr<TlsServerContext> bindContext(const BindSpec& b, std::string& er
   s.versions = versions(t.min_ver, t.max_ver);
   s.strict_sni = t.strict_sni;
   s.no_tickets = t.no_tickets;
+  s.prefer_client_ciphers = t.prefer_client_ciphers;
   s.verify = t.verify == 2 ? TlsVerify::kRequired : t.verify == 1 ? TlsVerify::kOptional : TlsVerify::kNone;
   s.ca_file = t.ca_file;
   s.crl_file = t.crl_file;
@@ -40,6 +41,7 @@ std::unique_ptr<TlsClientContext> serverContext(const TlsServerSpec& t, std::str
   s.ca_file = t.ca_file;
   s.crt = t.crt;
   s.reuse = t.reuse;
+  s.no_tickets = t.no_tickets;
   auto ctx = std::make_unique<TlsClientContext>();
   if (!ctx->build(s, err)) return nullptr;
   return ctx;

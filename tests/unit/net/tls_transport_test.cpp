@@ -101,6 +101,7 @@ TEST_F(TlsTransportTest, SniPicksTheExactNameAWildcardOrTheDefault) {
   Shake u = shake(strict, "-servername unknown.test");
   EXPECT_EQ(u.res, -EPROTO);
   EXPECT_NE(u.error.find("SSL handshake failure"), std::string::npos) << u.error;
+  EXPECT_EQ(shake(strict, "-noservername").res, -EPROTO);  // no SNI is refused too, as HAProxy does
 }
 
 // `crt <directory>`: every certificate file in it, in name order (the first is the default).

@@ -33,7 +33,7 @@ struct TlsBindSpec {
   std::vector<std::string> alpn;  // `alpn h2,http/1.1`
   std::string ciphers, ciphersuites;
   int32_t min_ver = 0, max_ver = 0;
-  bool strict_sni = false, no_tickets = false;
+  bool strict_sni = false, no_tickets = false, prefer_client_ciphers = false;
   uint8_t verify = 0;  // 0 none, 1 optional, 2 required
   std::string ca_file, crl_file;
 };
@@ -55,7 +55,8 @@ struct TlsServerSpec {
   std::string ca_file, crt, ciphers, ciphersuites;
   std::string sni;  // a literal server name (`sni str(NAME)`), empty: none
   std::vector<std::string> alpn;
-  bool reuse = true;  // no-ssl-reuse clears it
+  bool reuse = true;        // no-ssl-reuse clears it
+  bool no_tickets = false;  // ssl-default-server-options no-tls-tickets
   int32_t min_ver = 0, max_ver = 0;
 };
 
