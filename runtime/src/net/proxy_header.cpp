@@ -216,8 +216,13 @@ ProxyHdrResult parseV2(std::string_view in, ProxyHdr& out) {
         setV6(out.dst, a + 16, dp);
         out.has_addr = true;
         if (ProxyHdrResult r = parseTlvs(hdr, kV2Head + kV2Inet6, out); r != ProxyHdrResult::kOk) return r;
+      } else if (ProxyHdrResult r = parseTlvs(hdr, 0, out); r != ProxyHdrResult::kOk) {
+        // Another family keeps the socket's addresses, but HAProxy 2.6 still walks the TLVs, from
+        // the start of the header (its TLV offset is only set for TCP over IPv4/IPv6): the
+        // signature read as a TLV is longer than any header short of 2576 bytes, so it fails.
+        return r;
       }
-      break;    // another family: the socket's addresses stay
+      break;
     case 0x00:  // LOCAL: the socket's addresses stay
       break;
     default:

@@ -32,6 +32,8 @@ struct ProxyHdr {
   std::string_view authority, unique_id;  // v2 TLVs, views into the input
 };
 
+// On a v2 header whose TLVs are wrong, `out` keeps the addresses already read (has_addr): HAProxy
+// has replaced the connection's by then, and its failure log shows them.
 ProxyHdrResult parseProxyHeader(std::string_view in, ProxyHdr& out);
 
 // HAProxy's log text for a connection that failed on its PROXY header (conn_err_code_str).

@@ -54,6 +54,12 @@ void Engine::onProxyReadable(Stream* c, int res) {
   ProxyHdr h;
   const ProxyHdrResult r = parseProxyHeader(std::string_view(buf.data(), size_t(n)), h);
   if (r != ProxyHdrResult::kOk) {
+    if (h.has_addr) {  // (a v2 header whose TLVs are wrong)
+      c->cx->src = h.src;
+      c->cx->pp = std::make_unique<Proxied>();
+      c->cx->pp->has_addr = true;
+      c->cx->pp->dst = h.dst;
+    }
     handshakeFailed(c, proxyHdrError(r));
     return;
   }
