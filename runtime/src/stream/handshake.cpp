@@ -20,6 +20,9 @@
 namespace lbc::rt {
 
 void fillTls(Txn& x, const Stream* c) {
+  const Proxied* pp = c->cx->pp.get();  // the PROXY header's TLVs (fc_pp_*)
+  x.pp_authority = pp ? std::string_view(pp->authority) : std::string_view();
+  x.pp_unique_id = pp ? std::string_view(pp->unique_id) : std::string_view();
   const TlsTransport* t = c->cx->tr.tls();
   x.ssl_bc = c->tr_server.isTls();
   x.ssl = t != nullptr;
