@@ -137,8 +137,11 @@ ProxyHdrResult parseV1(std::string_view in, ProxyHdr& out) {
   const char* p = in.data() + 6;
   const char* end = in.data() + in.size();
   if (in.size() < 9) return ProxyHdrResult::kTruncated;
-  if (std::memcmp(p, "TCP4 ", 5) == 0) return parseTcp4(p + 5, end, in.data(), out);
-  if (std::memcmp(p, "TCP6 ", 5) == 0) return parseTcp6(p + 5, end, in.data(), out);
+  // HAProxy compares the 5 bytes even when fewer came (reading its buffer's stale bytes): what
+  // did not come cannot match here, and the header is then an unhandled protocol.
+  const bool five = end - p >= 5;
+  if (five && std::memcmp(p, "TCP4 ", 5) == 0) return parseTcp4(p + 5, end, in.data(), out);
+  if (five && std::memcmp(p, "TCP6 ", 5) == 0) return parseTcp6(p + 5, end, in.data(), out);
   if (size_t(end - p) >= 9 && std::memcmp(p, "UNKNOWN\r\n", 9) == 0) {
     out.len = 6 + 9;
     return ProxyHdrResult::kOk;

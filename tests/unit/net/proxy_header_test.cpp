@@ -86,6 +86,8 @@ TEST(ProxyHeaderV1, Errors) {
   EXPECT_EQ(parse("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n\n", h), ProxyHdrResult::kBadHeader);
   EXPECT_EQ(parse("PROXY TCP4 1.2.3.4,5.6.7.8 1 2\r\n", h), ProxyHdrResult::kBadHeader);
   EXPECT_EQ(parse("PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n", h), ProxyHdrResult::kBadProto);
+  EXPECT_EQ(parse("PROXY UNKN", h), ProxyHdrResult::kBadProto);  // (found by the fuzzer: a read past the end)
+  EXPECT_EQ(parse("PROXY TCP4", h), ProxyHdrResult::kBadProto);
   EXPECT_EQ(parse("PROXY TCP6 nothere ::1 1 2\r\n", h), ProxyHdrResult::kBadHeader);
   EXPECT_EQ(parse("PROXY TCP6 ::1 ::1 1x 2\r\n", h), ProxyHdrResult::kBadHeader);
   EXPECT_EQ(parse("GET / HTTP/1.1\r\n\r\n", h), ProxyHdrResult::kNotHeader);
