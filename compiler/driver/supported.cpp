@@ -169,8 +169,17 @@ class ServingCheck {
   void binds(const ir::Proxy& p) {
     for (const auto& b : p.binds) {
       if (!b.ssl && !b.alpn.empty()) refuse(b.loc, "'alpn' on a bind line without 'ssl'");
-      if (b.accept_proxy) refuse(b.loc, "'accept-proxy'");
     }
+    // HAProxy runs `tcp-request connection` rules at the accept, before the PROXY header (they see
+    // the socket's addresses); lbc runs them when the session starts, after it.
+    bool proxied = false;
+    for (const auto& b : p.binds) proxied = proxied || b.accept_proxy;
+    if (proxied)
+      for (const auto& r : p.rules)
+        if (r.set == ir::RuleSet::TcpReqConn)
+          refuse(r.loc,
+                 "'tcp-request connection' rules in a frontend with an 'accept-proxy' bind (run after "
+                 "the PROXY header here, before it in HAProxy)");
   }
 
   void server(const ir::Server& s) {
@@ -182,7 +191,6 @@ class ServingCheck {
     // The runtime takes the name of `sni str(NAME)` (lower/tls.cpp); an expression per request is not done.
     if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
       refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
-    if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
     if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
   }
 

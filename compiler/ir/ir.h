@@ -227,7 +227,21 @@ struct ServerOpts {
   std::string crt, ciphers;      // a client certificate; TLS <= 1.2 ciphers
   std::string min_ver, max_ver;  // "TLSv1.2" ...
   bool no_ssl_reuse = false;
-  bool send_proxy = false;
+  // send-proxy*, proxy-v2-options: HAProxy's SRV_PP_* bits (lower maps them to rt::kPp*).
+  enum Pp : uint16_t {
+    kPpV1 = 1 << 0,
+    kPpV2 = 1 << 1,
+    kPpV2Ssl = 1 << 2,
+    kPpV2SslCn = 1 << 3,
+    kPpV2SslCipher = 1 << 4,
+    kPpV2SslSigAlg = 1 << 5,
+    kPpV2SslKeyAlg = 1 << 6,
+    kPpV2Authority = 1 << 7,
+    kPpV2Crc32c = 1 << 8,
+    kPpV2UniqueId = 1 << 9,
+  };
+  uint16_t pp_opts = 0;
+  bool check_send_proxy = false;
   std::optional<uint16_t> check_port;
   std::optional<Address> check_addr;
   std::string resolvers;

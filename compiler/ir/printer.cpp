@@ -231,7 +231,11 @@ class Printer {
       out_ << " alpn ";
       for (size_t i = 0; i < o.alpn.size(); ++i) out_ << (i ? "," : "") << o.alpn[i];
     }
-    if (o.send_proxy) out_ << " send-proxy";
+    if (o.pp_opts & ir::ServerOpts::kPpV1) out_ << " send-proxy";
+    if (o.pp_opts & ir::ServerOpts::kPpV2) out_ << " send-proxy-v2";
+    if (o.pp_opts & ~(ir::ServerOpts::kPpV1 | ir::ServerOpts::kPpV2))
+      out_ << " proxy-v2-options(" << (o.pp_opts >> 2) << ")";
+    if (o.check_send_proxy) out_ << " check-send-proxy";
     if (o.check_port) out_ << " port " << *o.check_port;
     if (o.check_addr) out_ << " addr " << formatAddress(*o.check_addr);
   }

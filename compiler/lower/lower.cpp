@@ -372,6 +372,7 @@ class Lowering {
         diags_.warning(b.loc,
                        "'alpn' lists 'h2': HTTP/2 is not served yet, it is not advertised (HTTP/1.1 is)");
       bs.name = b.name;
+      bs.accept_proxy = b.accept_proxy;
       out.binds.push_back(std::move(bs));
     }
     // Conditional or dynamic rules are the program's select_backend; a static choice (the first
@@ -467,6 +468,9 @@ class Lowering {
       diags_.error(s.loc, who + "an fd@ address cannot be connected to");
     if (p.cookie && p.mode == ir::Mode::Http) ss.cookie = o.cookie;
     ss.tls = serverTls(prog_.global, o);
+    static_assert(ir::ServerOpts::kPpV1 == rt::kPpV1 && ir::ServerOpts::kPpV2UniqueId == rt::kPpV2UniqueId);
+    ss.pp_opts = o.pp_opts;
+    ss.check_send_proxy = o.check_send_proxy;
     ss.addr = endpoint(s.addr);
     ss.weight = o.weight;
     ss.maxconn = o.maxconn;

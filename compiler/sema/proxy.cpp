@@ -308,6 +308,7 @@ void Sema::server(const Line& l, bool is_default) {
 bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, bool is_default,
                         ir::Server& s) {
   using S = stdlib::ServerOptId;
+  using P = ir::ServerOpts;
   ir::ServerOpts& o = s.opts;
   int64_t v = 0;
   uint64_t ms = 0;
@@ -424,10 +425,56 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
       o.alpn = splitList(arg->text, ',');
       break;
     case S::send_proxy:
-      o.send_proxy = true;
+      o.pp_opts |= P::kPpV1;
       break;
     case S::no_send_proxy:
-      o.send_proxy = false;
+      o.pp_opts &= uint16_t(~P::kPpV1);
+      break;
+    case S::send_proxy_v2:
+      o.pp_opts |= P::kPpV2;
+      break;
+    case S::send_proxy_v2_ssl:
+      o.pp_opts |= P::kPpV2 | P::kPpV2Ssl;
+      break;
+    case S::send_proxy_v2_ssl_cn:
+      o.pp_opts |= P::kPpV2 | P::kPpV2Ssl | P::kPpV2SslCn;
+      break;
+    case S::no_send_proxy_v2:
+      o.pp_opts &= uint16_t(~P::kPpV2);
+      break;
+    case S::no_send_proxy_v2_ssl:
+      o.pp_opts &= uint16_t(~(P::kPpV2 | P::kPpV2Ssl));
+      break;
+    case S::no_send_proxy_v2_ssl_cn:
+      o.pp_opts &= uint16_t(~(P::kPpV2 | P::kPpV2Ssl | P::kPpV2SslCn));
+      break;
+    case S::proxy_v2_options:
+      // HAProxy's srv_parse_proxy_v2_options: the cert-* and ssl-cipher options imply ssl.
+      for (const std::string& opt : splitList(arg->text, ',')) {
+        static const std::pair<std::string_view, uint16_t> kOpts[] = {
+            {"ssl", P::kPpV2Ssl},
+            {"cert-cn", P::kPpV2Ssl | P::kPpV2SslCn},
+            {"cert-key", P::kPpV2Ssl | P::kPpV2SslKeyAlg},
+            {"cert-sig", P::kPpV2Ssl | P::kPpV2SslSigAlg},
+            {"ssl-cipher", P::kPpV2Ssl | P::kPpV2SslCipher},
+            {"authority", P::kPpV2Authority},
+            {"crc32c", P::kPpV2Crc32c},
+            {"unique-id", P::kPpV2UniqueId},
+        };
+        const auto* it =
+            std::find_if(std::begin(kOpts), std::end(kOpts), [&](const auto& e) { return e.first == opt; });
+        if (it == std::end(kOpts)) {
+          error(*arg, "'" + opt + "' : proxy v2 option not implemented");
+          return false;
+        }
+        o.pp_opts |= it->second;
+      }
+      break;
+    case S::check_send_proxy:
+      o.check_send_proxy = true;
+      break;
+    case S::no_check_send_proxy:
+      o.check_send_proxy = false;
       break;
     case S::port:
       if (!lenientInteger(*arg, v, 0, 65535)) return false;

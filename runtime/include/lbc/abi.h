@@ -365,6 +365,8 @@ enum {
   X(cook)                  \
   X(dst)                   \
   X(dst_port)              \
+  X(fc_pp_authority)       \
+  X(fc_pp_unique_id)       \
   X(hdr)                   \
   X(hdr_cnt)               \
   X(hdr_ip)                \

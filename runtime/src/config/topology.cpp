@@ -10,8 +10,8 @@ namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
-// server's no-tls-tickets
-constexpr uint32_t kTopoVersion = 10;
+// server's no-tls-tickets; 11: PROXY protocol
+constexpr uint32_t kTopoVersion = 11;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -132,7 +132,8 @@ void fields(Ar& a, TlsBindSpec& t) {
 }
 template <typename Ar>
 void fields(Ar& a, BindSpec& b) {
-  a(b.where), a(b.addr), a(b.v4v6), a(b.v6only), a(b.backlog), a(b.maxconn), a(b.tls), a(b.name);
+  a(b.where), a(b.addr), a(b.v4v6), a(b.v6only), a(b.backlog), a(b.maxconn), a(b.tls), a(b.name),
+      a(b.accept_proxy);
 }
 template <typename Ar>
 void fields(Ar& a, TlsServerSpec& t) {
@@ -147,7 +148,7 @@ void fields(Ar& a, CheckSpec& c) {
 template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced);
+      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {

@@ -66,6 +66,12 @@ bool Http1Session::retryFresh(Stream* c) {
 }
 
 void Http1Session::park(IdleServerConn e) {
+  // A connection that began with a PROXY header carries its client's addresses: no other
+  // session's request may take it (HAProxy hashes the header's addresses into its reuse key).
+  if (e.srv && e.srv->spec->pp_opts) {
+    IdlePool::close(e.fd);
+    return;
+  }
   idle_.park(e, e_.now(), stopping());
 }
 

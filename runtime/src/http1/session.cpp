@@ -110,9 +110,8 @@ void Http1Session::start(Stream* c) {
   stream_free_ = h->next_free;
   h->reset();
   c->cx->sd = h;
-  c->cx->tr.peerAddr(c->cx->src);
   sockaddr_storage dst{};
-  c->cx->tr.localAddr(dst);
+  c->cx->addrs(dst);
   addrParts(dst, h->dst, h->dst_v6, h->dst_port);
   const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);

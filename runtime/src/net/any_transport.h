@@ -28,6 +28,7 @@ class AnyTransport {
   Transport& get() { return tls_on_ ? static_cast<Transport&>(*tls_) : raw_; }
   const Transport& get() const { return tls_on_ ? static_cast<const Transport&>(*tls_) : raw_; }
   TlsTransport* tls() { return tls_on_ ? tls_.get() : nullptr; }
+  RawTransport& raw() { return raw_; }  // the raw kind's own operations (the PROXY header)
   const TlsTransport* tls() const { return tls_on_ ? tls_.get() : nullptr; }
 
   // The kind for the next socket (no-op when it already is). Nothing may be pending.

@@ -84,7 +84,7 @@ void RawTransport::send(const void* buf, size_t len) {
     held_buf_ = buf;
     held_len_ = len;
     held_ = true;
-    sendPrefix();
+    if (!prefix_inflight_) sendPrefix();
     return;
   }
   io_uring_prep_send(submit(kSend), fd_, buf, len, MSG_NOSIGNAL);
@@ -95,6 +95,7 @@ void RawTransport::setSendPrefix(std::string_view bytes) {
 }
 
 void RawTransport::sendPrefix() {
+  ++prefix_inflight_;
   io_uring_prep_send(submit(kSend), fd_, prefix_.data(), prefix_.size(), MSG_NOSIGNAL);
 }
 
@@ -135,6 +136,24 @@ void RawTransport::closeNow(bool reset) {
   held_ = false;
 }
 
+void RawTransport::waitReadable() {
+  io_uring_prep_poll_add(submit(kPoll), fd_, POLLIN | POLLRDHUP);
+}
+
+ssize_t RawTransport::peek(void* buf, size_t len) {
+  ssize_t n;
+  do n = recv(fd_, buf, len, MSG_PEEK | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+ssize_t RawTransport::consume(void* buf, size_t len) {
+  ssize_t n;
+  do n = recv(fd_, buf, len, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
 int RawTransport::detach() {
   int fd = fd_;
   fd_ = -1;
@@ -170,6 +189,9 @@ void RawTransport::onCompletion(io_uring_cqe& cqe, uint32_t op) {
   switch (op) {
     case kConnect:
       ev.kind = TransportEvent::kReady;
+      // The prefix (a PROXY header) goes out at once, as HAProxy sends it before anything: a
+      // server that speaks first waits for it.
+      if (cqe.res == 0 && !prefix_.empty() && !prefix_inflight_) sendPrefix();
       break;
     case kRecv:
       ev.kind = TransportEvent::kRecv;
@@ -180,7 +202,9 @@ void RawTransport::onCompletion(io_uring_cqe& cqe, uint32_t op) {
       }
       break;
     case kSend:
-      if (held_) {  // a completion of the prefix
+      if (prefix_inflight_) {  // a completion of the prefix
+        --prefix_inflight_;
+        if (prefix_.empty() && !held_) break;  // its connection was closed since: bookkeeping
         if (cqe.res > 0 && size_t(cqe.res) < prefix_.size()) {
           prefix_.remove_prefix(size_t(cqe.res));
           sendPrefix();
@@ -188,6 +212,7 @@ void RawTransport::onCompletion(io_uring_cqe& cqe, uint32_t op) {
         }
         const bool ok = cqe.res > 0;
         prefix_ = {};
+        if (!held_) break;  // sent at connect, nothing of the caller's behind it yet
         held_ = false;
         if (ok) {
           io_uring_prep_send(submit(kSend), fd_, held_buf_, held_len_, MSG_NOSIGNAL);

@@ -37,6 +37,13 @@ class RawTransport final : public Transport {
   void discardUnread() override;
   int detach() override;
 
+  // The PROXY protocol header of `accept-proxy` (HAProxy's conn_recv_proxy): one report
+  // (kPeerClosed, the poll's revents) when the socket is readable, then a look at what came
+  // without consuming it, and the header's bytes taken out of the socket (errno on failure).
+  void waitReadable();
+  ssize_t peek(void* buf, size_t len);
+  ssize_t consume(void* buf, size_t len);
+
   void onCompletion(io_uring_cqe& cqe, uint32_t op) override;
 
   // For sockets parked outside any transport (the idle server connection pool).
@@ -55,6 +62,7 @@ class RawTransport final : public Transport {
   const void* held_buf_ = nullptr;
   size_t held_len_ = 0;
   bool held_ = false;
+  uint8_t prefix_inflight_ = 0;  // sends of the prefix whose completion has not come back
 };
 
 }  // namespace lbc::rt

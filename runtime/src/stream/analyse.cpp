@@ -112,9 +112,8 @@ void Engine::startTxn(Stream* c) {
   c->tx = t;
   Txn& x = t->txn;
   x.program = c->cx->gen->program;
-  c->cx->tr.peerAddr(c->cx->src);
   sockaddr_storage dst{};
-  c->cx->tr.localAddr(dst);
+  c->cx->addrs(dst);
   addrParts(c->cx->src, x.src, x.src_v6, x.src_port);
   addrParts(dst, x.dst, x.dst_v6, x.dst_port);
   fillTls(x, c);

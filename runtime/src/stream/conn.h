@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "core/timer_wheel.h"
 #include "net/any_transport.h"
@@ -65,6 +67,14 @@ struct Pipe {  // one direction: 0 = client->server, 1 = server->client
   bool starved = false;  // recv ended with ENOBUFS: re-armed when buffers return
 };
 
+// What a client's PROXY protocol header said (accept-proxy), kept for the connection's life; only
+// proxied connections allocate it.
+struct Proxied {
+  bool has_addr = false;  // src (in Connection) and dst replace the socket's
+  sockaddr_storage dst{};
+  std::string authority, unique_id;  // fc_pp_authority, fc_pp_unique_id
+};
+
 // The client's side: what lives as long as the client's socket.
 struct Connection {
   Limit* li_limit = nullptr;  // the listener's own maxconn (null: none)
@@ -81,6 +91,21 @@ struct Connection {
   uint64_t act = 0;       // last activity of the client (ms)
   bool counted = false;   // holds global/frontend/listener slots
   bool watching = false;  // a poll for the client's close is pending (abort_on_close.cpp)
+  bool pp_wait = false;   // accept-proxy: the PROXY header is awaited (proxy_accept.cpp)
+  std::unique_ptr<Proxied> pp;
+
+  // The client's addresses, src into `src`, dst into `dst`: the PROXY header's, else the socket's.
+  void addrs(sockaddr_storage& dst) {
+    if (pp && pp->has_addr) {
+      dst = pp->dst;
+      return;
+    }
+    tr.peerAddr(src);
+    tr.localAddr(dst);
+  }
+  void peerSrc() {
+    if (!pp || !pp->has_addr) tr.peerAddr(src);
+  }
 };
 
 struct alignas(16) Stream {
@@ -89,6 +114,7 @@ struct alignas(16) Stream {
   Backend* be = nullptr;
   ServerState* srv = nullptr;  // holds a slot on it while set
   AnyTransport tr_server;      // the server's connection (TLS to an ssl server)
+  std::string pp_hdr;          // the PROXY header sent to the server (send-proxy*), held until sent
   uint32_t inflight = 0;       // references held outside the transports (the starved list)
   ConnState st = ConnState::Free;
   bool awaiting_wake = false;  // left a queue too late: a handoff is on its way
@@ -134,7 +160,8 @@ struct ConnSlot {
     cx.pending = nullptr;
     cx.sd = nullptr;
     cx.act = 0;
-    cx.counted = cx.watching = false;
+    cx.counted = cx.watching = cx.pp_wait = false;
+    cx.pp.reset();
     cx.tr.setUser(&s.io);
     s.tr_server.setUser(&s.io);
   }

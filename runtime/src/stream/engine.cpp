@@ -51,6 +51,10 @@ Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_
   c->cx->bind = bind;
   c->cx->act = c->act_s = now();
   const TlsServerContext* tls = bind < fe->tls.size() ? fe->tls[bind].get() : nullptr;
+  if (bind < fe->spec->binds.size() && fe->spec->binds[bind].accept_proxy) {
+    awaitProxyHeader(c, fd, session);  // then TLS, then the session (proxy_accept.cpp)
+    return c;
+  }
   if (!tls) {
     c->cx->tr.useRaw();
     c->cx->tr.adopt(fd, true);
@@ -75,7 +79,7 @@ void Engine::toBackend(Stream* c, ServerState* force) {
   c->retries_left = int32_t(c->be->spec().retries);
   c->redispatched = false;
   if (c->be->spec().balance == BalanceAlgo::Source && !c->tx) {
-    c->cx->tr.peerAddr(c->cx->src);
+    c->cx->peerSrc();
   }
   assignServer(c, nullptr, force);
 }
@@ -370,7 +374,7 @@ void Engine::arm(Stream* c) {
 void Engine::runTimers() {
   wheel_.expire(now(), [this](TimerEntry* e) {
     Stream* c = static_cast<Stream*>(e->owner);
-    if (!c->cx->session) {  // a TLS handshake (handshake.cpp)
+    if (!c->cx->session) {  // a TLS handshake (handshake.cpp) or a PROXY header (proxy_accept.cpp)
       if (c->st == ConnState::Handshake) handshakeTimeout(c);
       return;
     }
@@ -406,7 +410,10 @@ void Engine::onStreamIo(Stream* c, int side, const TransportEvent& ev) {
         onConnect(c, ev.res);
       break;
     case TransportEvent::kPeerClosed:
-      onClientPoll(c, ev.res);
+      if (c->cx->pp_wait && side == kClientSide)
+        onProxyReadable(c, ev.res);
+      else
+        onClientPoll(c, ev.res);
       break;
     case TransportEvent::kDone:
       maybeFree(c);

@@ -112,6 +112,11 @@ class Engine {
   void handshakeTimeout(Stream* c);
   void handshakeFailed(Stream* c, const char* reason);
   bool serverTransport(Stream* c);
+  // accept-proxy (proxy_accept.cpp): the header before anything (TLS included); send-proxy.
+  void awaitProxyHeader(Stream* c, int fd, Session* session);
+  void onProxyReadable(Stream* c, int res);
+  void proxyHeaderDone(Stream* c);
+  void sendProxyHeader(Stream* c);
   void onConnect(Stream* c, int res);
   void onClientPoll(Stream* c, int res);
   void releaseLimits(Stream* c);

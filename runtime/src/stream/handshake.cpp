@@ -13,12 +13,16 @@
 #include "lbc/rt/http.h"
 #include "lbc/rt/txn.h"
 #include "log/sink.h"
+#include "net/proxy_header.h"
 #include "stream/engine.h"
 #include "stream/session.h"
 
 namespace lbc::rt {
 
 void fillTls(Txn& x, const Stream* c) {
+  const Proxied* pp = c->cx->pp.get();  // the PROXY header's TLVs (fc_pp_*)
+  x.pp_authority = pp ? std::string_view(pp->authority) : std::string_view();
+  x.pp_unique_id = pp ? std::string_view(pp->unique_id) : std::string_view();
   const TlsTransport* t = c->cx->tr.tls();
   x.ssl_bc = c->tr_server.isTls();
   x.ssl = t != nullptr;
@@ -80,7 +84,7 @@ void Engine::handshakeTimeout(Stream* c) {
     arm(c);
     return;
   }
-  handshakeFailed(c, "Timeout during SSL handshake");
+  handshakeFailed(c, c->cx->pp_wait ? kPrxTimeout : "Timeout during SSL handshake");
 }
 
 // The connection closes with no session; the log line is HAProxy 2.6's session_kill_embryonic.
@@ -88,10 +92,13 @@ void Engine::handshakeFailed(Stream* c, const char* reason) {
   const ProxySpec& fs = *c->cx->fe->spec;
   const std::string_view why = reason;
   // `option dontlognull` hides the connections that sent nothing (closed or reset).
-  const bool null_conn = why.find("during SSL handshake") != std::string_view::npos && why[0] == 'C';
+  // (HAProxy's CO_ER_SSL_EMPTY/ABORT and CO_ER_PRX_EMPTY/ABORT).
+  const bool null_conn = (why.find("during SSL handshake") != std::string_view::npos ||
+                          why.find("waiting for PROXY") != std::string_view::npos) &&
+                         why[0] == 'C';
   if (!fs.logs.empty() && !(null_conn && fs.dontlognull)) {
-    sockaddr_storage src{};
-    c->cx->tr.peerAddr(src);
+    c->cx->peerSrc();
+    const sockaddr_storage& src = c->cx->src;
     char ip[INET6_ADDRSTRLEN] = "";
     http::LogFields f;
     if (src.ss_family == AF_INET) {
@@ -136,12 +143,11 @@ bool Engine::serverTransport(Stream* c) {
   }
   if (!s->tls) {
     tr.useRaw();
-    return true;
-  }
-  if (!tr.useTls().setClient(*s->tls, s->spec->tls.sni)) {
+  } else if (!tr.useTls().setClient(*s->tls, s->spec->tls.sni)) {
     connectFailed(c, false);
     return false;
   }
+  if (s->spec->pp_opts) sendProxyHeader(c);
   return true;
 }
 

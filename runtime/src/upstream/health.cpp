@@ -1,5 +1,7 @@
 #include "upstream/health.h"
 
+#include "net/proxy_header.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <netinet/in.h>
 #include <pcre2.h>
@@ -61,6 +63,7 @@ struct HealthChecker::Check final : TransportUser {
   bool expired = false;  // the deadline passed: the pending operation was cancelled
   bool paused = false;   // the server is in maintenance: no checks (HAProxy's CHK_ST_PAUSED)
   uint32_t sent = 0, len = 0;
+  std::string out;              // what is sent once connected: a PROXY header (check-send-proxy), the request
   std::unique_ptr<char[]> buf;  // the response (bufsize bytes, as HAProxy's check buffer)
 };
 
@@ -122,10 +125,17 @@ HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& l
       c->t.setLoop(&loop_);
       c->t.setUser(c.get());
       c->srv = s.get();
+      // HAProxy: `check-send-proxy`, or the server's send-proxy* when the check goes to the
+      // server's own address and port; a check has no client, so the header is v1's UNKNOWN or
+      // v2's LOCAL.
+      const CheckSpec& cs = s->spec->check;
+      if (s->spec->check_send_proxy || (s->spec->pp_opts && !cs.port && !cs.has_addr))
+        buildProxyHeader(c->out, s->spec->pp_opts, ProxyHdrSource{});
       if (ps.httpchk.enabled) {
         c->http = &ps.httpchk;
         c->expects = expects;
         c->buf = std::make_unique<char[]>(bufsize_);
+        c->out += ps.httpchk.request;
       }
       // As HAProxy: a checked server starts up with health = rise, so its first failure takes
       // it down.
@@ -222,7 +232,7 @@ void HealthChecker::launch(Check& c, uint64_t now) {
 void HealthChecker::submit(Check& c) {
   // (The connect is launch's.)
   if (c.op == Check::Op::Send)
-    c.t.send(c.http->request.data() + c.sent, c.http->request.size() - c.sent);
+    c.t.send(c.out.data() + c.sent, c.out.size() - c.sent);
   else if (c.op == Check::Op::Recv)
     c.t.recvInto(c.buf.get() + c.len, bufsize_ - c.len);
   c.pending = true;
@@ -255,7 +265,7 @@ void HealthChecker::onConnect(Check& c, int res, uint64_t now) {
     complete(c, {CheckStatus::L4Con, 0, strerror(-res)}, now);
     return;
   }
-  if (!c.http) {
+  if (c.out.empty()) {
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
   }
@@ -274,7 +284,11 @@ void HealthChecker::onSend(Check& c, int res, uint64_t now) {
     return;
   }
   c.sent += uint32_t(res);
-  c.op = c.sent < c.http->request.size() ? Check::Op::Send : Check::Op::Recv;
+  if (c.sent == c.out.size() && !c.http) {  // a connect check's PROXY header is out
+    complete(c, {CheckStatus::L4Ok, 0, ""}, now);
+    return;
+  }
+  c.op = c.sent < c.out.size() ? Check::Op::Send : Check::Op::Recv;
   submit(c);
 }
 

@@ -554,6 +554,17 @@ FETCH(ssl_fc_is_resumed) {
   if (!t.ssl) return setNone(out), LBC_FETCH_NONE;
   return setInt(out, t.ssl_resumed ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK;
 }
+// The TLVs of the client's PROXY v2 header (accept-proxy); no sample without one.
+static int32_t ppStr(std::string_view v, lbc_smp* out) {
+  if (v.empty()) return setNone(out), LBC_FETCH_NONE;
+  return setStr(out, v), LBC_FETCH_OK;
+}
+FETCH(fc_pp_authority) {
+  return UNUSED_ARGS, ppStr(T(txn).pp_authority, out);
+}
+FETCH(fc_pp_unique_id) {
+  return UNUSED_ARGS, ppStr(T(txn).pp_unique_id, out);
+}
 FETCH(ssl_bc) {
   return UNUSED_ARGS, setInt(out, T(txn).ssl_bc ? 1 : 0, LBC_SMP_BOOL), LBC_FETCH_OK;
 }

@@ -57,11 +57,9 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
   EXPECT_EQ(
       messages(*c),
       "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
-      "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
       "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
       "16: 'store conn_cur' in a stick-table (only server affinity is kept) is not supported by 'lbc run' "
       "yet\n"
-      "17: server 's1': 'send-proxy' is not supported by 'lbc run' yet\n"
       "18: server 's2': an address without an absolute port (the client's destination port) is not "
       "supported by 'lbc run' yet\n");
 }

@@ -45,7 +45,8 @@ struct BindSpec {
   uint32_t backlog = 0;  // 0 = the frontend's maxconn, as HAProxy
   uint32_t maxconn = 0;  // 0 = no per-listener limit
   TlsBindSpec tls;
-  std::string name;  // `name` (the log's listener name when a handshake fails)
+  std::string name;           // `name` (the log's listener name when a handshake fails)
+  bool accept_proxy = false;  // a PROXY protocol header comes first (format 10)
 };
 
 // `server ... ssl` (format 8).
@@ -69,6 +70,20 @@ struct CheckSpec {
   Endpoint addr;  // `addr` check option
 };
 
+// A server's `send-proxy*` and `proxy-v2-options` (HAProxy's SRV_PP_* bits, ServerSpec::pp_opts).
+enum : uint16_t {
+  kPpV1 = 1 << 0,
+  kPpV2 = 1 << 1,
+  kPpV2Ssl = 1 << 2,
+  kPpV2SslCn = 1 << 3,
+  kPpV2SslCipher = 1 << 4,
+  kPpV2SslSigAlg = 1 << 5,
+  kPpV2SslKeyAlg = 1 << 6,
+  kPpV2Authority = 1 << 7,
+  kPpV2Crc32c = 1 << 8,
+  kPpV2UniqueId = 1 << 9,
+};
+
 struct ServerSpec {
   std::string where;  // "file:line" of the server line
   std::string name;
@@ -80,6 +95,8 @@ struct ServerSpec {
   CheckSpec check;
   std::string cookie;  // `cookie VALUE` (format 6): the persistence cookie's value for this server
   TlsServerSpec tls;
+  uint16_t pp_opts = 0;           // send-proxy*, proxy-v2-options: net/proxy_header.h's kPp* bits (format 10)
+  bool check_send_proxy = false;  // health checks send a PROXY header too (format 10)
 };
 
 // `option httpchk` with `http-check send` / `http-check expect` (format 6). The request is built

@@ -121,6 +121,7 @@ struct Txn {
   std::string_view ssl_alpn, ssl_protocol, ssl_cipher;  // ssl_fc_alpn/_protocol/_cipher
   bool ssl_resumed = false;                             // ssl_fc_is_resumed
   bool ssl_bc = false;                                  // ssl_bc: the server connection is TLS
+  std::string_view pp_authority, pp_unique_id;          // fc_pp_*: the PROXY header's TLVs (empty: none)
   uint32_t frontend = 0;                                // proxy index
   int32_t backend = LBC_BACKEND_NONE;                   // set once backend selection ran
 
