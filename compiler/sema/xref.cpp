@@ -196,7 +196,10 @@ void Sema::crossReference(ir::Program& prog) {
       for (uint32_t i = 0; i < prog.proxies.size(); ++i)
         if (prog.proxies[i].name == name && prog.proxies[i].table) idx = i;
     }
-    if (name.empty() && self != ir::kNone && self < states_.size() && states_[self]->table_seen) return;
+    if (name.empty() && self != ir::kNone && self < states_.size() && states_[self]->table_seen) {
+      out = self;
+      return;
+    }
     if (idx == ir::kNone || !prog.proxies[idx].table) {
       std::vector<std::string_view> names;
       for (const auto& px : prog.proxies)

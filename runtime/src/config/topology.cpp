@@ -9,7 +9,8 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 9;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them
+constexpr uint32_t kTopoVersion =
+    10;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: stick-table store
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -185,8 +186,12 @@ void fields(Ar& a, LogTargetSpec& l) {
       a(l.hostname);
 }
 template <typename Ar>
+void fields(Ar& a, StkStoreSpec& s) {
+  a(s.type), a(s.period_ms);
+}
+template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {
-  a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge);
+  a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge), a(t.store), a(t.sticky);
 }
 template <typename Ar>
 void fields(Ar& a, StickRuleSpec& r) {

@@ -13,6 +13,7 @@
 
 #include "core/timer_wheel.h"
 #include "net/any_transport.h"
+#include "state/trackers.h"
 #include "upstream/live.h"
 
 namespace lbc::rt {
@@ -81,6 +82,7 @@ struct Connection {
   uint64_t act = 0;       // last activity of the client (ms)
   bool counted = false;   // holds global/frontend/listener slots
   bool watching = false;  // a poll for the client's close is pending (abort_on_close.cpp)
+  StkSet counters;        // tracked by `tcp-request connection|session` rules (the session's)
 };
 
 struct alignas(16) Stream {
