@@ -83,7 +83,7 @@ def exchange(port, path="/", src=None, conn=None):
     return int(data[9:12]), body.decode()
 
 
-def both(config, scenario, servers):
+def both(config, scenario, servers, head=HEAD):
     """{label: scenario(ports, dir)} for haproxy and lbc serving `config`."""
     if not os.path.exists(HAPROXY):
         raise AssertionError("%s is needed for this comparison" % HAPROXY)
@@ -92,7 +92,7 @@ def both(config, scenario, servers):
         d = tempfile.mkdtemp(prefix="lbc-stk-")
         ports = {"fe": free_port(), "dir": d}
         ports.update({s.name: s.port for s in servers})
-        p = Proxy(cmd, (HEAD + config).format(**ports), ports["fe"])
+        p = Proxy(cmd, (head + config).format(**ports), ports["fe"])
         try:
             wait_for(lambda: cli(d, "show table\n", timeout=1).startswith("#") or False, 20, "the stats socket")
             got[label] = scenario(ports, d)
@@ -217,6 +217,56 @@ backend app
     got = both(cfg, scenario, [HttpBackend("a")])
     # (the readiness probe's empty connection counts too: one request and one error, as a 400)
     assert got["ex"][4][1].startswith("cur=1 req=6 rate=6 err=2 "), got
+
+
+@test
+def two_threads_count_exactly():
+    # nbthread 2: connections land on both threads, which count on the same entries.
+    cfg = """
+frontend web
+    bind 127.0.0.1:{fe}
+    mode http
+    stick-table type string len 16 size 100 expire 60s store http_req_cnt,conn_cnt,conn_cur,gpc0
+    http-request track-sc0 req.hdr(x-k)
+    http-request sc-inc-gpc0(0)
+    default_backend app
+backend app
+    mode http
+    server a 127.0.0.1:{a}
+"""
+
+    def worker(fe, key, n, errors):
+        try:
+            for _ in range(n):
+                s = socket.create_connection(("127.0.0.1", fe), timeout=10)
+                s.sendall(("GET / HTTP/1.1\r\nhost: t\r\nx-k: %s\r\nconnection: close\r\n\r\n" % key).encode())
+                data = b""
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    data += d
+                s.close()
+                if not data.startswith(b"HTTP/1.1 200"):
+                    errors.append(data[:40])
+        except OSError as e:
+            errors.append(e)
+
+    def scenario(ports, d):
+        import threading
+        errors = []
+        ts = [threading.Thread(target=worker, args=(ports["fe"], "k%d" % (i % 2), 40, errors)) for i in range(6)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        assert not errors, errors[:3]
+        wait_for(lambda: "conn_cur=1" not in cli(d, "show table web\n"), 10, "every stream ended")
+        return table_view(cli(d, "show table web\n"))
+
+    got = both(cfg, scenario, [HttpBackend("a")], head=HEAD.replace("global\n", "global\n    nbthread 2\n"))
+    assert got[1].endswith("key=k0 use=0 exp=<live> gpc0=120 conn_cnt=120 conn_cur=0 http_req_cnt=120"), got
+    assert got[2].endswith("key=k1 use=0 exp=<live> gpc0=120 conn_cnt=120 conn_cur=0 http_req_cnt=120"), got
 
 
 @test
