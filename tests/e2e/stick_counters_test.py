@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Backend, Proxy, free_port, run_tests, wait_for  # noqa: E402
+from harness import Backend, Proxy, Server, free_port, run_tests, serve, wait_for  # noqa: E402
 from http_tcp_rules_test import HttpBackend  # noqa: E402
 
 ARGS = None
@@ -217,6 +217,43 @@ backend app
     got = both(cfg, scenario, [HttpBackend("a")])
     # (the readiness probe's empty connection counts too: one request and one error, as a 400)
     assert got["ex"][4][1].startswith("cur=1 req=6 rate=6 err=2 "), got
+
+
+def tx_status_from_path(c):
+    """Answers with the status the path names (/404 -> 404), 200 otherwise."""
+    code = int(c.req.path[1:]) if c.req.path[1:].isdigit() else 200
+    c.send(b"HTTP/1.1 %d X\r\ncontent-length: 0\r\n\r\n" % code)
+
+
+@test
+def server_errors_and_response_trackers():
+    # 4xx answers of the server are errors (http_err_*), 5xx other than 501/505 failures
+    # (http_fail_*); an http-response tracker counts the request and its answer.
+    cfg = """
+frontend web
+    bind 127.0.0.1:{fe}
+    mode http
+    stick-table type ip size 100 expire 60s store http_req_cnt,http_err_cnt,http_err_rate(10s),http_fail_cnt,http_fail_rate(10s)
+    http-request track-sc0 src
+    http-response track-sc1 src table resp
+    default_backend app
+backend resp
+    stick-table type ip size 100 expire 60s store http_req_cnt,http_err_cnt,http_fail_cnt,conn_cnt
+backend app
+    mode http
+    server a 127.0.0.1:{a}
+"""
+
+    def scenario(ports, d):
+        fe = ports["fe"]
+        out = {"codes": [status_of(fe, "/%d" % c) for c in (200, 404, 400, 500, 501, 503, 505, 302)]}
+        out["web"] = table_view(cli(d, "show table web\n"))
+        out["resp"] = table_view(cli(d, "show table resp\n"))
+        return out
+
+    got = both(cfg, scenario, [Server("a", [serve(tx_status_from_path)])])
+    assert got["web"][1].endswith("http_req_cnt=8 http_err_cnt=2 http_err_rate(10000)=2 http_fail_cnt=2 "
+                                  "http_fail_rate(10000)=2"), got
 
 
 @test
