@@ -154,7 +154,8 @@ def gpc0_blacklist_and_set_table():
 frontend web
     bind 127.0.0.1:{fe}
     mode http
-    stick-table type ip size 100 expire 60s store gpc0,gpc0_rate(10s),gpt0
+    stick-table type ip size 100 expire 60s store gpc0,gpc0_rate(10s),gpt0,conn_cnt
+    http-request return status 200 content-type text/plain lf-string "inc=%[src_inc_gpc0] inc=%[src_inc_gpc0] clr=%[src_clr_gpc0] get=%[src_get_gpc0] updt=%[src_updt_conn_cnt] rate=%[src_gpc0_rate] n=%[sc0_conn_cnt] t=%[sc0_tracked]" if {{ path /src }}
     http-request track-sc0 src
     http-request deny if {{ sc_get_gpc0(0) gt 0 }}
     http-request deny deny_status 401 if {{ src_get_gpt0 eq 7 }}
@@ -168,7 +169,8 @@ backend app
 
     def scenario(ports, d):
         fe = ports["fe"]
-        out = {"codes": [status_of(fe, p) for p in ("/ok", "/tag", "/bad", "/ok", "/ok")]}
+        out = {"src": exchange(fe, "/src", src="127.0.0.3")}
+        out["codes"] = [status_of(fe, p) for p in ("/ok", "/tag", "/bad", "/ok", "/ok")]
         out["t1"] = table_view(cli(d, "show table web\n"))
         out["clear"] = cli(d, "clear table web key 127.0.0.1\n")
         out["after_clear"] = status_of(fe, "/ok")
@@ -184,6 +186,7 @@ backend app
 
     got = both(cfg, scenario, [HttpBackend("a")])
     assert got["codes"] == [200, 200, 200, 403, 403] and got["after_clear"] == 200 and got["after_set"] == 401, got
+    assert got["src"] == (200, "inc=1 inc=2 clr=2 get=0 updt=1 rate=2 n= t=0"), got
 
 
 @test
