@@ -183,7 +183,24 @@ class RuleGen {
         llvm::Value* smp = fg_.local(g_.smp_ty, "track.key");
         fg_.sample(ta.key, smp);
         errorIfFailed(fnCall("lbc_act_track_sc", {txn, b_.getInt32(ta.slot), smp, g_.bytes(ta.table),
-                                                  b_.getInt64(ta.table.size())}));
+                                                  b_.getInt64(ta.table.size()),
+                                                  b_.getInt32(static_cast<int32_t>(ta.table_proxy))}));
+        break;
+      }
+      case ActionId::sc_inc_gpc0:
+      case ActionId::sc_inc_gpc1:
+      case ActionId::sc_set_gpt0: {
+        const auto& ca = std::get<ir::CounterArgs>(r.args);
+        const int32_t op = r.action == ActionId::sc_inc_gpc0   ? LBC_SC_INC_GPC0
+                           : r.action == ActionId::sc_inc_gpc1 ? LBC_SC_INC_GPC1
+                                                               : LBC_SC_SET_GPT0;
+        llvm::Value* smp = llvm::ConstantPointerNull::get(g_.ptr);
+        if (ca.expr) {
+          smp = fg_.local(g_.smp_ty, "gpt.smp");
+          fg_.sample(*ca.expr, smp);
+        }
+        fnCall("lbc_act_sc_counter",
+               {txn, b_.getInt32(op), b_.getInt32(ca.slot), b_.getInt64(ca.value), smp});
         break;
       }
       case ActionId::set_status: {

@@ -1,5 +1,6 @@
 #include "driver/supported.h"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 
@@ -142,15 +143,6 @@ class ServingCheck {
   }
 
   void rules(const ir::Proxy& p) {
-    for (const auto& r : p.rules) {
-      if (r.set == ir::RuleSet::HttpReq || r.set == ir::RuleSet::HttpRes ||
-          r.set == ir::RuleSet::HttpAfterRes)
-        continue;  // (ignored in TCP proxies)
-      // Sticky counters need counter storage in the stick tables, which the runtime does not keep.
-      if (std::holds_alternative<ir::TrackArgs>(r.args))
-        refuse(r.loc,
-               "'" + std::string(ir::ruleSetName(r.set)) + " " + r.action_name + "' (sticky counters)");
-    }
     for (const auto& s : p.stick_rules) {
       const ir::Proxy* tp = s.table.empty()                        ? &p
                             : s.table_proxy < prog_.proxies.size() ? &prog_.proxies[s.table_proxy]
@@ -161,8 +153,16 @@ class ServingCheck {
   }
 
   void table(const ir::StickTable& t) {
-    if (!t.store.empty())
-      refuse(t.loc, "'store " + t.store.front() + "' in a stick-table (only server affinity is kept)");
+    // Stored and counted by the runtime (state/, stream/counters.cpp); the others are not counted.
+    static const char* const kCounted[] = {
+        "server_id",     "gpt0",         "gpc0",          "gpc0_rate",     "gpc1",          "gpc1_rate",
+        "conn_cnt",      "conn_cur",     "conn_rate",     "sess_cnt",      "sess_rate",     "http_req_cnt",
+        "http_req_rate", "http_err_cnt", "http_err_rate", "http_fail_cnt", "http_fail_rate"};
+    for (const std::string& d : t.store) {
+      std::string base = d.substr(0, d.find('('));
+      if (std::find(std::begin(kCounted), std::end(kCounted), base) == std::end(kCounted))
+        refuse(t.loc, "'store " + base + "' in a stick-table");
+    }
     if (!t.peers.empty()) refuse(t.loc, "'peers' in a stick-table");
   }
 

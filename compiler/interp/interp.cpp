@@ -281,7 +281,22 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     case A::track_sc2: {
       const auto& a = std::get<ir::TrackArgs>(r.args);
       if (sample(t, a.key, v) != LBC_FETCH_OK) v = lbc_smp{};
-      return done(lbc_act_track_sc(x, a.slot, &v, a.table.data(), a.table.size()));
+      return done(lbc_act_track_sc(x, a.slot, &v, a.table.data(), a.table.size(),
+                                   static_cast<int32_t>(a.table_proxy)));
+    }
+    case A::sc_inc_gpc0:
+    case A::sc_inc_gpc1:
+    case A::sc_set_gpt0: {
+      const auto& a = std::get<ir::CounterArgs>(r.args);
+      const int32_t op = r.action == A::sc_inc_gpc0   ? LBC_SC_INC_GPC0
+                         : r.action == A::sc_inc_gpc1 ? LBC_SC_INC_GPC1
+                                                      : LBC_SC_SET_GPT0;
+      const lbc_smp* e = nullptr;
+      if (a.expr) {
+        if (sample(t, *a.expr, v) != LBC_FETCH_OK) v = lbc_smp{};
+        e = &v;
+      }
+      return done(lbc_act_sc_counter(x, op, a.slot, a.value, e));
     }
     case A::set_status: {
       const auto& a = std::get<ir::StatusArgs>(r.args);

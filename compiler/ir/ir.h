@@ -192,12 +192,18 @@ struct TrackArgs {
   SourceLoc table_loc;
   uint32_t table_proxy = kNone;
 };
+// sc-inc-gpc0(N), sc-inc-gpc1(N), sc-set-gpt0(N) <int>|<expr>.
+struct CounterArgs {
+  int slot = 0;
+  int64_t value = 0;
+  std::optional<SampleExpr> expr;  // sc-set-gpt0's expression (else `value`)
+};
 struct StatusArgs {
   int status = 0;
   std::string reason;
 };
 using RuleArgs = std::variant<std::monostate, HeaderArgs, FormatArgs, RedirectArgs, ReturnArgs, VarArgs,
-                              TrackArgs, StatusArgs>;
+                              TrackArgs, StatusArgs, CounterArgs>;
 
 struct Rule {
   SourceLoc loc;

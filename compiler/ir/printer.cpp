@@ -203,6 +203,8 @@ class Printer {
           } else if constexpr (std::is_same_v<T, TrackArgs>) {
             out_ << " key " << sample(a.key) << " table "
                  << (a.table_proxy == kNone ? "?" : all[a.table_proxy].name);
+          } else if constexpr (std::is_same_v<T, CounterArgs>) {
+            out_ << " sc" << a.slot << " " << (a.expr ? sample(*a.expr) : std::to_string(a.value));
           } else if constexpr (std::is_same_v<T, StatusArgs>) {
             out_ << " " << a.status;
             if (!a.reason.empty()) out_ << " reason " << quote(a.reason);

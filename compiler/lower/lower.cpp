@@ -141,7 +141,7 @@ class Lowering {
     out.persist = p.persist;
     logs(p, out);
     rules(p, self, out);
-    if (p.table) table(*p.table, out.table);
+    if (p.table) table(*p.table, self, out.table);
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
     httpCheck(p, out);
@@ -213,13 +213,29 @@ class Lowering {
     }
   }
 
-  void table(const ir::StickTable& t, rt::StickTableSpec& out) {
+  void table(const ir::StickTable& t, uint32_t self, rt::StickTableSpec& out) {
     out.present = true;
+    // A table `stick` rules use stores the server's id and name, as HAProxy adds server_id and
+    // server_key to it.
+    for (const ir::Proxy& p : prog_.proxies)
+      for (const ir::StickRule& r : p.stick_rules) out.sticky |= r.table_proxy == self;
     out.type = static_cast<rt::StickKeyType>(t.type);
     out.key_len = t.key_len;
     out.size = t.size;
     out.expire_ms = t.expire_ms.value_or(0);
     out.nopurge = t.nopurge;
+    for (const std::string& d : t.store) {
+      // sema checked the names and periods; what the runtime does not store is refused by the
+      // supported-check (compiler/driver/supported.cpp).
+      rt::StkStoreSpec st;
+      size_t open = d.find('(');
+      if (!rt::stkDataFromName(std::string_view(d).substr(0, open), st.type)) continue;
+      uint64_t ms = 0;
+      if (open != std::string::npos && d.back() == ')' &&
+          sema::parseDuration(std::string_view(d).substr(open + 1, d.size() - open - 2), ms).empty())
+        st.period_ms = static_cast<uint32_t>(ms);
+      out.store.push_back(st);
+    }
     if (t.size == 0) diags_.error(t.loc, "stick-table: 'size' must be greater than 0");
   }
 

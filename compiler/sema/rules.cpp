@@ -42,6 +42,10 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
                     "': HAProxy knows it, lbc does not support it yet");
     return false;
   }
+  if (a->prefix && paren.empty() && name.starts_with("sc-")) {
+    s.error(aw, "'" + name + "' expects a stick counter ID: '" + name + "(<sc-id>)'");
+    return false;
+  }
   stdlib::noteUse(*a);
   if (a->prefix && paren.empty()) {
     s.error(aw, "'" + name + "' expects a variable name: '" + name + "(<scope>.<name>)'");
@@ -174,6 +178,31 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       i += 2;
     }
     r.args = std::move(t);
+    return done();
+  }
+  if (n == "sc-inc-gpc0" || n == "sc-inc-gpc1" || n == "sc-set-gpt0") {
+    ir::CounterArgs c;
+    std::string id = paren.size() >= 2 && paren.back() == ')' ? paren.substr(1, paren.size() - 2) : "";
+    int64_t slot = -1;
+    if (id.empty() || !sema::parseInt(id, slot, 0, 2).empty()) {
+      s.error(aw, "invalid stick table track ID '" + id + "' in '" + aw.text + "': the max allowed ID is 2");
+      return false;
+    }
+    c.slot = static_cast<int>(slot);
+    if (n == "sc-set-gpt0") {
+      if (!need(1, "an integer or a sample expression")) return false;
+      const std::string& v = w[i].text;
+      size_t d = !v.empty() && (v[0] == '-' || v[0] == '+') ? 1 : 0;
+      if (d < v.size() && v.find_first_not_of("0123456789", d) == std::string::npos) {
+        if (!s.integer(w[i], c.value, INT64_MIN / 2, INT64_MAX / 2)) return false;
+      } else {
+        auto e = s.sample(w[i], &phase);
+        if (!e) return false;
+        c.expr = std::move(*e);
+      }
+      ++i;
+    }
+    r.args = std::move(c);
     return done();
   }
   if (n == "redirect") {

@@ -359,6 +359,18 @@ std::optional<ir::SampleExpr> Sema::resolveSample(const front::SampleAst& ast_re
     return std::nullopt;
   }
   if (!checkArgs(*this, f, fi->args, "sample fetch", e.args)) return std::nullopt;
+  // src_*([table]) and table_cnt/table_avl([table]) without a table use the current proxy's, as
+  // HAProxy fills the argument in at parse time (sc_*'s table defaults to the tracked one).
+  if ((fi->name.starts_with("src_") || fi->name.starts_with("table_")) && cur_) {
+    std::vector<ArgSpec> spec = parseSignature(fi->args);
+    if (!spec.empty() && spec.back().type == "table" && e.args.size() < spec.size()) {
+      ir::Arg t;
+      t.str = cur_->name;
+      t.loc = f.name.loc;
+      while (e.args.size() + 1 < spec.size()) e.args.push_back(ir::Arg{});
+      e.args.push_back(std::move(t));
+    }
+  }
   if (fi->name == "var" && !e.args.empty()) {
     const std::string& v = e.args[0].str;
     size_t dot = v.find('.');

@@ -35,6 +35,78 @@ bool keyFitsTable(stdlib::SmpType t, ir::StickTable::Type tt) {
   return true;
 }
 
+// The index of the `table` argument in a registry signature ("integer[,table]" -> 1), or -1.
+int tableArg(std::string_view sig) {
+  int n = 0;
+  for (size_t i = 0; i < sig.size(); ++i) {
+    if (sig.compare(i, 5, "table") == 0) return n;
+    if (sig[i] == ',') ++n;
+  }
+  return -1;
+}
+
+// Every `table` argument of the fetches and converters of a proxy (sc_*, src_*, table_*,
+// in_table) names a proxy with a stick-table, as HAProxy checks when it resolves them.
+class TableArgs {
+ public:
+  TableArgs(const ir::Program& p, front::DiagEngine& d) : prog_(p), d_(d) {}
+
+  void proxy(const ir::Proxy& px) {
+    for (const ir::Acl& a : px.acls)
+      for (const ir::AclTerm& t : a.terms) sample(t.expr);
+    for (const ir::Rule& r : px.rules) {
+      std::visit(
+          [&](const auto& a) {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, ir::HeaderArgs> || std::is_same_v<T, ir::FormatArgs>)
+              format(a.value);
+            else if constexpr (std::is_same_v<T, ir::RedirectArgs>)
+              format(a.target);
+            else if constexpr (std::is_same_v<T, ir::VarArgs>)
+              sample(a.expr);
+            else if constexpr (std::is_same_v<T, ir::TrackArgs>)
+              sample(a.key);
+            else if constexpr (std::is_same_v<T, ir::CounterArgs>) {
+              if (a.expr) sample(*a.expr);
+            } else if constexpr (std::is_same_v<T, ir::ReturnArgs>) {
+              format(a.lf);
+              for (const auto& [n, v] : a.headers) format(v);
+            }
+          },
+          r.args);
+    }
+    for (const ir::StickRule& s : px.stick_rules) sample(s.expr);
+  }
+
+ private:
+  void format(const ir::LogFormat& lf) {
+    for (const auto& it : lf.items)
+      if (it.sample) sample(*it.sample);
+  }
+  void sample(const ir::SampleExpr& e) {
+    check("sample fetch", e.fetch_name, stdlib::fetch(e.fetch).args, e.args, e.loc);
+    for (const ir::Converter& c : e.convs)
+      check("converter", c.name, stdlib::converter(c.id).args, c.args, c.loc);
+  }
+  void check(const char* what, const std::string& name, std::string_view sig,
+             const std::vector<ir::Arg>& args, SourceLoc at) {
+    const int i = tableArg(sig);
+    if (i < 0 || size_t(i) >= args.size() || args[size_t(i)].str.empty()) return;
+    const ir::Arg& a = args[size_t(i)];
+    std::vector<std::string_view> names;
+    for (const ir::Proxy& p : prog_.proxies) {
+      if (p.name == a.str && p.table) return;
+      if (p.table) names.push_back(p.name);
+    }
+    d_.error(a.loc.valid() ? a.loc : at, std::string(what) + " '" + name + "': stick-table '" + a.str +
+                                             "' not found: no proxy of that name declares a 'stick-table'" +
+                                             front::didYouMean(a.str, names));
+  }
+
+  const ir::Program& prog_;
+  front::DiagEngine& d_;
+};
+
 }  // namespace
 
 void Sema::checkProxy(ir::Proxy& p, ProxyState& st) {
@@ -196,7 +268,10 @@ void Sema::crossReference(ir::Program& prog) {
       for (uint32_t i = 0; i < prog.proxies.size(); ++i)
         if (prog.proxies[i].name == name && prog.proxies[i].table) idx = i;
     }
-    if (name.empty() && self != ir::kNone && self < states_.size() && states_[self]->table_seen) return;
+    if (name.empty() && self != ir::kNone && self < states_.size() && states_[self]->table_seen) {
+      out = self;
+      return;
+    }
     if (idx == ir::kNone || !prog.proxies[idx].table) {
       std::vector<std::string_view> names;
       for (const auto& px : prog.proxies)
@@ -235,6 +310,8 @@ void Sema::crossReference(ir::Program& prog) {
         resolveTable(p, t->table, t->table_loc.valid() ? t->table_loc : r.loc, t->table_proxy, t->key.type);
     }
   }
+  TableArgs tables(prog, diags_);
+  for (const auto& p : prog.proxies) tables.proxy(p);
   // Lint after errors would mostly repeat them ("never used" because the reference was wrong).
   if (!opts_.lint || dynamic_routing || diags_.errorCount() > 0) return;
   for (uint32_t i = 0; i < prog.proxies.size(); ++i) {

@@ -116,17 +116,17 @@ def unsupported_configurations_are_refused():
         ("""\
             listen l
                 bind 127.0.0.1:1
-                stick-table type ip size 1k store conn_cur
+                stick-table type ip size 1k store conn_cur,bytes_in_cnt
                 stick on src
                 server s 127.0.0.1:1
-            """, "'store conn_cur' in a stick-table"),
+            """, "'store bytes_in_cnt' in a stick-table"),
         ("""\
             listen l
                 bind 127.0.0.1:1
-                stick-table type ip size 1k
+                stick-table type ip size 1k store gpc(3)
                 tcp-request connection track-sc0 src
                 server s 127.0.0.1:1
-            """, "(sticky counters)"),
+            """, "'store gpc' in a stick-table"),
     ]
     for body, needle in cases:
         p = Proxy(ENV.proxy, head() + dedent(body), expect_fail=True)

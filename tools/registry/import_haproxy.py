@@ -91,6 +91,37 @@ SUPPORTED_FETCHES = {
     'ssl_fc_alpn', 'ssl_fc_protocol', 'ssl_fc_cipher', 'ssl_fc_is_resumed', 'ssl_bc',
 }
 
+# Sticky counters (runtime/src/state, stdlib/src/rt/stk.cpp; lbc/abi_stk.h lists what each does).
+SUPPORTED_FETCHES |= {
+    'sc_bytes_in_rate', 'sc0_bytes_in_rate', 'sc1_bytes_in_rate', 'sc2_bytes_in_rate',
+    'src_bytes_in_rate', 'sc_bytes_out_rate', 'sc0_bytes_out_rate', 'sc1_bytes_out_rate',
+    'sc2_bytes_out_rate', 'src_bytes_out_rate', 'sc_clr_gpc0', 'sc0_clr_gpc0', 'sc1_clr_gpc0',
+    'sc2_clr_gpc0', 'src_clr_gpc0', 'sc_clr_gpc1', 'sc0_clr_gpc1', 'sc1_clr_gpc1', 'sc2_clr_gpc1',
+    'src_clr_gpc1', 'sc_conn_cnt', 'sc0_conn_cnt', 'sc1_conn_cnt', 'sc2_conn_cnt', 'src_conn_cnt',
+    'sc_conn_cur', 'sc0_conn_cur', 'sc1_conn_cur', 'sc2_conn_cur', 'src_conn_cur', 'sc_conn_rate',
+    'sc0_conn_rate', 'sc1_conn_rate', 'sc2_conn_rate', 'src_conn_rate', 'sc_get_gpc0', 'sc0_get_gpc0',
+    'sc1_get_gpc0', 'sc2_get_gpc0', 'src_get_gpc0', 'sc_get_gpc1', 'sc0_get_gpc1', 'sc1_get_gpc1',
+    'sc2_get_gpc1', 'src_get_gpc1', 'sc_get_gpt0', 'sc0_get_gpt0', 'sc1_get_gpt0', 'sc2_get_gpt0',
+    'src_get_gpt0', 'sc_gpc0_rate', 'sc0_gpc0_rate', 'sc1_gpc0_rate', 'sc2_gpc0_rate', 'src_gpc0_rate',
+    'sc_gpc1_rate', 'sc0_gpc1_rate', 'sc1_gpc1_rate', 'sc2_gpc1_rate', 'src_gpc1_rate',
+    'sc_http_err_cnt', 'sc0_http_err_cnt', 'sc1_http_err_cnt', 'sc2_http_err_cnt', 'src_http_err_cnt',
+    'sc_http_err_rate', 'sc0_http_err_rate', 'sc1_http_err_rate', 'sc2_http_err_rate',
+    'src_http_err_rate', 'sc_http_fail_cnt', 'sc0_http_fail_cnt', 'sc1_http_fail_cnt',
+    'sc2_http_fail_cnt', 'src_http_fail_cnt', 'sc_http_fail_rate', 'sc0_http_fail_rate',
+    'sc1_http_fail_rate', 'sc2_http_fail_rate', 'src_http_fail_rate', 'sc_http_req_cnt',
+    'sc0_http_req_cnt', 'sc1_http_req_cnt', 'sc2_http_req_cnt', 'src_http_req_cnt', 'sc_http_req_rate',
+    'sc0_http_req_rate', 'sc1_http_req_rate', 'sc2_http_req_rate', 'src_http_req_rate', 'sc_inc_gpc0',
+    'sc0_inc_gpc0', 'sc1_inc_gpc0', 'sc2_inc_gpc0', 'src_inc_gpc0', 'sc_inc_gpc1', 'sc0_inc_gpc1',
+    'sc1_inc_gpc1', 'sc2_inc_gpc1', 'src_inc_gpc1', 'sc_kbytes_in', 'sc0_kbytes_in', 'sc1_kbytes_in',
+    'sc2_kbytes_in', 'src_kbytes_in', 'sc_kbytes_out', 'sc0_kbytes_out', 'sc1_kbytes_out',
+    'sc2_kbytes_out', 'src_kbytes_out', 'sc_sess_cnt', 'sc0_sess_cnt', 'sc1_sess_cnt', 'sc2_sess_cnt',
+    'src_sess_cnt', 'sc_sess_rate', 'sc0_sess_rate', 'sc1_sess_rate', 'sc2_sess_rate', 'src_sess_rate',
+    'sc_tracked', 'sc0_tracked', 'sc1_tracked', 'sc2_tracked', 'sc_trackers', 'sc0_trackers',
+    'sc1_trackers', 'sc2_trackers', 'src_updt_conn_cnt', 'table_cnt', 'table_avl',
+}
+# src_*/table_* take the current proxy's table when none is named (HAProxy's manual: [<table>]).
+OPTIONAL_TABLE_FETCHES = {n for n in SUPPORTED_FETCHES if n.startswith(('src_', 'table_'))}
+
 SUPPORTED_CONVERTERS = {
     'lower', 'upper', 'regsub', 'field', 'word', 'bytes', 'length', 'hex',
     'base64', 'ipmask', 'map', 'map_str', 'map_beg', 'map_end', 'map_sub',
@@ -99,11 +130,19 @@ SUPPORTED_CONVERTERS = {
     'sha1', 'sha2', 'digest', 'hmac', 'xxh32', 'xxh64', 'be2dec', 'be2hex',
 }
 
+SUPPORTED_CONVERTERS |= {
+    'table_bytes_in_rate', 'table_bytes_out_rate', 'table_conn_cnt', 'table_conn_cur',
+    'table_conn_rate', 'table_gpc0', 'table_gpc0_rate', 'table_gpc1', 'table_gpc1_rate', 'table_gpt0',
+    'table_http_err_cnt', 'table_http_err_rate', 'table_http_fail_cnt', 'table_http_fail_rate',
+    'table_http_req_cnt', 'table_http_req_rate', 'table_kbytes_in', 'table_kbytes_out',
+    'table_server_id', 'table_sess_cnt', 'table_sess_rate', 'table_trackers', 'in_table',
+}
+
 SUPPORTED_ACTIONS = {
     'accept', 'reject', 'track-sc0', 'track-sc1', 'track-sc2', 'set-header',
     'add-header', 'del-header', 'replace-header', 'replace-value', 'set-path',
     'set-uri', 'set-query', 'set-var', 'redirect', 'deny', 'return', 'allow',
-    'set-status',
+    'set-status', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-set-gpt0',
 }
 
 # ---------------------------------------------------------------------------
@@ -1053,6 +1092,8 @@ def build_fetches(dump, manual, log):
     for name, args, typ, usage in dump.fetches:
         status = 'Supported' if name in SUPPORTED_FETCHES else 'Unsupported'
         counts[status] += 1
+        if name in OPTIONAL_TABLE_FETCHES and args.endswith('table') and '[' not in args:
+            args = args[:-len('table')] + '[table]' if args == 'table' else args[:-len(',table')] + '[,table]'
         doc = docs.get(name)
         m = re.match(r'^sc\d_(.*)$', name)
         if doc is None and m:

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lbc/abi_stk.h"
+
 /* ABI changelog (bump LBC_ABI_VERSION on every incompatible change, and add a line here):
  *   1  lbc_program with magic, abi_version and the encoded topology.
  *   2  proxy names and caps, init/fini, and the hook entry points (LBC_HOOKS).
@@ -345,15 +347,21 @@ enum {
   X(lbc_act_reply_header,                                                                           \
     "ippl"                                                                                          \
     "p")                                                                                            \
-  /* track-scN: (txn, slot, key sample, table name, len; len 0 = the proxy's own table). */         \
+  /* track-scN: (txn, slot, key sample, table name, len (0: the proxy's own table), the table's     \
+   * proxy index). */                                                                               \
   X(lbc_act_track_sc,                                                                               \
     "ipi"                                                                                           \
     "p"                                                                                             \
-    "pl")                                                                                           \
+    "pli")                                                                                          \
   /* set-status: (txn, status, reason, rlen). */                                                    \
   X(lbc_act_set_status,                                                                             \
     "ipi"                                                                                           \
-    "pl")
+    "pl")                                                                                           \
+  /* sc-inc-gpc0/1(slot), sc-set-gpt0(slot) value|expr: (txn, LBC_SC_*, slot, value, expr sample    \
+   * or null). */                                                                                   \
+  X(lbc_act_sc_counter,                                                                             \
+    "ipi"                                                                                           \
+    "ilp")
 
 /* Sample fetches: int32_t lbc_fetch_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs,
  * lbc_smp* out), signature "ippip". <Id> is the registry id (stdlib/registry/fetches.def).
@@ -416,7 +424,8 @@ enum {
   X(req_rdp_cookie)        \
   X(rdp_cookie_cnt)        \
   X(req_rdp_cookie_cnt)    \
-  X(wait_end)
+  X(wait_end)              \
+  LBC_ABI_STK_FETCHES(X)
 
 /* Converters: int32_t lbc_conv_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs, lbc_smp* smp),
  * signature "ippip". The input is *smp (any type: the converter casts it to its input type);
@@ -482,7 +491,8 @@ enum {
   X(wt6)                 \
   X(xor_)                \
   X(xxh32)               \
-  X(xxh64)
+  X(xxh64)               \
+  LBC_ABI_STK_CONVS(X)
 
 #define LBC_ABI_FETCH_SIG "ippip"
 #define LBC_ABI_CONV_SIG "ippip"
@@ -532,8 +542,11 @@ int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int3
 int32_t lbc_act_reply(lbc_txn* txn, int32_t status, const char* content_type, uint64_t ctlen,
                       int32_t body_kind, const lbc_smp* body);
 int32_t lbc_act_reply_header(lbc_txn* txn, const char* name, uint64_t nlen, const lbc_smp* value);
-int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen);
+int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen,
+                         int32_t table_proxy);
 int32_t lbc_act_set_status(lbc_txn* txn, int32_t status, const char* reason, uint64_t rlen);
+enum { LBC_SC_INC_GPC0 = 0, LBC_SC_INC_GPC1 = 1, LBC_SC_SET_GPT0 = 2 };
+int32_t lbc_act_sc_counter(lbc_txn* txn, int32_t op, int32_t slot, int64_t value, const lbc_smp* expr);
 
 #define LBC_DECLARE_FETCH(Id) \
   int32_t lbc_fetch_##Id(lbc_txn* txn, const lbc_arg* args, uint32_t nargs, lbc_smp* out);

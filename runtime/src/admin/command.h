@@ -30,6 +30,8 @@ struct CliContext {
 // X(id, words, level, help): `words` are the leading words that select the command ("show stat");
 // an empty help line keeps the command out of `help` (HAProxy lists every keyword it knows).
 #define LBC_CLI_COMMANDS(X)                                                                                  \
+  X(clear_table, "clear table", User,                                                                        \
+    "clear table <table> [<filter>]*         : remove an entry from a table (filter: data/key)")             \
   X(disable_server, "disable server", Admin,                                                                 \
     "disable server (DEPRECATED)             : disable a server for maintenance (use 'set server' instead)") \
   X(enable_server, "enable server", Admin,                                                                   \
@@ -38,6 +40,8 @@ struct CliContext {
     "get weight <bk>/<srv>                   : report a server's current weight")                            \
   X(set_server, "set server", Admin,                                                                         \
     "set server <bk>/<srv> [opts]            : change a server's state, weight, address or ssl")             \
+  X(set_table, "set table", User,                                                                            \
+    "set table <table> key <k> [data.* <v>]* : update or create a table entry's data")                       \
   X(set_weight, "set weight", Admin,                                                                         \
     "set weight <bk>/<srv>  (DEPRECATED)     : change a server's weight (use 'set server' instead)")         \
   X(show_backend, "show backend", User,                                                                      \

@@ -10,8 +10,8 @@ namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
-// server's no-tls-tickets; 11: PROXY protocol
-constexpr uint32_t kTopoVersion = 11;
+// server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters)
+constexpr uint32_t kTopoVersion = 12;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -188,8 +188,12 @@ void fields(Ar& a, LogTargetSpec& l) {
       a(l.hostname);
 }
 template <typename Ar>
+void fields(Ar& a, StkStoreSpec& s) {
+  a(s.type), a(s.period_ms);
+}
+template <typename Ar>
 void fields(Ar& a, StickTableSpec& t) {
-  a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge);
+  a(t.present), a(t.type), a(t.key_len), a(t.size), a(t.expire_ms), a(t.nopurge), a(t.store), a(t.sticky);
 }
 template <typename Ar>
 void fields(Ar& a, StickRuleSpec& r) {

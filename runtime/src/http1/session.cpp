@@ -114,21 +114,12 @@ void Http1Session::start(Stream* c) {
   c->cx->addrs(dst);
   addrParts(dst, h->dst, h->dst_v6, h->dst_port);
   const ProxySpec& fs = *c->cx->fe->spec;
-  const uint32_t fe = proxyIndex(fs);
   const lbc_program* prog = c->cx->gen->program;
-  auto stops = [](int32_t v) { return v == LBC_HOOK_REJECT || v == LBC_HOOK_DENY; };
   // The transaction is taken with the first request byte, or now for the connection's rules
   // (what they set lives on into the first request).
-  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn &&
-      stops(prog->tcp_req_conn(toAbi(&txnFor(c).txn), fe))) {
-    e_.finish(c, true);
+  if ((fs.hooks & (kHasTcpReqConn | kHasTcpReqSess)) && (prog->tcp_req_conn || prog->tcp_req_sess) &&
+      !e_.sessionRules(c, txnFor(c)))
     return;
-  }
-  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess &&
-      stops(prog->tcp_req_sess(toAbi(&txnFor(c).txn), fe))) {
-    e_.finish(c, false);
-    return;
-  }
   h->req_start = e_.now();
   recvArm(c, 0);
   e_.arm(c);
@@ -139,6 +130,7 @@ TxnSlot& Http1Session::txnFor(Stream* c) {
   if (!c->tx) {
     c->tx = e_.allocTxn();
     c->tx->txn.program = c->cx->gen->program;
+    c->tx->bindCounters(c->cx->gen.get(), &c->cx->counters);
     fillConn(c->tx->txn, c, *hs(c), proxyIndex(*c->cx->fe->spec));
   }
   return *c->tx;
@@ -306,6 +298,7 @@ bool Http1Session::frontendRules(Stream* c, uint32_t proxy) {
   }
   if (verdict == LBC_HOOK_DENY || verdict == LBC_HOOK_RETURN || verdict == LBC_HOOK_REDIRECT) {
     x.verdict = verdict;
+    if (verdict == LBC_HOOK_DENY) c->tx->stk.countHttpError();
     // Denied, or answered locally.
     h.term.set(verdict == LBC_HOOK_DENY ? TermCause::kProxy : TermCause::kLocal, TermState::kRequest);
     http::Rendered rd =
@@ -412,6 +405,7 @@ void Http1Session::response(Stream* c) {
     if (!tcpResponse(c, false)) return;
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
     if (!tcpResponse(c, true)) return;
+    t.stk.countHttpStatus(x.status);
     const lbc_program* prog = c->cx->gen->program;
     const uint32_t fe = proxyIndex(fs), bi = proxyIndex(bs);
     if (bs.cookie.enabled && !cookieResponse(bs.cookie, c->srv, x, h.ck)) {
@@ -688,6 +682,7 @@ void Http1Session::end(Stream* c) {
     TxnSlot& t = *c->tx;
     t.reset();
     t.txn.program = c->cx->gen->program;
+    t.bindCounters(c->cx->gen.get(), &c->cx->counters);
     fillConn(t.txn, c, h, proxyIndex(*c->cx->fe->spec));
   } else if (c->tx) {  // an idle connection holds no transaction
     e_.freeTxn(c->tx);

@@ -17,9 +17,18 @@ namespace lbc::rt {
 void Http1Session::writeLog(Stream* c) {
   HttpStream& h = *hs(c);
   const ProxySpec& fs = *c->cx->fe->spec;
-  if (h.logged || fs.logs.empty() || !fs.httplog) return;
+  if (h.logged) return;
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
+  // A request that never parsed (closed, timed out, invalid) is an error of HAProxy's H1 layer:
+  // one request and one error more on the session's trackers; an idle keep-alive close is none.
+  if (h.t_head == 0 && !(null_conn && !h.first)) {
+    c->cx->counters.add(StkData::HttpReqCnt, 1, e_.now());
+    c->cx->counters.add(StkData::HttpReqRate, 1, e_.now());
+    c->cx->counters.add(StkData::HttpErrCnt, 1, e_.now());
+    c->cx->counters.add(StkData::HttpErrRate, 1, e_.now());
+  }
+  if (fs.logs.empty() || !fs.httplog) return;
   if (null_conn && (fs.dontlognull || !h.first)) return;  // an idle keep-alive close is no request
   const uint64_t end = e_.now();
   timespec ts{};

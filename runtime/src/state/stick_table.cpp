@@ -36,6 +36,11 @@ bool isMapped(const uint8_t* a) {
 }  // namespace
 
 StickTable::StickTable(const StickTableSpec& spec) : spec_(spec) {
+  std::fill(std::begin(slot_), std::end(slot_), -1);
+  for (size_t i = 0; i < spec.store.size(); ++i) {
+    slot_[static_cast<uint32_t>(spec.store[i].type)] = int32_t(i);
+    period_[static_cast<uint32_t>(spec.store[i].type)] = spec.store[i].period_ms;
+  }
   size_t n = 1;
   while (n < kMaxShards && spec.size / (n * 2) >= kMinPerShard) n *= 2;
   per_shard_ = std::max<size_t>(1, (spec.size + n - 1) / n);
@@ -131,53 +136,81 @@ bool StickTable::makeKey(const lbc_smp& smp, std::string& key) const {
   return false;
 }
 
+uint32_t StickTable::shardIndex(std::string_view key) const {
+  return uint32_t(std::hash<std::string_view>{}(key) & (shards_.size() - 1));
+}
+
 StickTable::Shard& StickTable::shardOf(std::string_view key) {
-  return *shards_[std::hash<std::string_view>{}(key) & (shards_.size() - 1)];
+  return *shards_[shardIndex(key)];
+}
+
+std::list<StickTable::Entry>::iterator StickTable::findLocked(Shard& s, std::string_view key,
+                                                              uint64_t now_ms) {
+  auto it = s.map.find(key);
+  if (it == s.map.end()) return s.lru.end();
+  auto e = it->second;
+  if (e->expires && e->expires <= now_ms && !e->ref) {
+    s.map.erase(it);
+    s.lru.erase(e);
+    return s.lru.end();
+  }
+  return e;
+}
+
+void StickTable::touchLocked(Shard& s, Entry& e, uint64_t now_ms) {
+  if (spec_.expire_ms) e.expires = now_ms + spec_.expire_ms;
+  auto it = s.map.find(e.key);
+  if (it != s.map.end()) s.lru.splice(s.lru.begin(), s.lru, it->second);
 }
 
 int32_t StickTable::lookup(std::string_view key, uint64_t now_ms) {
   Shard& s = shardOf(key);
   std::lock_guard g(s.lock);
-  auto it = s.map.find(key);
-  if (it == s.map.end()) return 0;
-  auto e = it->second;
-  if (e->expires && e->expires <= now_ms) {
-    s.map.erase(it);
-    s.lru.erase(e);
-    return 0;
-  }
-  if (spec_.expire_ms) e->expires = now_ms + spec_.expire_ms;
-  s.lru.splice(s.lru.begin(), s.lru, e);
+  auto e = findLocked(s, key, now_ms);
+  if (e == s.lru.end()) return 0;
+  touchLocked(s, *e, now_ms);
   return e->server_id;
 }
 
 void StickTable::evictLocked(Shard& s, uint64_t now_ms) {
-  // Expired entries first (they are at the cold end too), then the least recently used one.
-  while (!s.lru.empty() && s.lru.back().expires && s.lru.back().expires <= now_ms) {
+  // Expired entries first (they are at the cold end too), then the least recently used one no
+  // tracker holds (HAProxy's stktable_trash_oldest skips entries in use).
+  while (!s.lru.empty() && s.lru.back().expires && s.lru.back().expires <= now_ms && !s.lru.back().ref) {
     s.map.erase(s.lru.back().key);
     s.lru.pop_back();
   }
-  if (s.map.size() >= per_shard_ && !spec_.nopurge && !s.lru.empty()) {
-    s.map.erase(s.lru.back().key);
-    s.lru.pop_back();
+  if (s.map.size() < per_shard_ || spec_.nopurge) return;
+  for (auto it = s.lru.end(); it != s.lru.begin();) {
+    --it;
+    if (it->ref) continue;
+    s.map.erase(it->key);
+    s.lru.erase(it);
+    return;
   }
 }
 
-void StickTable::store(std::string_view key, int32_t server_id, uint64_t now_ms) {
-  Shard& s = shardOf(key);
-  std::lock_guard g(s.lock);
-  uint64_t expires = spec_.expire_ms ? now_ms + spec_.expire_ms : 0;
-  auto it = s.map.find(key);
-  if (it != s.map.end()) {
-    it->second->server_id = server_id;
-    it->second->expires = expires;
-    s.lru.splice(s.lru.begin(), s.lru, it->second);
-    return;
-  }
+StickTable::Entry* StickTable::createLocked(Shard& s, uint32_t index, std::string_view key, uint64_t now_ms) {
   if (s.map.size() >= per_shard_) evictLocked(s, now_ms);
-  if (s.map.size() >= per_shard_) return;  // nopurge and full: the entry is not created
-  s.lru.push_front(Entry{std::string(key), server_id, expires});
+  if (s.map.size() >= per_shard_) return nullptr;  // nopurge (or all in use) and full
+  Entry e;
+  e.key = std::string(key);
+  e.expires = spec_.expire_ms ? now_ms + spec_.expire_ms : 0;
+  e.shard = index;
+  e.data.resize(spec_.store.size());
+  s.lru.push_front(std::move(e));
   s.map.emplace(s.lru.front().key, s.lru.begin());
+  return &s.lru.front();
+}
+
+void StickTable::store(std::string_view key, int32_t server_id, uint64_t now_ms) {
+  const uint32_t index = shardIndex(key);
+  Shard& s = *shards_[index];
+  std::lock_guard g(s.lock);
+  auto it = findLocked(s, key, now_ms);
+  Entry* e = it != s.lru.end() ? &*it : createLocked(s, index, key, now_ms);
+  if (!e) return;
+  e->server_id = server_id;
+  touchLocked(s, *e, now_ms);
 }
 
 size_t StickTable::entries() const {
@@ -193,8 +226,13 @@ std::vector<StickTable::EntryView> StickTable::snapshot(uint64_t now_ms) const {
   std::vector<EntryView> out;
   for (const auto& sh : shards_) {
     std::lock_guard g(sh->lock);
-    for (const Entry& e : sh->lru)
-      if (!e.expires || e.expires > now_ms) out.push_back({e.key, e.server_id, e.expires});
+    for (const Entry& e : sh->lru) {
+      if (e.expires && e.expires <= now_ms && !e.ref) continue;
+      EntryView v{e.key, e.server_id, e.expires, e.ref, {}};
+      v.data.resize(kStkDataCount);
+      for (uint32_t d = 0; d < kStkDataCount; ++d) v.data[d] = getLocked(e, StkData(d), now_ms);
+      out.push_back(std::move(v));
+    }
   }
   return out;
 }

@@ -66,6 +66,8 @@ void TxnSlot::reset() {
   t.res_headers.clear();
   t.vars.clear();
   t.tracks.clear();
+  counters.release(monoMs());
+  t.stk = nullptr;
   t.fired.clear();
   t.verdict = LBC_HOOK_CONTINUE;
   t.reply.status = 0;
@@ -95,6 +97,7 @@ TxnSlot* Engine::allocTxn() {
 }
 
 void Engine::freeTxn(TxnSlot* t) {
+  t->counters.release(now());  // the stream's trackers end with it (conn_cur - 1)
   t->next_free = txn_free_;
   txn_free_ = t;
 }
@@ -112,6 +115,7 @@ void Engine::startTxn(Stream* c) {
   c->tx = t;
   Txn& x = t->txn;
   x.program = c->cx->gen->program;
+  t->bindCounters(c->cx->gen.get(), &c->cx->counters);
   sockaddr_storage dst{};
   c->cx->addrs(dst);
   addrParts(c->cx->src, x.src, x.src_v6, x.src_port);
@@ -120,17 +124,30 @@ void Engine::startTxn(Stream* c) {
   const ProxySpec& fs = *c->cx->fe->spec;
   const uint32_t fe = proxyIndex(fs);
   x.frontend = fe;
-  const lbc_program* prog = c->cx->gen->program;
-  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
-    finish(c, true);  // as HAProxy: no linger, a single RST
-    return;
-  }
-  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
-    finish(c, false);
-    return;
-  }
+  if (!sessionRules(c, *t)) return;
   t->stage = TxnSlot::Stage::FeContent;
   analyse(c);
+}
+
+bool Engine::sessionRules(Stream* c, TxnSlot& t) {
+  const ProxySpec& fs = *c->cx->fe->spec;
+  const uint32_t fe = proxyIndex(fs);
+  const lbc_program* prog = c->cx->gen->program;
+  Txn& x = t.txn;
+  t.stk.sessionLevel(true);
+  if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
+    t.stk.sessionLevel(false);
+    finish(c, true);  // as HAProxy: no linger, a single RST
+    return false;
+  }
+  if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
+    t.stk.sessionLevel(false);
+    finish(c, false);
+    return false;
+  }
+  t.stk.sessionLevel(false);
+  t.stk.countSession();  // HAProxy's session_count_new, once the session is accepted
+  return true;
 }
 
 // Runs the request stages until one waits for data or the server is chosen.
@@ -146,6 +163,9 @@ void Engine::analyse(Stream* c) {
         t.stage = Stage::FeHttp;
         break;
       case Stage::FeHttp:
+        // A new HTTP request on every tracked entry, before the http-request rules (HAProxy's
+        // http_wait_for_request).
+        if (c->cx->fe->spec->mode == ProxyMode::Http && !t.stk.httpCounted()) t.stk.countHttpRequest();
         if (!c->cx->session->requestRules(c, fe, false)) return;
         t.stage = Stage::Select;
         break;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lbc/rt/txn.h"
+#include "stream/counters.h"
 
 namespace lbc::rt {
 
@@ -37,6 +38,8 @@ struct TxnSlot {
   } stores[kMaxStores];
   uint32_t nstores = 0;
   std::string scratch;  // key being built
+  StkSet counters;      // tracked by this stream's rules (tcp-request content, http-request/response)
+  StkBinding stk;       // txn.stk
   TxnSlot* next_free = nullptr;
 
   bool storing(uint32_t table) const {
@@ -46,6 +49,11 @@ struct TxnSlot {
   }
   // Back to a blank transaction, keeping every capacity (no allocation on reuse).
   void reset();
+  // Points txn.stk at this stream's trackers and the connection's (`session`).
+  void bindCounters(const Generation* gen, StkSet* session) {
+    stk.bind(gen, session, &counters);
+    txn.stk = &stk;
+  }
 };
 
 }  // namespace lbc::rt

@@ -15,6 +15,7 @@
 
 #include "core/timer_wheel.h"
 #include "net/any_transport.h"
+#include "state/trackers.h"
 #include "upstream/live.h"
 
 namespace lbc::rt {
@@ -106,6 +107,7 @@ struct Connection {
   void peerSrc() {
     if (!pp || !pp->has_addr) tr.peerAddr(src);
   }
+  StkSet counters;        // tracked by `tcp-request connection|session` rules (the session's)
 };
 
 struct alignas(16) Stream {

@@ -278,6 +278,7 @@ void Engine::maybeFree(Stream* c) {
   }
   if (c->cx->session) c->cx->session->freed(c);
   c->cx->session = nullptr;
+  c->cx->counters.release(now());  // the session's trackers end with the connection
   c->cx->gen.reset();
   ConnSlot* slot = slotOf(c);
   slot->free_next = free_;

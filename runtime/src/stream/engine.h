@@ -72,6 +72,9 @@ class Engine {
 
   // The analysers (analyse.cpp): the compiled hooks at HAProxy's fixed points.
   void startTxn(Stream* c);
+  // tcp-request connection and session rules, whose trackers are the connection's; false when
+  // one closed the connection.
+  bool sessionRules(Stream* c, TxnSlot& t);
   void analyse(Stream* c);
   void startResponse(Stream* c);
   void analyseResponse(Stream* c);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "internal.h"
+#include "lbc/rt/stk_data.h"
 #include "uri.h"
 
 using namespace lbc::rt;
@@ -288,9 +289,11 @@ int32_t lbc_act_reply_header(lbc_txn* txn, const char* name, uint64_t nlen, cons
   return 1;
 }
 
-int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen) {
+int32_t lbc_act_track_sc(lbc_txn* txn, int32_t slot, const lbc_smp* key, const char* table, uint64_t tlen,
+                         int32_t table_proxy) {
   Txn& t = T(txn);
   if (key->type == LBC_SMP_NONE) return 0;
+  if (t.stk) t.stk->track(slot, *key, table_proxy);
   for (const Track& k : t.tracks)
     if (k.slot == slot) return 0;  // a slot already tracked stays (HAProxy ignores later track-scN)
   Track k{slot, *key, {}};
@@ -312,6 +315,31 @@ int32_t lbc_act_set_status(lbc_txn* txn, int32_t status, const char* reason, uin
   t.reason = t.arena.copy(sv(reason, rlen), &ok);
   if (!ok && rlen) return failed(t);
   t.status = status;
+  return 1;
+}
+
+// sc-inc-gpc0/1 and sc-set-gpt0 on the entry counter `slot` tracks (nothing when it tracks none,
+// or the table does not store the data type); an expression that has no integer value sets
+// nothing. Never ends the rules.
+int32_t lbc_act_sc_counter(lbc_txn* txn, int32_t op, int32_t slot, int64_t value, const lbc_smp* expr) {
+  Txn& t = T(txn);
+  if (!t.stk) return 1;
+  int64_t out = 0;
+  if (op == LBC_SC_SET_GPT0) {
+    if (expr) {
+      if (expr->type == LBC_SMP_SINT || expr->type == LBC_SMP_BOOL)
+        value = expr->sint;
+      else if (expr->type == LBC_SMP_STR)
+        value = readInt(view(*expr));
+      else
+        return 1;
+    }
+    t.stk->op(StkOp::Set, slot, nullptr, {}, static_cast<uint32_t>(StkData::Gpt0), int64_t(uint32_t(value)),
+              out);
+    return 1;
+  }
+  t.stk->op(StkOp::Inc, slot, nullptr, {},
+            static_cast<uint32_t>(op == LBC_SC_INC_GPC1 ? StkData::Gpc1 : StkData::Gpc0), 0, out);
   return 1;
 }
 

@@ -46,14 +46,16 @@ class Http:
         Metric("latency_p99_us", "latency p99 µs", "lower", "{:.0f}"),
     ]
 
-    def __init__(self, args, name, close=False, rules=0):
+    def __init__(self, args, name, close=False, rules=0, track=False):
         self.name = name
         self.close = close
         self.rules = rules
+        self.track = track
         self.connections = args.connections or 32
         what = "a new connection per request (Connection: close)" if close else "keep-alive"
         self.summary = f"GET / with a small response, {what}" + (
-            f", {rules} use_backend rules walked per request" if rules else "")
+            f", {rules} use_backend rules walked per request" if rules else "") + (
+            ", track-sc0 src + an http_req_rate check per request" if track else "")
 
     def backend_args(self):
         return ["http"]
@@ -99,6 +101,7 @@ class Http:
 SCENARIOS = {
     "http-ka": lambda a: Http(a, "http-ka"),
     "http-close": lambda a: Http(a, "http-close", close=True),
+    "http-track": lambda a: Http(a, "http-track", track=True),
 }
 for _n in (1, 100, 1000, 10000):
     SCENARIOS[f"http-rules-{_n}"] = (lambda n: lambda a: Http(a, f"http-rules-{n}", rules=n))(_n)

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "lbc/rt/stk_data.h"
+
 namespace lbc::rt {
 
 inline constexpr uint32_t kNoIndex = ~0u;
@@ -136,16 +138,22 @@ struct TimeoutSpec {
 
 enum class ProxyMode : uint8_t { Tcp, Http };
 
-// A `stick-table` (HAProxy's keys: ip, ipv6, integer, string, binary). Only the server id is
-// stored (what `stick` rules need); counters (`store ...`) are refused by the compiler for now.
+// A `stick-table` (HAProxy's keys: ip, ipv6, integer, string, binary): the server id (what
+// `stick` rules need) and the data types of `store ...` (sticky counters).
 enum class StickKeyType : uint8_t { Ip, Ipv6, Integer, String, Binary };
+struct StkStoreSpec {
+  StkData type = StkData::ServerId;
+  uint32_t period_ms = 0;  // a rate's period (`http_req_rate(10s)`)
+};
 struct StickTableSpec {
   bool present = false;
   StickKeyType type = StickKeyType::Ip;
-  uint32_t key_len = 0;    // string/binary key size in bytes (HAProxy: string 32 by default)
-  uint64_t size = 0;       // maximum entries
-  uint64_t expire_ms = 0;  // 0 = entries never expire (only evicted by size)
-  bool nopurge = false;    // full table: refuse new entries instead of evicting the oldest
+  uint32_t key_len = 0;             // string/binary key size in bytes (HAProxy: string 32 by default)
+  uint64_t size = 0;                // maximum entries
+  uint64_t expire_ms = 0;           // 0 = entries never expire (only evicted by size)
+  bool nopurge = false;             // full table: refuse new entries instead of evicting the oldest
+  std::vector<StkStoreSpec> store;  // in the order written
+  bool sticky = false;              // `stick` rules use it: server_id and server_key are kept
 };
 
 // One `stick` rule of a backend, in file order (the index the program's `stick` hook takes).

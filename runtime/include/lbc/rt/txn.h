@@ -95,6 +95,37 @@ struct Track {
   std::string_view table;  // empty: the proxy's own
 };
 
+// What a sticky-counter fetch, converter or action asks of the stick tables.
+enum class StkOp : uint8_t {
+  Get,       // the data type's value (a rate over its period)
+  Inc,       // gpc0/gpc1 (and its rate) + 1: the new value
+  Clr,       // gpc0/gpc1 set to 0: the previous value
+  Set,       // gpt0 set to the argument
+  Updt,      // conn_cnt + 1, the entry created (src_updt_conn_cnt)
+  Tracked,   // 1 when the counter tracks an entry
+  Trackers,  // the trackers holding the entry
+  Has,       // 1 when the key has an entry (in_table)
+  Count,     // entries in the table (table_cnt)
+  Avail,     // free entries (table_avl)
+};
+
+// Sticky counters: the runtime's stick tables and the trackers of the connection and of the
+// stream. Null where there are none (the interpreter of `lbc route`): tracking then records
+// only `tracks` and the fetches find nothing.
+class StkAccess {
+ public:
+  // track-scN: the entry of `key` in the table of proxy `table_proxy`, held by counter `slot`.
+  virtual void track(int32_t slot, const lbc_smp& key, int32_t table_proxy) = 0;
+  // `slot` >= 0: the entry counter `slot` tracks (the same key in `table` when one is named);
+  // `slot` < 0: the entry of `key` in `table`. `data` is a StkData. False: no sample (the counter
+  // tracks nothing, or the table does not store the data type); an absent entry reads 0.
+  virtual bool op(StkOp op, int32_t slot, const lbc_smp* key, std::string_view table, uint32_t data,
+                  int64_t arg, int64_t& out) = 0;
+
+ protected:
+  ~StkAccess() = default;
+};
+
 struct FiredRule {
   uint32_t proxy = 0, kind = 0, index = 0;  // LBC_RULE_* kind
   bool operator==(const FiredRule&) const = default;
@@ -146,6 +177,7 @@ struct Txn {
   // ---- what the rules produced ----
   std::vector<Var> vars;
   std::vector<Track> tracks;
+  StkAccess* stk = nullptr;  // the runtime's sticky counters (null: none)
   std::vector<FiredRule> fired;
   int32_t verdict = LBC_HOOK_CONTINUE;  // the last final action's LBC_HOOK_* code
   Reply reply;                          // deny / return / redirect
