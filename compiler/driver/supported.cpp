@@ -92,10 +92,6 @@ class ServingCheck {
   void global(const ir::Global& g) {
     for (const auto& s : g.stats_sockets)
       if (s.expose_fd_listeners) refuse(s.loc, "'expose-fd listeners' on the stats socket");
-    // user/group/chroot change privileges: running without them would be a silent security
-    // difference. (The IR keeps no location for them.)
-    if (!g.user.empty() || !g.group.empty() || !g.chroot.empty())
-      d_.error({}, "global 'user', 'group' and 'chroot' are not supported by 'lbc run' yet");
   }
 
   void proxy(const ir::Proxy& p) {

@@ -465,6 +465,7 @@ struct Global {
   std::string log_tag = "haproxy";
   std::optional<std::string> log_send_hostname;  // "" = the machine's name
   std::string user, group, chroot, pidfile;
+  std::optional<uint32_t> uid, gid;  // from user/uid and group/gid; 0 = keep (as HAProxy)
   std::vector<StatsSocket> stats_sockets;
   std::optional<uint64_t> stats_timeout;
   std::optional<uint32_t> stats_maxconn;

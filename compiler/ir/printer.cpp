@@ -394,6 +394,8 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
         << "\n";
   if (!g.user.empty()) out << "  user " << g.user << "\n";
   if (!g.group.empty()) out << "  group " << g.group << "\n";
+  if (g.uid && g.user.empty()) out << "  uid " << *g.uid << "\n";
+  if (g.gid && g.group.empty()) out << "  gid " << *g.gid << "\n";
   if (!g.chroot.empty()) out << "  chroot " << g.chroot << "\n";
   if (!g.pidfile.empty()) out << "  pidfile " << g.pidfile << "\n";
   for (const auto& s : g.stats_sockets)

@@ -88,6 +88,9 @@ class Lowering {
     g.nbthread = in.nbthread.value_or(0);
     g.maxconn = in.maxconn.value_or(0);
     g.pidfile = in.pidfile;
+    g.chroot = in.chroot;
+    g.uid = in.uid.value_or(0);
+    g.gid = in.gid.value_or(0);
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);

@@ -9,7 +9,8 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 9;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them
+constexpr uint32_t kTopoVersion =
+    10;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: chroot, uid, gid
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -209,7 +210,8 @@ void fields(Ar& a, StatsSocketSpec& s) {
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
   a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.maxrewrite),
-      a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn);
+      a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn), a(g.chroot),
+      a(g.uid), a(g.gid);
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {
