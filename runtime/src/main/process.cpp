@@ -26,7 +26,6 @@ bool writePid(int fd, pid_t pid) {
   return ftruncate(fd, 0) == 0 && pwrite(fd, s.data(), s.size(), 0) == ssize_t(s.size());
 }
 
-
 }  // namespace
 
 bool Detach::openPidfile(const std::string& path) {
