@@ -80,6 +80,7 @@ class Lowering {
     out.httplog = p.httplog && http;
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
     out.dontlognull = p.dontlognull;
+    out.httplog_clf = out.httplog && p.httplog_clf;
   }
 
   void global(rt::GlobalSpec& g) {

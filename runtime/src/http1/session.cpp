@@ -130,6 +130,7 @@ void Http1Session::start(Stream* c) {
     e_.finish(c, false);
     return;
   }
+  e_.logConnect(c);  // the session exists (HAProxy's frontend_accept)
   h->req_start = e_.now();
   recvArm(c, 0);
   e_.arm(c);

@@ -123,13 +123,16 @@ void Engine::startTxn(Stream* c) {
   x.frontend = fe;
   const lbc_program* prog = c->cx->gen->program;
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
+    c->no_log = true;
     finish(c, true);  // as HAProxy: no linger, a single RST
     return;
   }
   if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
+    c->no_log = true;
     finish(c, false);
     return;
   }
+  logConnect(c);  // the session exists (HAProxy's frontend_accept)
   t->stage = TxnSlot::Stage::FeContent;
   analyse(c);
 }
@@ -217,6 +220,7 @@ int Engine::contentRules(Stream* c, uint32_t proxy) {
     return kWait;
   }
   if (stops(r)) {
+    endBy(c, TermCause::kProxy);
     finish(c, true);  // HAProxy kills the connection (sc_must_kill_conn): reset
     return kClosed;
   }
@@ -313,6 +317,7 @@ void Engine::analyseResponse(Stream* c) {
     if (stops(r)) {
       // HAProxy kills the server side and closes the client.
       c->tr_server.resetOnClose();
+      endBy(c, TermCause::kProxy);
       finish(c, false);
       return;
     }

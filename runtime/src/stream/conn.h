@@ -13,6 +13,7 @@
 
 #include "core/timer_wheel.h"
 #include "net/any_transport.h"
+#include "stream/termination.h"
 #include "upstream/live.h"
 
 namespace lbc::rt {
@@ -79,6 +80,7 @@ struct Connection {
   SessionData* sd = nullptr;   // the session's own state (HTTP/1: its buffers and parsers)
   sockaddr_storage src{};
   uint64_t act = 0;       // last activity of the client (ms)
+  uint64_t accepted = 0;  // accept time (ms): the logs' %t and %ms
   bool counted = false;   // holds global/frontend/listener slots
   bool watching = false;  // a poll for the client's close is pending (abort_on_close.cpp)
 };
@@ -99,6 +101,11 @@ struct alignas(16) Stream {
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (engine's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
+  // The tcplog line's timeline (ms, 0 = not reached), bytes sent to the client and how it ended.
+  uint64_t t_assigned = 0, t_connect = 0, t_est = 0;
+  uint64_t bytes_out = 0;
+  Termination term;
+  bool no_log = false;  // refused by tcp-request connection/session: HAProxy logs no stream
   TimerEntry timer;
   StreamIo io;
 
@@ -125,6 +132,9 @@ struct ConnSlot {
     s.redispatched = false;
     s.p[0] = Pipe{}, s.p[1] = Pipe{};
     s.act_s = s.state_deadline = s.inspect_deadline = 0;
+    s.t_assigned = s.t_connect = s.t_est = s.bytes_out = 0;
+    s.term = Termination{};
+    s.no_log = false;
     s.tx = nullptr;
     s.timer = TimerEntry{};
     s.timer.owner = &s;
@@ -133,7 +143,7 @@ struct ConnSlot {
     cx.li_limit = nullptr, cx.fe = nullptr;
     cx.pending = nullptr;
     cx.sd = nullptr;
-    cx.act = 0;
+    cx.act = cx.accepted = 0;
     cx.counted = cx.watching = false;
     cx.tr.setUser(&s.io);
     s.tr_server.setUser(&s.io);

@@ -49,7 +49,7 @@ Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_
   c->cx->gen = std::move(gen);  // the one reference a connection takes: none per request
   c->cx->fe = fe;
   c->cx->bind = bind;
-  c->cx->act = c->act_s = now();
+  c->cx->act = c->act_s = c->cx->accepted = now();
   const TlsServerContext* tls = bind < fe->tls.size() ? fe->tls[bind].get() : nullptr;
   if (!tls) {
     c->cx->tr.useRaw();
@@ -122,6 +122,7 @@ void Engine::handoff(QueueLink* link) {
 
 void Engine::connectServer(Stream* c) {
   ServerState* s = c->srv;
+  if (!c->t_assigned) c->t_assigned = now();
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
@@ -138,6 +139,7 @@ void Engine::onConnect(Stream* c, int res) {
     return;
   }
   if (res == 0) {
+    c->t_est = now();
     c->cx->session->established(c);
   } else {
     connectFailed(c, res == -ECANCELED || res == -ETIMEDOUT);
@@ -152,6 +154,7 @@ void Engine::onConnect(Stream* c, int res) {
 void Engine::connectFailed(Stream* c, bool timeout) {
   c->tr_server.closeNow(false);
   if (loop_.stopLevel() == 2) {  // a hard stop: no retry
+    endBy(c, TermCause::kKilled);
     finish(c, true);
     return;
   }
@@ -310,7 +313,10 @@ void Engine::cutAll() {
   for (auto& chunk : chunks_)
     for (size_t i = 0; i < kChunk; ++i) {
       Stream* c = &chunk[i].stream;
-      if (c->st != ConnState::Free && c->st != ConnState::Closing) finish(c, true);
+      if (c->st != ConnState::Free && c->st != ConnState::Closing) {
+        endBy(c, TermCause::kKilled);
+        finish(c, true);
+      }
     }
 }
 

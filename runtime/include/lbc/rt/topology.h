@@ -256,6 +256,7 @@ struct ProxySpec {
   // ---- logs (format 4) ----
   std::vector<LogTargetSpec> logs;
   bool httplog = false, tcplog = false, dontlognull = false;
+  bool httplog_clf = false;  // `option httplog clf` (format 10)
   // ---- health checks and persistence (format 6) ----
   HttpCheckSpec httpchk;
   CookieSpec cookie;
