@@ -31,7 +31,7 @@ defaults
   timeout connect 1s
 frontend fe
   bind :8080 accept-proxy
-  option httplog clf
+  option tcplog
   log stdout format raw local0
   tcp-request content accept
   default_backend be
@@ -56,7 +56,7 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
   EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
   EXPECT_EQ(
       messages(*c),
-      "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
+      "8: 'option tcplog' logging of HTTP streams in frontend 'fe' is not supported by 'lbc run' yet\n"
       "9: 'accept-proxy' is not supported by 'lbc run' yet\n"
       "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
       "16: 'store conn_cur' in a stick-table (only server affinity is kept) is not supported by 'lbc run' "
