@@ -471,6 +471,8 @@ struct Global {
   std::optional<uint32_t> stats_maxconn;
   uint32_t tune_bufsize = 16384, tune_maxrewrite = 1024;
   std::optional<uint64_t> hard_stop_after;
+  std::string node, description;  // "" = the host name / none
+  std::optional<uint64_t> grace;  // global `grace`: SIGUSR1 stops accepting only after it
   std::string ssl_default_bind_options, ssl_default_bind_ciphers, ssl_default_bind_ciphersuites;
   std::string ssl_default_server_options, ssl_default_server_ciphers;
   std::string ca_base, crt_base;

@@ -95,6 +95,9 @@ class Lowering {
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
+    g.grace_ms = in.grace.value_or(0);
+    g.node = in.node;
+    g.description = in.description;
     for (const ir::StatsSocket& s : in.stats_sockets) {
       rt::StatsSocketSpec o;
       o.where = where(s.loc);

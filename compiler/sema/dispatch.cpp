@@ -3,6 +3,7 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "sema/context.h"
@@ -120,6 +121,25 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     case DirectiveId::hard_stop_after:
       if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
+      break;
+    case DirectiveId::node: {
+      if (!oneWord(g.node, "a node name")) break;
+      const bool ok = !g.node.empty() && std::all_of(g.node.begin(), g.node.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+      });
+      if (!ok)
+        error(l.words[1],
+              "'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), "
+              "dot(.), hyphen(-) or underscore(_)");
+      break;
+    }
+    case DirectiveId::global_description:  // the rest of the line, as HAProxy joins it
+      if (!needArgs(l, 1, "a description")) break;
+      g.description.clear();
+      for (size_t i = 1; i < l.words.size(); ++i) g.description += (i > 1 ? " " : "") + l.words[i].text;
+      break;
+    case DirectiveId::global_grace:
+      if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.grace = u;
       break;
     case DirectiveId::ssl_default_bind_options:
     case DirectiveId::ssl_default_server_options: {

@@ -211,7 +211,7 @@ template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
   a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.maxrewrite),
       a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn), a(g.chroot),
-      a(g.uid), a(g.gid);
+      a(g.uid), a(g.gid), a(g.grace_ms), a(g.node), a(g.description);
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {

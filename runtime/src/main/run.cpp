@@ -238,22 +238,33 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
   if (opts.ready) opts.ready(rt);
 
   // SIGUSR1 (soft stop), SIGTERM and SIGINT stop accepting and let live connections finish,
-  // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once.
+  // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once. With `grace`,
+  // SIGUSR1 keeps accepting for that long first (HAProxy's grace period; SIGTERM does not wait).
   bool stopping = false, hard = false;
-  uint64_t hard_at = 0;
+  uint64_t hard_at = 0, grace_at = 0;
+  auto softStop = [&] {
+    stopping = true;
+    for (auto& w : workers) w->requestStop(false);
+    if (g.hard_stop_after_ms) hard_at = monoMs() + g.hard_stop_after_ms;
+  };
   while (done.load() < workers.size()) {
     timespec ts{0, 50 * 1000000};
     siginfo_t info;
-    int sig = sigtimedwait(&set, &info, stopping ? &ts : nullptr);
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
+    int sig = sigtimedwait(&set, &info, stopping || grace_at ? &ts : nullptr);
+    if (sig == SIGUSR1 && !stopping && g.grace_ms) {
+      if (!grace_at) grace_at = monoMs() + g.grace_ms;
+    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
       if (!stopping) {
-        stopping = true;
-        for (auto& w : workers) w->requestStop(false);
-        if (g.hard_stop_after_ms) hard_at = monoMs() + g.hard_stop_after_ms;
+        softStop();
       } else if (sig != SIGUSR1 && !hard) {
         hard = true;
         for (auto& w : workers) w->requestStop(true);
       }
+    }
+    if (grace_at && !stopping && monoMs() >= grace_at) {
+      if (!flags.quiet)
+        std::fprintf(stderr, "lbc: [NOTICE] Grace period expired, proceeding with soft-stop now.\n");
+      softStop();
     }
     if (stopping && !hard && hard_at && monoMs() >= hard_at) {
       hard = true;

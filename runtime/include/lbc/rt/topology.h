@@ -277,8 +277,10 @@ struct GlobalSpec {
   uint32_t nbthread = 0;  // 0 = online CPUs
   uint32_t maxconn = 0;   // 0 = derived from the fd limit, as HAProxy
   std::string pidfile;
-  std::string chroot;         // "" = none
-  uint32_t uid = 0, gid = 0;  // 0 = keep, as HAProxy (user/uid, group/gid resolved at compile time)
+  std::string chroot;             // "" = none
+  std::string node, description;  // show info's node ("" = the host name) and description
+  uint64_t grace_ms = 0;          // SIGUSR1: still accepting for this long, then the soft stop
+  uint32_t uid = 0, gid = 0;      // 0 = keep, as HAProxy (user/uid, group/gid resolved at compile time)
   uint32_t bufsize = 16384;
   uint32_t maxrewrite = 1024;
   uint64_t hard_stop_after_ms = 0;  // 0 = unbounded
