@@ -102,7 +102,7 @@ struct alignas(16) Stream {
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (engine's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
   // The tcplog line's timeline (ms, 0 = not reached), bytes sent to the client and how it ended.
-  uint64_t t_assigned = 0, t_connect = 0, t_est = 0;
+  uint64_t t_assigned = 0, t_est = 0;
   uint64_t bytes_out = 0;
   Termination term;
   bool no_log = false;  // refused by tcp-request connection/session: HAProxy logs no stream
@@ -132,7 +132,7 @@ struct ConnSlot {
     s.redispatched = false;
     s.p[0] = Pipe{}, s.p[1] = Pipe{};
     s.act_s = s.state_deadline = s.inspect_deadline = 0;
-    s.t_assigned = s.t_connect = s.t_est = s.bytes_out = 0;
+    s.t_assigned = s.t_est = s.bytes_out = 0;
     s.term = Termination{};
     s.no_log = false;
     s.tx = nullptr;
