@@ -93,10 +93,6 @@ class ServingCheck {
   void global(const ir::Global& g) {
     for (const auto& s : g.stats_sockets)
       if (s.expose_fd_listeners) refuse(s.loc, "'expose-fd listeners' on the stats socket");
-    // user/group/chroot change privileges: running without them would be a silent security
-    // difference. (The IR keeps no location for them.)
-    if (!g.user.empty() || !g.group.empty() || !g.chroot.empty())
-      d_.error({}, "global 'user', 'group' and 'chroot' are not supported by 'lbc run' yet");
   }
 
   void proxy(const ir::Proxy& p) {
@@ -129,17 +125,12 @@ class ServingCheck {
   }
 
   void logs(const ir::Proxy& p) {
-    // Every target sema accepted is written (log/); what is refused is a line lbc cannot build.
+    // Every target sema accepted is written (log/), in httplog [clf], tcplog (TCP streams:
+    // stream/stream_log.cpp) and the legacy "Connect from" line; an HTTP stream's line in the
+    // tcplog layout is not.
     const bool any = !p.logs.empty() || (p.log_global && !prog_.global.logs.empty());
-    if (p.httplog_clf) refuse(p.loc, "'option httplog clf' in " + who(p));
-    const bool http = p.mode == ir::Mode::Http;
-    const bool httplog = p.httplog && http;
-    const bool tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in TCP means tcplog
-    // A frontend logging without httplog/tcplog uses HAProxy's legacy format, not written yet.
-    if (p.isFrontend() && any && !httplog && !tcplog)
-      refuse(p.loc, "logging without 'option httplog' or 'option tcplog' in " + who(p));
-    if (!http && tcplog && any && p.isFrontend())
-      refuse(p.loc, "'option tcplog' logging of TCP connections in " + who(p));
+    if (p.isFrontend() && any && p.mode == ir::Mode::Http && p.tcplog && !p.httplog)
+      refuse(p.loc, "'option tcplog' logging of HTTP streams in " + who(p));
   }
 
   void rules(const ir::Proxy& p) {

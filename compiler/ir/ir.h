@@ -485,11 +485,14 @@ struct Global {
   std::string log_tag = "haproxy";
   std::optional<std::string> log_send_hostname;  // "" = the machine's name
   std::string user, group, chroot, pidfile;
+  std::optional<uint32_t> uid, gid;  // from user/uid and group/gid; 0 = keep (as HAProxy)
   std::vector<StatsSocket> stats_sockets;
   std::optional<uint64_t> stats_timeout;
   std::optional<uint32_t> stats_maxconn;
   uint32_t tune_bufsize = 16384, tune_maxrewrite = 1024;
   std::optional<uint64_t> hard_stop_after;
+  std::string node, description;  // "" = the host name / none
+  std::optional<uint64_t> grace;  // global `grace`: SIGUSR1 stops accepting only after it
   std::string ssl_default_bind_options, ssl_default_bind_ciphers, ssl_default_bind_ciphersuites;
   std::string ssl_default_server_options, ssl_default_server_ciphers;
   std::string ca_base, crt_base;

@@ -400,6 +400,8 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
         << "\n";
   if (!g.user.empty()) out << "  user " << g.user << "\n";
   if (!g.group.empty()) out << "  group " << g.group << "\n";
+  if (g.uid && g.user.empty()) out << "  uid " << *g.uid << "\n";
+  if (g.gid && g.group.empty()) out << "  gid " << *g.gid << "\n";
   if (!g.chroot.empty()) out << "  chroot " << g.chroot << "\n";
   if (!g.pidfile.empty()) out << "  pidfile " << g.pidfile << "\n";
   for (const auto& s : g.stats_sockets)
@@ -409,6 +411,9 @@ void print(std::ostream& out, const Program& p, const std::vector<std::string>& 
   if (g.stats_maxconn) out << "  stats maxconn " << *g.stats_maxconn << "\n";
   out << "  tune.bufsize " << g.tune_bufsize << "\n  tune.maxrewrite " << g.tune_maxrewrite << "\n";
   if (g.hard_stop_after) out << "  hard-stop-after " << formatDuration(*g.hard_stop_after) << "\n";
+  if (!g.node.empty()) out << "  node " << g.node << "\n";
+  if (!g.description.empty()) out << "  description " << g.description << "\n";
+  if (g.grace) out << "  grace " << formatDuration(*g.grace) << "\n";
   if (!g.ssl_default_bind_options.empty())
     out << "  ssl-default-bind-options " << g.ssl_default_bind_options << "\n";
   if (!g.ssl_default_bind_ciphers.empty())

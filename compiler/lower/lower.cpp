@@ -80,6 +80,7 @@ class Lowering {
     out.httplog = p.httplog && http;
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
     out.dontlognull = p.dontlognull;
+    out.httplog_clf = out.httplog && p.httplog_clf;
   }
 
   void global(rt::GlobalSpec& g) {
@@ -88,9 +89,15 @@ class Lowering {
     g.nbthread = in.nbthread.value_or(0);
     g.maxconn = in.maxconn.value_or(0);
     g.pidfile = in.pidfile;
+    g.chroot = in.chroot;
+    g.uid = in.uid.value_or(0);
+    g.gid = in.gid.value_or(0);
     g.bufsize = in.tune_bufsize;
     g.maxrewrite = in.tune_maxrewrite;
     g.hard_stop_after_ms = in.hard_stop_after.value_or(0);
+    g.grace_ms = in.grace.value_or(0);
+    g.node = in.node;
+    g.description = in.description;
     for (const ir::StatsSocket& s : in.stats_sockets) {
       rt::StatsSocketSpec o;
       o.where = where(s.loc);

@@ -92,6 +92,7 @@ class Sema {
   void sectionHeader(const Line& l);
   void directive(const Line& l);
   void globalDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void identity(const Line& l);  // user, uid, group, gid
   void proxyDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void endSection();

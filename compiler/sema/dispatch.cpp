@@ -3,6 +3,8 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 
 #include "sema/context.h"
 #include "sema/values.h"
@@ -10,6 +12,48 @@
 namespace lbc::sema {
 
 using stdlib::DirectiveId;
+
+// user/uid and group/gid, as HAProxy 2.6 reads them: names are looked up now (HAProxy does at
+// parse time); a second user/uid (group/gid) line keeps the first (HAProxy alerts and goes on:
+// lbc warns); a uid or gid that is not a number is a warning that leaves it unset.
+void Sema::identity(const Line& l) {
+  const std::string& k = l.words[0].text;
+  if (!needArgs(l, 1, k == "user" ? "a user name" : k == "group" ? "a group name" : "a number")) return;
+  if (l.words.size() > 2) {
+    error(l.words[2], "unexpected '" + l.words[2].text + "': '" + l.words[0].text + "' takes one argument");
+    return;
+  }
+  ir::Global& g = prog_.global;
+  const std::string& kw = l.words[0].text;
+  const Word& arg = l.words[1];
+  const bool is_user = kw == "user" || kw == "uid";
+  std::optional<uint32_t>& id = is_user ? g.uid : g.gid;
+  if (id && *id != 0) {
+    warning(l.words[0], std::string(is_user ? "user/uid" : "group/gid") + " already specified, '" + kw +
+                            "' ignored (HAProxy keeps the first one)");
+    return;
+  }
+  if (kw == "user" || kw == "group") {
+    const passwd* pw = is_user ? getpwnam(arg.text.c_str()) : nullptr;
+    const group* gr = is_user ? nullptr : getgrnam(arg.text.c_str());
+    if (!pw && !gr) {
+      error(arg,
+            std::string(is_user ? "user" : "group") + " '" + arg.text + "' does not exist on this machine");
+      return;
+    }
+    (is_user ? g.user : g.group) = arg.text;
+    id = is_user ? uint32_t(pw->pw_uid) : uint32_t(gr->gr_gid);
+    return;
+  }
+  char* end = nullptr;
+  unsigned long v = std::strtoul(arg.text.c_str(), &end, 10);
+  if (arg.text.empty() || *end || v > 0x7fffffff) {
+    warning(arg, "'" + kw + "': '" + arg.text + "' is not a number (use '" + (is_user ? "user" : "group") +
+                     "' for a name); ignored as HAProxy does");
+    return;
+  }
+  id = uint32_t(v);
+}
 
 void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
   if (!noCondition(l)) return;
@@ -51,12 +95,10 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       logSendHostname(l);
       break;
     case DirectiveId::global_user:
-      if (oneWord(g.user, "a user name") && !g.user.empty() && !getpwnam(g.user.c_str()))
-        error(l.words[1], "user '" + g.user + "' does not exist on this machine");
-      break;
+    case DirectiveId::uid:
     case DirectiveId::global_group:
-      if (oneWord(g.group, "a group name") && !g.group.empty() && !getgrnam(g.group.c_str()))
-        error(l.words[1], "group '" + g.group + "' does not exist on this machine");
+    case DirectiveId::gid:
+      identity(l);
       break;
     case DirectiveId::chroot:
       oneWord(g.chroot, "a directory");
@@ -79,6 +121,25 @@ void Sema::globalDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     case DirectiveId::hard_stop_after:
       if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.hard_stop_after = u;
+      break;
+    case DirectiveId::node: {
+      if (!oneWord(g.node, "a node name")) break;
+      const bool ok = !g.node.empty() && std::all_of(g.node.begin(), g.node.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+      });
+      if (!ok)
+        error(l.words[1],
+              "'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), "
+              "dot(.), hyphen(-) or underscore(_)");
+      break;
+    }
+    case DirectiveId::global_description:  // the rest of the line, as HAProxy joins it
+      if (!needArgs(l, 1, "a description")) break;
+      g.description.clear();
+      for (size_t i = 1; i < l.words.size(); ++i) g.description += (i > 1 ? " " : "") + l.words[i].text;
+      break;
+    case DirectiveId::global_grace:
+      if (needArgs(l, 1, "a duration") && duration(l.words[1], u)) g.grace = u;
       break;
     case DirectiveId::ssl_default_bind_options:
     case DirectiveId::ssl_default_server_options: {

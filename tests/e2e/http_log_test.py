@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # End-to-end tests of HTTP logging (option httplog): the log lines of served, denied, failed and
-# null requests, the request line as haproxy 2.6 logs it, bad chunked bodies, and the log forms
-# lbc refuses.
+# null requests, the request line as haproxy 2.6 logs it, bad chunked bodies, and the log form
+# lbc refuses (tcplog in an HTTP frontend; tcplog, clf and the legacy format: log_formats_test.py).
 # usage: http_log_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import json
 import os
@@ -149,33 +149,10 @@ def unsupported_log_forms_are_refused():
                 timeout server 1s
             listen l
                 log stdout format raw local0
-                bind 127.0.0.1:1
-                server s 127.0.0.1:1
-            """, "test.cfg:6", "logging without 'option httplog' or 'option tcplog'"),
-        ("""\
-            defaults
-                mode tcp
-                timeout connect 1s
-                timeout client 1s
-                timeout server 1s
-            listen l
-                log stdout format raw local0
                 option tcplog
                 bind 127.0.0.1:1
                 server s 127.0.0.1:1
-            """, "test.cfg:6", "'option tcplog' logging of TCP connections"),
-        ("""\
-            defaults
-                mode http
-                timeout connect 1s
-                timeout client 1s
-                timeout server 1s
-            listen l
-                log stdout format raw local0
-                option httplog clf
-                bind 127.0.0.1:1
-                server s 127.0.0.1:1
-            """, "test.cfg:6", "'option httplog clf'"),
+            """, "test.cfg:6", "'option tcplog' logging of HTTP streams"),
     ]
     for cfg, where, needle in cases:
         p = Proxy(ENV.proxy, dedent(cfg), expect_fail=True)

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "admin/command.h"
@@ -74,7 +75,7 @@ std::vector<InfoField> infoFields(const CliContext& ctx) {
   const uint32_t cur = st.global.cur.load();
   const std::string z = "0";
   auto n = [](uint64_t v) { return std::to_string(v); };
-  return {
+  std::vector<InfoField> v = {
       {0, "Name", "POS", "str", "lbc"},
       {1, "Version", "POS", "str", cliVersion()},
       {2, "Release_date", "POS", "str", "2026/12/07"},
@@ -123,7 +124,7 @@ std::vector<InfoField> infoFields(const CliContext& ctx) {
       {47, "Tasks", "MGP", "u32", n(cur)},
       {48, "Run_queue", "MGP", "u32", z},
       {49, "Idle_pct", "MaP", "u32", "100"},
-      {50, "node", "COS", "str", host},
+      {50, "node", "COS", "str", g.node.empty() ? std::string(host) : g.node},
       {52, "Stopping", "MGP", "u32", z},
       {53, "Jobs", "MGP", "u32", n(cur + listeners)},
       {54, "Unstoppable Jobs", "MGP", "u32", z},
@@ -145,6 +146,11 @@ std::vector<InfoField> infoFields(const CliContext& ctx) {
       {70, "Start_time_sec", "MDP", "u32", n(ctx.start_wall_s)},
       {71, "Tainted", "SGP", "str", z},
   };
+  if (!g.description.empty()) {  // HAProxy prints it after node, and only when set
+    auto at = std::find_if(v.begin(), v.end(), [](const InfoField& f) { return f.pos == 50; });
+    v.insert(at + 1, InfoField{51, "description", "COS", "str", g.description});
+  }
+  return v;
 }
 
 std::string jsonString(std::string_view s) {

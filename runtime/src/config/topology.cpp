@@ -10,8 +10,9 @@ namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
-// server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters)
-constexpr uint32_t kTopoVersion = 12;
+// server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
+// chroot/uid/gid/grace/node/description, httplog clf
+constexpr uint32_t kTopoVersion = 13;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -207,7 +208,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
-      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose);
+      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {
@@ -216,7 +217,8 @@ void fields(Ar& a, StatsSocketSpec& s) {
 template <typename Ar>
 void fields(Ar& a, GlobalSpec& g) {
   a(g.daemon), a(g.nbthread), a(g.maxconn), a(g.pidfile), a(g.bufsize), a(g.maxrewrite),
-      a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn);
+      a(g.hard_stop_after_ms), a(g.stats_sockets), a(g.stats_timeout_ms), a(g.stats_maxconn), a(g.chroot),
+      a(g.uid), a(g.gid), a(g.grace_ms), a(g.node), a(g.description);
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {

@@ -113,6 +113,89 @@ std::string formatHttpLog(const LogFields& f) {
   return s;
 }
 
+namespace {
+
+// dd/Mmm/yyyy:HH:MM:SS +0000 (%trg: the request date in GMT).
+void gmtDate(std::string& s, int64_t ms) {
+  time_t sec = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&sec, &tm);
+  char b[40];
+  std::snprintf(b, sizeof b, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday, kMonths[tm.tm_mon % 12],
+                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  s += b;
+}
+
+void quoted(std::string& s, std::string_view v) {
+  s += '"';
+  s += v;
+  s += '"';
+}
+
+// %hrl / %hsl under %{+Q}: each capture quoted, separated by spaces; nothing (and no separator)
+// without captures.
+void captureList(std::string& s, const std::vector<std::string_view>& c) {
+  if (c.empty()) return;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (i) s += ' ';
+    s += '"';
+    encoded(s, c[i]);
+    s += '"';
+  }
+  s += ' ';
+}
+
+}  // namespace
+
+std::string formatClfLog(const LogFields& f) {
+  std::string s;
+  s.reserve(256);
+  s += f.clientIp.empty() ? std::string_view("-") : f.clientIp;
+  s += " - - [";
+  gmtDate(s, f.dateMs);
+  s += "] \"";
+  if (f.badRequest)
+    s += "<BADREQ>";
+  else
+    encoded(s, f.requestLine);
+  s += "\" ";
+  num(s, f.status), s += ' ', num(s, static_cast<int64_t>(f.bytesOut));
+  s += " \"\" \"\" ";
+  num(s, f.clientPort);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, " %03d ", static_cast<int>(f.acceptMs % 1000));
+  s += ms;
+  s += '"', s += f.frontend;
+  if (f.ssl) s += '~';
+  s += "\" ";
+  quoted(s, f.backend), s += ' ';
+  quoted(s, f.server.empty() ? std::string_view("<NOSRV>") : f.server), s += ' ';
+  for (int64_t t : {f.TR, f.Tw, f.Tc, f.Tr, f.Ta}) num(s, t), s += ' ';
+  s.append(f.term, 4);
+  for (uint32_t v : {f.ac, f.fc, f.bc, f.sc}) s += ' ', num(s, v);
+  s += ' ';
+  if (f.redispatched) s += '+';
+  num(s, f.rc);
+  s += ' ', num(s, f.sq), s += ' ', num(s, f.bq), s += ' ';
+  quoted(s, f.cookieReq), s += ' ';
+  quoted(s, f.cookieRes), s += ' ';
+  captureList(s, f.reqCaptures);
+  captureList(s, f.resCaptures);
+  return s;
+}
+
+std::string formatConnectLog(std::string_view src, uint16_t src_port, std::string_view dst, uint16_t dst_port,
+                             std::string_view frontend, bool http) {
+  std::string s = "Connect from ";
+  s += src, s += ':', num(s, src_port);
+  s += " to ";
+  s += dst, s += ':', num(s, dst_port);
+  s += " (";
+  s += frontend;
+  s += http ? "/HTTP)" : "/TCP)";
+  return s;
+}
+
 std::string formatTcpLog(const LogFields& f) {
   std::string s;
   s.reserve(160);

@@ -117,9 +117,11 @@ void Http1Session::start(Stream* c) {
   const lbc_program* prog = c->cx->gen->program;
   // The transaction is taken with the first request byte, or now for the connection's rules
   // (what they set lives on into the first request).
-  if ((fs.hooks & (kHasTcpReqConn | kHasTcpReqSess)) && (prog->tcp_req_conn || prog->tcp_req_sess) &&
-      !e_.sessionRules(c, txnFor(c)))
-    return;
+  if ((fs.hooks & (kHasTcpReqConn | kHasTcpReqSess)) && (prog->tcp_req_conn || prog->tcp_req_sess)) {
+    if (!e_.sessionRules(c, txnFor(c))) return;  // which logs the accepted connection
+  } else {
+    e_.logConnect(c);  // the session exists (HAProxy's frontend_accept)
+  }
   h->req_start = e_.now();
   recvArm(c, 0);
   e_.arm(c);

@@ -48,6 +48,7 @@ void Http1Session::writeLog(Stream* c) {
   f.clientIp = ip;
   const uint64_t first = h.t_first ? h.t_first : h.req_start;
   f.dateMs = wall - int64_t(end - first);
+  f.acceptMs = wall - int64_t(end - c->cx->accepted);
   f.frontend = fs.name;
   f.ssl = c->cx->tr.isTls();
   f.backend = c->be ? std::string_view(c->be->spec().name) : std::string_view(fs.name);
@@ -87,7 +88,7 @@ void Http1Session::writeLog(Stream* c) {
   } else {
     f.badRequest = true;
   }
-  const std::string msg = http::formatHttpLog(f);
+  const std::string msg = fs.httplog_clf ? http::formatClfLog(f) : http::formatHttpLog(f);
   log::emit(fs.logs, 6, log::kTargetFacility, msg);  // info
 }
 

@@ -19,6 +19,7 @@
 #include "admin/cli.h"
 #include "core/clock.h"
 #include "lbc/rt/run.h"
+#include "main/process.h"
 #include "main/worker.h"
 #include "net/sockets.h"
 
@@ -56,18 +57,6 @@ uint32_t fitLimits(uint32_t maxconn, bool quiet) {
     std::fprintf(stderr, "lbc: [WARNING] maxconn %u needs %u file descriptors but the limit is %llu\n",
                  maxconn, maxconn * 2 + 64, static_cast<unsigned long long>(rl.rlim_cur));
   return maxconn;
-}
-
-bool writePidfile(const std::string& path, pid_t pid) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    alert("", "cannot create pidfile " + path + ": " + strerror(errno));
-    return false;
-  }
-  std::string s = std::to_string(pid) + "\n";
-  bool ok = write(fd, s.data(), s.size()) == ssize_t(s.size());
-  close(fd);
-  return ok;
 }
 
 }  // namespace
@@ -201,26 +190,12 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
     return 1;
   }
 
-  std::string pidfile = flags.pidfile.empty() ? g.pidfile : flags.pidfile;
-  if (flags.daemon || g.daemon) {
-    fflush(nullptr);
-    pid_t pid = fork();
-    if (pid < 0) {
-      alert("", std::string("cannot fork: ") + strerror(errno));
-      return 1;
-    }
-    if (pid > 0) {
-      if (!pidfile.empty() && !writePidfile(pidfile, pid)) return 1;
-      _exit(0);
-    }
-    setsid();
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-      dup2(null, 0), dup2(null, 1), dup2(null, 2);
-      if (null > 2) close(null);
-    }
-  } else if (!pidfile.empty() && !writePidfile(pidfile, getpid())) {
+  // What needs privileges is open: the pidfile, then the fork, the jail and the identity.
+  Detach detach;
+  if (!detach.openPidfile(flags.pidfile.empty() ? g.pidfile : flags.pidfile) ||
+      ((flags.daemon || g.daemon) && !detach.daemonize()) || !enterJail(g)) {
     closeAll();
+    for (int fd : cli_fds) close(fd);
     return 1;
   }
 
@@ -259,25 +234,37 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
       return 1;
     }
 
+  detach.ready();
   if (opts.ready) opts.ready(rt);
 
   // SIGUSR1 (soft stop), SIGTERM and SIGINT stop accepting and let live connections finish,
-  // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once.
+  // for at most hard-stop-after; a second SIGTERM/SIGINT cuts them at once. With `grace`,
+  // SIGUSR1 keeps accepting for that long first (HAProxy's grace period; SIGTERM does not wait).
   bool stopping = false, hard = false;
-  uint64_t hard_at = 0;
+  uint64_t hard_at = 0, grace_at = 0;
+  auto softStop = [&] {
+    stopping = true;
+    for (auto& w : workers) w->requestStop(false);
+    if (g.hard_stop_after_ms) hard_at = monoMs() + g.hard_stop_after_ms;
+  };
   while (done.load() < workers.size()) {
     timespec ts{0, 50 * 1000000};
     siginfo_t info;
-    int sig = sigtimedwait(&set, &info, stopping ? &ts : nullptr);
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
+    int sig = sigtimedwait(&set, &info, stopping || grace_at ? &ts : nullptr);
+    if (sig == SIGUSR1 && !stopping && g.grace_ms) {
+      if (!grace_at) grace_at = monoMs() + g.grace_ms;
+    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
       if (!stopping) {
-        stopping = true;
-        for (auto& w : workers) w->requestStop(false);
-        if (g.hard_stop_after_ms) hard_at = monoMs() + g.hard_stop_after_ms;
+        softStop();
       } else if (sig != SIGUSR1 && !hard) {
         hard = true;
         for (auto& w : workers) w->requestStop(true);
       }
+    }
+    if (grace_at && !stopping && monoMs() >= grace_at) {
+      if (!flags.quiet)
+        std::fprintf(stderr, "lbc: [NOTICE] Grace period expired, proceeding with soft-stop now.\n");
+      softStop();
     }
     if (stopping && !hard && hard_at && monoMs() >= hard_at) {
       hard = true;

@@ -137,16 +137,19 @@ bool Engine::sessionRules(Stream* c, TxnSlot& t) {
   t.stk.sessionLevel(true);
   if ((fs.hooks & kHasTcpReqConn) && prog->tcp_req_conn && stops(prog->tcp_req_conn(toAbi(&x), fe))) {
     t.stk.sessionLevel(false);
-    finish(c, true);  // as HAProxy: no linger, a single RST
+    c->no_log = true;  // as HAProxy: a connection rejected here is not logged
+    finish(c, true);   // no linger, a single RST
     return false;
   }
   if ((fs.hooks & kHasTcpReqSess) && prog->tcp_req_sess && stops(prog->tcp_req_sess(toAbi(&x), fe))) {
     t.stk.sessionLevel(false);
+    c->no_log = true;
     finish(c, false);
     return false;
   }
   t.stk.sessionLevel(false);
   t.stk.countSession();  // HAProxy's session_count_new, once the session is accepted
+  logConnect(c);         // the session exists (HAProxy's frontend_accept)
   return true;
 }
 
@@ -236,6 +239,7 @@ int Engine::contentRules(Stream* c, uint32_t proxy) {
     return kWait;
   }
   if (stops(r)) {
+    endBy(c, TermCause::kProxy);
     finish(c, true);  // HAProxy kills the connection (sc_must_kill_conn): reset
     return kClosed;
   }
@@ -332,6 +336,7 @@ void Engine::analyseResponse(Stream* c) {
     if (stops(r)) {
       // HAProxy kills the server side and closes the client.
       c->tr_server.resetOnClose();
+      endBy(c, TermCause::kProxy);
       finish(c, false);
       return;
     }

@@ -16,6 +16,7 @@
 #include "core/timer_wheel.h"
 #include "net/any_transport.h"
 #include "state/trackers.h"
+#include "stream/termination.h"
 #include "upstream/live.h"
 
 namespace lbc::rt {
@@ -90,6 +91,7 @@ struct Connection {
   SessionData* sd = nullptr;   // the session's own state (HTTP/1: its buffers and parsers)
   sockaddr_storage src{};
   uint64_t act = 0;       // last activity of the client (ms)
+  uint64_t accepted = 0;  // accept time (ms): the logs' %t and %ms
   bool counted = false;   // holds global/frontend/listener slots
   bool watching = false;  // a poll for the client's close is pending (abort_on_close.cpp)
   bool pp_wait = false;   // accept-proxy: the PROXY header is awaited (proxy_accept.cpp)
@@ -127,6 +129,11 @@ struct alignas(16) Stream {
   uint64_t state_deadline = 0;    // queue wait or turn-around (ms, 0 = none)
   TxnSlot* tx = nullptr;          // the transaction when the program has rules (engine's pool)
   uint64_t inspect_deadline = 0;  // tcp-request / tcp-response inspect-delay end (ms, 0 = none)
+  // The tcplog line's timeline (ms, 0 = not reached), bytes sent to the client and how it ended.
+  uint64_t t_assigned = 0, t_est = 0;
+  uint64_t bytes_out = 0;
+  Termination term;
+  bool no_log = false;  // refused by tcp-request connection/session: HAProxy logs no stream
   TimerEntry timer;
   StreamIo io;
 
@@ -153,6 +160,9 @@ struct ConnSlot {
     s.redispatched = false;
     s.p[0] = Pipe{}, s.p[1] = Pipe{};
     s.act_s = s.state_deadline = s.inspect_deadline = 0;
+    s.t_assigned = s.t_est = s.bytes_out = 0;
+    s.term = Termination{};
+    s.no_log = false;
     s.tx = nullptr;
     s.timer = TimerEntry{};
     s.timer.owner = &s;
@@ -161,7 +171,7 @@ struct ConnSlot {
     cx.li_limit = nullptr, cx.fe = nullptr;
     cx.pending = nullptr;
     cx.sd = nullptr;
-    cx.act = 0;
+    cx.act = cx.accepted = 0;
     cx.counted = cx.watching = cx.pp_wait = false;
     cx.pp.reset();
     cx.tr.setUser(&s.io);

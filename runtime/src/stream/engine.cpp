@@ -49,7 +49,7 @@ Stream* Engine::accept(int fd, Frontend* fe, GenerationRef gen, Limit* listener_
   c->cx->gen = std::move(gen);  // the one reference a connection takes: none per request
   c->cx->fe = fe;
   c->cx->bind = bind;
-  c->cx->act = c->act_s = now();
+  c->cx->act = c->act_s = c->cx->accepted = now();
   const TlsServerContext* tls = bind < fe->tls.size() ? fe->tls[bind].get() : nullptr;
   if (bind < fe->spec->binds.size() && fe->spec->binds[bind].accept_proxy) {
     awaitProxyHeader(c, fd, session);  // then TLS, then the session (proxy_accept.cpp)
@@ -126,6 +126,7 @@ void Engine::handoff(QueueLink* link) {
 
 void Engine::connectServer(Stream* c) {
   ServerState* s = c->srv;
+  if (!c->t_assigned) c->t_assigned = now();
   c->st = ConnState::Connecting;
   c->state_deadline = 0;
   wheelRemove(c);
@@ -142,6 +143,7 @@ void Engine::onConnect(Stream* c, int res) {
     return;
   }
   if (res == 0) {
+    c->t_est = now();
     c->cx->session->established(c);
   } else {
     connectFailed(c, res == -ECANCELED || res == -ETIMEDOUT);
@@ -156,6 +158,7 @@ void Engine::onConnect(Stream* c, int res) {
 void Engine::connectFailed(Stream* c, bool timeout) {
   c->tr_server.closeNow(false);
   if (loop_.stopLevel() == 2) {  // a hard stop: no retry
+    endBy(c, TermCause::kKilled);
     finish(c, true);
     return;
   }
@@ -315,7 +318,10 @@ void Engine::cutAll() {
   for (auto& chunk : chunks_)
     for (size_t i = 0; i < kChunk; ++i) {
       Stream* c = &chunk[i].stream;
-      if (c->st != ConnState::Free && c->st != ConnState::Closing) finish(c, true);
+      if (c->st != ConnState::Free && c->st != ConnState::Closing) {
+        endBy(c, TermCause::kKilled);
+        finish(c, true);
+      }
     }
 }
 

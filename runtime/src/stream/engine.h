@@ -69,6 +69,11 @@ class Engine {
   void watchClient(Stream* c);
   // Every live connection is cut (hard stop).
   void cutAll();
+  // Logs (stream_log.cpp): how a stream ends (kept when already known), the legacy connect line,
+  // the tcplog line.
+  void endBy(Stream* c, TermCause cause);
+  void logConnect(Stream* c);
+  void writeTcpLog(Stream* c);
 
   // The analysers (analyse.cpp): the compiled hooks at HAProxy's fixed points.
   void startTxn(Stream* c);

@@ -14,6 +14,15 @@
 namespace lbc::rt {
 namespace {
 constexpr uint16_t kPauseBufs = 4;  // per direction; beyond it the source is not read (backpressure)
+
+// An established stream's timeout was the client's (else the server's): as deadline() computes.
+bool clientTimedOut(const Stream* c, uint64_t now) {
+  const TimeoutSpec& t = c->be ? c->be->spec().timeouts : c->cx->fe->spec->timeouts;
+  const TimeoutSpec& ft = c->cx->fe->spec->timeouts;
+  const bool half_c = c->p[0].eof || c->p[1].shut;
+  const uint64_t tc = half_c && ft.client_fin ? ft.client_fin : t.tunnel ? t.tunnel : ft.client;
+  return tc && now >= c->cx->act + tc;
+}
 }  // namespace
 
 // ---- the TCP relay ----------------------------------------------------------------------------------
@@ -23,10 +32,13 @@ void RelaySession::start(Stream* c) {
     e_.startTxn(c);  // rules run first; they end in toBackend() or close the connection
     return;
   }
+  e_.logConnect(c);
   e_.toBackend(c, nullptr);
 }
 
-void RelaySession::noServer(Stream* c, bool) {
+void RelaySession::noServer(Stream* c, bool connect_timeout) {
+  if (!c->term.known())
+    c->term.set(connect_timeout ? TermCause::kServerTimeout : TermCause::kServerAbort, TermState::kConnect);
   if (c->st == ConnState::Free) c->st = ConnState::Analysing;  // a new connection: finish() must close it
   e_.finish(c, false);
 }
@@ -35,6 +47,7 @@ void RelaySession::clientShut(Stream* c, int res, bool waiting, bool abortonclos
   if (waiting && ((res & (POLLERR | POLLHUP)) || abortonclose)) {
     const bool reset = (res & (POLLERR | POLLHUP)) != 0;
     if (!reset) c->cx->tr.discardUnread();
+    e_.endBy(c, TermCause::kClientAbort);
     e_.finish(c, reset);
   }
 }
@@ -85,6 +98,7 @@ void RelaySession::onRecv(Stream* c, int dir, int res, bool more, uint16_t bid) 
     } else if (res == -ENOBUFS) {
       e_.starve(c, dir);
     } else if (res != -ECANCELED) {
+      e_.endBy(c, dir == 0 ? TermCause::kClientAbort : TermCause::kServerAbort);
       e_.finish(c, true);
       e_.maybeFree(c);
       return;
@@ -101,12 +115,14 @@ void RelaySession::onSent(Stream* c, int dir, int res) {
     return;
   }
   if (res <= 0) {  // EPIPE, ECONNRESET: the destination is gone
+    e_.endBy(c, dir == 0 ? TermCause::kServerAbort : TermCause::kClientAbort);
     e_.finish(c, true);
     e_.maybeFree(c);
     return;
   }
   (dir == 0 ? c->act_s : c->cx->act) = e_.now();
-  uint32_t* inspected = nullptr;  // the send came from an inspection buffer
+  if (dir == 1) c->bytes_out += uint32_t(res);  // %B
+  uint32_t* inspected = nullptr;                // the send came from an inspection buffer
   if (c->tx) {
     TxnSlot& t = *c->tx;
     if (dir == 0 && t.req_sent < t.req_len) inspected = &t.req_sent;
@@ -164,10 +180,12 @@ void RelaySession::onTimeout(Stream* c) {
       e_.connectServer(c);
       break;
     case ConnState::Analysing:  // the inspect delay ended (rules see final data), or timeout client
-      if (c->inspect_deadline && e_.now() >= c->inspect_deadline)
+      if (c->inspect_deadline && e_.now() >= c->inspect_deadline) {
         e_.analyse(c);
-      else
+      } else {
+        e_.endBy(c, TermCause::kClientTimeout);
         e_.finish(c, false);
+      }
       e_.maybeFree(c);
       break;
     case ConnState::Established:
@@ -178,7 +196,9 @@ void RelaySession::onTimeout(Stream* c) {
       }
       [[fallthrough]];
     case ConnState::Queued:  // timeout queue: HAProxy closes the client in TCP mode
-      e_.finish(c, false);   // (Established: client/server/tunnel/fin timeouts)
+      e_.endBy(c, c->st == ConnState::Queued || !clientTimedOut(c, e_.now()) ? TermCause::kServerTimeout
+                                                                             : TermCause::kClientTimeout);
+      e_.finish(c, false);  // (Established: client/server/tunnel/fin timeouts)
       e_.maybeFree(c);
       break;
     default:
@@ -203,6 +223,10 @@ void RelaySession::inspectStart(Stream* c, bool delay) {
     if (!c->p[0].armed && !c->p[0].eof) e_.armRecv(c, 0);
   }
   t.inspecting = t.early_recv;
+}
+
+void RelaySession::closing(Stream* c) {
+  e_.writeTcpLog(c);
 }
 
 void RelaySession::noBackend(Stream* c) {

@@ -21,7 +21,7 @@ class RelaySession final : public Session {
   void onRecv(Stream* c, int dir, int res, bool more, uint16_t bid) override;
   void onSent(Stream* c, int dir, int res) override;
   void clientShut(Stream* c, int res, bool waiting, bool abortonclose) override;
-  void closing(Stream*) override {}
+  void closing(Stream* c) override;  // the tcplog line
   void freed(Stream*) override {}
   uint64_t deadline(const Stream* c) const override;
   void onTimeout(Stream* c) override;

@@ -31,7 +31,7 @@ defaults
   timeout connect 1s
 frontend fe
   bind :8080 accept-proxy
-  option httplog clf
+  option tcplog
   log stdout format raw local0
   tcp-request content accept
   default_backend be
@@ -54,12 +54,13 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
   auto c = compileFront(kConfig);
   ASSERT_TRUE(c->ok()) << messages(*c);
   EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
-  EXPECT_EQ(messages(*c),
-            "8: 'option httplog clf' in frontend 'fe' is not supported by 'lbc run' yet\n"
-            "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
-            "16: 'store bytes_in_cnt' in a stick-table is not supported by 'lbc run' yet\n"
-            "18: server 's2': an address without an absolute port (the client's destination port) is not "
-            "supported by 'lbc run' yet\n");
+  EXPECT_EQ(
+      messages(*c),
+      "8: 'option tcplog' logging of HTTP streams in frontend 'fe' is not supported by 'lbc run' yet\n"
+      "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
+      "16: 'store bytes_in_cnt' in a stick-table is not supported by 'lbc run' yet\n"
+      "18: server 's2': an address without an absolute port (the client's destination port) is not "
+      "supported by 'lbc run' yet\n");
 }
 
 // The response side of the one analyser sequence runs in mode http too (tcp-response content

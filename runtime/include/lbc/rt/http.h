@@ -176,7 +176,8 @@ std::string storeReply(const Txn& t, const ReplyHead& head, std::string_view byt
 struct LogFields {
   std::string_view clientIp;  // text
   uint16_t clientPort = 0;
-  int64_t dateMs = 0;  // %tr (request date) / %t (accept date), Unix time in ms, local time zone
+  int64_t dateMs = 0;    // %tr (request date) / %t (accept date), Unix time in ms, local time zone
+  int64_t acceptMs = 0;  // the connection's accept date (%ms), Unix time in ms
   std::string_view frontend;
   bool ssl = false;                  // %ft gets a '~'
   std::string_view backend, server;  // server empty: <NOSRV>
@@ -197,6 +198,13 @@ struct LogFields {
 // `option httplog` / `option tcplog` messages (no framing, no newline).
 std::string formatHttpLog(const LogFields& f);
 std::string formatTcpLog(const LogFields& f);
+// `option httplog clf`: HAProxy 2.6's clf_http_log_format (%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" ""
+// %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl).
+std::string formatClfLog(const LogFields& f);
+// A frontend logging without httplog/tcplog (HAProxy's legacy format): one line at accept,
+// "Connect from SRC:PORT to DST:PORT (FRONTEND/HTTP|TCP)".
+std::string formatConnectLog(std::string_view src, uint16_t src_port, std::string_view dst, uint16_t dst_port,
+                             std::string_view frontend, bool http);
 // A connection that died before its session (HAProxy's embryonic session): "%ci:%cp [%t]
 // FRONTEND/LISTENER: REASON", the listener's `name` or its number in the frontend.
 std::string formatConnError(const LogFields& f, std::string_view listener, std::string_view reason);

@@ -282,6 +282,7 @@ struct ProxySpec {
   // ---- logs (format 4) ----
   std::vector<LogTargetSpec> logs;
   bool httplog = false, tcplog = false, dontlognull = false;
+  bool httplog_clf = false;  // `option httplog clf` (format 10)
   // ---- health checks and persistence (format 6) ----
   HttpCheckSpec httpchk;
   CookieSpec cookie;
@@ -302,6 +303,10 @@ struct GlobalSpec {
   uint32_t nbthread = 0;  // 0 = online CPUs
   uint32_t maxconn = 0;   // 0 = derived from the fd limit, as HAProxy
   std::string pidfile;
+  std::string chroot;             // "" = none
+  std::string node, description;  // show info's node ("" = the host name) and description
+  uint64_t grace_ms = 0;          // SIGUSR1: still accepting for this long, then the soft stop
+  uint32_t uid = 0, gid = 0;      // 0 = keep, as HAProxy (user/uid, group/gid resolved at compile time)
   uint32_t bufsize = 16384;
   uint32_t maxrewrite = 1024;
   uint64_t hard_stop_after_ms = 0;  // 0 = unbounded
