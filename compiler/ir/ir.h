@@ -396,6 +396,21 @@ struct Bind {
 
 enum Caps : uint8_t { kCapFe = 1, kCapBe = 2 };
 
+// The stats page (`stats enable|uri|realm|auth|refresh|scope|admin|hide-version|show-*`): any of
+// them turns it on, as in HAProxy.
+struct StatsPage {
+  SourceLoc loc;
+  std::string uri = "/haproxy?stats";
+  std::string realm;                // empty: "HAProxy Statistics"
+  std::vector<std::string> auths;   // "user:password"
+  std::vector<std::string> scopes;  // proxy names ("." = this one); empty: all
+  uint32_t refresh_s = 0;
+  bool hide_version = false, show_legends = false, show_modules = false;
+  std::optional<std::string> node, desc;  // show-node / show-desc ("" = the global one)
+  bool admin = false;  // `stats admin if C`: an http-request rule sets kStatsAdminVar when C holds
+};
+inline constexpr const char* kStatsAdminVar = "lbc_stats_admin";
+
 struct Proxy {
   SourceLoc loc;
   std::string name;
@@ -430,6 +445,7 @@ struct Proxy {
   std::optional<StickTable> table;
   std::vector<StickRule> stick_rules;
   std::optional<Cookie> cookie;
+  std::optional<StatsPage> stats;
   std::vector<ErrorFile> errorfiles;
   std::vector<LogTarget> logs;
   bool log_global = false;

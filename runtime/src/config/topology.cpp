@@ -9,7 +9,8 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion = 9;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them
+constexpr uint32_t kTopoVersion =
+    10;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: the stats page
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -193,6 +194,11 @@ void fields(Ar& a, StickRuleSpec& r) {
   a(r.kind), a(r.table);
 }
 template <typename Ar>
+void fields(Ar& a, StatsPageSpec& s) {
+  a(s.enabled), a(s.uri), a(s.realm), a(s.auths), a(s.scopes), a(s.refresh_s), a(s.hide_version),
+      a(s.show_legends), a(s.show_node), a(s.show_desc), a(s.admin), a(s.node), a(s.desc);
+}
+template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
   a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
@@ -200,7 +206,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
-      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose);
+      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.stats);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {

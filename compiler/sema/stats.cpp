@@ -1,0 +1,90 @@
+// `stats ...` in a proxy or defaults section: the stats page, as HAProxy 2.6's
+// cfgparse-listen.c reads it. Any sub-keyword but `stats http-request` turns the page on.
+#include "sema/context.h"
+
+namespace lbc::sema {
+
+namespace {
+constexpr std::string_view kSubKeywords[] = {
+    "admin", "auth",      "enable",       "hide-version", "http-request", "realm", "refresh",
+    "scope", "show-desc", "show-legends", "show-modules", "show-node",    "uri"};
+}  // namespace
+
+void Sema::stats(const Line& l) {
+  const auto& w = l.words;
+  if (!needArgs(l, 1, "a sub-keyword (enable, uri, realm, auth, admin, ...)")) return;
+  const std::string& sub = w[1].text;
+  const bool defaults = sec_ == Sec::Defaults;
+  if (sub != "admin" && sub != "http-request" && !noCondition(l)) return;
+  ir::StatsPage& sp = cur_->stats ? *cur_->stats : cur_->stats.emplace();
+  if (!sp.loc.valid()) sp.loc = l.loc;
+  auto arg = [&](const char* what) -> const Word* {
+    if (w.size() > 2) return &w[2];
+    error(w[1], "'stats " + sub + "' expects " + what);
+    return nullptr;
+  };
+  if (sub == "enable") {
+  } else if (sub == "uri") {
+    if (const Word* a = arg("<uri> as an argument")) sp.uri = a->text;
+  } else if (sub == "realm") {
+    if (const Word* a = arg("<realm> as an argument")) sp.realm = a->text;
+  } else if (sub == "auth") {
+    const Word* a = arg("<user>:<password> as an argument");
+    if (!a) return;
+    // HAProxy reads a word without ':' as a user with an empty password.
+    sp.auths.push_back(a->text.find(':') == std::string::npos ? a->text + ":" : a->text);
+  } else if (sub == "refresh") {
+    const Word* a = arg("<delay> as an argument");
+    uint64_t ms = 0;
+    if (!a || !duration(*a, ms)) return;  // HAProxy reads it in milliseconds, shows seconds
+    sp.refresh_s = uint32_t(ms / 1000);
+  } else if (sub == "scope") {
+    if (const Word* a = arg("<proxy name> as an argument"))
+      sp.scopes.push_back(a->text == "." ? cur_->name : a->text);
+  } else if (sub == "hide-version") {
+    sp.hide_version = true;
+  } else if (sub == "show-legends") {
+    sp.show_legends = true;
+  } else if (sub == "show-modules") {
+    error(w[1], "'stats show-modules' is not supported by lbc yet (lbc has no statistics modules)");
+  } else if (sub == "show-node") {
+    sp.node = w.size() > 2 ? w[2].text : "";
+  } else if (sub == "show-desc") {
+    std::string d;
+    for (size_t i = 2; i < w.size(); ++i) d += (i > 2 ? " " : "") + w[i].text;
+    sp.desc = d;
+  } else if (sub == "admin") {
+    if (defaults) {
+      error(w[1], "'stats admin' is not allowed in a 'defaults' section (HAProxy refuses it too)");
+      return;
+    }
+    if (!l.cond) {
+      error(w[1], "'stats admin' requires either 'if' or 'unless' followed by a condition");
+      return;
+    }
+    // The condition is the proxy's to evaluate like any rule's: an http-request rule, first of
+    // the proxy's, marks the transaction when it holds (HAProxy evaluates it when the page is
+    // asked for; the mark is read only then).
+    sp.admin = true;
+    Line rule = l;
+    rule.words.clear();
+    rule.words.push_back(Word{"http-request", w[0].loc});
+    rule.words.push_back(Word{std::string("set-var(txn.") + ir::kStatsAdminVar + ")", w[1].loc});
+    rule.words.push_back(Word{"always_true", w[1].loc});
+    const size_t before = cur_->rules.size();
+    httpRule(rule, ir::RuleSet::HttpReq);
+    if (cur_->rules.size() > before) {
+      ir::Rule r = std::move(cur_->rules.back());
+      cur_->rules.pop_back();
+      cur_->rules.insert(cur_->rules.begin(), std::move(r));
+    }
+  } else if (sub == "http-request") {
+    error(w[1], "'stats http-request' is not supported by lbc yet: use 'stats auth' and 'stats admin'");
+  } else {
+    error(w[1], "unknown 'stats' sub-keyword '" + sub + "'" +
+                    front::didYouMean(sub, std::vector<std::string_view>(std::begin(kSubKeywords),
+                                                                         std::end(kSubKeywords))));
+  }
+}
+
+}  // namespace lbc::sema
