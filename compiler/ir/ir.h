@@ -410,6 +410,9 @@ struct StatsPage {
   bool admin = false;  // `stats admin if C`: an http-request rule sets kStatsAdminVar when C holds
 };
 inline constexpr const char* kStatsAdminVar = "lbc_stats_admin";
+// `http-request use-service prometheus-exporter [cond]`: a rule sets this variable and a final
+// `allow` on it follows; the HTTP session then answers with the exporter.
+inline constexpr const char* kUseServiceVar = "lbc_use_service";
 
 struct Proxy {
   SourceLoc loc;

@@ -87,4 +87,37 @@ void Sema::stats(const Line& l) {
   }
 }
 
+void Sema::useService(const Line& l) {
+  const auto& w = l.words;
+  if (w.size() < 3) {
+    error(w[1], "'use-service' expects a service name (lbc has 'prometheus-exporter')");
+    return;
+  }
+  if (w[2].text != "prometheus-exporter") {
+    error(w[2], "service '" + w[2].text + "' is not supported by lbc yet: it has 'prometheus-exporter' only");
+    return;
+  }
+  if (w.size() > 3) {
+    error(w[3],
+          "unexpected '" + w[3].text + "' after the service name (a condition starts with 'if' or 'unless')");
+    return;
+  }
+  // HAProxy's use-service is final: the service answers and the rules stop. The first rule marks
+  // the transaction when the condition holds; an `allow` on the mark stops the rules.
+  const std::string var = std::string("txn.") + ir::kUseServiceVar;
+  Line mark = l;
+  mark.words = {w[0], Word{"set-var(" + var + ")", w[1].loc}, Word{"always_true", w[2].loc}};
+  httpRule(mark, ir::RuleSet::HttpReq);
+  Line stop = l;
+  stop.words = {w[0], Word{"allow", w[1].loc}};
+  front::CondTerm t;
+  t.anonymous = true;
+  t.loc = w[1].loc;
+  t.acl = {Word{"var(" + var + ")", w[1].loc}, Word{"-m", w[1].loc}, Word{"found", w[1].loc}};
+  stop.cond.emplace();
+  stop.cond->loc = w[1].loc;
+  stop.cond->alternatives = {{std::move(t)}};
+  httpRule(stop, ir::RuleSet::HttpReq);
+}
+
 }  // namespace lbc::sema

@@ -206,6 +206,7 @@ ServiceReply serveStats(const ServiceRequest& rq) {
 void registerStatsPage() {
   g_start_wall_s = uint64_t(time(nullptr));
   registerService(Service::Stats, &serveStats);
+  registerPrometheus();
 }
 
 uint64_t statsStartTime() {

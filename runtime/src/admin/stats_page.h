@@ -8,6 +8,7 @@
 namespace lbc::rt {
 
 void registerStatsPage();
+void registerPrometheus();  // prometheus.cpp
 uint64_t statsStartTime();  // wall clock, seconds
 
 // What the page's URI asks for (`;csv`, `;up`, `;st=DONE` ...).

@@ -15,6 +15,12 @@ ServiceFn serviceFn(Service s) {
   return services[size_t(s)];
 }
 
+bool serviceChosen(const Txn& x) {
+  for (const Var& v : x.vars)
+    if (v.scope == LBC_VAR_TXN && v.name == "lbc_use_service") return true;
+  return false;
+}
+
 bool statsRequested(const ProxySpec& ps, const Txn& x) {
   if (!ps.stats.enabled) return false;
   if (x.method != "GET" && x.method != "HEAD" && x.method != "POST") return false;

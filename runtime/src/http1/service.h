@@ -32,6 +32,8 @@ using ServiceFn = ServiceReply (*)(const ServiceRequest&);
 void registerService(Service s, ServiceFn fn);
 ServiceFn serviceFn(Service s);  // null: none registered (lbc_http1 tests)
 
+// `http-request use-service prometheus-exporter` fired: its rule set txn.lbc_use_service.
+bool serviceChosen(const Txn& x);
 // HAProxy's stats_check_uri: a GET, HEAD or POST whose target starts with the page's `stats uri`.
 bool statsRequested(const ProxySpec& ps, const Txn& x);
 

@@ -13,8 +13,10 @@ bool Http1Session::internalService(Stream* c, uint32_t proxy) {
   const Generation& g = *c->cx->gen;
   const ProxySpec& ps = g.topo.proxies[proxy];
   Txn& x = c->tx->txn;
-  if (!statsRequested(ps, x)) return false;
-  ServiceFn fn = serviceFn(Service::Stats);
+  // A use-service rule hands the request over before the stats page is looked at (HAProxy).
+  const Service which = serviceChosen(x) ? Service::Prometheus : Service::Stats;
+  if (which == Service::Stats && !statsRequested(ps, x)) return false;
+  ServiceFn fn = serviceFn(which);
   if (!fn) return false;
   HttpStream& h = *hs(c);
   std::string_view body;
