@@ -408,6 +408,16 @@ struct StatsPage {
   bool hide_version = false, show_legends = false, show_modules = false;
   std::optional<std::string> node, desc;  // show-node / show-desc ("" = the global one)
   bool admin = false;  // `stats admin if C`: an http-request rule sets kStatsAdminVar when C holds
+  // `stats http-request allow|deny|auth [realm R] [cond]`: rule k's condition is evaluated by an
+  // http-request rule setting txn.lbc_stats_rule_<k>; the page applies the first one set.
+  struct Rule {
+    enum class Kind : uint8_t { Allow, Deny, Auth } kind = Kind::Allow;
+    std::string realm;  // auth: empty = the page's
+  };
+  std::vector<Rule> rules;
+  bool realm_set = false;             // sema: `stats realm` was given
+  bool last_rule_conditional = true;  // sema: HAProxy warns about rules after an unconditional one
+  size_t prepended = 0;               // sema: the marking rules placed first in the proxy's rules
 };
 inline constexpr const char* kStatsAdminVar = "lbc_stats_admin";
 // `http-request use-service prometheus-exporter [cond]`: a rule sets this variable and a final

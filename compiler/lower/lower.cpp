@@ -167,6 +167,8 @@ class Lowering {
     o.show_desc = s.desc.has_value();
     o.desc = s.desc.value_or("");
     o.admin = s.admin;
+    for (const ir::StatsPage::Rule& r : s.rules)
+      o.rules.push_back({static_cast<rt::StatsRuleKind>(r.kind), r.realm});
   }
 
   // What the HTTP stream needs: connection mode, forwardfor, error pages.

@@ -23,11 +23,23 @@ void Sema::stats(const Line& l) {
     error(w[1], "'stats " + sub + "' expects " + what);
     return nullptr;
   };
+  // HAProxy refuses the two ways of guarding the page together.
+  if ((sub == "auth" || sub == "realm") && !sp.rules.empty()) {
+    error(w[1],
+          "'stats " + sub + "' and 'stats http-request' cannot be used together (HAProxy refuses it too)");
+    return;
+  }
+  if (sub == "http-request" && (!sp.auths.empty() || sp.realm_set)) {
+    error(w[1],
+          "'stats http-request' and 'stats auth'/'stats realm' cannot be used together (HAProxy refuses it "
+          "too)");
+    return;
+  }
   if (sub == "enable") {
   } else if (sub == "uri") {
     if (const Word* a = arg("<uri> as an argument")) sp.uri = a->text;
   } else if (sub == "realm") {
-    if (const Word* a = arg("<realm> as an argument")) sp.realm = a->text;
+    if (const Word* a = arg("<realm> as an argument")) sp.realm = a->text, sp.realm_set = true;
   } else if (sub == "auth") {
     const Word* a = arg("<user>:<password> as an argument");
     if (!a) return;
@@ -76,15 +88,69 @@ void Sema::stats(const Line& l) {
     if (cur_->rules.size() > before) {
       ir::Rule r = std::move(cur_->rules.back());
       cur_->rules.pop_back();
-      cur_->rules.insert(cur_->rules.begin(), std::move(r));
+      cur_->rules.insert(cur_->rules.begin() + sp.prepended, std::move(r));
+      ++sp.prepended;
     }
   } else if (sub == "http-request") {
-    error(w[1], "'stats http-request' is not supported by lbc yet: use 'stats auth' and 'stats admin'");
+    statsRule(l, sp);
   } else {
     error(w[1], "unknown 'stats' sub-keyword '" + sub + "'" +
                     front::didYouMean(sub, std::vector<std::string_view>(std::begin(kSubKeywords),
                                                                          std::end(kSubKeywords))));
   }
+}
+
+// `stats http-request allow|deny|auth [realm R] [if|unless C]`. HAProxy 2.6 takes any http-request
+// action there; lbc the three the page itself answers.
+void Sema::statsRule(const Line& l, ir::StatsPage& sp) {
+  const auto& w = l.words;
+  if (sec_ == Sec::Defaults) {
+    error(w[1], "'stats http-request' is not allowed in a 'defaults' section (HAProxy refuses it too)");
+    return;
+  }
+  if (w.size() < 3) {
+    error(w[1], "'stats http-request' expects an action: allow, deny or auth");
+    return;
+  }
+  ir::StatsPage::Rule r;
+  const std::string& act = w[2].text;
+  size_t next = 3;
+  if (act == "allow") {
+    r.kind = ir::StatsPage::Rule::Kind::Allow;
+  } else if (act == "deny") {
+    r.kind = ir::StatsPage::Rule::Kind::Deny;
+  } else if (act == "auth") {
+    r.kind = ir::StatsPage::Rule::Kind::Auth;
+    if (w.size() > 4 && w[3].text == "realm") {
+      r.realm = w[4].text;
+      next = 5;
+    }
+  } else {
+    error(w[2], "'stats http-request " + act + "' is not supported by lbc yet: it has allow, deny and auth");
+    return;
+  }
+  if (w.size() > next) {
+    error(w[next], "unexpected '" + w[next].text + "' in 'stats http-request " + act +
+                       "' (a condition starts with 'if' or 'unless')");
+    return;
+  }
+  if (!sp.rules.empty() && !sp.last_rule_conditional)
+    warning(w[0], "previous 'stats' action has no condition attached, further entries are NOOP");
+  sp.last_rule_conditional = l.cond.has_value();
+  // The condition runs with the proxy's other http-request rules, before them (see `stats admin`).
+  Line mark = l;
+  mark.words = {Word{"http-request", w[0].loc},
+                Word{"set-var(txn.lbc_stats_rule_" + std::to_string(sp.rules.size()) + ")", w[1].loc},
+                Word{"always_true", w[2].loc}};
+  const size_t before = cur_->rules.size();
+  httpRule(mark, ir::RuleSet::HttpReq);
+  if (cur_->rules.size() > before) {
+    ir::Rule rule = std::move(cur_->rules.back());
+    cur_->rules.pop_back();
+    cur_->rules.insert(cur_->rules.begin() + sp.prepended, std::move(rule));
+    ++sp.prepended;
+  }
+  sp.rules.push_back(std::move(r));
 }
 
 void Sema::useService(const Line& l) {

@@ -60,6 +60,12 @@ listen ro
     bind 127.0.0.1:{ro}
     stats uri /
     stats scope be
+listen ru
+    bind 127.0.0.1:{ru}
+    stats uri /
+    stats http-request deny if {{ req.hdr(x-deny) -m found }}
+    stats http-request allow if {{ req.hdr(x-allow) -m found }}
+    stats http-request auth realm Other if {{ req.hdr(x-auth) -m found }}
 """
 
 
@@ -68,8 +74,10 @@ class Answer:
         self.status, self.headers, self.body = status, headers, body
 
 
-def http(port, path, auth=None, data=None):
+def http(port, path, auth=None, data=None, headers=()):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data)
+    for k, v in headers:
+        req.add_header(k, v)
     if auth:
         req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
 
@@ -91,7 +99,8 @@ def farm():
 
 
 def start(cmd, servers):
-    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "s1": servers[0].port, "s2": servers[1].port}
+    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "s1": servers[0].port,
+             "s2": servers[1].port}
     p = Proxy(cmd, CONFIG.format(**ports), ports["st"])
     wait_for(lambda: all(_connects(ports[k]) for k in ("fe", "ro")), 10, "the listeners")
     return p, ports
@@ -155,6 +164,20 @@ def test_status_auth_and_headers():
 
 
 @test
+def test_stats_http_request_rules():
+    def scenario(ports):
+        out = []
+        for hdrs, auth in (((), None), ((("x-deny", "1"),), None), ((("x-allow", "1"),), None),
+                           ((("x-auth", "1"),), "u:p"), ((), None), ((("x-deny", "1"), ("x-allow", "1")), None)):
+            a = http(ports["ru"], "/", auth, headers=hdrs)
+            out.append((hdrs, auth, a.status, a.headers.get("www-authenticate"), a.headers.get("content-type"),
+                        len(a.body) if a.status != 200 else "page"))
+        return out
+    got = both(scenario)
+    assert got["lbc"] == got["haproxy"], "\nlbc:     %s\nhaproxy: %s" % (got["lbc"], got["haproxy"])
+
+
+@test
 def test_csv_and_json_exports():
     def scenario(ports):
         for _ in range(4):
@@ -210,7 +233,7 @@ listen open
 
 def lbc_with_open_page():
     servers = farm()
-    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "op": free_port(),
+    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "op": free_port(),
              "s1": servers[0].port, "s2": servers[1].port}
     p = Proxy(ARGS.proxy, (CONFIG + BROWSER_CONFIG_EXTRA).format(**ports), ports["op"])
     return p, ports, servers

@@ -66,11 +66,21 @@ bool authorized(const StatsPageSpec& sp, const Txn& x) {
   return false;
 }
 
-bool adminAllowed(const StatsPageSpec& sp, const Txn& x) {
-  if (!sp.admin) return false;
+bool marked(const Txn& x, std::string_view name) {
   for (const Var& v : x.vars)
-    if (v.scope == LBC_VAR_TXN && v.name == "lbc_stats_admin") return true;
+    if (v.scope == LBC_VAR_TXN && v.name == name) return true;
   return false;
+}
+
+bool adminAllowed(const StatsPageSpec& sp, const Txn& x) {
+  return sp.admin && marked(x, "lbc_stats_admin");
+}
+
+// The first `stats http-request` rule whose condition held, or null.
+const StatsRuleSpec* firstRule(const StatsPageSpec& sp, const Txn& x) {
+  for (size_t k = 0; k < sp.rules.size(); ++k)
+    if (marked(x, "lbc_stats_rule_" + std::to_string(k))) return &sp.rules[k];
+  return nullptr;
 }
 
 std::string head(int status, const char* reason, std::string_view type, std::string_view extra, size_t len) {
@@ -79,12 +89,12 @@ std::string head(int status, const char* reason, std::string_view type, std::str
          "\r\n";
 }
 
-ServiceReply unauthorized(const StatsPageSpec& sp) {
+ServiceReply unauthorized(const std::string& realm) {
   static constexpr std::string_view kBody =
       "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this "
       "content.\n</body></html>\n";
   ServiceReply r;
-  r.bytes = head(401, "Unauthorized", "text/html", "www-authenticate: Basic realm=\"" + sp.realm + "\"\r\n",
+  r.bytes = head(401, "Unauthorized", "text/html", "www-authenticate: Basic realm=\"" + realm + "\"\r\n",
                  kBody.size());
   r.bytes += kBody;
   return r;
@@ -158,7 +168,13 @@ ServiceReply serveStats(const ServiceRequest& rq) {
   const ProxySpec& ps = rq.gen.topo.proxies[rq.proxy];
   const StatsPageSpec& sp = ps.stats;
   const Txn& x = rq.txn;
-  if (!authorized(sp, x)) return unauthorized(sp);
+  // `stats http-request` rules, or `stats auth`'s credentials (HAProxy refuses both together).
+  const StatsRuleSpec* rule = firstRule(sp, x);
+  if (rule && rule->kind == StatsRuleKind::Deny)
+    return ServiceReply{std::string(rq.gen.pages[rq.proxy].page(403))};
+  if (rule && rule->kind == StatsRuleKind::Auth)
+    return unauthorized(rule->realm.empty() ? sp.realm : rule->realm);
+  if (!rule && !authorized(sp, x)) return unauthorized(sp.realm);
   CliContext ctx;
   ctx.gen = &rq.gen;
   ctx.global = &rq.gen.topo.global;

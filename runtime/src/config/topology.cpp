@@ -194,9 +194,13 @@ void fields(Ar& a, StickRuleSpec& r) {
   a(r.kind), a(r.table);
 }
 template <typename Ar>
+void fields(Ar& a, StatsRuleSpec& r) {
+  a(r.kind), a(r.realm);
+}
+template <typename Ar>
 void fields(Ar& a, StatsPageSpec& s) {
   a(s.enabled), a(s.uri), a(s.realm), a(s.auths), a(s.scopes), a(s.refresh_s), a(s.hide_version),
-      a(s.show_legends), a(s.show_node), a(s.show_desc), a(s.admin), a(s.node), a(s.desc);
+      a(s.show_legends), a(s.show_node), a(s.show_desc), a(s.admin), a(s.node), a(s.desc), a(s.rules);
 }
 template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
@@ -280,6 +284,11 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
+    for (const auto& r : p.stats.rules)
+      if (static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(StatsRuleKind::Auth)) {
+        err = "topology: bad enum";
+        return false;
+      }
     for (const auto& e : p.httpchk.expects)
       if (static_cast<uint8_t>(e.kind) > static_cast<uint8_t>(CheckExpectKind::RString)) {
         err = "topology: bad enum";
