@@ -60,6 +60,13 @@ listen ro
     bind 127.0.0.1:{ro}
     stats uri /
     stats scope be
+listen lg
+    bind 127.0.0.1:{lg}
+    stats uri /
+    stats hide-version
+    stats show-node nodeA
+    stats show-desc my farm
+    stats show-legends
 listen ru
     bind 127.0.0.1:{ru}
     stats uri /
@@ -99,7 +106,8 @@ def farm():
 
 
 def start(cmd, servers):
-    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "s1": servers[0].port,
+    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "lg": free_port(),
+             "s1": servers[0].port,
              "s2": servers[1].port}
     p = Proxy(cmd, CONFIG.format(**ports), ports["st"])
     wait_for(lambda: all(_connects(ports[k]) for k in ("fe", "ro")), 10, "the listeners")
@@ -178,6 +186,20 @@ def test_stats_http_request_rules():
 
 
 @test
+def test_display_options():
+    def scenario(ports):
+        page = http(ports["lg"], "/").body.decode()
+        plain = http(ports["st"], "/stats", "admin:secret").body.decode()
+        csv = http(ports["lg"], "/;csv").body.decode()
+        addr = [ln.split(",")[73] for ln in csv.split("\n") if ln.startswith("be,s1,")]
+        algo = [ln.split(",")[76] for ln in csv.split("\n") if ln.startswith("be,BACKEND,")]
+        return ("version" in page.split("</h1>")[0], "version" in plain.split("</h1>")[0],
+                " on nodeA: my farm</h2>" in page, "HAProxy on nodeA</title>" in page, addr[0].startswith("127.0.0.1:"), algo)
+    got = both(scenario)
+    assert got["lbc"] == got["haproxy"], "\nlbc:     %s\nhaproxy: %s" % (got["lbc"], got["haproxy"])
+
+
+@test
 def test_csv_and_json_exports():
     def scenario(ports):
         for _ in range(4):
@@ -233,7 +255,8 @@ listen open
 
 def lbc_with_open_page():
     servers = farm()
-    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "op": free_port(),
+    ports = {"fe": free_port(), "st": free_port(), "ro": free_port(), "ru": free_port(), "lg": free_port(),
+             "op": free_port(),
              "s1": servers[0].port, "s2": servers[1].port}
     p = Proxy(ARGS.proxy, (CONFIG + BROWSER_CONFIG_EXTRA).format(**ports), ports["op"])
     return p, ports, servers

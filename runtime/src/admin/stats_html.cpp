@@ -229,8 +229,8 @@ void processInfo(std::string& o, const CliContext& ctx, const ProxySpec& page, c
   if (!sp.hide_version) o += std::string(" version ") + cliVersion();
   o += "</a></h1>\n<h2>Statistics Report for pid " + std::to_string(getpid());
   if (sp.show_node) o += " on " + html(sp.node.empty() ? hostname : sp.node);
+  if (sp.show_desc) o += ": " + html(sp.desc);
   o += "</h2>\n";
-  if (sp.show_desc && !sp.desc.empty()) o += "<h2>" + html(sp.desc) + "</h2>\n";
   char upt[64];
   snprintf(upt, sizeof upt, "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
            (unsigned long long)(up / 3600 % 24), (unsigned long long)(up / 60 % 60),
@@ -267,8 +267,14 @@ std::string statsHtml(const CliContext& ctx, const ProxySpec& page, const StatsV
   std::string o =
       "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 "
       "Transitional//EN\"\n\"http://www.w3.org/TR/html4/loose.dtd\">\n"
-      "<html><head><title>Statistics Report for HAProxy</title>\n<link rel=\"icon\" href=\"data:,\">\n"
-      "<meta http-equiv=\"content-type\" content=\"text/html; charset=iso-8859-1\">\n";
+      "<html><head><title>Statistics Report for HAProxy";
+  if (page.stats.show_node) {
+    char hostname[256] = "";
+    gethostname(hostname, sizeof hostname - 1);
+    o += " on " + html(page.stats.node.empty() ? hostname : page.stats.node);
+  }
+  o += "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+       "<meta http-equiv=\"content-type\" content=\"text/html; charset=iso-8859-1\">\n";
   o += kStyle;
   o += "</head>\n";
   processInfo(o, ctx, page, view);
