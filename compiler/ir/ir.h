@@ -416,6 +416,34 @@ struct Bind {
 
 enum Caps : uint8_t { kCapFe = 1, kCapBe = 2 };
 
+// The stats page (`stats enable|uri|realm|auth|refresh|scope|admin|hide-version|show-*`): any of
+// them turns it on, as in HAProxy.
+struct StatsPage {
+  SourceLoc loc;
+  std::string uri = "/haproxy?stats";
+  std::string realm;                // empty: "HAProxy Statistics"
+  std::vector<std::string> auths;   // "user:password"
+  std::vector<std::string> scopes;  // proxy names ("." = this one); empty: all
+  uint32_t refresh_s = 0;
+  bool hide_version = false, show_legends = false, show_modules = false;
+  std::optional<std::string> node, desc;  // show-node / show-desc ("" = the global one)
+  bool admin = false;  // `stats admin if C`: an http-request rule sets kStatsAdminVar when C holds
+  // `stats http-request allow|deny|auth [realm R] [cond]`: rule k's condition is evaluated by an
+  // http-request rule setting txn.lbc_stats_rule_<k>; the page applies the first one set.
+  struct Rule {
+    enum class Kind : uint8_t { Allow, Deny, Auth } kind = Kind::Allow;
+    std::string realm;  // auth: empty = the page's
+  };
+  std::vector<Rule> rules;
+  bool realm_set = false;             // sema: `stats realm` was given
+  bool last_rule_conditional = true;  // sema: HAProxy warns about rules after an unconditional one
+  size_t prepended = 0;               // sema: the marking rules placed first in the proxy's rules
+};
+inline constexpr const char* kStatsAdminVar = "lbc_stats_admin";
+// `http-request use-service prometheus-exporter [cond]`: a rule sets this variable and a final
+// `allow` on it follows; the HTTP session then answers with the exporter.
+inline constexpr const char* kUseServiceVar = "lbc_use_service";
+
 struct Proxy {
   SourceLoc loc;
   std::string name;
@@ -450,6 +478,7 @@ struct Proxy {
   std::optional<StickTable> table;
   std::vector<StickRule> stick_rules;
   std::optional<Cookie> cookie;
+  std::optional<StatsPage> stats;
   std::vector<ErrorFile> errorfiles;
   std::vector<LogTarget> logs;
   bool log_global = false;

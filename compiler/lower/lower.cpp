@@ -153,6 +153,29 @@ class Lowering {
     if (p.isBackend()) backend(p, out);
     httpCheck(p, out);
     cookie(p, out);
+    stats(p, out);
+  }
+
+  // `stats ...`: the page the HTTP session answers itself (HAProxy: only in mode http).
+  void stats(const ir::Proxy& p, rt::ProxySpec& out) {
+    if (!p.stats || p.mode != ir::Mode::Http) return;
+    const ir::StatsPage& s = *p.stats;
+    rt::StatsPageSpec& o = out.stats;
+    o.enabled = true;
+    o.uri = s.uri;
+    o.realm = s.realm.empty() ? "HAProxy Statistics" : s.realm;
+    o.auths = s.auths;
+    o.scopes = s.scopes;
+    o.refresh_s = s.refresh_s;
+    o.hide_version = s.hide_version;
+    o.show_legends = s.show_legends;
+    o.show_node = s.node.has_value();
+    o.node = s.node.value_or("");
+    o.show_desc = s.desc.has_value();
+    o.desc = s.desc.value_or("");
+    o.admin = s.admin;
+    for (const ir::StatsPage::Rule& r : s.rules)
+      o.rules.push_back({static_cast<rt::StatsRuleKind>(r.kind), r.realm});
   }
 
   // What the HTTP stream needs: connection mode, forwardfor, error pages.

@@ -108,6 +108,9 @@ class Sema {
   void mode(const Line& l);
   void cookie(const Line& l);
   void httpCheck(const Line& l);
+  void stats(const Line& l);  // stats.cpp
+  void statsRule(const Line& l, ir::StatsPage& sp);
+  void useService(const Line& l);  // stats.cpp: http-request use-service prometheus-exporter
   void stickTable(const Line& l);
   void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
   void logTag(const Line& l, std::string& out);

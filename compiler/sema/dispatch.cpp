@@ -374,6 +374,9 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::http_check:
       httpCheck(l);
       break;
+    case DirectiveId::stats:
+      stats(l);
+      break;
     case DirectiveId::cookie:
       cookie(l);
       break;

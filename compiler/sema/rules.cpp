@@ -135,6 +135,10 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     r.args = ir::FormatArgs{std::move(*lf)};
     return done();
   }
+  if (n == "use-service") {  // http-request's is read by Sema::useService (stats.cpp)
+    s.error(aw, "'use-service' is supported by lbc only as 'http-request use-service prometheus-exporter'");
+    return false;
+  }
   if (n == "set-var") {
     ir::VarArgs v;
     std::string inner = paren.substr(1, paren.size() - (paren.back() == ')' ? 2 : 1));
@@ -380,6 +384,10 @@ bool Sema::rulesAllowedHere(const Line& l) {
 void Sema::httpRule(const Line& l, ir::RuleSet set) {
   if (!rulesAllowedHere(l)) return;
   if (!needArgs(l, 1, "an action")) return;
+  if (set == ir::RuleSet::HttpReq && l.words[1].text == "use-service") {
+    useService(l);
+    return;
+  }
   ir::Rule r;
   r.loc = l.loc;
   r.set = set;

@@ -328,7 +328,13 @@ void Sema::directive(const Line& l) {
       sections |= d.sections;
       if (d.status == stdlib::Status::Supported) supported |= d.sections;
     }
-    if (supported) sections = supported;  // `stats` outside a section is the global one lbc supports
+    if (supported) sections = supported;
+    // `stats socket|timeout|maxconn` is the global keyword, the other `stats` lines the proxies'.
+    if (kw.text == "stats" && l.words.size() > 1) {
+      const std::string& s = l.words[1].text;
+      const bool global = s == "socket" || s == "timeout" || s == "maxconn" || s == "bind-process";
+      sections = global ? uint32_t(stdlib::kGlobal) : sections & ~uint32_t(stdlib::kGlobal);
+    }
     if (!sections) {
       // Not HAProxy at all (e.g. an appliance's network settings): say it once, not per line.
       if (!outside_unknown_reported_) {

@@ -9,6 +9,7 @@
 
 #include "admin/cli_proxy.h"
 #include "admin/command.h"
+#include "admin/stat_rows.h"
 #include "upstream/server_events.h"
 
 namespace lbc::rt {
@@ -227,7 +228,7 @@ Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
   r.set("sid", uint64_t(sp.id));
   r.set("type", 2);
   r.set("lastsess", s.cum_sess.load() ? "0" : "-1");
-  r.set("addr", serverAddr(s));
+  r.set("addr", ctx.legends ? serverAddr(s) : std::string());
   r.set("mode", modeName(p));
   if (checked && admin == SrvAdmin::Maint) {
     // HAProxy leaves a server's check columns empty while it is in maintenance.
@@ -289,30 +290,33 @@ Row backendRow(const CliContext& ctx, size_t i, Backend& be) {
   r.set("slim", backendSlim(ctx, i));
   r.set("stot", stot);
   r.set("lbtot", stot);
-  r.set("status", act + bck ? "UP" : "DOWN");
+  // HAProxy: a backend without servers (a stats-only listen) is UP and counts no downtime.
+  const bool none = be.servers().empty();
+  r.set("status", act + bck || none ? "UP" : "DOWN");
   r.set("weight", act ? wact : wbck);
   r.set("uweight", act ? wact : wbck);
   r.set("act", act);
   r.set("bck", bck);
+  if (none) last = ctx.start_wall_s;  // since the start
   r.set("lastchg", uint64_t(time(nullptr)) - last);
+  if (none) r.set("downtime", "");
   r.set("pid", 1);
   r.set("iid", uint64_t(proxyId(ctx, i)));
   r.set("type", 1);
   r.set("lastsess", stot ? "0" : "-1");
   r.set("mode", modeName(p));
-  r.set("algo", algoName(p.balance));
+  r.set("algo", ctx.legends ? algoName(p.balance) : "");
   return r;
 }
 
-void emitCsv(CliContext& ctx, const Row& r) {
-  for (const std::string& v : r.values()) ctx.out += v + ",";
+void emitCsv(CliContext& ctx, const std::vector<std::string>& vals) {
+  for (const std::string& v : vals) ctx.out += v + ",";
   ctx.out += "\n";
 }
 
 // `typed`: one line per non-empty field, "F.iid.0.pos.name.1:tags:type:value" (tags and types
 // simplified: lbc reports every field as a 64-bit metric except text).
-void emitTyped(CliContext& ctx, const Row& r, char kind, size_t iid, uint64_t sid) {
-  const auto& vals = r.values();
+void emitTyped(CliContext& ctx, const std::vector<std::string>& vals, char kind, size_t iid, uint64_t sid) {
   for (size_t c = 0; c < vals.size(); ++c) {
     if (vals[c].empty() || columns()[c] == "-") continue;
     bool num = !vals[c].empty() && vals[c].find_first_not_of("0123456789-") == std::string::npos;
@@ -322,25 +326,95 @@ void emitTyped(CliContext& ctx, const Row& r, char kind, size_t iid, uint64_t si
   }
 }
 
+std::string jsonString(std::string_view s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += ch;
+  }
+  return o + "\"";
+}
+
+// `json`: HAProxy's array of rows, each an array of its non-empty fields (tags simplified as in
+// `typed`).
+void emitJson(CliContext& ctx, const StatRow& r, bool first) {
+  const char* obj = r.kind == 'F' ? "Frontend" : r.kind == 'B' ? "Backend" : "Server";
+  ctx.out += first ? "[" : ",";
+  bool any = false;
+  for (size_t c = 0; c < r.values.size(); ++c) {
+    const std::string& v = r.values[c];
+    if (v.empty() || columns()[c] == "-") continue;
+    const bool num = v.find_first_not_of("0123456789") == std::string::npos;
+    const bool key = c < 2;
+    ctx.out += std::string(any ? "," : "[") + "{\"objType\":\"" + obj +
+               "\",\"proxyId\":" + std::to_string(r.iid) + ",\"id\":" + std::to_string(r.sid) +
+               ",\"field\":{\"pos\":" + std::to_string(c) + ",\"name\":" + jsonString(columns()[c]) +
+               "},\"processNum\":1,\"tags\":{\"origin\":\"" +
+               (key   ? "Key"
+                : num ? "Metric"
+                      : "Status") +
+               "\",\"nature\":\"" +
+               (key   ? "Name"
+                : num ? "Counter"
+                      : "Output") +
+               "\",\"scope\":\"" + (key ? "Service" : "Process") + "\"},\"value\":{\"type\":\"" +
+               (num ? "u64" : "str") + "\",\"value\":" + (num ? v : jsonString(v)) + "}}";
+    any = true;
+  }
+  ctx.out += any ? "]" : "[]";
+}
+
+bool inScope(const CliContext& ctx, const std::string& name) {
+  if (!ctx.scope || ctx.scope->empty()) return true;
+  for (const std::string& s : *ctx.scope)
+    if (s == name) return true;
+  return false;
+}
+
 }  // namespace
 
-void cli_show_stat(CliContext& ctx, const std::vector<std::string>& args) {
-  bool typed = false;
-  for (size_t i = 2; i < args.size(); ++i) typed |= args[i] == "typed";
-  if (!typed) ctx.out += std::string("# ") + kHeader + "\n";
+const std::vector<std::string>& statColumns() {
+  return columns();
+}
+
+size_t statColumn(std::string_view name) {
+  return columnOf(name);
+}
+
+std::vector<StatRow> statRows(const CliContext& ctx) {
+  std::vector<StatRow> rows;
   const GenerationView& v = viewOf(*ctx.gen);
   const auto& px = ctx.gen->topo.proxies;
   for (size_t i = 0; i < px.size(); ++i) {
+    if (!inScope(ctx, px[i].name)) continue;
     const size_t iid = size_t(proxyId(ctx, i));
-    auto emit = [&](const Row& r, char kind, uint64_t sid) {
-      typed ? emitTyped(ctx, r, kind, iid, sid) : emitCsv(ctx, r);
+    auto add = [&](const Row& r, char kind, uint64_t sid) {
+      rows.push_back({kind, i, iid, sid, r.values()});
     };
-    if (px[i].frontend && v.frontends[i]) emit(frontendRow(ctx, i, *v.frontends[i]), 'F', 0);
+    if (px[i].frontend && v.frontends[i]) add(frontendRow(ctx, i, *v.frontends[i]), 'F', 0);
     if (px[i].backend && v.backends[i]) {
-      for (auto& s : v.backends[i]->servers()) emit(serverRow(ctx, i, *s), 'S', uint64_t(s->spec->id));
-      emit(backendRow(ctx, i, *v.backends[i]), 'B', 0);
+      for (auto& s : v.backends[i]->servers()) add(serverRow(ctx, i, *s), 'S', uint64_t(s->spec->id));
+      add(backendRow(ctx, i, *v.backends[i]), 'B', 0);
     }
   }
+  return rows;
+}
+
+void cli_show_stat(CliContext& ctx, const std::vector<std::string>& args) {
+  bool typed = false, json = false;
+  for (size_t i = 2; i < args.size(); ++i) typed |= args[i] == "typed", json |= args[i] == "json";
+  if (!typed && !json) ctx.out += std::string("# ") + kHeader + "\n";
+  const std::vector<StatRow> rows = statRows(ctx);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const StatRow& r = rows[i];
+    if (json)
+      emitJson(ctx, r, i == 0);
+    else if (typed)
+      emitTyped(ctx, r.values, r.kind, r.iid, r.sid);
+    else
+      emitCsv(ctx, r.values);
+  }
+  if (json) ctx.out += rows.empty() ? "[]\n" : "]\n";
 }
 
 }  // namespace lbc::rt

@@ -24,6 +24,10 @@ struct CliContext {
   uint64_t start_wall_s = 0;  // process start, wall clock
   bool prompt = false;        // interactive mode
   bool quit = false;          // close after this line
+  // `show stat`: only these proxies (the stats page's scope); server addresses and algorithms
+  // (HAProxy's STAT_SHLGNDS: the CLI shows them, the page with `stats show-legends`).
+  const std::vector<std::string>* scope = nullptr;
+  bool legends = true;
   std::string out;
 };
 

@@ -11,8 +11,8 @@ namespace {
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
-// chroot/uid/gid/grace/node/description, httplog clf
-constexpr uint32_t kTopoVersion = 13;
+// chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page
+constexpr uint32_t kTopoVersion = 14;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -201,6 +201,15 @@ void fields(Ar& a, StickRuleSpec& r) {
   a(r.kind), a(r.table);
 }
 template <typename Ar>
+void fields(Ar& a, StatsRuleSpec& r) {
+  a(r.kind), a(r.realm);
+}
+template <typename Ar>
+void fields(Ar& a, StatsPageSpec& s) {
+  a(s.enabled), a(s.uri), a(s.realm), a(s.auths), a(s.scopes), a(s.refresh_s), a(s.hide_version),
+      a(s.show_legends), a(s.show_node), a(s.show_desc), a(s.admin), a(s.node), a(s.desc), a(s.rules);
+}
+template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
   a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
@@ -208,7 +217,8 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
-      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf);
+      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
+      a(p.stats);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {
@@ -283,6 +293,11 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
+    for (const auto& r : p.stats.rules)
+      if (static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(StatsRuleKind::Auth)) {
+        err = "topology: bad enum";
+        return false;
+      }
     for (const auto& e : p.httpchk.expects)
       if (static_cast<uint8_t>(e.kind) > static_cast<uint8_t>(CheckExpectKind::RString)) {
         err = "topology: bad enum";

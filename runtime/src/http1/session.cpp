@@ -286,7 +286,7 @@ bool Http1Session::requestWhole(Stream* c) {
 bool Http1Session::frontendRules(Stream* c, uint32_t proxy) {
   const ProxySpec& ps = c->cx->gen->topo.proxies[proxy];
   const lbc_program* prog = c->cx->gen->program;
-  if (!(ps.hooks & kHasHttpReq) || !prog->http_req) return true;
+  if (!(ps.hooks & kHasHttpReq) || !prog->http_req || hs(c)->service_wait) return !internalService(c, proxy);
   HttpStream& h = *hs(c);
   Txn& x = c->tx->txn;
   const int32_t verdict = prog->http_req(toAbi(&x), proxy);
@@ -308,7 +308,7 @@ bool Http1Session::frontendRules(Stream* c, uint32_t proxy) {
     reply(c, std::move(rd));
     return false;
   }
-  return true;
+  return !internalService(c, proxy);
 }
 
 // The backend's part of HAProxy's http_process_request, after its tcp-request content rules: its

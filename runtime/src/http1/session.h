@@ -87,14 +87,15 @@ struct HttpStream final : SessionData {
   // For the log line (option httplog): monotonic ms of the first request byte, the complete head,
   // the server connection ready, the response head; 0 = not reached.
   uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
-  uint64_t bytes_out = 0;    // sent to the client for this transaction
-  int log_status = -1;       // the status sent to the client
-  Termination term;          // %tsc's first two characters (who ended it, in which state)
-  std::string log_line;      // %r, set when the request head parsed (its capacity is reused)
-  bool logged = false;       // this transaction's line was written
-  bool reused = false;       // the server connection came idle (it may have died meanwhile)
-  bool fresh = false;        // connect anew: a reused connection failed
-  bool server_lost = false;  // the server side failed while its other operation was pending
+  uint64_t bytes_out = 0;     // sent to the client for this transaction
+  int log_status = -1;        // the status sent to the client
+  Termination term;           // %tsc's first two characters (who ended it, in which state)
+  std::string log_line;       // %r, set when the request head parsed (its capacity is reused)
+  bool logged = false;        // this transaction's line was written
+  bool service_wait = false;  // an internal service waits for the request body (session_service.cpp)
+  bool reused = false;        // the server connection came idle (it may have died meanwhile)
+  bool fresh = false;         // connect anew: a reused connection failed
+  bool server_lost = false;   // the server side failed while its other operation was pending
   const std::string* srv_name = nullptr;
   CookieState ck;  // cookie persistence of this transaction
   uint8_t dst[16] = {};
@@ -128,7 +129,7 @@ struct HttpStream final : SessionData {
     bytes_out = 0;
     log_status = -1;
     term = {};
-    logged = reused = fresh = server_lost = false;
+    logged = reused = fresh = server_lost = service_wait = false;
     srv_name = nullptr;
     ck = {};
   }
@@ -198,6 +199,7 @@ class Http1Session final : public Session {
   void request(Stream* c);
   bool requestWhole(Stream* c);
   bool frontendRules(Stream* c, uint32_t proxy);
+  bool internalService(Stream* c, uint32_t proxy);  // session_service.cpp: answered by lbc itself
   bool backendRequest(Stream* c);
   void pumpBody(Stream* c);
   void response(Stream* c);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "admin/cli.h"
+#include "admin/stats_page.h"
 #include "core/clock.h"
 #include "lbc/rt/run.h"
 #include "main/process.h"
@@ -115,6 +116,7 @@ int serve(const lbc_program* program, const RunFlags& flags, ServeOptions opts) 
   rt.state.quiet = flags.quiet;
   rt.state.wake = wakeOwner;
   rt.state.resume_all = resumeAll;
+  registerStatsPage();  // the HTTP sessions' internal services (http1/service.h)
   std::string where, err;
   std::unique_ptr<Generation> first = Generation::create(program, std::move(opts.keep), where, err);
   if (!first) {

@@ -109,7 +109,7 @@ struct Connection {
   void peerSrc() {
     if (!pp || !pp->has_addr) tr.peerAddr(src);
   }
-  StkSet counters;        // tracked by `tcp-request connection|session` rules (the session's)
+  StkSet counters;  // tracked by `tcp-request connection|session` rules (the session's)
 };
 
 struct alignas(16) Stream {

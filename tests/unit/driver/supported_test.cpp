@@ -54,13 +54,12 @@ TEST(Supported, ServingRefusesWhatTheRuntimeLacks) {
   auto c = compileFront(kConfig);
   ASSERT_TRUE(c->ok()) << messages(*c);
   EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
-  EXPECT_EQ(
-      messages(*c),
-      "8: 'option tcplog' logging of HTTP streams in frontend 'fe' is not supported by 'lbc run' yet\n"
-      "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
-      "16: 'store bytes_in_cnt' in a stick-table is not supported by 'lbc run' yet\n"
-      "18: server 's2': an address without an absolute port (the client's destination port) is not "
-      "supported by 'lbc run' yet\n");
+  EXPECT_EQ(messages(*c),
+            "8: 'option tcplog' logging of HTTP streams in frontend 'fe' is not supported by 'lbc run' yet\n"
+            "14: 'http-reuse aggressive|always' in backend 'be' is not supported by 'lbc run' yet\n"
+            "16: 'store bytes_in_cnt' in a stick-table is not supported by 'lbc run' yet\n"
+            "18: server 's2': an address without an absolute port (the client's destination port) is not "
+            "supported by 'lbc run' yet\n");
 }
 
 // The response side of the one analyser sequence runs in mode http too (tcp-response content

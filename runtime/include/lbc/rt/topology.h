@@ -241,6 +241,27 @@ struct LogTargetSpec {
   std::shared_ptr<std::atomic<uint32_t>> sample_next = std::make_shared<std::atomic<uint32_t>>(0);
 };
 
+// `stats http-request allow|deny|auth [realm R]`: the compiled rules set txn.lbc_stats_rule_<k>
+// when rule k's condition holds; the first set one applies.
+enum class StatsRuleKind : uint8_t { Allow, Deny, Auth };
+struct StatsRuleSpec {
+  StatsRuleKind kind = StatsRuleKind::Allow;
+  std::string realm;  // auth: empty = the page's
+};
+
+// A proxy's stats page (format 10): `stats enable|uri|realm|auth|refresh|scope|admin|show-*`.
+struct StatsPageSpec {
+  bool enabled = false;
+  std::string uri, realm;
+  std::vector<std::string> auths;   // "user:password"
+  std::vector<std::string> scopes;  // proxy names; empty: every proxy
+  uint32_t refresh_s = 0;
+  bool hide_version = false, show_legends = false, show_node = false, show_desc = false;
+  bool admin = false;      // `stats admin if C`: the compiled rules set txn.lbc_stats_admin when C holds
+  std::string node, desc;  // empty: the host name / none
+  std::vector<StatsRuleSpec> rules;
+};
+
 struct ProxySpec {
   std::string where;  // "file:line" of the section header
   std::string name;
@@ -286,6 +307,7 @@ struct ProxySpec {
   // ---- health checks and persistence (format 6) ----
   HttpCheckSpec httpchk;
   CookieSpec cookie;
+  StatsPageSpec stats;
 };
 
 // `stats socket ADDR [level L] [mode M] [uid U] [gid G]` (format 8).
