@@ -73,7 +73,8 @@ class RuleGen {
         b_.CreateRet(b_.getInt32(LBC_HOOK_REJECT));
         return;
       case ActionId::deny:
-      case ActionId::return_: {
+      case ActionId::return_:
+      case ActionId::auth: {
         ir::ReturnArgs def;
         def.status = 403;
         const auto* ra = std::get_if<ir::ReturnArgs>(&r.args);
@@ -101,6 +102,9 @@ class RuleGen {
             body = g_.constStrSmp(content);
             break;
           }
+          case B::Page:
+            kind = LBC_BODY_ERRORFILE, body = g_.constStrSmp(ra->text);
+            break;
           case B::LfFile:
             g_.fail(r.loc, "'" + r.action_name + " lf-file' is not supported by lbc yet");
             break;
@@ -157,14 +161,30 @@ class RuleGen {
                    {txn, b_.getInt32(dir), g_.bytes(ha.name), b_.getInt64(ha.name.size()), re, v}));
         break;
       }
+      case ActionId::replace_path:
+      case ActionId::replace_pathq:
+      case ActionId::replace_uri: {
+        const auto& ha = std::get<ir::HeaderArgs>(r.args);
+        llvm::Value* re = b_.CreateLoad(g_.ptr, g_.regex(ha.regex, false));
+        llvm::Value* v = format(ha.value);
+        int part = r.action == ActionId::replace_path    ? LBC_URI_PATH
+                   : r.action == ActionId::replace_pathq ? LBC_URI_PATHQ
+                                                         : LBC_URI_WHOLE;
+        errorIfFailed(fnCall("lbc_act_replace_uri", {txn, b_.getInt32(part), re, v}));
+        break;
+      }
       case ActionId::set_path:
       case ActionId::set_uri:
-      case ActionId::set_query: {
+      case ActionId::set_query:
+      case ActionId::set_pathq:
+      case ActionId::set_method: {
         const auto& fa = std::get<ir::FormatArgs>(r.args);
         llvm::Value* v = format(fa.value);
-        const char* h = r.action == ActionId::set_path  ? "lbc_act_set_path"
-                        : r.action == ActionId::set_uri ? "lbc_act_set_uri"
-                                                        : "lbc_act_set_query";
+        const char* h = r.action == ActionId::set_path     ? "lbc_act_set_path"
+                        : r.action == ActionId::set_uri    ? "lbc_act_set_uri"
+                        : r.action == ActionId::set_pathq  ? "lbc_act_set_pathq"
+                        : r.action == ActionId::set_method ? "lbc_act_set_method"
+                                                           : "lbc_act_set_query";
         errorIfFailed(fnCall(h, {txn, v}));
         break;
       }

@@ -134,6 +134,14 @@ class ServingCheck {
   }
 
   void rules(const ir::Proxy& p) {
+    // HAProxy evaluates the `redirect` directives after `http-request allow` too; lbc's allow
+    // ends the proxy's whole rule list.
+    const ir::Rule* allow = nullptr;
+    for (const auto& r : p.rules) {
+      if (r.set == ir::RuleSet::HttpReq && r.action == stdlib::ActionId::allow && !allow) allow = &r;
+      if (allow && r.legacy_redirect)
+        refuse(r.loc, "a 'redirect' directive in a proxy with an 'http-request allow' rule");
+    }
     for (const auto& s : p.stick_rules) {
       const ir::Proxy* tp = s.table.empty()                        ? &p
                             : s.table_proxy < prog_.proxies.size() ? &prog_.proxies[s.table_proxy]

@@ -267,10 +267,24 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     case A::set_path:
     case A::set_uri:
     case A::set_query:
+    case A::set_pathq:
+    case A::set_method:
       if (!render(t, std::get<ir::FormatArgs>(r.args).value, v)) return LBC_HOOK_ERROR;
-      return done(r.action == A::set_path  ? lbc_act_set_path(x, &v)
-                  : r.action == A::set_uri ? lbc_act_set_uri(x, &v)
-                                           : lbc_act_set_query(x, &v));
+      return done(r.action == A::set_path     ? lbc_act_set_path(x, &v)
+                  : r.action == A::set_uri    ? lbc_act_set_uri(x, &v)
+                  : r.action == A::set_pathq  ? lbc_act_set_pathq(x, &v)
+                  : r.action == A::set_method ? lbc_act_set_method(x, &v)
+                                              : lbc_act_set_query(x, &v));
+    case A::replace_path:
+    case A::replace_pathq:
+    case A::replace_uri: {
+      const auto& h = std::get<ir::HeaderArgs>(r.args);
+      if (!render(t, h.value, v)) return LBC_HOOK_ERROR;
+      int32_t part = r.action == A::replace_path    ? LBC_URI_PATH
+                     : r.action == A::replace_pathq ? LBC_URI_PATHQ
+                                                    : LBC_URI_WHOLE;
+      return done(lbc_act_replace_uri(x, part, regex(h.regex, false), &v));
+    }
     case A::set_var: {
       const auto& a = std::get<ir::VarArgs>(r.args);
       if (sample(t, a.expr, v) != LBC_FETCH_OK) v = lbc_smp{};
@@ -314,6 +328,7 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     }
     case A::deny:
     case A::return_:
+    case A::auth:
       return reply(t, r);
     case A::allow:
     case A::accept:
@@ -336,15 +351,15 @@ int32_t Interpreter::reply(rt::Txn& t, const ir::Rule& r) {
   int32_t kind = LBC_BODY_NONE;
   lbc_smp body{}, v{};
   std::string text;
-  if (a.body == B::String || a.body == B::File || a.body == B::Errorfile) {
-    if (a.body == B::String)
+  if (a.body == B::String || a.body == B::File || a.body == B::Errorfile || a.body == B::Page) {
+    if (a.body == B::String || a.body == B::Page)
       text = a.text;
     else {
       auto [it, fresh] = files_.try_emplace(a.text);
       if (fresh) it->second = readFile(a.text);
       text = it->second;
     }
-    kind = a.body == B::Errorfile ? LBC_BODY_ERRORFILE : LBC_BODY_TEXT;
+    kind = a.body == B::Errorfile || a.body == B::Page ? LBC_BODY_ERRORFILE : LBC_BODY_TEXT;
     body.type = LBC_SMP_STR, body.ptr = text.data(), body.len = text.size();
   } else if (a.body == B::LfString) {
     if (!render(t, a.lf, body)) return LBC_HOOK_ERROR;

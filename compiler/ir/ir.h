@@ -164,10 +164,14 @@ struct RedirectArgs {
 struct ReturnArgs {  // return, and the payload of deny
   int status = 200;
   std::string content_type;
-  enum class Body : uint8_t { None, String, LfString, File, LfFile, Errorfile } body = Body::None;
-  std::string text;  // string / file name
+  // Page: `text` is a whole response (status line, headers, body), sent as an errorfile's is.
+  enum class Body : uint8_t { None, String, LfString, File, LfFile, Errorfile, Page } body = Body::None;
+  std::string text;  // string / file name / page
   LogFormat lf;      // lf-string
   std::vector<std::pair<std::string, LogFormat>> headers;
+  // `auth [realm R]`: the realm written; without one, the cross-reference pass uses the name of
+  // the proxy that runs the rule (as HAProxy) when it builds the 401 page into `text`.
+  std::optional<std::string> realm;
 };
 // Variable scopes, with the ABI's values (LBC_VAR_*): every engine passes them on as they are.
 enum class VarScope : uint8_t {
@@ -212,7 +216,8 @@ struct Rule {
   std::string action_name;
   RuleArgs args;
   std::optional<Condition> cond;
-  bool final = false;  // stops rule evaluation when it fires (deny, redirect, return, accept, ...)
+  bool final = false;            // stops rule evaluation when it fires (deny, redirect, return, accept, ...)
+  bool legacy_redirect = false;  // the `redirect` directive (after every http-request rule)
 };
 
 // ---- servers, balancing ------------------------------------------------------------------------
@@ -475,6 +480,10 @@ struct Proxy {
   std::optional<uint64_t> tcp_inspect_delay, tcp_res_inspect_delay;
   std::vector<UseBackend> use_backends;
   std::optional<UseBackend> default_backend;
+  // monitor-uri / monitor fail: lowered by sema onto the first http-request rules of a frontend.
+  std::string monitor_uri;
+  SourceLoc monitor_loc;
+  std::vector<Condition> monitor_fail;
   std::optional<StickTable> table;
   std::vector<StickRule> stick_rules;
   std::optional<Cookie> cookie;
@@ -528,6 +537,25 @@ struct Global {
   bool ssl_server_verify = true;  // ssl-server-verify required (the default) / none
 };
 
+// `userlist` section: users (crypt(3) hashes or insecure passwords) and groups.
+struct UserList {
+  SourceLoc loc;
+  std::string name;
+  struct User {
+    SourceLoc loc;
+    std::string name, password;
+    bool insecure = false, has_password = false;
+    std::vector<std::string> groups;  // from `user ... groups` and `group ... users`, resolved by xref
+  };
+  struct Group {
+    SourceLoc loc;
+    std::string name;
+    std::vector<std::string> users;  // as written on the `group` line
+  };
+  std::vector<User> users;
+  std::vector<Group> groups;
+};
+
 struct HttpErrorsSection {
   SourceLoc loc;
   std::string name;
@@ -538,6 +566,7 @@ struct Program {
   Global global;
   std::vector<Proxy> proxies;  // frontends, backends and listens, in file order
   std::vector<HttpErrorsSection> http_errors;
+  std::vector<UserList> userlists;
 
   uint32_t findProxy(std::string_view name, uint8_t caps) const {
     for (uint32_t i = 0; i < proxies.size(); ++i)

@@ -48,6 +48,7 @@ struct ProxyState {
   size_t errors_at_start = 0;   // error count when the section began
   SourceLoc first_use_backend;  // for "http-request after use_backend"
   bool warned_rule_order = false;
+  std::vector<ir::Rule> legacy_redirects;  // `redirect` lines: after every http-request rule
 };
 
 // The statuses HAProxy has a built-in error page for (errorfile, and deny/return without a body).
@@ -95,6 +96,10 @@ class Sema {
   void identity(const Line& l);  // user, uid, group, gid
   void proxyDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  // ---- userlists (userlist.cpp) ----
+  bool userlistHeader(const Line& l);
+  void userlistDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void resolveUserLists(ir::Program& p);
   void endSection();
 
   // ---- proxy directives (proxy.cpp) ----
@@ -117,6 +122,7 @@ class Sema {
   void logSendHostname(const Line& l);
   void errorfile(const Line& l, std::vector<ir::ErrorFile>& out);
   void errorfiles(const Line& l, std::vector<ir::ErrorFile>& out);
+  void errorloc(const Line& l, int code, std::vector<ir::ErrorFile>& out);
   void httpReuse(const Line& l);
   void maxconnProxy(const Line& l);
   void retries(const Line& l);
@@ -145,6 +151,11 @@ class Sema {
   // ---- rules (rules.cpp) ----
   bool rulesAllowedHere(const Line& l);
   void httpRule(const Line& l, ir::RuleSet set);
+  void legacyRedirect(const Line& l);
+  // ---- monitor-uri (monitor.cpp) ----
+  void monitorUri(const Line& l);
+  void monitor(const Line& l);
+  void lowerMonitor(ir::Proxy& p);
   void tcpRule(const Line& l, bool response);
   void useBackend(const Line& l, bool is_default);
   void stick(const Line& l);
@@ -160,7 +171,7 @@ class Sema {
 
  public:
   // Section state.
-  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Unsupported } sec_ = Sec::None;
+  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Userlist, Unsupported } sec_ = Sec::None;
   ir::Program prog_;
   std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
   std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;

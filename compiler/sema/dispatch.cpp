@@ -425,6 +425,22 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::errorfiles:
       errorfiles(l, cur_->errorfiles);
       break;
+    case DirectiveId::errorloc:
+    case DirectiveId::errorloc302:
+      errorloc(l, 302, cur_->errorfiles);
+      break;
+    case DirectiveId::errorloc303:
+      errorloc(l, 303, cur_->errorfiles);
+      break;
+    case DirectiveId::redirect:
+      legacyRedirect(l);
+      break;
+    case DirectiveId::monitor_uri:
+      monitorUri(l);
+      break;
+    case DirectiveId::monitor:
+      monitor(l);
+      break;
     case DirectiveId::http_reuse:
       httpReuse(l);
       break;

@@ -532,6 +532,26 @@ void Sema::errorfile(const Line& l, std::vector<ir::ErrorFile>& out) {
   out.push_back(std::move(e));
 }
 
+// errorloc|errorloc302|errorloc303 <code> <url>: the error answered by a redirection, kept as
+// the error file HAProxy builds for it (http_parse_errorloc).
+void Sema::errorloc(const Line& l, int code, std::vector<ir::ErrorFile>& out) {
+  if (!noCondition(l)) return;
+  if (!needArgs(l, 2, "<code> <url>")) return;
+  int64_t status = 0;
+  if (!integer(l.words[1], status, 100, 599)) return;
+  if (!hasDefaultErrorPage(status)) {
+    warning(l.words[1], "status code " + l.words[1].text + " not handled by '" + l.words[0].text +
+                            "', error relocation will be ignored");
+    return;
+  }
+  ir::ErrorFile e;
+  e.loc = l.loc;
+  e.status = static_cast<int>(status);
+  e.content = std::string(code == 302 ? "HTTP/1.1 302 Found\r\n" : "HTTP/1.1 303 See Other\r\n") +
+              "Cache-Control: no-cache\r\nContent-length: 0\r\nLocation: " + l.words[2].text + "\r\n\r\n";
+  out.push_back(std::move(e));
+}
+
 // errorfiles <name> [<code> ...]: resolved by the cross-reference pass (the http-errors section
 // may come later in the file).
 void Sema::errorfiles(const Line& l, std::vector<ir::ErrorFile>& out) {

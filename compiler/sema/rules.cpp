@@ -11,7 +11,10 @@ using stdlib::Status;
 using stdlib::maskOf;
 
 // Parses the action words of a rule (words[first] is the action). Returns false after an error.
-static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const Phase& phase) {
+// `literal_target`: the legacy `redirect` directive, whose target is a plain string (HAProxy
+// parses it without log-format).
+static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const Phase& phase,
+                        bool literal_target = false) {
   const std::vector<Word>& w = l.words;
   const Word& aw = w[first];
   std::string name = aw.text;
@@ -128,7 +131,22 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     r.args = std::move(h);
     return done();
   }
-  if (n == "set-path" || n == "set-uri" || n == "set-query") {
+  if (n == "replace-path" || n == "replace-pathq" || n == "replace-uri") {
+    if (!need(2, "<match-regex> <replace-fmt>")) return false;
+    ir::HeaderArgs h;
+    h.regex = w[i].text;
+    if (std::string e = compileRegex(h.regex, false); !e.empty()) {
+      s.error(w[i], e);
+      return false;
+    }
+    auto lf = s.logFormat(w[i + 1], &phase);
+    if (!lf) return false;
+    h.value = std::move(*lf);
+    i += 2;
+    r.args = std::move(h);
+    return done();
+  }
+  if (n == "set-path" || n == "set-uri" || n == "set-query" || n == "set-pathq" || n == "set-method") {
     if (!need(1, "<format>")) return false;
     auto lf = s.logFormat(w[i++], &phase);
     if (!lf) return false;
@@ -225,9 +243,14 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
                         front::didYouMean(type, {"location", "prefix", "scheme"}));
       return false;
     }
-    auto lf = s.logFormat(w[i + 1], &phase);
-    if (!lf) return false;
-    rd.target = std::move(*lf);
+    if (literal_target) {
+      rd.target.text = w[i + 1].text;
+      rd.target.items.push_back({ir::LogFormat::Item::Kind::Text, w[i + 1].text, "", 0, -1, std::nullopt});
+    } else {
+      auto lf = s.logFormat(w[i + 1], &phase);
+      if (!lf) return false;
+      rd.target = std::move(*lf);
+    }
     i += 2;
     while (i < w.size()) {
       const std::string& o = w[i].text;
@@ -350,6 +373,19 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
     r.final = true;
     return true;
   }
+  if (n == "auth") {  // HAProxy's 401 page with `WWW-Authenticate` (sema's xref pass builds it)
+    ir::ReturnArgs ret;
+    ret.status = 401;
+    ret.body = ir::ReturnArgs::Body::Page;
+    if (i < w.size() && w[i].text == "realm") {
+      if (!need(2, "a realm after 'realm'")) return false;
+      ret.realm = w[i + 1].text;
+      i += 2;
+    }
+    r.args = std::move(ret);
+    r.final = true;
+    return done();
+  }
   if (n == "set-status") {
     if (!need(1, "a status code")) return false;
     ir::StatusArgs st;
@@ -402,6 +438,21 @@ void Sema::httpRule(const Line& l, ir::RuleSet set) {
     diags_.note(st_->first_use_backend, "the first 'use_backend' is here");
   }
   cur_->rules.push_back(std::move(r));
+}
+
+// The legacy `redirect` directive: HAProxy keeps these in a list of their own, evaluated after
+// all of the proxy's http-request rules; endSection appends them to the rules in that order.
+void Sema::legacyRedirect(const Line& l) {
+  if (!needArgs(l, 1, "location|prefix|scheme <target> [code <code>] [options]")) return;
+  ir::Rule r;
+  r.loc = l.loc;
+  r.set = ir::RuleSet::HttpReq;
+  Phase ph = phaseFor(r.set);
+  if (!parseAction(*this, l, 0, r, ph, true)) return;
+  r.action_name = "redirect";
+  r.legacy_redirect = true;
+  condition(l, r.cond, ph);
+  st_->legacy_redirects.push_back(std::move(r));
 }
 
 void Sema::tcpRule(const Line& l, bool response) {

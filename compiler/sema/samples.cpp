@@ -206,6 +206,7 @@ bool Sema::checkConverterOperands(const front::SampleCall& c, const stdlib::Conv
         return bad(1, "a variable name (txn.name)");
       return true;
     case ConvId::secure_memcmp:
+    case ConvId::strcmp:
       if (!args.empty() && !isVarName(args[0].str)) return bad(0, "a variable name (txn.name)");
       return true;
     case ConvId::be2dec:

@@ -95,6 +95,8 @@ std::string Sema::sectionDesc() const {
       return std::string(cur_->kind()) + " '" + cur_->name + "'";
     case Sec::HttpErrors:
       return "'http-errors' section";
+    case Sec::Userlist:
+      return "'userlist' section";
     default:
       return "section";
   }
@@ -110,7 +112,10 @@ static bool validName(const std::string& n) {
 
 void Sema::endSection() {
   if (sec_ == Sec::Proxy || sec_ == Sec::Defaults) reportUnresolvedAcls();
-  if (sec_ == Sec::Proxy) checkProxy(*cur_, *st_);
+  if (sec_ == Sec::Proxy) {
+    for (auto& r : st_->legacy_redirects) cur_->rules.push_back(std::move(r));
+    checkProxy(*cur_, *st_);
+  }
   sec_ = Sec::None;
   cur_ = nullptr;
   st_ = nullptr;
@@ -141,6 +146,10 @@ void Sema::sectionHeader(const Line& l) {
       }
     }
     prog_.http_errors.push_back(ir::HttpErrorsSection{l.loc, l.words[1].text, {}});
+    return;
+  }
+  if (kind == "userlist") {
+    userlistHeader(l);
     return;
   }
   if (kind != "defaults" && kind != "frontend" && kind != "backend" && kind != "listen") {
@@ -292,6 +301,8 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
       return st->section;
     case Sema::Sec::HttpErrors:
       return stdlib::kHttpErrors;
+    case Sema::Sec::Userlist:
+      return stdlib::kUserlist;
     default:
       return stdlib::kGlobal;
   }
@@ -423,6 +434,9 @@ void Sema::directive(const Line& l) {
       break;
     case Sec::HttpErrors:
       httpErrorsDirective(l, *d);
+      break;
+    case Sec::Userlist:
+      userlistDirective(l, *d);
       break;
     default:
       break;

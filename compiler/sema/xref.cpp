@@ -224,6 +224,8 @@ void Sema::importErrorFiles(ir::Program& prog) {
 
 void Sema::crossReference(ir::Program& prog) {
   importErrorFiles(prog);
+  resolveUserLists(prog);
+  for (auto& p : prog.proxies) lowerMonitor(p);
   std::vector<bool> backend_used(prog.proxies.size(), false);
   bool dynamic_routing = false;
   auto resolveBackend = [&](ir::Proxy& fe, ir::UseBackend& u, const char* kw) {

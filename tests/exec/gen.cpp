@@ -170,7 +170,7 @@ std::string condition(Ctx& c, bool l4_only) {
 }
 
 std::string httpReqAction(Rng& r) {
-  switch (r.below(26)) {
+  switch (r.below(33)) {
     case 0:
       return "set-header X-N %[path]";
     case 1:
@@ -221,6 +221,21 @@ std::string httpReqAction(Rng& r) {
       return "set-header X-E %[path,secure_memcmp(txn.v)]-%[src_port,ltime(%H,60)]";
     case 24:
       return "set-var(txn.n) hdr_cnt(x-a),add(1)";
+    case 26:
+      return "replace-path ^/(.*)$ /rp/\\1";
+    case 27:
+      return "replace-pathq ^/([^?]*)\\?(.*)$ /pq/\\2/\\1";
+    case 28:
+      return "replace-uri ^(.*)$ \\1x";
+    case 29:
+      return "set-method PUT";
+    case 30:
+      return "set-pathq /spq%[path]?a=%[pathq,length]";
+    case 31:
+      return "auth realm R";
+    case 32:
+      return "set-header X-G "
+             "%[hdr(host),host_only]-%[hdr(host),port_only]-%[path,strcmp(txn.v)]-%[path,cut_crlf]";
     default:
       return "set-var(txn.v) str";  // rewritten below: a var from the query
   }

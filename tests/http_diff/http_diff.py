@@ -114,6 +114,98 @@ frontend fe
     use_backend b3 if { path /sq }
     default_backend b1
 """,
+    # userlist + http-request auth + the http_auth* fetches (issue 16)
+    "auth": """
+userlist ul
+    group admins users alice
+    group devs
+    user alice insecure-password secret
+    user bob password $6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D.PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/ groups devs
+    user carol password $1$xy$agwqqPDPEeCQoIOSAncK/0 groups admins,devs
+frontend fe
+    bind 127.0.0.1:{port}
+    acl ok http_auth(ul)
+    acl adm http_auth_group(ul) admins
+    acl dev http_auth_group(ul) devs
+    http-request auth realm Secret if { path_beg /adm } !adm
+    http-request auth if { path_beg /priv } !ok
+    http-request auth realm "Dev zone" if { path_beg /dev } !dev
+    http-request set-header X-Auth-Type %[http_auth_type]
+    http-request set-header X-Auth-User %[http_auth_user]
+    http-request set-header X-Auth-Pass %[http_auth_pass]
+    http-request set-header X-Auth-Ok %[http_auth(ul)]
+    http-request set-header X-Auth-Group %[http_auth_group(ul)]
+    http-request set-header X-Bearer %[http_auth_bearer]
+    http-request set-header X-Bearer-Hdr %[http_auth_bearer(x-tok)]
+    http-response set-header X-After %[status] if { status 401 }
+    use_backend b2 if ok
+    default_backend b1
+""",
+    # the legacy `redirect` directive (after every http-request rule) and errorloc* (issue 16)
+    "lredir": """
+frontend fe
+    bind 127.0.0.1:{port}
+    errorloc 403 http://err.example/forbidden
+    errorloc303 404 /missing%[path]
+    http-request deny if { path /deny }
+    http-request deny deny_status 404 if { path /gone }
+    redirect location /r1 if { path /order }
+    http-request return status 200 content-type text/plain string early if { path /order }
+    redirect scheme https if !{ ssl_fc } { path_beg /s }
+    redirect scheme https code 301 if { path /s301 }
+    redirect prefix /new drop-query append-slash if { path_beg /old }
+    redirect prefix https://x.example code 308 if { path_beg /px }
+    redirect location /loc%[path] set-cookie SEEN=1 if { path /lit }
+    redirect location /clr clear-cookie SEEN= code 307 if { path /clr }
+    http-request set-header X-Pre 1
+    use_backend nob if { path /nosrv }
+    use_backend rb if { path_beg /be }
+    default_backend b1
+backend nob
+    errorloc302 503 http://maint.example/
+backend rb
+    redirect location /from-be code 303 unless { path /be/pass }
+    server s2 127.0.0.1:{b2}
+""",
+    # monitor-uri and monitor fail (issue 16): answered before every http-request rule
+    "mon": """
+frontend fe
+    bind 127.0.0.1:{port}
+    monitor-uri /health
+    monitor fail if { req.hdr(x-fail) -m found }
+    monitor fail unless { req.hdr(x-ok) -m found } || { req.hdr(x-ok2) -m found }
+    http-request deny if { path /health }
+    http-request set-header X-Mon %[url]
+    default_backend b1
+""",
+    # request line rewrites (issue 16): replace-path/-pathq/-uri, set-method, set-pathq, pathq
+    "rw": """
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request replace-path /old/(.*) /new/\\1 if { path_beg /old }
+    http-request replace-pathq ^/q/(.*)\\?(.*)$ /q2/\\2/\\1 if { path_beg /q/ }
+    http-request replace-uri ^http://([^/]*)/u(.*) /abs-\\1\\2 if { path_beg /u }
+    http-request replace-uri ^/ru(.*)$ /ru-%[req.hdr(host)]\\1 if { path_beg /ru }
+    http-request replace-path ^$ /empty if { path_beg /nomatch }
+    http-request set-method POST if { path /m }
+    http-request set-method %[req.hdr(x-meth)] if { req.hdr(x-meth) -m found }
+    http-request set-pathq /pq%[path]?n=1 if { path_beg /spq }
+    http-request set-header X-Pathq %[pathq]
+    http-request set-header X-Method %[method]
+    use_backend b2 if METH_POST
+    default_backend b1
+""",
+    # converters of issue 16: strcmp, cut_crlf, host_only, port_only
+    "cv2": """
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request set-var(txn.ref) req.hdr(x-ref)
+    http-request set-header X-Cmp %[req.hdr(x-s),strcmp(txn.ref)]
+    http-request set-header X-Host-Only %[req.hdr(host),host_only]
+    http-request set-header X-Port-Only %[req.hdr(host),port_only]
+    http-request set-header X-Cut %[req.hdr(x-s),url_dec,cut_crlf]
+    default_backend b1
+""",
     # every fetch and converter of issue 5's list, each into a header the backend records
     "fx": """
 frontend fe

@@ -51,9 +51,11 @@ SUPPORTED_DIRECTIVES = {
         'maxconn', 'timeout', 'retries', 'option', 'no', 'http-check',
         'cookie', 'stick-table', 'stick', 'tcp-request', 'tcp-response',
         'http-request', 'http-response', 'use_backend', 'default_backend',
-        'acl', 'log', 'errorfile', 'http-reuse',
+        'acl', 'log', 'errorfile', 'http-reuse', 'redirect', 'errorloc',
+        'errorloc302', 'errorloc303', 'monitor-uri', 'monitor',
     },
     'httperrors': {'errorfile'},
+    'userlist': {'user', 'group'},
 }
 
 SUPPORTED_OPTIONS = {
@@ -89,6 +91,8 @@ SUPPORTED_FETCHES = {
     'req_proto_http', 'req.ver', 'req_ver', 'rdp_cookie', 'req.rdp_cookie',
     'rdp_cookie_cnt', 'req.rdp_cookie_cnt', 'wait_end',
     'ssl_fc_alpn', 'ssl_fc_protocol', 'ssl_fc_cipher', 'ssl_fc_is_resumed', 'ssl_bc',
+    'http_auth', 'http_auth_bearer', 'http_auth_group', 'http_auth_pass', 'http_auth_type',
+    'http_auth_user', 'pathq',
 }
 
 # Sticky counters (runtime/src/state, stdlib/src/rt/stk.cpp; lbc/abi_stk.h lists what each does).
@@ -128,6 +132,7 @@ SUPPORTED_CONVERTERS = {
     'map_reg', 'map_ip', 'map_int', 'json', 'url_dec',
     'add', 'sub', 'mul', 'div', 'mod', 'and', 'or', 'xor', 'neg', 'cpl', 'even', 'odd', 'not', 'bool', 'ltrim', 'rtrim', 'hex2i', 'htonl', 'b64dec', 'ub64dec', 'ub64enc', 'iif', 'concat', 'secure_memcmp', 'http_date', 'ltime', 'utime', 'sdbm', 'djb2', 'wt6', 'crc32', 'crc32c',
     'sha1', 'sha2', 'digest', 'hmac', 'xxh32', 'xxh64', 'be2dec', 'be2hex',
+    'strcmp', 'cut_crlf', 'host_only', 'port_only',
 }
 
 SUPPORTED_CONVERTERS |= {
@@ -142,7 +147,8 @@ SUPPORTED_ACTIONS = {
     'accept', 'reject', 'track-sc0', 'track-sc1', 'track-sc2', 'set-header',
     'add-header', 'del-header', 'replace-header', 'replace-value', 'set-path',
     'set-uri', 'set-query', 'set-var', 'redirect', 'deny', 'return', 'allow',
-    'set-status', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-set-gpt0',
+    'set-status', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-set-gpt0', 'auth', 'replace-path', 'replace-pathq',
+    'replace-uri', 'set-method', 'set-pathq',
 }
 
 # ---------------------------------------------------------------------------

@@ -194,6 +194,8 @@ typedef struct lbc_program {
 /* ---- constants used by helpers -------------------------------------------------------------- */
 
 enum { LBC_DIR_REQ = 0, LBC_DIR_RES = 1 }; /* header actions: which message */
+/* replace-uri / replace-path / replace-pathq: the part of the request URI matched and replaced. */
+enum { LBC_URI_WHOLE = 0, LBC_URI_PATH = 1, LBC_URI_PATHQ = 2 };
 
 /* Variable scopes (set-var, var()). */
 enum { LBC_VAR_PROC = 0, LBC_VAR_SESS = 1, LBC_VAR_TXN = 2, LBC_VAR_REQ = 3, LBC_VAR_RES = 4 };
@@ -328,6 +330,11 @@ enum {
   X(lbc_act_set_path, "ipp")                                                                        \
   X(lbc_act_set_uri, "ipp")                                                                         \
   X(lbc_act_set_query, "ipp")                                                                       \
+  /* set-pathq / set-method: (txn, value). */                                                       \
+  X(lbc_act_set_pathq, "ipp")                                                                       \
+  X(lbc_act_set_method, "ipp")                                                                      \
+  /* replace-uri / replace-path / replace-pathq: (txn, LBC_URI_*, regex, replacement with \1..). */ \
+  X(lbc_act_replace_uri, "ipipp")                                                                   \
   /* set-var(scope.name): (txn, LBC_VAR_*, name, nlen, sample). A NONE sample sets nothing. */      \
   X(lbc_act_set_var,                                                                                \
     "ipipl"                                                                                         \
@@ -425,6 +432,13 @@ enum {
   X(rdp_cookie_cnt)        \
   X(req_rdp_cookie_cnt)    \
   X(wait_end)              \
+  X(http_auth)             \
+  X(http_auth_bearer)      \
+  X(http_auth_group)       \
+  X(http_auth_pass)        \
+  X(http_auth_type)        \
+  X(http_auth_user)        \
+  X(pathq)                 \
   LBC_ABI_STK_FETCHES(X)
 
 /* Converters: int32_t lbc_conv_<Id>(lbc_txn*, const lbc_arg* args, uint32_t nargs, lbc_smp* smp),
@@ -492,6 +506,10 @@ enum {
   X(xor_)                \
   X(xxh32)               \
   X(xxh64)               \
+  X(strcmp)              \
+  X(cut_crlf)            \
+  X(host_only)           \
+  X(port_only)           \
   LBC_ABI_STK_CONVS(X)
 
 #define LBC_ABI_FETCH_SIG "ippip"
@@ -536,6 +554,9 @@ int32_t lbc_act_replace_value(lbc_txn* txn, int32_t dir, const char* name, uint6
 int32_t lbc_act_set_path(lbc_txn* txn, const lbc_smp* value);
 int32_t lbc_act_set_uri(lbc_txn* txn, const lbc_smp* value);
 int32_t lbc_act_set_query(lbc_txn* txn, const lbc_smp* value);
+int32_t lbc_act_set_pathq(lbc_txn* txn, const lbc_smp* value);
+int32_t lbc_act_set_method(lbc_txn* txn, const lbc_smp* value);
+int32_t lbc_act_replace_uri(lbc_txn* txn, int32_t part, const lbc_regex* re, const lbc_smp* replacement);
 int32_t lbc_act_set_var(lbc_txn* txn, int32_t scope, const char* name, uint64_t nlen, const lbc_smp* value);
 int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int32_t code, int32_t flags,
                          const char* set_cookie, uint64_t sclen, const char* clear_cookie, uint64_t cclen);

@@ -197,6 +197,39 @@ int32_t lbc_act_set_query(lbc_txn* txn, const lbc_smp* value) {
   return setUriPart(t, std::string(t.uri.substr(0, q + 1)) + std::string(nq));
 }
 
+// set-pathq: the path and its query, after the scheme and authority of an absolute URI.
+int32_t lbc_act_set_pathq(lbc_txn* txn, const lbc_smp* value) {
+  Txn& t = T(txn);
+  std::string_view pq = uriPathQuery(t.uri);
+  std::string_view prefix = t.uri.substr(0, t.uri.size() - pq.size());
+  if (pq.empty() && t.uri.find("://") == std::string_view::npos) prefix = {};  // "*" and the like
+  return setUriPart(t, std::string(prefix) + std::string(view(*value)));
+}
+
+int32_t lbc_act_set_method(lbc_txn* txn, const lbc_smp* value) {
+  Txn& t = T(txn);
+  bool ok = false;
+  std::string_view m = t.arena.copy(view(*value), &ok);
+  if (!ok) return failed(t);
+  t.method = m;
+  return 1;
+}
+
+// replace-uri / replace-path / replace-pathq (HAProxy's http_action_replace_uri): when `re`
+// matches the part, the part becomes the replacement with its \N references.
+int32_t lbc_act_replace_uri(lbc_txn* txn, int32_t part, const lbc_regex* re, const lbc_smp* replacement) {
+  Txn& t = T(txn);
+  std::string_view in = part == LBC_URI_WHOLE ? t.uri : uriPathQuery(t.uri);
+  if (part == LBC_URI_PATH) in = in.substr(0, in.find('?'));
+  std::string out;
+  if (!substitute(re, in, view(*replacement), out)) return 0;
+  lbc_smp v{};
+  v.type = LBC_SMP_STR, v.ptr = out.data(), v.len = out.size();
+  return part == LBC_URI_WHOLE  ? lbc_act_set_uri(txn, &v)
+         : part == LBC_URI_PATH ? lbc_act_set_path(txn, &v)
+                                : lbc_act_set_pathq(txn, &v);
+}
+
 int32_t lbc_act_set_var(lbc_txn* txn, int32_t scope, const char* name, uint64_t nlen, const lbc_smp* value) {
   Txn& t = T(txn);
   if (value->type == LBC_SMP_NONE) return 0;

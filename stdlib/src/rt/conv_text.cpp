@@ -69,6 +69,10 @@ std::string b64enc(std::string_view in, const char* alphabet, bool pad) {
   return v;
 }
 
+}  // namespace
+
+namespace lbc::rt::detail {
+
 // HAProxy's base64dec: quads of 4; '=' is padding from the third character of a quad on, and
 // a quad may follow a padded one ("YQ==YQ==" is "aa").
 bool b64dec(std::string_view in, std::string& v) {
@@ -90,6 +94,10 @@ bool b64dec(std::string_view in, std::string& v) {
   }
   return true;
 }
+
+}  // namespace lbc::rt::detail
+
+namespace {
 
 // HAProxy's base64urldec: no padding (a length of 4n+1 fails); a '=' in the input decodes as 63.
 bool ub64dec(std::string_view in, std::string& v) {
@@ -251,6 +259,58 @@ CONV(secure_memcmp) {
     eq = diff == 0;
   }
   setInt(s, eq ? 1 : 0, LBC_SMP_BOOL);
+  return 1;
+}
+
+// strcmp(var): memcmp over the shorter length, then the shorter string is the smaller (HAProxy's
+// sample_conv_strcmp; glibc's memcmp gives the difference of the first differing bytes).
+CONV(strcmp) {
+  if (!as(txn, s, LBC_SMP_STR)) return fail(s);
+  std::string_view in = view(*s), var;
+  if (!varStr(txn, &args[0], var)) return fail(s);
+  (void)nargs;
+  int64_t r = 0;
+  size_t n = std::min(in.size(), var.size());
+  for (size_t i = 0; i < n && r == 0; ++i) r = int64_t(uint8_t(in[i])) - int64_t(uint8_t(var[i]));
+  if (r == 0 && in.size() != var.size()) r = in.size() < var.size() ? -1 : 1;
+  setInt(s, r);
+  return 1;
+}
+
+// cut_crlf: the input up to its first CR or LF.
+CONV(cut_crlf) {
+  (void)args, (void)nargs;
+  if (!as(txn, s, LBC_SMP_STR)) return fail(s);
+  std::string_view in = view(*s);
+  return out(txn, s, in.substr(0, std::min(in.find('\r'), in.find('\n'))));
+}
+
+// host_only / port_only: a Host value without its port (lower-cased), or the port (0 without
+// one). port_only's port is the digits after the last ':' (HAProxy's http_get_host_port: at least
+// one digit, a host before); host_only cuts at the last ':' after any IPv6 literal's ']'.
+static size_t hostPortColon(std::string_view h) {
+  size_t p = h.size();
+  while (p > 0 && h[p - 1] >= '0' && h[p - 1] <= '9') --p;
+  if (p == h.size() || p < 2 || h[p - 1] != ':') return std::string_view::npos;
+  return p - 1;
+}
+CONV(host_only) {
+  (void)args, (void)nargs;
+  if (!as(txn, s, LBC_SMP_STR)) return fail(s);
+  std::string_view in = view(*s);
+  size_t from = in.rfind(']');
+  size_t c = in.rfind(':');
+  if (c != std::string_view::npos && (from == std::string_view::npos || c > from)) in = in.substr(0, c);
+  std::string h(in);
+  for (char& ch : h) ch = lowerAscii(ch);
+  return out(txn, s, h);
+}
+CONV(port_only) {
+  (void)args, (void)nargs;
+  if (!as(txn, s, LBC_SMP_STR)) return fail(s);
+  std::string_view in = view(*s);
+  size_t c = hostPortColon(in);
+  setInt(s, c == std::string_view::npos ? 0 : readInt(in.substr(c + 1)));
   return 1;
 }
 

@@ -470,6 +470,14 @@ FETCH(path) {
   return setStr(out, p.substr(0, p.find('?'))), LBC_FETCH_OK;
 }
 
+FETCH(pathq) {
+  UNUSED_ARGS;
+  Txn& t = T(txn);
+  std::string_view p = uriPathQuery(t.uri);
+  if (!t.http || p.empty()) return setNone(out), LBC_FETCH_NONE;
+  return setStr(out, p), LBC_FETCH_OK;
+}
+
 FETCH(query) {
   UNUSED_ARGS;
   Txn& t = T(txn);

@@ -60,6 +60,9 @@ bool parseIp(std::string_view s, uint8_t ip[16], bool& v6);
 // HAProxy's read_int64: optional sign, then digits; stops at the first other character.
 int64_t readInt(std::string_view s);
 
+// HAProxy's base64dec (the b64dec converter, Basic authorization): appends to `v`.
+bool b64dec(std::string_view in, std::string& v);
+
 // Regex handle behind lbc_regex.
 struct Regex;
 bool regexSearch(const lbc_regex* re, std::string_view s, size_t* ovec, int novec, int* nmatch);

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "maps.h"
+#include "userlist.h"
 
 using namespace lbc::rt::detail;
 
@@ -109,6 +110,11 @@ int32_t lbc_rt_args_prepare(const char* helper, lbc_arg* args, uint32_t nargs) {
     args[0].obj = re;
     return 0;
   }
+  if (h == "lbc_fetch_http_auth" || h == "lbc_fetch_http_auth_group") {
+    if (nargs < 2) return -1;  // sema appends the userlist's users
+    args[0].obj = parseUserList(argStr(args, nargs, 1));
+    return 0;
+  }
   if (int32_t m = mapMethodOf(h); m >= 0) {
     if (nargs < 1) return -1;
     std::string err;
@@ -128,6 +134,8 @@ void lbc_rt_args_release(const char* helper, lbc_arg* args, uint32_t nargs) {
   if (nargs < 1 || !args[0].obj) return;
   if (h == "lbc_conv_regsub")
     lbc_rt_regex_free(const_cast<lbc_regex*>(static_cast<const lbc_regex*>(args[0].obj)));
+  else if (h == "lbc_fetch_http_auth" || h == "lbc_fetch_http_auth_group")
+    freeUserList(const_cast<UserList*>(static_cast<const UserList*>(args[0].obj)));
   else if (mapMethodOf(h) >= 0)
     freeMap(const_cast<Map*>(static_cast<const Map*>(args[0].obj)));
   args[0].obj = nullptr;

@@ -141,6 +141,7 @@ bool fetchIsMulti(FetchId id) {
     case FetchId::req_hdr_val:
     case FetchId::res_hdr_val:
     case FetchId::shdr_val:
+    case FetchId::http_auth_group:  // an ACL matches the user's groups
       return true;
     default:
       return false;
