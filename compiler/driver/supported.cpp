@@ -183,7 +183,6 @@ class ServingCheck {
     if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
       refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
     if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
-    if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
   }
 
   const ir::Program& prog_;

@@ -93,6 +93,15 @@ class Sema {
   void globalDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void proxyDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void httpErrorsDirective(const Line& l, const stdlib::DirectiveInfo& d);
+
+  // ---- resolvers sections and servers' DNS options (resolvers.cpp) ----
+  void resolversSection(const Line& l);
+  void resolversDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void nameserver(const Line& l, ir::Resolvers& r, const Word& id, std::string text);
+  void parseResolvConf(const Line& l, ir::Resolvers& r);
+  bool dnsServerOption(stdlib::ServerOptId id, const Word& arg, ir::ServerOpts& o);
+  void resolveServerHost(const Word& w, ir::Server& s);
+  void serverTemplate(const Line& l);
   void endSection();
 
   // ---- proxy directives (proxy.cpp) ----
@@ -147,6 +156,7 @@ class Sema {
   // ---- cross references and lint (xref.cpp) ----
   void crossReference(ir::Program& p);
   void importErrorFiles(ir::Program& p);
+  void checkResolvers(const ir::Program& p);  // resolvers.cpp
   void checkProxy(ir::Proxy& p, ProxyState& st);
 
  private:
@@ -155,7 +165,7 @@ class Sema {
 
  public:
   // Section state.
-  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Unsupported } sec_ = Sec::None;
+  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Resolvers, Unsupported } sec_ = Sec::None;
   ir::Program prog_;
   std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
   std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;

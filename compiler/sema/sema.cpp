@@ -95,6 +95,8 @@ std::string Sema::sectionDesc() const {
       return std::string(cur_->kind()) + " '" + cur_->name + "'";
     case Sec::HttpErrors:
       return "'http-errors' section";
+    case Sec::Resolvers:
+      return "resolvers section '" + prog_.resolvers.back().name + "'";
     default:
       return "section";
   }
@@ -143,6 +145,7 @@ void Sema::sectionHeader(const Line& l) {
     prog_.http_errors.push_back(ir::HttpErrorsSection{l.loc, l.words[1].text, {}});
     return;
   }
+  if (kind == "resolvers") return resolversSection(l);
   if (kind != "defaults" && kind != "frontend" && kind != "backend" && kind != "listen") {
     error(l.words[0], "section '" + kind + "' is not supported by lbc yet");
     sec_ = Sec::Unsupported;
@@ -292,6 +295,8 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
       return st->section;
     case Sema::Sec::HttpErrors:
       return stdlib::kHttpErrors;
+    case Sema::Sec::Resolvers:
+      return stdlib::kResolvers;
     default:
       return stdlib::kGlobal;
   }
@@ -416,6 +421,9 @@ void Sema::directive(const Line& l) {
       break;
     case Sec::HttpErrors:
       httpErrorsDirective(l, *d);
+      break;
+    case Sec::Resolvers:
+      resolversDirective(l, *d);
       break;
     default:
       break;

@@ -152,6 +152,7 @@ void Sema::importErrorFiles(ir::Program& prog) {
 
 void Sema::crossReference(ir::Program& prog) {
   importErrorFiles(prog);
+  checkResolvers(prog);
   std::vector<bool> backend_used(prog.proxies.size(), false);
   bool dynamic_routing = false;
   auto resolveBackend = [&](ir::Proxy& fe, ir::UseBackend& u, const char* kw) {

@@ -128,7 +128,10 @@ void Engine::connectServer(Stream* c) {
   if (c->cx->session->beforeConnect(c)) return;  // an idle connection took the exchange
   if (!serverTransport(c)) return;
   const uint64_t to = c->be->spec().timeouts.connect;
-  if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
+  sockaddr_storage addr;
+  socklen_t addrlen;
+  s->loadAddr(addr, addrlen);
+  if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&addr), addrlen, to, true))
     connectFailed(c, false);
 }
 

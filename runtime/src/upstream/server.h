@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "lbc/rt/topology.h"
@@ -31,10 +32,16 @@ struct ServerState {
   const ServerSpec* spec = nullptr;
   Backend* be = nullptr;
   uint32_t index = 0;
+  // The address new connections (and checks) go to. DNS resolution (dns_servers.cpp) changes it
+  // at run time from one thread while the others connect: read and write it under addr_mu
+  // (loadAddr / storeAddr), never directly once the workers run.
   sockaddr_storage addr{};
   socklen_t addrlen = 0;
   sockaddr_storage check_addr{};
   socklen_t check_addrlen = 0;
+  mutable std::mutex addr_mu;
+  // No address (HAProxy's SRV_ADMF_RMAINT): `init-addr none`, or DNS said the name has none.
+  std::atomic<bool> rmaint{false};
   std::atomic<uint32_t> served{0};  // connections assigned (connecting or established)
   std::atomic<bool> up{true};       // health; disabled servers are never up
   std::atomic<SrvAdmin> admin{SrvAdmin::Ready};
@@ -61,12 +68,23 @@ struct ServerState {
   uint32_t weight() const { return uweight.load(std::memory_order_relaxed); }
   bool usable() const {
     return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) == SrvAdmin::Ready &&
-           weight() > 0;
+           !rmaint.load(std::memory_order_relaxed) && weight() > 0;
   }
   // Persistence (stick tables, cookies) may still send here: up and not in maintenance.
   bool reachable() const {
-    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) != SrvAdmin::Maint;
+    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) != SrvAdmin::Maint &&
+           !rmaint.load(std::memory_order_relaxed);
   }
+  void loadAddr(sockaddr_storage& out, socklen_t& len) const {
+    std::lock_guard<std::mutex> g(addr_mu);
+    out = addr, len = addrlen;
+  }
+  void loadCheckAddr(sockaddr_storage& out, socklen_t& len) const {
+    std::lock_guard<std::mutex> g(addr_mu);
+    out = check_addr, len = check_addrlen;
+  }
+  // A new address (port kept); the check address follows unless the check has its own `addr`.
+  void storeAddr(const sockaddr_storage& a, socklen_t len);
   // A connection took a slot: counted for the stats.
   void took() {
     uint32_t n = served.fetch_add(1) + 1;
