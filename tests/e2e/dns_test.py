@@ -182,7 +182,7 @@ SERVER = "server s1 app.test:%d resolvers dns init-addr none"
 
 
 def config(sock, fe_port, be_port, ns_port, hold="hold nx 1s\n    hold other 1s\n    hold timeout 1s",
-           server=None):
+           server=None, ns="", extra=""):
     return """global
     stats socket %s level admin
 defaults
@@ -191,27 +191,29 @@ defaults
     timeout client 5s
     timeout server 5s
 resolvers dns
-    nameserver ns1 127.0.0.1:%d
+    nameserver ns1 %s127.0.0.1:%d
     resolve_retries 2
     timeout resolve 200ms
     timeout retry 200ms
-    %s
+    %s%s
 listen fe
     bind 127.0.0.1:%d
     %s
-""" % (sock, ns_port, hold, fe_port, (server or SERVER) % be_port)
+""" % (sock, ns, ns_port, hold, extra, fe_port, (server or SERVER) % be_port)
 
 
-def run_both(dns_factory, sequence, server=None):
+def run_both(dns_factory, sequence, server=None, ns="", extra="", only=None):
     """Runs `sequence(proxy, dns, port, sock)` against haproxy and lbc, each with a fresh DNS
     server; returns {name: masked stderr lines}."""
     said = {}
     for name, cmd in proxies():
+        if only and name != only:
+            continue
         d = tempfile.mkdtemp(prefix="lbc-dns-")
         dns = dns_factory(d)
         sock = os.path.join(d, "cli.sock")
         port = free_port()
-        p = Proxy(cmd, config(sock, port, BE_PORT, dns.port, server=server), ready_port=port)
+        p = Proxy(cmd, config(sock, port, BE_PORT, dns.port, server=server, ns=ns, extra=extra), ready_port=port)
         try:
             sequence(name, dns, port, sock)
         finally:
@@ -233,28 +235,48 @@ def backends():
             BACKENDS[ip] = Backend("at-" + ip, mode="name", port=BE_PORT, host=ip)
 
 
+def changes(name, dns, port, sock):
+    """An address that changes, disappears (NXDOMAIN) and comes back; traffic follows."""
+    wait_state(sock, "s1", "-", 32)  # init-addr none: no address yet, in maintenance
+    dns.set_hosts({"app.test": ["127.0.0.2"]})
+    wait_state(sock, "s1", "127.0.0.2", 0)
+    assert reached(port) == "at-127.0.0.2", name
+    dns.set_hosts({"app.test": ["127.0.0.3"]})
+    wait_state(sock, "s1", "127.0.0.3", 0)
+    assert reached(port) == "at-127.0.0.3", name
+    dns.set_hosts({})  # NXDOMAIN (dnsmasq is authoritative for .test): maintenance after `hold nx`
+    wait_state(sock, "s1", "-", 32)
+    assert reached(port) == "", name
+    dns.set_hosts({"app.test": ["127.0.0.2"]})
+    wait_state(sock, "s1", "127.0.0.2", 0)
+    assert reached(port) == "at-127.0.0.2", name
+
+
 @test
 def address_changes_disappears_and_comes_back():
     backends()
-
-    def sequence(name, dns, port, sock):
-        wait_state(sock, "s1", "-", 32)  # init-addr none: no address yet, in maintenance
-        dns.set_hosts({"app.test": ["127.0.0.2"]})
-        wait_state(sock, "s1", "127.0.0.2", 0)
-        assert reached(port) == "at-127.0.0.2", name
-        dns.set_hosts({"app.test": ["127.0.0.3"]})
-        wait_state(sock, "s1", "127.0.0.3", 0)
-        assert reached(port) == "at-127.0.0.3", name
-        dns.set_hosts({})  # NXDOMAIN (dnsmasq is authoritative for .test): maintenance after `hold nx`
-        wait_state(sock, "s1", "-", 32)
-        assert reached(port) == "", name
-        dns.set_hosts({"app.test": ["127.0.0.2"]})
-        wait_state(sock, "s1", "127.0.0.2", 0)
-        assert reached(port) == "at-127.0.0.2", name
-
-    said = run_both(Dnsmasq, sequence)
+    said = run_both(Dnsmasq, changes)
     assert said["lbc"] == said["haproxy"], "\nhaproxy: %s\nlbc:     %s" % (said["haproxy"], said["lbc"])
     assert any("changed its IP from 127.0.0.2 to 127.0.0.3 by dns/ns1." in ln for ln in said["lbc"]), said["lbc"]
+
+
+@test
+def tcp_nameserver():
+    """The same over TCP (`tcp@`). lbc only: haproxy keeps its TCP connection to dnsmasq open, and
+    the dnsmasq process serving it (forked per connection) never sees the hosts file change."""
+    backends()
+    said = run_both(Dnsmasq, changes, ns="tcp@", only="lbc")
+    assert any("changed its IP from 127.0.0.2 to 127.0.0.3 by dns/ns1." in ln for ln in said["lbc"]), said["lbc"]
+
+
+@test
+def resolve_options():
+    """The server's resolve-* options and a larger payload (EDNS0) on the same sequence."""
+    backends()
+    said = run_both(Dnsmasq, changes, extra="\n    accepted_payload_size 1232",
+                    server="server s1 app.test:%d resolvers dns init-addr none resolve-prefer ipv4 "
+                           "resolve-net 127.0.0.0/8,10.0.0.0/8 resolve-opts allow-dup-ip,ignore-weight")
+    assert said["lbc"] == said["haproxy"], "\nhaproxy: %s\nlbc:     %s" % (said["haproxy"], said["lbc"])
 
 
 @test
