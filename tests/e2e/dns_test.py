@@ -280,6 +280,16 @@ def resolve_options():
 
 
 @test
+def parse_resolv_conf():
+    """parse-resolv-conf adds the system's nameservers (unreachable from the test's network
+    namespace) beside dnsmasq: valid answers still move traffic; the NXDOMAIN step ends as a
+    timeout there, since the unreachable one never answers."""
+    backends()
+    said = run_both(Dnsmasq, changes, extra="\n    parse-resolv-conf", only="lbc")
+    assert any("changed its IP from 127.0.0.2 to 127.0.0.3 by dns/ns1." in ln for ln in said["lbc"]), said["lbc"]
+
+
+@test
 def bad_answers_are_refused():
     """Truncated, malicious, misaddressed and missing answers are no answer: the server keeps its
     address for `hold other`/`hold timeout`, then goes to maintenance; a valid answer brings it back."""

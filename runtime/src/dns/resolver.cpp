@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -115,6 +116,7 @@ Resolver::Resolver(Loop& loop, Settings s) : loop_(loop), s_(std::move(s)), rng_
 Resolver::~Resolver() = default;
 
 bool Resolver::open(std::string& err) {
+  dead_.assign(s_.nameservers.size(), false);
   for (size_t i = 0; i < s_.nameservers.size(); ++i) {
     const Nameserver& n = s_.nameservers[i];
     if (n.tcp) {
@@ -123,16 +125,20 @@ bool Resolver::open(std::string& err) {
     }
     int fd = ::socket(n.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&n.addr), n.len) != 0) {
-      err = "nameserver '" + n.id + "': " + std::strerror(errno);
+      // An unreachable one (no route) is left out; the others still serve.
+      if (!err.empty()) err += ", ";
+      err += "nameserver '" + n.id + "': " + std::strerror(errno);
       if (fd >= 0) ::close(fd);
-      return false;
+      udp_.push_back(nullptr);
+      dead_[i] = true;
+      continue;
     }
     auto u = std::make_unique<Udp>(*this, i);
     u->tr.adopt(fd, false);
     u->arm();
     udp_.push_back(std::move(u));
   }
-  return true;
+  return std::count(dead_.begin(), dead_.end(), false) > 0;
 }
 
 Resolution& Resolver::add(std::string name, uint16_t prefer,
@@ -166,6 +172,7 @@ void Resolver::send(Resolution& r, uint64_t now) {
   std::string q;
   if (!buildQuery(r.id, r.name, r.qtype, s_.payload, q)) return finish(r, Status::kOther, now);
   for (size_t i = 0; i < s_.nameservers.size(); ++i) {
+    if (dead_[i]) continue;
     if (udp_[i]) {
       udp_[i]->push(q);
       continue;
@@ -197,7 +204,7 @@ void Resolver::onMessage(std::string_view msg, size_t ns, uint64_t now) {
   } else if (v == Verdict::kRefused) {
     st = Status::kRefused;
   }
-  if (++r.errors < s_.nameservers.size()) return;  // the others may still answer
+  if (++r.errors < size_t(std::count(dead_.begin(), dead_.end(), false))) return;  // others may still answer
   if (!r.fell_back && r.prefer != kTypeSrv) {
     // No address of the preferred family: ask for the other one now, as HAProxy does.
     r.fell_back = true;

@@ -67,7 +67,8 @@ class Resolver {
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
-  // Opens the UDP sockets; false with `err` when one cannot be made.
+  // Opens the UDP sockets: `err` names the nameservers left out (no socket, no route); false
+  // when none is left.
   bool open(std::string& err);
   Resolution& add(std::string name, uint16_t prefer, std::function<void(Resolution&, uint64_t)> done);
   // Starts the resolutions that are due and times out the silent ones.
@@ -90,6 +91,7 @@ class Resolver {
   Loop& loop_;
   Settings s_;
   std::vector<std::unique_ptr<Udp>> udp_;  // one per nameserver (null for tcp@ ones)
+  std::vector<bool> dead_;                 // nameservers whose socket could not be made
   std::list<std::unique_ptr<Tcp>> tcp_;
   std::list<Resolution> res_;
   std::map<uint16_t, Resolution*> by_id_;

@@ -222,14 +222,15 @@ void Worker::startDns() {
   std::string err;
   if (dns_->empty()) {
     dns_.reset();
-  } else if (!dns_->open(err)) {
-    const std::string line = stderrLine("ALERT", int(getpid()), "resolvers: " + err + ".");
+    return;
+  }
+  const bool ok = dns_->open(err);
+  if (!err.empty() && !state_.quiet) {
+    const std::string line = stderrLine(ok ? "WARNING" : "ALERT", int(getpid()), "resolvers: " + err + ".");
     ssize_t w = write(2, line.data(), line.size());
     (void)w;
-    dns_.reset();
-  } else {
-    dns_->run(now());
   }
+  dns_->run(now());
 }
 
 void Worker::run() {

@@ -133,9 +133,13 @@ DnsServers::DnsServers(LiveState& state, const Topology& topo, Loop& loop) : sta
 DnsServers::~DnsServers() = default;
 
 bool DnsServers::open(std::string& err) {
-  for (auto& r : resolvers_)
-    if (!r->open(err)) return false;
-  return true;
+  bool ok = true;
+  for (auto& r : resolvers_) {
+    std::string e;
+    ok &= r->open(e);
+    if (!e.empty()) err += (err.empty() ? "" : ", ") + e;
+  }
+  return ok;
 }
 
 void DnsServers::run(uint64_t now) {
