@@ -81,6 +81,10 @@ class ServingCheck {
     global(prog_.global);
     for (const ir::Proxy& p : prog_.proxies)
       if (p.caps && !p.disabled) proxy(p);
+    // lbc drops a record as soon as an answer lacks it (HAProxy's default, 0s).
+    for (const ir::Resolvers& r : prog_.resolvers)
+      if (r.hold_obsolete)
+        refuse(r.loc, "'hold obsolete' other than 0s in resolvers section '" + r.name + "'");
   }
 
  private:
@@ -183,6 +187,9 @@ class ServingCheck {
     if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
       refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
     if (o.send_proxy) refuse(s.loc, at + "'send-proxy'");
+    if (!o.srv_record.empty())
+      refuse(s.loc,
+             at + "a server-template filled from SRV records ('" + o.srv_record + "'; A/AAAA names are)");
   }
 
   const ir::Program& prog_;

@@ -246,6 +246,7 @@ struct ServerOpts {
     Address ip;
   };
   std::vector<InitAddr> init_addr;
+  std::string srv_record;  // a slot of `server-template` filled from this SRV name
 };
 
 struct Server {

@@ -102,6 +102,7 @@ class Sema {
   bool dnsServerOption(stdlib::ServerOptId id, const Word& arg, ir::ServerOpts& o);
   void resolveServerHost(const Word& w, ir::Server& s);
   void serverTemplate(const Line& l);
+  bool srv_template_ = false;  // the server being declared is a slot of an SRV server-template
   void endSection();
 
   // ---- proxy directives (proxy.cpp) ----

@@ -207,7 +207,7 @@ bool Sema::dnsServerOption(stdlib::ServerOptId id, const Word& arg, ir::ServerOp
 // As haproxy -c, a server's host name must resolve, unless its `init-addr` lets it start without
 // (`none` or an IP address among the methods).
 void Sema::resolveServerHost(const Word& w, ir::Server& s) {
-  if (!opts_.resolve_hosts || s.addr.kind != ir::Address::Kind::Host) return;
+  if (!opts_.resolve_hosts || s.addr.kind != ir::Address::Kind::Host || srv_template_) return;
   bool may_fail = false;
   for (const auto& m : s.opts.init_addr)
     may_fail |=
@@ -238,17 +238,19 @@ void Sema::serverTemplate(const Line& l) {
       return;
     }
   }
-  if (!l.words[3].text.empty() && l.words[3].text[0] == '_') {
-    error(l.words[3], "server-template with an SRV record name ('" + l.words[3].text +
-                          "'): SRV records are not supported by lbc yet (A/AAAA names are)");
-    return;
-  }
+  // An SRV name (`_http._tcp.svc`) is never looked up with libc (haproxy -c accepts it);
+  // supported.cpp refuses it for `lbc run`.
+  const bool srv = !l.words[3].text.empty() && l.words[3].text[0] == '_';
   for (int64_t n = lo; n <= hi; ++n) {
     Line one = l;
     one.words[0].text = "server";
     one.words[1].text = l.words[1].text + std::to_string(n);
     one.words.erase(one.words.begin() + 2);
+    const size_t before = cur_->servers.size();
+    srv_template_ = srv;
     server(one, false);
+    srv_template_ = false;
+    if (srv && cur_->servers.size() > before) cur_->servers.back().opts.srv_record = l.words[3].text;
   }
 }
 
