@@ -128,11 +128,9 @@ void Engine::connectServer(Stream* c) {
   if (c->cx->session->beforeConnect(c)) return;  // an idle connection took the exchange
   if (!serverTransport(c)) return;
   const uint64_t to = c->be->spec().timeouts.connect;
-  sockaddr_storage addr;
   socklen_t addrlen;
-  s->loadAddr(addr, addrlen);
-  if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&addr), addrlen, to, true))
-    connectFailed(c, false);
+  const sockaddr* addr = s->connectAddr(addrlen);  // stable memory: the kernel reads it at submission
+  if (!c->tr_server.connect(addr, addrlen, to, true)) connectFailed(c, false);
 }
 
 void Engine::onConnect(Stream* c, int res) {

@@ -212,10 +212,9 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   c.sent = c.len = 0;
   c.started = now;
   c.op = Check::Op::Connect;
-  sockaddr_storage addr;
   socklen_t addrlen;
-  c.srv->loadCheckAddr(addr, addrlen);
-  if (!c.t.connect(reinterpret_cast<const sockaddr*>(&addr), addrlen, 0, false)) {
+  const sockaddr* addr = c.srv->checkConnectAddr(addrlen);  // stable memory: read at submission
+  if (!c.t.connect(addr, addrlen, 0, false)) {
     complete(c, {CheckStatus::SockErr, 0, strerror(errno)}, now);
     return;
   }

@@ -76,14 +76,14 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
       }
       const Endpoint& ce = ss.check.has_addr ? ss.check.addr : ss.addr;
       uint16_t cport = ss.check.port ? ss.check.port : ss.addr.port_lo;
-      if (!ss.check.has_addr) {
-        s->storeAddr(s->addr, s->addrlen);  // the check follows the server's address, and DNS's changes
-      } else if (ss.check.enabled && !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
+      if (ss.check.has_addr && ss.check.enabled &&
+          !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
         where = ss.where;
         err = "backend '" + p.name + "': server '" + ss.name + "': check address: " + err;
         backends_.erase(p.name);
         return false;
       }
+      s->storeAddr(s->addr, s->addrlen);  // publishes the addresses connects read
     }
     slot = std::move(be);
     backend_order_.push_back(slot.get());

@@ -43,6 +43,8 @@ void ServerState::storeAddr(const sockaddr_storage& a, socklen_t len) {
     check_addr = a, check_addrlen = len;
     if (spec->check.port) withPort(check_addr, htons(spec->check.port));
   }
+  conn_addr.set(addr, addrlen);
+  conn_check_addr.set(check_addr, check_addrlen);
 }
 
 }  // namespace lbc::rt
