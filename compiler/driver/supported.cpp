@@ -82,6 +82,10 @@ class ServingCheck {
     global(prog_.global);
     for (const ir::Proxy& p : prog_.proxies)
       if (p.caps && !p.disabled) proxy(p);
+    // lbc drops a record as soon as an answer lacks it (HAProxy's default, 0s).
+    for (const ir::Resolvers& r : prog_.resolvers)
+      if (r.hold_obsolete)
+        refuse(r.loc, "'hold obsolete' other than 0s in resolvers section '" + r.name + "'");
   }
 
  private:
@@ -190,7 +194,9 @@ class ServingCheck {
     // The runtime takes the name of `sni str(NAME)` (lower/tls.cpp); an expression per request is not done.
     if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
       refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
-    if (!o.resolvers.empty()) refuse(s.loc, at + "'resolvers'");
+    if (!o.srv_record.empty())
+      refuse(s.loc,
+             at + "a server-template filled from SRV records ('" + o.srv_record + "'; templates of A/AAAA names are supported)");
   }
 
   const ir::Program& prog_;

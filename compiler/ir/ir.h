@@ -256,6 +256,22 @@ struct ServerOpts {
   std::optional<uint16_t> check_port;
   std::optional<Address> check_addr;
   std::string resolvers;
+  // DNS resolution at run time (`resolvers` sections)
+  bool resolve_prefer_v4 = false;  // `resolve-prefer` (HAProxy's default: ipv6)
+  struct Net {
+    uint8_t ip[16] = {};
+    uint8_t prefix = 0;
+    bool v6 = false;
+  };
+  std::vector<Net> resolve_net;
+  bool allow_dup_ip = false, ignore_weight = false;
+  // `init-addr`: the methods in order (none set: HAProxy's default, "last,libc")
+  struct InitAddr {
+    enum class Kind : uint8_t { Last, Libc, None, Ip } kind = Kind::Last;
+    Address ip;
+  };
+  std::vector<InitAddr> init_addr;
+  std::string srv_record;  // a slot of `server-template` filled from this SRV name
 };
 
 struct Server {
@@ -562,8 +578,27 @@ struct HttpErrorsSection {
   std::vector<ErrorFile> errorfiles;
 };
 
+// A `resolvers` section (HAProxy 2.6's defaults).
+struct Resolvers {
+  SourceLoc loc;
+  std::string name;
+  struct Nameserver {
+    SourceLoc loc;
+    std::string id;
+    Address addr;
+    bool tcp = false;
+  };
+  std::vector<Nameserver> nameservers;
+  uint32_t retries = 3;
+  uint64_t timeout_resolve = 1000, timeout_retry = 1000;
+  uint64_t hold_valid = 10000, hold_nx = 30000, hold_refused = 30000, hold_timeout = 30000,
+           hold_other = 30000, hold_obsolete = 0;
+  uint32_t payload = 512;
+};
+
 struct Program {
   Global global;
+  std::vector<Resolvers> resolvers;
   std::vector<Proxy> proxies;  // frontends, backends and listens, in file order
   std::vector<HttpErrorsSection> http_errors;
   std::vector<UserList> userlists;

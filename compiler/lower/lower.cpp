@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "lbc/stdlib/text.h"
+#include "lower/dns.h"
 #include "lower/tls.h"
 #include "sema/values.h"
 
@@ -22,6 +23,7 @@ class Lowering {
   // placeholder that is neither frontend nor backend.
   bool run(rt::Topology& out) {
     global(out.global);
+    out.resolvers = resolvers(prog_, [this](const ir::Address& a) { return endpoint(a); });
     std::vector<uint32_t> index(prog_.proxies.size(), rt::kNoIndex);
     out.proxies.resize(prog_.proxies.size());
     for (uint32_t i = 0; i < prog_.proxies.size(); ++i) {
@@ -518,6 +520,7 @@ class Lowering {
     ss.pp_opts = o.pp_opts;
     ss.check_send_proxy = o.check_send_proxy;
     ss.addr = endpoint(s.addr);
+    ss.dns = serverDns(prog_, s, [this](const ir::Address& a) { return endpoint(a); });
     ss.weight = o.weight;
     ss.maxconn = o.maxconn;
     ss.maxqueue = o.maxqueue;

@@ -100,6 +100,16 @@ class Sema {
   bool userlistHeader(const Line& l);
   void userlistDirective(const Line& l, const stdlib::DirectiveInfo& d);
   void resolveUserLists(ir::Program& p);
+
+  // ---- resolvers sections and servers' DNS options (resolvers.cpp) ----
+  void resolversSection(const Line& l);
+  void resolversDirective(const Line& l, const stdlib::DirectiveInfo& d);
+  void nameserver(const Line& l, ir::Resolvers& r, const Word& id, std::string text);
+  void parseResolvConf(const Line& l, ir::Resolvers& r);
+  bool dnsServerOption(stdlib::ServerOptId id, const Word& arg, ir::ServerOpts& o);
+  void resolveServerHost(const Word& w, ir::Server& s);
+  void serverTemplate(const Line& l);
+  bool srv_template_ = false;  // the server being declared is a slot of an SRV server-template
   void endSection();
 
   // ---- proxy directives (proxy.cpp) ----
@@ -163,6 +173,7 @@ class Sema {
   // ---- cross references and lint (xref.cpp) ----
   void crossReference(ir::Program& p);
   void importErrorFiles(ir::Program& p);
+  void checkResolvers(const ir::Program& p);  // resolvers.cpp
   void checkProxy(ir::Proxy& p, ProxyState& st);
 
  private:
@@ -171,7 +182,7 @@ class Sema {
 
  public:
   // Section state.
-  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Userlist, Unsupported } sec_ = Sec::None;
+  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Userlist, Resolvers, Unsupported } sec_ = Sec::None;
   ir::Program prog_;
   std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
   std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;

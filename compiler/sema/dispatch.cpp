@@ -337,6 +337,9 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::default_server:
       server(l, true);
       break;
+    case DirectiveId::server_template:
+      serverTemplate(l);
+      break;
     case DirectiveId::balance:
       balance(l);
       break;

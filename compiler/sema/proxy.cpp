@@ -239,7 +239,8 @@ void Sema::server(const Line& l, bool is_default) {
       diags_.error(at, msg);
       return;
     }
-    std::string e = parseAddress(l.words[2].text, AddrUse::Server, opts_.resolve_hosts, s.addr);
+    // A host name is looked up once the options are known (init-addr may allow it to fail).
+    std::string e = parseAddress(l.words[2].text, AddrUse::Server, false, s.addr);
     if (!e.empty()) {
       error(l.words[2], "server '" + s.name + "': " + e);
       return;
@@ -282,6 +283,7 @@ void Sema::server(const Line& l, bool is_default) {
     cur_->default_server = o;
     return;
   }
+  resolveServerHost(l.words[2], s);
   const bool verifies = o.verify == ir::ServerOpts::Verify::Required ||
                         (o.verify == ir::ServerOpts::Verify::Default && prog_.global.ssl_server_verify);
   if (o.ssl && verifies && o.ca_file.empty()) {
@@ -491,9 +493,13 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
       break;
     }
     case S::resolvers:
-      error(*arg, "resolvers section '" + arg->text +
-                      "' not found: 'resolvers' sections are not supported by lbc yet");
-      return false;
+      o.resolvers = arg->text;  // checked by the cross-reference pass
+      break;
+    case S::resolve_prefer:
+    case S::resolve_net:
+    case S::resolve_opts:
+    case S::init_addr:
+      return dnsServerOption(id, *arg, o);
     default:
       break;  // every other option is Unsupported (refused before)
   }

@@ -97,6 +97,8 @@ std::string Sema::sectionDesc() const {
       return "'http-errors' section";
     case Sec::Userlist:
       return "'userlist' section";
+    case Sec::Resolvers:
+      return "resolvers section '" + prog_.resolvers.back().name + "'";
     default:
       return "section";
   }
@@ -152,6 +154,7 @@ void Sema::sectionHeader(const Line& l) {
     userlistHeader(l);
     return;
   }
+  if (kind == "resolvers") return resolversSection(l);
   if (kind != "defaults" && kind != "frontend" && kind != "backend" && kind != "listen") {
     error(l.words[0], "section '" + kind + "' is not supported by lbc yet");
     sec_ = Sec::Unsupported;
@@ -303,6 +306,8 @@ static SectionMask maskOf(Sema::Sec sec, const ProxyState* st) {
       return stdlib::kHttpErrors;
     case Sema::Sec::Userlist:
       return stdlib::kUserlist;
+    case Sema::Sec::Resolvers:
+      return stdlib::kResolvers;
     default:
       return stdlib::kGlobal;
   }
@@ -437,6 +442,8 @@ void Sema::directive(const Line& l) {
       break;
     case Sec::Userlist:
       userlistDirective(l, *d);
+    case Sec::Resolvers:
+      resolversDirective(l, *d);
       break;
     default:
       break;

@@ -226,6 +226,7 @@ void Sema::crossReference(ir::Program& prog) {
   importErrorFiles(prog);
   resolveUserLists(prog);
   for (auto& p : prog.proxies) lowerMonitor(p);
+  checkResolvers(prog);
   std::vector<bool> backend_used(prog.proxies.size(), false);
   bool dynamic_routing = false;
   auto resolveBackend = [&](ir::Proxy& fe, ir::UseBackend& u, const char* kw) {

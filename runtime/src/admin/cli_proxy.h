@@ -27,17 +27,18 @@ inline int proxyId(const CliContext& ctx, size_t index) {
 
 // SRV_ST_*: 0 stopped (down or in maintenance), 2 running.
 inline int srvOpState(const ServerState& s) {
-  return s.up.load() && s.admin.load() != SrvAdmin::Maint ? 2 : 0;
+  return s.up.load() && s.admin.load() != SrvAdmin::Maint && !s.rmaint.load() ? 2 : 0;
 }
 // SRV_ADMF_*: 0x01 forced maintenance, 0x04 `disabled` in the configuration, 0x08 forced drain.
 inline int srvAdminBits(const ServerState& s) {
+  const int r = s.rmaint.load() ? 0x20 : 0;  // SRV_ADMF_RMAINT: no address from DNS
   switch (s.admin.load()) {
     case SrvAdmin::Maint:
-      return s.spec->disabled ? 0x05 : 0x01;
+      return (s.spec->disabled ? 0x05 : 0x01) | r;
     case SrvAdmin::Drain:
-      return 0x08;
+      return 0x08 | r;
     default:
-      return 0;
+      return r;
   }
 }
 

@@ -39,10 +39,13 @@ int checkStatusNumber(int8_t s) {
 
 std::string addrText(const ServerState& s) {
   char b[INET6_ADDRSTRLEN] = "-";
-  if (s.addr.ss_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(s.addr).sin_addr, b, sizeof b);
-  else if (s.addr.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(s.addr).sin6_addr, b, sizeof b);
+  sockaddr_storage a;
+  socklen_t len;
+  s.loadAddr(a, len);
+  if (a.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, b, sizeof b);
+  else if (a.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, b, sizeof b);
   return b;
 }
 
@@ -62,8 +65,8 @@ void serverStateLine(CliContext& ctx, const ProxySpec& p, int pxid, const Server
              (!checked                            ? "0"
               : s.admin.load() == SrvAdmin::Maint ? "14"
                                                   : "6") +
-             " 0 0 " + (sp.id_forced ? "1" : "0") + " - " + std::to_string(sp.addr.port_lo) + " - 0 " +
-             std::to_string(sp.check.port) + " - - 0\n";
+             " 0 0 " + (sp.id_forced ? "1" : "0") + " " + (sp.dns.fqdn.empty() ? "-" : sp.dns.fqdn) + " " +
+             std::to_string(sp.addr.port_lo) + " - 0 " + std::to_string(sp.check.port) + " - - 0\n";
 }
 
 bool parseNumber(std::string_view s, int64_t& v) {

@@ -153,9 +153,14 @@ const char* algoName(BalanceAlgo a) {
   return "";
 }
 
-std::string serverAddr(const ServerState& s) {
+std::string serverAddr(const ServerState& srv) {
   char b[INET6_ADDRSTRLEN] = "";
   uint16_t port = 0;
+  struct {
+    sockaddr_storage addr;
+    socklen_t len;
+  } s;
+  srv.loadAddr(s.addr, s.len);
   if (s.addr.ss_family == AF_INET) {
     const auto& a = reinterpret_cast<const sockaddr_in&>(s.addr);
     inet_ntop(AF_INET, &a.sin_addr, b, sizeof b);

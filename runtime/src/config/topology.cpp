@@ -11,8 +11,8 @@ namespace {
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
-// chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page
-constexpr uint32_t kTopoVersion = 14;
+// chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers
+constexpr uint32_t kTopoVersion = 15;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -147,9 +147,30 @@ void fields(Ar& a, CheckSpec& c) {
       a(c.has_addr), a(c.addr);
 }
 template <typename Ar>
+void fields(Ar& a, NetSpec& n) {
+  a(n.ip), a(n.prefix), a(n.v6);
+}
+template <typename Ar>
+void fields(Ar& a, InitAddrSpec& i) {
+  a(i.kind), a(i.ip);
+}
+template <typename Ar>
+void fields(Ar& a, ServerDnsSpec& d) {
+  a(d.resolvers), a(d.fqdn), a(d.prefer_v4), a(d.nets), a(d.allow_dup_ip), a(d.ignore_weight), a(d.init_addr);
+}
+template <typename Ar>
+void fields(Ar& a, NameserverSpec& n) {
+  a(n.id), a(n.addr), a(n.tcp);
+}
+template <typename Ar>
+void fields(Ar& a, ResolversSpec& r) {
+  a(r.name), a(r.nameservers), a(r.retries), a(r.timeout_resolve), a(r.timeout_retry), a(r.hold_valid),
+      a(r.hold_nx), a(r.hold_refused), a(r.hold_timeout), a(r.hold_other), a(r.hold_obsolete), a(r.payload);
+}
+template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy);
+      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy), a(s.dns);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {
@@ -232,7 +253,7 @@ void fields(Ar& a, GlobalSpec& g) {
 }
 template <typename Ar>
 void fields(Ar& a, Topology& t) {
-  a(t.global), a(t.proxies);
+  a(t.global), a(t.proxies), a(t.resolvers);
 }
 
 }  // namespace
@@ -314,11 +335,21 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
         err = "topology: bad enum";
         return false;
       }
-    for (const auto& s : p.servers)
+    for (const auto& s : p.servers) {
       if (static_cast<uint8_t>(s.addr.kind) > static_cast<uint8_t>(Endpoint::Kind::Host)) {
         err = "topology: bad enum";
         return false;
       }
+      if ((s.dns.resolvers != kNoIndex && s.dns.resolvers >= t.resolvers.size())) {
+        err = "topology: resolvers index out of range";
+        return false;
+      }
+      for (const auto& i : s.dns.init_addr)
+        if (i.kind > InitAddrKind::Ip) {
+          err = "topology: bad enum";
+          return false;
+        }
+    }
   }
   out = std::move(t);
   return true;

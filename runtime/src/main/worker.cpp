@@ -11,7 +11,9 @@
 #include "admin/cli.h"
 #include "http1/session.h"
 #include "stream/relay.h"
+#include "upstream/dns_servers.h"
 #include "upstream/health.h"
+#include "upstream/server_events.h"
 
 namespace lbc::rt {
 namespace {
@@ -206,7 +208,29 @@ uint64_t Worker::nextWait() {
     at = checker_->nextWake();
     if (at != ~0ull) wait = std::min(wait, at > now_ms ? at - now_ms : 0);
   }
+  if (dns_ && !stopping_) {
+    at = dns_->nextWake();
+    if (at != ~0ull) wait = std::min(wait, at > now_ms ? at - now_ms : 0);
+  }
   return wait;
+}
+
+// The servers resolved at run time (`resolvers` sections) are the first worker's.
+void Worker::startDns() {
+  if (index_ != 0) return;
+  dns_ = std::make_unique<DnsServers>(state_, gen_->topo, loop_);
+  std::string err;
+  if (dns_->empty()) {
+    dns_.reset();
+    return;
+  }
+  const bool ok = dns_->open(err);
+  if (!err.empty() && !state_.quiet) {
+    const std::string line = stderrLine(ok ? "WARNING" : "ALERT", int(getpid()), "resolvers: " + err + ".");
+    ssize_t w = write(2, line.data(), line.size());
+    (void)w;
+  }
+  dns_->run(now());
 }
 
 void Worker::run() {
@@ -222,6 +246,7 @@ void Worker::run() {
     checker_.reset();
   else
     checker_->start(now());
+  startDns();
   while (true) {
     engine_.flushBuffers();
     for (size_t i = 0; i < local_.size(); ++i) engine_.handoff(local_[i]);
@@ -231,12 +256,14 @@ void Worker::run() {
     engine_.runTimers();
     http1_session_->sweepIdle(stopping_);
     if (checker_ && !stopping_ && now() >= checker_->nextWake()) checker_->run(now(), stopping_);
+    if (dns_ && !stopping_ && now() >= dns_->nextWake()) dns_->run(now());
   }
   // Tear the ring down now, not at process exit: with DEFER_TASKRUN a cancelled accept only
   // lets go of its listening socket when this thread reaps it, and an idle worker leaves the
   // loop at once, so the port would keep accepting into a queue nobody serves.
   loop_.shutdown();
   checker_.reset();  // after the ring: no operation can still use its buffers or descriptors
+  dns_.reset();
   cli_.reset();
   tl_worker = nullptr;
 }

@@ -37,6 +37,7 @@ struct Listener final : Acceptor {
 };
 
 class HealthChecker;
+class DnsServers;
 class CliServer;
 class RelaySession;
 class Http1Session;
@@ -93,6 +94,8 @@ class Worker final : public QueueOwner, public EngineHost {
   bool stopping_ = false;
   std::atomic<bool> released_{false};
   std::unique_ptr<HealthChecker> checker_;  // this thread's share of the health checks
+  std::unique_ptr<DnsServers> dns_;         // the first worker's: servers resolved at run time
+  void startDns();
   std::vector<int> cli_fds_;
   std::unique_ptr<CliServer> cli_;  // the stats sockets, on one worker
 };

@@ -133,8 +133,9 @@ void Engine::connectServer(Stream* c) {
   if (c->cx->session->beforeConnect(c)) return;  // an idle connection took the exchange
   if (!serverTransport(c)) return;
   const uint64_t to = c->be->spec().timeouts.connect;
-  if (!c->tr_server.connect(reinterpret_cast<const sockaddr*>(&s->addr), s->addrlen, to, true))
-    connectFailed(c, false);
+  socklen_t addrlen;
+  const sockaddr* addr = s->connectAddr(addrlen);  // stable memory: the kernel reads it at submission
+  if (!c->tr_server.connect(addr, addrlen, to, true)) connectFailed(c, false);
 }
 
 void Engine::onConnect(Stream* c, int res) {

@@ -66,9 +66,17 @@ Backend::Result Backend::assign(QueueLink* link, ServerState* avoid, std::option
 }
 
 ServerTransition Backend::setServerUp(ServerState* s, bool up) {
+  return transition(s, s->up, up, up);
+}
+
+ServerTransition Backend::setServerNoAddr(ServerState* s, bool none) {
+  return transition(s, s->rmaint, none, !none);
+}
+
+ServerTransition Backend::transition(ServerState* s, std::atomic<bool>& flag, bool value, bool up) {
   std::lock_guard g(lock_);
   ServerTransition t;
-  if (s->up.load() == up) return t;
+  if (flag.load() == value) return t;
   auto count = [&] {
     t.act = t.bck = 0;
     for (auto& o : servers_)
@@ -77,7 +85,7 @@ ServerTransition Backend::setServerUp(ServerState* s, bool up) {
   count();
   t.prev_usable = t.act + t.bck;
   t.changed = true;
-  s->up.store(up);
+  flag.store(value);
   s->last_change_s = uint64_t(time(nullptr));
   balancer_->rebuild();
   if (up) {

@@ -44,6 +44,8 @@ class Backend {
   // Health transitions: rebuild the balancing state, let waiters in when a server comes up.
   // Returns what changed, for the state-change messages.
   ServerTransition setServerUp(ServerState* s, bool up);
+  // DNS gave `s` no address (true: HAProxy's RMAINT) or one again (false).
+  ServerTransition setServerNoAddr(ServerState* s, bool none);
   // The operator changed `s`'s state or weight (the stats socket): rebuild the balancing state,
   // let waiters in or move its queue back to the backend's.
   void setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight);
@@ -52,6 +54,8 @@ class Backend {
   uint32_t waiting() const { return waiting_.load(); }
 
  private:
+  // Sets `flag` (up, or no address) to `value`; `up`: the server becomes usable by it.
+  ServerTransition transition(ServerState* s, std::atomic<bool>& flag, bool value, bool up);
   ServerState* pickLocked(ServerState* avoid, std::optional<uint32_t> key, bool& all_full);
   // queue.cpp
   void dispatchLocked(ServerState* s);

@@ -163,7 +163,8 @@ void HealthChecker::start(uint64_t now) {
 // A server in maintenance is not checked; it leaves maintenance with its health at `rise`, as
 // HAProxy resumes the check (so a server that was up stays up).
 bool HealthChecker::pausedForMaint(Check& c, uint64_t now) {
-  const bool maint = c.srv->admin.load(std::memory_order_relaxed) == SrvAdmin::Maint;
+  const bool maint = c.srv->admin.load(std::memory_order_relaxed) == SrvAdmin::Maint ||
+                     c.srv->rmaint.load(std::memory_order_relaxed);  // no address from DNS
   if (maint) {
     c.paused = true;
     c.health = 0;
@@ -221,7 +222,9 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   c.sent = c.len = 0;
   c.started = now;
   c.op = Check::Op::Connect;
-  if (!c.t.connect(reinterpret_cast<const sockaddr*>(&c.srv->check_addr), c.srv->check_addrlen, 0, false)) {
+  socklen_t addrlen;
+  const sockaddr* addr = c.srv->checkConnectAddr(addrlen);  // stable memory: read at submission
+  if (!c.t.connect(addr, addrlen, 0, false)) {
     complete(c, {CheckStatus::SockErr, 0, strerror(errno)}, now);
     return;
   }

@@ -2,6 +2,7 @@
 
 #include "net/sockets.h"
 #include "state/stick_table.h"
+#include "upstream/dns_servers.h"
 
 namespace lbc::rt {
 namespace {
@@ -63,7 +64,7 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
     auto be = std::make_unique<Backend>(p, wake);
     for (auto& s : be->servers()) {
       const ServerSpec& ss = *s->spec;
-      if (!resolveEndpoint(ss.addr, 0, s->addr, s->addrlen, err)) {
+      if (!initServerAddress(*s, err)) {
         where = ss.where;
         err = "backend '" + p.name + "': server '" + ss.name + "': " + err;
         backends_.erase(p.name);
@@ -77,12 +78,14 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
       }
       const Endpoint& ce = ss.check.has_addr ? ss.check.addr : ss.addr;
       uint16_t cport = ss.check.port ? ss.check.port : ss.addr.port_lo;
-      if (ss.check.enabled && !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
+      if (ss.check.has_addr && ss.check.enabled &&
+          !resolveEndpoint(ce, cport, s->check_addr, s->check_addrlen, err)) {
         where = ss.where;
         err = "backend '" + p.name + "': server '" + ss.name + "': check address: " + err;
         backends_.erase(p.name);
         return false;
       }
+      s->storeAddr(s->addr, s->addrlen);  // publishes the addresses connects read
     }
     slot = std::move(be);
     backend_order_.push_back(slot.get());

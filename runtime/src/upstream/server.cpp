@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <netinet/in.h>
+
 namespace lbc::rt {
 
 uint32_t activeUsable(const Servers& servers) {
@@ -23,6 +25,26 @@ std::vector<ServerState*> hashPool(const Servers& servers) {
     pool.push_back(b);
   }
   return pool;
+}
+
+namespace {
+
+void withPort(sockaddr_storage& a, uint16_t net_port) {
+  if (a.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(a).sin_port = net_port;
+  if (a.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6&>(a).sin6_port = net_port;
+}
+
+}  // namespace
+
+void ServerState::storeAddr(const sockaddr_storage& a, socklen_t len) {
+  std::lock_guard<std::mutex> g(addr_mu);
+  addr = a, addrlen = len;
+  if (!spec->check.has_addr) {
+    check_addr = a, check_addrlen = len;
+    if (spec->check.port) withPort(check_addr, htons(spec->check.port));
+  }
+  conn_addr.set(addr, addrlen);
+  conn_check_addr.set(check_addr, check_addrlen);
 }
 
 }  // namespace lbc::rt

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "lbc/rt/topology.h"
@@ -27,14 +28,42 @@ constexpr int64_t kUweightRange = 256;
 // of balancing but persistence still reaches it; maint takes it out of both.
 enum class SrvAdmin : uint8_t { Ready, Drain, Maint };
 
+// An address connects on other threads read while DNS changes it. A connect hands the kernel a
+// pointer that it reads when the batched submission goes out, after the caller returned, so the
+// memory must stay put: two slots, the writer fills the one not in use and flips. A pointer taken
+// stays valid until the change after next (changes are `timeout resolve` apart at least).
+struct LiveAddr {
+  sockaddr_storage slot[2]{};
+  socklen_t len[2]{};
+  std::atomic<uint8_t> cur{0};
+  const sockaddr* get(socklen_t& l) const {
+    uint8_t c = cur.load(std::memory_order_acquire);
+    l = len[c];
+    return reinterpret_cast<const sockaddr*>(&slot[c]);
+  }
+  void set(const sockaddr_storage& a, socklen_t l) {  // one writer at a time (ServerState::addr_mu)
+    uint8_t n = cur.load(std::memory_order_relaxed) ^ 1;
+    slot[n] = a, len[n] = l;
+    cur.store(n, std::memory_order_release);
+  }
+};
+
 struct ServerState {
   const ServerSpec* spec = nullptr;
   Backend* be = nullptr;
   uint32_t index = 0;
+  // The address new connections (and checks) go to. DNS resolution (dns_servers.cpp) changes it
+  // at run time from one thread while the others connect: once the workers run, connects take
+  // connectAddr()/checkConnectAddr(), others read a copy with loadAddr(), storeAddr() changes it;
+  // addr/check_addr themselves are only written at start-up and under addr_mu.
   sockaddr_storage addr{};
   socklen_t addrlen = 0;
   sockaddr_storage check_addr{};
   socklen_t check_addrlen = 0;
+  mutable std::mutex addr_mu;
+  LiveAddr conn_addr, conn_check_addr;
+  // No address (HAProxy's SRV_ADMF_RMAINT): `init-addr none`, or DNS said the name has none.
+  std::atomic<bool> rmaint{false};
   std::atomic<uint32_t> served{0};  // connections assigned (connecting or established)
   std::atomic<bool> up{true};       // health; disabled servers are never up
   std::atomic<SrvAdmin> admin{SrvAdmin::Ready};
@@ -61,12 +90,26 @@ struct ServerState {
   uint32_t weight() const { return uweight.load(std::memory_order_relaxed); }
   bool usable() const {
     return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) == SrvAdmin::Ready &&
-           weight() > 0;
+           !rmaint.load(std::memory_order_relaxed) && weight() > 0;
   }
   // Persistence (stick tables, cookies) may still send here: up and not in maintenance.
   bool reachable() const {
-    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) != SrvAdmin::Maint;
+    return up.load(std::memory_order_relaxed) && admin.load(std::memory_order_relaxed) != SrvAdmin::Maint &&
+           !rmaint.load(std::memory_order_relaxed);
   }
+  const sockaddr* connectAddr(socklen_t& len) const { return conn_addr.get(len); }
+  const sockaddr* checkConnectAddr(socklen_t& len) const { return conn_check_addr.get(len); }
+  void loadAddr(sockaddr_storage& out, socklen_t& len) const {
+    std::lock_guard<std::mutex> g(addr_mu);
+    out = addr, len = addrlen;
+  }
+  void loadCheckAddr(sockaddr_storage& out, socklen_t& len) const {
+    std::lock_guard<std::mutex> g(addr_mu);
+    out = check_addr, len = check_addrlen;
+  }
+  // A new address (published to connects); the check address follows unless the check has its
+  // own `addr`.
+  void storeAddr(const sockaddr_storage& a, socklen_t len);
   // A connection took a slot: counted for the stats.
   void took() {
     uint32_t n = served.fetch_add(1) + 1;

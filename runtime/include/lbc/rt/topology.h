@@ -84,6 +84,24 @@ enum : uint16_t {
   kPpV2Authority = 1 << 7,
   kPpV2Crc32c = 1 << 8,
   kPpV2UniqueId = 1 << 9,
+// A server's run-time DNS resolution (`resolvers`, `resolve-*`, `init-addr`; format 10).
+struct NetSpec {
+  uint8_t ip[16] = {};
+  uint8_t prefix = 0;
+  bool v6 = false;
+};
+enum class InitAddrKind : uint8_t { Last, Libc, None, Ip };
+struct InitAddrSpec {
+  InitAddrKind kind = InitAddrKind::Last;
+  Endpoint ip;  // kind Ip
+};
+struct ServerDnsSpec {
+  uint32_t resolvers = kNoIndex;  // index in Topology::resolvers; kNoIndex: resolved at start only
+  std::string fqdn;               // the host name (empty for an IP address)
+  bool prefer_v4 = false;
+  std::vector<NetSpec> nets;
+  bool allow_dup_ip = false, ignore_weight = false;
+  std::vector<InitAddrSpec> init_addr;  // empty: "last,libc"
 };
 
 struct ServerSpec {
@@ -99,6 +117,7 @@ struct ServerSpec {
   TlsServerSpec tls;
   uint16_t pp_opts = 0;           // send-proxy*, proxy-v2-options: net/proxy_header.h's kPp* bits (format 10)
   bool check_send_proxy = false;  // health checks send a PROXY header too (format 10)
+  ServerDnsSpec dns;
 };
 
 // `option httpchk` with `http-check send` / `http-check expect` (format 6). The request is built
@@ -339,9 +358,26 @@ struct GlobalSpec {
 
 // Proxies are in the IR's order, one per IR proxy (a `defaults` section or a disabled proxy is
 // neither frontend nor backend), so a topology index is the index compiled hooks take.
+// A `resolvers` section (format 10): milliseconds, HAProxy 2.6's defaults.
+struct NameserverSpec {
+  std::string id;
+  Endpoint addr;
+  bool tcp = false;
+};
+struct ResolversSpec {
+  std::string name;
+  std::vector<NameserverSpec> nameservers;
+  uint32_t retries = 3;
+  uint64_t timeout_resolve = 1000, timeout_retry = 1000;
+  uint64_t hold_valid = 10000, hold_nx = 30000, hold_refused = 30000, hold_timeout = 30000,
+           hold_other = 30000, hold_obsolete = 0;
+  uint32_t payload = 512;
+};
+
 struct Topology {
   GlobalSpec global;
   std::vector<ProxySpec> proxies;
+  std::vector<ResolversSpec> resolvers;
 };
 
 std::vector<uint8_t> encodeTopology(const Topology& topo);
