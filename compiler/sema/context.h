@@ -106,6 +106,7 @@ class Sema {
   void mode(const Line& l);
   void cookie(const Line& l);
   void httpCheck(const Line& l);
+  void tcpCheck(const Line& l);  // tcp_check.cpp
   void stickTable(const Line& l);
   void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
   void logTag(const Line& l, std::string& out);

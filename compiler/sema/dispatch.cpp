@@ -307,6 +307,9 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::http_check:
       httpCheck(l);
       break;
+    case DirectiveId::tcp_check:
+      tcpCheck(l);
+      break;
     case DirectiveId::cookie:
       cookie(l);
       break;

@@ -9,8 +9,8 @@ namespace lbc::rt {
 namespace {
 
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
-constexpr uint32_t kTopoVersion =
-    10;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: PROXY protocol
+constexpr uint32_t kTopoVersion = 11;  // 8: log targets, TLS, stats sockets (three branches); 9: all of them;
+                                       // 10: PROXY protocol; 11: tcp-check
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -158,6 +158,14 @@ void fields(Ar& a, HttpCheckSpec& h) {
   a(h.enabled), a(h.request), a(h.head), a(h.expects);
 }
 template <typename Ar>
+void fields(Ar& a, TcpCheckStep& t) {
+  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment);
+}
+template <typename Ar>
+void fields(Ar& a, TcpCheckSpec& t) {
+  a(t.enabled), a(t.proto), a(t.steps);
+}
+template <typename Ar>
 void fields(Ar& a, CookieSpec& c) {
   a(c.enabled), a(c.name), a(c.mode), a(c.indirect), a(c.nocache), a(c.postonly), a(c.preserve),
       a(c.httponly), a(c.secure), a(c.domain), a(c.attrs), a(c.maxidle_s), a(c.maxlife_s);
@@ -202,7 +210,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hdr_domain_only), a(p.random_draws), a(p.servers), a(p.backend_index), a(p.select_backend),
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
-      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose);
+      a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.tcpchk);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {
@@ -276,6 +284,15 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
+    if (p.tcpchk.proto > TcpCheckProto::Redis) {
+      err = "topology: bad enum";
+      return false;
+    }
+    for (const auto& t : p.tcpchk.steps)
+      if (t.kind > TcpCheckStepKind::Expect) {
+        err = "topology: bad enum";
+        return false;
+      }
     for (const auto& e : p.httpchk.expects)
       if (static_cast<uint8_t>(e.kind) > static_cast<uint8_t>(CheckExpectKind::RString)) {
         err = "topology: bad enum";
