@@ -47,6 +47,7 @@ struct ProxyState {
   size_t errors_at_start = 0;   // error count when the section began
   SourceLoc first_use_backend;  // for "http-request after use_backend"
   bool warned_rule_order = false;
+  bool own_tcp_checks = false;  // a tcp-check line of this section (replacing the inherited rules)
 };
 
 // The statuses HAProxy has a built-in error page for (errorfile, and deny/return without a body).

@@ -100,46 +100,54 @@ void Sema::tcpCheck(const Line& l) {
     }
     if (!trailing(3, sub.c_str())) return;
   } else if (sub == "expect") {
+    // tcp-check expect [comment <msg>] [!] <match> <pattern> [comment <msg>]
     r.kind = ir::TcpCheckRule::Kind::Expect;
-    size_t i = 2;
-    if (i < l.words.size() && l.words[i].text == "!") {
-      r.negate = true;
-      ++i;
+    bool have_match = false;
+    for (size_t i = 2; i < l.words.size(); ++i) {
+      const Word& w = l.words[i];
+      if (w.text == "comment" && i + 1 < l.words.size()) {
+        r.comment = l.words[++i].text;
+      } else if (w.text == "!" && !have_match) {
+        r.negate = true;
+      } else if (isOneOf(w.text, {"min-recv", "error-status", "ok-status", "tout-status", "on-success",
+                                  "on-error", "status-code", "string-lf", "binary-lf", "rstring-lf"})) {
+        unsupported(w, "expect " + w.text);
+        return;
+      } else if (!have_match && isOneOf(w.text, {"string", "rstring", "binary", "rbinary"})) {
+        if (i + 1 >= l.words.size()) {
+          error(w, "'tcp-check expect " + w.text + "' expects a pattern");
+          return;
+        }
+        have_match = true;
+        r.binary = w.text == "binary" || w.text == "rbinary";
+        r.regex = w.text == "rstring" || w.text == "rbinary";
+        const Word& pat = l.words[++i];
+        if (r.regex) {
+          if (std::string e = compileRegex(pat.text, false); !e.empty()) {
+            error(pat, e);
+            return;
+          }
+          r.data = pat.text;
+        } else if (r.binary) {
+          if (!decodeHex(pat.text, r.data)) {
+            error(pat, "'tcp-check expect binary': '" + pat.text + "' is not an even number of hex digits");
+            return;
+          }
+        } else {
+          r.data = pat.text;
+        }
+      } else {
+        error(w, "unexpected '" + w.text +
+                     "' in 'tcp-check expect' (expected '[!] string|rstring|binary|rbinary " +
+                     "<pattern>' and 'comment <text>')");
+        return;
+      }
     }
-    if (i + 1 >= l.words.size()) {
+    if (!have_match) {
       error(l.words[1],
             "'tcp-check expect' expects a match type (string, rstring, binary, rbinary) and a pattern");
       return;
     }
-    const Word& m = l.words[i];
-    if (isOneOf(m.text, {"min-recv", "error-status", "ok-status", "tout-status", "on-success", "on-error",
-                         "status-code", "string-lf", "binary-lf", "rstring-lf"})) {
-      unsupported(m, "expect " + m.text);
-      return;
-    }
-    if (!isOneOf(m.text, {"string", "rstring", "binary", "rbinary"})) {
-      error(m, "unknown 'tcp-check expect' match '" + m.text +
-                   "' (expected 'string', 'rstring', 'binary' or 'rbinary')");
-      return;
-    }
-    r.binary = m.text == "binary" || m.text == "rbinary";
-    r.regex = m.text == "rstring" || m.text == "rbinary";
-    const Word& pat = l.words[i + 1];
-    if (r.regex) {
-      if (std::string e = compileRegex(pat.text, false); !e.empty()) {
-        error(pat, e);
-        return;
-      }
-      r.data = pat.text;
-    } else if (r.binary) {
-      if (!decodeHex(pat.text, r.data)) {
-        error(pat, "'tcp-check expect binary': '" + pat.text + "' is not an even number of hex digits");
-        return;
-      }
-    } else {
-      r.data = pat.text;
-    }
-    if (!trailing(i + 2, "expect")) return;
   } else if (isOneOf(sub, {"send-lf", "send-binary-lf", "set-var", "unset-var"}) ||
              sub.starts_with("set-var(") || sub.starts_with("unset-var(")) {
     unsupported(l.words[1], sub);
@@ -149,6 +157,9 @@ void Sema::tcpCheck(const Line& l) {
                           front::didYouMean(sub, {"connect", "send", "send-binary", "expect", "comment"}));
     return;
   }
+  // A proxy's own rules replace those of its defaults section, as in HAProxy.
+  if (!st_->own_tcp_checks) cur_->tcp_checks.clear();
+  st_->own_tcp_checks = true;
   cur_->tcp_checks.push_back(std::move(r));
 }
 
