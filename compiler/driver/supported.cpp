@@ -101,7 +101,6 @@ class ServingCheck {
 
   void proxy(const ir::Proxy& p) {
     if (p.mode == ir::Mode::Http) http(p);
-    if (p.tcp_check) refuse(p.loc, "'option tcp-check' in " + who(p));
     logs(p);
     rules(p);
     if (p.table) table(*p.table);
@@ -112,6 +111,9 @@ class ServingCheck {
         // Health checks use a plain socket: an HTTP check of a TLS server would fail.
         if (s.opts.ssl && s.opts.check && p.http_check.enabled)
           refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
+        if (s.opts.ssl && s.opts.check && (p.redis_check || (p.tcp_check && !p.tcp_checks.empty())))
+          refuse(s.loc,
+                 "server '" + s.name + "': tcp-check/redis-check send and expect rules on an 'ssl' server");
       }
   }
 

@@ -354,6 +354,19 @@ struct HttpCheck {
   std::vector<HttpCheckRule> rules;
 };
 
+// `tcp-check` rules (HAProxy 2.6): `comment` is a rule too (it counts in the step numbers of the
+// failure messages and names the next rule).
+struct TcpCheckRule {
+  SourceLoc loc;
+  enum class Kind : uint8_t { Comment, Connect, Send, Expect } kind = Kind::Comment;
+  std::string data;     // send: the bytes (send-binary decoded); expect: the pattern; comment: its text
+  bool binary = false;  // send-binary / expect binary|rbinary
+  bool regex = false;   // expect rstring|rbinary
+  bool negate = false;
+  uint16_t port = 0;    // connect port N
+  std::string comment;  // `comment <text>` on the rule itself
+};
+
 struct ErrorFile {
   SourceLoc loc;
   int status = 0;
@@ -485,6 +498,8 @@ struct Proxy {
   int redispatch_interval = -1;
   Forwardfor forwardfor;
   HttpCheck http_check;
+  std::vector<TcpCheckRule> tcp_checks;
+  bool redis_check = false;
 
   Balance balance;
   HashType hash;

@@ -297,6 +297,7 @@ class Printer {
     flag(p.redispatch, "redispatch");
     flag(p.persist, "persist");
     flag(p.tcp_check, "tcp-check");
+    flag(p.redis_check, "redis-check");
     if (p.forwardfor.enabled) {
       opts += " forwardfor(header=" + p.forwardfor.header;
       if (!p.forwardfor.except.empty()) opts += ",except=" + p.forwardfor.except;

@@ -154,6 +154,7 @@ class Lowering {
     if (p.isFrontend()) frontend(p, self, index, out);
     if (p.isBackend()) backend(p, out);
     httpCheck(p, out);
+    tcpCheck(p, out);
     cookie(p, out);
     stats(p, out);
   }
@@ -386,6 +387,38 @@ class Lowering {
     out.httpchk.enabled = true;
     out.httpchk.request = std::move(req);
     out.httpchk.head = meth == "HEAD";
+  }
+
+  // `option tcp-check` and its rules, or `option redis-check` as the rules HAProxy 2.6 makes of it
+  // (a RESP PING, "+PONG" expected).
+  void tcpCheck(const ir::Proxy& p, rt::ProxySpec& out) {
+    if (!p.isBackend() || (!p.tcp_check && !p.redis_check)) return;
+    rt::TcpCheckSpec& t = out.tcpchk;
+    t.enabled = true;
+    using K = rt::TcpCheckStepKind;
+    if (p.redis_check) {
+      t.proto = rt::TcpCheckProto::Redis;
+      t.steps.push_back({K::Send, false, false, false, 0, "*1\r\n$4\r\nPING\r\n", ""});
+      t.steps.push_back({K::Expect, false, false, false, 0, "+PONG\r\n", ""});
+      return;
+    }
+    bool first = true;  // no rule but comments so far
+    for (const auto& r : p.tcp_checks) {
+      rt::TcpCheckStep s;
+      s.binary = r.binary, s.regex = r.regex, s.negate = r.negate, s.port = r.port;
+      s.data = r.data, s.comment = r.comment;
+      using RK = ir::TcpCheckRule::Kind;
+      s.kind = r.kind == RK::Comment   ? K::Comment
+               : r.kind == RK::Connect ? K::Connect
+               : r.kind == RK::Send    ? K::Send
+                                       : K::Expect;
+      if (r.kind == RK::Connect && !first)
+        diags_.error(r.loc,
+                     "'tcp-check connect' after other rules (a second connection in one check) is not "
+                     "supported by lbc yet; only as the first rule");
+      if (r.kind != RK::Comment) first = false;
+      t.steps.push_back(std::move(s));
+    }
   }
 
   static bool validStatusList(const std::string& s) {

@@ -379,6 +379,8 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     case DirectiveId::stats:
       stats(l);
+    case DirectiveId::tcp_check:
+      tcpCheck(l);
       break;
     case DirectiveId::cookie:
       cookie(l);

@@ -96,8 +96,18 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::persist:
       if (noArgs()) p.persist = on;
       break;
+    // One check type per proxy: the last option given wins, as in HAProxy.
     case OptionId::tcp_check:
-      if (noArgs()) p.tcp_check = on;
+      if (noArgs()) {
+        p.tcp_check = on;
+        if (on) p.redis_check = p.http_check.enabled = false;
+      }
+      break;
+    case OptionId::redis_check:
+      if (noArgs()) {
+        p.redis_check = on;
+        if (on) p.tcp_check = p.http_check.enabled = false;
+      }
       break;
     case OptionId::redispatch: {
       p.redispatch = on;
@@ -153,6 +163,7 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::httpchk: {
       p.http_check.enabled = on;
       if (!on) break;
+      p.tcp_check = p.redis_check = false;
       size_t n = l.words.size() - 2;
       if (n == 1) {
         p.http_check.uri = l.words[2].text;

@@ -11,8 +11,9 @@ namespace {
 constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
-// chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers
-constexpr uint32_t kTopoVersion = 15;
+// chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
+// 16: tcp-check
+constexpr uint32_t kTopoVersion = 16;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -181,6 +182,14 @@ void fields(Ar& a, HttpCheckSpec& h) {
   a(h.enabled), a(h.request), a(h.head), a(h.expects);
 }
 template <typename Ar>
+void fields(Ar& a, TcpCheckStep& t) {
+  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment);
+}
+template <typename Ar>
+void fields(Ar& a, TcpCheckSpec& t) {
+  a(t.enabled), a(t.proto), a(t.steps);
+}
+template <typename Ar>
 void fields(Ar& a, CookieSpec& c) {
   a(c.enabled), a(c.name), a(c.mode), a(c.indirect), a(c.nocache), a(c.postonly), a(c.preserve),
       a(c.httponly), a(c.secure), a(c.domain), a(c.attrs), a(c.maxidle_s), a(c.maxlife_s);
@@ -239,7 +248,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
-      a(p.stats);
+      a(p.stats), a(p.tcpchk);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {
@@ -314,6 +323,15 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
+    if (p.tcpchk.proto > TcpCheckProto::Redis) {
+      err = "topology: bad enum";
+      return false;
+    }
+    for (const auto& t : p.tcpchk.steps)
+      if (t.kind > TcpCheckStepKind::Expect) {
+        err = "topology: bad enum";
+        return false;
+      }
     for (const auto& r : p.stats.rules)
       if (static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(StatsRuleKind::Auth)) {
         err = "topology: bad enum";

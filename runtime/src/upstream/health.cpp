@@ -1,6 +1,7 @@
 #include "upstream/health.h"
 
 #include "net/proxy_header.h"
+#include "upstream/tcp_check.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <netinet/in.h>
@@ -52,11 +53,17 @@ struct HealthChecker::Check final : TransportUser {
 
   HealthChecker* owner = nullptr;
   ServerState* srv = nullptr;
-  const HttpCheckSpec* http = nullptr;           // null: a connect is the whole check
-  const std::vector<Expect>* expects = nullptr;  // with http
+  const HttpCheckSpec* http = nullptr;                    // null: a connect is the whole check
+  const std::vector<Expect>* expects = nullptr;           // with http
+  const TcpCheckSpec* tcp = nullptr;                      // option tcp-check / redis-check
+  const std::vector<tcpcheck::Regex>* regexes = nullptr;  // with tcp: per step
+  int cur = -1;     // with tcp: the step being run (-1: the implicit connect)
+  size_t next = 0;  // with tcp: the next step to run
+  std::string pp;   // with tcp: the PROXY header sent first on every connection
   uint64_t next_at = 0, deadline = 0;
   uint64_t started = 0;  // when the check began (its duration in the state-change messages)
   RawTransport t;        // the check's socket
+  sockaddr_storage addr{};  // the address being connected to (read by the ring at submission)
   uint32_t health = 0;   // HAProxy's counter: up while >= rise, 0..rise+fall-1
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
   bool pending = false;  // an operation is in flight on the ring
@@ -97,6 +104,7 @@ HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& l
     if (!be) continue;
     const ProxySpec& ps = be->spec();
     const std::vector<Expect>* expects = nullptr;
+    const std::vector<tcpcheck::Regex>* regexes = nullptr;
     for (auto& s : be->servers()) {
       if (!s->spec->check.enabled || s->spec->disabled) continue;
       if (k++ % std::max<uint32_t>(1, nthreads) != index) continue;
@@ -131,7 +139,20 @@ HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& l
       const CheckSpec& cs = s->spec->check;
       if (s->spec->check_send_proxy || (s->spec->pp_opts && !cs.port && !cs.has_addr))
         buildProxyHeader(c->out, s->spec->pp_opts, ProxyHdrSource{});
-      if (ps.httpchk.enabled) {
+      if (ps.tcpchk.enabled) {
+        if (!regexes) {
+          auto list = std::make_unique<std::vector<tcpcheck::Regex>>();
+          for (const auto& st : ps.tcpchk.steps)
+            list->push_back(st.regex ? tcpcheck::compile(st.data) : nullptr);
+          regexes = list.get();
+          regexes_.push_back(std::move(list));
+        }
+        c->tcp = &ps.tcpchk;
+        c->regexes = regexes;
+        c->buf = std::make_unique<char[]>(bufsize_);
+        c->pp = std::move(c->out);
+        c->out.clear();
+      } else if (ps.httpchk.enabled) {
         c->http = &ps.httpchk;
         c->expects = expects;
         c->buf = std::make_unique<char[]>(bufsize_);
@@ -222,9 +243,27 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   c.sent = c.len = 0;
   c.started = now;
   c.op = Check::Op::Connect;
+  // Connects read their address at the batched submission: it lives in the check (stable memory).
   socklen_t addrlen;
-  const sockaddr* addr = c.srv->checkConnectAddr(addrlen);  // stable memory: read at submission
-  if (!c.t.connect(addr, addrlen, 0, false)) {
+  c.srv->loadCheckAddr(c.addr, addrlen);
+  sockaddr_storage& addr = c.addr;
+  if (c.tcp) {
+    c.out = c.pp;
+    c.cur = -1;
+    c.next = 0;
+    // An explicit first connect (after comments) replaces the implicit one.
+    while (c.next < c.tcp->steps.size() && c.tcp->steps[c.next].kind == TcpCheckStepKind::Comment) ++c.next;
+    if (c.next < c.tcp->steps.size() && c.tcp->steps[c.next].kind == TcpCheckStepKind::Connect) {
+      c.cur = int(c.next);
+      if (uint16_t port = c.tcp->steps[c.next++].port) {
+        if (addr.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(addr).sin_port = htons(port);
+        if (addr.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6&>(addr).sin6_port = htons(port);
+      }
+    } else {
+      c.next = 0;
+    }
+  }
+  if (!c.t.connect(reinterpret_cast<const sockaddr*>(&addr), addrlen, 0, false)) {
     complete(c, {CheckStatus::SockErr, 0, strerror(errno)}, now);
     return;
   }
@@ -265,28 +304,110 @@ void HealthChecker::onCompletion(Check& c, int res, uint64_t now) {
 
 void HealthChecker::onConnect(Check& c, int res, uint64_t now) {
   if (res < 0) {  // refused, unreachable...: HAProxy's info is the errno text
-    complete(c, {CheckStatus::L4Con, 0, strerror(-res)}, now);
+    complete(c, {CheckStatus::L4Con, 0, connError(c, strerror(-res))}, now);
+    return;
+  }
+  if (c.tcp && c.out.empty()) {
+    armCheckTimeout(c, now);
+    advanceTcp(c, now);
     return;
   }
   if (c.out.empty()) {
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
   }
+  armCheckTimeout(c, now);
+  c.op = Check::Op::Send;
+  submit(c);
+}
+
+void HealthChecker::armCheckTimeout(Check& c, uint64_t now) {
   const TimeoutSpec& t = c.srv->be->spec().timeouts;
   if (t.check) {
     c.deadline = now + t.check;
     wake_ = std::min(wake_, c.deadline);
   }
-  c.op = Check::Op::Send;
-  submit(c);
+}
+
+std::string HealthChecker::connError(const Check& c, std::string msg) {
+  if (c.tcp) msg += tcpcheck::connErrorSuffix(*c.tcp, c.cur);
+  return msg;
+}
+
+// Runs the tcp-check steps from `next` until one needs the network (a send, an expect waiting
+// for bytes) or the check ends. A send starts a new exchange: the bytes read so far are dropped, as
+// HAProxy resets its input buffer.
+void HealthChecker::advanceTcp(Check& c, uint64_t now) {
+  const auto& steps = c.tcp->steps;
+  bool layer7 = false;
+  for (const auto& s : steps)
+    layer7 |= s.kind == TcpCheckStepKind::Send || s.kind == TcpCheckStepKind::Expect;
+  while (c.next < steps.size()) {
+    const TcpCheckStep& s = steps[c.next];
+    if (s.kind == TcpCheckStepKind::Comment || s.kind == TcpCheckStepKind::Connect) {  // connect: launch's
+      ++c.next;
+      continue;
+    }
+    c.cur = int(c.next);
+    if (s.kind == TcpCheckStepKind::Send) {
+      ++c.next;
+      c.out = s.data;
+      c.sent = c.len = 0;
+      if (c.out.empty()) continue;
+      c.op = Check::Op::Send;
+      submit(c);
+      return;
+    }
+    CheckResult r;
+    if (!judgeTcp(c, false, r)) {
+      c.op = Check::Op::Recv;
+      submit(c);
+      return;
+    }
+    if (r.status != CheckStatus::L7Ok) {
+      complete(c, std::move(r), now);
+      return;
+    }
+    ++c.next;
+  }
+  if (!layer7)
+    complete(c, {CheckStatus::L4Ok, 0, ""}, now);
+  else
+    complete(
+        c,
+        {CheckStatus::L7Ok, 0, c.tcp->proto == TcpCheckProto::Redis ? "Redis server is ok" : "(tcp-check)"},
+        now);
+}
+
+// The expect step `cur` on the bytes read: false while it waits for more; else `r` is L7Ok for a
+// pass or the failure.
+bool HealthChecker::judgeTcp(Check& c, bool final, CheckResult& r) {
+  const size_t idx = size_t(c.cur);
+  const TcpCheckStep& s = c.tcp->steps[idx];
+  std::string_view data(c.buf.get(), c.len);
+  tcpcheck::Verdict v = tcpcheck::expect(s, (*c.regexes)[idx], data, final);
+  if (v == tcpcheck::Verdict::Wait) return false;
+  if (v == tcpcheck::Verdict::Pass) {
+    r.status = CheckStatus::L7Ok;
+    return true;
+  }
+  // redis-check fails with "error-status L7STS", tcp-check rules with HAProxy's default L7RSP.
+  r.status = c.tcp->proto == TcpCheckProto::Redis ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+  r.info = data.empty() ? tcpcheck::emptyResponse(*c.tcp, idx)
+                        : tcpcheck::expectFailure(*c.tcp, idx, data, s.negate);
+  return true;
 }
 
 void HealthChecker::onSend(Check& c, int res, uint64_t now) {
   if (res <= 0) {
-    complete(c, {CheckStatus::SockErr, 0, res < 0 ? strerror(-res) : ""}, now);
+    complete(c, {CheckStatus::SockErr, 0, connError(c, res < 0 ? strerror(-res) : "")}, now);
     return;
   }
   c.sent += uint32_t(res);
+  if (c.tcp && c.sent == c.out.size()) {
+    advanceTcp(c, now);
+    return;
+  }
   if (c.sent == c.out.size() && !c.http) {  // a connect check's PROXY header is out
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
@@ -297,10 +418,24 @@ void HealthChecker::onSend(Check& c, int res, uint64_t now) {
 
 void HealthChecker::onRecv(Check& c, int res, uint64_t now) {
   if (res < 0) {  // a reset: HAProxy's "Socket error, info: "Connection reset by peer""
-    complete(c, {CheckStatus::SockErr, 0, strerror(-res)}, now);
+    complete(c, {CheckStatus::SockErr, 0, connError(c, strerror(-res))}, now);
     return;
   }
   c.len += uint32_t(res);
+  if (c.tcp) {
+    CheckResult r;
+    if (!judgeTcp(c, res == 0 || c.len >= bufsize_, r)) {
+      submit(c);
+      return;
+    }
+    if (r.status != CheckStatus::L7Ok) {
+      complete(c, std::move(r), now);
+      return;
+    }
+    ++c.next;
+    advanceTcp(c, now);
+    return;
+  }
   CheckResult r;
   if (!evaluate(c, res == 0 || c.len >= bufsize_, r)) {
     submit(c);  // more of the response
@@ -396,7 +531,7 @@ bool HealthChecker::evaluate(Check& c, bool final, CheckResult& r) {
 
 // An expired check: HAProxy tells a connect that did not complete from an answer that did not come.
 CheckResult HealthChecker::timeoutResult(const Check& c) {
-  return {c.op == Check::Op::Connect ? CheckStatus::L4Timeout : CheckStatus::L7Timeout, 0, ""};
+  return {c.op == Check::Op::Connect ? CheckStatus::L4Timeout : CheckStatus::L7Timeout, 0, connError(c, "")};
 }
 
 void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {

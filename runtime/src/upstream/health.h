@@ -17,6 +17,8 @@
 #include "upstream/live.h"
 #include "upstream/server_events.h"
 
+struct pcre2_real_code_8;
+
 namespace lbc::rt {
 
 class HealthChecker {
@@ -49,6 +51,12 @@ class HealthChecker {
   // False: not decided yet (more bytes needed); true: `r` holds the result.
   bool evaluate(Check& c, bool final, CheckResult& r);
   static CheckResult timeoutResult(const Check& c);
+  // option tcp-check / redis-check (the steps' rules: upstream/tcp_check.h).
+  void advanceTcp(Check& c, uint64_t now);
+  bool judgeTcp(Check& c, bool final, CheckResult& r);
+  void armCheckTimeout(Check& c, uint64_t now);
+  // An errno text or "" with HAProxy's " at step N of tcp-check (...)" for tcp-check rules.
+  static std::string connError(const Check& c, std::string msg);
   // Ends the check: counts it towards rise/fall, and on a transition switches the server and
   // reports it as HAProxy does.
   void complete(Check& c, CheckResult r, uint64_t now);
@@ -60,7 +68,9 @@ class HealthChecker {
   uint32_t bufsize_;
   std::vector<std::unique_ptr<Check>> checks_;
   std::vector<std::unique_ptr<std::vector<Expect>>> expects_;  // per backend with httpchk
-  std::unique_ptr<http1::Header[]> headers_;                   // parser scratch
+  std::vector<std::unique_ptr<std::vector<std::shared_ptr<pcre2_real_code_8>>>>
+      regexes_;                               // per tcp-check backend
+  std::unique_ptr<http1::Header[]> headers_;  // parser scratch
   http1::Limits limits_;
   uint64_t wake_ = ~0ull;
 };

@@ -135,6 +135,25 @@ struct HttpCheckSpec {
   std::vector<CheckExpectSpec> expects;  // empty: a 2xx or 3xx status passes
 };
 
+// `option tcp-check` with its `tcp-check` rules, or `option redis-check` as the rules HAProxy 2.6
+// makes of it (format 11). Steps are numbered from 1 as in HAProxy's messages; a check whose first
+// step is no connect opens its connection first (HAProxy's implicit connect, "initial connection
+// step").
+enum class TcpCheckStepKind : uint8_t { Comment, Connect, Send, Expect };
+struct TcpCheckStep {
+  TcpCheckStepKind kind = TcpCheckStepKind::Comment;
+  bool binary = false, regex = false, negate = false;  // expect string|binary|rstring|rbinary, `!`
+  uint16_t port = 0;                                   // connect port N (0: the check's port)
+  std::string data;     // send: the bytes; expect: the text, bytes or PCRE; comment: its text
+  std::string comment;  // the rule's own `comment`
+};
+enum class TcpCheckProto : uint8_t { Tcp, Redis };
+struct TcpCheckSpec {
+  bool enabled = false;
+  TcpCheckProto proto = TcpCheckProto::Tcp;
+  std::vector<TcpCheckStep> steps;  // empty: a connect is the whole check
+};
+
 // `cookie NAME insert|rewrite|prefix ...` of a backend (format 6).
 enum class CookieMode : uint8_t { Rewrite, Insert, Prefix };
 struct CookieSpec {
@@ -327,6 +346,7 @@ struct ProxySpec {
   HttpCheckSpec httpchk;
   CookieSpec cookie;
   StatsPageSpec stats;
+  TcpCheckSpec tcpchk;  // format 11
 };
 
 // `stats socket ADDR [level L] [mode M] [uid U] [gid G]` (format 8).

@@ -1,0 +1,122 @@
+#include "upstream/tcp_check.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <cstdio>
+
+namespace lbc::rt::tcpcheck {
+
+Regex compile(const std::string& pattern) {
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), 0, &err, &off, nullptr);
+  return Regex(code, [](pcre2_code* c) {
+    if (c) pcre2_code_free(c);
+  });
+}
+
+namespace {
+bool search(const Regex& re, std::string_view s) {
+  if (!re) return false;
+  pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
+  int rc = pcre2_match(re.get(), reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
+  pcre2_match_data_free(md);
+  return rc >= 0;
+}
+
+// rbinary patterns are matched against the bytes in upper-case hex, as HAProxy dumps them.
+std::string hexDump(std::string_view data, bool upper) {
+  static const char* kUpper = "0123456789ABCDEF";
+  static const char* kLower = "0123456789abcdef";
+  const char* tab = upper ? kUpper : kLower;
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (unsigned char c : data) {
+    out.push_back(tab[c >> 4]);
+    out.push_back(tab[c & 15]);
+  }
+  return out;
+}
+
+// The rule's own comment, or a `tcp-check comment` found walking back over expect rules only (as
+// HAProxy: a comment before a send does not name the expects after it).
+const std::string* comment(const TcpCheckSpec& spec, size_t idx) {
+  if (!spec.steps[idx].comment.empty()) return &spec.steps[idx].comment;
+  for (size_t i = idx; i-- > 0;) {
+    if (spec.steps[i].kind == TcpCheckStepKind::Comment) return &spec.steps[i].data;
+    if (spec.steps[i].kind != TcpCheckStepKind::Expect) break;
+  }
+  return nullptr;
+}
+
+void appendComment(std::string& m, const TcpCheckSpec& spec, size_t idx) {
+  if (const std::string* c = comment(spec, idx)) m += " comment: " + *c;
+}
+}  // namespace
+
+Verdict expect(const TcpCheckStep& s, const Regex& re, std::string_view data, bool final) {
+  if (data.empty()) return final ? Verdict::Fail : Verdict::Wait;
+  bool match;
+  if (s.regex)
+    match = search(re, s.binary ? std::string_view(hexDump(data, true)) : data);
+  else
+    match = data.find(s.data) != std::string_view::npos;
+  if (!match && !final) return Verdict::Wait;
+  return match != s.negate ? Verdict::Pass : Verdict::Fail;
+}
+
+std::string expectFailure(const TcpCheckSpec& spec, size_t idx, std::string_view data, bool matched) {
+  if (spec.proto == TcpCheckProto::Redis) {  // on-error "%[res.payload(0,0),cut_crlf]"
+    return std::string(data.substr(0, data.find_first_of("\r\n")));
+  }
+  const TcpCheckStep& s = spec.steps[idx];
+  std::string m = matched ? "TCPCHK matched unwanted content" : "TCPCHK did not match content";
+  if (s.regex)
+    m += s.binary ? " (binary regex)" : " (regex)";
+  else if (s.binary)
+    m += " (binary)";
+  else
+    m += " '" + s.data + "'";
+  m += " at step " + std::to_string(idx + 1);
+  appendComment(m, spec, idx);
+  return m;
+}
+
+std::string emptyResponse(const TcpCheckSpec& spec, size_t idx) {
+  std::string m = "TCPCHK got an empty response at step " + std::to_string(idx + 1);
+  appendComment(m, spec, idx);
+  return m;
+}
+
+std::string connErrorSuffix(const TcpCheckSpec& spec, int idx) {
+  if (spec.proto != TcpCheckProto::Tcp) return "";
+  if (idx < 0) return " at initial connection step of tcp-check";
+  const TcpCheckStep& s = spec.steps[size_t(idx)];
+  std::string m = " at step " + std::to_string(idx + 1) + " of tcp-check";
+  switch (s.kind) {
+    case TcpCheckStepKind::Connect:
+      m += " (connect";
+      if (s.port) m += " port " + std::to_string(s.port);
+      m += ")";
+      break;
+    case TcpCheckStepKind::Send:
+      m += " (send)";
+      break;
+    case TcpCheckStepKind::Expect:
+      if (s.regex)
+        m += s.binary ? " (expect binary regex)" : " (expect regex)";
+      else if (s.binary)
+        m += " (expect binary '" + hexDump(s.data, false) + "')";
+      else
+        m += " (expect string '" + s.data + "')";
+      break;
+    case TcpCheckStepKind::Comment:
+      break;
+  }
+  appendComment(m, spec, size_t(idx));
+  return m;
+}
+
+}  // namespace lbc::rt::tcpcheck
