@@ -123,14 +123,26 @@ class RuleGen {
         const auto& ra = std::get<ir::RedirectArgs>(r.args);
         llvm::Value* target = format(ra.target);
         int type = static_cast<int>(ra.type);
-        int flags =
-            (ra.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (ra.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
-        errorIfFailed(fnCall("lbc_act_redirect",
-                             {txn, b_.getInt32(type), target, b_.getInt32(ra.code), b_.getInt32(flags),
-                              g_.bytes(ra.set_cookie), b_.getInt64(ra.set_cookie.size()),
-                              g_.bytes(ra.clear_cookie), b_.getInt64(ra.clear_cookie.size())}));
+        int flags = (ra.drop_query ? LBC_REDIR_DROP_QUERY : 0) |
+                    (ra.append_slash ? LBC_REDIR_APPEND_SLASH : 0) |
+                    (ra.ignore_empty ? LBC_REDIR_IGNORE_EMPTY : 0);
+        llvm::Value* rc = fnCall("lbc_act_redirect",
+                                 {txn, b_.getInt32(type), target, b_.getInt32(ra.code), b_.getInt32(flags),
+                                  g_.bytes(ra.set_cookie), b_.getInt64(ra.set_cookie.size()),
+                                  g_.bytes(ra.clear_cookie), b_.getInt64(ra.clear_cookie.size())});
+        errorIfFailed(rc);
+        if (!ra.ignore_empty) {
+          b_.CreateRet(b_.getInt32(LBC_HOOK_REDIRECT));
+          return;
+        }
+        // 0: the location was empty, the rule is skipped.
+        auto* redir = fg_.block("redir.done");
+        auto* skip = fg_.block("redir.skip");
+        b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(0)), skip, redir);
+        b_.SetInsertPoint(redir);
         b_.CreateRet(b_.getInt32(LBC_HOOK_REDIRECT));
-        return;
+        b_.SetInsertPoint(skip);
+        break;
       }
       case ActionId::set_header:
       case ActionId::add_header: {

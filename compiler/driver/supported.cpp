@@ -197,8 +197,8 @@ class ServingCheck {
     if (o.ssl && !o.sni.empty() && (o.sni.rfind("str(", 0) != 0 || o.sni.back() != ')'))
       refuse(s.loc, at + "'sni' other than a constant 'str(NAME)'");
     if (!o.srv_record.empty())
-      refuse(s.loc,
-             at + "a server-template filled from SRV records ('" + o.srv_record + "'; templates of A/AAAA names are supported)");
+      refuse(s.loc, at + "a server-template filled from SRV records ('" + o.srv_record +
+                        "'; templates of A/AAAA names are supported)");
   }
 
   const ir::Program& prog_;

@@ -319,11 +319,13 @@ int32_t Interpreter::action(rt::Txn& t, uint32_t proxy, const ir::Rule& r) {
     case A::redirect: {
       const auto& a = std::get<ir::RedirectArgs>(r.args);
       if (!render(t, a.target, v)) return LBC_HOOK_ERROR;
-      int32_t flags =
-          (a.drop_query ? LBC_REDIR_DROP_QUERY : 0) | (a.append_slash ? LBC_REDIR_APPEND_SLASH : 0);
-      if (lbc_act_redirect(x, static_cast<int32_t>(a.type), &v, a.code, flags, a.set_cookie.data(),
-                           a.set_cookie.size(), a.clear_cookie.data(), a.clear_cookie.size()) < 0)
-        return LBC_HOOK_ERROR;
+      int32_t flags = (a.drop_query ? LBC_REDIR_DROP_QUERY : 0) |
+                      (a.append_slash ? LBC_REDIR_APPEND_SLASH : 0) |
+                      (a.ignore_empty ? LBC_REDIR_IGNORE_EMPTY : 0);
+      int32_t rc = lbc_act_redirect(x, static_cast<int32_t>(a.type), &v, a.code, flags, a.set_cookie.data(),
+                                    a.set_cookie.size(), a.clear_cookie.data(), a.clear_cookie.size());
+      if (rc < 0) return LBC_HOOK_ERROR;
+      if (rc == 0) return LBC_HOOK_CONTINUE;  // ignore-empty with an empty location
       return LBC_HOOK_REDIRECT;
     }
     case A::deny:

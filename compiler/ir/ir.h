@@ -159,6 +159,8 @@ struct RedirectArgs {
   LogFormat target;
   int code = 302;
   bool drop_query = false, append_slash = false;
+  // ignore-empty: an empty `location` format skips the rule (HAProxy 2.6 applies it to `location` only).
+  bool ignore_empty = false;
   std::string set_cookie, clear_cookie;
 };
 struct ReturnArgs {  // return, and the payload of deny

@@ -190,6 +190,7 @@ class Printer {
             out_ << " " << t << " " << logFormat(a.target) << " code " << a.code;
             if (a.drop_query) out_ << " drop-query";
             if (a.append_slash) out_ << " append-slash";
+            if (a.ignore_empty) out_ << " ignore-empty";
           } else if constexpr (std::is_same_v<T, ReturnArgs>) {
             out_ << " status " << a.status;
             if (!a.content_type.empty()) out_ << " content-type " << quote(a.content_type);

@@ -49,7 +49,7 @@ struct ProxyState {
   SourceLoc first_use_backend;  // for "http-request after use_backend"
   bool warned_rule_order = false;
   std::vector<ir::Rule> legacy_redirects;  // `redirect` lines: after every http-request rule
-  bool own_tcp_checks = false;  // a tcp-check line of this section (replacing the inherited rules)
+  bool own_tcp_checks = false;             // a tcp-check line of this section (replacing the inherited rules)
 };
 
 // The statuses HAProxy has a built-in error page for (errorfile, and deny/return without a body).
@@ -127,7 +127,7 @@ class Sema {
   void stats(const Line& l);  // stats.cpp
   void statsRule(const Line& l, ir::StatsPage& sp);
   void useService(const Line& l);  // stats.cpp: http-request use-service prometheus-exporter
-  void tcpCheck(const Line& l);  // tcp_check.cpp
+  void tcpCheck(const Line& l);    // tcp_check.cpp
   void stickTable(const Line& l);
   void logLine(const Line& l, std::vector<ir::LogTarget>& out, bool* global_flag);
   void logTag(const Line& l, std::string& out);
@@ -184,7 +184,16 @@ class Sema {
 
  public:
   // Section state.
-  enum class Sec { None, Global, Defaults, Proxy, HttpErrors, Userlist, Resolvers, Unsupported } sec_ = Sec::None;
+  enum class Sec {
+    None,
+    Global,
+    Defaults,
+    Proxy,
+    HttpErrors,
+    Userlist,
+    Resolvers,
+    Unsupported
+  } sec_ = Sec::None;
   ir::Program prog_;
   std::vector<std::unique_ptr<ir::Proxy>> defaults_;  // every defaults section, in order
   std::map<std::string, ir::Proxy*, std::less<>> named_defaults_;

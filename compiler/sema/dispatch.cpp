@@ -379,6 +379,7 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
       break;
     case DirectiveId::stats:
       stats(l);
+      break;
     case DirectiveId::tcp_check:
       tcpCheck(l);
       break;

@@ -252,6 +252,7 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
       rd.target = std::move(*lf);
     }
     i += 2;
+    bool ignore_empty = false;
     while (i < w.size()) {
       const std::string& o = w[i].text;
       if (o == "code") {
@@ -276,6 +277,9 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         (o == "set-cookie" ? rd.set_cookie : rd.clear_cookie) = w[i + 1].text;
         i += 2;
       } else if (o == "ignore-empty") {
+        // The `redirect` directive's target is a fixed string: HAProxy 2.6 ignores the option there.
+        rd.ignore_empty = !literal_target && rd.type == T::Location;
+        ignore_empty = true;
         ++i;
       } else {
         s.error(w[i], "unknown redirect option '" + o + "'" +
@@ -284,8 +288,9 @@ static bool parseAction(Sema& s, const Line& l, size_t first, ir::Rule& r, const
         return false;
       }
     }
+    // HAProxy marks the rule final only without ignore-empty: it may let evaluation go on.
+    r.final = !ignore_empty;
     r.args = std::move(rd);
-    r.final = true;
     return true;
   }
   if (n == "deny" || n == "return") {

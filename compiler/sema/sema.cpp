@@ -442,6 +442,7 @@ void Sema::directive(const Line& l) {
       break;
     case Sec::Userlist:
       userlistDirective(l, *d);
+      break;
     case Sec::Resolvers:
       resolversDirective(l, *d);
       break;

@@ -107,6 +107,9 @@ frontend fe
     http-request redirect prefix /p code 302 if { path_beg /pre }
     http-request redirect scheme https if { path /s }
     http-request redirect location /nq drop-query if { path /dq }
+    http-request redirect location %[req.hdr(x-to)] code 301 ignore-empty if { path /ie }
+    http-request redirect prefix %[req.hdr(x-to)] ignore-empty if { path /iep }
+    http-request return status 200 content-type text/plain string fell-through if { path_beg /ie }
     http-request return status 503 content-type text/plain hdr X-R 1 string down if { path /r503 }
     http-request set-path /rw%[path] if { path_beg /sp }
     http-request set-query q=1 if { path /sq }

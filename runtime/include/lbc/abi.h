@@ -225,7 +225,8 @@ enum { LBC_INT_HAS_LO = 1, LBC_INT_HAS_HI = 2 };
 
 /* Redirect (lbc_act_redirect). */
 enum { LBC_REDIR_LOCATION = 0, LBC_REDIR_PREFIX = 1, LBC_REDIR_SCHEME = 2 };
-enum { LBC_REDIR_DROP_QUERY = 1, LBC_REDIR_APPEND_SLASH = 2 };
+// LBC_REDIR_IGNORE_EMPTY: an empty `location` makes lbc_act_redirect return 0 (the rule is skipped).
+enum { LBC_REDIR_DROP_QUERY = 1, LBC_REDIR_APPEND_SLASH = 2, LBC_REDIR_IGNORE_EMPTY = 4 };
 
 /* deny / return (lbc_act_reply_begin): body kinds. The body text is passed already loaded
  * (string, file contents, rendered lf-string). NONE = HAProxy's default error page of the status. */

@@ -171,7 +171,8 @@ void fields(Ar& a, ResolversSpec& r) {
 template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
-      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy), a(s.dns);
+      a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy),
+      a(s.dns);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {

@@ -61,10 +61,10 @@ struct HealthChecker::Check final : TransportUser {
   size_t next = 0;  // with tcp: the next step to run
   std::string pp;   // with tcp: the PROXY header sent first on every connection
   uint64_t next_at = 0, deadline = 0;
-  uint64_t started = 0;  // when the check began (its duration in the state-change messages)
-  RawTransport t;        // the check's socket
+  uint64_t started = 0;     // when the check began (its duration in the state-change messages)
+  RawTransport t;           // the check's socket
   sockaddr_storage addr{};  // the address being connected to (read by the ring at submission)
-  uint32_t health = 0;   // HAProxy's counter: up while >= rise, 0..rise+fall-1
+  uint32_t health = 0;      // HAProxy's counter: up while >= rise, 0..rise+fall-1
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
   bool pending = false;  // an operation is in flight on the ring
   bool expired = false;  // the deadline passed: the pending operation was cancelled

@@ -257,6 +257,7 @@ int32_t lbc_act_redirect(lbc_txn* txn, int32_t type, const lbc_smp* target, int3
   std::string loc;
   std::string_view tgt = view(*target);
   if (type == LBC_REDIR_LOCATION) {
+    if (tgt.empty() && (flags & LBC_REDIR_IGNORE_EMPTY)) return 0;  // HAProxy: the rule is skipped
     loc = tgt;
   } else {
     std::string_view path = uriPathQuery(t.uri);

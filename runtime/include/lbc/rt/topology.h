@@ -84,6 +84,8 @@ enum : uint16_t {
   kPpV2Authority = 1 << 7,
   kPpV2Crc32c = 1 << 8,
   kPpV2UniqueId = 1 << 9,
+};
+
 // A server's run-time DNS resolution (`resolvers`, `resolve-*`, `init-addr`; format 10).
 struct NetSpec {
   uint8_t ip[16] = {};
