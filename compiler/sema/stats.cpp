@@ -168,6 +168,7 @@ void Sema::useService(const Line& l) {
           "unexpected '" + w[3].text + "' after the service name (a condition starts with 'if' or 'unless')");
     return;
   }
+  if (const stdlib::ActionInfo* a = stdlib::findAction("use-service", stdlib::kHttpReq)) stdlib::noteUse(*a);
   // HAProxy's use-service is final: the service answers and the rules stop. The first rule marks
   // the transaction when the condition holds; an `allow` on the mark stops the rules.
   const std::string var = std::string("txn.") + ir::kUseServiceVar;

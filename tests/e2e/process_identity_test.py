@@ -38,12 +38,17 @@ def skip(why):
     sys.exit(SKIP)
 
 
-def config(stock, admin, log_path, fe, srv):
-    """The stock file with its stats socket and log targets moved; a frontend/backend added."""
+def config(stock, admin, log_path, fe, srv, numeric=None):
+    """The stock file with its stats socket and log targets moved; a frontend/backend added.
+    numeric=(uid, gid, pidfile): `uid`/`gid` instead of `user`/`group`, and a `pidfile` line."""
     out = []
     for line in stock.split("\n"):
         words = line.split()
-        if words[:2] == ["stats", "socket"]:
+        if numeric and words[:1] == ["user"]:
+            line = "\tuid %d" % numeric[0]
+        elif numeric and words[:1] == ["group"]:
+            line = "\tgid %d\n\tpidfile %s" % (numeric[1], numeric[2])
+        elif words[:2] == ["stats", "socket"]:
             line = line.replace(words[2], admin)
         elif words[:1] == ["log"] and len(words) > 1 and words[1] == "/dev/log":
             line = line.replace("/dev/log", log_path)
@@ -111,8 +116,9 @@ def status_ids(pid, field):
     raise AssertionError("no %s in /proc/%d/status" % (field, pid))
 
 
-def check(name, cmd, tmp, jail_dir, uid, gid):
-    """Starts cmd(pidfile, config) (which daemonizes) on the stock configuration and checks the daemon."""
+def check(name, cmd, tmp, jail_dir, uid, gid, numeric=False):
+    """Starts cmd(pidfile, config) (which daemonizes) on the stock configuration and checks the daemon.
+    numeric: the configuration says `uid N`, `gid N` and `pidfile PATH`; cmd gets pidfile None."""
     fe = free_port()
     srv = HttpServer()
     admin_sock = os.path.join(tmp, name + ".sock")
@@ -125,8 +131,8 @@ def check(name, cmd, tmp, jail_dir, uid, gid):
     cfg = os.path.join(tmp, name + ".cfg")
     with open(cfg, "w") as f:
         f.write(config(open(STOCK).read(), admin_sock, "/" + os.path.basename(jail_dir) + "/" + log_name,
-                       fe, srv.port))
-    r = subprocess.run(cmd(pidfile, cfg), capture_output=True, timeout=120)
+                       fe, srv.port, (uid, gid, pidfile) if numeric else None))
+    r = subprocess.run(cmd(None if numeric else pidfile, cfg), capture_output=True, timeout=120)
     assert r.returncode == 0, "%s: start-up failed (%d): %s" % (name, r.returncode, r.stderr.decode())
     # The parent returned: the daemon is serving (lbc's parent waits for that; haproxy's does not).
     wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip().isdigit(), 10, name + "'s pidfile")
@@ -145,8 +151,8 @@ def check(name, cmd, tmp, jail_dir, uid, gid):
         info = admin(admin_sock, "show info")
         assert "\nPid: %d\n" % pid in info, (name, info[:400])
         assert info.startswith("Name: "), (name, info[:400])
-        print("ok  %s: uid/gid %d/%d, root %s, request served and logged, show info answered" %
-              (name, uid, gid, JAIL))
+        print("ok  %s: uid/gid %d/%d%s, root %s, request served and logged, show info answered" %
+              (name, uid, gid, " (uid/gid/pidfile lines)" if numeric else "", JAIL))
     finally:
         os.kill(pid, signal.SIGTERM)
         wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
@@ -188,6 +194,12 @@ def main():
             check("haproxy", lambda p, c: [args.haproxy, "-D", "-p", p, "-f", c], tmp, jail_dir, uid, gid)
         lbc_run = lambda p, c: [args.lbc, "run", "-D", "-p", p, c]  # noqa: E731
         check("lbc-run", lbc_run, tmp, jail_dir, uid, gid)
+        # `uid`, `gid` and `pidfile` in the global section instead of user/group and -p
+        if os.path.exists(args.haproxy):
+            check("haproxy-numeric", lambda p, c: [args.haproxy, "-D", "-f", c], tmp, jail_dir, uid, gid,
+                  numeric=True)
+        check("lbc-run-numeric", lambda p, c: [args.lbc, "run", "-D", c], tmp, jail_dir, uid, gid,
+              numeric=True)
         jail_failure("lbc-run", lbc_run, tmp)
         # build_run.py builds the configuration into an executable and execs it with the flags.
         build_run = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build_run.py")

@@ -355,6 +355,110 @@ backend be
     assert got["accepted"] == [True, True, False] and got["again"], got
 
 
+# Every counter the sc*/src_* fetches and the table_* converters read, in each of their forms
+# (scN_*, sc_*(N), src_*, table_*(name)): the lists are HAProxy 2.6's.
+SC_COUNTERS = ("bytes_in_rate bytes_out_rate clr_gpc0 clr_gpc1 conn_cnt conn_cur conn_rate get_gpc0 get_gpc1 "
+               "get_gpt0 gpc0_rate gpc1_rate http_err_cnt http_err_rate http_fail_cnt http_fail_rate http_req_cnt "
+               "http_req_rate inc_gpc0 inc_gpc1 kbytes_in kbytes_out sess_cnt sess_rate tracked trackers").split()
+SRC_COUNTERS = [c for c in SC_COUNTERS if c not in ("tracked", "trackers")] + ["updt_conn_cnt"]
+TABLE_CONVERTERS = ("bytes_in_rate bytes_out_rate conn_cnt conn_cur conn_rate gpc0 gpc0_rate gpc1 gpc1_rate gpt0 "
+                    "http_err_cnt http_err_rate http_fail_cnt http_fail_rate http_req_cnt http_req_rate kbytes_in "
+                    "kbytes_out server_id sess_cnt sess_rate trackers").split()
+# Every data type lbc stores (not yet the bytes_* ones, refused by `lbc run`: their fetches answer
+# as HAProxy's do for a table without them); the rates over a day, so that no period ends between
+# the two runs.
+STORE_ALL = ("gpc0,gpc1,gpt0,gpc0_rate(1d),gpc1_rate(1d),conn_cnt,conn_cur,conn_rate(1d),sess_cnt,sess_rate(1d),"
+             "http_req_cnt,http_req_rate(1d),http_err_cnt,http_err_rate(1d),http_fail_cnt,http_fail_rate(1d),"
+             "server_id")
+
+
+@test
+def every_counter_fetch_and_converter():
+    # track-sc0/1/2 into three tables, sc-inc-gpc0/1, then every fetch and converter in the
+    # response (one header per form: HAProxy evaluates a format left to right, as lbc does; the
+    # inc/clr ones change what the next ones read). Four requests: three connections, then two
+    # requests on one keep-alive connection.
+    def fmt(names):
+        return '"%s"' % "|".join("%%[%s]" % n for n in names)
+
+    hdrs = []
+    for n in (0, 1, 2):
+        hdrs.append(("X-Sc%d" % n, fmt("sc%d_%s" % (n, c) for c in SC_COUNTERS)))
+        hdrs.append(("X-Sc-%d" % n, fmt("sc_%s(%d)" % (c, n) for c in SC_COUNTERS)))
+    hdrs.append(("X-Src", fmt("src_%s" % c for c in SRC_COUNTERS)))
+    hdrs.append(("X-Src-T1", fmt("src_%s(t1)" % c for c in SRC_COUNTERS if c != "updt_conn_cnt")))
+    hdrs.append(("X-Table", fmt("src,table_%s(web)" % c for c in TABLE_CONVERTERS)))
+    hdrs.append(("X-Table-App", fmt(["src,table_server_id(app)", "table_cnt(web)", "table_avl(t2)",
+                                        "sc_trackers(0,t1)", "sc1_trackers(web)", "src,in_table(t2)"])))
+    rules = "\n".join("    http-response set-header %s %s" % h for h in hdrs)
+    cfg = """
+frontend web
+    bind 127.0.0.1:{fe}
+    mode http
+    stick-table type ip size 100 expire 60s store %s
+    http-request track-sc0 src
+    http-request track-sc1 src table t1
+    http-request track-sc2 src table t2
+    http-request sc-inc-gpc1(1) if {{ path /inc }}
+    http-request sc-inc-gpc0(2) if {{ path /inc }}
+%s
+    default_backend app
+backend t1
+    stick-table type ip size 100 expire 60s store %s
+backend t2
+    stick-table type ip size 50 expire 60s store %s
+backend app
+    mode http
+    stick-table type ip size 10 expire 60s
+    stick on src
+    server a 127.0.0.1:{a}
+""" % (STORE_ALL, rules.replace("{", "{{").replace("}", "}}"), STORE_ALL, STORE_ALL)
+
+    def scenario(ports, d):
+        fe = ports["fe"]
+        out = []
+        for path in ("/", "/inc", "/x"):
+            out.append(headers_of(fe, path))
+        ka = socket.create_connection(("127.0.0.1", fe), timeout=5)
+        out.append(headers_of(fe, "/inc", ka))
+        out.append(headers_of(fe, "/", ka))
+        ka.close()
+        return out
+
+    got = both(cfg, scenario, [HttpBackend("a")])
+    first = dict(got[0])
+    # the first request: one connection, one request, tracked in all three tables
+    sc0 = dict(zip(SC_COUNTERS, first["x-sc0"].split("|")))
+    assert sc0["conn_cnt"] == "1" and sc0["tracked"] == "1" and sc0["trackers"] == "1", first
+    # table_trackers counts its own lookup's reference, as HAProxy's does
+    assert first["x-table"].split("|")[TABLE_CONVERTERS.index("trackers")] == "2", first
+
+
+def headers_of(port, path, conn=None):
+    """One HTTP/1.1 request: the response's X-* headers, in order, as (lower-case name, value)."""
+    s = conn or socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(("GET %s HTTP/1.1\r\nhost: t\r\n%s\r\n" % (path, "" if conn else "connection: close\r\n")).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    head, _, body = data.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+    while m and len(body) < int(m.group(1)):
+        body += s.recv(65536)
+    if not conn:
+        s.close()
+    lines = head.decode().split("\r\n")
+    out = [("status", lines[0][9:12])]
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        if k.lower().startswith("x-"):
+            out.append((k.lower(), v.strip()))
+    return out
+
+
 def main():
     global ARGS
     here = os.path.dirname(os.path.abspath(__file__))

@@ -93,6 +93,11 @@ CFG = r"""
     frontend fe
         bind 127.0.0.1:{fe}
         default_backend t1
+    # the readiness probe connects here: it must not open a session on a checked server, whose
+    # "N sessions active" the state-change messages report
+    frontend ready
+        bind 127.0.0.1:{ready}
+        tcp-request connection reject
     backend t1
         option tcp-check
         tcp-check comment "hello step"
@@ -147,9 +152,9 @@ def tcp_check_transitions_are_reported_as_haproxy():
             "p4": Stub(answers=[b"OK\r\n", b"YES\r\n"]), "p5": Stub(), "p6": Stub(), "p7": Stub(),
             "r1": Stub(answers=[b"+PONG\r\n"]),
         }
-        fe = free_port()
-        cfg = fill(dedent(CFG), fe=fe, dead=free_port(), **{k: v.port for k, v in s.items()})
-        p = LoggedProxy(cmd, cfg, fe)
+        fe, ready = free_port(), free_port()
+        cfg = fill(dedent(CFG), fe=fe, ready=ready, dead=free_port(), **{k: v.port for k, v in s.items()})
+        p = LoggedProxy(cmd, cfg, ready)
         try:
             def wait_next(text):  # one more line with `text` than before
                 n = sum(text in ln for ln in p.lines("err"))

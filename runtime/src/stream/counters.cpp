@@ -157,6 +157,9 @@ bool StkBinding::op(StkOp op, int32_t slot, const lbc_smp* key, std::string_view
     case StkOp::Has:
       return out = t->has(key_, now()), true;
     case StkOp::Trackers:
+      // table_trackers (no slot): HAProxy reads the count while its own lookup holds the entry, so
+      // an existing entry counts one more; sc_trackers(N,table) subtracts its lookup's reference.
+      if (slot < 0 && t->has(key_, now())) return out = int64_t(t->refs(key_, now())) + 1, true;
       return out = t->refs(key_, now()), true;
     case StkOp::Get:
       if (!t->stores(d) && !(d == StkData::ServerId && t->spec().sticky)) return false;
