@@ -64,6 +64,14 @@ def status_of(port, path="/", src=None, conn=None):
 
 def exchange(port, path="/", src=None, conn=None):
     """One HTTP/1.1 request: (status, body); status 0 when the connection closed without one."""
+    head, body = raw_exchange(port, path, src, conn)
+    if not head.startswith(b"HTTP/1.1 "):
+        return 0, ""
+    return int(head[9:12]), body.decode()
+
+
+def raw_exchange(port, path="/", src=None, conn=None):
+    """One HTTP/1.1 request: the response's (head, body) bytes."""
     s = conn or socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(src or "127.0.0.1", 0))
     s.sendall(("GET %s HTTP/1.1\r\nhost: t\r\n%s\r\n" % (path, "" if conn else "connection: close\r\n")).encode())
     data = b""
@@ -78,9 +86,7 @@ def exchange(port, path="/", src=None, conn=None):
         body += s.recv(65536)
     if not conn:
         s.close()
-    if not data.startswith(b"HTTP/1.1 "):
-        return 0, ""
-    return int(data[9:12]), body.decode()
+    return head, body
 
 
 def both(config, scenario, servers, head=HEAD):
@@ -435,21 +441,8 @@ backend app
 
 
 def headers_of(port, path, conn=None):
-    """One HTTP/1.1 request: the response's X-* headers, in order, as (lower-case name, value)."""
-    s = conn or socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(("GET %s HTTP/1.1\r\nhost: t\r\n%s\r\n" % (path, "" if conn else "connection: close\r\n")).encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = s.recv(65536)
-        if not d:
-            break
-        data += d
-    head, _, body = data.partition(b"\r\n\r\n")
-    m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-    while m and len(body) < int(m.group(1)):
-        body += s.recv(65536)
-    if not conn:
-        s.close()
+    """One HTTP/1.1 request: its status and the response's X-* headers, in order, as (lower-case name, value)."""
+    head, _ = raw_exchange(port, path, conn=conn)
     lines = head.decode().split("\r\n")
     out = [("status", lines[0][9:12])]
     for ln in lines[1:]:
