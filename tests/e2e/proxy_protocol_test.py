@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ENV, LoggedProxy, Server, collector, free_port, haproxy_available, main,  # noqa: E402
@@ -411,6 +412,171 @@ def checks():
             lbc.stop()
             recv.stop()
     echo.stop()
+
+
+class HeaderRecorder:
+    """A TCP server recording what each connection starts with: a PROXY v2 header (its bytes, the
+    ports masked: they differ between runs), a v1 line, or nothing; then it answers b"ok" and closes."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.seen = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            c.settimeout(5)
+            data = b""
+            # until a header's first 16 bytes, or bytes that cannot start one
+            while len(data) < 16 and (V2_SIG.startswith(data[:12]) or b"PROXY ".startswith(data[:6])):
+                try:
+                    d = c.recv(4096)
+                except ConnectionResetError:  # haproxy ends its checks with a reset
+                    d = b""
+                if not d:
+                    break
+                data += d
+            if data.startswith(V2_SIG) and len(data) >= 16:
+                n = 16 + struct.unpack("!H", data[14:16])[0]
+                while len(data) < n:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    data += d
+                hdr = bytearray(data[:n])
+                if hdr[13] == 0x11:  # TCP over IPv4: the two ports masked
+                    hdr[24:28] = b"\0\0\0\0"
+                rec = ("v2", bytes(hdr).hex())
+            elif data.startswith(b"PROXY "):
+                rec = ("v1", data.split(b"\r\n")[0].split(b" ")[1].decode())
+            else:
+                rec = ("none", data.decode(errors="replace"))
+            with self.lock:
+                self.seen.append(rec)
+            c.sendall(b"ok")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+V2_SIG = b"\r\n\r\n\0\r\nQUIT\n"
+
+SSL_SENDER = """\
+    defaults
+        mode tcp
+        timeout connect 2s
+        timeout client 5s
+        timeout server 5s
+    frontend f_ssl
+        bind 127.0.0.1:{p_ssl} ssl crt {site} ca-file {ca} verify optional
+        default_backend b_ssl
+    frontend f_cn
+        bind 127.0.0.1:{p_cn} ssl crt {site} ca-file {ca} verify optional
+        default_backend b_cn
+    frontend f_nocn
+        bind 127.0.0.1:{p_nocn} ssl crt {site} ca-file {ca} verify optional
+        default_backend b_nocn
+    frontend f_nossl
+        bind 127.0.0.1:{p_nossl} ssl crt {site} ca-file {ca} verify optional
+        default_backend b_nossl
+    frontend f_nov2
+        bind 127.0.0.1:{p_nov2} ssl crt {site} ca-file {ca} verify optional
+        default_backend b_nov2
+    backend b_ssl
+        server s 127.0.0.1:{r} send-proxy-v2-ssl
+    backend b_cn
+        server s 127.0.0.1:{r} send-proxy-v2-ssl-cn
+    backend b_nocn
+        default-server send-proxy-v2-ssl-cn
+        server s 127.0.0.1:{r} no-send-proxy-v2-ssl-cn
+    backend b_nossl
+        default-server send-proxy-v2-ssl
+        server s 127.0.0.1:{r} no-send-proxy-v2-ssl
+    backend b_nov2
+        default-server send-proxy-v2
+        server s 127.0.0.1:{r} no-send-proxy-v2
+    # (tcp-check send: haproxy resets a connect-only check before the handshake completes)
+    backend checks
+        option tcp-check
+        tcp-check send "PING\\r\\n"
+        tcp-check expect string ok
+        default-server check-send-proxy send-proxy-v2 inter 100
+        server with 127.0.0.1:{r} check port {chk_with}
+        server without 127.0.0.1:{r} check port {chk_without} no-check-send-proxy
+    """
+
+
+def tls_exchange(port, cert):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as t:
+            t.sendall(b"hi")
+            data = b""
+            while True:
+                d = t.recv(4096)
+                if not d:
+                    return data
+                data += d
+
+
+@test
+def ssl_tlvs_and_no_forms():
+    """send-proxy-v2-ssl and -ssl-cn (the client's TLS in the SSL TLV, with and without a client
+    certificate), the no-send-proxy-v2* forms against a default-server, and check-send-proxy with
+    no-check-send-proxy: the headers lbc sends are byte for byte haproxy 2.6's."""
+    if not haproxy_available():
+        print("  (haproxy not found: skipped)")
+        return
+    from tls_common import pki
+    got = {}
+    for label, cmd in (("haproxy", haproxy_cmd()), ("lbc", ENV.proxy)):
+        rec, chk_with, chk_without = HeaderRecorder(), HeaderRecorder(), HeaderRecorder()
+        ports = {k: free_port() for k in ("p_ssl", "p_cn", "p_nocn", "p_nossl", "p_nov2")}
+        cfg = dedent(SSL_SENDER.format(r=rec.port, chk_with=chk_with.port, chk_without=chk_without.port,
+                                       site=pki().site, ca=pki().ca, **ports))
+        p = start(cmd, cfg, ports["p_ssl"])
+        try:
+            out = []
+            for key in ("p_ssl", "p_cn", "p_nocn", "p_nossl", "p_nov2"):
+                for cert in (pki().client, None):
+                    out.append((key, bool(cert), tls_exchange(ports[key], cert)))
+            wait_for(lambda: chk_with.seen and chk_without.seen, 10, label + ": health checks of both servers")
+            got[label] = {"answers": out, "headers": list(rec.seen), "check_with": chk_with.seen[0],
+                          "check_without": chk_without.seen[0]}
+        finally:
+            p.stop()
+            for x in (rec, chk_with, chk_without):
+                x.stop()
+    assert got["lbc"] == got["haproxy"], "lbc:     %r\nhaproxy: %r" % (got["lbc"], got["haproxy"])
+    h = got["lbc"]["headers"]
+    assert all(a[2] == b"ok" for a in got["lbc"]["answers"]), got["lbc"]["answers"]
+    assert h[2][0] == "v2" and b"client".hex() in h[2][1], h  # send-proxy-v2-ssl-cn with a certificate
+    # HAProxy 2.6's no-send-proxy-v2-ssl and -ssl-cn clear the whole v2 header, as no-send-proxy-v2
+    assert h[4:] == [("none", "hi")] * 6, h
+    chk = got["lbc"]
+    assert chk["check_without"][0] == "none" and chk["check_without"][1].startswith("PING"), chk
+    assert chk["check_with"] == ("v2", V2_SIG.hex() + "20000000"), chk  # LOCAL, no address
 
 
 if __name__ == "__main__":
