@@ -517,6 +517,13 @@ struct Proxy {
   std::string monitor_uri;
   SourceLoc monitor_loc;
   std::vector<Condition> monitor_fail;
+  // `capture request|response header NAME len N` (frontends and listens), in declaration order:
+  // the slots %hr/%hs print.
+  struct Capture {
+    std::string name;
+    uint32_t len = 0;
+  };
+  std::vector<Capture> req_captures, res_captures;
   std::optional<StickTable> table;
   std::vector<StickRule> stick_rules;
   std::optional<Cookie> cookie;

@@ -83,6 +83,8 @@ class Lowering {
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
     out.dontlognull = p.dontlognull;
     out.httplog_clf = out.httplog && p.httplog_clf;
+    for (const auto& c : p.req_captures) out.req_captures.push_back({c.name, c.len});
+    for (const auto& c : p.res_captures) out.res_captures.push_back({c.name, c.len});
   }
 
   void global(rt::GlobalSpec& g) {

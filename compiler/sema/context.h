@@ -166,6 +166,7 @@ class Sema {
   void legacyRedirect(const Line& l);
   // ---- monitor-uri (monitor.cpp) ----
   void monitorUri(const Line& l);
+  void capture(const Line& l);  // capture.cpp
   void monitor(const Line& l);
   void lowerMonitor(ir::Proxy& p);
   void tcpRule(const Line& l, bool response);

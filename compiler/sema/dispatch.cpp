@@ -444,6 +444,9 @@ void Sema::proxyDirective(const Line& l, const stdlib::DirectiveInfo& d) {
     case DirectiveId::monitor_uri:
       monitorUri(l);
       break;
+    case DirectiveId::capture:
+      capture(l);
+      break;
     case DirectiveId::monitor:
       monitor(l);
       break;

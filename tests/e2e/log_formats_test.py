@@ -5,7 +5,8 @@
 # same traffic, one case at a time (each waits for its line, so the connection counters agree);
 # the lines received on a unix datagram socket the test owns must be equal once dates, client
 # ports and timers are masked. Cases: served, refused by a rule, server down (after retries),
-# client gone, legacy HTTP and TCP.
+# client gone, legacy HTTP and TCP, and `capture request|response header` in httplog (%hr %hs) and
+# httplog clf (%hrl %hsl).
 # usage: log_formats_test.py [--proxy "CMD"] [--haproxy PATH]
 import argparse
 import os
@@ -40,6 +41,24 @@ CFG = """\
         bind 127.0.0.1:{clf}
         http-request deny if {{ path /deny }}
         use_backend down if {{ path /down }}
+        default_backend app
+    frontend cap
+        mode http
+        option httplog
+        bind 127.0.0.1:{cap}
+        capture request header Host len 8
+        capture request header X-Long len 32
+        capture request header X-Absent len 10
+        capture response header Content-Length len 4
+        capture response header X-Nope len 3
+        http-request deny if {{ path /deny }}
+        default_backend app
+    frontend clfcap
+        mode http
+        option httplog clf
+        bind 127.0.0.1:{clfcap}
+        capture request header user-agent len 5
+        capture response header content-length len 10
         default_backend app
     frontend tcp
         mode tcp
@@ -80,6 +99,10 @@ MASKS = [
     # clf: %cp %ms, and the timers %TR %Tw %Tc %Tr %Ta (their being set or not is kept)
     # clf: %B (lbc's HTTP heads are not yet byte-equal to haproxy's), %cp, %ms
     (r'" (\d+) \d+ "" "" \d+ \d+ ', r'" \1 BYTES "" "" PORT MS '),
+    # httplog: %cp, the timers %TR/%Tw/%Tc/%Tr/%Ta (set or not), %B
+    (r"^(\d+\.\d+\.\d+\.\d+):\d+ \[", r"\1:PORT ["),
+    (r" (-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+) (\d+) \d+ ", lambda m: " %s %s BYTES " % ("/".join(
+        "-1" if v == "-1" else "T" for v in m.groups()[:5]), m.group(6))),
     (r'("[^"]*" "[^"]*" "[^"]*") (-?\d+) (-?\d+) (-?\d+) (-?\d+) (-?\d+) ', lambda m: m.group(1) + " " + " ".join(
         "-1" if v == "-1" else "T" for v in m.groups()[1:]) + " "),
 ]
@@ -148,6 +171,13 @@ CASES = [
     ("clf served", "clf", lambda p: exchange(p, get("/ok?a=1")), 1),
     ("clf denied", "clf", lambda p: exchange(p, get("/deny")), 1),
     ("clf server down", "clf", lambda p: exchange(p, get("/down")), 1),
+    ("captures served", "cap", lambda p: exchange(
+        p, b"GET /c HTTP/1.1\r\nHost: example.com\r\nX-Long: first\r\nX-Long: a|b{c}d\"e#f \xc3\xa9\r\n"
+           b"Connection: close\r\n\r\n"), 1),
+    ("captures denied", "cap", lambda p: exchange(p, get("/deny")), 1),
+    ("captures bad request", "cap", lambda p: exchange(p, b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"), 1),
+    ("captures clf", "clfcap", lambda p: exchange(
+        p, b"GET /clf HTTP/1.1\r\nHost: t\r\nUser-Agent: curl/8.0\r\nConnection: close\r\n\r\n"), 1),
     ("tcplog served", "tcp", lambda p: exchange(p, get("/tcp"), shut=True), 1),
     ("tcplog rejected", "tcp", lambda p: exchange(p, b"QUIT"), 1),
     ("tcplog server down", "tcpdown", lambda p: exchange(p, b"x"), 1),
@@ -171,7 +201,7 @@ def listening(ports):
 def run(cmd, tmp, name):
     backend = Backend()
     closed = free_port()
-    ports = {fe: free_port() for fe in ("legacy", "clf", "tcp", "tcpdown", "tcplegacy")}
+    ports = {fe: free_port() for fe in ("legacy", "clf", "cap", "clfcap", "tcp", "tcpdown", "tcplegacy")}
     log_path = os.path.join(tmp, name + ".log.sock")
     logs = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     logs.bind(log_path)

@@ -12,8 +12,8 @@ constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
 // chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
-// 16: tcp-check
-constexpr uint32_t kTopoVersion = 16;
+// 16: tcp-check; 19: header captures
+constexpr uint32_t kTopoVersion = 19;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -241,6 +241,10 @@ void fields(Ar& a, StatsPageSpec& s) {
       a(s.show_legends), a(s.show_node), a(s.show_desc), a(s.admin), a(s.node), a(s.desc), a(s.rules);
 }
 template <typename Ar>
+void fields(Ar& a, CaptureSpec& c) {
+  a(c.name), a(c.len);
+}
+template <typename Ar>
 void fields(Ar& a, ProxySpec& p) {
   a(p.where), a(p.name), a(p.frontend), a(p.backend), a(p.mode), a(p.binds), a(p.maxconn), a(p.timeouts),
       a(p.retries), a(p.redispatch), a(p.redispatch_interval), a(p.balance), a(p.hash_consistent),
@@ -249,7 +253,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
-      a(p.stats), a(p.tcpchk);
+      a(p.stats), a(p.tcpchk), a(p.req_captures), a(p.res_captures);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {

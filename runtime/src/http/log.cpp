@@ -56,11 +56,12 @@ void counters(std::string& s, const LogFields& f) {
   num(s, f.sq), s += '/', num(s, f.bq);
 }
 
-// HAProxy encodes %r: control bytes, DEL and above, '"' and '#' become #XX.
-void encoded(std::string& s, std::string_view v) {
+// HAProxy encodes %r: control bytes, DEL and above, '"' and '#' become #XX; captured headers
+// (hdr_encode_map) also '{', '|' and '}'.
+void encoded(std::string& s, std::string_view v, bool hdr = false) {
   static const char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : v) {
-    if (c < 32 || c >= 127 || c == '"' || c == '#') {
+    if (c < 32 || c >= 127 || c == '"' || c == '#' || (hdr && (c == '{' || c == '|' || c == '}'))) {
       s += '#';
       s += kHex[c >> 4];
       s += kHex[c & 15];
@@ -76,7 +77,7 @@ void captures(std::string& s, const std::vector<std::string_view>& c) {
   s += '{';
   for (size_t i = 0; i < c.size(); ++i) {
     if (i) s += '|';
-    encoded(s, c[i]);
+    encoded(s, c[i], true);
   }
   s += "} ";
 }
@@ -133,16 +134,16 @@ void quoted(std::string& s, std::string_view v) {
 }
 
 // %hrl / %hsl under %{+Q}: each capture quoted, separated by spaces; nothing (and no separator)
-// without captures.
-void captureList(std::string& s, const std::vector<std::string_view>& c) {
+// without captures. `sep`: the separator after it (HAProxy writes one only before a next field).
+void captureList(std::string& s, const std::vector<std::string_view>& c, bool sep) {
   if (c.empty()) return;
   for (size_t i = 0; i < c.size(); ++i) {
     if (i) s += ' ';
     s += '"';
-    encoded(s, c[i]);
+    encoded(s, c[i], true);
     s += '"';
   }
-  s += ' ';
+  if (sep) s += ' ';
 }
 
 }  // namespace
@@ -179,8 +180,8 @@ std::string formatClfLog(const LogFields& f) {
   s += ' ', num(s, f.sq), s += ' ', num(s, f.bq), s += ' ';
   quoted(s, f.cookieReq), s += ' ';
   quoted(s, f.cookieRes), s += ' ';
-  captureList(s, f.reqCaptures);
-  captureList(s, f.resCaptures);
+  captureList(s, f.reqCaptures, true);  // %hrl, then %hsl: the line's last field
+  captureList(s, f.resCaptures, false);
   return s;
 }
 

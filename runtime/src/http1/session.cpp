@@ -29,12 +29,25 @@
 #include <ctime>
 #include <utility>
 
+#include "lbc/text.h"
 #include "net/sockets.h"
 #include "stream/analyse.h"
 #include "stream/engine.h"
 
 namespace lbc::rt {
 namespace {
+
+// `capture request|response header`: HAProxy's http_capture_headers keeps the last value of each
+// named header (the whole field value, not its comma-separated items), cut to the slot's length.
+void captureHeaders(const std::vector<CaptureSpec>& caps, const std::vector<Header>& hdrs,
+                    std::vector<std::string>& out) {
+  if (caps.empty()) return;
+  out.resize(caps.size());
+  for (auto& v : out) v.clear();
+  for (const Header& hd : hdrs)
+    for (size_t i = 0; i < caps.size(); ++i)
+      if (text::ieq(hd.name, caps[i].name)) out[i].assign(hd.value.substr(0, caps[i].len));
+}
 
 http::HttpMode modeOf(const ProxySpec& p) {
   return static_cast<http::HttpMode>(p.http_mode);
@@ -253,8 +266,10 @@ void Http1Session::request(Stream* c) {
   // %r as HAProxy logs it: taken before any rule, from the normalised target (default port
   // dropped), single spaces, the client's version. Only when a line will be written (writeLog's
   // own condition): no copy per request for frontends that do not log.
-  if (const ProxySpec& ls = *c->cx->fe->spec; ls.httplog && !ls.logs.empty())
+  if (const ProxySpec& ls = *c->cx->fe->spec; ls.httplog && !ls.logs.empty()) {
     h.log_line.assign(x.method).append(" ").append(x.uri).append(" ").append(x.version);
+    captureHeaders(ls.req_captures, x.req_headers, h.req_cap);  // before any rule, as HAProxy
+  }
   const http1::Message& m = h.reqp.message();
   switch (h.rq.body) {
     case http1::Body::kContentLength:
@@ -406,6 +421,7 @@ void Http1Session::response(Stream* c) {
     const ProxySpec& bs = c->be->spec();
     if (!tcpResponse(c, false)) return;
     h.rs = http::fillResponse(x, h.res.get(), m, h.resp.headers(), h.rq, modeOf(fs), modeOf(bs));
+    if (fs.httplog && !fs.logs.empty()) captureHeaders(fs.res_captures, x.res_headers, h.res_cap);
     if (!tcpResponse(c, true)) return;
     t.stk.countHttpStatus(x.status);
     const lbc_program* prog = c->cx->gen->program;

@@ -87,10 +87,12 @@ struct HttpStream final : SessionData {
   // For the log line (option httplog): monotonic ms of the first request byte, the complete head,
   // the server connection ready, the response head; 0 = not reached.
   uint64_t t_first = 0, t_head = 0, t_conn = 0, t_est = 0, t_resp = 0;
-  uint64_t bytes_out = 0;     // sent to the client for this transaction
-  int log_status = -1;        // the status sent to the client
-  Termination term;           // %tsc's first two characters (who ended it, in which state)
-  std::string log_line;       // %r, set when the request head parsed (its capacity is reused)
+  uint64_t bytes_out = 0;  // sent to the client for this transaction
+  int log_status = -1;     // the status sent to the client
+  Termination term;        // %tsc's first two characters (who ended it, in which state)
+  std::string log_line;    // %r, set when the request head parsed (its capacity is reused)
+  // The frontend's `capture request|response header` slots (%hr, %hs), sized when it logs them.
+  std::vector<std::string> req_cap, res_cap;
   bool logged = false;        // this transaction's line was written
   bool service_wait = false;  // an internal service waits for the request body (session_service.cpp)
   bool reused = false;        // the server connection came idle (it may have died meanwhile)
@@ -130,6 +132,8 @@ struct HttpStream final : SessionData {
     log_status = -1;
     term = {};
     logged = reused = fresh = server_lost = service_wait = false;
+    for (auto& v : req_cap) v.clear();
+    for (auto& v : res_cap) v.clear();
     srv_name = nullptr;
     ck = {};
   }

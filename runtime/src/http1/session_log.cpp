@@ -88,6 +88,16 @@ void Http1Session::writeLog(Stream* c) {
   } else {
     f.badRequest = true;
   }
+  // %hr / %hs: every slot of the frontend's captures, empty when the message never came; none
+  // for a request that did not parse (HAProxy's H1 layer logs it without a stream).
+  if (!fs.req_captures.empty() && h.t_head) {
+    h.req_cap.resize(fs.req_captures.size());
+    f.reqCaptures.assign(h.req_cap.begin(), h.req_cap.end());
+  }
+  if (!fs.res_captures.empty() && h.t_head) {
+    h.res_cap.resize(fs.res_captures.size());
+    f.resCaptures.assign(h.res_cap.begin(), h.res_cap.end());
+  }
   const std::string msg = fs.httplog_clf ? http::formatClfLog(f) : http::formatHttpLog(f);
   log::emit(fs.logs, 6, log::kTargetFacility, msg);  // info
 }

@@ -106,6 +106,12 @@ struct ServerDnsSpec {
   std::vector<InitAddrSpec> init_addr;  // empty: "last,libc"
 };
 
+// A captured header: its name (matched case-insensitively) and the length its value is cut to.
+struct CaptureSpec {
+  std::string name;
+  uint32_t len = 0;
+};
+
 struct ServerSpec {
   std::string where;  // "file:line" of the server line
   std::string name;
@@ -344,6 +350,8 @@ struct ProxySpec {
   std::vector<LogTargetSpec> logs;
   bool httplog = false, tcplog = false, dontlognull = false;
   bool httplog_clf = false;  // `option httplog clf` (format 10)
+  // `capture request|response header NAME len N` (format 19): the slots of %hr / %hs.
+  std::vector<CaptureSpec> req_captures, res_captures;
   // ---- health checks and persistence (format 6) ----
   HttpCheckSpec httpchk;
   CookieSpec cookie;
