@@ -82,6 +82,8 @@ class Lowering {
     out.httplog = p.httplog && http;
     out.tcplog = p.tcplog || (p.httplog && !http);  // HAProxy: httplog in a TCP proxy means tcplog
     out.dontlognull = p.dontlognull;
+    out.dontlog_normal = p.dontlog_normal;
+    out.log_separate_errors = p.log_separate_errors;
     out.httplog_clf = out.httplog && p.httplog_clf;
     for (const auto& c : p.req_captures) out.req_captures.push_back({c.name, c.len});
     for (const auto& c : p.res_captures) out.res_captures.push_back({c.name, c.len});

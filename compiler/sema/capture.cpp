@@ -15,8 +15,9 @@ void Sema::capture(const Line& l) {
     return;
   }
   if (w.size() >= 2 && w[1].text == "cookie") {
-    error(w[1], "'capture cookie' is not supported by lbc yet ('capture request header' and 'capture response "
-                "header' are)");
+    error(w[1],
+          "'capture cookie' is not supported by lbc yet ('capture request header' and 'capture response "
+          "header' are)");
     return;
   }
   const bool req = w.size() >= 2 && w[1].text == "request";
@@ -25,8 +26,7 @@ void Sema::capture(const Line& l) {
     return;
   }
   if (w.size() < 6 || w[4].text != "len") {
-    error(w[w.size() < 4 ? 2 : 3],
-          "'capture " + w[1].text + "' expects 'header' <header_name> 'len' <len>");
+    error(w[w.size() < 4 ? 2 : 3], "'capture " + w[1].text + "' expects 'header' <header_name> 'len' <len>");
     return;
   }
   if (w.size() > 6) {

@@ -74,6 +74,12 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::dontlognull:
       if (noArgs()) p.dontlognull = on;
       break;
+    case OptionId::dontlog_normal:
+      if (noArgs()) p.dontlog_normal = on;
+      break;
+    case OptionId::log_separate_errors:
+      if (noArgs()) p.log_separate_errors = on;
+      break;
     // The HTTP connection modes exclude each other: the last one wins, as in HAProxy.
     case OptionId::httpclose:
       if (!noArgs()) return;

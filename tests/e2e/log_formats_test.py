@@ -25,6 +25,7 @@ from harness import free_port, wait_for  # noqa: E402
 CFG = """\
     global
         log unix@{log} format raw local0
+        stats socket {admin} level admin
     defaults
         log global
         timeout connect 500ms
@@ -198,23 +199,36 @@ def listening(ports):
     return set(ports) <= found
 
 
+def idle(admin):
+    """Whether the proxy has no connection left (`show info` CurrConns: 0; the CLI's own is not one):
+    the %ac/%fc counters of the next case's line must not see the previous case's connection."""
+    try:
+        r = subprocess.run(["socat", "-t", "2", "-", "UNIX-CONNECT:" + admin], input=b"show info\n",
+                           capture_output=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return False
+    return b"\nCurrConns: 0\n" in r.stdout
+
+
 def run(cmd, tmp, name):
     backend = Backend()
     closed = free_port()
     ports = {fe: free_port() for fe in ("legacy", "clf", "cap", "clfcap", "tcp", "tcpdown", "tcplegacy")}
     log_path = os.path.join(tmp, name + ".log.sock")
+    admin = os.path.join(tmp, name + ".admin.sock")
     logs = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     logs.bind(log_path)
     logs.settimeout(10)
     cfg = os.path.join(tmp, name + ".cfg")
     with open(cfg, "w") as f:
-        f.write(dedent(CFG).format(log=log_path, srv=backend.port, closed=closed, **ports))
+        f.write(dedent(CFG).format(log=log_path, admin=admin, srv=backend.port, closed=closed, **ports))
     proc = subprocess.Popen(cmd + [cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     got = []
     try:
         wait_for(lambda: proc.poll() is None and listening(ports.values()), 20,
                  name + " to listen")
         for case, fe, act, n in CASES:
+            wait_for(lambda: idle(admin), 10, name + " to close the previous case's connections")
             act(ports[fe])
             for _ in range(n):
                 try:

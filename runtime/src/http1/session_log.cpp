@@ -98,8 +98,10 @@ void Http1Session::writeLog(Stream* c) {
     h.res_cap.resize(fs.res_captures.size());
     f.resCaptures.assign(h.res_cap.begin(), h.res_cap.end());
   }
+  const bool err = http::logIsError(f, true);
+  if (!err && fs.dontlog_normal) return;
   const std::string msg = fs.httplog_clf ? http::formatClfLog(f) : http::formatHttpLog(f);
-  log::emit(fs.logs, 6, log::kTargetFacility, msg);  // info
+  log::emit(fs.logs, err && fs.log_separate_errors ? 3 : 6, log::kTargetFacility, msg);  // err / info
 }
 
 }  // namespace lbc::rt

@@ -107,7 +107,9 @@ void Engine::writeTcpLog(Stream* c) {
     f.rc = c->be->spec().retries - uint32_t(std::max<int32_t>(c->retries_left, 0));
     f.redispatched = c->redispatched;
   }
-  log::emit(fs.logs, 6, log::kTargetFacility, http::formatTcpLog(f));  // info
+  const bool err = http::logIsError(f, false);
+  if (!err && fs.dontlog_normal) return;
+  log::emit(fs.logs, err && fs.log_separate_errors ? 3 : 6, log::kTargetFacility, http::formatTcpLog(f));
 }
 
 }  // namespace lbc::rt

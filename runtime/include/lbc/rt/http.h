@@ -222,6 +222,14 @@ struct LogFrame {
 // The line written to stdout/stderr, with its trailing newline.
 std::string frameLog(const LogFrame& frame, std::string_view message);
 
+// HAProxy's strm_log: a stream is an error for `option dontlog-normal` (errors only) and `option
+// log-separate-errors` (logged at level err) when it was redispatched, ended by anything but
+// itself ('L') or nothing, was retried, or (HTTP) answered 5xx.
+inline bool logIsError(const LogFields& f, bool http) {
+  return f.redispatched || (f.term[0] != '-' && f.term[0] != 'L') || (f.term[0] == '-' && f.rc > 0) ||
+         (http && f.status >= 500);
+}
+
 // `option dontlognull`: a connection that sent nothing is not logged.
 inline bool shouldLog(bool dontlognull, uint64_t bytesIn) {
   return !dontlognull || bytesIn != 0;

@@ -349,7 +349,8 @@ struct ProxySpec {
   // ---- logs (format 4) ----
   std::vector<LogTargetSpec> logs;
   bool httplog = false, tcplog = false, dontlognull = false;
-  bool httplog_clf = false;  // `option httplog clf` (format 10)
+  bool httplog_clf = false;                                  // `option httplog clf` (format 10)
+  bool dontlog_normal = false, log_separate_errors = false;  // format 19
   // `capture request|response header NAME len N` (format 19): the slots of %hr / %hs.
   std::vector<CaptureSpec> req_captures, res_captures;
   // ---- health checks and persistence (format 6) ----
