@@ -210,10 +210,11 @@ def idle(admin):
     return b"\nCurrConns: 0\n" in r.stdout
 
 
-def run(cmd, tmp, name):
+def run(cmd, tmp, name, cfg_text=CFG, cases=CASES):
+    """Serves cfg_text with cmd and plays the cases: [(case, line)] for the lines they logged."""
     backend = Backend()
     closed = free_port()
-    ports = {fe: free_port() for fe in ("legacy", "clf", "cap", "clfcap", "tcp", "tcpdown", "tcplegacy")}
+    ports = {fe: free_port() for fe in dict.fromkeys(c[1] for c in cases)}
     log_path = os.path.join(tmp, name + ".log.sock")
     admin = os.path.join(tmp, name + ".admin.sock")
     logs = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -221,13 +222,13 @@ def run(cmd, tmp, name):
     logs.settimeout(10)
     cfg = os.path.join(tmp, name + ".cfg")
     with open(cfg, "w") as f:
-        f.write(dedent(CFG).format(log=log_path, admin=admin, srv=backend.port, closed=closed, **ports))
+        f.write(dedent(cfg_text).format(log=log_path, admin=admin, srv=backend.port, closed=closed, **ports))
     proc = subprocess.Popen(cmd + [cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     got = []
     try:
         wait_for(lambda: proc.poll() is None and listening(ports.values()), 20,
                  name + " to listen")
-        for case, fe, act, n in CASES:
+        for case, fe, act, n in cases:
             wait_for(lambda: idle(admin), 10, name + " to close the previous case's connections")
             act(ports[fe])
             for _ in range(n):
@@ -245,31 +246,40 @@ def run(cmd, tmp, name):
     return got
 
 
-def main():
+def compare(ref, lbc, same=lambda a, b: mask(a) == mask(b)):
+    """Prints each case's line against haproxy's; the number of differences."""
+    bad = 0
+    for (case, want), (_, have) in zip(ref, lbc):
+        ok = same(want, have)
+        bad += not ok
+        print("%s %-34s %s" % ("ok  " if ok else "FAIL", case, have))
+        if not ok:
+            print("     haproxy: %s\n     masked:  %s\n     lbc:     %s" % (want, mask(want), mask(have)))
+    if len(ref) != len(lbc):
+        print("FAIL: %d lines from haproxy, %d from lbc" % (len(ref), len(lbc)))
+        bad += 1
+    return bad
+
+
+def parse_args():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy", default=os.path.join(here, "../../build/lbc") + " run")
     ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main():
+    args = parse_args()
     if not os.path.exists(args.haproxy):
         print("haproxy 2.6 (%s) is needed for this comparison" % args.haproxy)
         return 1
     tmp = tempfile.mkdtemp(prefix="lbc-logfmt-")
     ref = run([args.haproxy, "-db", "-f"], tmp, "haproxy")
     lbc = run(shlex.split(args.proxy), tmp, "lbc")
-    bad = 0
-    for (case, want), (_, have) in zip(ref, lbc):
-        ok = mask(want) == mask(have)
-        bad += not ok
-        print("%s %-20s %s" % ("ok  " if ok else "FAIL", case, have))
-        if not ok:
-            print("     haproxy: %s\n     masked:  %s\n     lbc:     %s" % (want, mask(want), mask(have)))
-    if len(ref) != len(lbc):
-        print("FAIL: %d lines from haproxy, %d from lbc" % (len(ref), len(lbc)))
-        bad += 1
+    bad = compare(ref, lbc)
     print("all passed" if not bad else "%d failed" % bad)
     return 1 if bad else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
