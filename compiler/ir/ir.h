@@ -495,7 +495,7 @@ struct Proxy {
 
   // options (option X / no option X)
   bool httplog = false, httplog_clf = false, tcplog = false, dontlognull = false;
-  bool dontlog_normal = false, log_separate_errors = false;
+  bool dontlog_normal = false, log_separate_errors = false, http_ignore_probes = false;
   bool httpclose = false, http_server_close = false, http_keep_alive = false;
   bool abortonclose = false, redispatch = false, persist = false, tcp_check = false;
   int redispatch_interval = -1;

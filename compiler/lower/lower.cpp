@@ -84,6 +84,7 @@ class Lowering {
     out.dontlognull = p.dontlognull;
     out.dontlog_normal = p.dontlog_normal;
     out.log_separate_errors = p.log_separate_errors;
+    out.http_ignore_probes = p.http_ignore_probes;
     out.httplog_clf = out.httplog && p.httplog_clf;
     for (const auto& c : p.req_captures) out.req_captures.push_back({c.name, c.len});
     for (const auto& c : p.res_captures) out.res_captures.push_back({c.name, c.len});

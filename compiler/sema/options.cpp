@@ -80,6 +80,9 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::log_separate_errors:
       if (noArgs()) p.log_separate_errors = on;
       break;
+    case OptionId::http_ignore_probes:
+      if (noArgs()) p.http_ignore_probes = on;
+      break;
     // The HTTP connection modes exclude each other: the last one wins, as in HAProxy.
     case OptionId::httpclose:
       if (!noArgs()) return;

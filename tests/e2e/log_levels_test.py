@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # `option dontlog-normal` (only errors are logged) and `option log-separate-errors` (errors at level
-# err instead of info), on HTTP (httplog) and TCP (tcplog) frontends: haproxy 2.6 and lbc serve the
+# err instead of info), on HTTP (httplog) and TCP (tcplog) frontends, and `option
+# http-ignore-probes` (no 408, no line for a connection that sent nothing): haproxy 2.6 and lbc serve the
 # same configuration and traffic, their lines (`format short`: the priority stays visible) read
 # from a unix datagram socket the test owns must be equal once dates, ports and timers are masked.
 # A case that must not log is followed by one that must: the next line received is the latter.
 # usage: log_levels_test.py [--proxy "CMD"] [--haproxy PATH]
 import os
 import shlex
+import socket
 import sys
 import tempfile
 
@@ -54,6 +56,19 @@ CFG = """\
         option log-separate-errors
         bind 127.0.0.1:{tquiet2}
         default_backend tdown
+    frontend probes
+        mode http
+        option httplog
+        option http-ignore-probes
+        timeout http-request 300ms
+        bind 127.0.0.1:{probes}
+        default_backend app
+    frontend noprobes
+        mode http
+        option httplog
+        timeout http-request 300ms
+        bind 127.0.0.1:{noprobes}
+        default_backend app
     backend app
         mode http
         server a 127.0.0.1:{srv}
@@ -79,7 +94,20 @@ CASES = [
     ("dontlog-normal: 503", "quiet", lambda p: exchange(p, get("/down")), 1),
     ("dontlog-normal tcp: served", "tquiet", lambda p: exchange(p, get("/tcp"), shut=True), 0),
     ("dontlog-normal tcp: server down", "tquiet2", lambda p: exchange(p, b"x"), 1),
+    # option http-ignore-probes: a connection that sends nothing gets no 408 and no line
+    ("ignore-probes: closed at once", "probes", lambda p: socket.create_connection(("127.0.0.1", p)).close(), 0),
+    ("ignore-probes: timed out", "probes", lambda p: nothing(exchange(p, b"")), 0),
+    ("ignore-probes: served", "probes", lambda p: exchange(p, get("/")), 1),
+    ("without it: timed out", "noprobes", lambda p: exchange(p, b"").startswith(b"HTTP/1.1 408") or fail(), 1),
 ]
+
+
+def nothing(answer):
+    assert answer == b"", answer
+
+
+def fail():
+    raise AssertionError("no 408 to a connection that sent nothing")
 
 
 def level(line):
@@ -101,7 +129,7 @@ def main():
     lbc = run(shlex.split(args.proxy), tmp, "lbc", CFG, CASES)
     bad = compare(ref, lbc, same)
     # the levels themselves (`format short` writes the level alone): info is 6, err 3
-    if [level(line) for _, line in lbc] != ["<6>", "<3>", "<3>", "<3>", "<3>", "<3>"]:
+    if [level(line) for _, line in lbc] != ["<6>", "<3>", "<3>", "<3>", "<3>", "<3>", "<6>", "<6>"]:
         print("FAIL: levels %r" % [level(line) for _, line in lbc])
         bad += 1
     print("all passed" if not bad else "%d failed" % bad)

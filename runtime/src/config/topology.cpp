@@ -254,7 +254,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
       a(p.stats), a(p.tcpchk), a(p.req_captures), a(p.res_captures), a(p.dontlog_normal),
-      a(p.log_separate_errors);
+      a(p.log_separate_errors), a(p.http_ignore_probes);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {

@@ -768,6 +768,9 @@ void Http1Session::onTimeout(Stream* c) {
           e_.finish(c, false);
       } else if (!h.first && h.ilen == 0) {
         e_.finish(c, false);  // an idle keep-alive connection closes silently
+      } else if (h.ilen == 0 && c->cx->fe->spec->http_ignore_probes) {
+        h.term.set(TermCause::kClientTimeout, TermState::kRequest);
+        e_.finish(c, false);  // option http-ignore-probes: no 408 to a connection that sent nothing
       } else {
         h.term.set(TermCause::kClientTimeout, TermState::kRequest);
         h.native = true;

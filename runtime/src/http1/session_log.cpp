@@ -20,6 +20,9 @@ void Http1Session::writeLog(Stream* c) {
   if (h.logged) return;
   h.logged = true;
   const bool null_conn = h.ilen == 0 && h.t_head == 0;
+  // option http-ignore-probes: a connection that sent nothing (a browser's pre-connect) is neither
+  // logged nor counted as an error.
+  if (null_conn && h.first && fs.http_ignore_probes) return;
   // A request that never parsed (closed, timed out, invalid) is an error of HAProxy's H1 layer:
   // one request and one error more on the session's trackers; an idle keep-alive close is none.
   if (h.t_head == 0 && !(null_conn && !h.first)) {

@@ -351,6 +351,7 @@ struct ProxySpec {
   bool httplog = false, tcplog = false, dontlognull = false;
   bool httplog_clf = false;                                  // `option httplog clf` (format 10)
   bool dontlog_normal = false, log_separate_errors = false;  // format 19
+  bool http_ignore_probes = false;  // format 19: a connection that sent nothing: no 408, no log, no error
   // `capture request|response header NAME len N` (format 19): the slots of %hr / %hs.
   std::vector<CaptureSpec> req_captures, res_captures;
   // ---- health checks and persistence (format 6) ----
