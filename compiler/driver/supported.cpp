@@ -111,7 +111,8 @@ class ServingCheck {
         // Health checks use a plain socket: an HTTP check of a TLS server would fail.
         if (s.opts.ssl && s.opts.check && p.http_check.enabled)
           refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
-        if (s.opts.ssl && s.opts.check && (p.redis_check || (p.tcp_check && !p.tcp_checks.empty())))
+        if (s.opts.ssl && s.opts.check &&
+            (p.redis_check || p.smtp_check || (p.tcp_check && !p.tcp_checks.empty())))
           refuse(s.loc,
                  "server '" + s.name + "': tcp-check/redis-check send and expect rules on an 'ssl' server");
       }

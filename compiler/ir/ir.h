@@ -502,6 +502,8 @@ struct Proxy {
   HttpCheck http_check;
   std::vector<TcpCheckRule> tcp_checks;
   bool redis_check = false;
+  bool smtp_check = false;                  // option smtpchk
+  std::string smtp_cmd = "HELO localhost";  // its [HELO|EHLO <domain>]
 
   Balance balance;
   HashType hash;

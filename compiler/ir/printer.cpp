@@ -299,6 +299,7 @@ class Printer {
     flag(p.persist, "persist");
     flag(p.tcp_check, "tcp-check");
     flag(p.redis_check, "redis-check");
+    flag(p.smtp_check, "smtpchk");
     if (p.forwardfor.enabled) {
       opts += " forwardfor(header=" + p.forwardfor.header;
       if (!p.forwardfor.except.empty()) opts += ",except=" + p.forwardfor.except;

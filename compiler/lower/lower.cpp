@@ -392,14 +392,48 @@ class Lowering {
   // `option tcp-check` and its rules, or `option redis-check` as the rules HAProxy 2.6 makes of it
   // (a RESP PING, "+PONG" expected).
   void tcpCheck(const ir::Proxy& p, rt::ProxySpec& out) {
-    if (!p.isBackend() || (!p.tcp_check && !p.redis_check)) return;
+    if (!p.isBackend() || (!p.tcp_check && !p.redis_check && !p.smtp_check)) return;
     rt::TcpCheckSpec& t = out.tcpchk;
     t.enabled = true;
     using K = rt::TcpCheckStepKind;
+    using M = rt::TcpCheckMsg;
+    auto send = [&](std::string bytes) {
+      rt::TcpCheckStep s;
+      s.kind = K::Send;
+      s.data = std::move(bytes);
+      t.steps.push_back(std::move(s));
+    };
+    // expect rstring RE min-recv 4 error-status E on-error ... [on-success ...] [status-code]
+    auto expect = [&](std::string re, bool l7sts, M on_error, M on_success, bool code) {
+      rt::TcpCheckStep s;
+      s.kind = K::Expect;
+      s.regex = true, s.data = std::move(re), s.min_recv = 4;
+      s.error_l7sts = l7sts, s.on_error = on_error, s.on_success = on_success, s.status_code = code;
+      t.steps.push_back(std::move(s));
+    };
     if (p.redis_check) {
       t.proto = rt::TcpCheckProto::Redis;
-      t.steps.push_back({K::Send, false, false, false, 0, "*1\r\n$4\r\nPING\r\n", ""});
-      t.steps.push_back({K::Expect, false, false, false, 0, "+PONG\r\n", ""});
+      send("*1\r\n$4\r\nPING\r\n");
+      rt::TcpCheckStep e;
+      e.kind = K::Expect;
+      e.data = "+PONG\r\n";
+      e.error_l7sts = true, e.on_error = M::Line, e.on_success = M::Text,
+      e.success_text = "Redis server is ok";
+      t.steps.push_back(std::move(e));
+      return;
+    }
+    if (p.smtp_check) {  // HAProxy 2.6's ruleset: the greeting, HELO/EHLO, QUIT, each a 2xx
+      t.proto = rt::TcpCheckProto::Smtp;
+      t.steps.push_back({});  // "connect default linger": step 1
+      t.steps.back().kind = K::Connect;
+      expect("^[0-9]{3}[ \r]", false, M::Line, M::None, false);
+      expect("^2[0-9]{2}[ \r]", true, M::AfterCode, M::None, true);
+      send(p.smtp_cmd + "\r\n");
+      expect("^[0-9]{3}[- \r]", false, M::Line, M::None, false);
+      expect("^2[0-9]{2}[- \r]", true, M::AfterCode, M::AfterCode, true);
+      send("QUIT\r\n");
+      expect("^[0-9]{3}[- \r]", false, M::Line, M::None, false);
+      expect("^2[0-9]{2}[- \r]", true, M::AfterCode, M::AfterCode, true);
       return;
     }
     bool first = true;  // no rule but comments so far

@@ -100,13 +100,23 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::tcp_check:
       if (noArgs()) {
         p.tcp_check = on;
-        if (on) p.redis_check = p.http_check.enabled = false;
+        if (on) p.redis_check = p.http_check.enabled = p.smtp_check = false;
       }
       break;
     case OptionId::redis_check:
       if (noArgs()) {
         p.redis_check = on;
-        if (on) p.tcp_check = p.http_check.enabled = false;
+        if (on) p.tcp_check = p.http_check.enabled = p.smtp_check = false;
+      }
+      break;
+    case OptionId::smtpchk:
+      p.smtp_check = on;
+      if (on) {
+        p.tcp_check = p.redis_check = p.http_check.enabled = false;
+        // As HAProxy: "HELO|EHLO <domain>", anything else is the default "HELO localhost".
+        p.smtp_cmd = "HELO localhost";
+        if (l.words.size() >= 4 && (l.words[2].text == "HELO" || l.words[2].text == "EHLO"))
+          p.smtp_cmd = l.words[2].text + " " + l.words[3].text;
       }
       break;
     case OptionId::redispatch: {
@@ -163,7 +173,7 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::httpchk: {
       p.http_check.enabled = on;
       if (!on) break;
-      p.tcp_check = p.redis_check = false;
+      p.tcp_check = p.redis_check = p.smtp_check = false;
       size_t n = l.words.size() - 2;
       if (n == 1) {
         p.http_check.uri = l.words[2].text;

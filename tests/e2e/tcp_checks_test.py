@@ -28,6 +28,7 @@ class Stub:
 
     def __init__(self, greeting=b"", answers=(b"OK\r\n",)):
         self.greeting, self.answers = greeting, list(answers)
+        self.received = []  # every chunk read, in order
         self.port = free_port()
         self.sock = None
         self.start()
@@ -47,14 +48,15 @@ class Stub:
                 return
             threading.Thread(target=self._serve, args=(c, self.greeting, list(self.answers)), daemon=True).start()
 
-    @staticmethod
-    def _serve(c, greeting, answers):
+    def _serve(self, c, greeting, answers):
         try:
             if greeting:
                 c.sendall(greeting)
             for a in answers:
-                if not c.recv(4096):
+                got = c.recv(4096)
+                if not got:
                     break
+                self.received.append(got)
                 if a:
                     c.sendall(a)
         except OSError:
@@ -318,6 +320,67 @@ def _pong(port):
             return c.recv(100).startswith(b"+PONG")
     except OSError:
         return False
+
+
+SMTP_CFG = r"""
+    defaults
+        mode tcp
+        timeout connect 2s
+        timeout client 5s
+        timeout server 5s
+        timeout check 5s
+    frontend fe
+        bind 127.0.0.1:{fe}
+        default_backend m1
+    backend m1
+        option smtpchk
+        server s1 127.0.0.1:{m1} check inter 100 fall 1 rise 1
+    backend m2
+        option smtpchk EHLO example.org
+        server s1 127.0.0.1:{m2} check inter 100 fall 1 rise 1
+    """
+SMTP_OK = (b"220 mx ESMTP ready\r\n", [b"250 mx hello\r\n", b"221 bye\r\n"])
+
+
+@test
+def smtpchk_transitions_are_reported_as_haproxy():
+    """option smtpchk against a stub: a 5xx greeting, garbage, a refused HELO take the server down
+    (HAProxy's codes and texts), a good dialogue (220, 250, 221) brings it back."""
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    got, sent = {}, {}
+    for name, cmd in compared(haproxy_first=True):
+        m1 = Stub(*SMTP_OK)
+        m2 = Stub(b"220 mx\r\n", [b"250-mx\r\n250 SIZE 100\r\n", b"221 2.0.0 bye\r\n"])
+        fe = free_port()
+        p = LoggedProxy(cmd, fill(dedent(SMTP_CFG), fe=fe, m1=m1.port, m2=m2.port), fe)
+        try:
+            def flip(st, down, label):
+                n_down = sum("%s is DOWN" % label in ln for ln in p.lines("err"))
+                n_up = sum("%s is UP" % label in ln for ln in p.lines("err"))
+                st.greeting, st.answers = down
+                wait_for(lambda: sum("%s is DOWN" % label in ln for ln in p.lines("err")) > n_down, 10, "down")
+                st.greeting, st.answers = SMTP_OK
+                wait_for(lambda: sum("%s is UP" % label in ln for ln in p.lines("err")) > n_up, 10, "up")
+
+            flip(m1, (b"554 no service here\r\n", []), "m1/s1")
+            flip(m1, (b"garbage\r\n", []), "m1/s1")
+            flip(m1, (b"220 mx\r\n", [b"502 5.5.2 not implemented\r\n"]), "m1/s1")
+            flip(m1, (b"220 mx\r\n", [b"250 ok\r\n", b"500 no\r\n"]), "m1/s1")
+            flip(m2, (b"220 mx\r\n", [b""]), "m2/s1")
+            code = p.stop()
+            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
+            got[name] = state_messages(p.lines("err"))
+            sent[name] = (m1.received[:2], m2.received[:2])
+        finally:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            m1.stop()
+            m2.stop()
+    assert got["lbc"] == got["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(got["lbc"]), "\n".join(got["haproxy"]))
+    assert sent["lbc"] == sent["haproxy"], sent
+    assert sent["lbc"][1][0] == b"EHLO example.org\r\n", sent
+    assert "code: 554, info: \"no service here\"" in "\n".join(got["lbc"]), got["lbc"]
 
 
 if __name__ == "__main__":

@@ -184,7 +184,8 @@ void fields(Ar& a, HttpCheckSpec& h) {
 }
 template <typename Ar>
 void fields(Ar& a, TcpCheckStep& t) {
-  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment);
+  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment), a(t.min_recv),
+      a(t.error_l7sts), a(t.status_code), a(t.on_error), a(t.on_success), a(t.success_text);
 }
 template <typename Ar>
 void fields(Ar& a, TcpCheckSpec& t) {
@@ -324,12 +325,13 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
-    if (p.tcpchk.proto > TcpCheckProto::Redis) {
+    if (p.tcpchk.proto > TcpCheckProto::Smtp) {
       err = "topology: bad enum";
       return false;
     }
     for (const auto& t : p.tcpchk.steps)
-      if (t.kind > TcpCheckStepKind::Expect) {
+      if (t.kind > TcpCheckStepKind::Expect || t.on_error > TcpCheckMsg::AfterCode ||
+          t.on_success > TcpCheckMsg::AfterCode) {
         err = "topology: bad enum";
         return false;
       }

@@ -57,9 +57,12 @@ struct HealthChecker::Check final : TransportUser {
   const std::vector<Expect>* expects = nullptr;           // with http
   const TcpCheckSpec* tcp = nullptr;                      // option tcp-check / redis-check
   const std::vector<tcpcheck::Regex>* regexes = nullptr;  // with tcp: per step
-  int cur = -1;     // with tcp: the step being run (-1: the implicit connect)
-  size_t next = 0;  // with tcp: the next step to run
-  std::string pp;   // with tcp: the PROXY header sent first on every connection
+  int cur = -1;         // with tcp: the step being run (-1: the implicit connect)
+  size_t next = 0;      // with tcp: the next step to run
+  std::string pp;       // with tcp: the PROXY header sent first on every connection
+  bool ok_set = false;  // with tcp: the last passed expect had an on-success text (ok_info, ok_code)
+  std::string ok_info;
+  int ok_code = 0;
   uint64_t next_at = 0, deadline = 0;
   uint64_t started = 0;     // when the check began (its duration in the state-change messages)
   RawTransport t;           // the check's socket
@@ -249,6 +252,8 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   sockaddr_storage& addr = c.addr;
   if (c.tcp) {
     c.out = c.pp;
+    c.ok_set = false;
+    c.ok_code = 0;
     c.cur = -1;
     c.next = 0;
     // An explicit first connect (after comments) replaces the implicit one.
@@ -373,10 +378,7 @@ void HealthChecker::advanceTcp(Check& c, uint64_t now) {
   if (!layer7)
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
   else
-    complete(
-        c,
-        {CheckStatus::L7Ok, 0, c.tcp->proto == TcpCheckProto::Redis ? "Redis server is ok" : "(tcp-check)"},
-        now);
+    complete(c, {CheckStatus::L7Ok, c.ok_code, c.ok_set ? c.ok_info : "(tcp-check)"}, now);
 }
 
 // The expect step `cur` on the bytes read: false while it waits for more; else `r` is L7Ok for a
@@ -387,12 +389,16 @@ bool HealthChecker::judgeTcp(Check& c, bool final, CheckResult& r) {
   std::string_view data(c.buf.get(), c.len);
   tcpcheck::Verdict v = tcpcheck::expect(s, (*c.regexes)[idx], data, final);
   if (v == tcpcheck::Verdict::Wait) return false;
+  const int code = s.status_code ? tcpcheck::statusCode(data) : 0;
   if (v == tcpcheck::Verdict::Pass) {
     r.status = CheckStatus::L7Ok;
+    c.ok_set = s.on_success != TcpCheckMsg::None;
+    if (c.ok_set) c.ok_info = tcpcheck::message(s, s.on_success, data);
+    if (s.status_code) c.ok_code = code;
     return true;
   }
-  // redis-check fails with "error-status L7STS", tcp-check rules with HAProxy's default L7RSP.
-  r.status = c.tcp->proto == TcpCheckProto::Redis ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+  r.status = s.error_l7sts ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+  r.code = code;
   r.info = data.empty() ? tcpcheck::emptyResponse(*c.tcp, idx)
                         : tcpcheck::expectFailure(*c.tcp, idx, data, s.negate);
   return true;

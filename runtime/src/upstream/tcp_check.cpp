@@ -56,22 +56,45 @@ void appendComment(std::string& m, const TcpCheckSpec& spec, size_t idx) {
 }
 }  // namespace
 
+std::string message(const TcpCheckStep& s, TcpCheckMsg m, std::string_view data) {
+  switch (m) {
+    case TcpCheckMsg::None:
+      return "";
+    case TcpCheckMsg::Text:
+      return s.success_text;
+    case TcpCheckMsg::AfterCode:
+      data = data.size() > 4 ? data.substr(4) : std::string_view();
+      data.remove_prefix(std::min(data.size(), data.find_first_not_of(' ')));
+      [[fallthrough]];
+    case TcpCheckMsg::Line:
+      return std::string(data.substr(0, data.find_first_of("\r\n")));
+  }
+  return "";
+}
+
+int statusCode(std::string_view data) {
+  int code = 0;
+  for (size_t i = 0; i < 3 && i < data.size() && data[i] >= '0' && data[i] <= '9'; ++i)
+    code = code * 10 + (data[i] - '0');
+  return code;
+}
+
 Verdict expect(const TcpCheckStep& s, const Regex& re, std::string_view data, bool final) {
+  // min-recv: fewer bytes wait (until the close); with it, a mismatch does not wait for more.
+  if (s.min_recv > 0 && data.size() < size_t(s.min_recv) && !final) return Verdict::Wait;
   if (data.empty()) return final ? Verdict::Fail : Verdict::Wait;
   bool match;
   if (s.regex)
     match = search(re, s.binary ? std::string_view(hexDump(data, true)) : data);
   else
     match = data.find(s.data) != std::string_view::npos;
-  if (!match && !final) return Verdict::Wait;
+  if (!match && !final && s.min_recv < 0) return Verdict::Wait;
   return match != s.negate ? Verdict::Pass : Verdict::Fail;
 }
 
 std::string expectFailure(const TcpCheckSpec& spec, size_t idx, std::string_view data, bool matched) {
-  if (spec.proto == TcpCheckProto::Redis) {  // on-error "%[res.payload(0,0),cut_crlf]"
-    return std::string(data.substr(0, data.find_first_of("\r\n")));
-  }
   const TcpCheckStep& s = spec.steps[idx];
+  if (s.on_error != TcpCheckMsg::None) return message(s, s.on_error, data);
   std::string m = matched ? "TCPCHK matched unwanted content" : "TCPCHK did not match content";
   if (s.regex)
     m += s.binary ? " (binary regex)" : " (regex)";

@@ -142,14 +142,23 @@ struct HttpCheckSpec {
 // step is no connect opens its connection first (HAProxy's implicit connect, "initial connection
 // step").
 enum class TcpCheckStepKind : uint8_t { Comment, Connect, Send, Expect };
+// An expect's on-error / on-success text: a fixed one, or the forms the protocol checks use:
+// "%[res.payload(0,0),cut_crlf]" and "%[res.payload(4,0),ltrim(' '),cut_crlf]".
+enum class TcpCheckMsg : uint8_t { None, Text, Line, AfterCode };
 struct TcpCheckStep {
   TcpCheckStepKind kind = TcpCheckStepKind::Comment;
   bool binary = false, regex = false, negate = false;  // expect string|binary|rstring|rbinary, `!`
   uint16_t port = 0;                                   // connect port N (0: the check's port)
   std::string data;     // send: the bytes; expect: the text, bytes or PCRE; comment: its text
   std::string comment;  // the rule's own `comment`
+  // expect (the protocol checks'): min-recv (-1: none), error-status L7STS instead of L7RSP,
+  // on-error / on-success, status-code "res.payload(0,3)".
+  int32_t min_recv = -1;
+  bool error_l7sts = false, status_code = false;
+  TcpCheckMsg on_error = TcpCheckMsg::None, on_success = TcpCheckMsg::None;
+  std::string success_text;  // on_success Text
 };
-enum class TcpCheckProto : uint8_t { Tcp, Redis };
+enum class TcpCheckProto : uint8_t { Tcp, Redis, Smtp };
 struct TcpCheckSpec {
   bool enabled = false;
   TcpCheckProto proto = TcpCheckProto::Tcp;
