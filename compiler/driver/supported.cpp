@@ -112,9 +112,11 @@ class ServingCheck {
         if (s.opts.ssl && s.opts.check && p.http_check.enabled)
           refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
         if (s.opts.ssl && s.opts.check &&
-            (p.redis_check || p.smtp_check || (p.tcp_check && !p.tcp_checks.empty())))
-          refuse(s.loc,
-                 "server '" + s.name + "': tcp-check/redis-check send and expect rules on an 'ssl' server");
+            (p.redis_check || p.proto_check != ir::Proxy::ProtoCheck::None ||
+             (p.tcp_check && !p.tcp_checks.empty())))
+          refuse(s.loc, "server '" + s.name +
+                            "': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
+                            "mysql-check, pgsql-check, ldap-check, ssl-hello-chk) on an 'ssl' server");
       }
   }
 

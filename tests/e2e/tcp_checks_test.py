@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # End-to-end tests of TCP health checks (option tcp-check with tcp-check connect/send/send-binary/
-# expect/comment, option redis-check): servers taken down and brought back, the state-change
-# messages compared line for line with haproxy 2.6's, and traffic avoiding a down server.
+# expect/comment, option redis-check, and the protocol checks smtpchk, mysql-check, pgsql-check,
+# ldap-check, ssl-hello-chk): servers taken down and brought back, the state-change messages compared line for line
+# with haproxy 2.6's, and traffic avoiding a down server.
 # usage: tcp_checks_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -46,7 +48,11 @@ class Stub:
                 c, _ = lsock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(c, self.greeting, list(self.answers)), daemon=True).start()
+            greeting, answers = self.current()
+            threading.Thread(target=self._serve, args=(c, greeting, list(answers)), daemon=True).start()
+
+    def current(self):
+        return self.greeting, self.answers
 
     def _serve(self, c, greeting, answers):
         try:
@@ -322,7 +328,51 @@ def _pong(port):
         return False
 
 
-SMTP_CFG = r"""
+# ---- the protocol checks (option smtpchk, mysql-check, pgsql-check, ldap-check, ssl-hello-chk) ---
+# Each runs against a stub speaking the protocol from its specification; the stub's script (what it
+# sends on accept, then the answer to each chunk it reads) is switched between a healthy server and
+# a failing one. The state-change messages, the bytes the check sent, and the check's columns of
+# `show stat` and `show servers state` right after each change are compared with haproxy 2.6's.
+
+
+class ProtoStub(Stub):
+    """A Stub whose script (greeting, answers) is one attribute, switched atomically."""
+
+    def __init__(self, script):
+        self.script = script
+        super().__init__(*script)
+
+    def current(self):
+        return self.script
+
+
+def cli(sock, text):
+    r = subprocess.run(["socat", "-t", "3", "unix-connect:" + sock, "stdio"], input=text.encode(),
+                       capture_output=True, timeout=10)
+    return r.stdout.decode(errors="replace")
+
+
+def check_columns(sock, backend):
+    """The check's columns of `show stat` and `show servers state` for backend/s1."""
+    out = {}
+    lines = cli(sock, "show stat\n").splitlines()
+    head = lines[0].lstrip("# ").split(",")
+    for ln in lines[1:]:
+        row = dict(zip(head, ln.split(",")))
+        if row.get("pxname") == backend and row.get("svname") == "s1":
+            out.update({k: row[k] for k in ("status", "check_status", "check_code", "check_desc", "check_health",
+                                                 "last_chk")})
+    for ln in cli(sock, "show servers state %s\n" % backend).splitlines():
+        f = ln.split(" ")
+        if len(f) > 13 and f[1] == backend and f[3] == "s1":
+            out.update(srv_op_state=f[5], srv_check_status=f[10], srv_check_result=f[11],
+                       srv_check_health=f[12], srv_check_state=f[13])
+    return out
+
+
+PROTO_CFG = r"""
+    global
+        stats socket {sock} level admin
     defaults
         mode tcp
         timeout connect 2s
@@ -331,56 +381,177 @@ SMTP_CFG = r"""
         timeout check 5s
     frontend fe
         bind 127.0.0.1:{fe}
-        default_backend m1
-    backend m1
-        option smtpchk
-        server s1 127.0.0.1:{m1} check inter 100 fall 1 rise 1
-    backend m2
-        option smtpchk EHLO example.org
-        server s1 127.0.0.1:{m2} check inter 100 fall 1 rise 1
+        default_backend b0
     """
-SMTP_OK = (b"220 mx ESMTP ready\r\n", [b"250 mx hello\r\n", b"221 bye\r\n"])
+
+
+def compare_proto_check(backends, flips, mask=lambda chunk: chunk):
+    """`backends`: {name: (option line, healthy script)}; `flips`: [(backend, failing script)], each
+    taking that backend's server down then back up; `mask` hides what differs from run to run in the
+    bytes the check sent. Returns lbc's messages."""
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    if not shutil.which("socat"):
+        raise AssertionError("socat is needed")
+    got, sent, cols = {}, {}, {}
+    for name, cmd in compared(haproxy_first=True):
+        stubs = {b: ProtoStub(script) for b, (_, script) in backends.items()}
+        fe = free_port()
+        sock = os.path.join(tempfile.mkdtemp(prefix="lbc-proto-"), "stats.sock")
+        cfg = fill(dedent(PROTO_CFG), fe=fe, sock=sock)
+        for b, (opt, _) in backends.items():
+            cfg += "backend %s\n    %s\n    server s1 127.0.0.1:%d check inter 100 fall 1 rise 1\n" % (
+                b, opt, stubs[b].port)
+        p = LoggedProxy(cmd, cfg, fe)
+        cols[name] = []
+        try:
+            def count(text):
+                return sum(text in ln for ln in p.lines("err"))
+
+            for b in backends:  # every server up and checked once
+                wait_for(lambda: check_columns(sock, b).get("check_status") in ("L7OK", "L6OK"), 10, b + " checked")
+                cols[name].append((b, "initial", check_columns(sock, b)))
+            for b, bad in flips:
+                st, good = stubs[b], backends[b][1]
+                n_down, n_up = count("Server %s/s1 is DOWN" % b), count("Server %s/s1 is UP" % b)
+                st.script = bad
+                wait_for(lambda: count("Server %s/s1 is DOWN" % b) > n_down, 10, b + " down")
+                cols[name].append((b, "down", check_columns(sock, b)))
+                st.script = good
+                wait_for(lambda: count("Server %s/s1 is UP" % b) > n_up, 10, b + " up")
+                cols[name].append((b, "up", check_columns(sock, b)))
+            code = p.stop()
+            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
+            got[name] = state_messages(p.lines("err"))
+            sent[name] = {b: [mask(c) for c in st.received[:3]] for b, st in stubs.items()}
+        finally:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            for st in stubs.values():
+                st.stop()
+    assert got["lbc"] == got["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(got["lbc"]), "\n".join(got["haproxy"]))
+    assert sent["lbc"] == sent["haproxy"], sent
+    assert cols["lbc"] == cols["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % (
+        "\n".join(map(str, cols["lbc"])), "\n".join(map(str, cols["haproxy"])))
+    return "\n".join(got["lbc"])
+
+
+SMTP_OK = (b"220 mx ESMTP ready\r\n", [b"250 mx hello\r\n", b"221 2.0.0 bye\r\n"])
 
 
 @test
 def smtpchk_transitions_are_reported_as_haproxy():
-    """option smtpchk against a stub: a 5xx greeting, garbage, a refused HELO take the server down
-    (HAProxy's codes and texts), a good dialogue (220, 250, 221) brings it back."""
-    if not haproxy_available():
-        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
-    got, sent = {}, {}
-    for name, cmd in compared(haproxy_first=True):
-        m1 = Stub(*SMTP_OK)
-        m2 = Stub(b"220 mx\r\n", [b"250-mx\r\n250 SIZE 100\r\n", b"221 2.0.0 bye\r\n"])
-        fe = free_port()
-        p = LoggedProxy(cmd, fill(dedent(SMTP_CFG), fe=fe, m1=m1.port, m2=m2.port), fe)
-        try:
-            def flip(st, down, label):
-                n_down = sum("%s is DOWN" % label in ln for ln in p.lines("err"))
-                n_up = sum("%s is UP" % label in ln for ln in p.lines("err"))
-                st.greeting, st.answers = down
-                wait_for(lambda: sum("%s is DOWN" % label in ln for ln in p.lines("err")) > n_down, 10, "down")
-                st.greeting, st.answers = SMTP_OK
-                wait_for(lambda: sum("%s is UP" % label in ln for ln in p.lines("err")) > n_up, 10, "up")
+    """option smtpchk: a 5xx or a garbage greeting, a multi-line greeting, a refused HELO/EHLO, a
+    refused QUIT, a close take the server down (HAProxy's codes and texts); the good dialogue (220,
+    250 or a multi-line 250, 221) brings it back."""
+    text = compare_proto_check(
+        {"b0": ("option smtpchk", SMTP_OK),
+         "b1": ("option smtpchk EHLO example.org", (b"220 mx\r\n", [b"250-mx\r\n250-SIZE 100\r\n250 OK\r\n",
+                                                                     b"221 bye\r\n"]))},
+        [("b0", (b"554 no service here\r\n", [])),
+         ("b0", (b"garbage\r\n", [])),
+         ("b0", (b"220-mx first line\r\n220 mx\r\n", [b"250 ok\r\n", b"221 bye\r\n"])),
+         ("b0", (b"220 mx\r\n", [b"502 5.5.2 not implemented\r\n"])),
+         ("b0", (b"220 mx\r\n", [b"250 ok\r\n", b"500 no\r\n"])),
+         ("b0", (b"220 mx\r\n", [b""])),
+         ("b1", (b"220 mx\r\n", [b"250-mx\r\n550 EHLO refused\r\n"])),
+         ("b1", (b"220 mx\r\n", [b"250 mx\r\n", b""]))])
+    assert 'code: 554, info: "no service here"' in text, text
+    assert 'Layer7 check passed, code: 221, info: "bye"' in text, text
 
-            flip(m1, (b"554 no service here\r\n", []), "m1/s1")
-            flip(m1, (b"garbage\r\n", []), "m1/s1")
-            flip(m1, (b"220 mx\r\n", [b"502 5.5.2 not implemented\r\n"]), "m1/s1")
-            flip(m1, (b"220 mx\r\n", [b"250 ok\r\n", b"500 no\r\n"]), "m1/s1")
-            flip(m2, (b"220 mx\r\n", [b""]), "m2/s1")
-            code = p.stop()
-            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
-            got[name] = state_messages(p.lines("err"))
-            sent[name] = (m1.received[:2], m2.received[:2])
-        finally:
-            if p.proc.poll() is None:
-                p.proc.kill()
-            m1.stop()
-            m2.stop()
-    assert got["lbc"] == got["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(got["lbc"]), "\n".join(got["haproxy"]))
-    assert sent["lbc"] == sent["haproxy"], sent
-    assert sent["lbc"][1][0] == b"EHLO example.org\r\n", sent
-    assert "code: 554, info: \"no service here\"" in "\n".join(got["lbc"]), got["lbc"]
+
+def mysql_packet(seq, payload):
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+
+
+# A protocol 10 initial handshake (server version, connection id, scramble, capabilities, charset,
+# status, the auth plugin), an OK packet, an error packet (code, SQL state, message).
+MYSQL_HS = mysql_packet(0, b"\x0a" + b"5.7.42-stub\x00" + struct.pack("<I", 7) + b"abcdefgh\x00" +
+                        struct.pack("<HBHHB", 0xf7ff, 0x21, 2, 0x81ff, 21) + b"\x00" * 10 + b"ijklmnopqrst\x00" +
+                        b"mysql_native_password\x00")
+MYSQL_OK = mysql_packet(2, b"\x00\x00\x00\x02\x00\x00\x00")
+
+
+def mysql_error(seq, code, msg):
+    return mysql_packet(seq, b"\xff" + struct.pack("<H", code) + b"#28000" + msg)
+
+
+@test
+def mysql_check_transitions_are_reported_as_haproxy():
+    """option mysql-check: without a user (the handshake alone) and with one (the 4.1 and 4.0
+    authentication packets and COM_QUIT, an OK packet expected): error packets (code and message),
+    truncated and garbage packets take the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option mysql-check", (MYSQL_HS, [])),
+         "b1": ("option mysql-check user haproxy", (MYSQL_HS, [MYSQL_OK])),
+         "b2": ("option mysql-check user check pre-41", (MYSQL_HS, [MYSQL_OK]))},
+        [("b0", (mysql_error(0, 1130, b"Host is not allowed to connect"), [])),
+         ("b0", (MYSQL_HS[:20], [])),
+         ("b1", (MYSQL_HS, [mysql_error(2, 1045, b"Access denied for user 'haproxy'")])),
+         ("b1", (MYSQL_HS, [b""])),
+         ("b1", (b"\x01\x00\x00\x00\x41", [b""])),  # read what the check sends before the close
+         ("b2", (MYSQL_HS, [mysql_error(2, 1045, b"Access denied")]))])
+    assert "code: 1045, info: \"#28000Access denied for user 'haproxy'\"" in text, text
+
+
+def pg_message(kind, body):
+    return kind + struct.pack(">I", len(body) + 4) + body
+
+
+PG_OK = pg_message(b"R", struct.pack(">I", 0))  # AuthenticationOk
+PG_MD5 = pg_message(b"R", struct.pack(">I", 5) + b"salt")  # AuthenticationMD5Password
+
+
+@test
+def pgsql_check_transitions_are_reported_as_haproxy():
+    """option pgsql-check user <name>: a StartupMessage, an authentication request ('R') expected;
+    an ErrorResponse ('E', its severity reported), another message, a short answer, a close take
+    the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option pgsql-check user haproxy", (b"", [PG_OK])),
+         "b1": ("option pgsql-check user app", (b"", [PG_MD5]))},
+        [("b0", (b"", [pg_message(b"E", b"SFATAL\x00VFATAL\x00C28000\x00Mno pg_hba.conf entry\x00\x00")])),
+         ("b0", (b"", [pg_message(b"N", b"SNOTICE\x00\x00")])),
+         ("b0", (b"", [b"R\x00"])),
+         ("b1", (b"", [b""]))])
+    assert 'info: "FATAL"' in text, text
+    assert "PostgreSQL unknown error" in text, text
+
+
+def ldap_bind_response(code):
+    return bytes([0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00])
+
+
+@test
+def ldap_check_transitions_are_reported_as_haproxy():
+    """option ldap-check: an anonymous bind request, a bind response expected: a result code other
+    than 0, an answer that is no LDAP message or no bind response, a close take the server down, as
+    in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option ldap-check", (b"", [ldap_bind_response(0)]))},
+        [("b0", (b"", [ldap_bind_response(49)])),
+         ("b0", (b"", [b"\x31" + ldap_bind_response(0)[1:]])),
+         ("b0", (b"", [ldap_bind_response(0)[:5] + b"\x62" + ldap_bind_response(0)[6:]])),
+         ("b0", (b"", [b""]))])
+    assert "code: 49" in text, text
+
+
+# A TLS server's first record: a handshake (0x16) or an alert (0x15), here a ServerHelloDone.
+SSL_HELLO = b"\x16\x03\x01\x00\x04\x0e\x00\x00\x00"
+
+
+@test
+def ssl_hello_chk_transitions_are_reported_as_haproxy():
+    """option ssl-hello-chk: an SSLv3 CLIENT HELLO (its time field masked), a handshake or an alert
+    record expected (Layer6 check passed); an HTTP answer to it, an application data record, a close take the
+    server down (Layer6 invalid response), as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option ssl-hello-chk", (b"", [SSL_HELLO]))},
+        [("b0", (b"", [b"HTTP/1.1 400 Bad Request\r\n\r\n"])),
+         ("b0", (b"", [b"\x17\x03\x01\x00\x01\x00"])),
+         ("b0", (b"", [b""]))],
+        mask=lambda c: c[:11] + b"TIME" + c[15:])
+    assert "Layer6 invalid response" in text and "Layer6 check passed" in text, text
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace lbc::rt::tcpcheck {
@@ -56,27 +57,103 @@ void appendComment(std::string& m, const TcpCheckSpec& spec, size_t idx) {
 }
 }  // namespace
 
-std::string message(const TcpCheckStep& s, TcpCheckMsg m, std::string_view data) {
+std::string message(const TcpCheckStep& s, TcpCheckMsg m, std::string_view data, bool success) {
   switch (m) {
     case TcpCheckMsg::None:
       return "";
     case TcpCheckMsg::Text:
-      return s.success_text;
+      return success ? s.success_text : s.error_text;
+    case TcpCheckMsg::From6:  // a string sample made a C string: up to its first NUL
+      data = data.size() > 6 ? data.substr(6) : std::string_view();
+      return std::string(data.substr(0, data.find('\0')));
     case TcpCheckMsg::AfterCode:
       data = data.size() > 4 ? data.substr(4) : std::string_view();
       data.remove_prefix(std::min(data.size(), data.find_first_not_of(' ')));
       [[fallthrough]];
     case TcpCheckMsg::Line:
+      data = data.substr(0, data.find('\0'));
       return std::string(data.substr(0, data.find_first_of("\r\n")));
   }
   return "";
 }
 
 int statusCode(std::string_view data) {
+  // res.payload(0,3) as an integer (HAProxy's string-to-integer cast: an optional sign, the digits
+  // up to the first other character); fewer than 3 bytes: no sample, 0.
+  if (data.size() < 3) return 0;
+  data = data.substr(0, 3);
+  size_t i = 0;
+  const bool neg = data[0] == '-';
+  if (neg || data[0] == '+') ++i;
   int code = 0;
-  for (size_t i = 0; i < 3 && i < data.size() && data[i] >= '0' && data[i] <= '9'; ++i)
-    code = code * 10 + (data[i] - '0');
-  return code;
+  for (; i < data.size() && data[i] >= '0' && data[i] <= '9'; ++i) code = code * 10 + (data[i] - '0');
+  return neg ? -code : code;
+}
+
+namespace {
+// A MySQL packet at `off` (3 bytes of length, a sequence id): an error packet (0xff) fails with
+// L7STS, its error code and message (HAProxy's tcpcheck_mysql_expect_packet); a truncated one waits
+// for more bytes, or fails with L7RSP once no more come.
+Verdict mysqlPacket(std::string_view d, size_t off, bool final, CustomResult& r) {
+  auto at = [&](size_t i) { return unsigned(static_cast<unsigned char>(d[i])); };
+  if (d.size() < off + 4) {
+    if (!final) return Verdict::Wait;
+    r.l7sts = false;
+    return Verdict::Fail;
+  }
+  const size_t plen = at(off) | at(off + 1) << 8 | at(off + 2) << 16;
+  if (d.size() < off + plen + 4) {
+    if (!final) return Verdict::Wait;
+    r.l7sts = false;
+    return Verdict::Fail;
+  }
+  if (at(off + 4) == 0xff) {
+    r.l7sts = true;
+    r.code = int(at(off + 5) | at(off + 6) << 8);
+    std::string_view desc = d.size() > off + 7 ? d.substr(off + 7) : std::string_view();
+    r.info = std::string(desc.substr(0, desc.find('\0')));
+    return Verdict::Fail;
+  }
+  return Verdict::Pass;
+}
+}  // namespace
+
+Verdict custom(const TcpCheckStep& s, std::string_view d, bool final, CustomResult& r) {
+  auto at = [&](size_t i) { return i < d.size() ? unsigned(static_cast<unsigned char>(d[i])) : 0u; };
+  switch (s.custom) {
+    case TcpCheckCustom::None:
+      break;
+    case TcpCheckCustom::MysqlHandshake:
+      return mysqlPacket(d, 0, final, r);
+    case TcpCheckCustom::MysqlOk: {
+      const size_t hs = 4 + (at(0) | at(1) << 8 | at(2) << 16);
+      return mysqlPacket(d, hs, final, r);
+    }
+    case TcpCheckCustom::LdapBind: {
+      // HAProxy's tcpcheck_ldap_expect_bindrsp, after "rbinary ^30 min-recv 14": a bind response
+      // (message ID 1), its result code 0.
+      size_t len = (at(1) & 0x80) ? (at(1) & 0x7f) : 0;
+      static const char kBind[] = "\x02\x01\x01\x61";
+      bool ok = len <= 2 && d.size() >= 2 + len + 4 && d.substr(2 + len, 4) == std::string_view(kBind, 4);
+      if (ok) {
+        len += (at(len + 6) & 0x80) ? (at(len + 6) & 0x7f) : 0;
+        ok = len <= 4 && d.size() >= 7 + len + 2 && d.substr(7 + len, 2) == std::string_view("\x0a\x01", 2);
+      }
+      if (!ok) {
+        r.l7sts = false;
+        r.info = "Not LDAPv3 protocol";
+        return Verdict::Fail;
+      }
+      r.code = int(at(len + 9));
+      if (r.code) {
+        r.l7sts = true;
+        r.info = "See RFC: http://tools.ietf.org/html/rfc4511#section-4.1.9";
+        return Verdict::Fail;
+      }
+      return Verdict::Pass;
+    }
+  }
+  return Verdict::Pass;
 }
 
 Verdict expect(const TcpCheckStep& s, const Regex& re, std::string_view data, bool final) {
@@ -94,7 +171,8 @@ Verdict expect(const TcpCheckStep& s, const Regex& re, std::string_view data, bo
 
 std::string expectFailure(const TcpCheckSpec& spec, size_t idx, std::string_view data, bool matched) {
   const TcpCheckStep& s = spec.steps[idx];
-  if (s.on_error != TcpCheckMsg::None) return message(s, s.on_error, data);
+  if (s.on_error != TcpCheckMsg::None) return message(s, s.on_error, data, false);
+  if (spec.proto != TcpCheckProto::Tcp) return "";  // a protocol check's rule without on-error
   std::string m = matched ? "TCPCHK matched unwanted content" : "TCPCHK did not match content";
   if (s.regex)
     m += s.binary ? " (binary regex)" : " (regex)";
