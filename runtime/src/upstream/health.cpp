@@ -606,10 +606,7 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
       --c.health;
     }
   }
-  if (change >= 0) {
-    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
-    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
-  }
+  // The check's result is visible (show stat) before the state-change message, as in HAProxy.
   {
     std::lock_guard<std::mutex> g(c.srv->check_mu);
     c.srv->check_info = r.info;
@@ -618,6 +615,10 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
   c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
   c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
+  if (change >= 0) {
+    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
+    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
+  }
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);
 }
