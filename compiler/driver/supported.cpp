@@ -105,6 +105,11 @@ class ServingCheck {
     rules(p);
     if (p.table) table(*p.table);
     if (p.isFrontend()) binds(p);
+    if (p.isBackend() && p.proto_check != ir::Proxy::ProtoCheck::None && !p.tcp_checks.empty())
+      // (HAProxy then runs one rule set or the other, depending on the order of the lines.)
+      refuse(p.loc, "'tcp-check' rules in " + who(p) +
+                        " together with a protocol check (option smtpchk, mysql-check, pgsql-check, "
+                        "ldap-check, ssl-hello-chk)");
     if (p.isBackend())
       for (const auto& s : p.servers) {
         server(s);
