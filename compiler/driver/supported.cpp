@@ -109,7 +109,7 @@ class ServingCheck {
       // (HAProxy then runs one rule set or the other, depending on the order of the lines.)
       refuse(p.loc, "'tcp-check' rules in " + who(p) +
                         " together with a protocol check (option smtpchk, mysql-check, pgsql-check, "
-                        "ldap-check, ssl-hello-chk)");
+                        "ldap-check, ssl-hello-chk, spop-check)");
     if (p.isBackend())
       for (const auto& s : p.servers) {
         server(s);
@@ -119,9 +119,10 @@ class ServingCheck {
         if (s.opts.ssl && s.opts.check &&
             (p.redis_check || p.proto_check != ir::Proxy::ProtoCheck::None ||
              (p.tcp_check && !p.tcp_checks.empty())))
-          refuse(s.loc, "server '" + s.name +
-                            "': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
-                            "mysql-check, pgsql-check, ldap-check, ssl-hello-chk) on an 'ssl' server");
+          refuse(s.loc,
+                 "server '" + s.name +
+                     "': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
+                     "mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) on an 'ssl' server");
       }
   }
 

@@ -510,6 +510,19 @@ class Lowering {
         e.layer6 = true;
         return;
       }
+      case PC::Spop: {  // a HAPROXY-HELLO frame with "healthcheck" true; the AGENT-HELLO frame
+        t.proto = rt::TcpCheckProto::Spop;
+        std::string hello("\x01\x00\x00\x00\x01\x00\x00", 7);  // type, flags FIN, stream and frame ids
+        auto str = [&](std::string_view v) { hello += char(v.size()), hello += v; };
+        str("supported-versions"), hello += '\x08', str("2.0");
+        str("max-frame-size"), hello += std::string("\x03\xfc\xf0\x06", 4);  // uint32 16380 (varint)
+        str("capabilities"), hello += '\x08', str("");
+        str("healthcheck"), hello += '\x11';  // boolean true
+        send(be32(hello.size()) + hello);
+        auto& e = expect("", 4, false, M::None, M::None);
+        e.custom = rt::TcpCheckCustom::SpopHello;
+        return;
+      }
     }
     bool first = true;  // no rule but comments so far
     for (const auto& r : p.tcp_checks) {

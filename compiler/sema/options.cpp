@@ -13,7 +13,7 @@ using stdlib::OptionId;
 using stdlib::Status;
 
 // option smtpchk [HELO|EHLO <domain>], mysql-check [user <name> [post-41|pre-41]],
-// pgsql-check user <name>, ldap-check, ssl-hello-chk: HAProxy 2.6's arguments and errors
+// pgsql-check user <name>, ldap-check, ssl-hello-chk, spop-check: HAProxy 2.6's arguments and errors
 // (src/tcpcheck.c).
 void Sema::protoCheckOption(const Line& l, stdlib::OptionId id) {
   using PC = ir::Proxy::ProtoCheck;
@@ -73,6 +73,9 @@ void Sema::protoCheckOption(const Line& l, stdlib::OptionId id) {
     case OptionId::ssl_hello_chk:
       kind = PC::SslHello;
       break;
+    case OptionId::spop_check:
+      kind = PC::Spop;
+      break;
     default:
       kind = PC::Ldap;
       break;
@@ -112,10 +115,11 @@ void Sema::option(const Line& l, bool negated) {
   }
   stdlib::noteUse(*o);
   bool on = !negated;
-  if (negated && (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
-                  o->id == OptionId::httpchk || o->id == OptionId::tcp_check || o->id == OptionId::smtpchk ||
-                  o->id == OptionId::mysql_check || o->id == OptionId::pgsql_check ||
-                  o->id == OptionId::ldap_check || o->id == OptionId::ssl_hello_chk)) {
+  if (negated &&
+      (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
+       o->id == OptionId::httpchk || o->id == OptionId::tcp_check || o->id == OptionId::smtpchk ||
+       o->id == OptionId::mysql_check || o->id == OptionId::pgsql_check || o->id == OptionId::ldap_check ||
+       o->id == OptionId::ssl_hello_chk || o->id == OptionId::spop_check)) {
     error(l.words[0], "'no option " + nw.text +
                           "' is not supported: this option cannot be negated; remove the "
                           "'option " +
@@ -187,6 +191,7 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::pgsql_check:
     case OptionId::ldap_check:
     case OptionId::ssl_hello_chk:
+    case OptionId::spop_check:
       protoCheckOption(l, o->id);
       break;
     case OptionId::redispatch: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # End-to-end tests of TCP health checks (option tcp-check with tcp-check connect/send/send-binary/
 # expect/comment, option redis-check, and the protocol checks smtpchk, mysql-check, pgsql-check,
-# ldap-check, ssl-hello-chk): servers taken down and brought back, the state-change messages compared line for line
+# ldap-check, ssl-hello-chk, spop-check): servers taken down and brought back, the state-change messages compared line for line
 # with haproxy 2.6's, and traffic avoiding a down server.
 # usage: tcp_checks_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import os
@@ -328,7 +328,7 @@ def _pong(port):
         return False
 
 
-# ---- the protocol checks (option smtpchk, mysql-check, pgsql-check, ldap-check, ssl-hello-chk) ---
+# ---- the protocol checks (smtpchk, mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) -
 # Each runs against a stub speaking the protocol from its specification; the stub's script (what it
 # sends on accept, then the answer to each chunk it reads) is switched between a healthy server and
 # a failing one. The state-change messages, the bytes the check sent, and the check's columns of
@@ -552,6 +552,54 @@ def ssl_hello_chk_transitions_are_reported_as_haproxy():
          ("b0", (b"", [b""]))],
         mask=lambda c: c[:11] + b"TIME" + c[15:])
     assert "Layer6 invalid response" in text and "Layer6 check passed" in text, text
+
+
+def spop_varint(i):
+    """SPOP's variable-length integer (the SPOE specification's encoding)."""
+    if i < 240:
+        return bytes([i])
+    out = [(i | 240) & 0xff]
+    i = (i - 240) >> 4
+    while i >= 128:
+        out.append((i | 128) & 0xff)
+        i = (i - 128) >> 7
+    return bytes(out + [i])
+
+
+def spop_str(s):
+    return spop_varint(len(s)) + s
+
+
+def spop_frame(ftype, items):
+    """A frame: type, flags (FIN), stream-id and frame-id 0, then key/typed-value items; its length
+    first."""
+    body = bytes([ftype]) + b"\x00\x00\x00\x01\x00\x00" + b"".join(spop_str(k) + v for k, v in items)
+    return struct.pack(">I", len(body)) + body
+
+
+def spop_hello(version=b"2.0", max_frame=16380, caps=b""):
+    items = [(b"version", b"\x08" + spop_str(version))]
+    if max_frame is not None:
+        items.append((b"max-frame-size", b"\x03" + spop_varint(max_frame)))
+    items.append((b"capabilities", b"\x08" + spop_str(caps)))
+    return spop_frame(101, items)
+
+
+@test
+def spop_check_transitions_are_reported_as_haproxy():
+    """option spop-check: a HAPROXY-HELLO frame with "healthcheck", an AGENT-HELLO expected; an
+    unsupported version, a missing or bad max-frame-size, an AGENT-DISCONNECT (its status code's
+    reason), another frame, a close take the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option spop-check", (b"", [spop_hello(caps=b"pipelining,async")]))},
+        [("b0", (b"", [spop_hello(version=b"1.0")])),
+         ("b0", (b"", [spop_hello(max_frame=None)])),
+         ("b0", (b"", [spop_hello(max_frame=100)])),
+         ("b0", (b"", [spop_frame(102, [(b"status-code", b"\x03" + spop_varint(2)),
+                                        (b"message", b"\x08" + spop_str(b"bye"))])])),
+         ("b0", (b"", [spop_frame(103, [])])),
+         ("b0", (b"", [b""]))])
+    assert "unsupported version" in text and "a timeout occurred" in text, text
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
 // chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
 // 16: tcp-check; 17: the protocol checks (smtpchk, mysql-check, pgsql-check, ldap-check,
-// ssl-hello-chk)
+// ssl-hello-chk, spop-check)
 constexpr uint32_t kTopoVersion = 17;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
@@ -327,13 +327,13 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
-    if (p.tcpchk.proto > TcpCheckProto::SslHello) {
+    if (p.tcpchk.proto > TcpCheckProto::Spop) {
       err = "topology: bad enum";
       return false;
     }
     for (const auto& t : p.tcpchk.steps)
       if (t.kind > TcpCheckStepKind::Expect || t.on_error > TcpCheckMsg::From6 ||
-          t.on_success > TcpCheckMsg::From6 || t.custom > TcpCheckCustom::LdapBind) {
+          t.on_success > TcpCheckMsg::From6 || t.custom > TcpCheckCustom::SpopHello) {
         err = "topology: bad enum";
         return false;
       }

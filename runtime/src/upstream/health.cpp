@@ -399,6 +399,8 @@ bool HealthChecker::judgeTcp(Check& c, bool final, CheckResult& r) {
   const TcpCheckStep& s = c.tcp->steps[idx];
   std::string_view data(c.buf.get(), c.len);
   if (data.empty() && s.custom != TcpCheckCustom::None && !final) return false;
+  if (s.custom != TcpCheckCustom::None && s.min_recv > 0 && data.size() < size_t(s.min_recv) && !final)
+    return false;
   if (s.custom != TcpCheckCustom::None && !data.empty()) {
     tcpcheck::CustomResult cr;
     tcpcheck::Verdict v = tcpcheck::custom(s, data, final, cr);

@@ -108,8 +108,9 @@ backend mail
   EXPECT_EQ(
       messages(*c),
       "9: 'tcp-check' rules in backend 'db' together with a protocol check (option smtpchk, mysql-check, "
-      "pgsql-check, ldap-check, ssl-hello-chk) is not supported by 'lbc run' yet\n"
+      "pgsql-check, ldap-check, ssl-hello-chk, spop-check) is not supported by 'lbc run' yet\n"
       "15: server 's1': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
-      "mysql-check, pgsql-check, ldap-check, ssl-hello-chk) on an 'ssl' server is not supported by "
+      "mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) on an 'ssl' server is not supported "
+      "by "
       "'lbc run' yet\n");
 }

@@ -147,8 +147,9 @@ enum class TcpCheckStepKind : uint8_t { Comment, Connect, Send, Expect };
 // From6 "%[res.payload(6,0)]" (a C string: up to its first NUL).
 enum class TcpCheckMsg : uint8_t { None, Text, Line, AfterCode, From6 };
 // The "expect custom" rules of the protocol checks (HAProxy's C functions): the MySQL initial
-// handshake packet, the MySQL packet after it (OK or error), the LDAP bind response.
-enum class TcpCheckCustom : uint8_t { None, MysqlHandshake, MysqlOk, LdapBind };
+// handshake packet, the MySQL packet after it (OK or error), the LDAP bind response, the SPOP
+// agent's HELLO frame.
+enum class TcpCheckCustom : uint8_t { None, MysqlHandshake, MysqlOk, LdapBind, SpopHello };
 struct TcpCheckStep {
   TcpCheckStepKind kind = TcpCheckStepKind::Comment;
   bool binary = false, regex = false, negate = false;  // expect string|binary|rstring|rbinary, `!`
@@ -166,7 +167,7 @@ struct TcpCheckStep {
   // bytes at offset 11 are the current time (its "%[date(),htonl,hex]").
   bool layer6 = false, send_time = false;
 };
-enum class TcpCheckProto : uint8_t { Tcp, Redis, Smtp, Mysql, Pgsql, Ldap, SslHello };
+enum class TcpCheckProto : uint8_t { Tcp, Redis, Smtp, Mysql, Pgsql, Ldap, SslHello, Spop };
 struct TcpCheckSpec {
   bool enabled = false;
   TcpCheckProto proto = TcpCheckProto::Tcp;
