@@ -100,7 +100,9 @@ CFG = r"""
         timeout check 5s
     frontend fe
         bind 127.0.0.1:{fe}
-        default_backend t1
+        default_backend idle
+    # The readiness probe's connection goes here: none of the checked servers counts it as active.
+    backend idle
     backend t1
         option tcp-check
         tcp-check comment "hello step"

@@ -97,7 +97,7 @@ namespace {
 // L7STS, its error code and message (HAProxy's tcpcheck_mysql_expect_packet); a truncated one waits
 // for more bytes, or fails with L7RSP once no more come.
 Verdict mysqlPacket(std::string_view d, size_t off, bool final, CustomResult& r) {
-  auto at = [&](size_t i) { return unsigned(static_cast<unsigned char>(d[i])); };
+  auto at = [&](size_t i) { return i < d.size() ? unsigned(static_cast<unsigned char>(d[i])) : 0u; };
   if (d.size() < off + 4) {
     if (!final) return Verdict::Wait;
     r.l7sts = false;
