@@ -358,6 +358,8 @@ def check_columns(sock, backend):
     """The check's columns of `show stat` and `show servers state` for backend/s1."""
     out = {}
     lines = cli(sock, "show stat\n").splitlines()
+    if not lines:  # the socket is not listening yet
+        return out
     head = lines[0].lstrip("# ").split(",")
     for ln in lines[1:]:
         row = dict(zip(head, ln.split(",")))
@@ -383,7 +385,8 @@ PROTO_CFG = r"""
         timeout check 5s
     frontend fe
         bind 127.0.0.1:{fe}
-        default_backend b0
+        default_backend idle
+    backend idle
     """
 
 

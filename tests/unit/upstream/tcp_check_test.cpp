@@ -37,7 +37,10 @@ std::string mysqlPacket(char seq, const std::string& payload) {
 }  // namespace
 
 TEST(TcpCheckCustom, MysqlPacketsWaitThenJudge) {
-  const std::string hs = mysqlPacket(0, std::string("\x0a" "5.7.42\0", 8) + std::string(20, 'x'));
+  const std::string hs = mysqlPacket(0, std::string("\x0a"
+                                                    "5.7.42\0",
+                                                    8) +
+                                            std::string(20, 'x'));
   const std::string err = mysqlPacket(2, std::string("\xff\x15\x04#28000denied", 15));
   for (size_t n = 1; n < hs.size(); ++n) {
     EXPECT_EQ(judge(TcpCheckCustom::MysqlHandshake, hs.substr(0, n), false), Verdict::Wait) << n;
@@ -64,7 +67,8 @@ TEST(TcpCheckCustom, LdapBindResponse) {
   CustomResult r;
   EXPECT_EQ(judge(TcpCheckCustom::LdapBind, bad, false, &r), Verdict::Fail);
   EXPECT_EQ(r.code, 49);
-  for (size_t n = 1; n < ok.size(); ++n) judge(TcpCheckCustom::LdapBind, ok.substr(0, n), true);  // no over-read
+  for (size_t n = 1; n < ok.size(); ++n)
+    judge(TcpCheckCustom::LdapBind, ok.substr(0, n), true);         // no over-read
   std::string len("\x30\x84\x00\x00\x00\x0c\x02\x01\x01\x61", 10);  // a long-form length: not LDAPv3 here
   EXPECT_EQ(judge(TcpCheckCustom::LdapBind, len, true, &r), Verdict::Fail);
   EXPECT_EQ(r.info, "Not LDAPv3 protocol");
@@ -72,9 +76,15 @@ TEST(TcpCheckCustom, LdapBindResponse) {
 
 TEST(TcpCheckCustom, SpopAgentHello) {
   std::string body("\x65\x00\x00\x00\x01\x00\x00", 7);
-  body += std::string("\x07version\x08\x03" "2.0", 13);
+  body += std::string(
+      "\x07version\x08\x03"
+      "2.0",
+      13);
   body += std::string("\x0emax-frame-size\x03\xfc\xf0\x06", 19);
-  body += std::string("\x0c" "capabilities\x08\x00", 15);
+  body += std::string(
+      "\x0c"
+      "capabilities\x08\x00",
+      15);
   const std::string frame = std::string{0, 0, 0, char(body.size())} + body;
   EXPECT_EQ(judge(TcpCheckCustom::SpopHello, frame, false), Verdict::Pass);
   for (size_t n = 4; n < frame.size(); ++n) {
