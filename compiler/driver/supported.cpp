@@ -105,15 +105,24 @@ class ServingCheck {
     rules(p);
     if (p.table) table(*p.table);
     if (p.isFrontend()) binds(p);
+    if (p.isBackend() && p.proto_check != ir::Proxy::ProtoCheck::None && !p.tcp_checks.empty())
+      // (HAProxy then runs one rule set or the other, depending on the order of the lines.)
+      refuse(p.loc, "'tcp-check' rules in " + who(p) +
+                        " together with a protocol check (option smtpchk, mysql-check, pgsql-check, "
+                        "ldap-check, ssl-hello-chk, spop-check)");
     if (p.isBackend())
       for (const auto& s : p.servers) {
         server(s);
         // Health checks use a plain socket: an HTTP check of a TLS server would fail.
         if (s.opts.ssl && s.opts.check && p.http_check.enabled)
           refuse(s.loc, "server '" + s.name + "': HTTP health checks ('option httpchk') of an 'ssl' server");
-        if (s.opts.ssl && s.opts.check && (p.redis_check || (p.tcp_check && !p.tcp_checks.empty())))
+        if (s.opts.ssl && s.opts.check &&
+            (p.redis_check || p.proto_check != ir::Proxy::ProtoCheck::None ||
+             (p.tcp_check && !p.tcp_checks.empty())))
           refuse(s.loc,
-                 "server '" + s.name + "': tcp-check/redis-check send and expect rules on an 'ssl' server");
+                 "server '" + s.name +
+                     "': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
+                     "mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) on an 'ssl' server");
       }
   }
 

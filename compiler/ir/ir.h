@@ -503,6 +503,12 @@ struct Proxy {
   HttpCheck http_check;
   std::vector<TcpCheckRule> tcp_checks;
   bool redis_check = false;
+  // option smtpchk / mysql-check / pgsql-check / ldap-check / ssl-hello-chk / spop-check: HAProxy's built-in
+  // tcp-check rule sets.
+  enum class ProtoCheck : uint8_t { None, Smtp, Mysql, Pgsql, Ldap, SslHello, Spop };
+  ProtoCheck proto_check = ProtoCheck::None;
+  std::string proto_arg;     // smtpchk: "HELO|EHLO <domain>"; mysql-check/pgsql-check: the user ("": none)
+  bool mysql_pre41 = false;  // mysql-check user <name> pre-41
 
   Balance balance;
   HashType hash;

@@ -299,6 +299,12 @@ class Printer {
     flag(p.persist, "persist");
     flag(p.tcp_check, "tcp-check");
     flag(p.redis_check, "redis-check");
+    if (p.proto_check != ir::Proxy::ProtoCheck::None) {
+      static const char* const kNames[] = {"",           "smtpchk",       "mysql-check", "pgsql-check",
+                                           "ldap-check", "ssl-hello-chk", "spop-check"};
+      opts += std::string(" ") + kNames[size_t(p.proto_check)];
+      if (!p.proto_arg.empty()) opts += "(" + p.proto_arg + (p.mysql_pre41 ? ",pre-41" : "") + ")";
+    }
     if (p.forwardfor.enabled) {
       opts += " forwardfor(header=" + p.forwardfor.header;
       if (!p.forwardfor.except.empty()) opts += ",except=" + p.forwardfor.except;

@@ -394,18 +394,140 @@ class Lowering {
     out.httpchk.head = meth == "HEAD";
   }
 
-  // `option tcp-check` and its rules, or `option redis-check` as the rules HAProxy 2.6 makes of it
-  // (a RESP PING, "+PONG" expected).
+  // `option tcp-check` and its rules, or one of HAProxy 2.6's built-in rule sets (redis-check,
+  // smtpchk, mysql-check, pgsql-check, ldap-check) as the rules it makes of it (src/tcpcheck.c).
   void tcpCheck(const ir::Proxy& p, rt::ProxySpec& out) {
-    if (!p.isBackend() || (!p.tcp_check && !p.redis_check)) return;
+    using PC = ir::Proxy::ProtoCheck;
+    if (!p.isBackend() || (!p.tcp_check && !p.redis_check && p.proto_check == PC::None)) return;
     rt::TcpCheckSpec& t = out.tcpchk;
     t.enabled = true;
     using K = rt::TcpCheckStepKind;
+    using M = rt::TcpCheckMsg;
+    auto connect = [&]() {  // "connect default linger"
+      t.steps.emplace_back();
+      t.steps.back().kind = K::Connect;
+    };
+    auto send = [&](std::string bytes) {
+      rt::TcpCheckStep s;
+      s.kind = K::Send;
+      s.data = std::move(bytes);
+      t.steps.push_back(std::move(s));
+    };
+    // expect rstring|rbinary|custom ... min-recv N error-status L7STS|L7RSP on-error ... on-success ...
+    // [status-code "res.payload(0,3)"]
+    auto expect = [&](std::string re, int min_recv, bool l7sts, M on_error,
+                      M on_success) -> rt::TcpCheckStep& {
+      rt::TcpCheckStep s;
+      s.kind = K::Expect;
+      s.regex = !re.empty(), s.data = std::move(re), s.min_recv = min_recv;
+      s.error_l7sts = l7sts, s.on_error = on_error, s.on_success = on_success;
+      t.steps.push_back(std::move(s));
+      return t.steps.back();
+    };
+    auto custom = [&](rt::TcpCheckCustom c) { expect("", -1, false, M::None, M::None).custom = c; };
+    auto le24 = [](size_t n) {
+      return std::string{char(n & 0xff), char((n >> 8) & 0xff), char((n >> 16) & 0xff)};
+    };
+    auto be32 = [](size_t n) {
+      return std::string{char((n >> 24) & 0xff), char((n >> 16) & 0xff), char((n >> 8) & 0xff),
+                         char(n & 0xff)};
+    };
     if (p.redis_check) {
       t.proto = rt::TcpCheckProto::Redis;
-      t.steps.push_back({K::Send, false, false, false, 0, "*1\r\n$4\r\nPING\r\n", ""});
-      t.steps.push_back({K::Expect, false, false, false, 0, "+PONG\r\n", ""});
+      send("*1\r\n$4\r\nPING\r\n");
+      rt::TcpCheckStep e;
+      e.kind = K::Expect;
+      e.data = "+PONG\r\n";
+      e.error_l7sts = true, e.on_error = M::Line, e.on_success = M::Text;
+      e.success_text = "Redis server is ok";
+      t.steps.push_back(std::move(e));
       return;
+    }
+    switch (p.proto_check) {
+      case PC::None:
+        break;
+      case PC::Smtp:  // the greeting, HELO/EHLO (a multi-line 2xx allowed), QUIT: each a 2xx
+        t.proto = rt::TcpCheckProto::Smtp;
+        connect();
+        expect("^[0-9]{3}[ \r]", 4, false, M::Line, M::None);
+        expect("^2[0-9]{2}[ \r]", 4, true, M::AfterCode, M::None).status_code = true;
+        send(p.proto_arg + "\r\n");
+        expect("^(2[0-9]{2}-[^\r]*\r\n)*2[0-9]{2}[ \r]", -1, true, M::AfterCode, M::AfterCode).status_code =
+            true;
+        send("QUIT\r\n");
+        expect("^2[0-9]{2}[- \r]", 4, true, M::AfterCode, M::AfterCode).status_code = true;
+        return;
+      case PC::Mysql: {  // the client authentication packet (4.1 or 4.0 format) and a COM_QUIT
+        t.proto = rt::TcpCheckProto::Mysql;
+        connect();
+        if (!p.proto_arg.empty()) {
+          const std::string& u = p.proto_arg;
+          std::string pkt;
+          if (p.mysql_pre41) {
+            pkt = le24(u.size() + 7) + '\x01' + std::string("\x00\x80", 2) + std::string("\x00\x00\x01", 3);
+          } else {
+            pkt = le24(u.size() + 7 + 27) + '\x01' + std::string("\x00\x82\x00\x00", 4) +
+                  std::string("\x00\x80\x00\x01", 4) + '\x21' + std::string(23, '\0');
+          }
+          pkt += u + '\0' + '\0' + std::string("\x01\x00\x00\x00\x01", 5);
+          send(std::move(pkt));
+        }
+        custom(rt::TcpCheckCustom::MysqlHandshake);
+        if (!p.proto_arg.empty()) custom(rt::TcpCheckCustom::MysqlOk);
+        return;
+      }
+      case PC::Pgsql: {  // a StartupMessage (protocol 3.0, "user"); an authentication request expected
+        t.proto = rt::TcpCheckProto::Pgsql;
+        connect();
+        const std::string& u = p.proto_arg;
+        send(be32(15 + u.size()) + std::string("\x00\x03\x00\x00", 4) + std::string("user\0", 5) + u + '\0' +
+             '\0');
+        auto& e = expect("^E", 5, false, M::From6, M::None);
+        e.negate = true;
+        auto& r = expect("^52000000[A-Z0-9]{2}000000(00|02|03|04|05|06|07|09|0A)", 9, true, M::Text, M::Text);
+        r.binary = true;
+        r.error_text = "PostgreSQL unknown error";
+        r.success_text = "PostgreSQL server is ok";
+        return;
+      }
+      case PC::Ldap: {  // an anonymous simple bind request; its bind response
+        t.proto = rt::TcpCheckProto::Ldap;
+        send(std::string("\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00", 14));
+        auto& e = expect("^30", 14, false, M::Text, M::None);
+        e.binary = true;
+        e.error_text = "Not LDAPv3 protocol";
+        custom(rt::TcpCheckCustom::LdapBind);
+        return;
+      }
+      case PC::SslHello: {  // an SSLv3 CLIENT HELLO; a handshake or alert record expected (layer 6)
+        t.proto = rt::TcpCheckProto::SslHello;
+        std::string hello("\x16\x03\x00\x00\x79\x01\x00\x00\x75\x03\x00", 11);
+        hello += std::string(4, '\0');  // the time, filled in at each check
+        hello += "HAPROXYSSLCHK\nHAPROXYSSLCHK\n";
+        hello += std::string("\x00\x00\x4e", 3);
+        for (int c = 0x01; c <= 0x3a; ++c)  // 39 common ciphers: 0x01...0x1B, 0x2F...0x3A
+          if (c <= 0x1b || c >= 0x2f) hello += std::string{'\0', char(c)};
+        hello += std::string("\x01\x00", 2);
+        send(std::move(hello));
+        t.steps.back().send_time = true;
+        auto& e = expect("^1[56]", 5, false, M::None, M::None);
+        e.binary = true;
+        e.layer6 = true;
+        return;
+      }
+      case PC::Spop: {  // a HAPROXY-HELLO frame with "healthcheck" true; the AGENT-HELLO frame
+        t.proto = rt::TcpCheckProto::Spop;
+        std::string hello("\x01\x00\x00\x00\x01\x00\x00", 7);  // type, flags FIN, stream and frame ids
+        auto str = [&](std::string_view v) { hello += char(v.size()), hello += v; };
+        str("supported-versions"), hello += '\x08', str("2.0");
+        str("max-frame-size"), hello += std::string("\x03\xfc\xf0\x06", 4);  // uint32 16380 (varint)
+        str("capabilities"), hello += '\x08', str("");
+        str("healthcheck"), hello += '\x11';  // boolean true
+        send(be32(hello.size()) + hello);
+        auto& e = expect("", 4, false, M::None, M::None);
+        e.custom = rt::TcpCheckCustom::SpopHello;
+        return;
+      }
     }
     bool first = true;  // no rule but comments so far
     for (const auto& r : p.tcp_checks) {

@@ -121,6 +121,7 @@ class Sema {
   void hashType(const Line& l);
   void timeout(const Line& l);
   void option(const Line& l, bool negated);
+  void protoCheckOption(const Line& l, stdlib::OptionId id);
   void mode(const Line& l);
   void cookie(const Line& l);
   void httpCheck(const Line& l);

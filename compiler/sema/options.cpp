@@ -12,6 +12,80 @@ namespace lbc::sema {
 using stdlib::OptionId;
 using stdlib::Status;
 
+// option smtpchk [HELO|EHLO <domain>], mysql-check [user <name> [post-41|pre-41]],
+// pgsql-check user <name>, ldap-check, ssl-hello-chk, spop-check: HAProxy 2.6's arguments and errors
+// (src/tcpcheck.c).
+void Sema::protoCheckOption(const Line& l, stdlib::OptionId id) {
+  using PC = ir::Proxy::ProtoCheck;
+  ir::Proxy& p = *cur_;
+  const std::string& name = l.words[1].text;
+  const size_t n = l.words.size() - 2;  // the arguments
+  auto arg = [&](size_t i) -> const std::string& { return l.words[2 + i].text; };
+  const size_t max = id == OptionId::smtpchk       ? 2
+                     : id == OptionId::mysql_check ? 3
+                     : id == OptionId::pgsql_check ? 2
+                                                   : 0;
+  if (n > max) {
+    error(l.words[2 + max], "'option " + name + "' cannot handle unexpected argument '" + arg(max) + "'");
+    return;
+  }
+  PC kind = PC::None;
+  std::string value;
+  bool pre41 = false;
+  switch (id) {
+    case OptionId::smtpchk:
+      kind = PC::Smtp;
+      // As HAProxy: "HELO|EHLO <domain>", anything else is the default "HELO localhost".
+      value = n == 2 && (arg(0) == "HELO" || arg(0) == "EHLO") ? arg(0) + " " + arg(1) : "HELO localhost";
+      break;
+    case OptionId::mysql_check:
+      kind = PC::Mysql;
+      if (n >= 1) {
+        if (arg(0) != "user") {
+          error(l.words[2],
+                "'option mysql-check' only supports optional values: 'user' (got '" + arg(0) + "')");
+          return;
+        }
+        if (n < 2) {
+          error(l.words[2], "'option mysql-check user' expects <username> as argument");
+          return;
+        }
+        if (n == 3 && arg(2) != "post-41" && arg(2) != "pre-41") {
+          error(l.words[4], "keyword 'user' only supports 'post-41' and 'pre-41' (got '" + arg(2) + "')");
+          return;
+        }
+        value = arg(1);
+        pre41 = n == 3 && arg(2) == "pre-41";
+      }
+      break;
+    case OptionId::pgsql_check:
+      kind = PC::Pgsql;
+      if (n < 2) {
+        error(l.words[1], "'option pgsql-check' expects 'user <username>' as argument");
+        return;
+      }
+      if (arg(0) != "user") {
+        error(l.words[2], "'option pgsql-check' only supports optional values: 'user'");
+        return;
+      }
+      value = arg(1);
+      break;
+    case OptionId::ssl_hello_chk:
+      kind = PC::SslHello;
+      break;
+    case OptionId::spop_check:
+      kind = PC::Spop;
+      break;
+    default:
+      kind = PC::Ldap;
+      break;
+  }
+  p.proto_check = kind;
+  p.proto_arg = std::move(value);
+  p.mysql_pre41 = pre41;
+  p.tcp_check = p.redis_check = p.http_check.enabled = false;
+}
+
 void Sema::option(const Line& l, bool negated) {
   if (!noCondition(l)) return;
   if (!needArgs(l, 1, "an option name")) return;
@@ -41,8 +115,11 @@ void Sema::option(const Line& l, bool negated) {
   }
   stdlib::noteUse(*o);
   bool on = !negated;
-  if (negated && (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
-                  o->id == OptionId::httpchk || o->id == OptionId::tcp_check)) {
+  if (negated &&
+      (o->id == OptionId::httplog || o->id == OptionId::tcplog || o->id == OptionId::forwardfor ||
+       o->id == OptionId::httpchk || o->id == OptionId::tcp_check || o->id == OptionId::smtpchk ||
+       o->id == OptionId::mysql_check || o->id == OptionId::pgsql_check || o->id == OptionId::ldap_check ||
+       o->id == OptionId::ssl_hello_chk || o->id == OptionId::spop_check)) {
     error(l.words[0], "'no option " + nw.text +
                           "' is not supported: this option cannot be negated; remove the "
                           "'option " +
@@ -109,14 +186,22 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::tcp_check:
       if (noArgs()) {
         p.tcp_check = on;
-        if (on) p.redis_check = p.http_check.enabled = false;
+        if (on) p.redis_check = p.http_check.enabled = false, p.proto_check = ir::Proxy::ProtoCheck::None;
       }
       break;
     case OptionId::redis_check:
       if (noArgs()) {
         p.redis_check = on;
-        if (on) p.tcp_check = p.http_check.enabled = false;
+        if (on) p.tcp_check = p.http_check.enabled = false, p.proto_check = ir::Proxy::ProtoCheck::None;
       }
+      break;
+    case OptionId::smtpchk:
+    case OptionId::mysql_check:
+    case OptionId::pgsql_check:
+    case OptionId::ldap_check:
+    case OptionId::ssl_hello_chk:
+    case OptionId::spop_check:
+      protoCheckOption(l, o->id);
       break;
     case OptionId::redispatch: {
       p.redispatch = on;
@@ -173,6 +258,7 @@ void Sema::option(const Line& l, bool negated) {
       p.http_check.enabled = on;
       if (!on) break;
       p.tcp_check = p.redis_check = false;
+      p.proto_check = ir::Proxy::ProtoCheck::None;
       size_t n = l.words.size() - 2;
       if (n == 1) {
         p.http_check.uri = l.words[2].text;

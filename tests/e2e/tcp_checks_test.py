@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # End-to-end tests of TCP health checks (option tcp-check with tcp-check connect/send/send-binary/
-# expect/comment, option redis-check): servers taken down and brought back, the state-change
-# messages compared line for line with haproxy 2.6's, and traffic avoiding a down server.
+# expect/comment, option redis-check, and the protocol checks smtpchk, mysql-check, pgsql-check,
+# ldap-check, ssl-hello-chk, spop-check): servers taken down and brought back, the state-change messages compared line for line
+# with haproxy 2.6's, and traffic avoiding a down server.
 # usage: tcp_checks_test.py [--proxy "CMD" | --build LBC] [--haproxy PATH] [--only NAME,...]
 import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ class Stub:
 
     def __init__(self, greeting=b"", answers=(b"OK\r\n",)):
         self.greeting, self.answers = greeting, list(answers)
+        self.received = []  # every chunk read, in order
         self.port = free_port()
         self.sock = None
         self.start()
@@ -45,16 +48,21 @@ class Stub:
                 c, _ = lsock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(c, self.greeting, list(self.answers)), daemon=True).start()
+            greeting, answers = self.current()
+            threading.Thread(target=self._serve, args=(c, greeting, list(answers)), daemon=True).start()
 
-    @staticmethod
-    def _serve(c, greeting, answers):
+    def current(self):
+        return self.greeting, self.answers
+
+    def _serve(self, c, greeting, answers):
         try:
             if greeting:
                 c.sendall(greeting)
             for a in answers:
-                if not c.recv(4096):
+                got = c.recv(4096)
+                if not got:
                     break
+                self.received.append(got)
                 if a:
                     c.sendall(a)
         except OSError:
@@ -92,12 +100,9 @@ CFG = r"""
         timeout check 5s
     frontend fe
         bind 127.0.0.1:{fe}
-        default_backend t1
-    # the readiness probe connects here: it must not open a session on a checked server, whose
-    # "N sessions active" the state-change messages report
-    frontend ready
-        bind 127.0.0.1:{ready}
-        tcp-request connection reject
+        default_backend idle
+    # The readiness probe's connection goes here: none of the checked servers counts it as active.
+    backend idle
     backend t1
         option tcp-check
         tcp-check comment "hello step"
@@ -152,9 +157,9 @@ def tcp_check_transitions_are_reported_as_haproxy():
             "p4": Stub(answers=[b"OK\r\n", b"YES\r\n"]), "p5": Stub(), "p6": Stub(), "p7": Stub(),
             "r1": Stub(answers=[b"+PONG\r\n"]),
         }
-        fe, ready = free_port(), free_port()
-        cfg = fill(dedent(CFG), fe=fe, ready=ready, dead=free_port(), **{k: v.port for k, v in s.items()})
-        p = LoggedProxy(cmd, cfg, ready)
+        fe = free_port()
+        cfg = fill(dedent(CFG), fe=fe, dead=free_port(), **{k: v.port for k, v in s.items()})
+        p = LoggedProxy(cmd, cfg, fe)
         try:
             def wait_next(text):  # one more line with `text` than before
                 n = sum(text in ln for ln in p.lines("err"))
@@ -323,6 +328,283 @@ def _pong(port):
             return c.recv(100).startswith(b"+PONG")
     except OSError:
         return False
+
+
+# ---- the protocol checks (smtpchk, mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) -
+# Each runs against a stub speaking the protocol from its specification; the stub's script (what it
+# sends on accept, then the answer to each chunk it reads) is switched between a healthy server and
+# a failing one. The state-change messages, the bytes the check sent, and the check's columns of
+# `show stat` and `show servers state` right after each change are compared with haproxy 2.6's.
+
+
+class ProtoStub(Stub):
+    """A Stub whose script (greeting, answers) is one attribute, switched atomically."""
+
+    def __init__(self, script):
+        self.script = script
+        super().__init__(*script)
+
+    def current(self):
+        return self.script
+
+
+def cli(sock, text):
+    r = subprocess.run(["socat", "-t", "3", "unix-connect:" + sock, "stdio"], input=text.encode(),
+                       capture_output=True, timeout=10)
+    return r.stdout.decode(errors="replace")
+
+
+def check_columns(sock, backend):
+    """The check's columns of `show stat` and `show servers state` for backend/s1."""
+    out = {}
+    lines = cli(sock, "show stat\n").splitlines()
+    if not lines:  # the socket is not listening yet
+        return out
+    head = lines[0].lstrip("# ").split(",")
+    for ln in lines[1:]:
+        row = dict(zip(head, ln.split(",")))
+        if row.get("pxname") == backend and row.get("svname") == "s1":
+            out.update({k: row[k] for k in ("status", "check_status", "check_code", "check_desc", "check_health",
+                                                 "last_chk")})
+    for ln in cli(sock, "show servers state %s\n" % backend).splitlines():
+        f = ln.split(" ")
+        if len(f) > 13 and f[1] == backend and f[3] == "s1":
+            out.update(srv_op_state=f[5], srv_check_status=f[10], srv_check_result=f[11],
+                       srv_check_health=f[12], srv_check_state=f[13])
+    return out
+
+
+PROTO_CFG = r"""
+    global
+        stats socket {sock} level admin
+    defaults
+        mode tcp
+        timeout connect 2s
+        timeout client 5s
+        timeout server 5s
+        timeout check 5s
+    frontend fe
+        bind 127.0.0.1:{fe}
+        default_backend idle
+    backend idle
+    """
+
+
+def compare_proto_check(backends, flips, mask=lambda chunk: chunk):
+    """`backends`: {name: (option line, healthy script)}; `flips`: [(backend, failing script)], each
+    taking that backend's server down then back up; `mask` hides what differs from run to run in the
+    bytes the check sent. Returns lbc's messages."""
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    if not shutil.which("socat"):
+        raise AssertionError("socat is needed")
+    got, sent, cols = {}, {}, {}
+    for name, cmd in compared(haproxy_first=True):
+        stubs = {b: ProtoStub(script) for b, (_, script) in backends.items()}
+        fe = free_port()
+        sock = os.path.join(tempfile.mkdtemp(prefix="lbc-proto-"), "stats.sock")
+        cfg = fill(dedent(PROTO_CFG), fe=fe, sock=sock)
+        for b, (opt, _) in backends.items():
+            cfg += "backend %s\n    %s\n    server s1 127.0.0.1:%d check inter 100 fall 1 rise 1\n" % (
+                b, opt, stubs[b].port)
+        p = LoggedProxy(cmd, cfg, fe)
+        cols[name] = []
+        try:
+            def count(text):
+                return sum(text in ln for ln in p.lines("err"))
+
+            for b in backends:  # every server up and checked once
+                wait_for(lambda: check_columns(sock, b).get("check_status") in ("L7OK", "L6OK"), 10, b + " checked")
+                cols[name].append((b, "initial", check_columns(sock, b)))
+            for b, bad in flips:
+                st, good = stubs[b], backends[b][1]
+                n_down, n_up = count("Server %s/s1 is DOWN" % b), count("Server %s/s1 is UP" % b)
+                st.script = bad
+                wait_for(lambda: count("Server %s/s1 is DOWN" % b) > n_down, 10, b + " down")
+                cols[name].append((b, "down", check_columns(sock, b)))
+                st.script = good
+                wait_for(lambda: count("Server %s/s1 is UP" % b) > n_up, 10, b + " up")
+                cols[name].append((b, "up", check_columns(sock, b)))
+            code = p.stop()
+            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
+            got[name] = state_messages(p.lines("err"))
+            sent[name] = {b: [mask(c) for c in st.received[:3]] for b, st in stubs.items()}
+        finally:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            for st in stubs.values():
+                st.stop()
+    assert got["lbc"] == got["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(got["lbc"]), "\n".join(got["haproxy"]))
+    assert sent["lbc"] == sent["haproxy"], sent
+    assert cols["lbc"] == cols["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % (
+        "\n".join(map(str, cols["lbc"])), "\n".join(map(str, cols["haproxy"])))
+    return "\n".join(got["lbc"])
+
+
+SMTP_OK = (b"220 mx ESMTP ready\r\n", [b"250 mx hello\r\n", b"221 2.0.0 bye\r\n"])
+
+
+@test
+def smtpchk_transitions_are_reported_as_haproxy():
+    """option smtpchk: a 5xx or a garbage greeting, a multi-line greeting, a refused HELO/EHLO, a
+    refused QUIT, a close take the server down (HAProxy's codes and texts); the good dialogue (220,
+    250 or a multi-line 250, 221) brings it back."""
+    text = compare_proto_check(
+        {"b0": ("option smtpchk", SMTP_OK),
+         "b1": ("option smtpchk EHLO example.org", (b"220 mx\r\n", [b"250-mx\r\n250-SIZE 100\r\n250 OK\r\n",
+                                                                     b"221 bye\r\n"]))},
+        [("b0", (b"554 no service here\r\n", [])),
+         ("b0", (b"garbage\r\n", [])),
+         ("b0", (b"220-mx first line\r\n220 mx\r\n", [b"250 ok\r\n", b"221 bye\r\n"])),
+         ("b0", (b"220 mx\r\n", [b"502 5.5.2 not implemented\r\n"])),
+         ("b0", (b"220 mx\r\n", [b"250 ok\r\n", b"500 no\r\n"])),
+         ("b0", (b"220 mx\r\n", [b""])),
+         ("b1", (b"220 mx\r\n", [b"250-mx\r\n550 EHLO refused\r\n"])),
+         ("b1", (b"220 mx\r\n", [b"250 mx\r\n", b""]))])
+    assert 'code: 554, info: "no service here"' in text, text
+    assert 'Layer7 check passed, code: 221, info: "bye"' in text, text
+
+
+def mysql_packet(seq, payload):
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+
+
+# A protocol 10 initial handshake (server version, connection id, scramble, capabilities, charset,
+# status, the auth plugin), an OK packet, an error packet (code, SQL state, message).
+MYSQL_HS = mysql_packet(0, b"\x0a" + b"5.7.42-stub\x00" + struct.pack("<I", 7) + b"abcdefgh\x00" +
+                        struct.pack("<HBHHB", 0xf7ff, 0x21, 2, 0x81ff, 21) + b"\x00" * 10 + b"ijklmnopqrst\x00" +
+                        b"mysql_native_password\x00")
+MYSQL_OK = mysql_packet(2, b"\x00\x00\x00\x02\x00\x00\x00")
+
+
+def mysql_error(seq, code, msg):
+    return mysql_packet(seq, b"\xff" + struct.pack("<H", code) + b"#28000" + msg)
+
+
+@test
+def mysql_check_transitions_are_reported_as_haproxy():
+    """option mysql-check: without a user (the handshake alone) and with one (the 4.1 and 4.0
+    authentication packets and COM_QUIT, an OK packet expected): error packets (code and message),
+    truncated and garbage packets take the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option mysql-check", (MYSQL_HS, [])),
+         "b1": ("option mysql-check user haproxy", (MYSQL_HS, [MYSQL_OK])),
+         "b2": ("option mysql-check user check pre-41", (MYSQL_HS, [MYSQL_OK]))},
+        [("b0", (mysql_error(0, 1130, b"Host is not allowed to connect"), [])),
+         ("b0", (MYSQL_HS[:20], [])),
+         ("b1", (MYSQL_HS, [mysql_error(2, 1045, b"Access denied for user 'haproxy'")])),
+         ("b1", (MYSQL_HS, [b""])),
+         ("b1", (b"\x01\x00\x00\x00\x41", [b""])),  # read what the check sends before the close
+         ("b2", (MYSQL_HS, [mysql_error(2, 1045, b"Access denied")]))])
+    assert "code: 1045, info: \"#28000Access denied for user 'haproxy'\"" in text, text
+
+
+def pg_message(kind, body):
+    return kind + struct.pack(">I", len(body) + 4) + body
+
+
+PG_OK = pg_message(b"R", struct.pack(">I", 0))  # AuthenticationOk
+PG_MD5 = pg_message(b"R", struct.pack(">I", 5) + b"salt")  # AuthenticationMD5Password
+
+
+@test
+def pgsql_check_transitions_are_reported_as_haproxy():
+    """option pgsql-check user <name>: a StartupMessage, an authentication request ('R') expected;
+    an ErrorResponse ('E', its severity reported), another message, a short answer, a close take
+    the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option pgsql-check user haproxy", (b"", [PG_OK])),
+         "b1": ("option pgsql-check user app", (b"", [PG_MD5]))},
+        [("b0", (b"", [pg_message(b"E", b"SFATAL\x00VFATAL\x00C28000\x00Mno pg_hba.conf entry\x00\x00")])),
+         ("b0", (b"", [pg_message(b"N", b"SNOTICE\x00\x00")])),
+         ("b0", (b"", [b"R\x00"])),
+         ("b1", (b"", [b""]))])
+    assert 'info: "FATAL"' in text, text
+    assert "PostgreSQL unknown error" in text, text
+
+
+def ldap_bind_response(code):
+    return bytes([0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00])
+
+
+@test
+def ldap_check_transitions_are_reported_as_haproxy():
+    """option ldap-check: an anonymous bind request, a bind response expected: a result code other
+    than 0, an answer that is no LDAP message or no bind response, a close take the server down, as
+    in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option ldap-check", (b"", [ldap_bind_response(0)]))},
+        [("b0", (b"", [ldap_bind_response(49)])),
+         ("b0", (b"", [b"\x31" + ldap_bind_response(0)[1:]])),
+         ("b0", (b"", [ldap_bind_response(0)[:5] + b"\x62" + ldap_bind_response(0)[6:]])),
+         ("b0", (b"", [b""]))])
+    assert "code: 49" in text, text
+
+
+# A TLS server's first record: a handshake (0x16) or an alert (0x15), here a ServerHelloDone.
+SSL_HELLO = b"\x16\x03\x01\x00\x04\x0e\x00\x00\x00"
+
+
+@test
+def ssl_hello_chk_transitions_are_reported_as_haproxy():
+    """option ssl-hello-chk: an SSLv3 CLIENT HELLO (its time field masked), a handshake or an alert
+    record expected (Layer6 check passed); an HTTP answer to it, an application data record, a close take the
+    server down (Layer6 invalid response), as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option ssl-hello-chk", (b"", [SSL_HELLO]))},
+        [("b0", (b"", [b"HTTP/1.1 400 Bad Request\r\n\r\n"])),
+         ("b0", (b"", [b"\x17\x03\x01\x00\x01\x00"])),
+         ("b0", (b"", [b""]))],
+        mask=lambda c: c[:11] + b"TIME" + c[15:])
+    assert "Layer6 invalid response" in text and "Layer6 check passed" in text, text
+
+
+def spop_varint(i):
+    """SPOP's variable-length integer (the SPOE specification's encoding)."""
+    if i < 240:
+        return bytes([i])
+    out = [(i | 240) & 0xff]
+    i = (i - 240) >> 4
+    while i >= 128:
+        out.append((i | 128) & 0xff)
+        i = (i - 128) >> 7
+    return bytes(out + [i])
+
+
+def spop_str(s):
+    return spop_varint(len(s)) + s
+
+
+def spop_frame(ftype, items):
+    """A frame: type, flags (FIN), stream-id and frame-id 0, then key/typed-value items; its length
+    first."""
+    body = bytes([ftype]) + b"\x00\x00\x00\x01\x00\x00" + b"".join(spop_str(k) + v for k, v in items)
+    return struct.pack(">I", len(body)) + body
+
+
+def spop_hello(version=b"2.0", max_frame=16380, caps=b""):
+    items = [(b"version", b"\x08" + spop_str(version))]
+    if max_frame is not None:
+        items.append((b"max-frame-size", b"\x03" + spop_varint(max_frame)))
+    items.append((b"capabilities", b"\x08" + spop_str(caps)))
+    return spop_frame(101, items)
+
+
+@test
+def spop_check_transitions_are_reported_as_haproxy():
+    """option spop-check: a HAPROXY-HELLO frame with "healthcheck", an AGENT-HELLO expected; an
+    unsupported version, a missing or bad max-frame-size, an AGENT-DISCONNECT (its status code's
+    reason), another frame, a close take the server down, as in HAProxy."""
+    text = compare_proto_check(
+        {"b0": ("option spop-check", (b"", [spop_hello(caps=b"pipelining,async")]))},
+        [("b0", (b"", [spop_hello(version=b"1.0")])),
+         ("b0", (b"", [spop_hello(max_frame=None)])),
+         ("b0", (b"", [spop_hello(max_frame=100)])),
+         ("b0", (b"", [spop_frame(102, [(b"status-code", b"\x03" + spop_varint(2)),
+                                        (b"message", b"\x08" + spop_str(b"bye"))])])),
+         ("b0", (b"", [spop_frame(103, [])])),
+         ("b0", (b"", [b""]))])
+    assert "unsupported version" in text and "a timeout occurred" in text, text
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ int checkStatusNumber(int8_t s) {
       return 15;
     case CheckStatus::L7Sts:
       return 17;
+    case CheckStatus::L6Ok:
+      return 9;
+    case CheckStatus::L6Timeout:
+      return 10;
+    case CheckStatus::L6Rsp:
+      return 11;
   }
   return 1;
 }

@@ -125,6 +125,12 @@ const char* checkName(int8_t s) {
       return "L7OK";
     case CheckStatus::L7Sts:
       return "L7STS";
+    case CheckStatus::L6Ok:
+      return "L6OK";
+    case CheckStatus::L6Timeout:
+      return "L6TOUT";
+    case CheckStatus::L6Rsp:
+      return "L6RSP";
   }
   return "UNK";
 }
@@ -252,7 +258,7 @@ Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
       r.set("check_desc", "Initializing");
       r.set("check_duration", "");
     }
-    r.set("last_chk", "");
+    r.set("last_chk", st < 0 ? std::string() : s.checkInfo());  // HAProxy's check desc
     r.set("check_rise", sp.check.rise);
     r.set("check_fall", sp.check.fall);
     r.set("check_health", st < 0 ? sp.check.rise : s.check_health.load());

@@ -12,7 +12,9 @@ constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
 // chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
-// 16: tcp-check; 19: header captures
+// 16: tcp-check; 17: the protocol checks (smtpchk, mysql-check, pgsql-check, ldap-check,
+// ssl-hello-chk, spop-check); 19: header captures, dontlog-normal, log-separate-errors,
+// http-ignore-probes
 constexpr uint32_t kTopoVersion = 19;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
@@ -184,7 +186,9 @@ void fields(Ar& a, HttpCheckSpec& h) {
 }
 template <typename Ar>
 void fields(Ar& a, TcpCheckStep& t) {
-  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment);
+  a(t.kind), a(t.binary), a(t.regex), a(t.negate), a(t.port), a(t.data), a(t.comment), a(t.min_recv),
+      a(t.error_l7sts), a(t.status_code), a(t.on_error), a(t.on_success), a(t.error_text), a(t.success_text),
+      a(t.custom), a(t.layer6), a(t.send_time);
 }
 template <typename Ar>
 void fields(Ar& a, TcpCheckSpec& t) {
@@ -329,12 +333,13 @@ bool decodeTopology(const uint8_t* data, size_t size, Topology& out, std::string
       err = "topology: bad enum";
       return false;
     }
-    if (p.tcpchk.proto > TcpCheckProto::Redis) {
+    if (p.tcpchk.proto > TcpCheckProto::Spop) {
       err = "topology: bad enum";
       return false;
     }
     for (const auto& t : p.tcpchk.steps)
-      if (t.kind > TcpCheckStepKind::Expect) {
+      if (t.kind > TcpCheckStepKind::Expect || t.on_error > TcpCheckMsg::From6 ||
+          t.on_success > TcpCheckMsg::From6 || t.custom > TcpCheckCustom::SpopHello) {
         err = "topology: bad enum";
         return false;
       }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace lbc::rt {
 
@@ -57,9 +58,12 @@ struct HealthChecker::Check final : TransportUser {
   const std::vector<Expect>* expects = nullptr;           // with http
   const TcpCheckSpec* tcp = nullptr;                      // option tcp-check / redis-check
   const std::vector<tcpcheck::Regex>* regexes = nullptr;  // with tcp: per step
-  int cur = -1;     // with tcp: the step being run (-1: the implicit connect)
-  size_t next = 0;  // with tcp: the next step to run
-  std::string pp;   // with tcp: the PROXY header sent first on every connection
+  int cur = -1;         // with tcp: the step being run (-1: the implicit connect)
+  size_t next = 0;      // with tcp: the next step to run
+  std::string pp;       // with tcp: the PROXY header sent first on every connection
+  std::string ok_info;  // with tcp: the result should the check end here (the last rule's on-success)
+  int ok_code = 0;
+  CheckStatus ok_status = CheckStatus::L7Ok;
   uint64_t next_at = 0, deadline = 0;
   uint64_t started = 0;     // when the check began (its duration in the state-change messages)
   RawTransport t;           // the check's socket
@@ -249,6 +253,9 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   sockaddr_storage& addr = c.addr;
   if (c.tcp) {
     c.out = c.pp;
+    c.ok_info = "(tcp-check)";
+    c.ok_code = 0;
+    c.ok_status = CheckStatus::L7Ok;
     c.cur = -1;
     c.next = 0;
     // An explicit first connect (after comments) replaces the implicit one.
@@ -351,7 +358,14 @@ void HealthChecker::advanceTcp(Check& c, uint64_t now) {
     c.cur = int(c.next);
     if (s.kind == TcpCheckStepKind::Send) {
       ++c.next;
+      c.ok_info = "(tcp-check)";  // HAProxy's text when a send is the last rule
+      c.ok_code = 0;
+      c.ok_status = CheckStatus::L7Ok;
       c.out = s.data;
+      if (s.send_time && c.out.size() >= 15) {  // ssl-hello-chk's "%[date(),htonl,hex]" at 11
+        const uint32_t t = uint32_t(::time(nullptr));
+        for (int i = 0; i < 4; ++i) c.out[size_t(11 + i)] = char((t >> (24 - 8 * i)) & 0xff);
+      }
       c.sent = c.len = 0;
       if (c.out.empty()) continue;
       c.op = Check::Op::Send;
@@ -373,26 +387,53 @@ void HealthChecker::advanceTcp(Check& c, uint64_t now) {
   if (!layer7)
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
   else
-    complete(
-        c,
-        {CheckStatus::L7Ok, 0, c.tcp->proto == TcpCheckProto::Redis ? "Redis server is ok" : "(tcp-check)"},
-        now);
+    complete(c, {c.ok_status, c.ok_code, c.ok_info}, now);
 }
 
 // The expect step `cur` on the bytes read: false while it waits for more; else `r` is L7Ok for a
-// pass or the failure.
+// pass or the failure. A pass records the check's result should this step be its last (HAProxy
+// reports the last rule's on-success text and status code: "(tcp-check)" for a tcp-check, nothing
+// for a protocol check's rule without one).
 bool HealthChecker::judgeTcp(Check& c, bool final, CheckResult& r) {
   const size_t idx = size_t(c.cur);
   const TcpCheckStep& s = c.tcp->steps[idx];
   std::string_view data(c.buf.get(), c.len);
-  tcpcheck::Verdict v = tcpcheck::expect(s, (*c.regexes)[idx], data, final);
-  if (v == tcpcheck::Verdict::Wait) return false;
-  if (v == tcpcheck::Verdict::Pass) {
-    r.status = CheckStatus::L7Ok;
+  if (data.empty() && s.custom != TcpCheckCustom::None && !final) return false;
+  if (s.custom != TcpCheckCustom::None && s.min_recv > 0 && data.size() < size_t(s.min_recv) && !final)
+    return false;
+  if (s.custom != TcpCheckCustom::None && !data.empty()) {
+    tcpcheck::CustomResult cr;
+    tcpcheck::Verdict v = tcpcheck::custom(s, data, final, cr);
+    if (v == tcpcheck::Verdict::Wait) return false;
+    if (v == tcpcheck::Verdict::Pass) {
+      r.status = CheckStatus::L7Ok;
+      c.ok_info.clear();
+      c.ok_code = 0;
+      c.ok_status = CheckStatus::L7Ok;
+      return true;
+    }
+    r.status = cr.l7sts ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+    r.code = cr.code;
+    r.info = std::move(cr.info);
     return true;
   }
-  // redis-check fails with "error-status L7STS", tcp-check rules with HAProxy's default L7RSP.
-  r.status = c.tcp->proto == TcpCheckProto::Redis ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+  tcpcheck::Verdict v = s.custom != TcpCheckCustom::None
+                            ? tcpcheck::Verdict::Fail
+                            : tcpcheck::expect(s, (*c.regexes)[idx], data, final);
+  if (v == tcpcheck::Verdict::Wait) return false;
+  const int code = s.status_code ? tcpcheck::statusCode(data) : 0;
+  if (v == tcpcheck::Verdict::Pass) {
+    r.status = CheckStatus::L7Ok;
+    if (s.on_success != TcpCheckMsg::None)
+      c.ok_info = tcpcheck::message(s, s.on_success, data, true);
+    else
+      c.ok_info = c.tcp->proto == TcpCheckProto::Tcp ? "(tcp-check)" : "";
+    c.ok_code = code;
+    c.ok_status = s.layer6 ? CheckStatus::L6Ok : CheckStatus::L7Ok;
+    return true;
+  }
+  r.status = s.layer6 ? CheckStatus::L6Rsp : s.error_l7sts ? CheckStatus::L7Sts : CheckStatus::L7Rsp;
+  r.code = code;
   r.info = data.empty() ? tcpcheck::emptyResponse(*c.tcp, idx)
                         : tcpcheck::expectFailure(*c.tcp, idx, data, s.negate);
   return true;
@@ -531,10 +572,19 @@ bool HealthChecker::evaluate(Check& c, bool final, CheckResult& r) {
 
 // An expired check: HAProxy tells a connect that did not complete from an answer that did not come.
 CheckResult HealthChecker::timeoutResult(const Check& c) {
-  return {c.op == Check::Op::Connect ? CheckStatus::L4Timeout : CheckStatus::L7Timeout, 0, connError(c, "")};
+  // An expect rule's tout-status: L6TOUT for ssl-hello-chk's.
+  const bool l6 = c.tcp && c.cur >= 0 && c.tcp->steps[size_t(c.cur)].kind == TcpCheckStepKind::Expect &&
+                  c.tcp->steps[size_t(c.cur)].layer6;
+  return {c.op == Check::Op::Connect ? CheckStatus::L4Timeout
+          : l6                       ? CheckStatus::L6Timeout
+                                     : CheckStatus::L7Timeout,
+          0, connError(c, "")};
 }
 
 void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
+  // HAProxy keeps the info in a C string of HCHK_DESC_LEN (128) bytes: up to a NUL, 127 bytes.
+  if (size_t nul = r.info.find('\0'); nul != std::string::npos) r.info.resize(nul);
+  if (r.info.size() > 127) r.info.resize(127);
   c.t.closeNow(true);  // HAProxy closes checks with a reset so the server keeps no TIME_WAIT
   c.op = Check::Op::None;
   r.duration = int64_t(now - c.started);
@@ -558,14 +608,19 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
       --c.health;
     }
   }
-  if (change >= 0) {
-    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
-    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
+  // The check's result is visible (show stat) before the state-change message, as in HAProxy.
+  {
+    std::lock_guard<std::mutex> g(c.srv->check_mu);
+    c.srv->check_info = r.info;
   }
   c.srv->check_status.store(int8_t(r.status), std::memory_order_relaxed);
   c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
   c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
   c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
+  if (change >= 0) {
+    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
+    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
+  }
   c.next_at = now + interval(c);
   wake_ = std::min(wake_, c.next_at);
 }

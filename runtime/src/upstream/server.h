@@ -76,6 +76,8 @@ struct ServerState {
   std::atomic<int16_t> check_code{0};
   std::atomic<int32_t> check_duration{-1};
   std::atomic<uint32_t> check_health{0};
+  mutable std::mutex check_mu;
+  std::string check_info;  // under check_mu: the last check's info (HAProxy's check desc, last_chk)
   std::atomic<uint64_t> lc_stamp{0};  // leastconn: servers with equal load rotate by this
   Fifo queue;                         // under the backend lock
   // fwrr state, under the backend lock
@@ -99,6 +101,10 @@ struct ServerState {
   }
   const sockaddr* connectAddr(socklen_t& len) const { return conn_addr.get(len); }
   const sockaddr* checkConnectAddr(socklen_t& len) const { return conn_check_addr.get(len); }
+  std::string checkInfo() const {
+    std::lock_guard<std::mutex> g(check_mu);
+    return check_info;
+  }
   void loadAddr(sockaddr_storage& out, socklen_t& len) const {
     std::lock_guard<std::mutex> g(addr_mu);
     out = addr, len = addrlen;

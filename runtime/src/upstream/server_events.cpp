@@ -27,6 +27,12 @@ const char* checkStatusText(CheckStatus s) {
       return "Layer7 check passed";
     case CheckStatus::L7Sts:
       return "Layer7 wrong status";
+    case CheckStatus::L6Ok:
+      return "Layer6 check passed";
+    case CheckStatus::L6Timeout:
+      return "Layer6 timeout";
+    case CheckStatus::L6Rsp:
+      return "Layer6 invalid response";
   }
   return "Unknown";
 }

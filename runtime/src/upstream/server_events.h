@@ -24,10 +24,13 @@ enum class CheckStatus : uint8_t {
   L7Rsp,      // "Layer7 invalid response"
   L7Ok,       // "Layer7 check passed"
   L7Sts,      // "Layer7 wrong status"
+  L6Ok,       // "Layer6 check passed" (ssl-hello-chk)
+  L6Timeout,  // "Layer6 timeout"
+  L6Rsp,      // "Layer6 invalid response"
 };
 const char* checkStatusText(CheckStatus s);
 inline bool checkPassed(CheckStatus s) {
-  return s == CheckStatus::L4Ok || s == CheckStatus::L7Ok;
+  return s == CheckStatus::L4Ok || s == CheckStatus::L7Ok || s == CheckStatus::L6Ok;
 }
 
 struct CheckResult {

@@ -21,6 +21,19 @@ enum class Verdict { Wait, Pass, Fail };
 // mismatch waits for more bytes until then, negated rules included.
 Verdict expect(const TcpCheckStep& s, const Regex& re, std::string_view data, bool final);
 
+// An on-error (`success` false) / on-success text on `data`; the status-code of `data` (its first
+// 3 bytes as an integer).
+std::string message(const TcpCheckStep& s, TcpCheckMsg m, std::string_view data, bool success);
+int statusCode(std::string_view data);
+
+// An "expect custom" rule (s.custom) on the bytes read: Wait, Pass, or Fail with `r` filled.
+struct CustomResult {
+  bool l7sts = false;  // else L7RSP
+  int code = 0;
+  std::string info;
+};
+Verdict custom(const TcpCheckStep& s, std::string_view data, bool final, CustomResult& r);
+
 // The info of a failed expect at steps[idx] on `data` (HAProxy's tcpcheck_expect_onerror_message).
 std::string expectFailure(const TcpCheckSpec& spec, size_t idx, std::string_view data, bool matched);
 // The info of an expect that got nothing before the close.

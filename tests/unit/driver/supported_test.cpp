@@ -83,3 +83,34 @@ backend be
   ASSERT_TRUE(c->ok()) << messages(*c);
   EXPECT_TRUE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags)) << messages(*c);
 }
+
+// The protocol checks run their own rule set on a plain socket: tcp-check rules beside one, and an
+// 'ssl' server checked by one, are refused.
+TEST(Supported, ProtocolChecksRefuseTcpCheckRulesAndSslServers) {
+  auto c = compileFront(R"(defaults
+  mode tcp
+  timeout client 5s
+  timeout server 5s
+  timeout connect 1s
+frontend fe
+  bind 127.0.0.1:8080
+  default_backend db
+backend db
+  option mysql-check user haproxy
+  tcp-check send PING\r\n
+  server s1 127.0.0.1:3306 check
+backend mail
+  option smtpchk EHLO example.org
+  server s1 127.0.0.1:465 check ssl verify none
+)");
+  ASSERT_TRUE(c->ok()) << messages(*c);
+  EXPECT_FALSE(driver::checkSupported(c->program, driver::Need::Serving, *c->diags));
+  EXPECT_EQ(
+      messages(*c),
+      "9: 'tcp-check' rules in backend 'db' together with a protocol check (option smtpchk, mysql-check, "
+      "pgsql-check, ldap-check, ssl-hello-chk, spop-check) is not supported by 'lbc run' yet\n"
+      "15: server 's1': tcp-check send and expect rules (option tcp-check, redis-check, smtpchk, "
+      "mysql-check, pgsql-check, ldap-check, ssl-hello-chk, spop-check) on an 'ssl' server is not supported "
+      "by "
+      "'lbc run' yet\n");
+}

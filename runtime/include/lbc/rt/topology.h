@@ -143,19 +143,37 @@ struct HttpCheckSpec {
   std::vector<CheckExpectSpec> expects;  // empty: a 2xx or 3xx status passes
 };
 
-// `option tcp-check` with its `tcp-check` rules, or `option redis-check` as the rules HAProxy 2.6
-// makes of it (format 11). Steps are numbered from 1 as in HAProxy's messages; a check whose first
-// step is no connect opens its connection first (HAProxy's implicit connect, "initial connection
-// step").
+// `option tcp-check` with its `tcp-check` rules, or one of HAProxy 2.6's built-in rule sets
+// (`option redis-check`, `smtpchk`, `mysql-check`, `pgsql-check`, `ldap-check`, `ssl-hello-chk`) as the rules
+// it makes of them (format 11, 17). Steps are numbered from 1 as in HAProxy's messages; a check whose first
+// step is no connect opens its connection first (HAProxy's implicit connect, "initial connection step").
 enum class TcpCheckStepKind : uint8_t { Comment, Connect, Send, Expect };
+// An expect's on-error / on-success text: a fixed one (Text), or the forms the protocol checks
+// use: Line "%[res.payload(0,0),cut_crlf]", AfterCode "%[res.payload(4,0),ltrim(' '),cut_crlf]",
+// From6 "%[res.payload(6,0)]" (a C string: up to its first NUL).
+enum class TcpCheckMsg : uint8_t { None, Text, Line, AfterCode, From6 };
+// The "expect custom" rules of the protocol checks (HAProxy's C functions): the MySQL initial
+// handshake packet, the MySQL packet after it (OK or error), the LDAP bind response, the SPOP
+// agent's HELLO frame.
+enum class TcpCheckCustom : uint8_t { None, MysqlHandshake, MysqlOk, LdapBind, SpopHello };
 struct TcpCheckStep {
   TcpCheckStepKind kind = TcpCheckStepKind::Comment;
   bool binary = false, regex = false, negate = false;  // expect string|binary|rstring|rbinary, `!`
   uint16_t port = 0;                                   // connect port N (0: the check's port)
   std::string data;     // send: the bytes; expect: the text, bytes or PCRE; comment: its text
   std::string comment;  // the rule's own `comment`
+  // expect (the protocol checks'): min-recv (-1: none), error-status L7STS instead of L7RSP,
+  // on-error / on-success, status-code "res.payload(0,3)", a custom rule.
+  int32_t min_recv = -1;
+  bool error_l7sts = false, status_code = false;
+  TcpCheckMsg on_error = TcpCheckMsg::None, on_success = TcpCheckMsg::None;
+  std::string error_text, success_text;  // on_error / on_success Text
+  TcpCheckCustom custom = TcpCheckCustom::None;
+  // expect: ok-status L6OK, error-status L6RSP, tout-status L6TOUT (ssl-hello-chk's); send: the 4
+  // bytes at offset 11 are the current time (its "%[date(),htonl,hex]").
+  bool layer6 = false, send_time = false;
 };
-enum class TcpCheckProto : uint8_t { Tcp, Redis };
+enum class TcpCheckProto : uint8_t { Tcp, Redis, Smtp, Mysql, Pgsql, Ldap, SslHello, Spop };
 struct TcpCheckSpec {
   bool enabled = false;
   TcpCheckProto proto = TcpCheckProto::Tcp;
