@@ -257,6 +257,12 @@ struct ServerOpts {
   bool check_send_proxy = false;
   std::optional<uint16_t> check_port;
   std::optional<Address> check_addr;
+  // agent-check, agent-port, agent-inter, agent-addr, agent-send
+  bool agent_check = false;
+  std::optional<uint16_t> agent_port;
+  uint64_t agent_inter_ms = 0;  // 0: the check's inter
+  std::optional<Address> agent_addr;
+  std::optional<std::string> agent_send;
   std::string resolvers;
   // DNS resolution at run time (`resolvers` sections)
   bool resolve_prefer_v4 = false;  // `resolve-prefer` (HAProxy's default: ipv6)

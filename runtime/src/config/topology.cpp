@@ -12,8 +12,8 @@ constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // 8: log targets, TLS, stats sockets (three branches); 9: all of them; 10: prefer-client-ciphers, a
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
 // chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
-// 16: tcp-check
-constexpr uint32_t kTopoVersion = 16;
+// 16: tcp-check; 18: agent-check (a server's AgentSpec)
+constexpr uint32_t kTopoVersion = 18;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
 class Writer {
@@ -148,6 +148,10 @@ void fields(Ar& a, CheckSpec& c) {
       a(c.has_addr), a(c.addr);
 }
 template <typename Ar>
+void fields(Ar& a, AgentSpec& g) {
+  a(g.enabled), a(g.inter_ms), a(g.port), a(g.has_addr), a(g.addr), a(g.send);
+}
+template <typename Ar>
 void fields(Ar& a, NetSpec& n) {
   a(n.ip), a(n.prefix), a(n.v6);
 }
@@ -172,7 +176,7 @@ template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
       a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy),
-      a(s.dns);
+      a(s.dns), a(s.agent);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {

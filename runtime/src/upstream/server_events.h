@@ -13,6 +13,7 @@
 namespace lbc::rt {
 
 struct ServerState;
+enum class SrvAdmin : uint8_t;
 
 // The check statuses lbc produces, with HAProxy's descriptions (get_check_status_description).
 enum class CheckStatus : uint8_t {
@@ -24,6 +25,7 @@ enum class CheckStatus : uint8_t {
   L7Rsp,      // "Layer7 invalid response"
   L7Ok,       // "Layer7 check passed"
   L7Sts,      // "Layer7 wrong status"
+  Checked,    // "No status change": an agent's answer that changes no health
 };
 const char* checkStatusText(CheckStatus s);
 inline bool checkPassed(CheckStatus s) {
@@ -57,6 +59,17 @@ std::string stderrLine(std::string_view label, int pid, std::string_view message
 // Tells stderr (unless `quiet`, HAProxy's -q) and the backend's log targets that `s` went up or
 // down.
 void reportServerState(bool quiet, const ServerState& s, bool up, const CheckResult& r,
+                       const ServerTransition& t);
+
+// An admin state change (an agent's "drain", "maint", "ready"), with HAProxy's texts: "Server
+// app/s1 is going DOWN for maintenance. ...", "... enters drain state. ...", "... is UP (leaving
+// forced drain)", "... is UP/READY (leaving forced maintenance)".
+// "backend 'app' has no server available!" on stderr (unless `quiet`) and as emerg to the logs.
+void reportNoServer(bool quiet, const ProxySpec& ps);
+// "Server app/s1 remains in forced drain mode.": HAProxy's word for any other change (weight,
+// health, leaving maintenance) of a server that stays in drain.
+void reportStillDraining(bool quiet, const ServerState& s);
+void reportAdminChange(bool quiet, const ServerState& s, SrvAdmin from, SrvAdmin to, bool was_up,
                        const ServerTransition& t);
 
 }  // namespace lbc::rt
