@@ -503,6 +503,7 @@ struct Proxy {
   bool httplog = false, httplog_clf = false, tcplog = false, dontlognull = false;
   bool httpclose = false, http_server_close = false, http_keep_alive = false;
   bool abortonclose = false, redispatch = false, persist = false, tcp_check = false;
+  bool log_health_checks = false;
   int redispatch_interval = -1;
   Forwardfor forwardfor;
   HttpCheck http_check;

@@ -300,6 +300,7 @@ class Printer {
     flag(p.http_server_close, "http-server-close");
     flag(p.http_keep_alive, "http-keep-alive");
     flag(p.abortonclose, "abortonclose");
+    flag(p.log_health_checks, "log-health-checks");
     flag(p.redispatch, "redispatch");
     flag(p.persist, "persist");
     flag(p.tcp_check, "tcp-check");

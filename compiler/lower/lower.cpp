@@ -144,6 +144,7 @@ class Lowering {
     out.retries = p.retries;
     out.redispatch = p.redispatch;
     out.abortonclose = p.abortonclose;
+    out.log_health_checks = p.log_health_checks;
     out.redispatch_interval = p.redispatch_interval;
     out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);

@@ -136,9 +136,8 @@ def cycle(snap):
     return total or 10
 
 
-CFG = r"""
-    global
-        stats socket {sock} level admin
+# What both configurations share: a TCP frontend in front of backend `app`.
+HEAD = r"""
     defaults
         mode tcp
         timeout connect 2s
@@ -148,6 +147,12 @@ CFG = r"""
     frontend fe
         bind 127.0.0.1:{fe}
         default_backend app
+    """
+
+CFG = r"""
+    global
+        stats socket {sock} level admin
+""" + HEAD + r"""
     backend app
         balance roundrobin
         default-server agent-check
@@ -250,6 +255,53 @@ def agent_check_matches_haproxy():
     assert lbc[1] == ha[1], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(lbc[1]), "\n".join(ha[1]))
     assert lbc[2] == ha[2] == b"hello\nhello\n", (lbc[2], ha[2])
     assert any("via agent : down (busy now)" in ln for ln in lbc[1]), lbc[1]
+
+
+LOGGED = HEAD + r"""
+    backend app
+        option log-health-checks
+        server s1 127.0.0.1:{p1} check inter 100 fall 2 rise 2
+        server s2 127.0.0.1:{p2} check inter 100 agent-check agent-port {a2} agent-inter 100
+    """
+
+
+@test
+def log_health_checks_matches_haproxy():
+    """option log-health-checks: a line per check result that changes a check's status or health
+    ("Health check for server ... failed, ..., status: 1/2 UP"), the agent's too, and the state
+    changes without their reason; compared with haproxy 2.6 line for line."""
+    if not haproxy_available():
+        raise AssertionError("/usr/sbin/haproxy is needed for this comparison")
+    got = {}
+    for name, cmd in compared(haproxy_first=True):
+        agent = Agent()
+        s1, s2 = Stub(greeting=b"s1\n", answers=[]), Stub(greeting=b"s2\n", answers=[])
+        fe = free_port()
+        p = LoggedProxy(cmd, fill(dedent(LOGGED), fe=fe, p1=s1.port, p2=s2.port, a2=agent.port), fe)
+        try:
+            agent.seen(3)
+            p.wait_line("Health check for server app/s1 succeeded")
+            s1.stop()
+            p.wait_line("Server app/s1 is DOWN")
+            s1.start()
+            p.wait_line("Server app/s1 is UP")
+            for answer in (b"down\n", b"up\n", b"foo\n", b"50%\n", b"up\n", b"", b"stopped #gone\n", b"up\n"):
+                agent.set(answer)
+                agent.seen()
+            code = p.stop()
+            assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
+            lines = state_messages(p.lines("err"))
+            # the first checks' order at start-up is the scheduler's: compared as a set
+            first = next(i for i, ln in enumerate(lines) if "failed" in ln)
+            got[name] = sorted(lines[:first]) + lines[first:]
+        finally:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            agent.stop()
+            s1.stop()
+            s2.stop()
+    assert got["lbc"] == got["haproxy"], "lbc:\n%s\nhaproxy:\n%s" % ("\n".join(got["lbc"]), "\n".join(got["haproxy"]))
+    assert any("Agent check for server app/s2 failed" in ln for ln in got["lbc"]), got["lbc"]
 
 
 if __name__ == "__main__":

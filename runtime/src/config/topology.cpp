@@ -253,7 +253,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.hooks), a(p.tcp_inspect_delay_ms), a(p.tcp_res_inspect_delay_ms), a(p.persist), a(p.table),
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
-      a(p.stats), a(p.tcpchk);
+      a(p.stats), a(p.tcpchk), a(p.log_health_checks);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {

@@ -593,37 +593,33 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
 // result (up while >= rise), and the server follows it unless the agent says it is down.
 void HealthChecker::finishHealth(Check& c, const CheckResult& r) {
   const CheckSpec& k = c.srv->spec->check;
-  const bool was_up = c.health >= k.rise;
-  int change = -1;  // the state to switch to, if any
-  if (checkPassed(r.status)) {
-    if (was_up) {
-      c.health = std::min(c.health + 1, k.rise + k.fall - 1);
-    } else if (++c.health >= k.rise) {
-      c.health = k.rise + k.fall - 1;
-    }
-    if (c.health >= k.rise && (!c.peer || c.peer->health >= 1)) change = 1;
-  } else {
-    if (was_up && c.health > k.rise) {
-      --c.health;
-    } else if (was_up) {
-      c.health = 0;
-      change = 0;
-    } else if (c.health > 0) {
-      --c.health;
-    }
+  const uint32_t top = k.rise + k.fall - 1;
+  bool report = c.srv->check_status.load(std::memory_order_relaxed) != int8_t(r.status);
+  const bool passed = checkPassed(r.status);
+  if (passed && c.health < top) {
+    report = true;
+    if (++c.health >= k.rise) c.health = top;
+  } else if (!passed && c.health > 0) {
+    report = true;
+    if (--c.health < k.rise) c.health = 0;
   }
-  if (change >= 0) setUp(c, change == 1, r);
   c.srv->check_status.store(int8_t(r.status), std::memory_order_relaxed);
   c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
   c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
   c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
+  const bool logged = c.srv->be->spec().log_health_checks;
+  if (logged && report) reportCheckResult(state_.quiet, *c.srv, false, r, c.health, k.rise, k.fall);
+  if (!passed && c.health == 0) setUp(c, false, r);
+  if (passed && c.health >= k.rise && (!c.peer || c.peer->health >= 1)) setUp(c, true, r);
 }
 
 void HealthChecker::setUp(Check& c, bool up, const CheckResult& r) {
   if (c.srv->admin.load() == SrvAdmin::Maint) return;  // HAProxy: maintenance decides
   ServerTransition t = c.srv->be->setServerUp(c.srv, up);
   if (!t.changed) return;
-  reportServerState(state_.quiet, *c.srv, up, r, t);
+  CheckResult said = r;
+  said.with_reason = !c.srv->be->spec().log_health_checks;  // the check's line said why
+  reportServerState(state_.quiet, *c.srv, up, said, t);
   if (c.srv->admin.load() == SrvAdmin::Drain) reportStillDraining(state_.quiet, *c.srv);
 }
 
@@ -631,6 +627,13 @@ void HealthChecker::setUp(Check& c, bool up, const CheckResult& r) {
 // status; "down", "stopped" or "fail" (L7STS) take the server down, "up" (L7OK) brings it up when
 // its health check agrees.
 void HealthChecker::finishAgent(Check& c, const CheckResult& r) {
+  // HAProxy's set_server_check_status for the agent: "No status change" stops there; a health
+  // word already set the health; only an answer that read data (L7) counts a failure.
+  const int8_t prev = c.srv->agent_status.load(std::memory_order_relaxed);
+  if (r.status != CheckStatus::Checked && c.srv->be->spec().log_health_checks &&
+      (prev != int8_t(r.status) || (checkPassed(r.status) && c.health < 1) ||
+       (r.status == CheckStatus::L7Sts && c.health > 0)))
+    reportCheckResult(state_.quiet, *c.srv, true, r, c.health, 1, 1);
   if (r.status == CheckStatus::L7Sts) setUp(c, false, r);
   if (r.status == CheckStatus::L7Ok && (!c.peer || c.peer->health >= c.srv->spec->check.rise))
     setUp(c, true, r);

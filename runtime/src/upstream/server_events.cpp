@@ -56,6 +56,19 @@ bool hasCode(CheckStatus s) {  // HAProxy: status >= HCHK_STATUS_L57DATA (a stat
   return s == CheckStatus::L7Ok || s == CheckStatus::L7Sts;
 }
 
+// HAProxy's check_append_info.
+void appendCheckInfo(std::string& m, const CheckResult& r) {
+  m += ", reason: ";
+  m += checkStatusText(r.status);
+  if (hasCode(r.status)) m += ", code: " + std::to_string(r.code);
+  if (!r.info.empty()) {
+    m += ", info: \"";
+    asciiEncode(m, r.info);
+    m += '"';
+  }
+  if (r.duration >= 0) m += ", check duration: " + std::to_string(r.duration) + "ms";
+}
+
 }  // namespace
 
 namespace {
@@ -86,15 +99,7 @@ std::string formatServerState(std::string_view proxy, std::string_view server, b
   m += '/';
   m += server;
   m += up ? " is UP" : " is DOWN";
-  m += ", reason: ";
-  m += checkStatusText(r.status);
-  if (hasCode(r.status)) m += ", code: " + std::to_string(r.code);
-  if (!r.info.empty()) {
-    m += ", info: \"";
-    asciiEncode(m, r.info);
-    m += '"';
-  }
-  if (r.duration >= 0) m += ", check duration: " + std::to_string(r.duration) + "ms";
+  if (r.with_reason) appendCheckInfo(m, r);
   m += counts(up, t);
   return m;
 }
@@ -150,6 +155,19 @@ void reportNoServer(bool quiet, const ProxySpec& ps) {
   }
   log::emit(ps.logs, 0, log::kTargetFacility,
             std::string(type) + " " + ps.name + " has no server available!");
+}
+
+void reportCheckResult(bool quiet, const ServerState& s, bool agent, const CheckResult& r, uint32_t health,
+                       uint32_t rise, uint32_t fall) {
+  const ProxySpec& ps = s.be->spec();
+  std::string m = std::string(agent ? "Agent" : "Health") + " check for " +
+                  (s.spec->backup ? "backup " : "") + "server " + ps.name + "/" + s.spec->name +
+                  (checkPassed(r.status) ? " succeeded" : " failed");
+  appendCheckInfo(m, r);
+  const bool up = health >= rise;
+  m += ", status: " + std::to_string(up ? health - rise + 1 : health) + "/" +
+       std::to_string(up ? fall : rise) + (up ? (s.weight() ? " UP" : " DRAIN") : " DOWN") + ".";
+  say(quiet, ps, 5, m);
 }
 
 void reportStillDraining(bool quiet, const ServerState& s) {

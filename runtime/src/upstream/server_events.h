@@ -34,10 +34,16 @@ inline bool checkPassed(CheckStatus s) {
 
 struct CheckResult {
   CheckStatus status = CheckStatus::L4Con;
-  int code = 0;           // the HTTP status (Layer7 results that read one)
-  std::string info;       // HAProxy's check description (errno text, reason phrase...); may be empty
-  int64_t duration = -1;  // ms from the check's start; -1 = unknown
+  int code = 0;             // the HTTP status (Layer7 results that read one)
+  std::string info;         // HAProxy's check description (errno text, reason phrase...); may be empty
+  int64_t duration = -1;    // ms from the check's start; -1 = unknown
+  bool with_reason = true;  // false: `option log-health-checks` told it already (no ", reason: ...")
 };
+
+// "Health check for server app/s1 failed, reason: ..., status: 0/2 DOWN" (option
+// log-health-checks): a check's result that changed its status or health, on stderr and as notice.
+void reportCheckResult(bool quiet, const ServerState& s, bool agent, const CheckResult& r, uint32_t health,
+                       uint32_t rise, uint32_t fall);
 
 // A server's transition as Backend::setServerUp made it, counted under the backend's lock.
 struct ServerTransition {

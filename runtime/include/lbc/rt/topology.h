@@ -325,7 +325,8 @@ struct ProxySpec {
   TimeoutSpec timeouts;
   uint32_t retries = 3;
   bool redispatch = false;
-  bool abortonclose = false;  // option abortonclose: drop queued/connecting requests the client closed
+  bool abortonclose = false;       // option abortonclose: drop queued/connecting requests the client closed
+  bool log_health_checks = false;  // option log-health-checks (format 18)
   int32_t redispatch_interval = -1;
   BalanceAlgo balance = BalanceAlgo::RoundRobin;
   bool hash_consistent = false, hash_avalanche = false;
