@@ -257,6 +257,12 @@ struct ServerOpts {
   bool check_send_proxy = false;
   std::optional<uint16_t> check_port;
   std::optional<Address> check_addr;
+  // agent-check, agent-port, agent-inter, agent-addr, agent-send
+  bool agent_check = false;
+  std::optional<uint16_t> agent_port;
+  uint64_t agent_inter_ms = 0;  // 0: the check's inter
+  std::optional<Address> agent_addr;
+  std::optional<std::string> agent_send;
   std::string resolvers;
   // DNS resolution at run time (`resolvers` sections)
   bool resolve_prefer_v4 = false;  // `resolve-prefer` (HAProxy's default: ipv6)
@@ -498,6 +504,7 @@ struct Proxy {
   bool dontlog_normal = false, log_separate_errors = false, http_ignore_probes = false;
   bool httpclose = false, http_server_close = false, http_keep_alive = false;
   bool abortonclose = false, redispatch = false, persist = false, tcp_check = false;
+  bool log_health_checks = false;
   int redispatch_interval = -1;
   Forwardfor forwardfor;
   HttpCheck http_check;

@@ -241,6 +241,11 @@ class Printer {
     if (o.check_send_proxy) out_ << " check-send-proxy";
     if (o.check_port) out_ << " port " << *o.check_port;
     if (o.check_addr) out_ << " addr " << formatAddress(*o.check_addr);
+    if (o.agent_check) out_ << " agent-check";
+    if (o.agent_port) out_ << " agent-port " << *o.agent_port;
+    if (o.agent_inter_ms) out_ << " agent-inter " << formatDuration(o.agent_inter_ms);
+    if (o.agent_addr) out_ << " agent-addr " << formatAddress(*o.agent_addr);
+    if (o.agent_send) out_ << " agent-send \"" << *o.agent_send << '"';
   }
 
   void timeouts(const Timeouts& t) {
@@ -295,6 +300,7 @@ class Printer {
     flag(p.http_server_close, "http-server-close");
     flag(p.http_keep_alive, "http-keep-alive");
     flag(p.abortonclose, "abortonclose");
+    flag(p.log_health_checks, "log-health-checks");
     flag(p.redispatch, "redispatch");
     flag(p.persist, "persist");
     flag(p.tcp_check, "tcp-check");

@@ -149,6 +149,7 @@ class Lowering {
     out.retries = p.retries;
     out.redispatch = p.redispatch;
     out.abortonclose = p.abortonclose;
+    out.log_health_checks = p.log_health_checks;
     out.redispatch_interval = p.redispatch_interval;
     out.tcp_inspect_delay_ms = p.tcp_inspect_delay.value_or(0);
     out.tcp_res_inspect_delay_ms = p.tcp_res_inspect_delay.value_or(0);
@@ -697,6 +698,16 @@ class Lowering {
       ss.check.has_addr = true;
       ss.check.addr = endpoint(*o.check_addr);
     }
+    // HAProxy: the agent goes to agent-addr, else the check's `addr`, else the server's address;
+    // its interval is agent-inter, else the check's inter.
+    ss.agent.enabled = o.agent_check;
+    ss.agent.inter_ms = o.agent_inter_ms ? o.agent_inter_ms : o.inter_ms;
+    if (o.agent_port) ss.agent.port = *o.agent_port;
+    if (o.agent_addr || o.check_addr) {
+      ss.agent.has_addr = true;
+      ss.agent.addr = endpoint(o.agent_addr ? *o.agent_addr : *o.check_addr);
+    }
+    if (o.agent_send) ss.agent.send = *o.agent_send;
   }
 
   const ir::Program& prog_;

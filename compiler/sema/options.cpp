@@ -179,6 +179,9 @@ void Sema::option(const Line& l, bool negated) {
     case OptionId::abortonclose:
       if (noArgs()) p.abortonclose = on;
       break;
+    case OptionId::log_health_checks:
+      if (noArgs()) p.log_health_checks = on;
+      break;
     case OptionId::persist:
       if (noArgs()) p.persist = on;
       break;

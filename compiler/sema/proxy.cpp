@@ -284,6 +284,11 @@ void Sema::server(const Line& l, bool is_default) {
     return;
   }
   resolveServerHost(l.words[2], s);
+  if (o.agent_check && !o.agent_port) {
+    error(l.words[1],
+          "server '" + s.name + "' has 'agent-check' but no 'agent-port': the agent check needs one");
+    return;
+  }
   const bool verifies = o.verify == ir::ServerOpts::Verify::Required ||
                         (o.verify == ir::ServerOpts::Verify::Default && prog_.global.ssl_server_verify);
   if (o.ssl && verifies && o.ca_file.empty()) {
@@ -490,6 +495,42 @@ bool Sema::serverOption(stdlib::ServerOptId id, const Word& w, const Word* arg, 
         return false;
       }
       o.check_addr = a;
+      break;
+    }
+    case S::agent_check:
+      o.agent_check = true;
+      break;
+    case S::no_agent_check:
+      o.agent_check = false;
+      break;
+    case S::agent_port:
+      if (!lenientInteger(*arg, v, 1, 65535)) return false;
+      o.agent_port = static_cast<uint16_t>(v);
+      break;
+    case S::agent_inter:
+      if (!duration(*arg, ms)) return false;
+      if (ms == 0) {
+        error(*arg, "server option 'agent-inter' expects a positive delay");
+        return false;
+      }
+      o.agent_inter_ms = ms;
+      break;
+    case S::agent_send:
+      o.agent_send = arg->text;
+      break;
+    case S::agent_addr: {
+      // HAProxy takes an address without a port here (agent-port gives it).
+      ir::Address a;
+      std::string e = parseAddress(arg->text, AddrUse::Other, opts_.resolve_hosts, a);
+      if (e.empty() && a.port_lo) e = "'agent-addr' takes an address without a port (use 'agent-port')";
+      if (e.empty() && a.kind != ir::Address::Kind::Ipv4 && a.kind != ir::Address::Kind::Ipv6 &&
+          a.kind != ir::Address::Kind::Host)
+        e = "'agent-addr' expects an IPv4 or IPv6 address";
+      if (!e.empty()) {
+        error(*arg, e);
+        return false;
+      }
+      o.agent_addr = a;
       break;
     }
     case S::resolvers:

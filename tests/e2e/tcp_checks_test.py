@@ -83,7 +83,7 @@ def state_messages(lines):
     """The state-change lines, with what varies from run to run (pid, check duration) masked."""
     out = []
     for ln in lines:
-        if "Server " in ln or "has no server available" in ln:
+        if "Server " in ln or "has no server available" in ln or " check for " in ln:
             ln = re.sub(r"\(\d+\) : ", "(PID) : ", ln)
             out.append(re.sub(r"check duration: \d+ms", "check duration: Nms", ln))
     return out

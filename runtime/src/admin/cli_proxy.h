@@ -42,20 +42,4 @@ inline int srvAdminBits(const ServerState& s) {
   }
 }
 
-// Algorithms whose weights change at run time (BE_LB_PROP_DYN): not static-rr nor a map-based
-// hash.
-inline bool dynamicWeights(const ProxySpec& p) {
-  switch (p.balance) {
-    case BalanceAlgo::StaticRr:
-      return false;
-    case BalanceAlgo::Source:
-    case BalanceAlgo::Uri:
-    case BalanceAlgo::UrlParam:
-    case BalanceAlgo::Hdr:
-      return p.hash_consistent;
-    default:
-      return true;
-  }
-}
-
 }  // namespace lbc::rt

@@ -39,6 +39,8 @@ int checkStatusNumber(int8_t s) {
       return 10;
     case CheckStatus::L6Rsp:
       return 11;
+    case CheckStatus::Checked:
+      return 3;
   }
   return 1;
 }
@@ -55,13 +57,19 @@ std::string addrText(const ServerState& s) {
   return b;
 }
 
+// HAProxy's agent check state bits: configured 2, enabled 4, agent 16, in progress 1.
+std::string agentState(const ServerState& s) {
+  if (!s.spec->agent.enabled) return "0";
+  return std::to_string(22 + (s.agent_running.load() ? 1 : 0));
+}
+
 void serverStateLine(CliContext& ctx, const ProxySpec& p, int pxid, const ServerState& s) {
   const ServerSpec& sp = *s.spec;
   const bool checked = sp.check.enabled;
   const int8_t st = s.check_status.load();
   const int status = !checked ? 1 : st < 0 ? 1 : checkStatusNumber(st);
   const int result = !checked || st < 0 ? 0 : checkPassed(CheckStatus(st)) ? 3 : 2;
-  const uint32_t health = checked && st >= 0 ? s.check_health.load() : sp.check.rise;
+  const uint32_t health = checked && st < 0 ? sp.check.rise : s.check_health.load();
   const uint64_t since = uint64_t(time(nullptr)) - s.last_change_s.load();
   ctx.out += std::to_string(pxid) + " " + p.name + " " + std::to_string(sp.id) + " " + sp.name + " " +
              addrText(s) + " " + std::to_string(srvOpState(s)) + " " + std::to_string(srvAdminBits(s)) + " " +
@@ -71,37 +79,14 @@ void serverStateLine(CliContext& ctx, const ProxySpec& p, int pxid, const Server
              (!checked                            ? "0"
               : s.admin.load() == SrvAdmin::Maint ? "14"
                                                   : "6") +
-             " 0 0 " + (sp.id_forced ? "1" : "0") + " " + (sp.dns.fqdn.empty() ? "-" : sp.dns.fqdn) + " " +
-             std::to_string(sp.addr.port_lo) + " - 0 " + std::to_string(sp.check.port) + " - - 0\n";
+             " " + agentState(s) + " 0 " + (sp.id_forced ? "1" : "0") + " " +
+             (sp.dns.fqdn.empty() ? "-" : sp.dns.fqdn) + " " + std::to_string(sp.addr.port_lo) + " - 0 " +
+             std::to_string(sp.check.port) + " - " + (sp.agent.has_addr ? sp.agent.addr.host : "-") + " " +
+             std::to_string(sp.agent.port) + "\n";
 }
 
-bool parseNumber(std::string_view s, int64_t& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-// HAProxy's server_parse_weight_change_request: "N" or "N%" of the initial weight.
 void changeWeight(CliContext& ctx, Backend& be, ServerState& s, std::string_view arg) {
-  const bool relative = !arg.empty() && arg.back() == '%';
-  if (relative) arg.remove_suffix(1);
-  int64_t w = 0;
-  if (!parseNumber(arg, w)) w = 0;  // atoi: garbage reads as 0
-  if (relative) {
-    if (w < 0) {
-      ctx.out += "Relative weight must be positive.\n";
-      return;
-    }
-    w = int64_t(s.spec->weight) * w / 100;
-    if (w > 256) w = 256;
-  } else if (w < 0 || w > 256) {
-    ctx.out += "Absolute weight can only be between 0 and 256 inclusive.\n";
-    return;
-  }
-  if (w && uint32_t(w) != s.spec->weight && !dynamicWeights(be.spec())) {
-    ctx.out += "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n";
-    return;
-  }
-  be.setServerAdmin(&s, s.admin.load(), uint32_t(w));
+  if (const char* err = be.changeWeight(&s, arg)) ctx.out += err;
 }
 
 }  // namespace

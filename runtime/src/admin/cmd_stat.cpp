@@ -131,6 +131,8 @@ const char* checkName(int8_t s) {
       return "L6TOUT";
     case CheckStatus::L6Rsp:
       return "L6RSP";
+    case CheckStatus::Checked:
+      return "CHECKED";
   }
   return "UNK";
 }
@@ -206,6 +208,20 @@ Row frontendRow(const CliContext& ctx, size_t i, const Frontend& fe) {
   return r;
 }
 
+// HAProxy's server status with an agent: "DRAIN (agent)" for any drain, "DOWN (agent)" when the
+// agent took it down, "DOWN n/rise" while its health check rises.
+std::string agentStatus(const ServerState& s) {
+  const ServerSpec& sp = *s.spec;
+  if (s.up.load()) {
+    if (s.admin.load() == SrvAdmin::Drain) return "DRAIN (agent)";
+    return sp.check.enabled ? "UP" : "no check";
+  }
+  if (s.agent_health.load() == 0) return "DOWN (agent)";
+  const uint32_t h = s.check_health.load();
+  if (!sp.check.enabled || h == 0) return "DOWN";
+  return "DOWN " + std::to_string(h) + "/" + std::to_string(sp.check.rise);
+}
+
 Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
   const ProxySpec& p = ctx.gen->topo.proxies[i];
   const ServerSpec& sp = *s.spec;
@@ -225,6 +241,7 @@ Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
   r.set("lbtot", s.cum_sess.load());
   const SrvAdmin admin = s.admin.load();
   r.set("status", admin == SrvAdmin::Maint   ? "MAINT"
+                  : sp.agent.enabled         ? agentStatus(s)
                   : admin == SrvAdmin::Drain ? "DRAIN"
                   : !checked                 ? "no check"
                   : s.up.load()              ? "UP"
@@ -262,6 +279,23 @@ Row serverRow(const CliContext& ctx, size_t i, const ServerState& s) {
     r.set("check_rise", sp.check.rise);
     r.set("check_fall", sp.check.fall);
     r.set("check_health", st < 0 ? sp.check.rise : s.check_health.load());
+  }
+  if (sp.agent.enabled) {
+    const int8_t ag = s.agent_status.load();
+    const bool running = s.agent_running.load();
+    std::string st = ag < 0 ? "INI" : checkName(ag);
+    r.set("agent_status", running ? "* " + st : st);
+    if (ag >= 0 && (CheckStatus(ag) == CheckStatus::L7Ok || CheckStatus(ag) == CheckStatus::L7Sts))
+      r.set("agent_code", std::to_string(s.agent_code.load()));
+    if (ag >= 0) r.set("agent_duration", std::to_string(std::max(0, s.agent_duration.load())));
+    r.set("agent_desc", ag < 0 ? "Initializing" : checkStatusText(CheckStatus(ag)));
+    {
+      std::lock_guard<std::mutex> g(s.agent_mu);
+      r.set("last_agt", s.agent_desc);
+    }
+    r.set("agent_rise", 1);
+    r.set("agent_fall", 1);
+    r.set("agent_health", s.agent_health.load());
   }
   return r;
 }

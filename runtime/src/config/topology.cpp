@@ -13,8 +13,8 @@ constexpr uint32_t kTopoMagic = 0x5443424Cu;  // "LBCT"
 // server's no-tls-tickets; 11: PROXY protocol; 12: stick-table store (sticky counters); 13:
 // chroot/uid/gid/grace/node/description, httplog clf; 14: the stats page; 15: DNS resolvers;
 // 16: tcp-check; 17: the protocol checks (smtpchk, mysql-check, pgsql-check, ldap-check,
-// ssl-hello-chk, spop-check); 19: header captures, dontlog-normal, log-separate-errors,
-// http-ignore-probes
+// ssl-hello-chk, spop-check); 18: agent-check (a server's AgentSpec), log-health-checks; 19: header
+// captures, dontlog-normal, log-separate-errors, http-ignore-probes
 constexpr uint32_t kTopoVersion = 19;
 constexpr uint64_t kMaxItems = 1u << 20;  // a corrupt length must not allocate gigabytes
 
@@ -150,6 +150,10 @@ void fields(Ar& a, CheckSpec& c) {
       a(c.has_addr), a(c.addr);
 }
 template <typename Ar>
+void fields(Ar& a, AgentSpec& g) {
+  a(g.enabled), a(g.inter_ms), a(g.port), a(g.has_addr), a(g.addr), a(g.send);
+}
+template <typename Ar>
 void fields(Ar& a, NetSpec& n) {
   a(n.ip), a(n.prefix), a(n.v6);
 }
@@ -174,7 +178,7 @@ template <typename Ar>
 void fields(Ar& a, ServerSpec& s) {
   a(s.where), a(s.name), a(s.addr), a(s.id), a(s.weight), a(s.maxconn), a(s.maxqueue), a(s.backup),
       a(s.disabled), a(s.check), a(s.cookie), a(s.tls), a(s.id_forced), a(s.pp_opts), a(s.check_send_proxy),
-      a(s.dns);
+      a(s.dns), a(s.agent);
 }
 template <typename Ar>
 void fields(Ar& a, CheckExpectSpec& e) {
@@ -258,7 +262,7 @@ void fields(Ar& a, ProxySpec& p) {
       a(p.stick_rules), a(p.http_mode), a(p.forwardfor), a(p.errorfiles), a(p.logs), a(p.httplog),
       a(p.tcplog), a(p.dontlognull), a(p.httpchk), a(p.cookie), a(p.abortonclose), a(p.httplog_clf),
       a(p.stats), a(p.tcpchk), a(p.req_captures), a(p.res_captures), a(p.dontlog_normal),
-      a(p.log_separate_errors), a(p.http_ignore_probes);
+      a(p.log_separate_errors), a(p.http_ignore_probes), a(p.log_health_checks);
 }
 template <typename Ar>
 void fields(Ar& a, StatsSocketSpec& s) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "balancer.h"
@@ -16,6 +17,22 @@
 #include "server_events.h"
 
 namespace lbc::rt {
+
+// Algorithms whose weights change at run time (BE_LB_PROP_DYN): not static-rr nor a map-based
+// hash.
+inline bool dynamicWeights(const ProxySpec& p) {
+  switch (p.balance) {
+    case BalanceAlgo::StaticRr:
+      return false;
+    case BalanceAlgo::Source:
+    case BalanceAlgo::Uri:
+    case BalanceAlgo::UrlParam:
+    case BalanceAlgo::Hdr:
+      return p.hash_consistent;
+    default:
+      return true;
+  }
+}
 
 class Backend {
  public:
@@ -48,7 +65,15 @@ class Backend {
   ServerTransition setServerNoAddr(ServerState* s, bool none);
   // The operator changed `s`'s state or weight (the stats socket): rebuild the balancing state,
   // let waiters in or move its queue back to the backend's.
-  void setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight);
+  // `leave_up`: a server leaving maintenance whose checks decide is up (true) or down (false)
+  // at once; null: a checked server goes on from what its health check said before.
+  ServerTransition setServerAdmin(ServerState* s, SrvAdmin admin, uint32_t weight,
+                                  const bool* leave_up = nullptr);
+  // HAProxy's server_parse_weight_change_request ("N", or "N%" of the initial weight): null when
+  // applied, else why not (HAProxy's text).
+  const char* changeWeight(ServerState* s, std::string_view arg);
+  // HAProxy's server_parse_maxconn_change_request (an agent's "maxconn:N").
+  const char* changeMaxconn(ServerState* s, std::string_view arg);
   uint32_t activeUsable() const { return rt::activeUsable(servers_); }
   // Connections waiting in the backend queue and the server queues.
   uint32_t waiting() const { return waiting_.load(); }
@@ -56,6 +81,7 @@ class Backend {
  private:
   // Sets `flag` (up, or no address) to `value`; `up`: the server becomes usable by it.
   ServerTransition transition(ServerState* s, std::atomic<bool>& flag, bool value, bool up);
+  void countUsableLocked(ServerTransition& t) const;  // usable active/backup servers into t
   ServerState* pickLocked(ServerState* avoid, std::optional<uint32_t> key, bool& all_full);
   // queue.cpp
   void dispatchLocked(ServerState* s);

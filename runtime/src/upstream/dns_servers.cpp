@@ -285,15 +285,7 @@ void DnsServers::noAddress(ServerState& s, const char* reason) {
        std::string(s.spec->backup ? "Backup " : "") + "Server " + ps.name + "/" + s.spec->name +
            " is going DOWN for maintenance (" + reason + ")" + b + ".");
   if (was_usable && t.prev_usable && !t.act && !t.bck) {
-    const char* type = ps.frontend ? "proxy" : "backend";
-    if (!state_.quiet) {
-      const std::string line = stderrLine("ALERT", int(getpid()),
-                                          std::string(type) + " '" + ps.name + "' has no server available!");
-      ssize_t w = write(2, line.data(), line.size());
-      (void)w;
-    }
-    log::emit(ps.logs, 0, log::kTargetFacility,
-              std::string(type) + " " + ps.name + " has no server available!");
+    reportNoServer(state_.quiet, ps);
   }
 }
 

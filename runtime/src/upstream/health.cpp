@@ -1,6 +1,8 @@
 #include "upstream/health.h"
 
 #include "net/proxy_header.h"
+#include "upstream/agent_check.h"
+#include "upstream/backend.h"
 #include "upstream/tcp_check.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -9,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -70,9 +73,11 @@ struct HealthChecker::Check final : TransportUser {
   sockaddr_storage addr{};  // the address being connected to (read by the ring at submission)
   uint32_t health = 0;      // HAProxy's counter: up while >= rise, 0..rise+fall-1
   enum class Op : uint8_t { None, Connect, Send, Recv } op = Op::None;
-  bool pending = false;  // an operation is in flight on the ring
-  bool expired = false;  // the deadline passed: the pending operation was cancelled
-  bool paused = false;   // the server is in maintenance: no checks (HAProxy's CHK_ST_PAUSED)
+  bool pending = false;   // an operation is in flight on the ring
+  bool expired = false;   // the deadline passed: the pending operation was cancelled
+  bool paused = false;    // the server is in maintenance: no checks (HAProxy's CHK_ST_PAUSED)
+  bool agent = false;     // the agent check (agent-check), not the health check
+  Check* peer = nullptr;  // the server's other check (health <-> agent), same worker
   uint32_t sent = 0, len = 0;
   std::string out;              // what is sent once connected: a PROXY header (check-send-proxy), the request
   std::unique_ptr<char[]> buf;  // the response (bufsize bytes, as HAProxy's check buffer)
@@ -110,8 +115,23 @@ HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& l
     const std::vector<Expect>* expects = nullptr;
     const std::vector<tcpcheck::Regex>* regexes = nullptr;
     for (auto& s : be->servers()) {
-      if (!s->spec->check.enabled || s->spec->disabled) continue;
+      if ((!s->spec->check.enabled && !s->spec->agent.enabled) || s->spec->disabled) continue;
       if (k++ % std::max<uint32_t>(1, nthreads) != index) continue;
+      Check* agent = nullptr;
+      if (s->spec->agent.enabled) {  // the agent check: its own connection, one line back
+        auto a = std::make_unique<Check>();
+        a->owner = this;
+        a->t.setLoop(&loop_);
+        a->t.setUser(a.get());
+        a->srv = s.get();
+        a->agent = true;
+        a->buf = std::make_unique<char[]>(bufsize_);
+        a->out = s->spec->agent.send;
+        a->health = 1;  // HAProxy's agent rise = fall = 1
+        agent = a.get();
+        checks_.push_back(std::move(a));
+      }
+      if (!s->spec->check.enabled) continue;
       if (ps.httpchk.enabled && !expects) {
         auto list = std::make_unique<std::vector<Expect>>();
         for (const auto& e : ps.httpchk.expects) {
@@ -165,6 +185,7 @@ HealthChecker::HealthChecker(LiveState& state, const GlobalSpec& global, Loop& l
       // As HAProxy: a checked server starts up with health = rise, so its first failure takes
       // it down.
       c->health = s->spec->check.rise;
+      if (agent) c->peer = agent, agent->peer = c.get();
       checks_.push_back(std::move(c));
     }
   }
@@ -180,7 +201,7 @@ void HealthChecker::start(uint64_t now) {
   // First checks are spread over the interval.
   for (size_t i = 0; i < checks_.size(); ++i) {
     Check& c = *checks_[i];
-    c.next_at = now + (c.srv->spec->check.inter_ms * i) / checks_.size();
+    c.next_at = now + (inter(c) * i) / checks_.size();
     wake_ = std::min(wake_, c.next_at);
   }
 }
@@ -188,6 +209,7 @@ void HealthChecker::start(uint64_t now) {
 // A server in maintenance is not checked; it leaves maintenance with its health at `rise`, as
 // HAProxy resumes the check (so a server that was up stays up).
 bool HealthChecker::pausedForMaint(Check& c, uint64_t now) {
+  if (c.agent) return false;  // HAProxy keeps the agent running: it may say "ready"
   const bool maint = c.srv->admin.load(std::memory_order_relaxed) == SrvAdmin::Maint ||
                      c.srv->rmaint.load(std::memory_order_relaxed);  // no address from DNS
   if (maint) {
@@ -206,7 +228,12 @@ bool HealthChecker::pausedForMaint(Check& c, uint64_t now) {
   return false;
 }
 
+uint64_t HealthChecker::inter(const Check& c) {
+  return c.agent ? c.srv->spec->agent.inter_ms : c.srv->spec->check.inter_ms;
+}
+
 uint64_t HealthChecker::interval(const Check& c) const {
+  if (c.agent) return inter(c);
   const CheckSpec& k = c.srv->spec->check;
   bool up = c.srv->up.load();
   bool transitional = up ? c.health < k.rise + k.fall - 1 : c.health > 0;
@@ -241,7 +268,7 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   // HAProxy: with `timeout check`, the connect is bounded by min(timeout connect, inter) and the
   // answer by `timeout check`; without it, inter bounds the whole check.
   const TimeoutSpec& t = c.srv->be->spec().timeouts;
-  uint64_t inter = c.srv->spec->check.inter_ms;
+  uint64_t inter = HealthChecker::inter(c);
   c.deadline = now + (t.check && t.connect ? std::min(t.connect, inter) : inter);
   c.expired = false;
   c.sent = c.len = 0;
@@ -251,6 +278,18 @@ void HealthChecker::launch(Check& c, uint64_t now) {
   socklen_t addrlen;
   c.srv->loadCheckAddr(c.addr, addrlen);
   sockaddr_storage& addr = c.addr;
+  if (c.agent) {  // agent-addr (or `addr`), else the server's address, at agent-port
+    if (c.srv->spec->agent.has_addr)
+      addr = c.srv->agent_addr, addrlen = c.srv->agent_addrlen;
+    else
+      c.srv->loadAddr(addr, addrlen);
+    const uint16_t port = htons(c.srv->spec->agent.port);
+    if (addr.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(addr).sin_port = port;
+    if (addr.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6&>(addr).sin6_port = port;
+    c.srv->agent_running.store(true, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> g(c.srv->agent_mu);  // HAProxy clears it when a check starts
+    c.srv->agent_desc.clear();
+  }
   if (c.tcp) {
     c.out = c.pp;
     c.ok_info = "(tcp-check)";
@@ -319,12 +358,12 @@ void HealthChecker::onConnect(Check& c, int res, uint64_t now) {
     advanceTcp(c, now);
     return;
   }
-  if (c.out.empty()) {
+  if (c.out.empty() && !c.agent) {
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
   }
   armCheckTimeout(c, now);
-  c.op = Check::Op::Send;
+  c.op = c.out.empty() ? Check::Op::Recv : Check::Op::Send;
   submit(c);
 }
 
@@ -449,7 +488,7 @@ void HealthChecker::onSend(Check& c, int res, uint64_t now) {
     advanceTcp(c, now);
     return;
   }
-  if (c.sent == c.out.size() && !c.http) {  // a connect check's PROXY header is out
+  if (c.sent == c.out.size() && !c.http && !c.agent) {  // a connect check's PROXY header is out
     complete(c, {CheckStatus::L4Ok, 0, ""}, now);
     return;
   }
@@ -463,6 +502,10 @@ void HealthChecker::onRecv(Check& c, int res, uint64_t now) {
     return;
   }
   c.len += uint32_t(res);
+  if (c.agent) {
+    onAgentData(c, res == 0 || c.len >= bufsize_, now);
+    return;
+  }
   if (c.tcp) {
     CheckResult r;
     if (!judgeTcp(c, res == 0 || c.len >= bufsize_, r)) {
@@ -588,25 +631,27 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   c.t.closeNow(true);  // HAProxy closes checks with a reset so the server keeps no TIME_WAIT
   c.op = Check::Op::None;
   r.duration = int64_t(now - c.started);
+  if (c.agent)
+    finishAgent(c, r);
+  else
+    finishHealth(c, r);
+  c.next_at = now + interval(c);
+  wake_ = std::min(wake_, c.next_at);
+}
+
+// HAProxy's set_server_check_status and check_notify_*: the health counter moves with each
+// result (up while >= rise), and the server follows it unless the agent says it is down.
+void HealthChecker::finishHealth(Check& c, const CheckResult& r) {
   const CheckSpec& k = c.srv->spec->check;
-  const bool up = c.srv->up.load();
-  int change = -1;  // the state to switch to, if any
-  if (checkPassed(r.status)) {
-    if (up) {
-      c.health = std::min(c.health + 1, k.rise + k.fall - 1);
-    } else if (++c.health >= k.rise) {
-      c.health = k.rise + k.fall - 1;
-      change = 1;
-    }
-  } else {
-    if (up && c.health > k.rise) {
-      --c.health;
-    } else if (up) {
-      c.health = 0;
-      change = 0;
-    } else if (c.health > 0) {
-      --c.health;
-    }
+  const uint32_t top = k.rise + k.fall - 1;
+  bool report = c.srv->check_status.load(std::memory_order_relaxed) != int8_t(r.status);
+  const bool passed = checkPassed(r.status);
+  if (passed && c.health < top) {
+    report = true;
+    if (++c.health >= k.rise) c.health = top;
+  } else if (!passed && c.health > 0) {
+    report = true;
+    if (--c.health < k.rise) c.health = 0;
   }
   // The check's result is visible (show stat) before the state-change message, as in HAProxy.
   {
@@ -617,12 +662,114 @@ void HealthChecker::complete(Check& c, CheckResult r, uint64_t now) {
   c.srv->check_code.store(int16_t(r.code), std::memory_order_relaxed);
   c.srv->check_duration.store(int32_t(r.duration), std::memory_order_relaxed);
   c.srv->check_health.store(uint32_t(c.health), std::memory_order_relaxed);
-  if (change >= 0) {
-    ServerTransition t = c.srv->be->setServerUp(c.srv, change == 1);
-    if (t.changed) reportServerState(state_.quiet, *c.srv, change == 1, r, t);
+  const bool logged = c.srv->be->spec().log_health_checks;
+  if (logged && report) reportCheckResult(state_.quiet, *c.srv, false, r, c.health, k.rise, k.fall);
+  if (!passed && c.health == 0) setUp(c, false, r);
+  if (passed && c.health >= k.rise && (!c.peer || c.peer->health >= 1)) setUp(c, true, r);
+}
+
+void HealthChecker::setUp(Check& c, bool up, const CheckResult& r) {
+  if (c.srv->admin.load() == SrvAdmin::Maint) return;  // HAProxy: maintenance decides
+  ServerTransition t = c.srv->be->setServerUp(c.srv, up);
+  if (!t.changed) return;
+  CheckResult said = r;
+  said.with_reason = !c.srv->be->spec().log_health_checks;  // the check's line said why
+  reportServerState(state_.quiet, *c.srv, up, said, t);
+  if (c.srv->admin.load() == SrvAdmin::Drain) reportStillDraining(state_.quiet, *c.srv);
+}
+
+// An agent's failure to answer (connect, timeout, empty or broken answer) changes nothing but its
+// status; "down", "stopped" or "fail" (L7STS) take the server down, "up" (L7OK) brings it up when
+// its health check agrees.
+void HealthChecker::finishAgent(Check& c, const CheckResult& r) {
+  // HAProxy's set_server_check_status for the agent: "No status change" stops there; a health
+  // word already set the health; only an answer that read data (L7) counts a failure.
+  const int8_t prev = c.srv->agent_status.load(std::memory_order_relaxed);
+  if (r.status != CheckStatus::Checked && c.srv->be->spec().log_health_checks &&
+      (prev != int8_t(r.status) || (checkPassed(r.status) && c.health < 1) ||
+       (r.status == CheckStatus::L7Sts && c.health > 0)))
+    reportCheckResult(state_.quiet, *c.srv, true, r, c.health, 1, 1);
+  if (r.status == CheckStatus::L7Sts) setUp(c, false, r);
+  if (r.status == CheckStatus::L7Ok && (!c.peer || c.peer->health >= c.srv->spec->check.rise))
+    setUp(c, true, r);
+  c.srv->agent_status.store(int8_t(r.status), std::memory_order_relaxed);
+  c.srv->agent_code.store(int16_t(r.code), std::memory_order_relaxed);
+  c.srv->agent_duration.store(int32_t(r.duration), std::memory_order_relaxed);
+  c.srv->agent_health.store(uint32_t(c.health), std::memory_order_relaxed);
+  c.srv->agent_running.store(false, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> g(c.srv->agent_mu);
+  c.srv->agent_desc = r.info;
+}
+
+void HealthChecker::onAgentData(Check& c, bool final, uint64_t now) {
+  std::string_view data(c.buf.get(), c.len);
+  bool broken = false;
+  const size_t end = agent::lineEnd(data, broken);
+  if (end == std::string_view::npos && !broken && !final) {
+    submit(c);  // more of the line
+    return;
   }
-  c.next_at = now + interval(c);
-  wake_ = std::min(wake_, c.next_at);
+  if (data.empty()) {
+    complete(c, {CheckStatus::L7Rsp, 0, "TCPCHK got an empty response at step 2"}, now);
+    return;
+  }
+  if (end == std::string_view::npos) {
+    // HAProxy keeps the previous status and says why.
+    const int8_t prev = c.srv->agent_status.load(std::memory_order_relaxed);
+    if (prev < 0) {
+      c.t.closeNow(true);
+      c.op = Check::Op::None;
+      c.srv->agent_running.store(false, std::memory_order_relaxed);
+      {
+        std::lock_guard<std::mutex> g(c.srv->agent_mu);
+        c.srv->agent_desc = "Ignoring incomplete line from agent";
+      }
+      c.next_at = now + interval(c);
+      wake_ = std::min(wake_, c.next_at);
+      return;
+    }
+    complete(c, {CheckStatus(prev), 0, "Ignoring incomplete line from agent"}, now);
+    return;
+  }
+  const agent::Reply rep = agent::parse(data.substr(0, end));
+  ServerState& s = *c.srv;
+  Backend& be = *s.be;
+  // HAProxy's order: the admin state first, then the weight and maxconn, then the health.
+  if (!rep.admin.empty()) {
+    const SrvAdmin to = strncasecmp(rep.admin.data(), "drain", 5) == 0   ? SrvAdmin::Drain
+                        : strncasecmp(rep.admin.data(), "maint", 5) == 0 ? SrvAdmin::Maint
+                                                                         : SrvAdmin::Ready;
+    const SrvAdmin from = s.admin.load();
+    if (to != from) {
+      const bool was_up = s.up.load();
+      // Leaving maintenance: the health check starts again at `rise`; the server is up unless
+      // the agent said down.
+      const bool leave_up = c.health >= 1;
+      if (from == SrvAdmin::Maint && c.peer) {
+        c.peer->paused = false;
+        c.peer->health = s.spec->check.rise;
+      }
+      ServerTransition t = be.setServerAdmin(&s, to, s.weight(), &leave_up);
+      if (t.changed) reportAdminChange(state_.quiet, s, from, to, was_up, t);
+      if (t.changed && from == SrvAdmin::Maint && to == SrvAdmin::Drain) reportStillDraining(state_.quiet, s);
+    }
+  }
+  std::string warn;
+  if (!rep.weight.empty()) {
+    if (const char* w = be.changeWeight(&s, rep.weight))
+      warn = w;
+    else if (s.admin.load() == SrvAdmin::Drain)
+      reportStillDraining(state_.quiet, s);
+  }
+  if (!rep.maxconn.empty())
+    if (const char* w = be.changeMaxconn(&s, rep.maxconn); w && warn.empty()) warn = w;
+  CheckResult r{CheckStatus::Checked, 0, agent::describe(rep, warn)};
+  if (!rep.health.empty()) {
+    const bool up = strncasecmp(rep.health.data(), "up", 2) == 0 && rep.health.size() == 2;
+    c.health = up ? 1 : 0;
+    r.status = up ? CheckStatus::L7Ok : CheckStatus::L7Sts;
+  }
+  complete(c, std::move(r), now);
 }
 
 }  // namespace lbc::rt

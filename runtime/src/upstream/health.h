@@ -60,6 +60,13 @@ class HealthChecker {
   // Ends the check: counts it towards rise/fall, and on a transition switches the server and
   // reports it as HAProxy does.
   void complete(Check& c, CheckResult r, uint64_t now);
+  void finishHealth(Check& c, const CheckResult& r);
+  // The agent check (agent-check): its answer read (`final`: no more will come).
+  void onAgentData(Check& c, bool final, uint64_t now);
+  void finishAgent(Check& c, const CheckResult& r);
+  // A check says the server is up or down: switch it (not in maintenance) and report it.
+  void setUp(Check& c, bool up, const CheckResult& r);
+  static uint64_t inter(const Check& c);
   bool pausedForMaint(Check& c, uint64_t now);
   uint64_t interval(const Check& c) const;
 

@@ -30,7 +30,9 @@ ServerState* LeastConn::pick(ServerState* avoid, std::optional<uint32_t>, bool& 
     any = true;
     uint64_t inflight = s->served.load() + s->queue.length;
     // A server whose slots and queue are both full is no candidate.
-    if (s->spec->maxconn && inflight >= uint64_t(s->spec->maxconn) + s->spec->maxqueue) continue;
+    if (uint32_t mc = s->maxconn.load(std::memory_order_relaxed);
+        mc && inflight >= uint64_t(mc) + s->spec->maxqueue)
+      continue;
     if (s == avoid) {
       avoided = s;
       continue;

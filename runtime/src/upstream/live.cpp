@@ -85,6 +85,13 @@ bool LiveState::bindBackend(const ProxySpec& p, GenerationView& v, std::string& 
         backends_.erase(p.name);
         return false;
       }
+      if (ss.agent.enabled && ss.agent.has_addr &&
+          !resolveEndpoint(ss.agent.addr, ss.agent.port, s->agent_addr, s->agent_addrlen, err)) {
+        where = ss.where;
+        err = "backend '" + p.name + "': server '" + ss.name + "': agent address: " + err;
+        backends_.erase(p.name);
+        return false;
+      }
       s->storeAddr(s->addr, s->addrlen);  // publishes the addresses connects read
     }
     slot = std::move(be);

@@ -41,7 +41,7 @@ void Backend::enqueueLocked(QueueLink* link, ServerState* on) {
 void Backend::dispatchLocked(ServerState* s) {
   // The freed slot goes to the oldest waiter of this server's queue or the backend's queue.
   while (s->usable() || s->queue.length) {
-    uint32_t max = s->spec->maxconn;
+    uint32_t max = s->maxconn.load(std::memory_order_relaxed);
     if (max && s->served.load() >= max) return;
     QueueLink* a = s->queue.head;
     QueueLink* b = s->usable() ? queue_.head : nullptr;

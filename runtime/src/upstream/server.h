@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "lbc/rt/topology.h"
@@ -68,6 +69,18 @@ struct ServerState {
   std::atomic<bool> up{true};       // health; disabled servers are never up
   std::atomic<SrvAdmin> admin{SrvAdmin::Ready};
   std::atomic<uint32_t> uweight{1};  // the current weight (`set weight`), from the spec's at start
+  std::atomic<uint32_t> maxconn{0};  // the spec's, or what an agent said ("maxconn:N")
+  // The agent check (`agent-check`): its address (agent-addr, resolved at start; else the
+  // server's with agent-port) and its last result, as the stats show it.
+  sockaddr_storage agent_addr{};
+  socklen_t agent_addrlen = 0;
+  std::atomic<int8_t> agent_status{-1};  // CheckStatus, -1 = none yet
+  std::atomic<int16_t> agent_code{0};
+  std::atomic<int32_t> agent_duration{-1};
+  std::atomic<uint32_t> agent_health{1};  // HAProxy's agent rise = fall = 1: 1 up, 0 down
+  std::atomic<bool> agent_running{false};
+  mutable std::mutex agent_mu;
+  std::string agent_desc;  // under agent_mu
   // counters the stats socket shows
   std::atomic<uint64_t> cum_sess{0};
   std::atomic<uint32_t> max_sess{0};
@@ -126,7 +139,7 @@ struct ServerState {
   }
   // A new connection may take a slot now: no maxconn, or below it with nobody waiting.
   bool hasRoom() const {
-    uint32_t max = spec->maxconn;
+    uint32_t max = maxconn.load(std::memory_order_relaxed);
     return !max || (queue.length == 0 && served.load() < max);
   }
 };

@@ -13,6 +13,7 @@
 namespace lbc::rt {
 
 struct ServerState;
+enum class SrvAdmin : uint8_t;
 
 // The check statuses lbc produces, with HAProxy's descriptions (get_check_status_description).
 enum class CheckStatus : uint8_t {
@@ -27,6 +28,7 @@ enum class CheckStatus : uint8_t {
   L6Ok,       // "Layer6 check passed" (ssl-hello-chk)
   L6Timeout,  // "Layer6 timeout"
   L6Rsp,      // "Layer6 invalid response"
+  Checked,    // "No status change": an agent's answer that changes no health
 };
 const char* checkStatusText(CheckStatus s);
 inline bool checkPassed(CheckStatus s) {
@@ -35,10 +37,16 @@ inline bool checkPassed(CheckStatus s) {
 
 struct CheckResult {
   CheckStatus status = CheckStatus::L4Con;
-  int code = 0;           // the HTTP status (Layer7 results that read one)
-  std::string info;       // HAProxy's check description (errno text, reason phrase...); may be empty
-  int64_t duration = -1;  // ms from the check's start; -1 = unknown
+  int code = 0;             // the HTTP status (Layer7 results that read one)
+  std::string info;         // HAProxy's check description (errno text, reason phrase...); may be empty
+  int64_t duration = -1;    // ms from the check's start; -1 = unknown
+  bool with_reason = true;  // false: `option log-health-checks` told it already (no ", reason: ...")
 };
+
+// "Health check for server app/s1 failed, reason: ..., status: 0/2 DOWN" (option
+// log-health-checks): a check's result that changed its status or health, on stderr and as notice.
+void reportCheckResult(bool quiet, const ServerState& s, bool agent, const CheckResult& r, uint32_t health,
+                       uint32_t rise, uint32_t fall);
 
 // A server's transition as Backend::setServerUp made it, counted under the backend's lock.
 struct ServerTransition {
@@ -60,6 +68,17 @@ std::string stderrLine(std::string_view label, int pid, std::string_view message
 // Tells stderr (unless `quiet`, HAProxy's -q) and the backend's log targets that `s` went up or
 // down.
 void reportServerState(bool quiet, const ServerState& s, bool up, const CheckResult& r,
+                       const ServerTransition& t);
+
+// An admin state change (an agent's "drain", "maint", "ready"), with HAProxy's texts: "Server
+// app/s1 is going DOWN for maintenance. ...", "... enters drain state. ...", "... is UP (leaving
+// forced drain)", "... is UP/READY (leaving forced maintenance)".
+// "backend 'app' has no server available!" on stderr (unless `quiet`) and as emerg to the logs.
+void reportNoServer(bool quiet, const ProxySpec& ps);
+// "Server app/s1 remains in forced drain mode.": HAProxy's word for any other change (weight,
+// health, leaving maintenance) of a server that stays in drain.
+void reportStillDraining(bool quiet, const ServerState& s);
+void reportAdminChange(bool quiet, const ServerState& s, SrvAdmin from, SrvAdmin to, bool was_up,
                        const ServerTransition& t);
 
 }  // namespace lbc::rt

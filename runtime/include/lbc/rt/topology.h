@@ -72,6 +72,17 @@ struct CheckSpec {
   Endpoint addr;  // `addr` check option
 };
 
+// `agent-check` with agent-port/agent-inter/agent-addr/agent-send (format 18): HAProxy's auxiliary
+// agent check, a TCP connection whose one-line answer sets the server's weight, state and health.
+struct AgentSpec {
+  bool enabled = false;
+  uint64_t inter_ms = 2000;  // the check's `inter` unless `agent-inter`
+  uint16_t port = 0;
+  bool has_addr = false;  // agent-addr (or the check's `addr`): else the server's address
+  Endpoint addr;
+  std::string send;  // agent-send, sent verbatim once connected
+};
+
 // A server's `send-proxy*` and `proxy-v2-options` (HAProxy's SRV_PP_* bits, ServerSpec::pp_opts).
 enum : uint16_t {
   kPpV1 = 1 << 0,
@@ -121,6 +132,7 @@ struct ServerSpec {
   uint32_t weight = 1, maxconn = 0, maxqueue = 0;
   bool backup = false, disabled = false;
   CheckSpec check;
+  AgentSpec agent;     // format 18
   std::string cookie;  // `cookie VALUE` (format 6): the persistence cookie's value for this server
   TlsServerSpec tls;
   uint16_t pp_opts = 0;           // send-proxy*, proxy-v2-options: net/proxy_header.h's kPp* bits (format 10)
@@ -337,7 +349,8 @@ struct ProxySpec {
   TimeoutSpec timeouts;
   uint32_t retries = 3;
   bool redispatch = false;
-  bool abortonclose = false;  // option abortonclose: drop queued/connecting requests the client closed
+  bool abortonclose = false;       // option abortonclose: drop queued/connecting requests the client closed
+  bool log_health_checks = false;  // option log-health-checks (format 18)
   int32_t redispatch_interval = -1;
   BalanceAlgo balance = BalanceAlgo::RoundRobin;
   bool hash_consistent = false, hash_avalanche = false;
