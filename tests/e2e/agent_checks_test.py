@@ -29,7 +29,7 @@ class Agent(Stub):
     handled, as a server's checks run one after the other)."""
 
     def __init__(self, answer=b"up\n"):
-        self.served, self.received = 0, b""
+        self.served, self.agent_sent = 0, b""  # (Stub.received is the chunks Stub itself read)
         self.lock = threading.Lock()
         super().__init__(greeting=answer, answers=[b""])
 
@@ -54,7 +54,7 @@ class Agent(Stub):
             c.settimeout(0.05)
             d = c.recv(100)
             with self.lock:
-                self.received += d
+                self.agent_sent += d
         except OSError:
             pass
         finally:
@@ -239,7 +239,7 @@ def agent_check_matches_haproxy():
                 steps.append((key + " " + answer.decode(), snap, distribution(fe, cycle(snap)) if traffic else None))
             code = p.stop()
             assert name == "haproxy" or code == 0, (code, p.lines("err")[-20:])
-            got[name] = (steps, state_messages(p.lines("err")), agents["a1"].received[:12])
+            got[name] = (steps, state_messages(p.lines("err")), agents["a1"].agent_sent[:12])
         finally:
             if p.proc.poll() is None:
                 p.proc.kill()
