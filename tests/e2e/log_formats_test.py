@@ -22,9 +22,13 @@ from textwrap import dedent
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import free_port, wait_for  # noqa: E402
 
-CFG = """\
+
+def head(log_format):
+    """The global and defaults sections of these tests: logs to the test's socket in `log_format`,
+    the stats socket `idle` asks."""
+    return """\
     global
-        log unix@{log} format raw local0
+        log unix@{log} format %s local0
         stats socket {admin} level admin
     defaults
         log global
@@ -32,6 +36,10 @@ CFG = """\
         timeout client 5s
         timeout server 5s
         retries 1
+""" % log_format
+
+
+CFG = head("raw") + """\
     frontend legacy
         mode http
         bind 127.0.0.1:{legacy}

@@ -13,18 +13,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from log_formats_test import compare, exchange, get, mask, parse_args, run  # noqa: E402
+from log_formats_test import compare, exchange, get, head, mask, parse_args, run  # noqa: E402
 
-CFG = """\
-    global
-        log unix@{log} format short local0
-        stats socket {admin} level admin
-    defaults
-        log global
-        timeout connect 500ms
-        timeout client 5s
-        timeout server 5s
-        retries 1
+CFG = head("short") + """\
     frontend sep
         mode http
         option httplog
